@@ -1,0 +1,116 @@
+package workloads
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/lockbench/lockbench/locks"
+)
+
+// A Class names one of the kernel locks the page-cache model stands in for.
+type Class string
+
+// The lock classes. ClassCS is the single lock of the cs micro workload.
+const (
+	ClassZone    Class = "zone"    // page allocator's zone->lock
+	ClassMapping Class = "mapping" // page cache's mapping->i_pages lock (tree_lock in 2.4/2.6)
+	ClassLRU     Class = "lru"     // pagemap_lru_lock / lruvec->lru_lock
+	ClassQueue   Class = "queue"   // block request queue lock
+	ClassCS      Class = "cs"      // the cs micro workload's one lock
+)
+
+// PageCacheClasses lists the page-cache model's classes in path order.
+func PageCacheClasses() []Class { return []Class{ClassZone, ClassMapping, ClassLRU, ClassQueue} }
+
+// A Mode says how often each lock is taken: DESIGN.md's table, which
+// replays the kernel's history from per-page locking to large folios.
+type Mode string
+
+// The modes.
+const (
+	ModePage    Mode = "page"    // every lock per page (2.4)
+	ModePagevec Mode = "pagevec" // LRU per batch, the rest per page (2.5 pagevec)
+	ModeBatch   Mode = "batch"   // every lock once per batch (Morton's proposal, alloc_pages_bulk)
+	ModePCP     Mode = "pcp"     // per-thread page lists refilled in batches, per-CPU LRU caches
+	ModeLarge   Mode = "large"   // one N-page unit: the one-big-page ideal
+)
+
+// Modes returns all modes in historical order.
+func Modes() []Mode { return []Mode{ModePage, ModePagevec, ModeBatch, ModePCP, ModeLarge} }
+
+// Workload names.
+const (
+	PageCache = "pagecache"
+	CS        = "cs"
+)
+
+// Names returns the workload names.
+func Names() []string { return []string{PageCache, CS} }
+
+// A Worker is one thread's share of a workload. It is used by one
+// goroutine only.
+type Worker interface {
+	// Step does one unit of work and returns the pages it processed: 1 in
+	// mode page, the batch size in the batched modes; 1 "page" (operation)
+	// per critical section in the cs workload. Step must not allocate in
+	// steady state.
+	Step() int
+}
+
+// A ClassLock is one lock instance of a workload and the class it plays.
+// Several instances may share a class (one zone lock per zone, one
+// mapping lock per private file).
+type ClassLock struct {
+	Class Class
+	Name  string              // registry name of the algorithm
+	Lock  *locks.Instrumented // nil when the workload was built bare
+}
+
+// A Workload is shared state built for a fixed number of workers.
+type Workload interface {
+	// Workers returns one Worker per thread; index i is worker i.
+	Workers() []Worker
+	// Locks returns every lock instance the workload takes.
+	Locks() []ClassLock
+	// Check verifies the workload's invariants after the workers have
+	// stopped (page conservation for pagecache). A violation is an error
+	// naming what is wrong.
+	Check() error
+}
+
+// Spec describes a workload to build.
+type Spec struct {
+	Workload string // PageCache or CS
+	Workers  int
+
+	// Lock is the algorithm for every class; ClassLocks overrides it per class.
+	Lock       string
+	ClassLocks map[Class]string
+	// Bare builds the locks without instrumentation (to measure its cost).
+	Bare       bool
+	Instrument locks.Options
+
+	// Page-cache knobs.
+	Mode        Mode
+	Batch       int                     // pages per batch / large unit (default 16)
+	Zones       int                     // number of zones (default 1)
+	SharedFiles bool                    // all workers read one shared file (mapping lock contended) or a private file each
+	FilePages   int                     // pages per file before reclaim must make room
+	Touch       int                     // bytes of page data written per page, 0..4096 (default 64)
+	Delay       map[Class]time.Duration // extra time inside a class's critical section
+
+	// cs knobs.
+	Lines int // shared cache lines written in the critical section
+	Think int // units of private work after the critical section
+}
+
+// LockFor returns the algorithm name used for class c.
+func (s Spec) LockFor(c Class) string {
+	if n, ok := s.ClassLocks[c]; ok && n != "" {
+		return n
+	}
+	return s.Lock
+}
+
+// errf builds a one-line input error.
+func errf(format string, a ...any) error { return fmt.Errorf(format, a...) }
