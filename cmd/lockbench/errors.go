@@ -51,18 +51,20 @@ func failure(err error) error {
 	return &statusError{code: exitFailure, err: err}
 }
 
-// exitCode picks the status for an error returned by a command. Errors
-// not marked otherwise are usage errors: cobra's own argument errors are
+// exitCode picks the status for an error returned by a command. An error
+// wrapping context.Canceled (main's context, cancelled by SIGINT or
+// SIGTERM) is an interrupt. Errors not marked otherwise are usage errors: cobra's own argument errors are
 // of that kind, and every command marks its runtime failures.
 func exitCode(err error) int {
 	var se *statusError
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.Is(err, context.Canceled):
+		// An interrupt wins over whatever failure it caused.
+		return exitInterrupted
 	case errors.As(err, &se):
 		return se.code
-	case errors.Is(err, context.Canceled):
-		return exitInterrupted
 	default:
 		return exitUsage
 	}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/lockbench/lockbench/locks"
+)
+
+// execCLI runs lockbench in-process and returns what it printed and its
+// exit status.
+func execCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = lockbench(context.Background(), args, &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func TestUsageErrors(t *testing.T) {
+	tests := []struct {
+		args   []string
+		want   string // substring of the one-line error
+		reason string
+	}{
+		{[]string{"bogus"}, `unknown command "bogus"`, "a mistyped subcommand must not run anything"},
+		{[]string{"--bogus"}, "unknown flag: --bogus", "root flags are checked"},
+		{[]string{"list", "--bogus"}, "unknown flag: --bogus", "subcommand flags are checked"},
+		{[]string{"list", "extra"}, `takes no arguments, got "extra"`, "list has no positional arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			stdout, stderr, code := execCLI(t, tt.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d (%s)", code, exitUsage, tt.reason)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr %q does not contain %q (%s)", stderr, tt.want, tt.reason)
+			}
+			if n := strings.Count(stderr, "\n"); n != 1 || !strings.HasPrefix(stderr, "lockbench: ") {
+				t.Errorf("stderr must be one line starting with 'lockbench: ', got %d lines: %q", n, stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout must be empty on a usage error, got %q", stdout)
+			}
+		})
+	}
+}
+
+func TestList(t *testing.T) {
+	stdout, stderr, code := execCLI(t, "list")
+	if code != 0 || stderr != "" {
+		t.Fatalf("list: exit %d, stderr %q", code, stderr)
+	}
+	for _, i := range locks.All(false) {
+		if !strings.Contains(stdout, i.Name) || !strings.Contains(stdout, i.Source) {
+			t.Errorf("list does not show lock %q with its source %q", i.Name, i.Source)
+		}
+	}
+	if strings.Contains(stdout, "busted") {
+		t.Error("list shows the hidden busted lock without --all")
+	}
+	all, _, _ := execCLI(t, "list", "--all")
+	for _, i := range locks.All(true) {
+		if !strings.Contains(all, i.Name) {
+			t.Errorf("list --all does not show lock %q", i.Name)
+		}
+	}
+	for _, word := range []string{"page", "pagevec", "batch", "pcp", "large", "pagecache", "cs"} {
+		if !strings.Contains(stdout, word) {
+			t.Errorf("list does not mention %q", word)
+		}
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	tests := []struct {
+		err    error
+		want   int
+		reason string
+	}{
+		{nil, exitOK, "success"},
+		{usagef("x"), exitUsage, "marked usage error"},
+		{failure(context.DeadlineExceeded), exitFailure, "marked failure"},
+		{context.Canceled, exitInterrupted, "an interrupt cancels the command's context"},
+		{bytes.ErrTooLarge, exitUsage, "unmarked errors come from cobra's argument checks"},
+	}
+	for _, tt := range tests {
+		if got := exitCode(tt.err); got != tt.want {
+			t.Errorf("exitCode(%v) = %d, want %d (%s)", tt.err, got, tt.want, tt.reason)
+		}
+	}
+}
