@@ -1,0 +1,68 @@
+package profiles
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lockbench/lockbench/locks"
+)
+
+func TestCommands(t *testing.T) {
+	var st locks.Stats
+	recs := []Record{
+		Case{Lock: "mcs", Mode: "pagevec", Batch: 16, Threads: 2}.Record("zone", "", &st),
+		Case{Lock: "mcs", Mode: "page", Batch: 16, Threads: 2}.Record("lru", "", &st),
+		Case{Lock: "mcs", Mode: "page", Batch: 16, Threads: 2}.Record("zone", "", &st),
+	}
+	want := []string{
+		"go tool pprof -top '/tmp/my results/contention.pb.gz'",
+		"go tool pprof -tags '/tmp/my results/contention.pb.gz'",
+		"go tool pprof -top '-tagfocus=class=^lru$' '/tmp/my results/contention.pb.gz'",
+		"go tool pprof -top '-tagfocus=class=^zone$' '/tmp/my results/contention.pb.gz'",
+		"go tool pprof -tags '/tmp/my results/cpu.pb.gz'",
+		"go tool pprof -top '-tagfocus=mode=^page$' '/tmp/my results/cpu.pb.gz'",
+		"go tool pprof -top '-tagfocus=mode=^pagevec$' '/tmp/my results/cpu.pb.gz'",
+		"go tool pprof -top '/tmp/my results/mutex.pb.gz'",
+		"go tool pprof -top '/tmp/my results/block.pb.gz'",
+	}
+	if got := Commands("/tmp/my results", recs...); !slices.Equal(got, want) {
+		t.Errorf("Commands:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	b := NewBuilder()
+	if err := b.Add(recs...); err != nil {
+		t.Fatal(err)
+	}
+	s := &Session{dir: "/tmp/my results", cont: b}
+	if got := s.Commands(); !slices.Equal(got, want) {
+		t.Errorf("Session.Commands:\n%s\nwant the same as Commands:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	for _, x := range []struct{ in, want, reason string }{
+		{"lockbench-results/2026-11-25T22:00/cpu.pb.gz", "lockbench-results/2026-11-25T22:00/cpu.pb.gz", "nothing a shell interprets"},
+		{"-tagfocus=mode=^page$", "'-tagfocus=mode=^page$'", "^ and $ are special to some shells"},
+		{"it's", `'it'\''s'`, "a quote ends the quoted word, is escaped, and a new one starts"},
+		{"", "''", "an empty word must stay a word"},
+	} {
+		if got := shellQuote(x.in); got != x.want {
+			t.Errorf("shellQuote(%q) = %s, want %s (%s)", x.in, got, x.want, x.reason)
+		}
+	}
+}
+
+func TestLabels(t *testing.T) {
+	got := Labels("lock", "mcs", "mode", "batch", "threads", "2", "lock", "tas")
+	if labelString(got) != "lock=tas mode=batch threads=2" {
+		t.Errorf("Labels = %v, want the later lock to win", got)
+	}
+	c := Case{Lock: "mcs", Mode: "page", Batch: 16, Threads: 2}
+	if got, want := labelString(c.Record("zone", "ticket", &locks.Stats{}).Labels), "batch=16 class=zone lock=ticket mode=page threads=2"; got != want {
+		t.Errorf("Case.Record labels %q, want %q (the class's own lock overrides the case's)", got, want)
+	}
+	if got, want := labelString(Case{Lock: "mcs", Threads: 2}.Labels()), "lock=mcs threads=2"; got != want {
+		t.Errorf("cs case labels %q, want %q (no mode or batch)", got, want)
+	}
+}
