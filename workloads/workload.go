@@ -1,6 +1,7 @@
 package workloads
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -102,6 +103,14 @@ type Spec struct {
 	// cs knobs.
 	Lines int // shared cache lines written in the critical section
 	Think int // units of private work after the critical section
+
+	// Labels, when non-nil, are the pprof labels of the workers: each
+	// worker sets Labels plus class=<class> on entering a class's critical
+	// section (before it waits for the lock) and restores Labels after
+	// releasing it, so that a CPU profile splits by lock class. The
+	// contexts are built at New; a step neither allocates nor looks up
+	// anything for them.
+	Labels context.Context
 }
 
 // LockFor returns the algorithm name used for class c.
