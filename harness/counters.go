@@ -1,0 +1,250 @@
+package harness
+
+// Counters are read with perf_event_open(2) straight through
+// golang.org/x/sys/unix rather than github.com/hodgesds/perf-utils: we
+// need exactly two event groups per worker thread, opened disabled on the
+// calling thread, enabled together at the start of the measured window and
+// read once at its end with time_enabled/time_running for scaling. That is
+// about a hundred lines here; perf-utils would bring a larger API (and its
+// own profiler goroutines) for the same syscalls, and x/sys/unix is already
+// a dependency for sched_setaffinity.
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"runtime"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// PerfEventOpenFunc has the signature of unix.PerfEventOpen. A Runner
+// calls it for every event it opens; tests replace it to simulate a
+// machine without hardware counters.
+type PerfEventOpenFunc func(attr *unix.PerfEventAttr, pid, cpu, groupFd, flags int) (fd int, err error)
+
+// An event is one counter of a group; unit is its result unit before
+// "/page" ("" for events read but not written, such as the software
+// group's leader).
+type event struct {
+	typ    uint32
+	config uint64
+	unit   string
+}
+
+func hardwareEvents() []event {
+	cache := func(c, op, res uint64) uint64 { return c | op<<8 | res<<16 }
+	return []event{
+		{unix.PERF_TYPE_HARDWARE, unix.PERF_COUNT_HW_CPU_CYCLES, "cycles"},
+		{unix.PERF_TYPE_HARDWARE, unix.PERF_COUNT_HW_INSTRUCTIONS, "instructions"},
+		{unix.PERF_TYPE_HW_CACHE, cache(unix.PERF_COUNT_HW_CACHE_L1D, unix.PERF_COUNT_HW_CACHE_OP_READ, unix.PERF_COUNT_HW_CACHE_RESULT_MISS), "l1d-misses"},
+		{unix.PERF_TYPE_HW_CACHE, cache(unix.PERF_COUNT_HW_CACHE_LL, unix.PERF_COUNT_HW_CACHE_OP_READ, unix.PERF_COUNT_HW_CACHE_RESULT_MISS), "llc-misses"},
+		{unix.PERF_TYPE_HARDWARE, unix.PERF_COUNT_HW_BRANCH_MISSES, "branch-misses"},
+	}
+}
+
+func softwareEvents() []event {
+	return []event{
+		{unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_TASK_CLOCK, ""}, // leader; cpu-ns/page comes from the thread clock
+		{unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_CONTEXT_SWITCHES, "ctx-switches"},
+		{unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_CPU_MIGRATIONS, "migrations"},
+		{unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_PAGE_FAULTS, "page-faults"},
+	}
+}
+
+// CounterSupport says which counter groups the machine allows.
+type CounterSupport struct {
+	Hardware, Software bool
+	HardwareErr        error // why hardware counters are unavailable
+	SoftwareErr        error
+}
+
+// String is the value of the "counters" config line: "hardware,software",
+// "software" or "none".
+func (s CounterSupport) String() string {
+	switch {
+	case s.Hardware && s.Software:
+		return "hardware,software"
+	case s.Hardware:
+		return "hardware"
+	case s.Software:
+		return "software"
+	}
+	return "none"
+}
+
+// Note is one line for the user when some counters are unavailable, "" if
+// all are there.
+func (s CounterSupport) Note() string {
+	switch {
+	case !s.Hardware && !s.Software:
+		return fmt.Sprintf("performance counters unavailable (%v); results have no counter units", s.SoftwareErr)
+	case !s.Hardware:
+		return fmt.Sprintf("hardware counters unavailable (%v); recording software counters only", s.HardwareErr)
+	case !s.Software:
+		return fmt.Sprintf("software counters unavailable (%v); recording hardware counters only", s.SoftwareErr)
+	}
+	return ""
+}
+
+// probeCounters opens and closes each group on the calling thread.
+func probeCounters(open PerfEventOpenFunc) CounterSupport {
+	// A group's events must all count one thread: pid 0 means the calling
+	// thread, so the goroutine must not move between opens (EINVAL).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var s CounterSupport
+	if g, err := openGroup(open, hardwareEvents()); err == nil {
+		g.close()
+		s.Hardware = true
+	} else {
+		s.HardwareErr = err
+	}
+	if g, err := openGroup(open, softwareEvents()); err == nil {
+		g.close()
+		s.Software = true
+	} else {
+		s.SoftwareErr = err
+	}
+	return s
+}
+
+// A group is a perf event group on one thread, opened disabled.
+type group struct {
+	events []event
+	fds    []int
+}
+
+// openGroup opens events as one group counting the calling thread in
+// user space (kernel and hypervisor excluded, which perf_event_paranoid 2
+// requires). The caller has locked its goroutine to the thread.
+func openGroup(open PerfEventOpenFunc, events []event) (*group, error) {
+	g := &group{events: events}
+	for i, e := range events {
+		attr := unix.PerfEventAttr{
+			Type:        e.typ,
+			Size:        uint32(unsafe.Sizeof(unix.PerfEventAttr{})),
+			Config:      e.config,
+			Read_format: unix.PERF_FORMAT_GROUP | unix.PERF_FORMAT_TOTAL_TIME_ENABLED | unix.PERF_FORMAT_TOTAL_TIME_RUNNING,
+			Bits:        unix.PerfBitExcludeKernel | unix.PerfBitExcludeHv,
+		}
+		leader := -1
+		if i == 0 {
+			attr.Bits |= unix.PerfBitDisabled
+		} else {
+			leader = g.fds[0]
+		}
+		fd, err := open(&attr, 0, -1, leader, unix.PERF_FLAG_FD_CLOEXEC)
+		if err != nil {
+			g.close()
+			return nil, fmt.Errorf("perf_event_open: %w", err)
+		}
+		g.fds = append(g.fds, fd)
+	}
+	return g, nil
+}
+
+// enable resets and starts the whole group.
+func (g *group) enable() error {
+	if err := unix.IoctlSetInt(g.fds[0], unix.PERF_EVENT_IOC_RESET, unix.PERF_IOC_FLAG_GROUP); err != nil {
+		return fmt.Errorf("resetting perf counters: %w", err)
+	}
+	if err := unix.IoctlSetInt(g.fds[0], unix.PERF_EVENT_IOC_ENABLE, unix.PERF_IOC_FLAG_GROUP); err != nil {
+		return fmt.Errorf("enabling perf counters: %w", err)
+	}
+	return nil
+}
+
+// read returns each event's count scaled by time_enabled/time_running
+// (the group was multiplexed for part of the window if they differ).
+func (g *group) read() ([]float64, error) {
+	buf := make([]byte, 8*(3+len(g.fds)))
+	n, err := unix.Read(g.fds[0], buf)
+	if err != nil {
+		return nil, fmt.Errorf("reading perf counters: %w", err)
+	}
+	if n != len(buf) {
+		return nil, fmt.Errorf("reading perf counters: got %d bytes, want %d", n, len(buf))
+	}
+	u := func(i int) uint64 { return binary.NativeEndian.Uint64(buf[8*i:]) }
+	if int(u(0)) != len(g.fds) {
+		return nil, fmt.Errorf("reading perf counters: group has %d events, want %d", u(0), len(g.fds))
+	}
+	enabled, running := u(1), u(2)
+	scale := 1.0
+	if running > 0 && running != enabled {
+		scale = float64(enabled) / float64(running)
+	} else if running == 0 {
+		scale = 0 // never scheduled: no count to report
+	}
+	out := make([]float64, len(g.fds))
+	for i := range out {
+		out[i] = float64(u(3+i)) * scale
+	}
+	return out, nil
+}
+
+func (g *group) close() {
+	for i := len(g.fds) - 1; i >= 0; i-- {
+		unix.Close(g.fds[i])
+	}
+	g.fds = nil
+}
+
+// threadCounters are one worker thread's groups; either may be nil.
+type threadCounters struct {
+	groups []*group
+}
+
+// openThreadCounters opens the supported groups on the calling thread.
+func openThreadCounters(open PerfEventOpenFunc, s CounterSupport) (*threadCounters, error) {
+	tc := &threadCounters{}
+	try := func(ok bool, events []event) error {
+		if !ok {
+			return nil
+		}
+		g, err := openGroup(open, events)
+		if err != nil {
+			return err
+		}
+		tc.groups = append(tc.groups, g)
+		return nil
+	}
+	if err := errors.Join(try(s.Hardware, hardwareEvents()), try(s.Software, softwareEvents())); err != nil {
+		tc.close()
+		return nil, err
+	}
+	return tc, nil
+}
+
+func (tc *threadCounters) enable() error {
+	for _, g := range tc.groups {
+		if err := g.enable(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// read adds the thread's counts into sum, by unit.
+func (tc *threadCounters) read(sum map[string]float64) error {
+	for _, g := range tc.groups {
+		v, err := g.read()
+		if err != nil {
+			return err
+		}
+		for i, e := range g.events {
+			if e.unit != "" {
+				sum[e.unit] += v[i]
+			}
+		}
+	}
+	return nil
+}
+
+func (tc *threadCounters) close() {
+	for _, g := range tc.groups {
+		g.close()
+	}
+}

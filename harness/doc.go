@@ -1,0 +1,90 @@
+// Package harness plans a sweep of lockbench cases, runs each case on
+// pinned OS threads, reads the threads' performance counters and writes
+// the results in the Go benchmark format.
+//
+// It sits on top of the stack: locks (the algorithms and the instrumented
+// wrapper) and workloads (the page-cache model and the cs micro workload)
+// below it; reports and profiles beside it read what it writes (reports
+// through benchfmt files only, profiles through Result.Classes).
+//
+// A run is three values:
+//
+//   - a Plan expands the flags into Cases (locks x modes x batch x threads,
+//     repeated Count times, interleaved by default so that a drift of the
+//     machine hits every case alike);
+//   - a Runner runs one Case: it builds the workload, pins one OS thread
+//     per worker, probes the machine's regime (xfer-ns), warms up, resets
+//     the locks' counters, measures for Duration, merges the per-worker
+//     counts and checks the workload's invariants;
+//   - an Output appends each Result to DIR/results.txt in the Go benchmark
+//     format and syncs it at once, so an interrupted sweep keeps every
+//     finished line.
+//
+// # Names
+//
+// A case is named in sub-benchmark key=value form, so that
+// `benchstat -col /mode` and `-row /threads` work unchanged:
+//
+//	BenchmarkPageCache/mode=batch/batch=16/lock=mcs/threads=2-2
+//	BenchmarkCS/lock=mcs/lines=1/think=0/threads=2-2
+//
+// Per-class lock overrides add keys after lock (zone-lock=ticket, ...).
+// Mode page ignores the batch size but keeps the batch key, so that its
+// lines sit in the same benchstat row as the batched modes. The -N suffix
+// is the GOMAXPROCS during the measurement, as in `go test -bench`: the
+// Runner raises GOMAXPROCS to the worker count when it is lower, so it is
+// max(threads, GOMAXPROCS before the run). Run-wide knobs (files, zones,
+// touch, duration, ...) are file configuration lines, not name keys.
+//
+// # Units
+//
+// The pages of a line are the pages all workers processed during the
+// measured window (the iteration count of the line). Per line:
+//
+//	ns/page          wall time of the window / pages (testing.B.RunParallel's convention)
+//	cpu-ns/page      threads' CPU time (CLOCK_THREAD_CPUTIME_ID) / pages
+//	acq/page         lock acquisitions, all classes / pages
+//	contended/page   acquisitions whose first TryLock failed / pages
+//	handoffs/acq     acquisitions whose previous holder was another worker / acquisitions
+//	wait-ns/page     ns waited in contended acquisitions / pages
+//	wait-p99-ns      99th percentile of one contended acquisition's wait
+//	xfer-ns          one-way cache-line transfer between the first two cores in use,
+//	                 median of a few ping-pong rounds just before the repetition
+//	                 (absent if the probe finished no round within its ~15 ms budget)
+//	fairness         Jain's index of the per-worker page counts: (sum x)^2 / (n sum x^2),
+//	                 1 when all workers did the same work, 1/n when one did all of it
+//	gc-cycles        Go GC cycles completed during the measured window
+//
+// and, where perf_event_open allows, the counters per page (cycles/page,
+// instructions/page, l1d-misses/page, llc-misses/page, branch-misses/page,
+// ctx-switches/page, migrations/page, page-faults/page), scaled by
+// time_enabled/time_running. Lock units are absent from --bare lines,
+// which have no instrumentation to read. The cs workload counts critical
+// sections, not pages: its units end in /op instead of /page (ns/op,
+// cpu-ns/op, acq/op, ...), as a plain `go test -bench` would write them.
+//
+// benchfmt's reader tidies units as it does for ns/op: ns/page is read back
+// as sec/page, xfer-ns as xfer-sec (Value.OrigUnit keeps the written unit),
+// and benchstat prints them so. The file starts with "Unit fairness
+// better=higher", so that benchstat reads a drop in fairness as a
+// regression.
+//
+// # File configuration
+//
+// Machine lines (goos, goarch, cpu, cpus, cores, smt, numa-nodes, kernel,
+// go, lockbench version from the build info), the counters available
+// (counters: hardware,software | software | none, and counters-note saying
+// why some are missing), and the run's knobs (workload, duration, warmup,
+// count, order, affinity, bare, files, zones, touch, file-pages, delay,
+// hold-every, stack-every; oversubscribed: threads=N when a thread count
+// exceeds the CPUs). See FileConfig.
+//
+// # Library use and profiling
+//
+// Benchmark (and Runner.Benchmark) run any case inside a user's own
+// `go test -bench`. With Runner.Labels the workers run under the pprof
+// labels of Case.Labels and the workload gets the label context
+// (workloads.Spec.Labels) to add class=<class> around critical sections;
+// Result.Classes carries each class's merged locks.Stats, stack samples
+// included, for the profiles package's contention profile.
+package harness

@@ -1,0 +1,178 @@
+package harness
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/lockbench/lockbench/workloads"
+	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchproc"
+)
+
+func testPlan() Plan {
+	return Plan{
+		Base:    workloads.Spec{Workload: workloads.PageCache, Batch: 16},
+		Locks:   []string{"mutex"},
+		Modes:   []workloads.Mode{workloads.ModePage, workloads.ModeBatch},
+		Batches: []int{16},
+		Threads: []int{1, 2},
+		Count:   3,
+		Order:   Interleaved,
+	}
+}
+
+func TestPlanCasesInterleaved(t *testing.T) {
+	p := testPlan()
+	cs := p.Cases()
+	if len(cs) != 2*2*3 {
+		t.Fatalf("got %d cases, want 12", len(cs))
+	}
+	// Interleaved: the four configurations in a row, three times.
+	for i, c := range cs {
+		if c.Rep != i/4 {
+			t.Errorf("case %d: rep %d, want %d", i, c.Rep, i/4)
+		}
+		if c.Name() != cs[i%4].Name() {
+			t.Errorf("case %d is %s, want %s", i, c.Name(), cs[i%4].Name())
+		}
+	}
+	want := []string{
+		"PageCache/mode=page/batch=16/lock=mutex/threads=1",
+		"PageCache/mode=page/batch=16/lock=mutex/threads=2",
+		"PageCache/mode=batch/batch=16/lock=mutex/threads=1",
+		"PageCache/mode=batch/batch=16/lock=mutex/threads=2",
+	}
+	for i, w := range want {
+		if got := cs[i].Name(); got != w {
+			t.Errorf("name %d = %q, want %q", i, got, w)
+		}
+	}
+}
+
+func TestPlanCasesGrouped(t *testing.T) {
+	p := testPlan()
+	p.Order = Grouped
+	cs := p.Cases()
+	for i, c := range cs {
+		if c.Rep != i%3 || c.Name() != cs[i/3*3].Name() {
+			t.Errorf("case %d: %s rep %d; grouped order wants each configuration three times in a row", i, c.Name(), c.Rep)
+		}
+	}
+}
+
+func TestPlanCSIgnoresModesAndBatches(t *testing.T) {
+	p := testPlan()
+	p.Base = workloads.Spec{Workload: workloads.CS, Lines: 1, Think: 0}
+	cs := p.Cases()
+	if len(cs) != 2*3 {
+		t.Fatalf("got %d cases, want 6 (modes and batches do not multiply cs)", len(cs))
+	}
+	if got, want := cs[1].Name(), "CS/lock=mutex/lines=1/think=0/threads=2"; got != want {
+		t.Errorf("name = %q, want %q", got, want)
+	}
+	if cs[0].Per() != "op" {
+		t.Errorf("cs unit denominator = %q, want op", cs[0].Per())
+	}
+}
+
+func TestNameClassOverrides(t *testing.T) {
+	c := Case{Spec: workloads.Spec{Workload: workloads.PageCache, Lock: "mutex", Mode: workloads.ModeBatch, Batch: 8, Workers: 2,
+		ClassLocks: map[workloads.Class]string{workloads.ClassLRU: "tas", workloads.ClassZone: "mutex"}}}
+	if got, want := c.Name(), "PageCache/mode=batch/batch=8/lock=mutex/lru-lock=tas/threads=2"; got != want {
+		t.Errorf("name = %q, want %q (an override equal to --locks adds no key)", got, want)
+	}
+}
+
+func TestPlanValidate(t *testing.T) {
+	tests := []struct {
+		name   string
+		edit   func(*Plan)
+		want   string // substring of the error, "" for none
+		reason string
+	}{
+		{"ok", func(p *Plan) {}, "", "the test plan is valid"},
+		{"unknown lock", func(p *Plan) { p.Locks = []string{"nosuch"} }, `unknown lock "nosuch"`, "names come from the registry"},
+		{"unknown mode", func(p *Plan) { p.Modes = []workloads.Mode{"huge"} }, `unknown mode "huge"`, "modes are DESIGN.md's five"},
+		{"zero count", func(p *Plan) { p.Count = 0 }, "count 0", "a sweep needs a repetition"},
+		{"negative threads", func(p *Plan) { p.Threads = []int{-1} }, "thread count -1", "threads are positive"},
+		{"zero batch", func(p *Plan) { p.Batches = []int{0} }, "batch size 0", "batches are positive"},
+		{"unknown workload", func(p *Plan) { p.Base.Workload = "db" }, `unknown workload "db"`, "two workloads exist"},
+		{"bad order", func(p *Plan) { p.Order = "random" }, `unknown order "random"`, "two orders exist"},
+		{"no locks", func(p *Plan) { p.Locks = nil }, "no lock", "an empty list runs nothing"},
+		{"override class", func(p *Plan) { p.Base.ClassLocks = map[workloads.Class]string{"disk": "mutex"} }, `class "disk"`, "overrides name a class of the workload"},
+		{"override lock", func(p *Plan) { p.Base.ClassLocks = map[workloads.Class]string{workloads.ClassZone: "nosuch"} }, "zone lock: unknown lock", "override names come from the registry"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := testPlan()
+			tt.edit(&p)
+			err := p.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("Validate() = %v, want nil: %s", err, tt.reason)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("Validate() = %v, want an error containing %q: %s", err, tt.want, tt.reason)
+			case err != nil && strings.Contains(err.Error(), "\n"):
+				t.Fatalf("Validate() = %q, want one line", err)
+			}
+		})
+	}
+}
+
+// TestNamesRoundTrip writes a result per case, reads the file back with
+// benchfmt's reader and checks that benchproc's /mode and /threads
+// projections see the keys, as `benchstat -col /mode -row /threads` needs.
+func TestNamesRoundTrip(t *testing.T) {
+	p := testPlan()
+	p.Count = 1
+	var buf bytes.Buffer
+	w := benchfmt.NewWriter(&buf)
+	var cfg Config
+	cfg.Add("cpu", "test")
+	for _, c := range p.Cases() {
+		r := &Result{Case: c, GOMAXPROCS: 2, Pages: 100, WorkerPages: []uint64{100}}
+		if err := w.Write(r.Benchfmt(cfg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	col, err := (&benchproc.ProjectionParser{}).Parse("/mode", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	row, err := (&benchproc.ProjectionParser{}).Parse("/threads,/gomaxprocs", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	modes, threads := map[string]bool{}, map[string]bool{}
+	rd := benchfmt.NewReader(&buf, "results.txt")
+	n := 0
+	for rd.Scan() {
+		res, ok := rd.Result().(*benchfmt.Result)
+		if !ok {
+			t.Fatalf("record %v is not a result", rd.Result())
+		}
+		n++
+		if string(res.Name.Base()) != "PageCache" {
+			t.Errorf("base name %q, want PageCache", res.Name.Base())
+		}
+		modes[col.Project(res).Get(col.FlattenedFields()[0])] = true
+		rk := row.Project(res)
+		threads[rk.Get(row.FlattenedFields()[0])+"-"+rk.Get(row.FlattenedFields()[1])] = true
+		if res.GetConfig("cpu") != "test" {
+			t.Errorf("file config cpu = %q, want test", res.GetConfig("cpu"))
+		}
+	}
+	if err := rd.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n != 4 {
+		t.Fatalf("read %d results, want 4", n)
+	}
+	if !modes["page"] || !modes["batch"] || len(modes) != 2 {
+		t.Errorf("/mode saw %v, want page and batch", modes)
+	}
+	if !threads["1-2"] || !threads["2-2"] || len(threads) != 2 {
+		t.Errorf("/threads,/gomaxprocs saw %v, want 1-2 and 2-2", threads)
+	}
+}

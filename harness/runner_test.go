@@ -1,0 +1,294 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lockbench/lockbench/locks"
+	"github.com/lockbench/lockbench/workloads"
+	"golang.org/x/perf/benchfmt"
+	"golang.org/x/sys/unix"
+)
+
+// testRunner runs tiny cases on the fake workload.
+func testRunner() Runner {
+	r := DefaultRunner
+	r.Duration = 20 * time.Millisecond
+	r.Warmup = 5 * time.Millisecond
+	r.Grace = 2 * time.Second
+	r.NewWorkload = fakeBuilder(nil, false)
+	return r
+}
+
+func testCase(threads int) Case {
+	return Case{Spec: workloads.Spec{Workload: workloads.PageCache, Lock: "mutex", Mode: workloads.ModeBatch, Batch: 4, Workers: threads}, Count: 1}
+}
+
+// noHardware fails every hardware event as these VMs do and passes the
+// rest to the kernel.
+func noHardware(attr *unix.PerfEventAttr, pid, cpu, groupFd, flags int) (int, error) {
+	if attr.Type == unix.PERF_TYPE_HARDWARE || attr.Type == unix.PERF_TYPE_HW_CACHE {
+		return -1, unix.EOPNOTSUPP
+	}
+	return unix.PerfEventOpen(attr, pid, cpu, groupFd, flags)
+}
+
+func noCounters(*unix.PerfEventAttr, int, int, int, int) (int, error) { return -1, unix.EACCES }
+
+func TestRunEndToEnd(t *testing.T) {
+	r := testRunner()
+	r.PerfEventOpen = noHardware
+	dir := filepath.Join(t.TempDir(), "out")
+	out, err := CreateOutput(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := Plan{Base: workloads.Spec{Workload: workloads.PageCache}, Locks: []string{"mutex"},
+		Modes: []workloads.Mode{workloads.ModePage, workloads.ModeBatch}, Batches: []int{4}, Threads: []int{1, 2}, Count: 2, Order: Interleaved}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	topo, err := r.Topology()
+	if err != nil {
+		t.Fatal(err)
+	}
+	support := r.CounterSupport()
+	cfg := FileConfig(ReadMachine(topo), &r, p, support)
+	for _, c := range p.Cases() {
+		res, err := r.Run(context.Background(), c)
+		if err != nil {
+			t.Fatalf("%s: %v", c, err)
+		}
+		if res.Pages == 0 {
+			t.Fatalf("%s: no pages done", c)
+		}
+		if len(res.Classes) != 1 || res.Classes[0].Stats.Acquisitions == 0 {
+			t.Fatalf("%s: class stats %+v, want one class with acquisitions", c, res.Classes)
+		}
+		if err := out.Write(res.Benchfmt(cfg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	data, err := os.ReadFile(filepath.Join(dir, ResultsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"ns/page", "cpu-ns/page", "acq/page", "contended/page", "handoffs/acq", "wait-ns/page",
+		"wait-p99-ns", "fairness", "gc-cycles"}
+	if support.Software {
+		want = append(want, "ctx-switches/page", "migrations/page", "page-faults/page")
+	}
+	rd := benchfmt.NewReader(bytes.NewReader(data), ResultsFile)
+	n, xfer := 0, 0
+	for rd.Scan() {
+		switch rec := rd.Result().(type) {
+		case *benchfmt.SyntaxError:
+			t.Fatalf("syntax error: %v", rec)
+		case *benchfmt.Result:
+			n++
+			if hasUnit(rec, "xfer-ns") {
+				xfer++
+			}
+			for _, u := range want {
+				if !hasUnit(rec, u) {
+					t.Errorf("%s: no %s", rec.Name, u)
+				}
+			}
+			if hasUnit(rec, "cycles/page") {
+				t.Errorf("%s: cycles/page written without hardware counters", rec.Name)
+			}
+			for _, k := range []string{"cpu", "cores", "smt", "numa-nodes", "kernel", "go", "lockbench", "counters", "duration", "warmup", "count", "affinity", "order"} {
+				if rec.GetConfig(k) == "" {
+					t.Errorf("no file config %q", k)
+				}
+			}
+			if got := rec.GetConfig("counters"); strings.Contains(got, "hardware") {
+				t.Errorf("counters = %q with hardware failing", got)
+			}
+			if !strings.Contains(rec.GetConfig("counters-note"), "hardware counters unavailable") {
+				t.Errorf("counters-note = %q, want it to say hardware counters are unavailable", rec.GetConfig("counters-note"))
+			}
+		}
+	}
+	if n != 8 {
+		t.Fatalf("read %d results, want 8:\n%s", n, data)
+	}
+	// The probe leaves xfer-ns out when a busy machine let no round
+	// finish within its budget; on 8 repetitions some must have it.
+	if xfer == 0 && len(topo.CPUs) > 1 {
+		t.Errorf("no line has xfer-ns:\n%s", data)
+	}
+}
+
+func TestRunNoCounters(t *testing.T) {
+	r := testRunner()
+	r.PerfEventOpen = noCounters
+	s := r.CounterSupport()
+	if s.Hardware || s.Software || !errors.Is(s.SoftwareErr, unix.EACCES) {
+		t.Fatalf("support = %+v, want none with EACCES", s)
+	}
+	if !strings.Contains(s.Note(), "unavailable") {
+		t.Errorf("note %q does not say counters are unavailable", s.Note())
+	}
+	res, err := r.Run(context.Background(), testCase(2))
+	if err != nil {
+		t.Fatalf("run without counters: %v", err)
+	}
+	if res.Counters != nil {
+		t.Errorf("counters %v without perf_event_open", res.Counters)
+	}
+}
+
+func TestRunBare(t *testing.T) {
+	r := testRunner()
+	c := testCase(1)
+	c.Spec.Bare = true
+	res, err := r.Run(context.Background(), c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := res.Benchfmt(nil)
+	if _, ok := b.Value("acq/page"); ok {
+		t.Errorf("bare line has acq/page")
+	}
+	if _, ok := b.Value("ns/page"); !ok {
+		t.Errorf("bare line has no ns/page")
+	}
+}
+
+func TestRunWatchdog(t *testing.T) {
+	r := testRunner()
+	r.Grace = 50 * time.Millisecond
+	release := make(chan struct{})
+	r.NewWorkload = fakeBuilder(func() locks.Lock { return &stuckLock{release: release} }, false)
+	done := make(chan error, 1)
+	go func() {
+		_, err := r.Run(context.Background(), testCase(2))
+		done <- err
+	}()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(10 * time.Second):
+		close(release)
+		t.Fatal("Run hung on a lock that never releases")
+	}
+	// Let the stuck workers go so that goleak sees no leftover goroutine.
+	close(release)
+	var we *WatchdogError
+	if !errors.As(err, &we) {
+		t.Fatalf("err = %v, want a *WatchdogError", err)
+	}
+	if we.Phase != "warm-up" || len(we.Workers) != 2 {
+		t.Errorf("watchdog reported phase %q workers %v, want warm-up, both workers", we.Phase, we.Workers)
+	}
+	msg := err.Error()
+	for _, s := range []string{"lock mutex", "PageCache/mode=batch/batch=4/lock=mutex/threads=2"} {
+		if !strings.Contains(msg, s) {
+			t.Errorf("message %q does not name %q", msg, s)
+		}
+	}
+	waitGoroutines(t)
+}
+
+func TestRunInvariantViolation(t *testing.T) {
+	r := testRunner()
+	r.NewWorkload = fakeBuilder(nil, true)
+	res, err := r.Run(context.Background(), testCase(1))
+	var ie *InvariantError
+	if !errors.As(err, &ie) {
+		t.Fatalf("err = %v, want an *InvariantError", err)
+	}
+	if res == nil || !strings.Contains(err.Error(), "INVARIANT VIOLATED") || !strings.Contains(err.Error(), "page 7") {
+		t.Errorf("err = %v, want it loud and carrying the workload's message", err)
+	}
+}
+
+func TestRunCancel(t *testing.T) {
+	r := testRunner()
+	r.Duration = 10 * time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := r.Run(ctx, testCase(2))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if time.Since(start) > 5*time.Second {
+		t.Errorf("cancelled run took %v", time.Since(start))
+	}
+}
+
+func TestRunRestoresGOMAXPROCS(t *testing.T) {
+	r := testRunner()
+	before := runtimeGOMAXPROCS()
+	res, err := r.Run(context.Background(), testCase(before+1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.GOMAXPROCS != before+1 {
+		t.Errorf("GOMAXPROCS during the run = %d, want %d (one P per worker)", res.GOMAXPROCS, before+1)
+	}
+	if after := runtimeGOMAXPROCS(); after != before {
+		t.Errorf("GOMAXPROCS after the run = %d, want %d restored", after, before)
+	}
+	if len(res.WorkerPages) != before+1 {
+		t.Errorf("%d worker counts, want %d", len(res.WorkerPages), before+1)
+	}
+}
+
+func TestFairness(t *testing.T) {
+	for _, tt := range []struct {
+		pages []uint64
+		want  float64
+	}{
+		{[]uint64{5, 5}, 1},
+		{[]uint64{10, 0}, 0.5},
+		{[]uint64{0, 0}, 0},
+		{[]uint64{7}, 1},
+	} {
+		r := Result{WorkerPages: tt.pages}
+		if got := r.Fairness(); got != tt.want {
+			t.Errorf("Fairness(%v) = %v, want %v", tt.pages, got, tt.want)
+		}
+	}
+}
+
+func TestCreateOutput(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "x"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CreateOutput(dir, false); !errors.Is(err, ErrOutputExists) {
+		t.Fatalf("CreateOutput(non-empty) = %v, want ErrOutputExists", err)
+	}
+	o, err := CreateOutput(dir, true)
+	if err != nil {
+		t.Fatalf("CreateOutput(non-empty, force) = %v", err)
+	}
+	o.Close()
+	if _, err := CreateOutput(filepath.Join(dir, "x", "sub"), false); err == nil {
+		t.Fatal("CreateOutput under a file succeeded")
+	}
+}
+
+// hasUnit reports whether r has unit u as written (the reader tidies
+// "ns" into "sec" in Unit and keeps the written unit in OrigUnit).
+func hasUnit(r *benchfmt.Result, u string) bool {
+	for _, v := range r.Values {
+		if v.Unit == u || v.OrigUnit == u {
+			return true
+		}
+	}
+	return false
+}
