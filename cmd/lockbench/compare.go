@@ -1,18 +1,63 @@
 package main
 
 import (
-	"errors"
+	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/lockbench/lockbench/reports"
 )
 
-// TODO(issue): replaced by the issue that builds 'compare'.
 func newCompareCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "compare",
-		Short: "not built yet",
+	opts := reports.DefaultOptions
+	format := string(reports.Text)
+	cmd := &cobra.Command{
+		Use:   "compare OLD [NEW...]",
+		Short: "Compare benchmark results benchstat's way (medians, 95% CI, Mann-Whitney U)",
+		Long: `compare summarizes benchmark results in the Go benchmark format — lockbench's
+results.txt or plain 'go test -bench' output — and compares every column with
+the first: median ± 95% confidence interval per cell, then the change and the
+Mann-Whitney U p-value; "~" means no significant difference at --alpha.
+
+Columns are the input files by default. --col /mode compares the modes inside
+one file; --row and --filter take benchstat's projection and filter syntax
+(golang.org/x/perf/benchproc), e.g.
+
+  lockbench compare old.txt new.txt
+  lockbench compare --col /mode --filter '/threads:2 .unit:ns/page' results.txt
+  lockbench compare --col /lock --row /mode,/threads results.txt
+
+Unlike benchstat, results are not split into tables by file configuration
+(--table .config does that); the configuration the files share is printed
+above the tables and what differs is noted below them.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return failure(errors.New("'compare' is not built yet"))
+			f, err := reports.ParseFormat(format)
+			if err != nil {
+				return usagef("--format: %v", err)
+			}
+			set, err := reports.Load(args...)
+			if err != nil {
+				return usage(err)
+			}
+			cmp, err := reports.Compare(set, opts)
+			if err != nil {
+				return usage(err)
+			}
+			for _, w := range set.Warnings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "lockbench: warning: %v\n", w)
+			}
+			return failure(cmp.Write(cmd.OutOrStdout(), f))
 		},
 	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Row, "row", opts.Row, "split results into rows by distinct values of `projection`")
+	fl.StringVar(&opts.Col, "col", opts.Col, "split results into columns by `projection`; each column is compared with the first")
+	fl.StringVar(&opts.Table, "table", opts.Table, "split results into tables by `projection` (benchstat's default is .config)")
+	fl.StringVar(&opts.Ignore, "ignore", opts.Ignore, "ignore variations in `keys`")
+	fl.StringVar(&opts.Filter, "filter", opts.Filter, "use only benchmarks matching the benchproc `query`")
+	fl.Float64Var(&opts.Alpha, "alpha", opts.Alpha, "consider a change significant if p <= `α`")
+	fl.Float64Var(&opts.Confidence, "confidence", opts.Confidence, "confidence `level` of the intervals")
+	fl.StringVar(&format, "format", format, "output `format`: text, markdown, csv or json")
+	return cmd
 }

@@ -1,0 +1,380 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/locks"
+	"golang.org/x/perf/benchfmt"
+)
+
+// tiny are the flags of a fast sweep for tests.
+var tinyFlags = []string{"--duration", "15ms", "--warmup", "2ms", "--quiet"}
+
+func tinyRun(out string, extra ...string) []string {
+	args := append([]string{"run", "--out", out}, tinyFlags...)
+	return append(args, extra...)
+}
+
+func TestRunBadInput(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "file")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	nonEmpty := filepath.Join(dir, "full")
+	if err := os.MkdirAll(nonEmpty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(nonEmpty, "results.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		args   []string
+		want   string
+		reason string
+	}{
+		{[]string{"--locks", "nosuch"}, `unknown lock "nosuch"`, "lock names come from the registry"},
+		{[]string{"--modes", "page,huge"}, `unknown mode "huge"`, "modes are the five of DESIGN.md"},
+		{[]string{"--count", "0"}, "--count 0", "a sweep needs a repetition"},
+		{[]string{"--count", "-3"}, "--count -3", "negative counts are refused"},
+		{[]string{"--duration", "0s"}, "--duration 0s", "a zero window measures nothing"},
+		{[]string{"--duration", "-1s"}, "--duration -1s", "negative durations are refused"},
+		{[]string{"--duration", "fast"}, `invalid argument "fast"`, "durations are Go durations"},
+		{[]string{"--warmup", "-5ms"}, "--warmup -5ms", "negative warm-ups are refused"},
+		{[]string{"--threads", "1,,2"}, "malformed list", "empty list items are typos"},
+		{[]string{"--threads", "two"}, `"two" is not a whole number`, "threads are numbers"},
+		{[]string{"--threads", "0"}, "0: must be at least 1", "zero threads run nothing"},
+		{[]string{"--threads", "-2"}, "-2: must be at least 1", "negative thread counts are refused"},
+		{[]string{"--batch", "0"}, "--batch: 0: must be at least 1", "an empty batch is no batch"},
+		{[]string{"--locks", ""}, "--locks: empty list", "an empty list runs nothing"},
+		{[]string{"--locks", "mutex,mutex"}, `"mutex" twice`, "duplicates are typos"},
+		{[]string{"--files", "both"}, `--files "both"`, "files are shared or private"},
+		{[]string{"--workload", "db"}, `--workload "db"`, "two workloads exist"},
+		{[]string{"--order", "random"}, `--order "random"`, "two orders exist"},
+		{[]string{"--affinity", "close"}, `unknown affinity "close"`, "three placements exist"},
+		{[]string{"--delay", "zone"}, "want class=duration", "delays are class=duration"},
+		{[]string{"--delay", "disk=1us"}, `class "disk"`, "delays name a lock class"},
+		{[]string{"--zone-lock", "nosuch"}, `--zone-lock: unknown lock "nosuch"`, "overrides come from the registry"},
+		{[]string{"--lines", "4"}, "--lines applies to --workload cs only", "cs knobs do not silently do nothing"},
+		{[]string{"--workload", "cs", "--modes", "page"}, "--modes applies to --workload pagecache only", "pagecache knobs do not silently do nothing"},
+		{[]string{"--watchdog", "0s"}, "--watchdog 0s", "the watchdog needs a grace"},
+		{[]string{"--out", filepath.Join(file, "sub")}, "output folder", "an unwritable --out is refused before the sweep"},
+		{[]string{"--out", nonEmpty}, "--force", "an existing non-empty folder is refused without --force"},
+		{[]string{"extra"}, "takes no arguments", "run has no positional arguments"},
+	}
+	if _, err := locks.Lookup("none"); err == nil {
+		tests = append(tests, struct {
+			args   []string
+			want   string
+			reason string
+		}{[]string{"--locks", "none", "--threads", "2"}, "valid for at most 1", "none excludes nothing and is refused for 2 threads"})
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			args := append(tinyRun(out), tt.args...)
+			stdout, stderr, code := execCLI(t, args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d (%s); stderr %q", code, exitUsage, tt.reason, stderr)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr %q does not contain %q (%s)", stderr, tt.want, tt.reason)
+			}
+			if n := strings.Count(stderr, "\n"); n != 1 || !strings.HasPrefix(stderr, "lockbench: ") {
+				t.Errorf("stderr must be one line starting with 'lockbench: ', got %d lines: %q", n, stderr)
+			}
+			if stdout != "" {
+				t.Errorf("stdout must be empty on bad input, got %q", stdout)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("bad input created the output folder %s", out)
+			}
+		})
+	}
+}
+
+// readLines parses a results file and fails on any syntax error.
+func readLines(t *testing.T, path string) []*benchfmt.Result {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []*benchfmt.Result
+	rd := benchfmt.NewReader(f, path)
+	for rd.Scan() {
+		switch rec := rd.Result().(type) {
+		case *benchfmt.SyntaxError:
+			t.Fatalf("%s: %v", path, rec)
+		case *benchfmt.Result:
+			out = append(out, rec.Clone())
+		}
+	}
+	if err := rd.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func hasUnit(r *benchfmt.Result, u string) bool {
+	for _, v := range r.Values {
+		if v.Unit == u || v.OrigUnit == u {
+			return true
+		}
+	}
+	return false
+}
+
+func TestRunSweep(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	stdout, stderr, code := execCLI(t, tinyRun(out, "--locks", "mutex", "--modes", "page,batch,large", "--threads", "1,2", "--count", "2")...)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	lines := readLines(t, filepath.Join(out, harness.ResultsFile))
+	if len(lines) != 3*2*2 {
+		t.Fatalf("%d lines, want 12", len(lines))
+	}
+	for _, l := range lines {
+		for _, u := range []string{"ns/page", "cpu-ns/page", "acq/page", "contended/page", "handoffs/acq", "wait-ns/page", "wait-p99-ns", "fairness"} {
+			if !hasUnit(l, u) {
+				t.Errorf("%s: no %s", l.Name, u)
+			}
+		}
+	}
+	for _, s := range []string{"ns/page", "batch=16 vs page", "results: " + filepath.Join(out, harness.ResultsFile), "go tool benchstat -col /mode"} {
+		if !strings.Contains(stdout, s) {
+			t.Errorf("stdout does not contain %q:\n%s", s, stdout)
+		}
+	}
+	if stderr != "" {
+		t.Errorf("--quiet run wrote to stderr: %q", stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "summary.txt")); err != nil {
+		t.Errorf("no summary.txt: %v", err)
+	}
+	// --force reuses the folder; without it the folder is refused (exit 2).
+	if _, _, code := execCLI(t, tinyRun(out, "--locks", "mutex", "--modes", "page", "--threads", "1", "--count", "1")...); code != exitUsage {
+		t.Errorf("second run into %s: exit %d, want %d", out, code, exitUsage)
+	}
+	if _, stderr, code := execCLI(t, tinyRun(out, "--locks", "mutex", "--modes", "page", "--threads", "1", "--count", "1", "--force")...); code != 0 {
+		t.Errorf("--force run: exit %d, stderr %q", code, stderr)
+	}
+	if n := len(readLines(t, filepath.Join(out, harness.ResultsFile))); n != 1 {
+		t.Errorf("--force left %d lines, want the new run's 1", n)
+	}
+}
+
+func TestRunJSONAndCS(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	stdout, stderr, code := execCLI(t, tinyRun(out, "--workload", "cs", "--locks", "mutex", "--threads", "1,2", "--count", "1", "--json")...)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	var v map[string]any
+	if err := json.Unmarshal([]byte(stdout), &v); err != nil {
+		t.Fatalf("--json stdout is not JSON: %v\n%s", err, stdout)
+	}
+	lines := readLines(t, filepath.Join(out, harness.ResultsFile))
+	if len(lines) != 2 || !strings.HasPrefix(lines[0].Name.String(), "CS/lock=mutex/lines=1/think=0/threads=1") {
+		t.Fatalf("cs lines %v", lines)
+	}
+	if !hasUnit(lines[0], "ns/op") || !hasUnit(lines[0], "acq/op") {
+		t.Errorf("cs line %s lacks ns/op or acq/op", lines[0].Name)
+	}
+}
+
+func TestRunCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	out := filepath.Join(t.TempDir(), "out")
+	time.AfterFunc(150*time.Millisecond, cancel)
+	var so, se bytes.Buffer
+	code := lockbench(ctx, tinyRun(out, "--locks", "mutex", "--modes", "page", "--threads", "1", "--count", "1000"), &so, &se)
+	if code != exitInterrupted {
+		t.Fatalf("exit %d, want %d; stderr %q", code, exitInterrupted, se.String())
+	}
+	if !strings.Contains(se.String(), "interrupted") {
+		t.Errorf("stderr %q does not say the run was interrupted", se.String())
+	}
+}
+
+// TestRunInterruptSubprocess runs the command as a real process, sends it
+// SIGINT mid-sweep, and checks exit status 130, the partial summary, and
+// that every line written before the signal is intact.
+func TestRunInterruptSubprocess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a subprocess")
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	cmd := exec.Command(exe, tinyRun(out, "--locks", "mutex", "--modes", "page,batch", "--threads", "1", "--count", "1000")...)
+	cmd.Env = append(os.Environ(), envMain+"=1")
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	results := filepath.Join(out, harness.ResultsFile)
+	deadline := time.Now().Add(20 * time.Second)
+	for countResultLines(results) < 3 {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("no 3 result lines within 20 s; stderr %q", se.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatal("the run did not end within 20 s of SIGINT")
+	}
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
+		t.Fatalf("wait: %v, want exit status %d; stderr %q", err, exitInterrupted, se.String())
+	}
+	lines := readLines(t, results)
+	if len(lines) < 3 || len(lines) >= 2000 {
+		t.Errorf("%d lines after an interrupt, want at least the 3 seen before it and fewer than the full sweep", len(lines))
+	}
+	if !strings.Contains(so.String(), "partial summary") {
+		t.Errorf("stdout has no partial summary:\n%s", so.String())
+	}
+	if !strings.Contains(se.String(), "interrupted") {
+		t.Errorf("stderr %q does not say the run was interrupted", se.String())
+	}
+}
+
+// countResultLines counts complete benchmark lines in a file being written.
+func countResultLines(path string) int {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	n := 0
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if strings.HasPrefix(sc.Text(), "Benchmark") {
+			n++
+		}
+	}
+	return n
+}
+
+func TestRunProfile(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	stdout, stderr, code := execCLI(t, tinyRun(out, "--locks", "mutex", "--modes", "batch", "--threads", "2", "--count", "1", "--profile")...)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	for _, f := range []string{"cpu.pb.gz", "mutex.pb.gz", "block.pb.gz", "contention.pb.gz"} {
+		if st, err := os.Stat(filepath.Join(out, f)); err != nil || st.Size() == 0 {
+			t.Errorf("profile %s: %v (want a non-empty file)", f, err)
+		}
+	}
+	if !strings.Contains(stdout, "go tool pprof -top") {
+		t.Errorf("stdout does not print the pprof commands:\n%s", stdout)
+	}
+}
+
+// TestRunInvariantViolation runs the deliberately broken lock: the case
+// must fail loudly (exit 1) and leave no line for it in the results.
+func TestRunInvariantViolation(t *testing.T) {
+	if _, err := locks.Lookup("busted"); err != nil {
+		t.Skip("no busted lock registered")
+	}
+	if raceEnabled() {
+		t.Skip("the race detector reports the broken lock's race itself")
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	_, stderr, code := execCLI(t, "run", "--out", out, "--duration", "50ms", "--warmup", "2ms", "--quiet",
+		"--locks", "busted", "--modes", "page", "--threads", "2", "--count", "1")
+	if code != exitFailure {
+		t.Fatalf("exit %d, want %d; stderr %q", code, exitFailure, stderr)
+	}
+	if !strings.Contains(stderr, "INVARIANT VIOLATED") || !strings.Contains(stderr, "lock=busted") {
+		t.Errorf("stderr %q does not name the violation and its case", stderr)
+	}
+	if n := len(readLines(t, filepath.Join(out, harness.ResultsFile))); n != 0 {
+		t.Errorf("%d result lines for a case that failed its invariants, want 0", n)
+	}
+}
+
+// TestRunCounterNote checks that missing counters are said once, on
+// stderr, and recorded in the results; and that an oversubscribed thread
+// count is labelled.
+func TestRunCounterNote(t *testing.T) {
+	r := harness.DefaultRunner
+	support := r.CounterSupport()
+	topo, err := r.Topology()
+	if err != nil {
+		t.Fatal(err)
+	}
+	over := len(topo.CPUs) + 1
+	out := filepath.Join(t.TempDir(), "out")
+	args := []string{"run", "--out", out, "--duration", "10ms", "--warmup", "1ms",
+		"--locks", "mutex", "--modes", "page,batch", "--threads", "1," + strconv.Itoa(over), "--count", "1"}
+	_, stderr, code := execCLI(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	lines := readLines(t, filepath.Join(out, harness.ResultsFile))
+	if got, want := lines[0].GetConfig("counters"), support.String(); got != want {
+		t.Errorf("counters config %q, want %q", got, want)
+	}
+	if note := support.Note(); note != "" {
+		if n := strings.Count(stderr, note); n != 1 {
+			t.Errorf("counter note said %d times on stderr, want once:\n%s", n, stderr)
+		}
+		if lines[0].GetConfig("counters-note") != note {
+			t.Errorf("counters-note config %q, want %q", lines[0].GetConfig("counters-note"), note)
+		}
+	}
+	if got, want := lines[0].GetConfig("oversubscribed"), "threads="+strconv.Itoa(over); got != want {
+		t.Errorf("oversubscribed config %q, want %q", got, want)
+	}
+	if !strings.Contains(stderr, "(oversubscribed)") {
+		t.Errorf("progress lines do not label the oversubscribed case:\n%s", stderr)
+	}
+}
+
+// raceEnabled reports whether the test binary was built with -race (read
+// from the build info, so that no build-tagged file is needed).
+func raceEnabled() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range bi.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
+}

@@ -1,0 +1,399 @@
+package reports
+
+import (
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+	"golang.org/x/perf/benchunit"
+)
+
+// A Format is an output format of Comparison.Write.
+type Format string
+
+// The formats.
+const (
+	Text     Format = "text"
+	Markdown Format = "markdown"
+	CSV      Format = "csv"
+	JSON     Format = "json"
+)
+
+// ParseFormat returns the Format named s.
+func ParseFormat(s string) (Format, error) {
+	switch f := Format(s); f {
+	case Text, Markdown, CSV, JSON:
+		return f, nil
+	}
+	return "", fmt.Errorf("unknown format %q (want text, markdown, csv or json)", s)
+}
+
+// Write writes the comparison in format f.
+func (c *Comparison) Write(w io.Writer, f Format) error {
+	switch f {
+	case Text, Markdown:
+		return c.writeTables(w, f)
+	case CSV:
+		return c.writeCSV(w)
+	case JSON:
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(c)
+	}
+	return fmt.Errorf("unknown format %q", f)
+}
+
+// footnotes numbers distinct warnings in order of first use.
+type footnotes struct {
+	index map[string]int
+	list  []string
+}
+
+func (f *footnotes) mark(warnings []string) string {
+	if len(warnings) == 0 {
+		return ""
+	}
+	if f.index == nil {
+		f.index = map[string]int{}
+	}
+	var marks []string
+	for _, w := range warnings {
+		n, ok := f.index[w]
+		if !ok {
+			f.list = append(f.list, w)
+			n = len(f.list)
+			f.index[w] = n
+		}
+		marks = append(marks, superscript(n))
+	}
+	return " " + strings.Join(marks, " ")
+}
+
+func superscript(n int) string {
+	const digits = "⁰¹²³⁴⁵⁶⁷⁸⁹"
+	d := []rune(digits)
+	var b strings.Builder
+	for _, c := range fmt.Sprint(n) {
+		b.WriteRune(d[c-'0'])
+	}
+	return b.String()
+}
+
+func (c *Comparison) writeTables(w io.Writer, f Format) error {
+	var b bytes.Buffer
+	for _, cv := range c.Config {
+		if f == Markdown {
+			fmt.Fprintf(&b, "%s: %s  \n", mdEscape(cv.Key), mdEscape(cv.Value))
+		} else {
+			fmt.Fprintf(&b, "%s: %s\n", cv.Key, cv.Value)
+		}
+	}
+	for i, t := range c.Tables {
+		if i > 0 || len(c.Config) > 0 {
+			b.WriteString("\n")
+		}
+		if t.Key != "" {
+			fmt.Fprintf(&b, "%s\n", t.Key)
+		}
+		if err := t.write(&b, f, c.Alpha); err != nil {
+			return err
+		}
+	}
+	for _, warn := range c.Warnings {
+		fmt.Fprintf(&b, "\nnote: %s", warn)
+	}
+	if len(c.Warnings) > 0 {
+		b.WriteString("\n")
+	}
+	_, err := w.Write(b.Bytes())
+	return err
+}
+
+// write renders t as benchstat does: a column of "median ± CI%" per
+// input and, after every column but the first, the change against the
+// first ("~" when not significant at alpha).
+func (t *Table) write(w io.Writer, f Format, alpha float64) error {
+	var notes footnotes
+	header := []string{""}
+	units := []string{""}
+	for i, col := range t.Cols {
+		header = append(header, col)
+		units = append(units, t.Unit)
+		if i > 0 {
+			header = append(header, "")
+			units = append(units, "vs base")
+		}
+	}
+	var rows [][]string
+	all := t.Rows
+	if t.Geomean != nil {
+		all = append(all[:len(all):len(all)], t.Geomean)
+	}
+	for _, r := range all {
+		scale := rowScaler(t.Unit, r)
+		line := []string{r.Name}
+		for i, cell := range r.Cells {
+			if cell == nil {
+				line = append(line, "")
+			} else {
+				s := scale.Format(float64(cell.Center))
+				if r != t.Geomean {
+					s += " ± " + pctRange(cell)
+				}
+				s += notes.mark(cell.Warnings)
+				line = append(line, s)
+			}
+			if i == 0 {
+				continue
+			}
+			line = append(line, deltaString(cell, r == t.Geomean))
+		}
+		rows = append(rows, line)
+	}
+	if f == Markdown {
+		return t.writeMarkdown(w, header, units, rows, &notes)
+	}
+	if err := writePlainTable(w, header, append([][]string{units}, rows...)); err != nil {
+		return err
+	}
+	for i, n := range notes.list {
+		fmt.Fprintf(w, "%s %s\n", superscript(i+1), n)
+	}
+	return nil
+}
+
+// writePlainTable renders a borderless table, benchstat's look: the first
+// column left-aligned, the others right-aligned, headers centred, no
+// trailing blanks.
+func writePlainTable(w io.Writer, header []string, rows [][]string) error {
+	var buf bytes.Buffer
+	align := make([]tw.Align, len(header))
+	for i := range align {
+		align[i] = tw.AlignRight
+	}
+	align[0] = tw.AlignLeft
+	tbl := tablewriter.NewTable(&buf,
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders: tw.BorderNone,
+			Symbols: tw.NewSymbols(tw.StyleNone),
+			Settings: tw.Settings{
+				Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off},
+				Lines:      tw.Lines{ShowHeaderLine: tw.Off},
+			},
+		})),
+		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+	)
+	// The header is a row like the others: tablewriter pads header cells
+	// differently, which would shift it against the columns.
+	for _, r := range append([][]string{header}, rows...) {
+		if err := tbl.Append(r); err != nil {
+			return err
+		}
+	}
+	if err := tbl.Render(); err != nil {
+		return err
+	}
+	// tablewriter pads every line to the table's width; trailing blanks
+	// only make diffs noisy.
+	for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
+		if _, err := fmt.Fprintln(w, strings.TrimRight(strings.TrimPrefix(line, " "), " ")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *Table) writeMarkdown(w io.Writer, header, units []string, rows [][]string, notes *footnotes) error {
+	head := make([]string, len(header))
+	for i := range header {
+		switch {
+		case i == 0:
+			head[i] = "benchmark"
+		case header[i] == "":
+			head[i] = units[i]
+		default:
+			head[i] = header[i] + " " + units[i]
+		}
+		head[i] = mdEscape(head[i])
+	}
+	tbl := tablewriter.NewTable(w, tablewriter.WithRenderer(renderer.NewMarkdown()),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone))
+	tbl.Header(head)
+	for _, r := range rows {
+		esc := make([]string, len(r))
+		for i := range r {
+			esc[i] = mdEscape(r[i])
+		}
+		if err := tbl.Append(esc); err != nil {
+			return err
+		}
+	}
+	if err := tbl.Render(); err != nil {
+		return err
+	}
+	for i, n := range notes.list {
+		fmt.Fprintf(w, "\n%s %s", superscript(i+1), mdEscape(n))
+	}
+	if len(notes.list) > 0 {
+		fmt.Fprintln(w)
+	}
+	return nil
+}
+
+// mdEscape keeps text taken from input files from being read as
+// Markdown (a pipe would end a table cell).
+func mdEscape(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`)
+	return r.Replace(s)
+}
+
+// rowScaler picks one SI scale for a row's centers so they read alike.
+func rowScaler(unit string, r *Row) benchunit.Scaler {
+	var vals []float64
+	for _, c := range r.Cells {
+		if c != nil {
+			vals = append(vals, float64(c.Center))
+		}
+	}
+	return benchunit.CommonScale(vals, benchunit.ClassOf(unit))
+}
+
+// pctRange is benchmath.Summary.PctRangeString: the larger distance from
+// the center to an end of the interval, in percent.
+func pctRange(c *Cell) string {
+	lo, hi, ctr := float64(c.Lo), float64(c.Hi), float64(c.Center)
+	if math.IsInf(lo, 0) || math.IsInf(hi, 0) || math.IsNaN(lo) || math.IsNaN(hi) {
+		return "∞"
+	}
+	if sign(ctr) != sign(lo) || sign(ctr) != sign(hi) {
+		return "?"
+	}
+	if ctr == 0 {
+		return "0%"
+	}
+	return fmt.Sprintf("%.0f%%", 100*math.Max(hi/ctr-1, 1-lo/ctr))
+}
+
+func sign(x float64) int {
+	switch {
+	case x > 0:
+		return 1
+	case x < 0:
+		return -1
+	}
+	return 0
+}
+
+// deltaString is benchstat's "vs base" cell: "+5.00% (p=0.000 n=10)",
+// "~ (p=0.481 n=10)", or the geomean's bare percentage.
+func deltaString(c *Cell, geomean bool) string {
+	if c == nil || c.Delta == nil {
+		return ""
+	}
+	d := c.Delta
+	if geomean {
+		return fmt.Sprintf("%+.2f%%", d.Percent())
+	}
+	var s string
+	switch {
+	case !d.Significant:
+		s = "~"
+	case float64(d.Ratio) == 1:
+		s = "0.00%"
+	case math.IsInf(float64(d.Ratio), 0) || math.IsNaN(float64(d.Ratio)):
+		s = "?"
+	default:
+		s = fmt.Sprintf("%+.2f%%", d.Percent())
+	}
+	return s + " (" + pn(float64(d.P), d.N1, d.N2) + ")"
+}
+
+// pn is benchmath.Comparison.String: "p=0.000 n=10" or "p=0.001 n=6+8".
+func pn(p float64, n1, n2 int) string {
+	var s string
+	if p != 0 {
+		s = fmt.Sprintf("p=%0.3f ", p)
+	}
+	if n1 == n2 {
+		return s + fmt.Sprintf("n=%d", n1)
+	}
+	return s + fmt.Sprintf("n=%d+%d", n1, n2)
+}
+
+// writeCSV writes one CSV block per table, unscaled values in the tidied
+// unit (sec/page, not ns/page) to six significant digits, warnings as a
+// trailing column, so that a spreadsheet gets every number.
+func (c *Comparison) writeCSV(w io.Writer) error {
+	cw := csv.NewWriter(w)
+	for i, t := range c.Tables {
+		if i > 0 {
+			cw.Write(nil)
+		}
+		head := []string{"benchmark"}
+		for j, col := range t.Cols {
+			head = append(head, col+" "+t.Unit, "CI lo", "CI hi", "n")
+			if j > 0 {
+				head = append(head, "vs base", "p")
+			}
+		}
+		if t.Key != "" {
+			head[0] = t.Key
+		}
+		cw.Write(append(head, "warnings"))
+		all := t.Rows
+		if t.Geomean != nil {
+			all = append(all[:len(all):len(all)], t.Geomean)
+		}
+		for _, r := range all {
+			line := []string{r.Name}
+			var warns []string
+			for j, cell := range r.Cells {
+				if cell == nil {
+					line = append(line, "", "", "", "")
+					if j > 0 {
+						line = append(line, "", "")
+					}
+					continue
+				}
+				warns = append(warns, cell.Warnings...)
+				line = append(line, num(float64(cell.Center)), num(float64(cell.Lo)), num(float64(cell.Hi)), fmt.Sprint(cell.N))
+				if j == 0 {
+					continue
+				}
+				if cell.Delta == nil {
+					line = append(line, "", "")
+					continue
+				}
+				line = append(line, fmt.Sprintf("%+.2f%%", cell.Delta.Percent()), num(float64(cell.Delta.P)))
+			}
+			line = append(line, strings.Join(warns, "; "))
+			cw.Write(line)
+		}
+	}
+	for _, warn := range c.Warnings {
+		cw.Write([]string{"note", warn})
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+func num(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return ""
+	}
+	// Six significant digits: more would print the noise of tidying
+	// (41.2 ns is 4.1200000000000004e-08 sec).
+	return strconv.FormatFloat(v, 'g', 6, 64)
+}

@@ -1,0 +1,502 @@
+package reports
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchmath"
+	"golang.org/x/perf/benchproc"
+	"golang.org/x/perf/benchunit"
+)
+
+// GateOptions configure Gate.
+type GateOptions struct {
+	// Metric is the unit judged, as written in the files ("ns/page",
+	// "ns/op", "B/op", "pages/s"); it is tidied as benchfmt tidies
+	// units, so "ns/page" matches values read as "sec/page".
+	Metric string
+	// MaxRegress is the largest tolerated change for the worse, as a
+	// fraction of the baseline's median (0.05 is 5%).
+	MaxRegress float64
+	// Alpha is the significance level of the Mann-Whitney U test.
+	Alpha float64
+	// Filter keeps matching benchmarks (benchproc syntax); "" or "*"
+	// keeps all.
+	Filter string
+	// Row identifies a benchmark across the two sets (benchproc
+	// projection); default ".fullname".
+	Row string
+	// Ignore lists keys left out of Row (benchproc syntax):
+	// "/gomaxprocs" matches BenchmarkX-2 with BenchmarkX-4.
+	Ignore string
+	// Better overrides the direction of Metric: -1 lower is better, +1
+	// higher is better, 0 decides by Better (unit metadata, then rates
+	// per second are higher-is-better).
+	Better int
+}
+
+// DefaultGate are Gate's defaults: ns/page may grow by at most 5% at
+// alpha 0.05.
+var DefaultGate = GateOptions{Metric: "ns/page", MaxRegress: 0.05, Alpha: 0.05, Filter: "*", Row: ".fullname"}
+
+// Gate statuses of a Check.
+const (
+	StatusOK           = "ok"           // no change beyond the threshold that is significant
+	StatusImproved     = "improved"     // significantly better beyond the threshold
+	StatusRegressed    = "regressed"    // significantly worse beyond the threshold
+	StatusInsufficient = "insufficient" // too few samples for any change to be significant
+	StatusOnlyBase     = "only-in-baseline"
+	StatusOnlyNew      = "only-in-new"
+)
+
+// A Verdict is Gate's judgement.
+type Verdict struct {
+	// Pass is false when a benchmark regressed. Insufficient samples do
+	// not make Pass false: the caller decides (lockbench gate treats
+	// them as bad input unless --allow-insufficient).
+	Pass bool `json:"pass"`
+	// Status sums up: "regression" when a benchmark regressed, else
+	// "insufficient" when one could not be judged, else "pass".
+	Status     string  `json:"status"`
+	Metric     string  `json:"metric"`
+	Better     string  `json:"better"` // "lower" or "higher"
+	MaxRegress float64 `json:"max_regress"`
+	Alpha      float64 `json:"alpha"`
+	Checks     []Check `json:"checks"`
+	// Counts of Checks by status.
+	Regressed    int      `json:"regressed"`
+	Improved     int      `json:"improved"`
+	Insufficient int      `json:"insufficient"`
+	Warnings     []string `json:"warnings,omitempty"`
+}
+
+// A Check is one benchmark's comparison. Values are in Metric's unit as
+// written (ns/page, not sec/page).
+type Check struct {
+	Name   string    `json:"name"`
+	Status string    `json:"status"`
+	Old    *Summary1 `json:"old,omitempty"`
+	New    *Summary1 `json:"new,omitempty"`
+	// Delta is new/old - 1 (+0.10 is 10% higher, whichever direction is
+	// better).
+	Delta Float `json:"delta"`
+	// P is the Mann-Whitney U p-value; MinP the smallest p samples of
+	// these sizes can reach.
+	P    Float `json:"p"`
+	MinP Float `json:"min_p"`
+}
+
+// A Summary1 summarizes one sample: its size, median and confidence
+// interval.
+type Summary1 struct {
+	N      int   `json:"n"`
+	Median Float `json:"median"`
+	Lo     Float `json:"lo"`
+	Hi     Float `json:"hi"`
+}
+
+// Gate compares the Metric of each benchmark in head with the same
+// benchmark in base and fails (Pass false) only for a change for the
+// worse that is both beyond MaxRegress and significant (p <= Alpha):
+// a large change that may be noise, or a significant one too small to
+// matter, passes.
+//
+// "Worse" follows the unit: for lower-is-better units (ns/page, B/op,
+// acq/page) a regression is new > old·(1+MaxRegress); for higher-is-better
+// units (pages/s, B/s) it is new < old·(1-MaxRegress). See Better.
+//
+// Errors (bad input, not verdicts): options out of range, a filter that
+// does not parse, no Metric values in base or in head (the mismatch is
+// named with the file and line of its first result and the units it does
+// have), no benchmark common to both.
+func Gate(base, head *Set, opts GateOptions) (*Verdict, error) {
+	if opts.Metric == "" {
+		opts.Metric = DefaultGate.Metric
+	}
+	if !(opts.MaxRegress >= 0) || math.IsInf(opts.MaxRegress, 0) {
+		return nil, fmt.Errorf("max-regress %v must be a fraction >= 0 (0.05 is 5%%)", opts.MaxRegress)
+	}
+	if opts.Alpha <= 0 || opts.Alpha >= 1 {
+		return nil, fmt.Errorf("alpha %v is not between 0 and 1 (try 0.05)", opts.Alpha)
+	}
+	filter, err := benchproc.NewFilter(orDefault(opts.Filter, "*"))
+	if err != nil {
+		return nil, fmt.Errorf("parsing filter: %w", err)
+	}
+	var pp benchproc.ProjectionParser
+	rowBy, err := pp.Parse(orDefault(opts.Row, ".fullname"), filter)
+	if err != nil {
+		return nil, fmt.Errorf("parsing row projection: %w", err)
+	}
+	if _, err := pp.Parse(opts.Ignore, filter); err != nil {
+		return nil, fmt.Errorf("parsing ignore keys: %w", err)
+	}
+	factor, unit := benchunit.Tidy(1, opts.Metric)
+
+	units := benchfmt.UnitMetadataMap{}
+	for k, v := range base.Units {
+		units[k] = v
+	}
+	for k, v := range head.Units {
+		if _, ok := units[k]; !ok {
+			units[k] = v
+		}
+	}
+	better := opts.Better
+	if better == 0 {
+		better = Better(units, unit)
+	}
+	v := &Verdict{Metric: opts.Metric, MaxRegress: opts.MaxRegress, Alpha: opts.Alpha, Better: "lower"}
+	if better > 0 {
+		v.Better = "higher"
+	}
+
+	baseS, baseOrder, err := metricSamples(base, filter, rowBy, unit, factor, opts)
+	if err != nil {
+		return nil, err
+	}
+	headS, headOrder, err := metricSamples(head, filter, rowBy, unit, factor, opts)
+	if err != nil {
+		return nil, err
+	}
+	common := 0
+	for _, name := range baseOrder {
+		if headS[name] != nil {
+			common++
+		}
+	}
+	if common == 0 {
+		hint := ""
+		if sameButProcs(baseOrder, headOrder) {
+			hint = " (the names differ only in their -N GOMAXPROCS suffix: the runs had different CPU counts; to compare anyway, pass --ignore /gomaxprocs)"
+		}
+		return nil, fmt.Errorf("no benchmark is in both the baseline (%s) and the new results (%s): baseline has %s; new has %s%s",
+			strings.Join(base.Files, ", "), strings.Join(head.Files, ", "), listSome(baseOrder), listSome(headOrder), hint)
+	}
+
+	th := &benchmath.Thresholds{CompareAlpha: opts.Alpha}
+	const confidence = 0.95
+	summarize := func(vals []float64) (*benchmath.Sample, *Summary1) {
+		s := benchmath.NewSample(vals, th)
+		sum := benchmath.AssumeNothing.Summary(s, confidence)
+		return s, &Summary1{N: len(vals), Median: Float(sum.Center), Lo: Float(sum.Lo), Hi: Float(sum.Hi)}
+	}
+	for _, name := range baseOrder {
+		c := Check{Name: name, Delta: Float(math.NaN()), P: Float(math.NaN()), MinP: Float(math.NaN())}
+		bs, bsum := summarize(baseS[name])
+		c.Old = bsum
+		if headS[name] == nil {
+			c.Status = StatusOnlyBase
+			v.Checks = append(v.Checks, c)
+			continue
+		}
+		hs, hsum := summarize(headS[name])
+		c.New = hsum
+		cmp := benchmath.AssumeNothing.Compare(bs, hs)
+		c.P = Float(cmp.P)
+		c.MinP = Float(MinP(len(bs.Values), len(hs.Values)))
+		r := ratio(float64(hsum.Median), float64(bsum.Median))
+		c.Delta = Float(r - 1)
+		worse := r - 1 // fraction for the worse
+		if better > 0 {
+			worse = 1 - r
+		}
+		switch {
+		case float64(c.MinP) > opts.Alpha:
+			c.Status = StatusInsufficient
+			v.Insufficient++
+		case cmp.P <= opts.Alpha && worse > opts.MaxRegress:
+			c.Status = StatusRegressed
+			v.Regressed++
+		case cmp.P <= opts.Alpha && -worse > opts.MaxRegress:
+			c.Status = StatusImproved
+			v.Improved++
+		default:
+			c.Status = StatusOK
+		}
+		v.Checks = append(v.Checks, c)
+	}
+	for _, name := range headOrder {
+		if baseS[name] == nil {
+			_, hsum := summarize(headS[name])
+			v.Checks = append(v.Checks, Check{Name: name, Status: StatusOnlyNew, New: hsum,
+				Delta: Float(math.NaN()), P: Float(math.NaN()), MinP: Float(math.NaN())})
+		}
+	}
+	if n := len(baseOrder) - common; n > 0 {
+		v.Warnings = append(v.Warnings, fmt.Sprintf("%d benchmark(s) of the baseline are missing from the new results and were not judged", n))
+	}
+	if n := len(headOrder) - common; n > 0 {
+		v.Warnings = append(v.Warnings, fmt.Sprintf("%d benchmark(s) are new (not in the baseline) and were not judged", n))
+	}
+	_, cfgWarn := sharedConfig(append(append([]*benchfmt.Result(nil), base.Results...), head.Results...))
+	v.Warnings = append(v.Warnings, cfgWarn...)
+	v.Pass = v.Regressed == 0
+	switch {
+	case !v.Pass:
+		v.Status = "regression"
+	case v.Insufficient > 0:
+		v.Status = "insufficient"
+	default:
+		v.Status = "pass"
+	}
+	return v, nil
+}
+
+// metricSamples returns the metric's values (in the metric's own unit)
+// per benchmark of s, and the benchmarks in order of appearance.
+func metricSamples(s *Set, filter *benchproc.Filter, rowBy *benchproc.Projection, unit string, factor float64, opts GateOptions) (map[string][]float64, []string, error) {
+	samples := map[string][]float64{}
+	var order []string
+	unitsSeen := map[string]bool{}
+	var unitList []string
+	kept := 0
+	for _, r := range s.Results {
+		r = r.Clone()
+		if ok, _ := filter.Apply(r); !ok {
+			continue
+		}
+		kept++
+		for _, val := range r.Values {
+			if val.Unit == unit {
+				name := rowBy.Project(r).StringValues()
+				if samples[name] == nil {
+					order = append(order, name)
+				}
+				samples[name] = append(samples[name], val.Value/factor)
+			}
+			u := val.Unit
+			if val.OrigUnit != "" {
+				u = val.OrigUnit
+			}
+			if !unitsSeen[u] {
+				unitsSeen[u] = true
+				unitList = append(unitList, u)
+			}
+		}
+	}
+	files := strings.Join(s.Files, ", ")
+	if kept == 0 {
+		return nil, nil, &InputError{FileName: files, Msg: fmt.Sprintf("no benchmark matches the filter %q", opts.Filter)}
+	}
+	if len(order) == 0 {
+		file, line := s.Results[0].Pos()
+		if file == "" {
+			file = files
+		}
+		return nil, nil, &InputError{FileName: file, Line: line,
+			Msg: fmt.Sprintf("no %s measurements; these results have %s (the baseline and the new results must measure the same metric: pick one with --metric)",
+				opts.Metric, strings.Join(unitList, ", "))}
+	}
+	return samples, order, nil
+}
+
+// sameButProcs reports whether two lists of benchmark names have a name
+// in common once a trailing -N (GOMAXPROCS) is cut off.
+func sameButProcs(a, b []string) bool {
+	cut := func(n string) string {
+		i := strings.LastIndexByte(n, '-')
+		if i < 0 {
+			return n
+		}
+		for _, c := range n[i+1:] {
+			if c < '0' || c > '9' {
+				return n
+			}
+		}
+		return n[:i]
+	}
+	seen := map[string]bool{}
+	for _, n := range a {
+		seen[cut(n)] = true
+	}
+	for _, n := range b {
+		if seen[cut(n)] {
+			return true
+		}
+	}
+	return false
+}
+
+func listSome(names []string) string {
+	if len(names) > 3 {
+		return strings.Join(names[:3], ", ") + fmt.Sprintf(" and %d more", len(names)-3)
+	}
+	return strings.Join(names, ", ")
+}
+
+// InsufficientError says which benchmarks have too few samples for the
+// Mann-Whitney U test ever to reach significance at the verdict's alpha.
+func (v *Verdict) InsufficientError() error {
+	if v.Insufficient == 0 {
+		return nil
+	}
+	var worst Check
+	for _, c := range v.Checks {
+		if c.Status == StatusInsufficient {
+			worst = c
+			break
+		}
+	}
+	need := 1
+	for MinP(need, need) > v.Alpha {
+		need++
+	}
+	return fmt.Errorf("%d benchmark(s) have too few samples for any change to be significant, e.g. %s with n=%d+%d can at best reach p=%.3f, but alpha is %v: run at least %d repetitions on each side (-count=%d), or pass --allow-insufficient to accept an unjudged benchmark",
+		v.Insufficient, worst.Name, worst.Old.N, worst.New.N, float64(worst.MinP), v.Alpha, need, max(need, 10))
+}
+
+// Err returns the regression as an error, nil when v passes.
+func (v *Verdict) Err() error {
+	if v.Pass {
+		return nil
+	}
+	return fmt.Errorf("%d benchmark(s) regressed beyond %s in %s", v.Regressed, pct(v.MaxRegress), v.Metric)
+}
+
+func pct(f float64) string {
+	return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.2f", f*100), "0"), ".0") + "%"
+}
+
+// WriteText writes the verdict for a reader: the rule, every benchmark's
+// old and new median, change, p-value and status, and the offenders
+// named once more at the end.
+func (v *Verdict) WriteText(w io.Writer) error {
+	var b strings.Builder
+	dir := "+"
+	if v.Better == "higher" {
+		dir = "-"
+	}
+	fmt.Fprintf(&b, "gate: %s (%s is better): fail on a change beyond %s%s that is significant at alpha %v (Mann-Whitney U)\n\n",
+		v.Metric, v.Better, dir, pct(v.MaxRegress), v.Alpha)
+	rows := [][]string{}
+	for _, c := range v.Checks {
+		rows = append(rows, []string{c.Name, sumString(c.Old), sumString(c.New), checkDelta(c), checkP(c), c.Status})
+	}
+	header := []string{"benchmark", "old " + v.Metric, "new " + v.Metric, "delta", "p", "status"}
+	writePlainTable(&b, header, rows)
+	b.WriteString("\n")
+	for _, c := range v.Checks {
+		if c.Status == StatusRegressed {
+			fmt.Fprintf(&b, "REGRESSION %s\n", checkLine(v, c))
+		}
+	}
+	for _, c := range v.Checks {
+		if c.Status == StatusInsufficient {
+			fmt.Fprintf(&b, "INSUFFICIENT %s: n=%d+%d can at best reach p=%.3f > alpha %v; this benchmark cannot be judged\n",
+				c.Name, c.Old.N, c.New.N, float64(c.MinP), v.Alpha)
+		}
+	}
+	for _, warn := range v.Warnings {
+		fmt.Fprintf(&b, "note: %s\n", warn)
+	}
+	judged := 0
+	for _, c := range v.Checks {
+		if c.Status != StatusOnlyBase && c.Status != StatusOnlyNew {
+			judged++
+		}
+	}
+	switch {
+	case !v.Pass:
+		fmt.Fprintf(&b, "FAIL: %d of %d benchmarks regressed beyond %s in %s\n", v.Regressed, judged, pct(v.MaxRegress), v.Metric)
+	case v.Insufficient > 0:
+		fmt.Fprintf(&b, "NOT JUDGED: %d of %d benchmarks have too few samples; no regression found in the rest\n", v.Insufficient, judged)
+	default:
+		fmt.Fprintf(&b, "PASS: no significant regression beyond %s in %d benchmarks (%d improved)\n", pct(v.MaxRegress), judged, v.Improved)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func checkLine(v *Verdict, c Check) string {
+	return fmt.Sprintf("%s: %s -> %s %s (%+.2f%%, p=%.3f n=%d+%d)", c.Name, fnum(float64(c.Old.Median)), fnum(float64(c.New.Median)),
+		v.Metric, 100*float64(c.Delta), float64(c.P), c.Old.N, c.New.N)
+}
+
+// WriteGitHub writes GitHub Actions workflow commands: an error
+// annotation per regression, and per insufficient benchmark (a warning
+// when allowInsufficient).
+func (v *Verdict) WriteGitHub(w io.Writer, allowInsufficient bool) error {
+	var b strings.Builder
+	for _, c := range v.Checks {
+		switch c.Status {
+		case StatusRegressed:
+			fmt.Fprintf(&b, "::error title=%s::%s\n", ghProperty("lockbench gate: "+v.Metric+" regression"), ghData(checkLine(v, c)))
+		case StatusInsufficient:
+			kind := "error"
+			if allowInsufficient {
+				kind = "warning"
+			}
+			fmt.Fprintf(&b, "::%s title=%s::%s\n", kind, ghProperty("lockbench gate: too few samples"),
+				ghData(fmt.Sprintf("%s: n=%d+%d can at best reach p=%.3f > alpha %v", c.Name, c.Old.N, c.New.N, float64(c.MinP), v.Alpha)))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// ghData and ghProperty escape workflow command text as the Actions
+// runner expects (toolkit's escapeData and escapeProperty).
+func ghData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+func ghProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// WriteJSON writes the verdict as indented JSON.
+func (v *Verdict) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func sumString(s *Summary1) string {
+	if s == nil {
+		return "-"
+	}
+	c := &Cell{Center: s.Median, Lo: s.Lo, Hi: s.Hi}
+	return fnum(float64(s.Median)) + " ± " + pctRange(c)
+}
+
+func checkDelta(c Check) string {
+	if math.IsNaN(float64(c.Delta)) {
+		return "-"
+	}
+	return fmt.Sprintf("%+.2f%%", 100*float64(c.Delta))
+}
+
+func checkP(c Check) string {
+	if math.IsNaN(float64(c.P)) {
+		return "-"
+	}
+	return fmt.Sprintf("%.3f", float64(c.P))
+}
+
+// fnum formats a value with four significant digits, plainly.
+func fnum(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "?"
+	}
+	a := math.Abs(f)
+	switch {
+	case a == 0:
+		return "0"
+	case a >= 1e6 || a < 1e-3:
+		return fmt.Sprintf("%.4g", f)
+	case a >= 1000:
+		return fmt.Sprintf("%.0f", f)
+	case a >= 100:
+		return fmt.Sprintf("%.1f", f)
+	case a >= 10:
+		return fmt.Sprintf("%.2f", f)
+	case a >= 1:
+		return fmt.Sprintf("%.3f", f)
+	}
+	return fmt.Sprintf("%.4f", f)
+}

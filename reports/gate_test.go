@@ -1,0 +1,172 @@
+package reports
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+// synthSet builds a Set of one benchmark's samples in unit, as Load
+// would (tidied; benchfmt's names have no "Benchmark" prefix).
+func synthSet(file, name, unit string, vals []float64) *Set {
+	s := &Set{Files: []string{file}, Units: benchfmt.UnitMetadataMap{}}
+	for _, v := range vals {
+		r := &benchfmt.Result{Name: benchfmt.Name(name), Iters: 1000, Values: []benchfmt.Value{{Value: v, Unit: unit}}}
+		r.SetConfig(".file", file)
+		tidyValues(r)
+		s.Results = append(s.Results, r)
+	}
+	return s
+}
+
+// noisy returns n samples of mean·(1 + noise·N(0,1)).
+func noisy(rng *rand.Rand, n int, mean, noise float64) []float64 {
+	out := make([]float64, n)
+	for i := range out {
+		out[i] = mean * (1 + noise*rng.NormFloat64())
+	}
+	return out
+}
+
+// gateTrials runs Gate on 20 seeded pairs of samples and counts the
+// outcomes.
+func gateTrials(t *testing.T, opts GateOptions, unit string, n int, shift, noise float64) (pass, regressed, insufficient int) {
+	t.Helper()
+	for seed := uint64(1); seed <= 20; seed++ {
+		rng := rand.New(rand.NewPCG(seed, 42))
+		base := synthSet("base.txt", "X-2", unit, noisy(rng, n, 100, noise))
+		head := synthSet("new.txt", "X-2", unit, noisy(rng, n, 100*(1+shift), noise))
+		v, err := Gate(base, head, opts)
+		if err != nil {
+			t.Fatalf("seed %d: %v", seed, err)
+		}
+		switch {
+		case v.Insufficient > 0:
+			insufficient++
+		case v.Pass:
+			pass++
+		default:
+			regressed++
+		}
+	}
+	return
+}
+
+func TestGateStatistics(t *testing.T) {
+	tighter := DefaultGate
+	tighter.MaxRegress = 0.03
+	tests := []struct {
+		name                  string
+		opts                  GateOptions
+		unit                  string
+		n                     int
+		shift, noise          float64
+		minPass, minRegressed int
+		minInsufficient       int
+		reason                string
+	}{
+		{"A/A", DefaultGate, "ns/page", 10, 0, 0.01, 19, 0, 0,
+			"two samples of one distribution must pass: the gate must not cry wolf"},
+		{"A/A noisy", DefaultGate, "ns/page", 10, 0, 0.05, 19, 0, 0,
+			"noise alone is not a regression, even at 5% noise"},
+		{"+5% vs 3% threshold", tighter, "ns/page", 10, 0.05, 0.01, 0, 19, 0,
+			"a +5% shift, count 10, 1% noise is found (the threshold is 3%: with the default 5% a +5% shift sits on the threshold and fails half the time, by design)"},
+		{"+8% vs default", DefaultGate, "ns/page", 10, 0.08, 0.01, 0, 19, 0,
+			"a shift clearly beyond the default threshold is found"},
+		{"+2% significant but small", DefaultGate, "ns/page", 10, 0.02, 0.002, 19, 0, 0,
+			"significant but within the threshold passes"},
+		{"+10% with 3 samples", DefaultGate, "ns/page", 3, 0.10, 0.01, 0, 0, 20,
+			"3 against 3 can never reach p<=0.05: insufficient, not a pass"},
+		{"throughput drop", DefaultGate, "pages/s", 10, -0.10, 0.01, 0, 19, 0,
+			"for a rate (higher is better) a 10% drop is the regression"},
+		{"throughput rise", DefaultGate, "pages/s", 10, +0.10, 0.01, 19, 0, 0,
+			"for a rate a 10% rise is an improvement"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := tt.opts
+			opts.Metric = tt.unit
+			pass, reg, ins := gateTrials(t, opts, tt.unit, tt.n, tt.shift, tt.noise)
+			if pass < tt.minPass || reg < tt.minRegressed || ins < tt.minInsufficient {
+				t.Errorf("pass %d, regressed %d, insufficient %d of 20; want at least %d, %d, %d (%s)",
+					pass, reg, ins, tt.minPass, tt.minRegressed, tt.minInsufficient, tt.reason)
+			}
+		})
+	}
+}
+
+func TestGateVerdict(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	base := synthSet("base.txt", "X-2", "ns/page", noisy(rng, 10, 100, 0.01))
+	head := synthSet("new.txt", "X-2", "ns/page", noisy(rng, 10, 110, 0.01))
+	v, err := Gate(base, head, DefaultGate)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Pass || v.Regressed != 1 || v.Err() == nil {
+		t.Fatalf("verdict %+v: want one regression", v)
+	}
+	c := v.Checks[0]
+	if c.Name != "X-2" || c.Status != StatusRegressed || float64(c.Old.Median) < 98 || float64(c.Old.Median) > 102 {
+		t.Errorf("check %+v: values must be in ns/page as written, named by .fullname", c)
+	}
+	var b strings.Builder
+	if err := v.WriteGitHub(&b, false); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(b.String(), "::error title=lockbench gate%3A ns/page regression::X-2: ") {
+		t.Errorf("annotation %q", b.String())
+	}
+}
+
+func TestGateBetterOverride(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	base := synthSet("base.txt", "X-2", "score", noisy(rng, 10, 100, 0.01))
+	head := synthSet("new.txt", "X-2", "score", noisy(rng, 10, 80, 0.01))
+	opts := DefaultGate
+	opts.Metric = "score"
+	if v, _ := Gate(base, head, opts); !v.Pass {
+		t.Errorf("score falling is an improvement by default (lower is better)")
+	}
+	opts.Better = +1
+	if v, _ := Gate(base, head, opts); v.Pass {
+		t.Errorf("with Better=+1 a 20%% fall is a regression")
+	}
+	base.Units[benchfmt.UnitMetadataKey{Unit: "score", Key: "better"}] = &benchfmt.UnitMetadata{
+		UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: "score", Key: "better"}, OrigUnit: "score", Value: "higher"}
+	opts.Better = 0
+	if v, _ := Gate(base, head, opts); v.Pass {
+		t.Errorf("unit metadata better=higher makes a 20%% fall a regression")
+	}
+}
+
+func TestMinP(t *testing.T) {
+	tests := []struct {
+		n1, n2 int
+		want   float64
+	}{
+		{3, 3, 0.1}, {4, 4, 0.0286}, {5, 5, 0.0079}, {1, 10, 0.1818}, {0, 5, 1},
+	}
+	for _, tt := range tests {
+		got := MinP(tt.n1, tt.n2)
+		if d := got - tt.want; d > 1e-3 || d < -1e-3 {
+			t.Errorf("MinP(%d, %d) = %.4f, want %.4f", tt.n1, tt.n2, got, tt.want)
+		}
+	}
+}
+
+func ExampleMinP() {
+	// The fewest repetitions per side for the Mann-Whitney U test to
+	// reach alpha 0.05 at all:
+	for n := 2; n <= 5; n++ {
+		fmt.Printf("n=%d+%d: best p=%.3f\n", n, n, MinP(n, n))
+	}
+	// Output:
+	// n=2+2: best p=0.333
+	// n=3+3: best p=0.100
+	// n=4+4: best p=0.029
+	// n=5+5: best p=0.008
+}

@@ -1,0 +1,372 @@
+package reports
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/perf/benchfmt"
+	"golang.org/x/perf/benchunit"
+)
+
+// A Set is the benchmark results read from one or more files, in file
+// order.
+type Set struct {
+	// Results are the results read, each a clone that the Set owns.
+	// Every result carries the ".file" configuration key naming the file
+	// it came from (a path given twice is told apart as "path#0",
+	// "path#1"; an argument "label=path" sets it to label, as benchstat
+	// does), so that benchproc's ".file" key distinguishes the inputs.
+	Results []*benchfmt.Result
+	// Files are the paths read, in the order given.
+	Files []string
+	// Units is the unit metadata ("Unit ns/page better=lower") read from
+	// all files, keyed by tidied unit.
+	Units benchfmt.UnitMetadataMap
+	// Warnings are problems that do not stop the analysis, each with
+	// its file:line where it has one: a test failure line in `go test`
+	// output, unit metadata that disagrees between files.
+	Warnings []error
+}
+
+// An InputError is a problem with an input file: the file as a whole
+// (Line 0: it is missing, a directory, empty or holds no results) or one
+// line of it (binary data, a unit that is not a unit, a value that is not
+// finite). Syntax errors of the benchmark format itself are reported as
+// *benchfmt.SyntaxError, which has the same FileName and Line.
+type InputError struct {
+	FileName string
+	Line     int // 1-based; 0 when the error is about the whole file
+	Msg      string
+	Err      error // the underlying error, if any
+}
+
+func (e *InputError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.FileName)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	if e.Err != nil {
+		if e.Msg != "" {
+			b.WriteString(": ")
+		}
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Pos returns the file name and 1-based line of the error (0: the file).
+func (e *InputError) Pos() (fileName string, line int) { return e.FileName, e.Line }
+
+// InputErrors are several problems with the inputs, in file and line
+// order. Error joins them on one line (a CLI prints one line per error);
+// Unwrap gives each one to errors.Is and errors.As.
+type InputErrors []error
+
+func (e InputErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e InputErrors) Unwrap() []error { return e }
+
+// joinErrors returns nil, the only error, or InputErrors.
+func joinErrors(errs []error) error {
+	var flat InputErrors
+	for _, err := range errs {
+		if many, ok := err.(InputErrors); ok {
+			flat = append(flat, many...)
+		} else if err != nil {
+			flat = append(flat, err)
+		}
+	}
+	switch len(flat) {
+	case 0:
+		return nil
+	case 1:
+		return flat[0]
+	}
+	return flat
+}
+
+// maxLineErrors bounds how many line errors of one file Load reports: the
+// first few say what is wrong; a thousand say nothing more.
+const maxLineErrors = 5
+
+// Load reads benchmark results in the Go benchmark format from files
+// (lockbench's results and `go test -bench` output alike; everything that
+// is not a benchmark, configuration or unit line is ignored, as the format
+// requires). An argument LABEL=PATH reads PATH and labels its results
+// LABEL (the ".file" key, a column of Compare), unless a file is named
+// like the whole argument.
+//
+// These are errors, and Load returns a nil Set with them (InputErrors
+// when several, at most 5 per file; each is an *InputError or a
+// *benchfmt.SyntaxError carrying file and line):
+//   - a missing or unreadable file, or a directory;
+//   - an empty file, or one with no benchmark result lines;
+//   - binary data (a NUL byte or invalid UTF-8 on a line);
+//   - a malformed benchmark line: no iteration count, a truncated line
+//     (a value with no unit, or no values), a value that is not a number
+//     or is NaN or infinite, a unit that is not unit text (it must begin
+//     with a letter, '%' or 'µ' and hold no control characters: "12.5"
+//     where a unit should be means the line is garbled);
+//   - malformed unit metadata lines ("Unit x better").
+//
+// These are Warnings: a `go test` failure line ("--- FAIL", "FAIL\t...")
+// since the benchmarks that passed are still usable; unit metadata that
+// contradicts another file's.
+func Load(paths ...string) (*Set, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("no input files")
+	}
+	set := &Set{Units: benchfmt.UnitMetadataMap{}}
+	paths, labels := fileLabels(paths)
+	var errs []error
+	for i, path := range paths {
+		set.Files = append(set.Files, path)
+		if err := set.loadFile(path, labels[i]); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, joinErrors(errs)
+	}
+	return set, nil
+}
+
+// fileLabels returns the file to read for each argument and its ".file"
+// value: the path itself, path#N when the same path is given more than
+// once (benchfmt.Files does the same, so that results from the two
+// readings stay apart), or LABEL for an argument LABEL=PATH, as benchstat
+// allows ("base=old.txt"), when no file is named like the whole argument.
+func fileLabels(args []string) (paths, labels []string) {
+	paths = make([]string, len(args))
+	labels = make([]string, len(args))
+	count := map[string]int{}
+	for i, a := range args {
+		paths[i] = a
+		if l, p, ok := strings.Cut(a, "="); ok && l != "" && p != "" {
+			if _, err := os.Stat(a); err != nil {
+				paths[i], labels[i] = p, l
+				continue
+			}
+		}
+		count[a]++
+	}
+	seen := map[string]int{}
+	for i, p := range paths {
+		switch {
+		case labels[i] != "":
+		case count[p] == 1:
+			labels[i] = p
+		default:
+			labels[i] = fmt.Sprintf("%s#%d", p, seen[p])
+			seen[p]++
+		}
+	}
+	return paths, labels
+}
+
+func (s *Set) loadFile(path, label string) error {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return &InputError{FileName: path, Msg: "reading results", Err: unwrapPathError(err)}
+	}
+	if fi.IsDir() {
+		return &InputError{FileName: path, Msg: "is a directory, not a results file (give the results.txt inside it)"}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return &InputError{FileName: path, Msg: "reading results", Err: unwrapPathError(err)}
+	}
+	return s.loadBytes(data, path, label)
+}
+
+// unwrapPathError drops the *os.PathError's repetition of the path,
+// which InputError already prints.
+func unwrapPathError(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// loadBytes parses data, the contents of the file called path, adding its
+// results to s. It is the whole reading path bar the file system, and what
+// FuzzLoad exercises.
+func (s *Set) loadBytes(data []byte, path, label string) error {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return &InputError{FileName: path, Msg: "empty file: no benchmark results"}
+	}
+	var errs []error
+	addErr := func(err error) bool {
+		errs = append(errs, err)
+		return len(errs) < maxLineErrors
+	}
+
+	// A first pass over the raw lines catches what benchfmt silently
+	// ignores (it skips any line it does not recognise): binary data,
+	// and the failures `go test` prints among its results.
+	lineNo := 0
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(nil, len(data)+1)
+	for sc.Scan() {
+		lineNo++
+		line := sc.Bytes()
+		if bytes.IndexByte(line, 0) >= 0 || !utf8.Valid(line) {
+			if !addErr(&InputError{FileName: path, Line: lineNo, Msg: "binary data: not a text file in the Go benchmark format"}) {
+				break
+			}
+			continue
+		}
+		if bytes.HasPrefix(line, []byte("--- FAIL")) || bytes.HasPrefix(line, []byte("FAIL\t")) || bytes.Equal(line, []byte("FAIL")) {
+			s.Warnings = append(s.Warnings, &InputError{FileName: path, Line: lineNo, Msg: "a test or benchmark failed: " + string(bytes.TrimSpace(line))})
+		}
+	}
+	if len(errs) > 0 {
+		return joinErrors(errs)
+	}
+
+	found := 0
+	r := benchfmt.NewReader(bytes.NewReader(data), path)
+	r.Reset(bytes.NewReader(data), path, ".file", label)
+	for r.Scan() {
+		switch rec := r.Result().(type) {
+		case *benchfmt.SyntaxError:
+			if !addErr(rec) {
+				return joinErrors(errs)
+			}
+		case *benchfmt.UnitMetadata:
+			s.addUnitMetadata(rec)
+		case *benchfmt.Result:
+			if err := checkResult(rec); err != nil {
+				if !addErr(err) {
+					return joinErrors(errs)
+				}
+				continue
+			}
+			found++
+			c := rec.Clone()
+			tidyValues(c)
+			s.Results = append(s.Results, c)
+		}
+	}
+	if err := r.Err(); err != nil {
+		errs = append(errs, &InputError{FileName: path, Msg: "reading results", Err: err})
+	}
+	if len(errs) > 0 {
+		return joinErrors(errs)
+	}
+	if found == 0 {
+		return &InputError{FileName: path, Msg: "no benchmark results (no line of the form 'BenchmarkName N value unit ...'; is this the right file?)"}
+	}
+	return nil
+}
+
+func (s *Set) addUnitMetadata(m *benchfmt.UnitMetadata) {
+	have, ok := s.Units[m.UnitMetadataKey]
+	if !ok {
+		s.Units[m.UnitMetadataKey] = m
+		return
+	}
+	if have.Value != m.Value {
+		file, line := m.Pos()
+		hfile, hline := have.Pos()
+		s.Warnings = append(s.Warnings, &InputError{FileName: file, Line: line,
+			Msg: fmt.Sprintf("unit %s has %s=%s, but %s:%d said %s=%s; keeping the first", m.OrigUnit, m.Key, m.Value, hfile, hline, m.Key, have.Value)})
+	}
+}
+
+// checkResult rejects what benchfmt accepts but no measurement can be:
+// a value that is not finite, a unit that is not unit text.
+func checkResult(r *benchfmt.Result) error {
+	file, line := r.Pos()
+	for _, v := range r.Values {
+		unit := v.Unit
+		if v.OrigUnit != "" {
+			unit = v.OrigUnit
+		}
+		if msg := checkUnit(unit); msg != "" {
+			return &InputError{FileName: file, Line: line, Msg: fmt.Sprintf("benchmark %s: %s", r.Name, msg)}
+		}
+		if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
+			return &InputError{FileName: file, Line: line, Msg: fmt.Sprintf("benchmark %s: value %v %s is not a finite number", r.Name, v.Value, unit)}
+		}
+	}
+	if r.Iters < 0 {
+		return &InputError{FileName: file, Line: line, Msg: fmt.Sprintf("benchmark %s: negative iteration count %d", r.Name, r.Iters)}
+	}
+	return nil
+}
+
+// tidyValues gives every value its tidied unit. benchfmt's reader tidies
+// "12 ns/op" to "1.2e-8 sec/op" but leaves "0 xfer-ns" as it is (it
+// compares the value before and after), which would split one unit into
+// two tables; results built in memory (by `lockbench run`) are not tidied
+// at all.
+func tidyValues(r *benchfmt.Result) {
+	for i := range r.Values {
+		v := &r.Values[i]
+		if v.OrigUnit != "" {
+			continue
+		}
+		tv, tu := benchunit.Tidy(v.Value, v.Unit)
+		if tu != v.Unit {
+			*v = benchfmt.Value{Value: tv, Unit: tu, OrigValue: v.Value, OrigUnit: v.Unit}
+		}
+	}
+}
+
+// checkUnit returns why unit is not unit text, or "" if it is.
+func checkUnit(unit string) string {
+	if _, err := strconv.ParseFloat(unit, 64); err == nil {
+		return fmt.Sprintf("unit %q is a number: two values in a row, or a value missing its unit (a truncated or garbled line)", unit)
+	}
+	first, _ := utf8.DecodeRuneInString(unit)
+	if !(unicode.IsLetter(first) || first == '%') {
+		return fmt.Sprintf("unknown unit text %q: a unit begins with a letter or %%, like ns/op or acq/page", unit)
+	}
+	for _, c := range unit {
+		if unicode.IsControl(c) || c == utf8.RuneError {
+			return fmt.Sprintf("unknown unit text %q: control characters in a unit", unit)
+		}
+	}
+	return ""
+}
+
+// loadReader is Load for one stream; the name is used in errors and as
+// ".file". It serves tests and fuzzing.
+func loadReader(r io.Reader, name string) (*Set, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, &InputError{FileName: name, Msg: "reading results", Err: err}
+	}
+	s := &Set{Files: []string{name}, Units: benchfmt.UnitMetadataMap{}}
+	if err := s.loadBytes(data, name, name); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+var (
+	_ error = (*InputError)(nil)
+	_ error = InputErrors(nil)
+)

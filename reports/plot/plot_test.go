@@ -1,0 +1,197 @@
+package plot
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"math"
+	"strings"
+	"testing"
+)
+
+// svgTexts parses an SVG document strictly as XML and returns the text of
+// its <text> elements, failing the test on malformed XML.
+func svgTexts(t *testing.T, svg []byte) []string {
+	t.Helper()
+	d := xml.NewDecoder(bytes.NewReader(svg))
+	var texts []string
+	inText := false
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("svg is not well-formed XML: %v\n%s", err, svg)
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			if tok.Name.Local == "script" {
+				t.Fatalf("svg contains a <script> element")
+			}
+			inText = tok.Name.Local == "text"
+		case xml.EndElement:
+			inText = false
+		case xml.CharData:
+			if inText {
+				texts = append(texts, string(tok))
+			}
+		}
+	}
+	return texts
+}
+
+func contains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func TestChartLabelsAndEscaping(t *testing.T) {
+	const hostile = "<script>alert(1)</script> & \"q\""
+	c := &Chart{
+		Title:  "ns/page vs batch size, " + hostile,
+		XLabel: "batch size (pages)",
+		YLabel: "ns/page",
+		XScale: Log2,
+		Lines: []Series{
+			{Label: "batch, lock=" + hostile, X: []float64{1, 2, 4, 8, 16, 64}, Y: []float64{90, 60, 45, 40, 38, 37}},
+			{Label: "pcp", X: []float64{4, 16, math.NaN()}, Y: []float64{50, 42, 1}, Color: 1, Dash: Dashed},
+		},
+		Refs: []RefLine{
+			{Label: "page", Y: 100, Color: 2, Dash: Dashed},
+			{Label: "large", Y: 35, Color: 3, Dash: Dotted},
+		},
+	}
+	var buf bytes.Buffer
+	if err := c.WriteSVG(&buf); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.Bytes()
+	if !bytes.HasPrefix(out, []byte("<svg")) {
+		t.Errorf("svg must start with <svg for inlining, starts with %q", out[:min(20, len(out))])
+	}
+	if bytes.Contains(out, []byte("<script")) {
+		t.Errorf("raw <script in svg output: gonum did not escape a label")
+	}
+	if n := bytes.Count(out, []byte("<svg")); n != 1 {
+		t.Errorf("%d <svg elements, want 1", n)
+	}
+	texts := svgTexts(t, out)
+	for _, want := range []string{
+		c.Title, c.XLabel, c.YLabel, // stand-alone: title and axis labels
+		"batch, lock=" + hostile, "pcp", "page", "large", // legend, hostile text as text
+		"1", "4", "16", "64", // log2 ticks at powers of two
+	} {
+		if !contains(texts, want) {
+			t.Errorf("svg has no text %q; texts: %q", want, texts)
+		}
+	}
+	if contains(texts, "3") || contains(texts, "10") {
+		t.Errorf("log2 axis labels a tick that is not a power of two: %q", texts)
+	}
+}
+
+func TestBars(t *testing.T) {
+	for _, stacked := range []bool{false, true} {
+		b := &Bars{
+			Title:      "per-page time by mode",
+			YLabel:     "thread-ns/page",
+			Categories: []string{"page", "batch/16", "large"},
+			Stacked:    stacked,
+			Layers: []Layer{
+				{Label: "lock acquire/release", Values: []float64{40, 3, 1}},
+				{Label: "waiting", Values: []float64{20, math.NaN(), -1}, Color: 1},
+				{Label: "the rest", Values: []float64{30, 30, 30}, Color: 2},
+			},
+		}
+		var buf bytes.Buffer
+		if err := b.WriteSVG(&buf); err != nil {
+			t.Fatalf("stacked=%v: %v", stacked, err)
+		}
+		texts := svgTexts(t, buf.Bytes())
+		for _, want := range []string{b.Title, b.YLabel, "page", "batch/16", "large", "lock acquire/release", "waiting", "the rest"} {
+			if !contains(texts, want) {
+				t.Errorf("stacked=%v: svg has no text %q", stacked, want)
+			}
+		}
+	}
+}
+
+func TestNoData(t *testing.T) {
+	tests := []struct {
+		name   string
+		w      interface{ WriteSVG(io.Writer) error }
+		reason string
+	}{
+		{"empty chart", &Chart{Title: "x"}, "nothing to draw"},
+		{"only NaN", &Chart{Lines: []Series{{X: []float64{1}, Y: []float64{math.NaN()}}}}, "NaN points are skipped"},
+		{"log2 of zero", &Chart{XScale: Log2, Lines: []Series{{X: []float64{0}, Y: []float64{1}}}}, "x <= 0 has no place on a log axis"},
+		{"no categories", &Bars{Layers: []Layer{{Label: "a"}}}, "no bars"},
+	}
+	for _, tt := range tests {
+		var buf bytes.Buffer
+		if err := tt.w.WriteSVG(&buf); !errors.Is(err, ErrNoData) {
+			t.Errorf("%s: err = %v, want ErrNoData (%s)", tt.name, err, tt.reason)
+		}
+	}
+}
+
+func TestMismatchedLengths(t *testing.T) {
+	c := &Chart{Lines: []Series{{Label: "bad", X: []float64{1, 2}, Y: []float64{1}}}}
+	err := c.WriteSVG(io.Discard)
+	if err == nil || !strings.Contains(err.Error(), `"bad"`) {
+		t.Errorf("err = %v, want an error naming the series", err)
+	}
+	b := &Bars{Categories: []string{"a", "b"}, Layers: []Layer{{Label: "short", Values: []float64{1}}}}
+	if err := b.WriteSVG(io.Discard); err == nil || !strings.Contains(err.Error(), `"short"`) {
+		t.Errorf("err = %v, want an error naming the layer", err)
+	}
+}
+
+func TestSinglePoint(t *testing.T) {
+	// One thread count only: the x range is padded, not degenerate.
+	c := &Chart{Title: "t", XLabel: "threads", YLabel: "pages/s", Lines: []Series{{Label: "page", X: []float64{2}, Y: []float64{1e7}}}}
+	var buf bytes.Buffer
+	if err := c.WriteSVG(&buf); err != nil {
+		t.Fatal(err)
+	}
+	svgTexts(t, buf.Bytes())
+}
+
+func TestLog2Ticks(t *testing.T) {
+	ticks := log2Ticks{}.Ticks(1, 1<<20)
+	labels := 0
+	for _, tk := range ticks {
+		if tk.Label != "" {
+			labels++
+		}
+		if e := math.Log2(tk.Value); e != math.Trunc(e) {
+			t.Errorf("tick %v is not a power of two", tk.Value)
+		}
+	}
+	if len(ticks) != 21 || labels > 11 || labels < 5 {
+		t.Errorf("%d ticks with %d labels over 1..2^20; want 21 ticks and a thinned set of labels", len(ticks), labels)
+	}
+	if got := (log2Ticks{}).Ticks(0.5, 2); len(got) != 3 || got[0].Label != "0.5" {
+		t.Errorf("ticks 0.5..2 = %+v", got)
+	}
+}
+
+func TestIntTicks(t *testing.T) {
+	ticks := (intTicks{}).Ticks(0.5, 4.5)
+	var labels []string
+	for _, tk := range ticks {
+		labels = append(labels, tk.Label)
+	}
+	if strings.Join(labels, ",") != "1,2,3,4" {
+		t.Errorf("integer ticks over 0.5..4.5 = %q, want 1,2,3,4", labels)
+	}
+	if got := (intTicks{}).Ticks(1.2, 1.8); len(got) != 0 {
+		t.Errorf("no integer in 1.2..1.8, got %+v", got)
+	}
+}

@@ -1,0 +1,459 @@
+package reports
+
+import (
+	"bytes"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+	"golang.org/x/perf/benchfmt"
+	"pgregory.net/rapid"
+)
+
+var reportUpdate = flag.Bool("update", false, "rewrite the golden files in testdata/report")
+
+// reportLoad reads testdata/report/NAME into a Set.
+func reportLoad(t *testing.T, names ...string) *Set {
+	t.Helper()
+	var paths []string
+	for _, n := range names {
+		paths = append(paths, filepath.Join("testdata", "report", n))
+	}
+	set, err := Load(paths...)
+	if err != nil {
+		t.Fatalf("Load(%v): %v", paths, err)
+	}
+	return set
+}
+
+func reportBuild(t *testing.T, names ...string) *Report {
+	t.Helper()
+	r, err := NewReport(reportLoad(t, names...), ReportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// reportGolden compares got with testdata/report/NAME; a mismatch writes
+// NAME.got beside it (gitignored), -update rewrites NAME.
+func reportGolden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "report", name)
+	if *reportUpdate {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -run %s -update to create it)", err, t.Name())
+	}
+	if !bytes.Equal(got, want) {
+		if err := os.WriteFile(path+".got", got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Errorf("%s differs from the golden file; see %s.got (diff them; -update accepts)", path, path)
+	}
+}
+
+func TestReportMarkdownGolden(t *testing.T) {
+	tests := []struct {
+		input, golden string
+		reason        string
+	}{
+		{"lockbench.txt", "report.md", "a lockbench sweep: every section filled"},
+		{"gotest.txt", "gotest.md", "plain go test -bench output: each missing section says why"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.input, func(t *testing.T) {
+			var buf bytes.Buffer
+			if err := reportBuild(t, tt.input).WriteMarkdown(&buf); err != nil {
+				t.Fatal(err)
+			}
+			reportGolden(t, tt.golden, buf.Bytes())
+		})
+	}
+}
+
+// reportParseHTML parses doc as HTML5 and returns the root.
+func reportParseHTML(t *testing.T, doc []byte) *html.Node {
+	t.Helper()
+	root, err := html.Parse(bytes.NewReader(doc))
+	if err != nil {
+		t.Fatalf("report.html does not parse: %v", err)
+	}
+	return root
+}
+
+// reportElements returns the elements named tag under n.
+func reportElements(n *html.Node, tag string) []*html.Node {
+	var out []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == tag {
+			out = append(out, n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+// reportText returns the text content of n.
+func reportText(n *html.Node) string {
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return b.String()
+}
+
+func TestReportHTML(t *testing.T) {
+	r := reportBuild(t, "lockbench.txt")
+	var buf bytes.Buffer
+	if err := r.WriteHTML(&buf); err != nil {
+		t.Fatal(err)
+	}
+	root := reportParseHTML(t, buf.Bytes())
+	svgs := reportElements(root, "svg")
+	plots := r.Plots()
+	if len(plots) == 0 {
+		t.Fatal("a full sweep must give plots")
+	}
+	if len(svgs) != len(plots) {
+		t.Errorf("%d <svg> elements for %d plots: want one per plot", len(svgs), len(plots))
+	}
+	if n := len(reportElements(root, "figure")); n != len(plots) {
+		t.Errorf("%d figures for %d plots", n, len(plots))
+	}
+	if n := len(reportElements(root, "script")); n != 0 {
+		t.Errorf("%d <script> elements: the report must have no JavaScript", n)
+	}
+	// Self-contained: no external asset of any kind.
+	for _, tag := range []string{"link", "img", "iframe", "object", "embed"} {
+		if n := len(reportElements(root, tag)); n != 0 {
+			t.Errorf("%d <%s> elements: the report must load nothing", n, tag)
+		}
+	}
+	if bytes.Contains(buf.Bytes(), []byte("http://")) || bytes.Contains(buf.Bytes(), []byte("https://")) {
+		for _, line := range strings.Split(buf.String(), "\n") {
+			if strings.Contains(line, "://") && !strings.Contains(line, "www.w3.org") {
+				t.Errorf("external reference in report: %q", line)
+			}
+		}
+	}
+	kinds := map[string]bool{}
+	for _, p := range plots {
+		kinds[strings.SplitN(strings.TrimSuffix(p.File, ".svg"), "-", 3)[2]] = true
+	}
+	for _, want := range []string{"ns-per-page", "throughput", "wait-p99", "decomposition", "l1d-misses"} {
+		if !kinds[want] {
+			t.Errorf("no %s plot among %v", want, kinds)
+		}
+	}
+	text := reportText(root)
+	for _, want := range []string{
+		"batch=16 vs page, mcs, 2 threads",   // the headline
+		"95% CI",                             // with its interval
+		"reaches",                            // the seed's claim
+		"of the one-big-page ideal",          //
+		"The knee",                           //
+		"Intel(R) Xeon(R) Platinum 8375C",    // machine from the config lines
+		"interleaved",                        // methodology
+		"WARNING: the transfer cost changed", // the regime switch planted in the fixture
+		"l1d-misses/page",                    // counters
+		"vs base",                            // the benchstat table
+		"lock acquire/release",               // decomposition
+		"c includes whatever work batching removes", // its limits
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report text lacks %q", want)
+		}
+	}
+}
+
+func TestReportHostileNames(t *testing.T) {
+	const hostile = "<script>alert(1)</script>"
+	r := reportBuild(t, "hostile.txt")
+	var hb, mb bytes.Buffer
+	if err := r.WriteHTML(&hb); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.WriteMarkdown(&mb); err != nil {
+		t.Fatal(err)
+	}
+	root := reportParseHTML(t, hb.Bytes())
+	if n := len(reportElements(root, "script")); n != 0 {
+		t.Fatalf("%d <script> elements: a benchmark name was not escaped", n)
+	}
+	if n := len(reportElements(root, "b")); n != 0 {
+		t.Errorf("<b> from a config line became markup")
+	}
+	if !strings.Contains(reportText(root), hostile) {
+		t.Errorf("the hostile name does not appear as text")
+	}
+	if !strings.Contains(hb.String(), "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("the hostile name does not appear escaped in the HTML source")
+	}
+	// In the inline SVG (legends and titles come from the lock name).
+	inSVG := false
+	for _, svg := range reportElements(root, "svg") {
+		if strings.Contains(reportText(svg), hostile) {
+			inSVG = true
+		}
+	}
+	if !inSVG {
+		t.Errorf("no plot shows the hostile lock name as text: the SVG escaping is not exercised")
+	}
+	if strings.Contains(mb.String(), "<script") || strings.Contains(mb.String(), "<b>") {
+		t.Errorf("raw HTML from input in report.md")
+	}
+	if !strings.Contains(mb.String(), "&lt;script&gt;alert(1)&lt;/script&gt;") {
+		t.Errorf("the hostile name does not appear escaped in report.md")
+	}
+}
+
+func TestReportPlainGoTest(t *testing.T) {
+	r := reportBuild(t, "gotest.txt")
+	var hb bytes.Buffer
+	if err := r.WriteHTML(&hb); err != nil {
+		t.Fatal(err)
+	}
+	root := reportParseHTML(t, hb.Bytes())
+	if n := len(reportElements(root, "svg")); n != 0 || len(r.Plots()) != 0 {
+		t.Errorf("%d svgs, %d plots from go test output: want none", n, len(r.Plots()))
+	}
+	text := reportText(root)
+	for _, want := range []string{
+		"no lockbench page-cache cases", // the explanation
+		"Other benchmarks",              // what it has
+		"MutexUncontended-2",
+		"ns/op",
+		"no counters per page",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report of go test output lacks %q", want)
+		}
+	}
+}
+
+func TestReportPartialSweep(t *testing.T) {
+	// Only page and batch at one thread count: no large, so no efficiency
+	// and no knee, but a headline; each gap is explained.
+	set := reportLoad(t, "lockbench.txt")
+	var kept = set.Results[:0:0]
+	for _, r := range set.Results {
+		name := r.Name.String()
+		if (strings.Contains(name, "mode=page/") || strings.Contains(name, "mode=batch/")) && strings.Contains(name, "threads=2") {
+			kept = append(kept, r)
+		}
+	}
+	set.Results = kept
+	r, err := NewReport(set, ReportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteMarkdown(&buf); err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	for _, want := range []string{"batch=16 vs page", "No efficiency: it needs modes page, batch and large", "No knee"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("partial sweep report lacks %q", want)
+		}
+	}
+}
+
+func TestWriteReport(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	set := reportLoad(t, "lockbench.txt")
+	if err := WriteReport(dir, set, ReportOptions{Command: "lockbench run --count 5"}); err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, ReportMarkdownFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ReportHTMLFile)); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := NewReport(set, ReportOptions{})
+	for _, p := range r.Plots() {
+		if !bytes.Contains(md, []byte("]("+p.File+")")) {
+			t.Errorf("report.md does not link %s", p.File)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, p.File))
+		if err != nil {
+			t.Errorf("plot file: %v", err)
+			continue
+		}
+		if !bytes.HasPrefix(data, []byte("<svg")) {
+			t.Errorf("%s is not an SVG document", p.File)
+		}
+	}
+	if !bytes.Contains(md, []byte("lockbench run --count 5")) {
+		t.Errorf("the command is not under Methodology")
+	}
+}
+
+func TestNewReportEmpty(t *testing.T) {
+	if _, err := NewReport(nil, ReportOptions{}); err == nil {
+		t.Error("NewReport(nil) must fail")
+	}
+	if _, err := NewReport(&Set{}, ReportOptions{}); err == nil {
+		t.Error("NewReport of an empty set must fail")
+	}
+}
+
+func TestReportParseName(t *testing.T) {
+	tests := []struct {
+		name                string
+		mode, variant, base string
+		batch, threads      int
+		reason              string
+	}{
+		{"PageCache/mode=batch/batch=16/lock=mcs/threads=2-2", "batch", "lock=mcs", "PageCache", 16, 2, "lockbench's own form"},
+		{"PageCache/mode=page/batch=4/lock=mcs/zone-lock=ticket/threads=1", "page", "lock=mcs zone-lock=ticket", "PageCache", 4, 1, "per-class overrides are part of the variant"},
+		{"PageCache/mode=batch/batch=16/lock=<x>/y</x>/threads=1-2", "batch", "lock=<x>/y</x>", "PageCache", 16, 1, "a value with slashes stays whole"},
+		{"PageCache/mode=bogus/batch=16/lock=mcs/threads=2", "", "lock=mcs", "PageCache", 0, 0, "an unknown mode is not a page-cache case"},
+		{"PageCache/mode=batch/batch=x/lock=mcs/threads=2", "", "lock=mcs", "PageCache", 0, 0, "a batch that is not a number is not a page-cache case"},
+		{"Mutex/sub-2", "", "", "Mutex/sub", 0, 0, "go test sub-benchmarks stay in the base"},
+	}
+	for _, tt := range tests {
+		c := reportParseName(tt.name)
+		if c.Mode != tt.mode || c.Variant != tt.variant || c.Base != tt.base || c.Batch != tt.batch || c.Threads != tt.threads {
+			t.Errorf("%s: got mode %q variant %q base %q batch %d threads %d; want %q %q %q %d %d (%s)",
+				tt.name, c.Mode, c.Variant, c.Base, c.Batch, c.Threads, tt.mode, tt.variant, tt.base, tt.batch, tt.threads, tt.reason)
+		}
+	}
+}
+
+func TestReportKnees(t *testing.T) {
+	effs := []reportEfficiency{
+		{Variant: "a", Threads: 1, Batch: 4, Efficiency: 0.5},
+		{Variant: "a", Threads: 1, Batch: 16, Efficiency: 0.92},
+		{Variant: "a", Threads: 1, Batch: 64, Efficiency: 0.97},
+		{Variant: "a", Threads: 2, Batch: 4, Efficiency: 0.3},
+		{Variant: "a", Threads: 2, Batch: 16, Efficiency: 0.8},
+	}
+	got := reportKnees(effs, 0.9)
+	if len(got) != 2 {
+		t.Fatalf("%d knees, want 2", len(got))
+	}
+	if got[0].Batch != 16 {
+		t.Errorf("knee at 1 thread = batch %d, want 16 (the smallest reaching 90%%)", got[0].Batch)
+	}
+	if got[1].Batch != 0 || got[1].BestBatch != 16 || got[1].Eff != 0.8 {
+		t.Errorf("knee at 2 threads = %+v, want not reached, best 80%% at 16", got[1])
+	}
+}
+
+func TestReportMDEscape(t *testing.T) {
+	got := reportMDEscape("a|b <i>*x*</i> [l](u) `c` _u_ & #")
+	for _, bad := range []string{"<i>", "a|b", " *x", "[l]", "`c`", " _u", "& "} {
+		if strings.Contains(got, bad) {
+			t.Errorf("reportMDEscape left %q in %q", bad, got)
+		}
+	}
+}
+
+func TestReportInMemoryResults(t *testing.T) {
+	// lockbench run hands over results built in memory: units as the
+	// harness writes them (ns/page), not tidied by benchfmt's reader.
+	var results []*benchfmt.Result
+	for rep := range 6 {
+		for _, c := range []struct {
+			mode string
+			ns   float64
+			acq  float64
+		}{{"page", 100, 4}, {"batch", 60, 0.25}, {"large", 50, 0.25}} {
+			results = append(results, &benchfmt.Result{
+				Name:  benchfmt.Name("PageCache/mode=" + c.mode + "/batch=16/lock=mcs/threads=2-2"),
+				Iters: 1000,
+				Values: []benchfmt.Value{
+					{Value: c.ns + float64(rep), Unit: "ns/page"},
+					{Value: c.acq, Unit: "acq/page"},
+					{Value: 150 + float64(rep), Unit: "wait-p99-ns"},
+				},
+			})
+		}
+	}
+	r, err := NewReport(&Set{Results: results, Files: []string{"results.txt"}}, ReportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteMarkdown(&buf); err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	for _, want := range []string{"batch=16 vs page, mcs, 2 threads", "batch=16 reaches 80% of the one-big-page ideal", "vs base", "wait-p99"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report of in-memory results lacks %q", want)
+		}
+	}
+}
+
+// TestReportNeverPanics builds reports from arbitrary small result sets:
+// any names, modes, batch and thread values, units and values. The report
+// must always be written, and its HTML must parse with no script.
+func TestReportNeverPanics(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		modes := []string{"page", "pagevec", "batch", "pcp", "large", "bogus", ""}
+		units := []string{"ns/page", "acq/page", "wait-ns/page", "wait-p99-ns", "xfer-ns", "l1d-misses/page", "ns/op", "B/op"}
+		n := rapid.IntRange(1, 30).Draw(t, "n")
+		var results []*benchfmt.Result
+		for i := range n {
+			name := fmt.Sprintf("PageCache/mode=%s/batch=%d/lock=%s/threads=%d-2",
+				rapid.SampledFrom(modes).Draw(t, "mode"),
+				rapid.IntRange(-1, 64).Draw(t, "batch"),
+				rapid.SampledFrom([]string{"mcs", "<i>x</i>", "a/b", ""}).Draw(t, "lock"),
+				rapid.IntRange(0, 4).Draw(t, "threads"))
+			if rapid.Bool().Draw(t, "plain") {
+				name = rapid.StringMatching(`[A-Za-z<>/=&-]{1,12}`).Draw(t, "name")
+			}
+			r := &benchfmt.Result{Name: benchfmt.Name(name), Iters: i + 1}
+			for _, u := range rapid.SliceOfNDistinct(rapid.SampledFrom(units), 1, 4, rapid.ID[string]).Draw(t, "units") {
+				r.Values = append(r.Values, benchfmt.Value{Value: rapid.Float64Range(0, 1000).Draw(t, "v"), Unit: u})
+			}
+			results = append(results, r)
+		}
+		rep, err := NewReport(&Set{Results: results, Files: []string{"x.txt"}}, ReportOptions{})
+		if err != nil {
+			t.Fatalf("NewReport: %v", err)
+		}
+		var hb, mb bytes.Buffer
+		if err := rep.WriteHTML(&hb); err != nil {
+			t.Fatalf("WriteHTML: %v", err)
+		}
+		if err := rep.WriteMarkdown(&mb); err != nil {
+			t.Fatalf("WriteMarkdown: %v", err)
+		}
+		root, err := html.Parse(&hb)
+		if err != nil {
+			t.Fatalf("html does not parse: %v", err)
+		}
+		if n := len(reportElements(root, "script")); n != 0 {
+			t.Fatalf("%d script elements", n)
+		}
+		if n, want := len(reportElements(root, "svg")), len(rep.Plots()); n != want {
+			t.Fatalf("%d svg elements for %d plots", n, want)
+		}
+	})
+}

@@ -1,0 +1,237 @@
+package reports
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+// updating reports whether -update was given. The flag itself is defined
+// once for the package's tests (report_test.go); looking it up keeps the
+// two golden tests from defining it twice.
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
+
+// checkGolden compares got with testdata/name.stdout; a mismatch writes
+// testdata/name.got-stdout, -update rewrites the golden file.
+func checkGolden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".stdout")
+	gotPath := filepath.Join("testdata", name+".got-stdout")
+	if updating() {
+		if err := os.WriteFile(path, []byte(got), 0o666); err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(gotPath)
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got == string(want) {
+		os.Remove(gotPath)
+		return
+	}
+	os.WriteFile(gotPath, []byte(got), 0o666)
+	t.Errorf("output differs from %s; see %s (diff them, or run with -update if the change is intended)", path, gotPath)
+}
+
+func TestSummarizeGolden(t *testing.T) {
+	set, err := Load("testdata/run.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Summarize(set.Results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := s.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "summary", b.String())
+	if len(s.Rows) != 16 || len(s.Headlines) != 8 {
+		t.Errorf("%d rows, %d headlines; want 16 and 8 (batch and pagevec per lock and thread count)", len(s.Rows), len(s.Headlines))
+	}
+	// testdata/run.txt has mutex's large case at 2 threads in the slow
+	// regime (xfer-ns ~160 against ~30).
+	if !strings.Contains(b.String(), "different machine regimes") {
+		t.Error("no warning about the case that ran in another regime")
+	}
+	if _, err := json.Marshal(s); err != nil {
+		t.Errorf("Summary does not marshal to JSON: %v", err)
+	}
+}
+
+// result builds a result as the harness does: untidied units, the name
+// without "Benchmark" (benchfmt.Writer adds it).
+func result(name string, kv ...any) *benchfmt.Result {
+	r := &benchfmt.Result{Name: benchfmt.Name(name), Iters: 1000}
+	for i := 0; i < len(kv); i += 2 {
+		r.Values = append(r.Values, benchfmt.Value{Value: kv[i].(float64), Unit: kv[i+1].(string)})
+	}
+	return r
+}
+
+// reps returns n results of name with ns/page around ns (±1%, fixed
+// pattern) and the given acq/page and xfer-ns.
+func reps(name string, n int, ns, acq, xfer float64) []*benchfmt.Result {
+	var out []*benchfmt.Result
+	for i := range n {
+		d := 1 + 0.01*float64(i%3-1)
+		out = append(out, result(name, ns*d, "ns/page", acq, "acq/page", xfer, "xfer-ns"))
+	}
+	return out
+}
+
+func TestSummarizeEdges(t *testing.T) {
+	const p = "PageCache/mode=page/lock=mcs/threads=2-2"
+	const b = "PageCache/mode=batch/batch=16/lock=mcs/threads=2-2"
+	const l = "PageCache/mode=large/batch=16/lock=mcs/threads=2-2"
+	cat := func(rs ...[]*benchfmt.Result) []*benchfmt.Result {
+		var out []*benchfmt.Result
+		for _, r := range rs {
+			out = append(out, r...)
+		}
+		return out
+	}
+	tests := []struct {
+		name      string
+		results   []*benchfmt.Result
+		headlines []string // substrings, one per headline
+		warnings  []string // substrings of the warnings, in order
+		reason    string
+	}{
+		{"full", cat(reps(p, 6, 100, 4, 30), reps(b, 6, 60, 0.25, 30), reps(l, 6, 55, 0.25, 30)),
+			[]string{"batch=16 vs page, mcs, 2 threads: -40% ns/page (95% CI -41% .. -39%, p=0.002 n=6), 4.0 -> 0.25 acquisitions/page; reaches 89% of the large-page ideal"}, nil,
+			"the question answered; harness results (untidied, no Benchmark prefix) are read alike"},
+		{"no page", cat(reps(b, 6, 60, 0.25, 30), reps(l, 6, 55, 0.25, 30)),
+			nil, []string{"batch=16 vs page, mcs, 2 threads: no mode=page case"},
+			"nothing to compare with is explained"},
+		{"no large", cat(reps(p, 6, 100, 4, 30), reps(b, 6, 60, 0.25, 30)),
+			[]string{"-40% ns/page"}, nil,
+			"without large there is no efficiency, but still a headline"},
+		{"large slower", cat(reps(p, 6, 100, 4, 30), reps(b, 6, 60, 0.25, 30), reps(l, 6, 120, 0.25, 30)),
+			[]string{"-40% ns/page"}, nil,
+			"large slower than page: efficiency undefined, said in a note"},
+		{"regimes", cat(reps(p, 6, 100, 4, 30), reps(b, 6, 60, 0.25, 160)),
+			[]string{"-40% ns/page"}, []string{"different machine regimes (xfer-ns median 30.00 in PageCache/mode=page/lock=mcs/threads=2, 160.0 in"},
+			"compared cases on different regimes are flagged"},
+		{"bimodal", cat(reps(p, 3, 100, 4, 30), reps(p, 3, 100, 4, 160), reps(b, 6, 60, 0.25, 30)),
+			[]string{"-40% ns/page"}, []string{"PageCache/mode=page/lock=mcs/threads=2: xfer-ns samples fall into two clusters"},
+			"a case whose probe switched regimes is flagged"},
+		{"few samples", cat(reps(p, 3, 100, 4, 30), reps(b, 3, 60, 0.25, 30)),
+			[]string{"p=0.100 n=3) not significant"}, nil,
+			"3 samples can never be significant, and the headline says so"},
+		{"cs workload", []*benchfmt.Result{result("CS/lock=mcs/lines=1/think=0/threads=2-2", 55.0, "ns/op")},
+			nil, []string{"no case names a mode"},
+			"a workload without modes gets rows, and no headline, explained"},
+		{"go test", []*benchfmt.Result{result("Mutex-2", 40.0, "ns/op", 0.0, "B/op")},
+			nil, []string{"no case names a mode"},
+			"plain go test output is summarized too"},
+		{"only batch", reps(b, 3, 60, 0.25, 30),
+			nil, []string{"no mode=page case"},
+			"only a batched case"},
+		{"only page", reps(p, 3, 60, 0.25, 30),
+			nil, []string{"no batched case"},
+			"only the page case"},
+		{"pagevec and pcp", cat(reps(p, 6, 100, 4, 30), reps("PageCache/mode=pagevec/batch=16/lock=mcs/threads=2", 6, 90, 3.06, 30),
+			reps("PageCache/mode=pcp/batch=16/lock=mcs/threads=2", 6, 70, 1.2, 30)),
+			[]string{"pagevec batch=16 vs page, mcs, 2 threads: -10%", "pcp batch=16 vs page, mcs, 2 threads: -30%"}, nil,
+			"every batched mode gets its headline"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Summarize(tt.results)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			if err := s.WriteText(&b); err != nil {
+				t.Fatal(err)
+			}
+			if len(s.Headlines) != len(tt.headlines) {
+				t.Errorf("%d headlines, want %d (%s):\n%s", len(s.Headlines), len(tt.headlines), tt.reason, b.String())
+			}
+			for _, want := range tt.headlines {
+				if !strings.Contains(b.String(), want) {
+					t.Errorf("output lacks %q (%s):\n%s", want, tt.reason, b.String())
+				}
+			}
+			all := strings.Join(s.Warnings, "\n")
+			for _, want := range tt.warnings {
+				if !strings.Contains(all, want) {
+					t.Errorf("warnings lack %q (%s):\n%s", want, tt.reason, all)
+				}
+			}
+			if len(tt.warnings) == 0 && len(s.Warnings) > 0 {
+				t.Errorf("unexpected warnings (%s): %v", tt.reason, s.Warnings)
+			}
+			if _, err := json.Marshal(s); err != nil {
+				t.Errorf("JSON: %v", err)
+			}
+		})
+	}
+}
+
+func TestSummarizeLargeSlower(t *testing.T) {
+	s, _ := Summarize(append(append(reps("P/mode=page", 6, 100, 4, 0), reps("P/mode=batch", 6, 60, 1, 0)...), reps("P/mode=large", 6, 120, 1, 0)...))
+	h := s.Headlines[0]
+	if h.Efficiency != nil || !strings.Contains(strings.Join(h.Notes, " "), "efficiency undefined") {
+		t.Errorf("efficiency %v notes %v: large slower than page must leave efficiency undefined, with a note", h.Efficiency, h.Notes)
+	}
+}
+
+func TestSummarizeEmpty(t *testing.T) {
+	if _, err := Summarize(nil); err == nil {
+		t.Error("Summarize(nil) gave no error")
+	}
+}
+
+func TestBootstrapDeterministic(t *testing.T) {
+	a := []float64{100, 101, 99, 102, 98, 100}
+	b := []float64{60, 61, 59, 60, 62, 58}
+	lo1, hi1 := bootstrapRatioCI(a, b, 0.95)
+	lo2, hi2 := bootstrapRatioCI(a, b, 0.95)
+	if lo1 != lo2 || hi1 != hi2 {
+		t.Errorf("bootstrap not deterministic: %v..%v vs %v..%v", lo1, hi1, lo2, hi2)
+	}
+	if !(lo1 <= 0.6 && 0.6 <= hi1) || lo1 < 0.55 || hi1 > 0.65 {
+		t.Errorf("ratio CI %v..%v does not hold the ratio of medians 0.6 tightly", lo1, hi1)
+	}
+}
+
+func ExampleSummarize() {
+	// Results as `lockbench run` makes them (5 repetitions per case).
+	var results []*benchfmt.Result
+	add := func(name string, nsPerPage ...float64) {
+		for _, ns := range nsPerPage {
+			acq := 4.0
+			if !strings.Contains(name, "mode=page") {
+				acq = 0.25
+			}
+			results = append(results, &benchfmt.Result{Name: benchfmt.Name(name), Iters: 1e6,
+				Values: []benchfmt.Value{{Value: ns, Unit: "ns/page"}, {Value: acq, Unit: "acq/page"}}})
+		}
+	}
+	add("PageCache/mode=page/lock=mcs/threads=2-2", 100, 102, 99, 101, 100)
+	add("PageCache/mode=batch/batch=16/lock=mcs/threads=2-2", 60, 59, 61, 60, 62)
+	add("PageCache/mode=large/batch=16/lock=mcs/threads=2-2", 57, 56, 57, 58, 57)
+	s, err := Summarize(results)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(s.Headlines[0].Text)
+	// Output:
+	// batch=16 vs page, mcs, 2 threads: -40% ns/page (95% CI -41% .. -38%, p=0.008 n=5), 4.0 -> 0.25 acquisitions/page; reaches 93% of the large-page ideal
+}
