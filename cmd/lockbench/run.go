@@ -22,6 +22,7 @@ import (
 	"github.com/lockbench/lockbench/workloads"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/term"
 )
@@ -39,6 +40,7 @@ type runFlags struct {
 	delay                                 string
 	out                                   string
 	force, quiet, json, bare, profile     bool
+	noReport                              bool
 	grace                                 time.Duration
 }
 
@@ -128,6 +130,7 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.BoolVar(&f.force, "force", false, "write into an existing non-empty --out folder (results.txt is overwritten)")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress, no notes; only the summary")
 	fl.BoolVar(&f.json, "json", false, "print the summary as JSON on stdout")
+	fl.BoolVar(&f.noReport, "no-report", false, "do not write report.html and report.md into the results folder")
 	fl.BoolVar(&f.bare, "bare", false, "run the locks without instrumentation (to measure what it costs); lock units are left out")
 	fl.BoolVar(&f.profile, "profile", false, "write CPU, mutex, block and lock-contention profiles (pprof) beside the results")
 	fl.DurationVar(&f.grace, "watchdog", f.grace, "how long a worker may overrun a phase before the run is stopped")
@@ -417,6 +420,15 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		if err := saveSummary(filepath.Join(out.Dir, "summary.txt"), lines); err != nil && runErr == nil {
 			runErr = failure(err)
 		}
+		if !f.noReport {
+			// Also after an interrupt: a partial sweep still deserves its report.
+			set := &reports.Set{Results: lines, Files: []string{out.Path}}
+			opts := reports.DefaultReportOptions
+			opts.Command = commandLine(cmd)
+			if err := reports.WriteReport(out.Dir, set, opts); err != nil && runErr == nil {
+				runErr = failure(fmt.Errorf("writing the report: %w", err))
+			}
+		}
 	}
 	where := stdout
 	if f.json {
@@ -424,6 +436,9 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	}
 	if len(lines) > 0 || runErr == nil {
 		fmt.Fprintf(where, "results: %s (%d lines)\ncompare: go tool benchstat -col /mode %s\n", out.Path, len(lines), out.Path)
+		if !f.noReport && len(lines) > 0 {
+			fmt.Fprintf(where, "report:  %s\n", filepath.Join(out.Dir, reports.ReportHTMLFile))
+		}
 		if prof != nil {
 			fmt.Fprintf(where, "profiles: %s\n", strings.Join(profiles.Files(), ", "))
 			for _, c := range prof.Commands() {
@@ -537,4 +552,18 @@ func profileRecords(r *harness.Result) []profiles.Record {
 		recs = append(recs, pc.Record(string(cl.Class), cl.Lock, &cl.Stats))
 	}
 	return recs
+}
+
+// commandLine renders the command as the user could type it again, for
+// the report's methodology section.
+func commandLine(cmd *cobra.Command) string {
+	parts := []string{cmd.CommandPath()}
+	cmd.Flags().Visit(func(fl *pflag.Flag) {
+		if fl.Value.Type() == "bool" {
+			parts = append(parts, "--"+fl.Name)
+			return
+		}
+		parts = append(parts, "--"+fl.Name+"="+fl.Value.String())
+	})
+	return strings.Join(parts, " ")
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/locks"
+	"github.com/lockbench/lockbench/reports"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -165,8 +166,13 @@ func TestRunSweep(t *testing.T) {
 	if stderr != "" {
 		t.Errorf("--quiet run wrote to stderr: %q", stderr)
 	}
-	if _, err := os.Stat(filepath.Join(out, "summary.txt")); err != nil {
-		t.Errorf("no summary.txt: %v", err)
+	for _, f := range []string{"summary.txt", reports.ReportHTMLFile, reports.ReportMarkdownFile} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("the run did not write %s: %v", f, err)
+		}
+	}
+	if md, err := os.ReadFile(filepath.Join(out, reports.ReportMarkdownFile)); err == nil && !strings.Contains(string(md), "lockbench run --count=2") {
+		t.Errorf("report.md does not record the command that made it")
 	}
 	// --force reuses the folder; without it the folder is refused (exit 2).
 	if _, _, code := execCLI(t, tinyRun(out, "--locks", "mutex", "--modes", "page", "--threads", "1", "--count", "1")...); code != exitUsage {
