@@ -8,6 +8,7 @@ import (
 	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/workloads"
 	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
 	"github.com/spf13/cobra"
 )
 
@@ -27,7 +28,12 @@ func newListCmd() *cobra.Command {
 
 func writeList(w io.Writer, hidden bool) error {
 	fmt.Fprintln(w, "Locks:")
-	t := tablewriter.NewWriter(w)
+	// Sources cite papers in full; wrap them so the table fits a terminal.
+	t := tablewriter.NewTable(w,
+		tablewriter.WithRowAutoWrap(tw.WrapNormal),
+		tablewriter.WithColumnWidths(tw.NewMapper[int, int]().Set(2, 44).Set(3, 52)),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+	)
 	t.Header("name", "properties", "description", "source")
 	for _, i := range locks.All(hidden) {
 		if err := t.Append(i.Name, i.Properties(), i.Doc, i.Source); err != nil {

@@ -1,0 +1,130 @@
+package main
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/lockbench/lockbench/locks"
+)
+
+// readmeFast is appended to every README 'run' command: later flags win,
+// so the test runs the README's sweeps exactly, only shorter. Five
+// repetitions keep gate's Mann-Whitney test able to reach significance.
+var readmeFast = []string{"--duration=20ms", "--warmup=5ms", "--count=5", "--quiet"}
+
+// TestREADME runs every command of the README's sh blocks, in order, with
+// /tmp/lockbench replaced by a temporary folder, and checks that the lock
+// table lists every registered lock.
+func TestREADME(t *testing.T) {
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range locks.All(false) {
+		if !strings.Contains(string(readme), "| `"+i.Name+"` |") {
+			t.Errorf("README's lock table has no row for %q", i.Name)
+		}
+	}
+
+	cmds := readmeCommands(string(readme))
+	if len(cmds) < 10 {
+		t.Fatalf("found %d commands in the README's sh blocks; the parser is broken", len(cmds))
+	}
+	tmp := t.TempDir()
+	t.Chdir(tmp) // a run without --out writes lockbench-results/ here
+	for _, line := range cmds {
+		line = strings.ReplaceAll(line, "/tmp/lockbench", filepath.Join(tmp, "lockbench"))
+		args, err := shellWords(line)
+		if err != nil {
+			t.Fatalf("README command %q: %v", line, err)
+		}
+		switch {
+		case len(args) >= 3 && args[0] == "go" && args[1] == "run" && args[2] == "./cmd/lockbench":
+			args = args[3:]
+			if len(args) > 0 && args[0] == "run" {
+				args = append(args, readmeFast...)
+			}
+			stdout, stderr, code := execCLI(t, args...)
+			ok := code == 0 || (args[0] == "gate" && code == exitFailure) // gate may find a regression
+			if !ok {
+				t.Errorf("README command %q: exit %d\nstderr: %s\nstdout: %s", line, code, stderr, stdout)
+			}
+		case len(args) >= 2 && args[0] == "go" && args[1] == "test":
+			// This test is part of it.
+		case len(args) >= 2 && args[0] == "go" && args[1] == "tool":
+			if testing.Short() {
+				continue
+			}
+			cmd := exec.Command(args[0], args[1:]...)
+			cmd.Dir = root // go tool benchstat is a tool of this module
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("README command %q: %v\n%s", line, err, out)
+			}
+		default:
+			t.Errorf("README command %q is neither 'go run ./cmd/lockbench' nor 'go tool': teach this test to run it", line)
+		}
+	}
+}
+
+var fence = regexp.MustCompile("(?s)```sh\n(.*?)```")
+
+// readmeCommands returns the command lines of the README's sh blocks,
+// without comments.
+func readmeCommands(readme string) []string {
+	var cmds []string
+	for _, m := range fence.FindAllStringSubmatch(readme, -1) {
+		for _, l := range strings.Split(m[1], "\n") {
+			if i := strings.Index(l, " #"); i >= 0 {
+				l = l[:i]
+			}
+			if l = strings.TrimSpace(l); l != "" && !strings.HasPrefix(l, "#") {
+				cmds = append(cmds, l)
+			}
+		}
+	}
+	return cmds
+}
+
+// shellWords splits a command line as sh would for the README's simple
+// commands: blanks separate words, single and double quotes group.
+func shellWords(s string) ([]string, error) {
+	var words []string
+	var cur strings.Builder
+	inWord := false
+	var quote rune
+	for _, r := range s {
+		switch {
+		case quote != 0 && r == quote:
+			quote = 0
+		case quote != 0:
+			cur.WriteRune(r)
+		case r == '\'' || r == '"':
+			quote, inWord = r, true
+		case r == ' ' || r == '\t':
+			if inWord {
+				words = append(words, cur.String())
+				cur.Reset()
+				inWord = false
+			}
+		default:
+			cur.WriteRune(r)
+			inWord = true
+		}
+	}
+	if quote != 0 {
+		return nil, errors.New("unterminated quote")
+	}
+	if inWord {
+		words = append(words, cur.String())
+	}
+	return words, nil
+}
