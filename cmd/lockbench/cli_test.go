@@ -18,6 +18,28 @@ func execCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	return out.String(), errb.String(), code
 }
 
+// wantUsageError runs lockbench and asserts the contract for bad input:
+// exit status 2, nothing on stdout, and one line on stderr, starting with
+// "lockbench: ", that contains every want.
+func wantUsageError(t *testing.T, args []string, reason string, want ...string) {
+	t.Helper()
+	stdout, stderr, code := execCLI(t, args...)
+	if code != exitUsage {
+		t.Errorf("exit %d, want %d (%s); stderr %q", code, exitUsage, reason, stderr)
+	}
+	for _, w := range want {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("stderr %q does not contain %q (%s)", stderr, w, reason)
+		}
+	}
+	if n := strings.Count(stderr, "\n"); n != 1 || !strings.HasPrefix(stderr, "lockbench: ") {
+		t.Errorf("stderr must be one line starting with 'lockbench: ', got %d lines: %q", n, stderr)
+	}
+	if stdout != "" {
+		t.Errorf("stdout must be empty on bad input, got %q", stdout)
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	tests := []struct {
 		args   []string
@@ -31,19 +53,7 @@ func TestUsageErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			stdout, stderr, code := execCLI(t, tt.args...)
-			if code != exitUsage {
-				t.Errorf("exit %d, want %d (%s)", code, exitUsage, tt.reason)
-			}
-			if !strings.Contains(stderr, tt.want) {
-				t.Errorf("stderr %q does not contain %q (%s)", stderr, tt.want, tt.reason)
-			}
-			if n := strings.Count(stderr, "\n"); n != 1 || !strings.HasPrefix(stderr, "lockbench: ") {
-				t.Errorf("stderr must be one line starting with 'lockbench: ', got %d lines: %q", n, stderr)
-			}
-			if stdout != "" {
-				t.Errorf("stdout must be empty on a usage error, got %q", stdout)
-			}
+			wantUsageError(t, tt.args, tt.reason, tt.want)
 		})
 	}
 }

@@ -96,21 +96,7 @@ func TestBadInput(t *testing.T) {
 			{"gate", "--baseline", tt.file, "testdata/run.txt"},
 		} {
 			t.Run(tt.name+"/"+strings.Join(cmd[:len(cmd)-1], " "), func(t *testing.T) {
-				stdout, stderr, code := execCLI(t, cmd...)
-				if code != exitUsage {
-					t.Errorf("exit %d, want %d (%s); stderr %q", code, exitUsage, tt.reason, stderr)
-				}
-				for _, w := range tt.want {
-					if !strings.Contains(stderr, w) {
-						t.Errorf("stderr %q does not contain %q (%s)", stderr, w, tt.reason)
-					}
-				}
-				if n := strings.Count(stderr, "\n"); n != 1 {
-					t.Errorf("want one line on stderr, got %d: %q", n, stderr)
-				}
-				if stdout != "" {
-					t.Errorf("stdout must be empty on bad input, got %q", stdout)
-				}
+				wantUsageError(t, cmd, tt.reason, tt.want...)
 			})
 		}
 	}

@@ -140,18 +140,7 @@ func TestGateBadInput(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			_, stderr, code := execCLI(t, tt.args...)
-			if code != exitUsage {
-				t.Errorf("exit %d, want 2 (%s); stderr %q", code, tt.reason, stderr)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(stderr, w) {
-					t.Errorf("stderr %q does not contain %q (%s)", stderr, w, tt.reason)
-				}
-			}
-			if n := strings.Count(stderr, "\n"); n != 1 {
-				t.Errorf("want one line on stderr, got %d: %q", n, stderr)
-			}
+			wantUsageError(t, tt.args, tt.reason, tt.want...)
 		})
 	}
 }

@@ -68,19 +68,7 @@ func TestReportCmdErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args[1:], " "), func(t *testing.T) {
-			stdout, stderr, code := execCLI(t, tt.args...)
-			if code != exitUsage {
-				t.Errorf("exit %d, want %d (%s)", code, exitUsage, tt.reason)
-			}
-			if !strings.Contains(stderr, tt.want) {
-				t.Errorf("stderr %q does not contain %q (%s)", stderr, tt.want, tt.reason)
-			}
-			if n := strings.Count(stderr, "\n"); n != 1 || !strings.HasPrefix(stderr, "lockbench: ") {
-				t.Errorf("stderr must be one line starting with 'lockbench: ', got %d lines: %q", n, stderr)
-			}
-			if stdout != "" {
-				t.Errorf("stdout must be empty on an input error, got %q", stdout)
-			}
+			wantUsageError(t, tt.args, tt.reason, tt.want)
 		})
 	}
 }

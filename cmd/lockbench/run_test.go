@@ -88,19 +88,7 @@ func TestRunBadInput(t *testing.T) {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
 			args := append(tinyRun(out), tt.args...)
-			stdout, stderr, code := execCLI(t, args...)
-			if code != exitUsage {
-				t.Errorf("exit %d, want %d (%s); stderr %q", code, exitUsage, tt.reason, stderr)
-			}
-			if !strings.Contains(stderr, tt.want) {
-				t.Errorf("stderr %q does not contain %q (%s)", stderr, tt.want, tt.reason)
-			}
-			if n := strings.Count(stderr, "\n"); n != 1 || !strings.HasPrefix(stderr, "lockbench: ") {
-				t.Errorf("stderr must be one line starting with 'lockbench: ', got %d lines: %q", n, stderr)
-			}
-			if stdout != "" {
-				t.Errorf("stdout must be empty on bad input, got %q", stdout)
-			}
+			wantUsageError(t, args, tt.reason, tt.want)
 			if _, err := os.Stat(out); err == nil {
 				t.Errorf("bad input created the output folder %s", out)
 			}
