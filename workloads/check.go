@@ -44,7 +44,10 @@ const maxReported = 8
 // per-thread free list, an in-flight bio, or its mapping together with an
 // LRU list or its worker's LRU add cache — lists are well linked, and each
 // structure's count matches its contents. It also reports allocation
-// failures, which mean the model was sized too small.
+// failures, which mean the model was sized too small, and the steady
+// state that rules them out: once every worker has stopped, reclaim has
+// brought each LRU back within its limit and every per-thread list is
+// within its high mark.
 func (pc *pageCache) Check() error {
 	var errs []error
 	report := func(format string, a ...any) {
@@ -93,6 +96,9 @@ func (pc *pageCache) Check() error {
 		if w.allocFails > 0 {
 			report("worker %d found its zone empty %d times: the model is sized too small", w.id, w.allocFails)
 		}
+		if w.pcpN > w.pcpHigh {
+			report("worker %d's per-thread list counts %d pages, above its high mark of %d: it was not drained", w.id, w.pcpN, w.pcpHigh)
+		}
 	}
 	inflight := 0
 	prev, seen := noPage, 0
@@ -136,6 +142,9 @@ func (pc *pageCache) Check() error {
 		}
 		if seen != l.count || l.tail != prev {
 			report("zone %d's LRU counts %d pages ending at %d but holds %d ending at %d", z, l.count, l.tail, seen, prev)
+		}
+		if l.count > l.limit {
+			report("zone %d's LRU counts %d pages, above its limit of %d with every worker stopped: reclaim fell behind", z, l.count, l.limit)
 		}
 		lruTotal += seen
 	}

@@ -6,8 +6,11 @@ package workloads
 const queueDepth = 2
 
 // transientSteps bounds, in steps, the units one worker can hold outside
-// the LRU at once: in hand, isolated, in flight, in its LRU add cache and
-// on its per-thread free list (which drains above 3 steps).
+// the LRU at once, plus what its add can put on the LRU before its
+// reclaim takes the excess off: in hand (1), isolated (2), in flight (3,
+// between submit and complete), in its LRU add cache (2) and on its
+// per-thread free list (3: it drains above that), plus 2 on the LRU
+// beyond the limit; 13 in all, so a zone never runs dry.
 const transientSteps = 16
 
 // geometry is the model's sizing, derived from a Spec.
@@ -43,7 +46,16 @@ func newGeometry(s Spec) geometry {
 	if s.SharedFiles {
 		g.chunks -= g.chunks % uint64(s.Workers) // workers read disjoint chunks
 	}
+	// The cache is a quarter of what one worker reads in a lap: of its
+	// file, or of its share of a shared file. Sized on the whole shared
+	// file instead, a worker that runs on alone while the others are
+	// stalled (a barging lock's schedule) fills the LRU with its own pages
+	// and, with four workers or more, finds its whole lap still cached:
+	// every insert collides and the locks are taken for no page.
 	limit := s.FilePages / 4 / g.unit
+	if s.SharedFiles {
+		limit /= s.Workers
+	}
 	zones := max(s.Zones, 1)
 	g.zoneWorkers = make([]int, zones)
 	for w := range s.Workers {

@@ -160,7 +160,7 @@ func newPageCache(b *builder) (*pageCache, error) {
 			chunks: g.chunks, stride: 1,
 			hand:    make([]uint32, 0, g.step),
 			done:    make([]uint32, 0, g.step),
-			victims: make([]uint32, 0, g.step),
+			victims: make([]uint32, 0, 2*g.step), // see reclaim
 			pcpHead: noPage, pcpHigh: 3 * g.step, lcHead: noPage,
 			bioBase: uint32(i * bioCap), bioCap: bioCap, bioLimit: queueDepth * g.biosPerStep,
 			touch: s.Touch, src: src[:s.Touch],

@@ -517,18 +517,27 @@ func (w *pcWorker) lruAdd() int {
 	return len(w.done)
 }
 
-// reclaim keeps the model in steady state: if the LRU is above its limit,
-// it isolates as many units as this step added (one acquisition), removes
-// them from their mappings and frees them, per unit or batched as the
-// mode says.
+// reclaim keeps the model in steady state: after a step added n units to
+// the LRU, it isolates the LRU's excess over its limit from the tail (one
+// acquisition), removes those units from their mappings and frees them,
+// per unit or batched as the mode says. In steady state the excess is the
+// n units just added. It is more when the LRU add cache of mode pcp
+// drains more than a step at once (after a step that inserted fewer than
+// a step, an index found cached), or when another worker's reclaim has
+// not run yet; w.victims holds two steps, the most one add can be, so
+// that each worker's reclaim removes at least what its own add put in
+// and, once every worker has stopped, every LRU is within its limit
+// (Check verifies it). Reclaiming only what the step added, at most a
+// step, let the LRU grow for good by every short step's remainder, until
+// the zone ran dry.
 func (w *pcWorker) reclaim(n int) {
 	if n == 0 {
 		return
 	}
 	w.victims = w.victims[:0]
 	w.lruL.lock()
-	if w.lru.count > w.lru.limit {
-		w.victims = w.lru.isolate(w.pages, min(n, cap(w.victims)), w.victims)
+	if excess := w.lru.count - w.lru.limit; excess > 0 {
+		w.victims = w.lru.isolate(w.pages, min(excess, cap(w.victims)), w.victims)
 	}
 	w.lruL.unlock(&w.sink)
 	if len(w.victims) == 0 {
@@ -563,26 +572,14 @@ func (w *pcWorker) reclaim(n int) {
 		w.mapL[held].unlock(&w.sink)
 	}
 
-	// Free: to the per-thread list (pcp, draining a step's worth to the
-	// zone above the high mark), per unit, or in bulk.
+	// Free: to the per-thread list (pcp, draining to the zone above the
+	// high mark), per unit, or in bulk.
 	switch {
 	case w.pcp:
 		for _, p := range w.victims {
 			w.pcpPush(p)
 		}
-		if w.pcpN > w.pcpHigh {
-			w.zoneL.lock()
-			for range w.step {
-				p := w.pcpHead
-				if p == noPage || int(p) >= len(w.pages) {
-					break
-				}
-				w.pcpHead = w.pages[p].Next
-				w.pcpN--
-				w.zone.push(w.pages, p)
-			}
-			w.zoneL.unlock(&w.sink)
-		}
+		w.pcpDrain()
 	case w.perUnitZone:
 		for _, p := range w.victims {
 			w.zoneL.lock()
@@ -596,4 +593,29 @@ func (w *pcWorker) reclaim(n int) {
 		}
 		w.zoneL.unlock(&w.sink)
 	}
+}
+
+// pcpDrain returns pages from the per-thread list to the zone, a step's
+// worth at a time under one acquisition, until the list holds at most
+// pcpHigh, as the kernel's free_unref_page_commit frees batches to the
+// buddy allocator once pcp->count reaches pcp->high. A reclaim can free
+// up to two steps, so one batch may not be enough.
+func (w *pcWorker) pcpDrain() {
+	if w.pcpN <= w.pcpHigh {
+		return
+	}
+	w.zoneL.lock()
+drain:
+	for w.pcpN > w.pcpHigh {
+		for range w.step {
+			p := w.pcpHead
+			if p == noPage || int(p) >= len(w.pages) {
+				break drain // only a lock that does not exclude gets here; Check reports the list
+			}
+			w.pcpHead = w.pages[p].Next
+			w.pcpN--
+			w.zone.push(w.pages, p)
+		}
+	}
+	w.zoneL.unlock(&w.sink)
 }

@@ -80,11 +80,12 @@ func (s Spec) WithDefaults() Spec {
 	return s
 }
 
-// minFilePages is the smallest file for batch and workers: the page cache
-// may hold a quarter of the file plus what the workers have in flight, and
-// the file must be larger than all of that, so that a worker coming back
-// to an index always finds it evicted and every step goes through the
-// whole chain.
+// minFilePages is the smallest file for batch and workers: a worker's lap
+// (the file, or its 1/workers share of a shared file) is then at least 16
+// batches, and the page cache holds a quarter of a lap plus what the
+// worker has in flight (see newGeometry), so that a worker coming back to
+// an index always finds it evicted and every step goes through the whole
+// chain.
 func minFilePages(batch, workers int) int { return 16 * batch * workers }
 
 // Classes returns the lock classes the spec's workload takes.
