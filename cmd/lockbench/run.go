@@ -45,15 +45,14 @@ type runFlags struct {
 }
 
 // defaultRunFlags answer the question in under 60 s on 2 cores: 2 locks
-// x 4 modes x 2 thread counts x 5 repetitions = 80 repetitions of 0.25 s
+// x 5 modes x 2 thread counts x 5 repetitions = 100 repetitions of 0.25 s
 // (50 ms warm-up, 200 ms measured) plus the per-repetition setup (build
-// the model, probe, threads): about 0.3 s each on a quiet machine, 0.45 s
-// on a busy one, so 25-36 s. Mode pcp is left out of the default to keep
-// that margin; --modes adds it.
+// the model, probe, threads): 28 s measured on a quiet 2-vCPU VM, about
+// 45 s on a busy one.
 func defaultRunFlags() runFlags {
 	return runFlags{
 		locks:    "mutex,mcs",
-		modes:    "page,pagevec,batch,large",
+		modes:    strings.Join(modeStrings(), ","),
 		batch:    "16",
 		threads:  defaultThreads(),
 		files:    "shared",
