@@ -26,12 +26,16 @@ func init() {
 // every waiter queued behind it until it runs again (see Ticket).
 //
 // The zero value is an unlocked lock. Each worker's node lives in its
-// Handle, which must not be shared.
+// Handle, which must not be shared. The tail names the node by its
+// Handle's id rather than by pointer (see nodeTable): an integer swap is
+// one instruction, a pointer swap a runtime call, and measured
+// uncontended the pointer version cost 1.19x sync.Mutex.
 type MCS struct {
 	_    pad
-	tail atomic.Pointer[mcsNode] // last waiter, or nil if free
+	tail atomic.Uint32 // id of the last waiter's node, or 0 if free
 	owner
-	_ pad
+	_     pad
+	nodes nodeTable[mcsNode]
 }
 
 // mcsNode is one waiter's queue node, padded so that spinning on it moves
@@ -56,11 +60,13 @@ var _ ownerSlot = (*MCS)(nil)
 func (l *MCS) Handle() Handle {
 	h := &mcsHandle{l: l}
 	h.node.locked.Store(1)
+	h.id = l.nodes.add(&h.node, 1<<31, "mcs")
 	return h
 }
 
 type mcsHandle struct {
 	l    *MCS
+	id   uint32 // names node in l.tail
 	node mcsNode
 }
 
@@ -69,12 +75,11 @@ var _ Handle = (*mcsHandle)(nil)
 // Lock enqueues the worker's node and waits for its predecessor to pass
 // the lock on.
 func (h *mcsHandle) Lock() {
-	n := &h.node
-	pred := h.l.tail.Swap(n)
-	if pred == nil {
+	pred := h.l.tail.Swap(h.id)
+	if pred == 0 {
 		return
 	}
-	h.wait(pred)
+	h.wait(h.l.nodes.get(pred))
 }
 
 func (h *mcsHandle) wait(pred *mcsNode) {
@@ -90,7 +95,7 @@ func (h *mcsHandle) wait(pred *mcsNode) {
 
 // TryLock takes the lock only if no one holds or waits for it.
 func (h *mcsHandle) TryLock() bool {
-	return h.l.tail.Load() == nil && h.l.tail.CompareAndSwap(nil, &h.node)
+	return h.l.tail.Load() == 0 && h.l.tail.CompareAndSwap(0, h.id)
 }
 
 // Unlock passes the lock to the successor, or frees it if there is none.
@@ -98,7 +103,7 @@ func (h *mcsHandle) Unlock() {
 	n := &h.node
 	next := n.next.Load()
 	if next == nil {
-		if h.l.tail.CompareAndSwap(n, nil) {
+		if h.l.tail.CompareAndSwap(h.id, 0) {
 			return
 		}
 		// A successor swapped the tail but has not linked itself yet.
@@ -114,4 +119,4 @@ func (h *mcsHandle) Unlock() {
 }
 
 // queuedAt reports whether node is the queue's tail (for tests).
-func (l *MCS) queuedAt(h Handle) bool { return l.tail.Load() == &h.(*mcsHandle).node }
+func (l *MCS) queuedAt(h Handle) bool { return l.tail.Load() == h.(*mcsHandle).id }

@@ -1,7 +1,6 @@
 package locks
 
 import (
-	"sync"
 	"sync/atomic"
 )
 
@@ -57,8 +56,7 @@ type QSpin struct {
 	owner
 	_ pad
 
-	mu    sync.Mutex                   // serialises Handle
-	nodes atomic.Pointer[[]*qspinNode] // node of the Handle with tail index i+1
+	nodes nodeTable[qspinNode] // id = the tail index of the node's Handle
 }
 
 // qspinNode is an MCS node (struct mcs_spinlock), padded.
@@ -74,25 +72,14 @@ var _ ownerSlot = (*QSpin)(nil)
 // Handle returns a new worker's view holding its queue node. It panics
 // after 65535 Handles: the tail field has 16 bits.
 func (l *QSpin) Handle() Handle {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	var nodes []*qspinNode
-	if p := l.nodes.Load(); p != nil {
-		nodes = *p
-	}
-	if len(nodes) >= qMaxHandles {
-		panic("locks: a qspin lock supports at most 65535 handles")
-	}
 	h := &qspinHandle{l: l}
-	nodes = append(nodes[:len(nodes):len(nodes)], &h.node) // copy on write: readers hold the old slice
-	h.tail = uint32(len(nodes)) << qTailShift
-	l.nodes.Store(&nodes)
+	h.tail = l.nodes.add(&h.node, qMaxHandles, "qspin") << qTailShift
 	return h
 }
 
 // node decodes the tail of a lock word.
 func (l *QSpin) node(val uint32) *qspinNode {
-	return (*l.nodes.Load())[val>>qTailShift-1]
+	return l.nodes.get(val >> qTailShift)
 }
 
 // tryLock is queued_spin_trylock.
