@@ -292,3 +292,35 @@ func hasUnit(r *benchfmt.Result, u string) bool {
 	}
 	return false
 }
+
+// TestRunClassLabels checks that the workload gets the label context for
+// per-class labels only when ClassLabels asks for it: they cost ~13 ns an
+// acquisition, so Labels alone must not switch them on.
+func TestRunClassLabels(t *testing.T) {
+	tests := []struct {
+		labels, classLabels bool
+		want                bool
+		reason              string
+	}{
+		{false, false, false, "no profiling, no labels"},
+		{true, false, false, "case labels are per goroutine; class labels stay off"},
+		{true, true, true, "asked for"},
+		{false, true, false, "class labels refine the goroutine labels and need them"},
+	}
+	for _, tt := range tests {
+		r := testRunner()
+		r.Labels, r.ClassLabels = tt.labels, tt.classLabels
+		var got bool
+		build := r.NewWorkload
+		r.NewWorkload = func(s workloads.Spec) (workloads.Workload, error) {
+			got = s.Labels != nil
+			return build(s)
+		}
+		if _, err := r.Run(context.Background(), testCase(1)); err != nil {
+			t.Fatal(err)
+		}
+		if got != tt.want {
+			t.Errorf("Labels=%t ClassLabels=%t: workload got a label context %t, want %t (%s)", tt.labels, tt.classLabels, got, tt.want, tt.reason)
+		}
+	}
+}

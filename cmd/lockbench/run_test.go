@@ -48,6 +48,7 @@ func TestRunBadInput(t *testing.T) {
 		want   string
 		reason string
 	}{
+		{[]string{"--profile-classes"}, "needs --profile", "class labels label a CPU profile that is not being taken"},
 		{[]string{"--locks", "nosuch"}, `unknown lock "nosuch"`, "lock names come from the registry"},
 		{[]string{"--modes", "page,huge"}, `unknown mode "huge"`, "modes are the five of DESIGN.md"},
 		{[]string{"--count", "0"}, "--count 0", "a sweep needs a repetition"},
