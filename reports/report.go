@@ -425,7 +425,7 @@ func (m *reportModel) claims(effs []reportEfficiency) []string {
 				continue
 			}
 			if math.IsNaN(e.Efficiency) {
-				others = append(others, fmt.Sprintf("batch=%d: no ideal to approach, large (%s ns/page) is not faster than page (%s ns/page)",
+				others = append(others, fmt.Sprintf("batch=%d: no ideal to approach, large (%s ns/page) is not significantly faster than page (%s ns/page)",
 					e.Batch, reportFormat(e.Large), reportFormat(e.Page)))
 				continue
 			}

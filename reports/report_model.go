@@ -299,7 +299,7 @@ type reportEfficiency struct {
 	Batch            int
 	Page, Bat, Large float64 // median ns/page
 	LargeBatch       int     // the batch key of the large case used
-	Efficiency       float64 // NaN when large is not faster than page
+	Efficiency       float64 // NaN when large is not significantly faster than page
 }
 
 // efficiencies returns every (variant, threads, batch) that has page,
@@ -320,7 +320,7 @@ func (m *reportModel) efficiencies() []reportEfficiency {
 				e := reportEfficiency{Variant: v, Threads: t, Batch: b, LargeBatch: lc.Batch,
 					Page: pc.Median("ns/page"), Bat: bc.Median("ns/page"), Large: lc.Median("ns/page")}
 				e.Efficiency = math.NaN()
-				if e.Page > e.Large {
+				if idealSignificant(pc.Samples["ns/page"], lc.Samples["ns/page"], 0.05) {
 					e.Efficiency = (e.Page - e.Bat) / (e.Page - e.Large)
 				}
 				out = append(out, e)

@@ -457,3 +457,60 @@ func TestReportNeverPanics(t *testing.T) {
 		}
 	})
 }
+
+func TestIdealSignificant(t *testing.T) {
+	tests := []struct {
+		page, large []float64
+		want        bool
+		reason      string
+	}{
+		{[]float64{100, 101, 102, 103, 104}, []float64{50, 51, 52, 53, 54}, true, "a clear gap, n=5+5 can reach p<=0.05"},
+		{[]float64{100, 101, 102, 103, 104}, []float64{99, 100, 101, 102, 105}, false, "overlapping samples: the gap is noise"},
+		{[]float64{50, 51, 52, 53, 54}, []float64{100, 101, 102, 103, 104}, false, "large slower than page"},
+		{[]float64{100, 101, 102}, []float64{50, 51, 52}, false, "n=3+3 can never be significant at 0.05"},
+		{nil, []float64{50}, false, "no page samples"},
+	}
+	for _, tt := range tests {
+		if got := idealSignificant(tt.page, tt.large, 0.05); got != tt.want {
+			t.Errorf("idealSignificant(%v, %v) = %t, want %t (%s)", tt.page, tt.large, got, tt.want, tt.reason)
+		}
+	}
+}
+
+// TestReportKneeIgnoresNoiseIdeal: at batch=1 a large unit is one page, so
+// page and large differ by noise; a tiny (page - large) must not turn a
+// noisy batch=1 into the knee, as it did on a real run (2017%).
+func TestReportKneeIgnoresNoiseIdeal(t *testing.T) {
+	var results []*benchfmt.Result
+	add := func(mode string, batch int, ns float64) {
+		results = append(results, &benchfmt.Result{
+			Name:   benchfmt.Name(fmt.Sprintf("PageCache/mode=%s/batch=%d/lock=mcs/threads=2-2", mode, batch)),
+			Iters:  1000,
+			Values: []benchfmt.Value{{Value: ns, Unit: "ns/page"}},
+		})
+	}
+	jitter := []float64{0, 3, -2, 1, -1, 2}
+	for _, j := range jitter {
+		add("page", 1, 100+j)
+		add("batch", 1, 99+j) // 1% faster than page: within noise
+		add("large", 1, 99.9-j)
+		add("page", 16, 100+j)
+		add("batch", 16, 55+j)
+		add("large", 16, 50+j)
+	}
+	r, err := NewReport(&Set{Results: results, Files: []string{"results.txt"}}, ReportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteMarkdown(&buf); err != nil {
+		t.Fatal(err)
+	}
+	md := buf.String()
+	if !strings.Contains(md, "batch=16 (90%)") {
+		t.Errorf("knee is not batch=16 (90%%):\n%s", md)
+	}
+	if !strings.Contains(md, "batch=1: no ideal to approach") {
+		t.Errorf("batch=1 is not explained as having no significant ideal:\n%s", md)
+	}
+}

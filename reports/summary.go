@@ -466,6 +466,8 @@ func (s *Summary) headline(b, p, l *summaryCase, label string) Headline {
 			switch ideal := pm - float64(lm); {
 			case ideal <= 0:
 				h.Notes = append(h.Notes, fmt.Sprintf("large (%s %s) is not faster than page (%s %s) here: efficiency undefined", fnum(float64(lm)), metric, fnum(pm), metric))
+			case !idealSignificant(pv, lv, summaryAlpha):
+				h.Notes = append(h.Notes, fmt.Sprintf("large (%s %s) is not significantly faster than page (%s %s) here: the ideal is within noise and efficiency undefined", fnum(float64(lm)), metric, fnum(pm), metric))
 			default:
 				e := Float((pm - bm) / ideal)
 				h.Efficiency = &e
@@ -620,4 +622,17 @@ func optNum(f *Float) string {
 		return "-"
 	}
 	return fnum(float64(*f))
+}
+
+// idealSignificant reports whether the large-page ideal is faster than
+// page by more than noise: medians in that order and the Mann-Whitney U
+// test significant at alpha. Otherwise page - large is noise, and an
+// efficiency divided by it means nothing (at batch=1 a large unit is a
+// page, and the ratio came out at 2017% on a real run).
+func idealSignificant(page, large []float64, alpha float64) bool {
+	if len(page) == 0 || len(large) == 0 || median(page) <= median(large) {
+		return false
+	}
+	th := &benchmath.Thresholds{CompareAlpha: alpha}
+	return benchmath.AssumeNothing.Compare(benchmath.NewSample(page, th), benchmath.NewSample(large, th)).P <= alpha
 }
