@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lockbench/lockbench/internal/golden"
+
 	"golang.org/x/net/html"
 	"golang.org/x/perf/benchfmt"
 	"pgregory.net/rapid"
@@ -39,27 +41,10 @@ func reportBuild(t *testing.T, names ...string) *Report {
 	return r
 }
 
-// reportGolden compares got with testdata/report/NAME; a mismatch writes
-// NAME.got beside it (gitignored), -update rewrites NAME.
+// reportGolden compares got with testdata/report/NAME (see package golden).
 func reportGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", "report", name)
-	if *reportUpdate {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -run %s -update to create it)", err, t.Name())
-	}
-	if !bytes.Equal(got, want) {
-		if err := os.WriteFile(path+".got", got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Errorf("%s differs from the golden file; see %s.got (diff them; -update accepts)", path, path)
-	}
+	golden.Check(t, filepath.Join("testdata", "report", name), got, *reportUpdate)
 }
 
 func TestReportMarkdownGolden(t *testing.T) {

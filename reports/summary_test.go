@@ -2,47 +2,21 @@ package reports
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/lockbench/lockbench/internal/golden"
+
 	"golang.org/x/perf/benchfmt"
 )
 
-// updating reports whether -update was given. The flag itself is defined
-// once for the package's tests (report_test.go); looking it up keeps the
-// two golden tests from defining it twice.
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-// checkGolden compares got with testdata/name.stdout; a mismatch writes
-// testdata/name.got-stdout, -update rewrites the golden file.
+// checkGolden compares got with testdata/name.stdout (see package golden);
+// -update is report_test.go's flag, shared by the package's golden tests.
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".stdout")
-	gotPath := filepath.Join("testdata", name+".got-stdout")
-	if updating() {
-		if err := os.WriteFile(path, []byte(got), 0o666); err != nil {
-			t.Fatal(err)
-		}
-		os.Remove(gotPath)
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got == string(want) {
-		os.Remove(gotPath)
-		return
-	}
-	os.WriteFile(gotPath, []byte(got), 0o666)
-	t.Errorf("output differs from %s; see %s (diff them, or run with -update if the change is intended)", path, gotPath)
+	golden.Check(t, filepath.Join("testdata", name+".stdout"), []byte(got), *reportUpdate)
 }
 
 func TestSummarizeGolden(t *testing.T) {

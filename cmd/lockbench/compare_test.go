@@ -7,37 +7,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lockbench/lockbench/internal/golden"
 )
 
 // update rewrites the golden files: go test ./cmd/lockbench -run 'Golden' -update
 var update = flag.Bool("update", false, "rewrite testdata/*.stdout golden files")
 
-// checkGolden compares got with testdata/name.stdout. A mismatch writes
-// testdata/name.got-stdout to diff against; -update rewrites the golden
-// file instead.
+// checkGolden compares got with testdata/name.stdout (see package golden).
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".stdout")
-	gotPath := filepath.Join("testdata", name+".got-stdout")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o666); err != nil {
-			t.Fatal(err)
-		}
-		os.Remove(gotPath)
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got == string(want) {
-		os.Remove(gotPath)
-		return
-	}
-	if err := os.WriteFile(gotPath, []byte(got), 0o666); err != nil {
-		t.Fatal(err)
-	}
-	t.Errorf("output differs from %s; see %s (diff them, or run with -update if the change is intended)", path, gotPath)
+	golden.Check(t, filepath.Join("testdata", name+".stdout"), []byte(got), *update)
 }
 
 func TestCompareGolden(t *testing.T) {
