@@ -466,6 +466,8 @@ func (s *Summary) headline(b, p, l *summaryCase, label string) Headline {
 			switch ideal := pm - float64(lm); {
 			case ideal <= 0:
 				h.Notes = append(h.Notes, fmt.Sprintf("large (%s %s) is not faster than page (%s %s) here: efficiency undefined", fnum(float64(lm)), metric, fnum(pm), metric))
+			case MinP(len(pv), len(lv)) > summaryAlpha:
+				h.Notes = append(h.Notes, fmt.Sprintf("n=%d+%d samples are too few to show large faster than page: efficiency undefined (run with -count 5 or more)", len(pv), len(lv)))
 			case !idealSignificant(pv, lv, summaryAlpha):
 				h.Notes = append(h.Notes, fmt.Sprintf("large (%s %s) is not significantly faster than page (%s %s) here: the ideal is within noise and efficiency undefined", fnum(float64(lm)), metric, fnum(pm), metric))
 			default:

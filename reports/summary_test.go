@@ -209,3 +209,38 @@ func ExampleSummarize() {
 	// Output:
 	// batch=16 vs page, mcs, 2 threads: -40% ns/page (95% CI -41% .. -38%, p=0.008 n=5), 4.0 -> 0.25 acquisitions/page; reaches 93% of the large-page ideal
 }
+
+// TestSummarizeIdealUndefined: efficiency divides by page - large, so it
+// is given only when large is significantly faster than page; otherwise a
+// note says why, naming the real cause.
+func TestSummarizeIdealUndefined(t *testing.T) {
+	const p = "PageCache/mode=page/lock=mcs/threads=2-2"
+	const b = "PageCache/mode=batch/batch=16/lock=mcs/threads=2-2"
+	const l = "PageCache/mode=large/batch=16/lock=mcs/threads=2-2"
+	tests := []struct {
+		large  []*benchfmt.Result
+		note   string
+		reason string
+	}{
+		{reps(l, 6, 99.8, 0.25, 30), "not significantly faster than page", "a 0.2% gap between overlapping samples is noise (batch=1 made a 2017% knee of it)"},
+		{reps(l, 2, 55, 0.25, 30), "n=6+2 samples are too few to show large faster than page", "6+2 samples can never reach p <= 0.05 (the least p is 2/C(8,2) = 0.071)"},
+		{reps(l, 6, 120, 0.25, 30), "is not faster than page", "large slower than page"},
+	}
+	for _, tt := range tests {
+		results := append(append(reps(p, 6, 100, 4, 30), reps(b, 6, 60, 0.25, 30)...), tt.large...)
+		s, err := Summarize(results)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Headlines) != 1 {
+			t.Fatalf("%d headlines, want 1 (%s)", len(s.Headlines), tt.reason)
+		}
+		h := s.Headlines[0]
+		if h.Efficiency != nil || strings.Contains(h.Text, "reaches") {
+			t.Errorf("efficiency given (%q) though %s", h.Text, tt.reason)
+		}
+		if notes := strings.Join(h.Notes, " | "); !strings.Contains(notes, tt.note) {
+			t.Errorf("notes %q lack %q (%s)", notes, tt.note, tt.reason)
+		}
+	}
+}
