@@ -1,7 +1,6 @@
 package profiles
 
 import (
-	"bytes"
 	"fmt"
 	"maps"
 	"runtime"
@@ -100,14 +99,7 @@ func TestContentionRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var buf bytes.Buffer
-	if err := p.Write(&buf); err != nil {
-		t.Fatal(err)
-	}
-	q, err := profile.Parse(&buf)
-	if err != nil {
-		t.Fatalf("parsing written profile: %v", err)
-	}
+	q := writeParse(t, p)
 	if got, want := values(q), values(p); !maps.Equal(got, want) {
 		t.Errorf("parsed samples differ from built ones:\n got %v\nwant %v", got, want)
 	}

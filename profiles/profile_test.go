@@ -16,6 +16,21 @@ import (
 // stacksEvery1 records the stack of every contended acquisition.
 var stacksEvery1 = locks.Options{StackEvery: 1, HoldEvery: 4, MaxStacks: 4096}
 
+// readProfile parses the profile file at path.
+func readProfile(t *testing.T, path string) *profile.Profile {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p, err := profile.Parse(f)
+	if err != nil {
+		t.Fatalf("parsing %s: %v", path, err)
+	}
+	return p
+}
+
 // writeParse writes p and parses it back, as a reader of the file would.
 func writeParse(t *testing.T, p *profile.Profile) *profile.Profile {
 	t.Helper()

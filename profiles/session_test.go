@@ -74,15 +74,7 @@ func TestSession(t *testing.T) {
 
 	ps := map[string]*profile.Profile{}
 	for _, name := range Files() {
-		f, err := os.Open(filepath.Join(dir, name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := profile.Parse(f)
-		f.Close()
-		if err != nil {
-			t.Fatalf("parsing %s: %v", name, err)
-		}
+		p := readProfile(t, filepath.Join(dir, name))
 		if p.DurationNanos <= 0 {
 			t.Errorf("%s: duration %d, want the session's", name, p.DurationNanos)
 		}
@@ -289,19 +281,7 @@ func TestSessionRuntimeProfiles(t *testing.T) {
 	defer runtime.SetMutexProfileFraction(runtime.SetMutexProfileFraction(1))
 	contendSyncMutex(t, 0)
 
-	read := func(dir string) *profile.Profile {
-		t.Helper()
-		f, err := os.Open(filepath.Join(dir, MutexFile))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		p, err := profile.Parse(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	read := func(dir string) *profile.Profile { return readProfile(t, filepath.Join(dir, MutexFile)) }
 	quiet := t.TempDir()
 	sess, err := Start(quiet, Options{MutexFraction: 1})
 	if err != nil {
@@ -365,15 +345,7 @@ func TestSessionAdd(t *testing.T) {
 	if err := sess.Add(c.Record("zone", "", st(1))); err == nil {
 		t.Error("Add after Stop succeeded")
 	}
-	f, err := os.Open(filepath.Join(dir, ContentionFile))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	p, err := profile.Parse(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	p := readProfile(t, filepath.Join(dir, ContentionFile))
 	if zone, lru := totals(p, LabelClass, "zone"), totals(p, LabelClass, "lru"); zone[0] != 7 || zone[1] != 700 || lru[0] != 1 {
 		t.Errorf("zone %v, lru %v; want 7 contentions and 700 ns (3+4, added and at Stop), and 1", zone, lru)
 	}

@@ -41,6 +41,21 @@ func reportBuild(t *testing.T, names ...string) *Report {
 	return r
 }
 
+// reportMarkdownOf renders the Markdown report of results held in memory,
+// as lockbench run hands them over.
+func reportMarkdownOf(t *testing.T, results []*benchfmt.Result) string {
+	t.Helper()
+	r, err := NewReport(&Set{Results: results, Files: []string{"results.txt"}}, ReportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := r.WriteMarkdown(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
 // reportGolden compares got with testdata/report/NAME (see package golden).
 func reportGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
@@ -379,15 +394,7 @@ func TestReportInMemoryResults(t *testing.T) {
 			})
 		}
 	}
-	r, err := NewReport(&Set{Results: results, Files: []string{"results.txt"}}, ReportOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := r.WriteMarkdown(&buf); err != nil {
-		t.Fatal(err)
-	}
-	md := buf.String()
+	md := reportMarkdownOf(t, results)
 	for _, want := range []string{"batch=16 vs page, mcs, 2 threads", "batch=16 reaches 80% of the one-big-page ideal", "vs base", "wait-p99"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report of in-memory results lacks %q", want)
@@ -483,15 +490,7 @@ func TestReportKneeIgnoresNoiseIdeal(t *testing.T) {
 		add("batch", 16, 55+j)
 		add("large", 16, 50+j)
 	}
-	r, err := NewReport(&Set{Results: results, Files: []string{"results.txt"}}, ReportOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := r.WriteMarkdown(&buf); err != nil {
-		t.Fatal(err)
-	}
-	md := buf.String()
+	md := reportMarkdownOf(t, results)
 	if !strings.Contains(md, "batch=16 (90%)") {
 		t.Errorf("knee is not batch=16 (90%%):\n%s", md)
 	}
