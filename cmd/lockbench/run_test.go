@@ -307,9 +307,14 @@ func TestRunInvariantViolation(t *testing.T) {
 	if raceEnabled() {
 		t.Skip("the race detector reports the broken lock's race itself")
 	}
+	// 8 threads on this project's 2-core machines are preempted inside
+	// critical sections, so the broken lock races for sure; the sweep stops
+	// at the first violation, so --count 10 costs nothing when it does.
+	// (2 threads and one 50 ms repetition once passed clean in a -count=2
+	// run of the whole suite.)
 	out := filepath.Join(t.TempDir(), "out")
-	_, stderr, code := execCLI(t, "run", "--out", out, "--duration", "50ms", "--warmup", "2ms", "--quiet",
-		"--locks", "busted", "--modes", "page", "--threads", "2", "--count", "1")
+	_, stderr, code := execCLI(t, "run", "--out", out, "--duration", "100ms", "--warmup", "2ms", "--quiet",
+		"--locks", "busted", "--modes", "page", "--threads", "8", "--count", "10")
 	if code != exitFailure {
 		t.Fatalf("exit %d, want %d; stderr %q", code, exitFailure, stderr)
 	}
