@@ -1,0 +1,204 @@
+// Package schema is lockbench's results contract: the benchmark base
+// names, the name keys, the units and the file configuration keys that
+// harness writes into results.txt and that reports, compare, gate and the
+// standard tools (benchstat, pprof) read back.
+//
+// It is a leaf: it imports nothing of lockbench, and both the writer
+// (harness) and the readers (reports) import it, so a name used on one
+// side only is a compile error rather than a silent "Other". The tests of
+// cmd/lockbench (TestContract) write a line of every workload and mode and
+// check that every unit and key on it is declared here and understood by
+// reports.
+//
+// The format itself is the Go benchmark format
+// (golang.org/x/perf/benchfmt). A result line's name is
+//
+//	Benchmark<Base>/<key>=<value>/.../threads=<n>-<GOMAXPROCS>
+//
+// with the keys in the order of Keys; its values carry the units of
+// Units (per page for the page-cache workload, per op for cs).
+package schema
+
+import (
+	"slices"
+	"strings"
+)
+
+// Benchmark base names, without the "Benchmark" prefix.
+const (
+	BasePageCache = "PageCache"
+	BaseCS        = "CS"
+)
+
+// Name keys, in the order they appear in a name.
+const (
+	KeyMode    = "mode"
+	KeyBatch   = "batch"
+	KeyLock    = "lock"
+	KeyLines   = "lines"
+	KeyThink   = "think"
+	KeyThreads = "threads"
+	KeyClass   = "class"
+)
+
+// ClassLockSuffix ends the key of a per-class lock override:
+// "zone-lock=mcs" when the zone class runs another lock than lock=.
+const ClassLockSuffix = "-lock"
+
+// ClassLockKey is the name key of a per-class lock override.
+func ClassLockKey(class string) string { return class + ClassLockSuffix }
+
+// Keys lists the name keys in name order. A class-lock override
+// (ClassLockKey) sits right after KeyLock.
+func Keys() []string {
+	return []string{KeyMode, KeyBatch, KeyLock, KeyLines, KeyThink, KeyThreads, KeyClass}
+}
+
+// IsKey reports whether k is a name key lockbench writes, class-lock
+// overrides included.
+func IsKey(k string) bool {
+	return slices.Contains(Keys(), k) || (strings.HasSuffix(k, ClassLockSuffix) && len(k) > len(ClassLockSuffix))
+}
+
+// Denominators of the per-unit units: pages for the page-cache workload,
+// operations (one critical section) for cs.
+const (
+	PerPage = "page"
+	PerOp   = "op"
+)
+
+// Stems of the units that are divided by the workload's denominator:
+// "ns" + "/" + PerPage is "ns/page".
+const (
+	StemNS        = "ns"        // wall time
+	StemCPUNS     = "cpu-ns"    // thread CPU time
+	StemAcq       = "acq"       // lock acquisitions, all classes
+	StemContended = "contended" // acquisitions whose first TryLock failed
+	StemWaitNS    = "wait-ns"   // time spent waiting for contended locks
+)
+
+// Units that are not per page.
+const (
+	UnitHandoffs = "handoffs/acq" // share of acquisitions taken from another worker
+	UnitWaitP99  = "wait-p99-ns"  // 99th percentile of one wait
+	UnitXfer     = "xfer-ns"      // the machine's regime: cache-line transfer, probed
+	UnitFairness = "fairness"     // min/max pages over workers; higher is better
+	UnitGCCycles = "gc-cycles"    // Go GC cycles during the measured window
+)
+
+// PerUnit is stem/per, the unit as written: PerUnit(StemNS, PerPage) is
+// "ns/page".
+func PerUnit(stem, per string) string { return stem + "/" + per }
+
+// Counters are the perf_event names that harness writes as per-page
+// units ("cycles/page"), hardware first. A counter written but not listed
+// here fails TestContract.
+func Counters() []string {
+	return []string{"cycles", "instructions", "l1d-misses", "llc-misses", "branch-misses",
+		"ctx-switches", "migrations", "page-faults"}
+}
+
+// HardwareCounters are the Counters that need a hardware PMU.
+func HardwareCounters() []string {
+	return []string{"cycles", "instructions", "l1d-misses", "llc-misses", "branch-misses"}
+}
+
+// A Kind groups units for display.
+type Kind int
+
+// The kinds of unit.
+const (
+	KindTime    Kind = iota // ns/page, cpu-ns/page
+	KindLock                // acq, contended, handoffs, wait
+	KindMachine             // xfer-ns
+	KindRun                 // fairness, gc-cycles
+	KindCounter             // perf counters per page
+)
+
+// A Unit describes one unit of a result line.
+type Unit struct {
+	Name   string // as written: "ns/page"
+	Kind   Kind
+	Higher bool   // higher is better (benchstat assumes lower)
+	Doc    string // one line, for the README's table and reports
+}
+
+// Units returns every unit a line of the workload with denominator per
+// may carry, in the order harness writes them.
+func Units(per string) []Unit {
+	u := []Unit{
+		{PerUnit(StemNS, per), KindTime, false, "wall time over all " + per + "s of all workers"},
+		{PerUnit(StemCPUNS, per), KindTime, false, "thread CPU time per " + per},
+		{PerUnit(StemAcq, per), KindLock, false, "lock acquisitions per " + per + ", all classes"},
+		{PerUnit(StemContended, per), KindLock, false, "acquisitions whose first TryLock failed, per " + per},
+		{UnitHandoffs, KindLock, false, "share of acquisitions where the lock passed to another worker"},
+		{PerUnit(StemWaitNS, per), KindLock, false, "time waiting for contended locks, per " + per},
+		{UnitWaitP99, KindLock, false, "99th percentile of one wait"},
+		{UnitXfer, KindMachine, false, "one-way cross-core cache-line transfer, probed before the repetition"},
+		{UnitFairness, KindRun, true, "fewest pages of a worker over most; 1 is perfectly fair"},
+		{UnitGCCycles, KindRun, false, "Go GC cycles completed in the measured window"},
+	}
+	for _, c := range Counters() {
+		u = append(u, Unit{PerUnit(c, per), KindCounter, false, c + " per " + per + " (perf_event_open)"})
+	}
+	return u
+}
+
+// Lookup returns the description of unit, written in either
+// denominator. ok is false for a unit lockbench does not write.
+func Lookup(unit string) (u Unit, ok bool) {
+	for _, per := range []string{PerPage, PerOp} {
+		for _, x := range Units(per) {
+			if x.Name == unit {
+				return x, true
+			}
+		}
+	}
+	return Unit{}, false
+}
+
+// File configuration keys.
+const (
+	// The machine (go test's keys where they exist).
+	ConfGOOS      = "goos"
+	ConfGOARCH    = "goarch"
+	ConfCPU       = "cpu"
+	ConfCPUs      = "cpus"
+	ConfCores     = "cores"
+	ConfSMT       = "smt"
+	ConfNUMANodes = "numa-nodes"
+	ConfKernel    = "kernel"
+	ConfGo        = "go"
+	ConfLockbench = "lockbench"
+	ConfCounters  = "counters"
+	ConfCountNote = "counters-note"
+
+	// The run's knobs.
+	ConfWorkload       = "workload"
+	ConfDuration       = "duration"
+	ConfWarmup         = "warmup"
+	ConfCount          = "count"
+	ConfOrder          = "order"
+	ConfAffinity       = "affinity"
+	ConfBare           = "bare"
+	ConfFiles          = "files"
+	ConfZones          = "zones"
+	ConfTouch          = "touch"
+	ConfFilePages      = "file-pages"
+	ConfDelay          = "delay"
+	ConfHoldEvery      = "hold-every"
+	ConfStackEvery     = "stack-every"
+	ConfOversubscribed = "oversubscribed"
+)
+
+// ConfigKeys lists every file configuration key lockbench writes, machine
+// first.
+func ConfigKeys() []string {
+	return []string{
+		ConfGOOS, ConfGOARCH, ConfCPU, ConfCPUs, ConfCores, ConfSMT, ConfNUMANodes, ConfKernel,
+		ConfGo, ConfLockbench, ConfCounters, ConfCountNote,
+		ConfWorkload, ConfDuration, ConfWarmup, ConfCount, ConfOrder, ConfAffinity, ConfBare,
+		ConfFiles, ConfZones, ConfTouch, ConfFilePages, ConfDelay, ConfHoldEvery, ConfStackEvery,
+		ConfOversubscribed,
+	}
+}
