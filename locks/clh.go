@@ -135,6 +135,3 @@ func (h *clhHandle) Unlock() {
 	h.node, h.idx, h.pred = h.pred, h.predIdx, nil
 	n.releases.Add(1)
 }
-
-// queuedAt reports whether h's node is the queue's tail (for tests).
-func (l *CLH) queuedAt(h Handle) bool { return uint32(l.tail.Load()>>32) == h.(*clhHandle).idx }

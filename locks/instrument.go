@@ -181,9 +181,6 @@ func Instrument(l Lock, o Options) *Instrumented {
 	return &Instrumented{inner: l, opts: o}
 }
 
-// Inner returns the wrapped lock.
-func (l *Instrumented) Inner() Lock { return l.inner }
-
 // Handle returns a new worker's view; workers are numbered from 1 in the
 // order of these calls.
 func (l *Instrumented) Handle() Handle {

@@ -91,7 +91,7 @@ func register(i Info) {
 func Lookup(name string) (Info, error) {
 	i, ok := registry[name]
 	if !ok {
-		return Info{}, fmt.Errorf("unknown lock %q (known: %s; see 'lockbench list')", name, strings.Join(Names(), ", "))
+		return Info{}, fmt.Errorf("unknown lock %q (known: %s)", name, strings.Join(Names(), ", "))
 	}
 	return i, nil
 }

@@ -327,40 +327,64 @@ func parkedIn(state, fn string) int {
 	return n
 }
 
-// TestOwnerBesideWord checks that every lock keeps the holder word within
-// the same 16-byte block as its lock word: Go aligns these objects to 16
-// bytes, so the two then share a cache line whatever the address.
+// TestOwnerBesideWord checks that every registered lock keeps the holder
+// word within the same 16-byte block as its lock word: Go aligns these
+// objects to 16 bytes, so the two then share a cache line whatever the
+// address. It walks the registry, so a new lock without a row here fails.
 func TestOwnerBesideWord(t *testing.T) {
-	tests := []struct {
-		lock   any
-		word   string
+	tests := map[string]struct {
+		word   string // the lock word's field; "" for a lock without one
 		reason string
 	}{
-		{Mutex{}, "mu", "sync.Mutex is 8 bytes"},
-		{RWMutex{}, "mu", "the write side's sync.Mutex leads the RWMutex"},
-		{Chan{}, "c", "the channel pointer; the channel's own lock lives in the runtime's hchan"},
-		{TAS{}, "v", ""},
-		{TTAS{}, "v", ""},
-		{Ticket{}, "next", "next and serving are adjacent"},
-		{MCS{}, "tail", ""},
-		{CLH{}, "tail", ""},
-		{QSpin{}, "v", ""},
-		{SpinPark{}, "v", ""},
-		{Busted{}, "v", ""},
+		"mutex":    {"mu", "sync.Mutex is 8 bytes"},
+		"rwmutex":  {"mu", "the write side's sync.Mutex leads the RWMutex"},
+		"chan":     {"c", "the channel pointer; the channel's own lock lives in the runtime's hchan"},
+		"tas":      {"v", "one 32-bit word"},
+		"ttas":     {"v", "one 32-bit word"},
+		"ticket":   {"next", "next and serving are adjacent"},
+		"mcs":      {"tail", "the tail id is the whole lock"},
+		"clh":      {"tail", "the tail word is the whole lock"},
+		"qspin":    {"v", "the locked/pending/tail word"},
+		"futex":    {"v", "the three-state futex word"},
+		"spinpark": {"v", "the three-state word, as futex"},
+		"none":     {"", "no lock word: only the holder word, after the leading pad"},
+		"busted":   {"v", "one 32-bit word, as tas"},
 	}
-	for _, tt := range tests {
-		typ := reflect.TypeOf(tt.lock)
-		w, _ := typ.FieldByName(tt.word)
-		o, ok := typ.FieldByName("owner")
+	seen := map[string]bool{}
+	for _, info := range All(true) {
+		seen[info.Name] = true
+		tt, ok := tests[info.Name]
 		if !ok {
-			t.Errorf("%s: no embedded owner", typ.Name())
+			t.Errorf("lock %q has no row in TestOwnerBesideWord: add its lock word's field", info.Name)
 			continue
 		}
-		lo := min(w.Offset, o.Offset)
-		hi := max(w.Offset+min(w.Type.Size(), 8), o.Offset+o.Type.Size()) - 1
+		typ := reflect.TypeOf(info.New())
+		if typ.Kind() == reflect.Pointer {
+			typ = typ.Elem()
+		}
+		o, ok := typ.FieldByName("owner")
+		if !ok || !o.Anonymous {
+			t.Errorf("%s (%s): no embedded owner", info.Name, typ.Name())
+			continue
+		}
+		lo, hi := o.Offset, o.Offset+o.Type.Size()-1
+		if tt.word != "" {
+			w, ok := typ.FieldByName(tt.word)
+			if !ok {
+				t.Errorf("%s (%s): no field %q; update the row", info.Name, typ.Name(), tt.word)
+				continue
+			}
+			lo = min(lo, w.Offset)
+			hi = max(hi, w.Offset+min(w.Type.Size(), 8)-1)
+		}
 		if lo/16 != hi/16 || lo < 128 {
-			t.Errorf("%s: word %q at %d and owner at %d are not in one 16-byte block after the leading pad (%s)",
-				typ.Name(), tt.word, w.Offset, o.Offset, tt.reason)
+			t.Errorf("%s (%s): word %q and owner at %d are not in one 16-byte block after the leading pad (%s)",
+				info.Name, typ.Name(), tt.word, o.Offset, tt.reason)
+		}
+	}
+	for name := range tests {
+		if !seen[name] && !(name == "futex" && runtime.GOOS != "linux") {
+			t.Errorf("row %q names no registered lock: remove it or fix the name", name)
 		}
 	}
 }

@@ -117,6 +117,3 @@ func (h *mcsHandle) Unlock() {
 	n.next.Store(nil)
 	next.locked.Store(0)
 }
-
-// queuedAt reports whether node is the queue's tail (for tests).
-func (l *MCS) queuedAt(h Handle) bool { return l.tail.Load() == h.(*mcsHandle).id }

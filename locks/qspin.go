@@ -204,8 +204,3 @@ func (h *qspinHandle) queue() {
 	}
 	next.locked.Store(1)
 }
-
-// queuedAt reports whether h's node is the queue's tail, and pending
-// whether a pending waiter spins (for tests).
-func (l *QSpin) queuedAt(h Handle) bool { return l.v.Load()&qTailMask == h.(*qspinHandle).tail }
-func (l *QSpin) pending() bool          { return l.v.Load()&qPending != 0 }

@@ -75,9 +75,3 @@ func (l *Ticket) TryLock() bool {
 
 // Unlock serves the next ticket.
 func (l *Ticket) Unlock() { l.serving.Add(1) }
-
-// queued returns the number of waiters, the holder excluded (for tests).
-func (l *Ticket) queued() int {
-	n := int(l.next.Load() - l.serving.Load())
-	return max(n-1, 0)
-}
