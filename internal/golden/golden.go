@@ -1,8 +1,9 @@
 // Package golden compares test output with golden files, as x/perf's
-// tests do: a mismatch of NAME.EXT writes the output beside it as
-// NAME.got-EXT (gitignored) to diff against, and -update rewrites the
-// golden file instead. Each test package defines its own -update flag (flags
-// belong to a test binary) and passes its value.
+// tests do: a mismatch of NAME.EXT fails the test with a unified line diff
+// of the golden file against the output (bounded: see Diff) and writes the
+// whole output beside it as NAME.got-EXT (gitignored); -update rewrites
+// the golden file instead. Each test package defines its own -update flag
+// (flags belong to a test binary) and passes its value.
 package golden
 
 import (
@@ -13,8 +14,10 @@ import (
 	"testing"
 )
 
-// Check compares got with the golden file at path. With update it writes
-// got to path and passes.
+// Check compares got with the golden file at path. On a mismatch it
+// writes got to GotPath(path) and fails t with the diff; on a match it
+// removes a stale GotPath file. With update it writes got to path and
+// passes.
 func Check(t testing.TB, path string, got []byte, update bool) {
 	t.Helper()
 	gotPath := GotPath(path)
@@ -36,7 +39,8 @@ func Check(t testing.TB, path string, got []byte, update bool) {
 	if err := os.WriteFile(gotPath, got, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	t.Errorf("output differs from %s; see %s (diff them, or run with -update if the change is intended)", path, gotPath)
+	t.Errorf("output differs from %s (whole output in %s; run with -update if the change is intended):\n%s",
+		path, gotPath, Diff(path, gotPath, want, got))
 }
 
 // GotPath is where Check writes a mismatching output for the golden file
