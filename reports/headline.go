@@ -87,14 +87,14 @@ func (s *Summary) headlines(m *cases.Model) {
 		if !cases.Batched(c.Mode) {
 			continue
 		}
-		label := headlineLabel(c, len(m.Files) > 1)
+		label := headlineLabel(m, c)
 		page := m.Page(c)
 		if page == nil {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: no %s=%s case with the same settings to compare with (run with %s among the modes)",
 				label, schema.KeyMode, workloads.ModePage, workloads.ModePage))
 			continue
 		}
-		s.Headlines = append(s.Headlines, s.headline(c, page, m.Large(c), label))
+		s.Headlines = append(s.Headlines, s.headline(m, c, page, m.Large(c), label))
 	}
 	if len(s.Headlines) == 0 && len(s.Warnings) == 0 {
 		var batched []string
@@ -109,8 +109,9 @@ func (s *Summary) headlines(m *cases.Model) {
 }
 
 // headlineLabel says what a headline compares: "batch=16 vs page, mcs,
-// 2 threads", "pagevec batch=16 vs page, ...", then the other keys.
-func headlineLabel(c *cases.Case, multiFile bool) string {
+// 2 threads", "pagevec batch=16 vs page, ...", then the other keys, and
+// the GOMAXPROCS and the input when m has several.
+func headlineLabel(m *cases.Model, c *cases.Case) string {
 	batch, hasBatch := c.Key(schema.KeyBatch)
 	var parts []string
 	switch {
@@ -135,7 +136,10 @@ func headlineLabel(c *cases.Case, multiFile bool) string {
 	if c.Name.Base != schema.BasePageCache {
 		parts = append(parts, c.Name.Base)
 	}
-	if multiFile {
+	if len(m.Procs) > 1 {
+		parts = append(parts, fmt.Sprintf("gomaxprocs=%d", c.Name.Procs))
+	}
+	if len(m.Files) > 1 {
 		parts = append(parts, "file="+c.File)
 	}
 	return strings.Join(parts, ", ")
@@ -153,13 +157,13 @@ func otherKeys(c *cases.Case) []string {
 
 // headline compares batched case b with its page case p and its large
 // case l (nil when there is none).
-func (s *Summary) headline(b, p, l *cases.Case, label string) Headline {
+func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) Headline {
 	h := Headline{Workload: b.Name.Base, Mode: string(b.Mode), PageCase: p.Name.Case(), BatchCase: b.Name.Case(), batch: b}
 	h.Batch, _ = b.Key(schema.KeyBatch)
 	h.Lock, _ = b.Key(schema.KeyLock)
 	h.Threads, _ = b.Key(schema.KeyThreads)
 	h.Others = strings.Join(otherKeys(b), " ")
-	if strings.Contains(b.Variant, "file=") {
+	if len(m.Files) > 1 {
 		h.File = b.File
 	}
 
@@ -224,29 +228,29 @@ func (s *Summary) headline(b, p, l *cases.Case, label string) Headline {
 		}
 	}
 	h.Text = t.String()
-	s.regime(&h, label, p, b, l)
+	s.regime(m, &h, label, p, b, l)
 	return h
 }
 
 // regime warns when the cases a headline compares ran in different
 // machine regimes: their xfer-ns medians more than stats.RegimeRatio
 // apart.
-func (s *Summary) regime(h *Headline, label string, compared ...*cases.Case) {
+func (s *Summary) regime(m *cases.Model, h *Headline, label string, compared ...*cases.Case) {
 	var lo, hi float64
 	var loName, hiName string
 	for _, c := range compared {
 		if c == nil || !c.Has(schema.UnitXfer) {
 			continue
 		}
-		m := c.Median(schema.UnitXfer)
-		if m <= 0 {
+		x := c.Median(schema.UnitXfer)
+		if x <= 0 {
 			continue
 		}
-		if loName == "" || m < lo {
-			lo, loName = m, caseLabel(c)
+		if loName == "" || x < lo {
+			lo, loName = x, caseLabel(m, c)
 		}
-		if hiName == "" || m > hi {
-			hi, hiName = m, caseLabel(c)
+		if hiName == "" || x > hi {
+			hi, hiName = x, caseLabel(m, c)
 		}
 	}
 	if loName != "" && hi/lo > stats.RegimeRatio {

@@ -4,12 +4,18 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/lockbench/lockbench/internal/golden"
+	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/workloads"
 
 	"golang.org/x/net/html"
 	"golang.org/x/perf/benchfmt"
@@ -454,5 +460,184 @@ func TestReportKneeIgnoresNoiseIdeal(t *testing.T) {
 	}
 	if !strings.Contains(md, "batch=1: no ideal to approach") {
 		t.Errorf("batch=1 is not explained as having no significant ideal:\n%s", md)
+	}
+}
+
+// sweepResults returns n repetitions of every mode of workloads.Modes() at
+// batch 16, 2 threads, lock mcs: page 100 ns/page, large 50, the batched
+// modes between.
+func sweepResults(n int) []*benchfmt.Result {
+	var results []*benchfmt.Result
+	modes := workloads.Modes()
+	for rep := range n {
+		for i, mode := range modes {
+			ns := 100 - 50*float64(i)/float64(len(modes)-1)
+			switch mode {
+			case workloads.ModePage:
+				ns = 100
+			case workloads.ModeLarge:
+				ns = 50
+			}
+			results = append(results, &benchfmt.Result{
+				Name:  benchfmt.Name(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mcs/threads=2-2", mode)),
+				Iters: 1000,
+				Values: []benchfmt.Value{
+					{Value: ns + float64(rep%3), Unit: cases.NSPage},
+					{Value: 1, Unit: cases.AcqPage},
+				},
+			})
+		}
+	}
+	return results
+}
+
+// TestEveryModeReported: every mode of workloads.Modes(), written to a
+// results file and read back, is placed by the summary and the report: a
+// headline for each batched mode, a row in Results, a column in the
+// comparison. A mode added to workloads that reports cannot place (or
+// whose name does not survive the results format) fails here.
+func TestEveryModeReported(t *testing.T) {
+	var buf bytes.Buffer
+	w := benchfmt.NewWriter(&buf)
+	for _, r := range sweepResults(6) {
+		if err := w.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, err := loadReader(&buf, "results.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Summarize(set.Results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Warnings) > 0 {
+		t.Errorf("warnings for workloads' own modes: %q", s.Warnings)
+	}
+	r, err := NewReport(set, ReportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range workloads.Modes() {
+		if !slices.ContainsFunc(r.view.Results.Rows, func(row []string) bool { return row[0] == string(mode) }) {
+			t.Errorf("mode %q has no row in the report's Results", mode)
+		}
+		if !strings.Contains(r.view.Comparison, " "+string(mode)+" ") && !strings.HasSuffix(strings.SplitN(r.view.Comparison, "\n", 2)[0], string(mode)) {
+			t.Errorf("mode %q is not a column of the comparison:\n%s", mode, r.view.Comparison)
+		}
+		if !cases.Batched(mode) {
+			continue
+		}
+		if !slices.ContainsFunc(s.Headlines, func(h Headline) bool { return h.Mode == string(mode) && h.Efficiency != nil }) {
+			t.Errorf("batched mode %q has no headline with an efficiency in %+v", mode, s.Headlines)
+		}
+	}
+}
+
+// TestReportUnknownUnit: a unit of a page-cache case that schema does not
+// declare is shown as unknown, never as a hardware counter.
+func TestReportUnknownUnit(t *testing.T) {
+	results := sweepResults(6)
+	for _, r := range results {
+		r.Values = append(r.Values, benchfmt.Value{Value: 3, Unit: "x/page"}, benchfmt.Value{Value: 7, Unit: cases.L1DMissesPage})
+	}
+	md := markdownOf(t, results)
+	counters := md[strings.Index(md, "## Counters per page"):strings.Index(md, "## Results")]
+	if strings.Contains(counters, "| x/page |") || !strings.Contains(counters, "l1d-misses/page |") {
+		t.Errorf("counters table must have l1d-misses/page and not x/page:\n%s", counters)
+	}
+	if !strings.Contains(counters, "does not declare") || !strings.Contains(counters, "x/page") {
+		t.Errorf("the unknown unit is not said to be unknown:\n%s", counters)
+	}
+	if strings.Contains(md, "in the results: x/page") || strings.Contains(md, ", x/page") {
+		t.Errorf("methodology lists x/page among the counters")
+	}
+}
+
+// TestReportKeepsSampleOrder: building the summary and the report reads
+// the model's samples without reordering them (median and
+// benchmath.NewSample sorted them in place once).
+func TestReportKeepsSampleOrder(t *testing.T) {
+	results := sweepResults(6)
+	set := &Set{Results: results, Files: []string{"results.txt"}}
+	m := cases.Group(results)
+	want := map[*cases.Case][]float64{}
+	for _, c := range m.Cases {
+		want[c] = slices.Clone(c.Samples[cases.NSPage])
+		if slices.IsSorted(want[c]) {
+			t.Fatalf("%s: fixture samples %v are sorted already: the test could not fail", c.Name.Case(), want[c])
+		}
+	}
+	summarize(m)
+	buildView(set, m, DefaultReportOptions)
+	for c, w := range want {
+		if got := c.Samples[cases.NSPage]; !slices.Equal(got, w) {
+			t.Errorf("%s: samples %v after the report, want file order %v", c.Name.Case(), got, w)
+		}
+	}
+}
+
+// TestReportSeveralFiles: with a baseline and a new run the report answers
+// for each input with the one headline engine (the bootstrap interval of
+// the change), never pooling the two.
+func TestReportSeveralFiles(t *testing.T) {
+	set := loadReportdata(t, "lockbench.txt")
+	two, err := Load("base="+set.Files[0], "new="+set.Files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReport(two, ReportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.view.Headlines) != 4 {
+		t.Fatalf("%d headlines, want 4 (2 locks × 2 inputs): %q", len(r.view.Headlines), r.view.Headlines)
+	}
+	for _, h := range r.view.Headlines {
+		if !strings.Contains(h, "95% CI") || !(strings.Contains(h, "file=base") || strings.Contains(h, "file=new")) {
+			t.Errorf("headline %q: want the engine's interval and its input", h)
+		}
+	}
+}
+
+// TestNoHarnessImport: reports reads files, never the harness; benchfmt
+// is the seam. It may import workloads (the mode vocabulary) and schema.
+func TestNoHarnessImport(t *testing.T) {
+	const module = "github.com/lockbench/lockbench/"
+	seen := map[string]bool{}
+	var walk func(pkg, via string)
+	walk = func(pkg, via string) {
+		if seen[pkg] {
+			return
+		}
+		seen[pkg] = true
+		if pkg == module+"harness" {
+			t.Errorf("reports imports harness (via %s)", via)
+			return
+		}
+		dir := filepath.Join("..", strings.TrimPrefix(pkg, module))
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no Go files for %s in %s", pkg, dir)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range af.Imports {
+				if p, _ := strconv.Unquote(imp.Path.Value); strings.HasPrefix(p, module) {
+					walk(p, pkg)
+				}
+			}
+		}
+	}
+	walk(module+"reports", "")
+	if !seen[module+"workloads"] || !seen[module+"schema"] {
+		t.Errorf("reports does not import workloads and schema: the walk found %v", seen)
 	}
 }

@@ -88,20 +88,24 @@ func summarize(m *cases.Model) *Summary {
 		s.Rows = append(s.Rows, row)
 		if sp := row.Xfer; sp != nil && sp.Bimodal {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %s samples fall into two clusters (%s .. %s ns): the machine switched regimes during the runs, so its repetitions are not alike",
-				caseLabel(c), schema.UnitXfer, num(float64(sp.Min)), num(float64(sp.Max))))
+				caseLabel(m, c), schema.UnitXfer, num(float64(sp.Min)), num(float64(sp.Max))))
 		}
 	}
 	s.headlines(m)
 	return s
 }
 
-// caseLabel names a case in warnings: its name, and its input when the
-// model holds several.
-func caseLabel(c *cases.Case) string {
-	if strings.Contains(c.Variant, "file=") {
-		return c.File + ": " + c.Name.Case()
+// caseLabel names a case in warnings: its name, with its GOMAXPROCS and
+// its input when the model holds several.
+func caseLabel(m *cases.Model, c *cases.Case) string {
+	name := c.Name.Case()
+	if len(m.Procs) > 1 {
+		name += "-" + strconv.Itoa(c.Name.Procs)
 	}
-	return c.Name.Case()
+	if len(m.Files) > 1 {
+		name = c.File + ": " + name
+	}
+	return name
 }
 
 func summaryRow(c *cases.Case, multiFile bool) SummaryRow {

@@ -63,8 +63,10 @@ type Case struct {
 	// Variant is what tells the case apart besides mode, batch and
 	// threads: the other keys in name order ("lock=mcs zone-lock=ticket"),
 	// after the base name when it is not PageCache, and followed by
-	// "file=..." when the results come from several inputs, so that a
-	// baseline and a new run never meet in one comparison.
+	// "gomaxprocs=N" when the results have several GOMAXPROCS and by
+	// "file=..." when they come from several inputs, so that runs on
+	// other CPU counts, or a baseline and a new run, never meet in one
+	// comparison.
 	Variant string
 	// Units are the units of the case as written ("ns/page", not the
 	// tidied "sec/page"), in order of first appearance.
@@ -150,6 +152,7 @@ type Model struct {
 	Config    []Config         // file configuration, in order of first appearance
 	Units     []string         // every unit present, as written, in order of first appearance
 	Files     []string         // the distinct ".file" values, in order
+	Procs     []int            // the distinct GOMAXPROCS suffixes, ascending (0: none)
 	// Warnings say which names could not be placed, and why.
 	Warnings []string
 
@@ -170,10 +173,12 @@ type group struct {
 // the harness in memory); cases keep them as written.
 func Group(results []*benchfmt.Result) *Model {
 	m := &Model{byKey: map[string]*Case{}, groups: map[group][]*Case{}}
+	procs := map[int]bool{}
 	for _, r := range results {
 		if f := r.GetConfig(".file"); !slices.Contains(m.Files, f) {
 			m.Files = append(m.Files, f)
 		}
+		procs[schema.ParseName(r.Name).Procs] = true
 	}
 	configIdx := map[string]int{}
 	badValues := map[string][]string{} // "mode=bogus" -> cases
@@ -197,7 +202,7 @@ func Group(results []*benchfmt.Result) *Model {
 		c := m.byKey[key]
 		if c == nil {
 			var bad string
-			c, bad = newCase(r, len(m.Files) > 1)
+			c, bad = newCase(r, len(m.Files) > 1, len(procs) > 1)
 			c.key = key
 			m.byKey[key] = c
 			m.Cases = append(m.Cases, c)
@@ -263,7 +268,7 @@ func caseKey(r *benchfmt.Result) string {
 
 // newCase parses r's name into a case. bad is the key=value that keeps it
 // from being a mode case ("mode=bogus", "batch=x"), or "".
-func newCase(r *benchfmt.Result, multiFile bool) (c *Case, bad string) {
+func newCase(r *benchfmt.Result, multiFile, multiProcs bool) (c *Case, bad string) {
 	c = &Case{File: r.GetConfig(".file"), Name: schema.ParseName(r.Name),
 		Samples: map[string][]float64{}, estimates: map[string]stats.Estimate{}}
 	var variant []string
@@ -288,6 +293,9 @@ func newCase(r *benchfmt.Result, multiFile bool) (c *Case, bad string) {
 		default:
 			variant = append(variant, kv.Key+"="+kv.Value)
 		}
+	}
+	if multiProcs {
+		variant = append(variant, "gomaxprocs="+strconv.Itoa(c.Name.Procs))
 	}
 	if multiFile {
 		variant = append(variant, "file="+c.File)
@@ -327,6 +335,11 @@ func (m *Model) index() {
 			batches[c.Batch] = true
 		}
 	}
+	procs := map[int]bool{}
+	for _, c := range m.Cases {
+		procs[c.Name.Procs] = true
+	}
+	m.Procs = sortedKeys(procs, cmp.Compare[int])
 	m.Variants = sortedKeys(variants, strings.Compare)
 	m.Threads = sortedKeys(threads, cmp.Compare[int])
 	m.Batches = sortedKeys(batches, cmp.Compare[int])
