@@ -11,6 +11,7 @@ import (
 	"golang.org/x/perf/benchproc"
 	"golang.org/x/perf/benchunit"
 
+	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/reports/stats"
 )
 
@@ -42,7 +43,7 @@ type GateOptions struct {
 
 // DefaultGate are Gate's defaults: ns/page may grow by at most 5% at
 // alpha 0.05.
-var DefaultGate = GateOptions{Metric: "ns/page", MaxRegress: 0.05, Alpha: 0.05, Filter: "*", Row: ".fullname"}
+var DefaultGate = GateOptions{Metric: cases.NSPage, MaxRegress: 0.05, Alpha: 0.05, Filter: "*", Row: ".fullname"}
 
 // Gate statuses of a Check.
 const (
