@@ -115,17 +115,6 @@ func (c *Case) Median(unit string) float64 {
 	return float64(e.Median)
 }
 
-// TimeUnit is the unit of c's time: ns/page, else ns/op (the cs workload,
-// plain go test benchmarks); "" when c has neither.
-func (c *Case) TimeUnit() string {
-	for _, u := range []string{NSPage, NSOp} {
-		if c.Has(u) {
-			return u
-		}
-	}
-	return ""
-}
-
 // Key returns the value of name key k.
 func (c *Case) Key(k string) (string, bool) { return c.Name.Get(k) }
 
