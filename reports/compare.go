@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -11,6 +10,8 @@ import (
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
+
+	"github.com/lockbench/lockbench/reports/stats"
 )
 
 // Options say how Compare groups and judges results. The projection and
@@ -44,21 +45,6 @@ type Options struct {
 
 // DefaultOptions are benchstat's defaults, bar Table (see Options.Table).
 var DefaultOptions = Options{Row: ".fullname", Col: ".file", Filter: "*", Alpha: 0.05, Confidence: 0.95}
-
-// A Float is a float64 that marshals to JSON null when it is not finite
-// (a confidence interval with too few samples is infinite).
-type Float float64
-
-// MarshalJSON implements json.Marshaler.
-func (f Float) MarshalJSON() ([]byte, error) {
-	v := float64(f)
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return []byte("null"), nil
-	}
-	return json.Marshal(v)
-}
-
-var _ json.Marshaler = Float(0)
 
 // A Comparison is the result of Compare: benchstat-style tables, one per
 // unit (and per Options.Table key).
@@ -385,22 +371,9 @@ func geomeanRow(t *Table) *Row {
 // (benchmath.AssumeNothing) can give for samples of sizes n1 and n2: the
 // p of two samples that do not overlap at all. When MinP(n1, n2) > alpha,
 // no change can be found significant, however large: 3 against 3 gives
-// 0.1, so 4 samples a side are the least for alpha 0.05.
-func MinP(n1, n2 int) float64 {
-	if n1 <= 0 || n2 <= 0 {
-		return 1
-	}
-	th := &benchmath.Thresholds{CompareAlpha: 0.05}
-	a := make([]float64, n1)
-	b := make([]float64, n2)
-	for i := range a {
-		a[i] = float64(i)
-	}
-	for i := range b {
-		b[i] = float64(n1 + i)
-	}
-	return benchmath.AssumeNothing.Compare(benchmath.NewSample(a, th), benchmath.NewSample(b, th)).P
-}
+// 0.1, so 4 samples a side are the least for alpha 0.05. (It is
+// stats.MinP, here for the users of Compare and Gate.)
+func MinP(n1, n2 int) float64 { return stats.MinP(n1, n2) }
 
 // Better reports whether higher (+1) or lower (-1) values of the tidied
 // unit are better. Unit metadata ("Unit pages/s better=higher") decides

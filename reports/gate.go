@@ -8,9 +8,11 @@ import (
 	"strings"
 
 	"golang.org/x/perf/benchfmt"
-	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
 	"golang.org/x/perf/benchunit"
+
+	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/reports/stats"
 )
 
 // GateOptions configure Gate.
@@ -41,7 +43,7 @@ type GateOptions struct {
 
 // DefaultGate are Gate's defaults: ns/page may grow by at most 5% at
 // alpha 0.05.
-var DefaultGate = GateOptions{Metric: "ns/page", MaxRegress: 0.05, Alpha: 0.05, Filter: "*", Row: ".fullname"}
+var DefaultGate = GateOptions{Metric: cases.NSPage, MaxRegress: 0.05, Alpha: 0.05, Filter: "*", Row: ".fullname"}
 
 // Gate statuses of a Check.
 const (
@@ -77,10 +79,10 @@ type Verdict struct {
 // A Check is one benchmark's comparison. Values are in Metric's unit as
 // written (ns/page, not sec/page).
 type Check struct {
-	Name   string    `json:"name"`
-	Status string    `json:"status"`
-	Old    *Summary1 `json:"old,omitempty"`
-	New    *Summary1 `json:"new,omitempty"`
+	Name   string          `json:"name"`
+	Status string          `json:"status"`
+	Old    *stats.Estimate `json:"old,omitempty"`
+	New    *stats.Estimate `json:"new,omitempty"`
 	// Delta is new/old - 1 (+0.10 is 10% higher, whichever direction is
 	// better).
 	Delta Float `json:"delta"`
@@ -88,15 +90,6 @@ type Check struct {
 	// these sizes can reach.
 	P    Float `json:"p"`
 	MinP Float `json:"min_p"`
-}
-
-// A Summary1 summarizes one sample: its size, median and confidence
-// interval.
-type Summary1 struct {
-	N      int   `json:"n"`
-	Median Float `json:"median"`
-	Lo     Float `json:"lo"`
-	Hi     Float `json:"hi"`
 }
 
 // Gate compares the Metric of each benchmark in head with the same
@@ -178,27 +171,24 @@ func Gate(base, head *Set, opts GateOptions) (*Verdict, error) {
 			strings.Join(base.Files, ", "), strings.Join(head.Files, ", "), listSome(baseOrder), listSome(headOrder), hint)
 	}
 
-	th := &benchmath.Thresholds{CompareAlpha: opts.Alpha}
-	const confidence = 0.95
-	summarize := func(vals []float64) (*benchmath.Sample, *Summary1) {
-		s := benchmath.NewSample(vals, th)
-		sum := benchmath.AssumeNothing.Summary(s, confidence)
-		return s, &Summary1{N: len(vals), Median: Float(sum.Center), Lo: Float(sum.Lo), Hi: Float(sum.Hi)}
+	summarize := func(vals []float64) *stats.Estimate {
+		e := stats.MedianCI(vals, stats.DefaultConfidence)
+		return &e
 	}
 	for _, name := range baseOrder {
 		c := Check{Name: name, Delta: Float(math.NaN()), P: Float(math.NaN()), MinP: Float(math.NaN())}
-		bs, bsum := summarize(baseS[name])
+		bsum := summarize(baseS[name])
 		c.Old = bsum
 		if headS[name] == nil {
 			c.Status = StatusOnlyBase
 			v.Checks = append(v.Checks, c)
 			continue
 		}
-		hs, hsum := summarize(headS[name])
+		hsum := summarize(headS[name])
 		c.New = hsum
-		cmp := benchmath.AssumeNothing.Compare(bs, hs)
+		cmp := stats.Compare(baseS[name], headS[name], opts.Alpha)
 		c.P = Float(cmp.P)
-		c.MinP = Float(MinP(len(bs.Values), len(hs.Values)))
+		c.MinP = Float(stats.MinP(bsum.N, hsum.N))
 		r := ratio(float64(hsum.Median), float64(bsum.Median))
 		c.Delta = Float(r - 1)
 		worse := r - 1 // fraction for the worse
@@ -222,8 +212,7 @@ func Gate(base, head *Set, opts GateOptions) (*Verdict, error) {
 	}
 	for _, name := range headOrder {
 		if baseS[name] == nil {
-			_, hsum := summarize(headS[name])
-			v.Checks = append(v.Checks, Check{Name: name, Status: StatusOnlyNew, New: hsum,
+			v.Checks = append(v.Checks, Check{Name: name, Status: StatusOnlyNew, New: summarize(headS[name]),
 				Delta: Float(math.NaN()), P: Float(math.NaN()), MinP: Float(math.NaN())})
 		}
 	}
@@ -355,11 +344,20 @@ func (v *Verdict) Err() error {
 	if v.Pass {
 		return nil
 	}
-	return fmt.Errorf("%d benchmark(s) regressed beyond %s in %s", v.Regressed, pct(v.MaxRegress), v.Metric)
+	return fmt.Errorf("%d benchmark(s) regressed beyond %s in %s", v.Regressed, threshold(v.MaxRegress), v.Metric)
 }
 
-func pct(f float64) string {
-	return strings.TrimSuffix(strings.TrimSuffix(fmt.Sprintf("%.2f", f*100), "0"), ".0") + "%"
+// threshold shows a fraction as the user gave it, with no more decimals
+// than it needs: "5%", "0.5%", "5.25%".
+func threshold(f float64) string {
+	d := 0
+	for ; d < 2; d++ {
+		x := 100 * f * math.Pow10(d)
+		if math.Abs(x-math.Round(x)) < 1e-6 {
+			break
+		}
+	}
+	return stats.Pct(f, d, false)
 }
 
 // WriteText writes the verdict for a reader: the rule, every benchmark's
@@ -372,7 +370,7 @@ func (v *Verdict) WriteText(w io.Writer) error {
 		dir = "-"
 	}
 	fmt.Fprintf(&b, "gate: %s (%s is better): fail on a change beyond %s%s that is significant at alpha %v (Mann-Whitney U)\n\n",
-		v.Metric, v.Better, dir, pct(v.MaxRegress), v.Alpha)
+		v.Metric, v.Better, dir, threshold(v.MaxRegress), v.Alpha)
 	rows := [][]string{}
 	for _, c := range v.Checks {
 		rows = append(rows, []string{c.Name, sumString(c.Old), sumString(c.New), checkDelta(c), checkP(c), c.Status})
@@ -402,19 +400,19 @@ func (v *Verdict) WriteText(w io.Writer) error {
 	}
 	switch {
 	case !v.Pass:
-		fmt.Fprintf(&b, "FAIL: %d of %d benchmarks regressed beyond %s in %s\n", v.Regressed, judged, pct(v.MaxRegress), v.Metric)
+		fmt.Fprintf(&b, "FAIL: %d of %d benchmarks regressed beyond %s in %s\n", v.Regressed, judged, threshold(v.MaxRegress), v.Metric)
 	case v.Insufficient > 0:
 		fmt.Fprintf(&b, "NOT JUDGED: %d of %d benchmarks have too few samples; no regression found in the rest\n", v.Insufficient, judged)
 	default:
-		fmt.Fprintf(&b, "PASS: no significant regression beyond %s in %d benchmarks (%d improved)\n", pct(v.MaxRegress), judged, v.Improved)
+		fmt.Fprintf(&b, "PASS: no significant regression beyond %s in %d benchmarks (%d improved)\n", threshold(v.MaxRegress), judged, v.Improved)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
 
 func checkLine(v *Verdict, c Check) string {
-	return fmt.Sprintf("%s: %s -> %s %s (%+.2f%%, p=%.3f n=%d+%d)", c.Name, fnum(float64(c.Old.Median)), fnum(float64(c.New.Median)),
-		v.Metric, 100*float64(c.Delta), float64(c.P), c.Old.N, c.New.N)
+	return fmt.Sprintf("%s: %s -> %s %s (%s, p=%.3f n=%d+%d)", c.Name, num(float64(c.Old.Median)), num(float64(c.New.Median)),
+		v.Metric, stats.Pct(float64(c.Delta), 2, true), float64(c.P), c.Old.N, c.New.N)
 }
 
 // WriteGitHub writes GitHub Actions workflow commands: an error
@@ -456,47 +454,18 @@ func (v *Verdict) WriteJSON(w io.Writer) error {
 	return enc.Encode(v)
 }
 
-func sumString(s *Summary1) string {
-	if s == nil {
-		return "-"
+func sumString(e *stats.Estimate) string {
+	if e == nil {
+		return stats.None
 	}
-	c := &Cell{Center: s.Median, Lo: s.Lo, Hi: s.Hi}
-	return fnum(float64(s.Median)) + " ± " + pctRange(c)
+	return e.PlusMinus(4)
 }
 
-func checkDelta(c Check) string {
-	if math.IsNaN(float64(c.Delta)) {
-		return "-"
-	}
-	return fmt.Sprintf("%+.2f%%", 100*float64(c.Delta))
-}
+func checkDelta(c Check) string { return stats.Pct(float64(c.Delta), 2, true) }
 
 func checkP(c Check) string {
 	if math.IsNaN(float64(c.P)) {
-		return "-"
+		return stats.None
 	}
 	return fmt.Sprintf("%.3f", float64(c.P))
-}
-
-// fnum formats a value with four significant digits, plainly.
-func fnum(f float64) string {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return "?"
-	}
-	a := math.Abs(f)
-	switch {
-	case a == 0:
-		return "0"
-	case a >= 1e6 || a < 1e-3:
-		return fmt.Sprintf("%.4g", f)
-	case a >= 1000:
-		return fmt.Sprintf("%.0f", f)
-	case a >= 100:
-		return fmt.Sprintf("%.1f", f)
-	case a >= 10:
-		return fmt.Sprintf("%.2f", f)
-	case a >= 1:
-		return fmt.Sprintf("%.3f", f)
-	}
-	return fmt.Sprintf("%.4f", f)
 }

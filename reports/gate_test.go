@@ -126,34 +126,32 @@ func TestGateBetterOverride(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	base := synthSet("base.txt", "X-2", "score", noisy(rng, 10, 100, 0.01))
 	head := synthSet("new.txt", "X-2", "score", noisy(rng, 10, 80, 0.01))
-	opts := DefaultGate
-	opts.Metric = "score"
-	if v, _ := Gate(base, head, opts); !v.Pass {
-		t.Errorf("score falling is an improvement by default (lower is better)")
+	metadata := func(s *Set) {
+		s.Units[benchfmt.UnitMetadataKey{Unit: "score", Key: "better"}] = &benchfmt.UnitMetadata{
+			UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: "score", Key: "better"}, OrigUnit: "score", Value: "higher"}
 	}
-	opts.Better = +1
-	if v, _ := Gate(base, head, opts); v.Pass {
-		t.Errorf("with Better=+1 a 20%% fall is a regression")
-	}
-	base.Units[benchfmt.UnitMetadataKey{Unit: "score", Key: "better"}] = &benchfmt.UnitMetadata{
-		UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: "score", Key: "better"}, OrigUnit: "score", Value: "higher"}
-	opts.Better = 0
-	if v, _ := Gate(base, head, opts); v.Pass {
-		t.Errorf("unit metadata better=higher makes a 20%% fall a regression")
-	}
-}
-
-func TestMinP(t *testing.T) {
 	tests := []struct {
-		n1, n2 int
-		want   float64
+		better   int
+		metadata bool
+		pass     bool
+		reason   string
 	}{
-		{3, 3, 0.1}, {4, 4, 0.0286}, {5, 5, 0.0079}, {1, 10, 0.1818}, {0, 5, 1},
+		{0, false, true, "score falling is an improvement by default (lower is better)"},
+		{+1, false, false, "with Better=+1 a 20% fall is a regression"},
+		{0, true, false, "unit metadata better=higher makes a 20% fall a regression"},
 	}
 	for _, tt := range tests {
-		got := MinP(tt.n1, tt.n2)
-		if d := got - tt.want; d > 1e-3 || d < -1e-3 {
-			t.Errorf("MinP(%d, %d) = %.4f, want %.4f", tt.n1, tt.n2, got, tt.want)
+		if tt.metadata {
+			metadata(base)
+		}
+		opts := DefaultGate
+		opts.Metric, opts.Better = "score", tt.better
+		v, err := Gate(base, head, opts)
+		if err != nil {
+			t.Fatalf("Gate: %v (%s)", err, tt.reason)
+		}
+		if v.Pass != tt.pass {
+			t.Errorf("pass %t, want %t (%s)", v.Pass, tt.pass, tt.reason)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"errors"
 	"fmt"
@@ -15,9 +16,12 @@ import (
 	"strings"
 	"text/template"
 
-	"golang.org/x/perf/benchfmt"
-	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchunit"
+
+	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/reports/stats"
+	"github.com/lockbench/lockbench/schema"
+	"github.com/lockbench/lockbench/workloads"
 )
 
 // ReportOptions say what a report shows. The zero value means the
@@ -55,7 +59,7 @@ const (
 // output) gives a report of what it has, each missing section saying
 // why. Every string taken from input is escaped in both formats.
 type Report struct {
-	view  *reportView
+	view  *view
 	plots []ReportPlot
 }
 
@@ -70,9 +74,8 @@ func NewReport(set *Set, opts ReportOptions) (*Report, error) {
 	if opts.Knee <= 0 || opts.Knee > 1 || math.IsNaN(opts.Knee) {
 		opts.Knee = DefaultReportOptions.Knee
 	}
-	m := newReportModel(set.Results)
 	r := &Report{}
-	r.plots, r.view = reportBuildView(set, m, opts)
+	r.plots, r.view = buildView(set, cases.Group(set.Results), opts)
 	return r, nil
 }
 
@@ -81,7 +84,7 @@ func (r *Report) Plots() []ReportPlot { return slices.Clone(r.plots) }
 
 // WriteHTML writes the report as one self-contained HTML document.
 func (r *Report) WriteHTML(w io.Writer) error {
-	t, err := reportHTMLTemplate()
+	t, err := htmlTemplate()
 	if err != nil {
 		return err
 	}
@@ -94,7 +97,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 // WriteMarkdown writes the report as Markdown. It links each plot by its
 // ReportPlot.File name, relative to the Markdown file.
 func (r *Report) WriteMarkdown(w io.Writer) error {
-	t, err := reportMarkdownTemplate()
+	t, err := markdownTemplate()
 	if err != nil {
 		return err
 	}
@@ -134,9 +137,9 @@ func WriteReport(dir string, set *Set, opts ReportOptions) error {
 	return nil
 }
 
-// reportView is what the templates show: every value already formatted.
+// view is what the templates show: every value already formatted.
 // Strings in it may come from input; the templates escape them.
-type reportView struct {
+type view struct {
 	Title string
 	Files []string
 
@@ -145,83 +148,104 @@ type reportView struct {
 	NoHeadline    string
 
 	Claims     []string // "batch=16 reaches 93% of the one-big-page ideal (...)"
-	Efficiency reportTable
+	Efficiency grid
 	// EfficiencyNotes explain efficiencies outside 0..100%.
 	EfficiencyNotes []string
 	NoEfficiency    string
 	Knee            string // "90%"
-	Knees           reportTable
+	Knees           grid
 
 	Plots   []ReportPlot
 	NoPlots []string
 
 	Decomposition   []string // paragraphs: derivation and limits
-	DecompositionT  reportTable
+	DecompositionT  grid
 	NoDecomposition string
 
-	Counters     reportTable
+	Counters     grid
 	CountersNote string
 	NoCounters   string
+	// UnknownUnits names the units of page-cache cases that the results
+	// contract (package schema) does not declare: shown as unknown, not
+	// as counters.
+	UnknownUnits string
 
-	Results   reportTable
+	Results   grid
 	NoResults string
 
 	Comparison   string // benchstat-style text tables
 	ComparisonMD string // the same in Markdown (already escaped)
 	NoComparison string
 
-	Other reportTable
+	Other grid
 
-	Machine   []reportConfig
+	Machine   []cases.Config
 	NoMachine string
 
-	Methodology []reportFact
+	Methodology []fact
 	Warnings    []string
 }
 
-// reportTable is a table of formatted cells.
-type reportTable struct {
+// grid is a table of formatted cells.
+type grid struct {
 	Header []string
 	Rows   [][]string
 }
 
-// reportFact is one line of the methodology.
-type reportFact struct {
+// fact is one line of the methodology.
+type fact struct {
 	Label, Value string
 }
 
-// reportNoPageCache explains the sections that need lockbench's cases.
-const reportNoPageCache = "The input has no lockbench page-cache cases (benchmark names with mode=, batch= and threads= keys, " +
+// noPageCache explains the sections that need lockbench's cases.
+const noPageCache = "The input has no lockbench page-cache cases (benchmark names with mode=, batch= and threads= keys, " +
 	"as `lockbench run` writes them), so there is nothing to answer the batching question with. " +
 	"What the input has is listed under Other benchmarks."
 
-// reportNeedsPageCache stands in for reportNoPageCache after its first use.
-const reportNeedsPageCache = "Not available: this section needs lockbench page-cache cases, and the input has none (see The answer)."
+// needsPageCache stands in for noPageCache after its first use.
+const needsPageCache = "Not available: this section needs lockbench page-cache cases, and the input has none (see The answer)."
 
-func reportBuildView(set *Set, m *reportModel, opts ReportOptions) ([]ReportPlot, *reportView) {
-	v := &reportView{Title: opts.Title, Files: set.Files, Knee: reportPercent(opts.Knee)}
+// short formats a value of the report's tables: three significant
+// digits, denser than the summary's four.
+func short(v float64) string { return stats.Format(v, 3) }
+
+// percent formats a fraction as a whole percentage.
+func percent(f float64) string { return stats.Pct(f, 0, false) }
+
+// modeNames joins modes for a sentence.
+func modeNames(modes []workloads.Mode) string {
+	var s []string
+	for _, m := range modes {
+		s = append(s, string(m))
+	}
+	return strings.Join(s, ", ")
+}
+
+func buildView(set *Set, m *cases.Model, opts ReportOptions) ([]ReportPlot, *view) {
+	v := &view{Title: opts.Title, Files: set.Files, Knee: percent(opts.Knee)}
 	for _, w := range set.Warnings {
 		v.Warnings = append(v.Warnings, w.Error())
 	}
-	effs := m.efficiencies()
-	hb := m.headlineBatch()
+	v.Warnings = append(v.Warnings, m.Warnings...)
+	effs := efficiencies(m)
+	hb := headlineBatch(m)
 
 	// Headlines and the seed's claim.
-	v.Headlines, v.HeadlineNotes = m.headlines(set.Results, effs, len(set.Files) > 1)
+	v.Headlines, v.HeadlineNotes = headlines(m, summarize(m))
 	switch {
 	case len(m.PageCache) == 0:
-		v.NoHeadline = reportNoPageCache
+		v.NoHeadline = noPageCache
 	case len(v.Headlines) == 0:
 		v.NoHeadline = "No headline: it needs mode page and mode batch at the same lock and thread count " +
-			fmt.Sprintf("(modes present: %s).", strings.Join(m.Modes, ", "))
+			fmt.Sprintf("(modes present: %s).", modeNames(m.Modes))
 	}
-	v.Efficiency.Header = []string{"lock", "threads", "batch", "page ns/page", "batch ns/page", "large ns/page", "efficiency"}
+	v.Efficiency.Header = []string{schema.KeyLock, schema.KeyThreads, schema.KeyBatch, "page " + cases.NSPage, "batch " + cases.NSPage, "large " + cases.NSPage, "efficiency"}
 	for _, e := range effs {
 		v.Efficiency.Rows = append(v.Efficiency.Rows, []string{
-			reportVariantLabel(e.Variant), strconv.Itoa(e.Threads), strconv.Itoa(e.Batch),
-			reportFormat(e.Page), reportFormat(e.Bat), reportFormat(e.Large), reportPercent(e.Efficiency)})
+			variantLabel(e.Variant), strconv.Itoa(e.Threads), strconv.Itoa(e.Batch),
+			short(e.Page), short(e.Bat), short(e.Large), percent(e.Efficiency)})
 	}
-	v.Claims = m.claims(effs)
+	v.Claims = claims(m, effs)
 	var above, below bool
 	for _, e := range effs {
 		above = above || e.Efficiency > 1
@@ -236,72 +260,77 @@ func reportBuildView(set *Set, m *reportModel, opts ReportOptions) ([]ReportPlot
 	}
 	switch {
 	case len(m.PageCache) == 0:
-		v.NoEfficiency = reportNeedsPageCache
+		v.NoEfficiency = needsPageCache
 	case len(effs) == 0:
 		v.NoEfficiency = "No efficiency: it needs modes page, batch and large at the same lock and thread count " +
-			fmt.Sprintf("(modes present: %s).", strings.Join(m.Modes, ", "))
+			fmt.Sprintf("(modes present: %s).", modeNames(m.Modes))
 	}
-	v.Knees.Header = []string{"lock", "threads", "knee (smallest batch reaching " + v.Knee + " of the ideal)"}
-	for _, k := range reportKnees(effs, opts.Knee) {
+	v.Knees.Header = []string{schema.KeyLock, schema.KeyThreads, "knee (smallest batch reaching " + v.Knee + " of the ideal)"}
+	for _, k := range knees(effs, opts.Knee) {
 		var s string
 		switch {
 		case k.Batch > 0:
-			s = fmt.Sprintf("batch=%d (%s)", k.Batch, reportPercent(k.Eff))
+			s = fmt.Sprintf("batch=%d (%s)", k.Batch, percent(k.Eff))
 		case k.BestBatch > 0:
-			s = fmt.Sprintf("not reached: best %s at batch=%d", reportPercent(k.Eff), k.BestBatch)
+			s = fmt.Sprintf("not reached: best %s at batch=%d", percent(k.Eff), k.BestBatch)
 		default:
 			s = "not reached: large is not faster than page"
 		}
-		v.Knees.Rows = append(v.Knees.Rows, []string{reportVariantLabel(k.Variant), strconv.Itoa(k.Threads), s})
+		v.Knees.Rows = append(v.Knees.Rows, []string{variantLabel(k.Variant), strconv.Itoa(k.Threads), s})
 	}
 
 	// Plots.
-	plots, missing := m.plots()
+	plots, missing := drawPlots(m)
 	v.Plots, v.NoPlots = plots, missing
 	if len(m.PageCache) == 0 {
-		v.NoPlots = append(v.NoPlots, reportNeedsPageCache)
+		v.NoPlots = append(v.NoPlots, needsPageCache)
 	}
 
 	// Decomposition.
 	if len(m.PageCache) == 0 {
-		v.NoDecomposition = reportNeedsPageCache
+		v.NoDecomposition = needsPageCache
 	} else {
-		v.Decomposition, v.DecompositionT = m.decomposition(hb)
+		v.Decomposition, v.DecompositionT = decomposition(m, hb)
 	}
 
 	// Counters per page.
-	v.Counters, v.NoCounters = m.counters()
+	v.Counters, v.NoCounters = counters(m)
 	if hb > 0 {
 		v.CountersNote = fmt.Sprintf("Medians per page at batch=%d (the results table and file have the other batch sizes).", hb)
 	}
+	if unknown := m.Unknown(); len(unknown) > 0 {
+		v.UnknownUnits = "Units that lockbench's results contract (package schema) does not declare, so neither counters nor any other known measure: " +
+			strings.Join(unknown, ", ") + ". They were written by another version of lockbench or by another tool; the results file has their values."
+	}
 
 	// Results: the medians of every page-cache case.
-	v.Results.Header = []string{"mode", "batch", "lock", "threads", "n", "ns/page [95% CI]", "cpu-ns/page", "acq/page", "contended/page", "handoffs/acq", "wait-ns/page", "wait-p99-ns", "xfer-ns"}
+	units := []string{cases.CPUNSPage, cases.AcqPage, cases.ContendedPage, schema.UnitHandoffs, cases.WaitNSPage, schema.UnitWaitP99, schema.UnitXfer}
+	v.Results.Header = append([]string{schema.KeyMode, schema.KeyBatch, schema.KeyLock, schema.KeyThreads, "n", cases.NSPage + " [95% CI]"}, units...)
 	for _, c := range m.PageCache {
-		row := []string{c.Mode, strconv.Itoa(c.Batch), reportVariantLabel(c.Variant), strconv.Itoa(c.Threads), strconv.Itoa(c.N())}
-		if s, ok := c.Summary("ns/page"); ok {
-			row = append(row, reportCI(s, len(c.Samples["ns/page"])))
+		row := []string{string(c.Mode), strconv.Itoa(c.Batch), variantLabel(c.Variant), strconv.Itoa(c.Threads), strconv.Itoa(c.N())}
+		if e, ok := c.Estimate(cases.NSPage); ok {
+			row = append(row, e.Interval(3))
 		} else {
-			row = append(row, "—")
+			row = append(row, stats.None)
 		}
-		for _, u := range []string{"cpu-ns/page", "acq/page", "contended/page", "handoffs/acq", "wait-ns/page", "wait-p99-ns", "xfer-ns"} {
-			row = append(row, reportFormat(c.Median(u)))
+		for _, u := range units {
+			row = append(row, short(c.Median(u)))
 		}
 		v.Results.Rows = append(v.Results.Rows, row)
 	}
 	if len(m.PageCache) == 0 {
-		v.NoResults = reportNeedsPageCache
+		v.NoResults = needsPageCache
 	}
 
 	// Comparison tables: every mode against page, benchstat's way.
-	v.Comparison, v.ComparisonMD, v.NoComparison = reportComparison(set, m)
+	v.Comparison, v.ComparisonMD, v.NoComparison = modeComparison(set, m)
 
 	// Other benchmarks.
 	v.Other.Header = []string{"benchmark", "unit", "n", "median [95% CI]"}
 	for _, c := range m.Other {
 		for _, u := range c.Units {
-			s, _ := c.Summary(u)
-			v.Other.Rows = append(v.Other.Rows, []string{"Benchmark" + c.Name, u, strconv.Itoa(len(c.Samples[u])), reportCI(s, len(c.Samples[u]))})
+			e, _ := c.Estimate(u)
+			v.Other.Rows = append(v.Other.Rows, []string{c.Name.Full(), u, strconv.Itoa(e.N), e.Interval(3)})
 		}
 	}
 
@@ -310,112 +339,58 @@ func reportBuildView(set *Set, m *reportModel, opts ReportOptions) ([]ReportPlot
 	if len(v.Machine) == 0 {
 		v.NoMachine = "The input has no file configuration lines (\"key: value\" before the results), so the machine is not described."
 	}
-	v.Methodology = m.methodology(set, opts)
+	v.Methodology = methodology(set, m, opts)
 	return plots, v
 }
 
 // headlines are the answer: for each lock at the largest thread count,
-// the headline batch against page. The text is Summarize's (what
-// `lockbench run` prints: the change with its bootstrap 95% CI, the
-// Mann-Whitney p-value, acquisitions per page, the efficiency), so that
-// the report and the run agree; the report's own wording (the medians'
-// CIs) stands in when Summarize has no such headline or the input is
-// several files (Summarize pools cases by name across files). notes are
-// Summarize's warnings.
-func (m *reportModel) headlines(results []*benchfmt.Result, effs []reportEfficiency, multiFile bool) (out, notes []string) {
+// the summary's headline (the one engine, headline.go) of the headline
+// batch against page, so that the report and `lockbench run` agree.
+// notes are the summary's warnings bar the model's, which the report
+// shows with the input's.
+func headlines(m *cases.Model, sum *Summary) (out, notes []string) {
 	if len(m.Threads) == 0 {
 		return nil, nil
 	}
-	var sum *Summary
-	if !multiFile {
-		sum, _ = Summarize(results) // errs only without results, which NewReport excludes
+	notes = sum.Warnings[len(m.Warnings):]
+	// One per case when the machine switched regimes: the first few say
+	// it; Methodology has the range.
+	const maxNotes = 4
+	if len(notes) > maxNotes {
+		more := len(notes) - maxNotes
+		notes = append(notes[:maxNotes:maxNotes], fmt.Sprintf("… and %d more like these.", more))
 	}
-	if sum != nil {
-		notes = sum.Warnings
-		// One per case when the machine switched regimes: the first
-		// few say it; Methodology has the range.
-		const maxNotes = 4
-		if len(notes) > maxNotes {
-			more := len(notes) - maxNotes
-			notes = append(notes[:maxNotes:maxNotes], fmt.Sprintf("… and %d more like these.", more))
-		}
-	}
-	hb := m.headlineBatch()
+	hb := headlineBatch(m)
 	t := m.Threads[len(m.Threads)-1]
 	for _, v := range m.Variants {
-		pc, bc := m.find(v, t, "page", hb), m.find(v, t, "batch", hb)
-		if pc == nil || bc == nil || bc.Batch != hb || !pc.Has("ns/page") || !bc.Has("ns/page") {
+		bc := m.Find(v, t, workloads.ModeBatch, hb)
+		if bc == nil || bc.Batch != hb || !bc.Has(cases.NSPage) {
 			continue
 		}
-		if h := reportFindHeadline(sum, bc.Name); h != nil {
+		if pc := m.Page(bc); pc == nil || !pc.Has(cases.NSPage) {
+			continue
+		}
+		for _, h := range sum.Headlines {
+			if h.batch != bc {
+				continue
+			}
 			text := h.Text + "."
 			if len(h.Notes) > 0 {
 				text += " Note: " + strings.Join(h.Notes, "; ") + "."
 			}
 			out = append(out, text)
-			continue
 		}
-		out = append(out, reportOwnHeadline(pc, bc, v, t, hb, effs))
 	}
 	return out, notes
 }
 
-// reportFindHeadline returns the headline of sum whose batched case is the
-// benchmark name (Summarize's case names drop the -GOMAXPROCS suffix).
-func reportFindHeadline(sum *Summary, name string) *Headline {
-	if sum == nil {
-		return nil
-	}
-	for i := range sum.Headlines {
-		h := &sum.Headlines[i]
-		if rest, ok := strings.CutPrefix(name, h.BatchCase); ok && (rest == "" || rest[0] == '-') {
-			return h
-		}
-	}
-	return nil
-}
-
-// reportOwnHeadline words the headline from the report's own model: the
-// change of medians with the Mann-Whitney p-value and both medians' 95%
-// confidence intervals.
-func reportOwnHeadline(pc, bc *reportCase, v string, t, hb int, effs []reportEfficiency) string {
-	ps, _ := pc.Summary("ns/page")
-	bs, _ := bc.Summary("ns/page")
-	pv, bv := pc.Samples["ns/page"], bc.Samples["ns/page"]
-	cmp := benchmath.AssumeNothing.Compare(benchmath.NewSample(pv, &benchmath.DefaultThresholds), benchmath.NewSample(bv, &benchmath.DefaultThresholds))
-	var b strings.Builder
-	fmt.Fprintf(&b, "batch=%d vs page, %s, %s: ", hb, reportVariantLabel(v), reportThreadsLabel(t))
-	delta := (bs.Center/ps.Center - 1) * 100
-	switch {
-	case cmp.P <= 0.05:
-		fmt.Fprintf(&b, "%+.0f%% ns/page (p=%.3f, n=%d+%d)", delta, cmp.P, len(pv), len(bv))
-	default:
-		fmt.Fprintf(&b, "%+.0f%% ns/page, not significant (p=%.3f, n=%d+%d", delta, cmp.P, len(pv), len(bv))
-		if minP := MinP(len(pv), len(bv)); minP > 0.05 {
-			fmt.Fprintf(&b, "; too few repetitions: the smallest p they can give is %.3f", minP)
-		}
-		b.WriteString(")")
-	}
-	fmt.Fprintf(&b, "; page %s → batch %s ns/page (medians, 95%% CI)", reportCI(ps, len(pv)), reportCI(bs, len(bv)))
-	if pc.Has("acq/page") && bc.Has("acq/page") {
-		fmt.Fprintf(&b, "; %s → %s acquisitions/page", reportFormat(pc.Median("acq/page")), reportFormat(bc.Median("acq/page")))
-	}
-	for _, e := range effs {
-		if e.Variant == v && e.Threads == t && e.Batch == hb && !math.IsNaN(e.Efficiency) {
-			fmt.Fprintf(&b, "; reaches %s of the large-page ideal", reportPercent(e.Efficiency))
-		}
-	}
-	b.WriteString(".")
-	return b.String()
-}
-
 // claims test the seed's claim, one sentence per lock at the largest
 // thread count: the headline batch's efficiency first, then the others'.
-func (m *reportModel) claims(effs []reportEfficiency) []string {
+func claims(m *cases.Model, effs []efficiencyRow) []string {
 	if len(m.Threads) == 0 {
 		return nil
 	}
-	hb, maxT := m.headlineBatch(), m.Threads[len(m.Threads)-1]
+	hb, maxT := headlineBatch(m), m.Threads[len(m.Threads)-1]
 	var out []string
 	for _, v := range m.Variants {
 		var head string
@@ -426,13 +401,13 @@ func (m *reportModel) claims(effs []reportEfficiency) []string {
 			}
 			if math.IsNaN(e.Efficiency) {
 				others = append(others, fmt.Sprintf("batch=%d: no ideal to approach, large (%s ns/page) is not significantly faster than page (%s ns/page)",
-					e.Batch, reportFormat(e.Large), reportFormat(e.Page)))
+					e.Batch, short(e.Large), short(e.Page)))
 				continue
 			}
 			if e.Batch == hb {
-				head = fmt.Sprintf("batch=%d reaches %s of the one-big-page ideal", e.Batch, reportPercent(e.Efficiency))
+				head = fmt.Sprintf("batch=%d reaches %s of the one-big-page ideal", e.Batch, percent(e.Efficiency))
 			} else {
-				others = append(others, fmt.Sprintf("batch=%d: %s", e.Batch, reportPercent(e.Efficiency)))
+				others = append(others, fmt.Sprintf("batch=%d: %s", e.Batch, percent(e.Efficiency)))
 			}
 		}
 		if head == "" && len(others) == 0 {
@@ -442,7 +417,7 @@ func (m *reportModel) claims(effs []reportEfficiency) []string {
 		if s == "" {
 			s = fmt.Sprintf("batch=%d has no efficiency", hb)
 		}
-		s += fmt.Sprintf(" (%s, %s)", reportVariantLabel(v), reportThreadsLabel(maxT))
+		s += fmt.Sprintf(" (%s, %s)", variantLabel(v), threadsLabel(maxT))
 		if len(others) > 0 {
 			s += "; " + strings.Join(others, "; ")
 		}
@@ -453,7 +428,7 @@ func (m *reportModel) claims(effs []reportEfficiency) []string {
 
 // decomposition returns the derivation of the stacked plot and its
 // numbers as a table.
-func (m *reportModel) decomposition(hb int) ([]string, reportTable) {
+func decomposition(m *cases.Model, hb int) ([]string, grid) {
 	paras := []string{
 		"Each bar is the thread time spent per page: ns/page × threads, since ns/page is wall time over the pages of all threads together. " +
 			"Waiting is wait-ns/page as measured: the time contended acquisitions spent waiting, summed over threads. " +
@@ -463,50 +438,41 @@ func (m *reportModel) decomposition(hb int) ([]string, reportTable) {
 			"c is measured without contention, so under contention the cache-line transfers of the lock word show up partly in waiting and partly in the rest; " +
 			"for blocking locks waiting includes time off CPU, which cpu-ns/page does not count. Where lock + waiting exceed the total the rest is shown as zero and the row is marked.",
 	}
-	t := reportTable{Header: []string{"lock", "c (ns/acq)", "threads", "mode", "total thread-ns/page", "lock acquire/release", "waiting", "the rest"}}
+	t := grid{Header: []string{schema.KeyLock, "c (ns/acq)", schema.KeyThreads, schema.KeyMode, "total thread-ns/page", "lock acquire/release", "waiting", "the rest"}}
 	for _, v := range m.Variants {
-		cost, n, ok := m.lockCost(v)
-		cs := "—"
+		cost, n, ok := lockCost(m, v)
+		cs := stats.None
 		if ok {
-			cs = fmt.Sprintf("%s (from %d cases)", reportFormat(cost), n)
+			cs = fmt.Sprintf("%s (from %d cases)", short(cost), n)
 		}
 		for _, th := range m.Threads {
 			for _, mode := range m.Modes {
-				c := m.find(v, th, mode, hb)
-				if c == nil || !c.Has("ns/page") {
+				c := m.Find(v, th, mode, hb)
+				if c == nil || !c.Has(cases.NSPage) {
 					continue
 				}
-				d := reportDecompose(c, cost, ok)
-				lock := "—"
-				if ok && c.Has("acq/page") {
-					lock = reportFormat(d.lock)
+				d := decompose(c, cost, ok)
+				lock := stats.None
+				if ok && c.Has(cases.AcqPage) {
+					lock = short(d.lock)
 				}
-				rest := reportFormat(d.rest)
+				rest := short(d.rest)
 				if d.over {
 					rest += " (clamped: lock + waiting > total)"
 				}
-				t.Rows = append(t.Rows, []string{reportVariantLabel(v), cs, strconv.Itoa(th), reportModeLabel(mode, c.Batch),
-					reportFormat(d.total), lock, reportFormat(d.wait), rest})
+				t.Rows = append(t.Rows, []string{variantLabel(v), cs, strconv.Itoa(th), modeLabel(mode, c.Batch),
+					short(d.total), lock, short(d.wait), rest})
 			}
 		}
 	}
 	return paras, t
 }
 
-// reportKnownUnits are lockbench's own units; every other unit of a
-// page-cache case is a counter.
-func reportKnownUnits() []string {
-	return []string{"ns/page", "cpu-ns/page", "acq/page", "contended/page", "handoffs/acq", "wait-ns/page",
-		"wait-p99-ns", "xfer-ns", "fairness", "gc-cycles", "hold-ns", "hold-ns/page"}
-}
-
-// counters tabulates the hardware and software counters per page.
-func (m *reportModel) counters() (reportTable, string) {
+// counters tabulates the perf counters per page (schema.KindCounter);
+// a unit the contract does not declare is not one (see view.UnknownUnits).
+func counters(m *cases.Model) (grid, string) {
 	var units []string
-	for _, u := range m.Units {
-		if slices.Contains(reportKnownUnits(), u) || !strings.HasSuffix(u, "/page") {
-			continue
-		}
+	for _, u := range m.Counters() {
 		for _, c := range m.PageCache {
 			if c.Has(u) {
 				units = append(units, u)
@@ -515,53 +481,57 @@ func (m *reportModel) counters() (reportTable, string) {
 		}
 	}
 	if len(m.PageCache) == 0 {
-		return reportTable{}, reportNeedsPageCache
+		return grid{}, needsPageCache
 	}
 	if len(units) == 0 {
-		return reportTable{}, "The results carry no counters per page: perf_event_open was not allowed on the machine " +
+		return grid{}, "The results carry no counters per page: perf_event_open was not allowed on the machine " +
 			"(see counters under Machine), or the results were not written by lockbench."
 	}
-	t := reportTable{Header: append([]string{"mode", "batch", "lock", "threads"}, units...)}
-	hb := m.headlineBatch()
+	t := grid{Header: append([]string{schema.KeyMode, schema.KeyBatch, schema.KeyLock, schema.KeyThreads}, units...)}
+	hb := headlineBatch(m)
 	for _, c := range m.PageCache {
 		if c.Batch != hb && hb != 0 { // the other batch sizes are in the results file
 			continue
 		}
-		row := []string{c.Mode, strconv.Itoa(c.Batch), reportVariantLabel(c.Variant), strconv.Itoa(c.Threads)}
+		row := []string{string(c.Mode), strconv.Itoa(c.Batch), variantLabel(c.Variant), strconv.Itoa(c.Threads)}
 		for _, u := range units {
-			row = append(row, reportFormat(c.Median(u)))
+			row = append(row, short(c.Median(u)))
 		}
 		t.Rows = append(t.Rows, row)
 	}
 	return t, ""
 }
 
-// reportComparisonUnits are the units compared across modes.
-func reportComparisonUnits() []string { return []string{"ns/page", "wait-p99-ns"} }
+// comparedUnits are the units compared across modes.
+func comparedUnits() []string { return []string{cases.NSPage, schema.UnitWaitP99} }
 
-// reportComparison compares every mode with page (benchstat -col /mode)
+// modeComparison compares every mode with page (benchstat -col /mode)
 // over the page-cache results.
-func reportComparison(set *Set, m *reportModel) (text, md, missing string) {
+func modeComparison(set *Set, m *cases.Model) (text, md, missing string) {
 	if len(m.PageCache) == 0 {
-		return "", "", reportNeedsPageCache
+		return "", "", needsPageCache
 	}
-	if !slices.Contains(m.Modes, "page") || len(m.Modes) < 2 {
+	if !slices.Contains(m.Modes, workloads.ModePage) || len(m.Modes) < 2 {
 		return "", "", "No comparison: it needs mode page and at least one other mode."
 	}
 	sub := &Set{Files: set.Files, Units: set.Units}
 	for _, r := range set.Results {
-		if reportParseName(r.Name.String()).PageCache() {
+		if c := m.CaseOf(r); c != nil && c.PageCache() {
 			sub.Results = append(sub.Results, r)
 		}
 	}
 	opts := DefaultOptions
-	opts.Col = "/mode@(" + strings.Join(m.Modes, " ") + ")"
+	var modes []string
+	for _, mode := range m.Modes {
+		modes = append(modes, string(mode))
+	}
+	opts.Col = "/" + schema.KeyMode + "@(" + strings.Join(modes, " ") + ")"
 	cmp, err := Compare(sub, opts)
 	if err != nil {
 		return "", "", fmt.Sprintf("No comparison: %v.", err)
 	}
 	var keep []string
-	for _, u := range reportComparisonUnits() {
+	for _, u := range comparedUnits() {
 		// Tidied as Load reads it ("sec/page"), or as the harness
 		// wrote it when the results come from memory ("ns/page").
 		_, tidy := benchunit.Tidy(1, u)
@@ -588,21 +558,9 @@ func reportComparison(set *Set, m *reportModel) (text, md, missing string) {
 	return tb.String(), mb.String(), ""
 }
 
-// configValue returns the value of the first of keys present, "" if none.
-func (m *reportModel) configValue(keys ...string) string {
-	for _, k := range keys {
-		for _, c := range m.Config {
-			if c.Key == k {
-				return c.Value()
-			}
-		}
-	}
-	return ""
-}
-
 // methodology says how the numbers were made, from the file
-// configuration and the results themselves.
-func (m *reportModel) methodology(set *Set, opts ReportOptions) []reportFact {
+// configuration (schema's keys) and the results themselves.
+func methodology(set *Set, m *cases.Model, opts ReportOptions) []fact {
 	notRecorded := "not recorded in the input"
 	or := func(s string) string {
 		if s == "" {
@@ -610,12 +568,11 @@ func (m *reportModel) methodology(set *Set, opts ReportOptions) []reportFact {
 		}
 		return s
 	}
-	lines := len(set.Results)
-	facts := []reportFact{{"Input", fmt.Sprintf("%d result lines from %s", lines, strings.Join(set.Files, ", "))}}
+	facts := []fact{{"Input", fmt.Sprintf("%d result lines from %s", len(set.Results), strings.Join(set.Files, ", "))}}
 	if opts.Command != "" {
-		facts = append(facts, reportFact{"Command", opts.Command})
+		facts = append(facts, fact{"Command", opts.Command})
 	}
-	facts = append(facts, reportFact{"Cases", fmt.Sprintf("%d lockbench page-cache cases, %d other benchmarks", len(m.PageCache), len(m.Other))})
+	facts = append(facts, fact{"Cases", fmt.Sprintf("%d lockbench page-cache cases, %d other benchmarks", len(m.PageCache), len(m.Other))})
 	minN, maxN := math.MaxInt, 0
 	for _, c := range m.Cases {
 		minN, maxN = min(minN, c.N()), max(maxN, c.N())
@@ -624,18 +581,18 @@ func (m *reportModel) methodology(set *Set, opts ReportOptions) []reportFact {
 	if minN != maxN {
 		count = fmt.Sprintf("%d to %d per case", minN, maxN)
 	}
-	if cfg := m.configValue("count"); cfg != "" {
+	if cfg := m.ConfigValue(schema.ConfCount); cfg != "" {
 		count += " (count: " + cfg + ")"
 	}
 	facts = append(facts,
-		reportFact{"Repetitions", count},
-		reportFact{"Duration", or(m.configValue("duration"))},
-		reportFact{"Warm-up", or(m.configValue("warmup", "warm-up"))},
-		reportFact{"Order of repetitions", or(m.configValue("order"))},
-		reportFact{"Pinning (affinity)", or(m.configValue("affinity", "pinning"))},
+		fact{"Repetitions", count},
+		fact{"Duration", or(m.ConfigValue(schema.ConfDuration))},
+		fact{"Warm-up", or(m.ConfigValue(schema.ConfWarmup))},
+		fact{"Order of repetitions", or(m.ConfigValue(schema.ConfOrder))},
+		fact{"Pinning (affinity)", or(m.ConfigValue(schema.ConfAffinity))},
 	)
-	if files := m.configValue("files"); files != "" {
-		facts = append(facts, reportFact{"Files", files + " (shared: all threads work on the same files and mapping locks; private: one file per thread)"})
+	if files := m.ConfigValue(schema.ConfFiles); files != "" {
+		facts = append(facts, fact{"Files", files + " (shared: all threads work on the same files and mapping locks; private: one file per thread)"})
 	}
 	if len(m.Threads) > 0 {
 		var ts []string
@@ -643,7 +600,7 @@ func (m *reportModel) methodology(set *Set, opts ReportOptions) []reportFact {
 			ts = append(ts, strconv.Itoa(t))
 		}
 		over := "unknown: the input does not record the CPU count"
-		cpuStr := m.configValue("cpus", "ncpu", "cores")
+		cpuStr := cmp.Or(m.ConfigValue(schema.ConfCPUs), m.ConfigValue(schema.ConfCores))
 		if cpus, err := strconv.Atoi(strings.TrimSpace(cpuStr)); err == nil && cpus > 0 {
 			var oversub []string
 			for _, t := range m.Threads {
@@ -657,40 +614,34 @@ func (m *reportModel) methodology(set *Set, opts ReportOptions) []reportFact {
 				over = fmt.Sprintf("threads=%s exceed the %d CPUs: those cases are oversubscribed and time-share cores, so a spinning lock can burn its holder's time slice", strings.Join(oversub, ","), cpus)
 			}
 		}
-		facts = append(facts, reportFact{"Threads", strings.Join(ts, ", ")}, reportFact{"Oversubscription", over})
+		facts = append(facts, fact{"Threads", strings.Join(ts, ", ")}, fact{"Oversubscription", over})
 	}
-	var counterUnits []string
-	for _, u := range m.Units {
-		if !slices.Contains(reportKnownUnits(), u) && strings.HasSuffix(u, "/page") {
-			counterUnits = append(counterUnits, u)
-		}
-	}
-	counters := or(m.configValue("counters"))
-	if note := m.configValue("counters-note"); note != "" {
+	counters := or(m.ConfigValue(schema.ConfCounters))
+	if note := m.ConfigValue(schema.ConfCountNote); note != "" {
 		counters += " (" + note + ")"
 	}
-	if len(counterUnits) > 0 {
-		counters += "; in the results: " + strings.Join(counterUnits, ", ")
+	if cu := m.Counters(); len(cu) > 0 {
+		counters += "; in the results: " + strings.Join(cu, ", ")
 	} else {
 		counters += "; no counters per page in the results"
 	}
-	facts = append(facts, reportFact{"Counters available", counters})
+	facts = append(facts, fact{"Counters available", counters})
 	var xfer []float64
 	for _, c := range m.PageCache {
-		xfer = append(xfer, c.Samples["xfer-ns"]...)
+		xfer = append(xfer, c.Samples[schema.UnitXfer]...)
 	}
 	if len(xfer) > 0 {
-		slices.Sort(xfer)
+		sp := stats.NewSpread(xfer)
 		s := fmt.Sprintf("one-way cache-line transfer min %s, median %s, max %s ns over %d repetitions",
-			reportFormat(xfer[0]), reportFormat(xfer[len(xfer)/2]), reportFormat(xfer[len(xfer)-1]), len(xfer))
-		if xfer[0] > 0 && xfer[len(xfer)-1] > 2*xfer[0] {
+			short(float64(sp.Min)), short(float64(sp.Median)), short(float64(sp.Max)), len(xfer))
+		if sp.Min > 0 && float64(sp.Max) > stats.RegimeRatio*float64(sp.Min) {
 			s += "; WARNING: the transfer cost changed more than twofold during the sweep (the machine switched regimes): contended results of different cases may not be comparable"
 		}
-		facts = append(facts, reportFact{"Machine regime (xfer-ns)", s})
+		facts = append(facts, fact{"Machine regime (" + schema.UnitXfer + ")", s})
 	}
 	bare := 0
 	for _, c := range m.PageCache {
-		if !c.Has("acq/page") {
+		if !c.Has(cases.AcqPage) {
 			bare++
 		}
 	}
@@ -699,56 +650,47 @@ func (m *reportModel) methodology(set *Set, opts ReportOptions) []reportFact {
 		if bare > 0 {
 			inst = fmt.Sprintf("%d of %d cases without lock counters (run --bare, uninstrumented)", bare, len(m.PageCache))
 		}
-		if b := m.configValue("bare"); b != "" {
+		if b := m.ConfigValue(schema.ConfBare); b != "" {
 			inst += "; bare: " + b
 		}
-		facts = append(facts, reportFact{"Instrumentation", inst})
+		facts = append(facts, fact{"Instrumentation", inst})
 	}
-	facts = append(facts, reportFact{"Statistics",
+	facts = append(facts, fact{"Statistics",
 		"medians with 95% confidence intervals assuming no distribution (golang.org/x/perf/benchmath); " +
 			"modes compared by the Mann-Whitney U test at α = 0.05, as benchstat does; efficiency = (page − batch) / (page − large) on medians of ns/page"})
 	return facts
 }
 
 //go:embed templates/report.html.tmpl templates/report.md.tmpl
-var reportTemplates embed.FS
+var templates embed.FS
 
-func reportHTMLTemplate() (*htmltemplate.Template, error) {
-	t, err := htmltemplate.New("report.html.tmpl").ParseFS(reportTemplates, "templates/report.html.tmpl")
+func htmlTemplate() (*htmltemplate.Template, error) {
+	t, err := htmltemplate.New("report.html.tmpl").ParseFS(templates, "templates/report.html.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("report: parsing html template: %w", err)
 	}
 	return t, nil
 }
 
-func reportMarkdownTemplate() (*template.Template, error) {
+func markdownTemplate() (*template.Template, error) {
 	t, err := template.New("report.md.tmpl").Funcs(template.FuncMap{
-		"md":      reportMDEscape,
-		"mdtable": reportMDTable,
-	}).ParseFS(reportTemplates, "templates/report.md.tmpl")
+		"md":      mdEscape,
+		"mdtable": mdTable,
+	}).ParseFS(templates, "templates/report.md.tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("report: parsing markdown template: %w", err)
 	}
 	return t, nil
 }
 
-// reportMDEscape keeps text from input from being read as Markdown or
-// HTML: a backslash before Markdown's punctuation, entities for < > &.
-func reportMDEscape(s string) string {
-	r := strings.NewReplacer(
-		`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "|", `\|`, "#", `\#`, "~", `\~`,
-		"<", "&lt;", ">", "&gt;", "&", "&amp;", "\n", " ", "\r", " ")
-	return r.Replace(s)
-}
-
-// reportMDTable renders a table in GitHub Markdown, every cell escaped.
-func reportMDTable(t reportTable) string {
+// mdTable renders a table in GitHub Markdown, every cell escaped.
+func mdTable(t grid) string {
 	var b strings.Builder
 	row := func(cells []string) {
 		b.WriteString("|")
 		for _, c := range cells {
 			b.WriteString(" ")
-			b.WriteString(reportMDEscape(c))
+			b.WriteString(mdEscape(c))
 			b.WriteString(" |")
 		}
 		b.WriteString("\n")

@@ -4,22 +4,28 @@ import (
 	"bytes"
 	"flag"
 	"fmt"
+	"go/parser"
+	"go/token"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/lockbench/lockbench/internal/golden"
+	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/workloads"
 
 	"golang.org/x/net/html"
 	"golang.org/x/perf/benchfmt"
 	"pgregory.net/rapid"
 )
 
-var reportUpdate = flag.Bool("update", false, "rewrite the golden files in testdata/report")
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/report")
 
-// reportLoad reads testdata/report/NAME into a Set.
-func reportLoad(t *testing.T, names ...string) *Set {
+// loadReportdata reads testdata/report/NAME into a Set.
+func loadReportdata(t *testing.T, names ...string) *Set {
 	t.Helper()
 	var paths []string
 	for _, n := range names {
@@ -32,18 +38,18 @@ func reportLoad(t *testing.T, names ...string) *Set {
 	return set
 }
 
-func reportBuild(t *testing.T, names ...string) *Report {
+func buildReport(t *testing.T, names ...string) *Report {
 	t.Helper()
-	r, err := NewReport(reportLoad(t, names...), ReportOptions{})
+	r, err := NewReport(loadReportdata(t, names...), ReportOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return r
 }
 
-// reportMarkdownOf renders the Markdown report of results held in memory,
+// markdownOf renders the Markdown report of results held in memory,
 // as lockbench run hands them over.
-func reportMarkdownOf(t *testing.T, results []*benchfmt.Result) string {
+func markdownOf(t *testing.T, results []*benchfmt.Result) string {
 	t.Helper()
 	r, err := NewReport(&Set{Results: results, Files: []string{"results.txt"}}, ReportOptions{})
 	if err != nil {
@@ -56,10 +62,10 @@ func reportMarkdownOf(t *testing.T, results []*benchfmt.Result) string {
 	return buf.String()
 }
 
-// reportGolden compares got with testdata/report/NAME (see package golden).
-func reportGolden(t *testing.T, name string, got []byte) {
+// checkReportGolden compares got with testdata/report/NAME (see package golden).
+func checkReportGolden(t *testing.T, name string, got []byte) {
 	t.Helper()
-	golden.Check(t, filepath.Join("testdata", "report", name), got, *reportUpdate)
+	golden.Check(t, filepath.Join("testdata", "report", name), got, *update)
 }
 
 func TestReportMarkdownGolden(t *testing.T) {
@@ -73,16 +79,16 @@ func TestReportMarkdownGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.input, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := reportBuild(t, tt.input).WriteMarkdown(&buf); err != nil {
+			if err := buildReport(t, tt.input).WriteMarkdown(&buf); err != nil {
 				t.Fatal(err)
 			}
-			reportGolden(t, tt.golden, buf.Bytes())
+			checkReportGolden(t, tt.golden, buf.Bytes())
 		})
 	}
 }
 
-// reportParseHTML parses doc as HTML5 and returns the root.
-func reportParseHTML(t *testing.T, doc []byte) *html.Node {
+// parseHTML parses doc as HTML5 and returns the root.
+func parseHTML(t *testing.T, doc []byte) *html.Node {
 	t.Helper()
 	root, err := html.Parse(bytes.NewReader(doc))
 	if err != nil {
@@ -91,8 +97,8 @@ func reportParseHTML(t *testing.T, doc []byte) *html.Node {
 	return root
 }
 
-// reportElements returns the elements named tag under n.
-func reportElements(n *html.Node, tag string) []*html.Node {
+// elements returns the elements named tag under n.
+func elements(n *html.Node, tag string) []*html.Node {
 	var out []*html.Node
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
@@ -107,8 +113,8 @@ func reportElements(n *html.Node, tag string) []*html.Node {
 	return out
 }
 
-// reportText returns the text content of n.
-func reportText(n *html.Node) string {
+// textOf returns the text content of n.
+func textOf(n *html.Node) string {
 	var b strings.Builder
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {
@@ -124,13 +130,13 @@ func reportText(n *html.Node) string {
 }
 
 func TestReportHTML(t *testing.T) {
-	r := reportBuild(t, "lockbench.txt")
+	r := buildReport(t, "lockbench.txt")
 	var buf bytes.Buffer
 	if err := r.WriteHTML(&buf); err != nil {
 		t.Fatal(err)
 	}
-	root := reportParseHTML(t, buf.Bytes())
-	svgs := reportElements(root, "svg")
+	root := parseHTML(t, buf.Bytes())
+	svgs := elements(root, "svg")
 	plots := r.Plots()
 	if len(plots) == 0 {
 		t.Fatal("a full sweep must give plots")
@@ -138,15 +144,15 @@ func TestReportHTML(t *testing.T) {
 	if len(svgs) != len(plots) {
 		t.Errorf("%d <svg> elements for %d plots: want one per plot", len(svgs), len(plots))
 	}
-	if n := len(reportElements(root, "figure")); n != len(plots) {
+	if n := len(elements(root, "figure")); n != len(plots) {
 		t.Errorf("%d figures for %d plots", n, len(plots))
 	}
-	if n := len(reportElements(root, "script")); n != 0 {
+	if n := len(elements(root, "script")); n != 0 {
 		t.Errorf("%d <script> elements: the report must have no JavaScript", n)
 	}
 	// Self-contained: no external asset of any kind.
 	for _, tag := range []string{"link", "img", "iframe", "object", "embed"} {
-		if n := len(reportElements(root, tag)); n != 0 {
+		if n := len(elements(root, tag)); n != 0 {
 			t.Errorf("%d <%s> elements: the report must load nothing", n, tag)
 		}
 	}
@@ -166,7 +172,7 @@ func TestReportHTML(t *testing.T) {
 			t.Errorf("no %s plot among %v", want, kinds)
 		}
 	}
-	text := reportText(root)
+	text := textOf(root)
 	for _, want := range []string{
 		"batch=16 vs page, mcs, 2 threads",   // the headline
 		"95% CI",                             // with its interval
@@ -189,7 +195,7 @@ func TestReportHTML(t *testing.T) {
 
 func TestReportHostileNames(t *testing.T) {
 	const hostile = "<script>alert(1)</script>"
-	r := reportBuild(t, "hostile.txt")
+	r := buildReport(t, "hostile.txt")
 	var hb, mb bytes.Buffer
 	if err := r.WriteHTML(&hb); err != nil {
 		t.Fatal(err)
@@ -197,14 +203,14 @@ func TestReportHostileNames(t *testing.T) {
 	if err := r.WriteMarkdown(&mb); err != nil {
 		t.Fatal(err)
 	}
-	root := reportParseHTML(t, hb.Bytes())
-	if n := len(reportElements(root, "script")); n != 0 {
+	root := parseHTML(t, hb.Bytes())
+	if n := len(elements(root, "script")); n != 0 {
 		t.Fatalf("%d <script> elements: a benchmark name was not escaped", n)
 	}
-	if n := len(reportElements(root, "b")); n != 0 {
+	if n := len(elements(root, "b")); n != 0 {
 		t.Errorf("<b> from a config line became markup")
 	}
-	if !strings.Contains(reportText(root), hostile) {
+	if !strings.Contains(textOf(root), hostile) {
 		t.Errorf("the hostile name does not appear as text")
 	}
 	if !strings.Contains(hb.String(), "&lt;script&gt;alert(1)&lt;/script&gt;") {
@@ -212,8 +218,8 @@ func TestReportHostileNames(t *testing.T) {
 	}
 	// In the inline SVG (legends and titles come from the lock name).
 	inSVG := false
-	for _, svg := range reportElements(root, "svg") {
-		if strings.Contains(reportText(svg), hostile) {
+	for _, svg := range elements(root, "svg") {
+		if strings.Contains(textOf(svg), hostile) {
 			inSVG = true
 		}
 	}
@@ -229,16 +235,16 @@ func TestReportHostileNames(t *testing.T) {
 }
 
 func TestReportPlainGoTest(t *testing.T) {
-	r := reportBuild(t, "gotest.txt")
+	r := buildReport(t, "gotest.txt")
 	var hb bytes.Buffer
 	if err := r.WriteHTML(&hb); err != nil {
 		t.Fatal(err)
 	}
-	root := reportParseHTML(t, hb.Bytes())
-	if n := len(reportElements(root, "svg")); n != 0 || len(r.Plots()) != 0 {
+	root := parseHTML(t, hb.Bytes())
+	if n := len(elements(root, "svg")); n != 0 || len(r.Plots()) != 0 {
 		t.Errorf("%d svgs, %d plots from go test output: want none", n, len(r.Plots()))
 	}
-	text := reportText(root)
+	text := textOf(root)
 	for _, want := range []string{
 		"no lockbench page-cache cases", // the explanation
 		"Other benchmarks",              // what it has
@@ -255,7 +261,7 @@ func TestReportPlainGoTest(t *testing.T) {
 func TestReportPartialSweep(t *testing.T) {
 	// Only page and batch at one thread count: no large, so no efficiency
 	// and no knee, but a headline; each gap is explained.
-	set := reportLoad(t, "lockbench.txt")
+	set := loadReportdata(t, "lockbench.txt")
 	var kept = set.Results[:0:0]
 	for _, r := range set.Results {
 		name := r.Name.String()
@@ -282,7 +288,7 @@ func TestReportPartialSweep(t *testing.T) {
 
 func TestWriteReport(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
-	set := reportLoad(t, "lockbench.txt")
+	set := loadReportdata(t, "lockbench.txt")
 	if err := WriteReport(dir, set, ReportOptions{Command: "lockbench run --count 5"}); err != nil {
 		t.Fatal(err)
 	}
@@ -321,38 +327,15 @@ func TestNewReportEmpty(t *testing.T) {
 	}
 }
 
-func TestReportParseName(t *testing.T) {
-	tests := []struct {
-		name                string
-		mode, variant, base string
-		batch, threads      int
-		reason              string
-	}{
-		{"PageCache/mode=batch/batch=16/lock=mcs/threads=2-2", "batch", "lock=mcs", "PageCache", 16, 2, "lockbench's own form"},
-		{"PageCache/mode=page/batch=4/lock=mcs/zone-lock=ticket/threads=1", "page", "lock=mcs zone-lock=ticket", "PageCache", 4, 1, "per-class overrides are part of the variant"},
-		{"PageCache/mode=batch/batch=16/lock=<x>/y</x>/threads=1-2", "batch", "lock=<x>/y</x>", "PageCache", 16, 1, "a value with slashes stays whole"},
-		{"PageCache/mode=bogus/batch=16/lock=mcs/threads=2", "", "lock=mcs", "PageCache", 0, 0, "an unknown mode is not a page-cache case"},
-		{"PageCache/mode=batch/batch=x/lock=mcs/threads=2", "", "lock=mcs", "PageCache", 0, 0, "a batch that is not a number is not a page-cache case"},
-		{"Mutex/sub-2", "", "", "Mutex/sub", 0, 0, "go test sub-benchmarks stay in the base"},
-	}
-	for _, tt := range tests {
-		c := reportParseName(tt.name)
-		if c.Mode != tt.mode || c.Variant != tt.variant || c.Base != tt.base || c.Batch != tt.batch || c.Threads != tt.threads {
-			t.Errorf("%s: got mode %q variant %q base %q batch %d threads %d; want %q %q %q %d %d (%s)",
-				tt.name, c.Mode, c.Variant, c.Base, c.Batch, c.Threads, tt.mode, tt.variant, tt.base, tt.batch, tt.threads, tt.reason)
-		}
-	}
-}
-
 func TestReportKnees(t *testing.T) {
-	effs := []reportEfficiency{
+	effs := []efficiencyRow{
 		{Variant: "a", Threads: 1, Batch: 4, Efficiency: 0.5},
 		{Variant: "a", Threads: 1, Batch: 16, Efficiency: 0.92},
 		{Variant: "a", Threads: 1, Batch: 64, Efficiency: 0.97},
 		{Variant: "a", Threads: 2, Batch: 4, Efficiency: 0.3},
 		{Variant: "a", Threads: 2, Batch: 16, Efficiency: 0.8},
 	}
-	got := reportKnees(effs, 0.9)
+	got := knees(effs, 0.9)
 	if len(got) != 2 {
 		t.Fatalf("%d knees, want 2", len(got))
 	}
@@ -364,11 +347,11 @@ func TestReportKnees(t *testing.T) {
 	}
 }
 
-func TestReportMDEscape(t *testing.T) {
-	got := reportMDEscape("a|b <i>*x*</i> [l](u) `c` _u_ & #")
-	for _, bad := range []string{"<i>", "a|b", " *x", "[l]", "`c`", " _u", "& "} {
+func TestMDEscape(t *testing.T) {
+	got := mdEscape("a|b <i>*x*</i> [l](u) `c` _u_ & # ~s~\nrow")
+	for _, bad := range []string{"<i>", "a|b", " *x", "[l]", "`c`", " _u", "& ", " ~s", "\n"} {
 		if strings.Contains(got, bad) {
-			t.Errorf("reportMDEscape left %q in %q", bad, got)
+			t.Errorf("mdEscape left %q in %q", bad, got)
 		}
 	}
 }
@@ -394,7 +377,7 @@ func TestReportInMemoryResults(t *testing.T) {
 			})
 		}
 	}
-	md := reportMarkdownOf(t, results)
+	md := markdownOf(t, results)
 	for _, want := range []string{"batch=16 vs page, mcs, 2 threads", "batch=16 reaches 80% of the one-big-page ideal", "vs base", "wait-p99"} {
 		if !strings.Contains(md, want) {
 			t.Errorf("report of in-memory results lacks %q", want)
@@ -441,32 +424,13 @@ func TestReportNeverPanics(t *testing.T) {
 		if err != nil {
 			t.Fatalf("html does not parse: %v", err)
 		}
-		if n := len(reportElements(root, "script")); n != 0 {
+		if n := len(elements(root, "script")); n != 0 {
 			t.Fatalf("%d script elements", n)
 		}
-		if n, want := len(reportElements(root, "svg")), len(rep.Plots()); n != want {
+		if n, want := len(elements(root, "svg")), len(rep.Plots()); n != want {
 			t.Fatalf("%d svg elements for %d plots", n, want)
 		}
 	})
-}
-
-func TestIdealSignificant(t *testing.T) {
-	tests := []struct {
-		page, large []float64
-		want        bool
-		reason      string
-	}{
-		{[]float64{100, 101, 102, 103, 104}, []float64{50, 51, 52, 53, 54}, true, "a clear gap, n=5+5 can reach p<=0.05"},
-		{[]float64{100, 101, 102, 103, 104}, []float64{99, 100, 101, 102, 105}, false, "overlapping samples: the gap is noise"},
-		{[]float64{50, 51, 52, 53, 54}, []float64{100, 101, 102, 103, 104}, false, "large slower than page"},
-		{[]float64{100, 101, 102}, []float64{50, 51, 52}, false, "n=3+3 can never be significant at 0.05"},
-		{nil, []float64{50}, false, "no page samples"},
-	}
-	for _, tt := range tests {
-		if got := idealSignificant(tt.page, tt.large, 0.05); got != tt.want {
-			t.Errorf("idealSignificant(%v, %v) = %t, want %t (%s)", tt.page, tt.large, got, tt.want, tt.reason)
-		}
-	}
 }
 
 // TestReportKneeIgnoresNoiseIdeal: at batch=1 a large unit is one page, so
@@ -490,11 +454,190 @@ func TestReportKneeIgnoresNoiseIdeal(t *testing.T) {
 		add("batch", 16, 55+j)
 		add("large", 16, 50+j)
 	}
-	md := reportMarkdownOf(t, results)
+	md := markdownOf(t, results)
 	if !strings.Contains(md, "batch=16 (90%)") {
 		t.Errorf("knee is not batch=16 (90%%):\n%s", md)
 	}
 	if !strings.Contains(md, "batch=1: no ideal to approach") {
 		t.Errorf("batch=1 is not explained as having no significant ideal:\n%s", md)
+	}
+}
+
+// sweepResults returns n repetitions of every mode of workloads.Modes() at
+// batch 16, 2 threads, lock mcs: page 100 ns/page, large 50, the batched
+// modes between.
+func sweepResults(n int) []*benchfmt.Result {
+	var results []*benchfmt.Result
+	modes := workloads.Modes()
+	for rep := range n {
+		for i, mode := range modes {
+			ns := 100 - 50*float64(i)/float64(len(modes)-1)
+			switch mode {
+			case workloads.ModePage:
+				ns = 100
+			case workloads.ModeLarge:
+				ns = 50
+			}
+			results = append(results, &benchfmt.Result{
+				Name:  benchfmt.Name(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mcs/threads=2-2", mode)),
+				Iters: 1000,
+				Values: []benchfmt.Value{
+					{Value: ns + float64(rep%3), Unit: cases.NSPage},
+					{Value: 1, Unit: cases.AcqPage},
+				},
+			})
+		}
+	}
+	return results
+}
+
+// TestEveryModeReported: every mode of workloads.Modes(), written to a
+// results file and read back, is placed by the summary and the report: a
+// headline for each batched mode, a row in Results, a column in the
+// comparison. A mode added to workloads that reports cannot place (or
+// whose name does not survive the results format) fails here.
+func TestEveryModeReported(t *testing.T) {
+	var buf bytes.Buffer
+	w := benchfmt.NewWriter(&buf)
+	for _, r := range sweepResults(6) {
+		if err := w.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	set, err := loadReader(&buf, "results.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := Summarize(set.Results)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Warnings) > 0 {
+		t.Errorf("warnings for workloads' own modes: %q", s.Warnings)
+	}
+	r, err := NewReport(set, ReportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range workloads.Modes() {
+		if !slices.ContainsFunc(r.view.Results.Rows, func(row []string) bool { return row[0] == string(mode) }) {
+			t.Errorf("mode %q has no row in the report's Results", mode)
+		}
+		if !strings.Contains(r.view.Comparison, " "+string(mode)+" ") && !strings.HasSuffix(strings.SplitN(r.view.Comparison, "\n", 2)[0], string(mode)) {
+			t.Errorf("mode %q is not a column of the comparison:\n%s", mode, r.view.Comparison)
+		}
+		if !cases.Batched(mode) {
+			continue
+		}
+		if !slices.ContainsFunc(s.Headlines, func(h Headline) bool { return h.Mode == string(mode) && h.Efficiency != nil }) {
+			t.Errorf("batched mode %q has no headline with an efficiency in %+v", mode, s.Headlines)
+		}
+	}
+}
+
+// TestReportUnknownUnit: a unit of a page-cache case that schema does not
+// declare is shown as unknown, never as a hardware counter.
+func TestReportUnknownUnit(t *testing.T) {
+	results := sweepResults(6)
+	for _, r := range results {
+		r.Values = append(r.Values, benchfmt.Value{Value: 3, Unit: "x/page"}, benchfmt.Value{Value: 7, Unit: cases.L1DMissesPage})
+	}
+	md := markdownOf(t, results)
+	counters := md[strings.Index(md, "## Counters per page"):strings.Index(md, "## Results")]
+	if strings.Contains(counters, "| x/page |") || !strings.Contains(counters, "l1d-misses/page |") {
+		t.Errorf("counters table must have l1d-misses/page and not x/page:\n%s", counters)
+	}
+	if !strings.Contains(counters, "does not declare") || !strings.Contains(counters, "x/page") {
+		t.Errorf("the unknown unit is not said to be unknown:\n%s", counters)
+	}
+	if strings.Contains(md, "in the results: x/page") || strings.Contains(md, ", x/page") {
+		t.Errorf("methodology lists x/page among the counters")
+	}
+}
+
+// TestReportKeepsSampleOrder: building the summary and the report reads
+// the model's samples without reordering them (median and
+// benchmath.NewSample sorted them in place once).
+func TestReportKeepsSampleOrder(t *testing.T) {
+	results := sweepResults(6)
+	set := &Set{Results: results, Files: []string{"results.txt"}}
+	m := cases.Group(results)
+	want := map[*cases.Case][]float64{}
+	for _, c := range m.Cases {
+		want[c] = slices.Clone(c.Samples[cases.NSPage])
+		if slices.IsSorted(want[c]) {
+			t.Fatalf("%s: fixture samples %v are sorted already: the test could not fail", c.Name.Case(), want[c])
+		}
+	}
+	summarize(m)
+	buildView(set, m, DefaultReportOptions)
+	for c, w := range want {
+		if got := c.Samples[cases.NSPage]; !slices.Equal(got, w) {
+			t.Errorf("%s: samples %v after the report, want file order %v", c.Name.Case(), got, w)
+		}
+	}
+}
+
+// TestReportSeveralFiles: with a baseline and a new run the report answers
+// for each input with the one headline engine (the bootstrap interval of
+// the change), never pooling the two.
+func TestReportSeveralFiles(t *testing.T) {
+	set := loadReportdata(t, "lockbench.txt")
+	two, err := Load("base="+set.Files[0], "new="+set.Files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReport(two, ReportOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.view.Headlines) != 4 {
+		t.Fatalf("%d headlines, want 4 (2 locks × 2 inputs): %q", len(r.view.Headlines), r.view.Headlines)
+	}
+	for _, h := range r.view.Headlines {
+		if !strings.Contains(h, "95% CI") || !(strings.Contains(h, "file=base") || strings.Contains(h, "file=new")) {
+			t.Errorf("headline %q: want the engine's interval and its input", h)
+		}
+	}
+}
+
+// TestNoHarnessImport: reports reads files, never the harness; benchfmt
+// is the seam. It may import workloads (the mode vocabulary) and schema.
+func TestNoHarnessImport(t *testing.T) {
+	const module = "github.com/lockbench/lockbench/"
+	seen := map[string]bool{}
+	var walk func(pkg, via string)
+	walk = func(pkg, via string) {
+		if seen[pkg] {
+			return
+		}
+		seen[pkg] = true
+		if pkg == module+"harness" {
+			t.Errorf("reports imports harness (via %s)", via)
+			return
+		}
+		dir := filepath.Join("..", strings.TrimPrefix(pkg, module))
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil || len(files) == 0 {
+			t.Fatalf("no Go files for %s in %s", pkg, dir)
+		}
+		for _, f := range files {
+			if strings.HasSuffix(f, "_test.go") {
+				continue
+			}
+			af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range af.Imports {
+				if p, _ := strconv.Unquote(imp.Path.Value); strings.HasPrefix(p, module) {
+					walk(p, pkg)
+				}
+			}
+		}
+	}
+	walk(module+"reports", "")
+	if !seen[module+"workloads"] || !seen[module+"schema"] {
+		t.Errorf("reports does not import workloads and schema: the walk found %v", seen)
 	}
 }

@@ -16,7 +16,7 @@ import (
 // -update is report_test.go's flag, shared by the package's golden tests.
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	golden.Check(t, filepath.Join("testdata", name+".stdout"), []byte(got), *reportUpdate)
+	golden.Check(t, filepath.Join("testdata", name+".stdout"), []byte(got), *update)
 }
 
 func TestSummarizeGolden(t *testing.T) {
@@ -118,8 +118,8 @@ func TestSummarizeEdges(t *testing.T) {
 		{"only page", reps(p, 3, 60, 0.25, 30),
 			nil, []string{"no batched case"},
 			"only the page case"},
-		{"pagevec and pcp", cat(reps(p, 6, 100, 4, 30), reps("PageCache/mode=pagevec/batch=16/lock=mcs/threads=2", 6, 90, 3.06, 30),
-			reps("PageCache/mode=pcp/batch=16/lock=mcs/threads=2", 6, 70, 1.2, 30)),
+		{"pagevec and pcp", cat(reps(p, 6, 100, 4, 30), reps("PageCache/mode=pagevec/batch=16/lock=mcs/threads=2-2", 6, 90, 3.06, 30),
+			reps("PageCache/mode=pcp/batch=16/lock=mcs/threads=2-2", 6, 70, 1.2, 30)),
 			[]string{"pagevec batch=16 vs page, mcs, 2 threads: -10%", "pcp batch=16 vs page, mcs, 2 threads: -30%"}, nil,
 			"every batched mode gets its headline"},
 	}
@@ -168,19 +168,6 @@ func TestSummarizeLargeSlower(t *testing.T) {
 func TestSummarizeEmpty(t *testing.T) {
 	if _, err := Summarize(nil); err == nil {
 		t.Error("Summarize(nil) gave no error")
-	}
-}
-
-func TestBootstrapDeterministic(t *testing.T) {
-	a := []float64{100, 101, 99, 102, 98, 100}
-	b := []float64{60, 61, 59, 60, 62, 58}
-	lo1, hi1 := bootstrapRatioCI(a, b, 0.95)
-	lo2, hi2 := bootstrapRatioCI(a, b, 0.95)
-	if lo1 != lo2 || hi1 != hi2 {
-		t.Errorf("bootstrap not deterministic: %v..%v vs %v..%v", lo1, hi1, lo2, hi2)
-	}
-	if !(lo1 <= 0.6 && 0.6 <= hi1) || lo1 < 0.55 || hi1 > 0.65 {
-		t.Errorf("ratio CI %v..%v does not hold the ratio of medians 0.6 tightly", lo1, hi1)
 	}
 }
 
@@ -242,5 +229,66 @@ func TestSummarizeIdealUndefined(t *testing.T) {
 		if notes := strings.Join(h.Notes, " | "); !strings.Contains(notes, tt.note) {
 			t.Errorf("notes %q lack %q (%s)", notes, tt.note, tt.reason)
 		}
+	}
+}
+
+// TestSummarizeOneCaseModel: the cases the summary compares are the
+// report's (package cases), so where the two once disagreed the summary
+// now follows the one rule.
+func TestSummarizeOneCaseModel(t *testing.T) {
+	const b = "PageCache/mode=batch/batch=16/lock=mcs/threads=2-2"
+	cat := func(rs ...[]*benchfmt.Result) []*benchfmt.Result {
+		var out []*benchfmt.Result
+		for _, r := range rs {
+			out = append(out, r...)
+		}
+		return out
+	}
+	tests := []struct {
+		name      string
+		results   []*benchfmt.Result
+		rows      int
+		headlines []string
+		warnings  []string
+		reason    string
+	}{
+		{"page stands in", cat(reps("PageCache/mode=page/batch=4/lock=mcs/threads=2-2", 6, 100, 4, 30),
+			reps("PageCache/mode=page/batch=64/lock=mcs/threads=2-2", 6, 101, 4, 30), reps(b, 6, 60, 0.25, 30)),
+			3, []string{"batch=16 vs page, mcs, 2 threads: -40%"}, nil,
+			"page's cost does not depend on its batch key: the smallest batch stands in, as in the report (the summary gave up)"},
+		{"GOMAXPROCS apart", cat(reps("PageCache/mode=page/lock=mcs/threads=2-4", 6, 50, 4, 30),
+			reps("PageCache/mode=page/lock=mcs/threads=2-2", 6, 100, 4, 30), reps(b, 6, 60, 0.25, 30)),
+			3, []string{"batch=16 vs page, mcs, 2 threads, gomaxprocs=2: -40%"}, nil,
+			"runs at another GOMAXPROCS are other cases, not repetitions (the summary pooled them)"},
+		{"unknown mode", cat(reps("PageCache/mode=page/lock=mcs/threads=2-2", 6, 100, 4, 30),
+			reps("PageCache/mode=folio/batch=16/lock=mcs/threads=2-2", 6, 60, 0.25, 30)),
+			2, nil, []string{"mode=folio in PageCache/mode=folio/batch=16/lock=mcs/threads=2: not a mode of this lockbench"},
+			"a mode workloads does not know is said, not compared as if batched (the summary compared it, the report hid it)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := Summarize(tt.results)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out strings.Builder
+			if err := s.WriteText(&out); err != nil {
+				t.Fatal(err)
+			}
+			if len(s.Rows) != tt.rows || len(s.Headlines) != len(tt.headlines) {
+				t.Errorf("%d rows, %d headlines; want %d, %d (%s):\n%s", len(s.Rows), len(s.Headlines), tt.rows, len(tt.headlines), tt.reason, out.String())
+			}
+			for i, want := range tt.headlines {
+				if i < len(s.Headlines) && !strings.HasPrefix(s.Headlines[i].Text, want) {
+					t.Errorf("headline %q, want %q... (%s)", s.Headlines[i].Text, want, tt.reason)
+				}
+			}
+			all := strings.Join(s.Warnings, "\n")
+			for _, want := range tt.warnings {
+				if !strings.Contains(all, want) {
+					t.Errorf("warnings lack %q (%s):\n%s", want, tt.reason, all)
+				}
+			}
+		})
 	}
 }

@@ -8,7 +8,10 @@ import (
 	"math"
 	"slices"
 
+	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/reports/plot"
+	"github.com/lockbench/lockbench/schema"
+	"github.com/lockbench/lockbench/workloads"
 )
 
 // A ReportPlot is one chart of a report, rendered as SVG.
@@ -28,13 +31,13 @@ type ReportPlot struct {
 // is safe to inline although labels come from input.
 func (p ReportPlot) HTML() template.HTML { return template.HTML(p.SVG) }
 
-// reportPlotter collects plots and the reasons for plots not drawn.
-type reportPlotter struct {
+// plotter collects plots and the reasons for plots not drawn.
+type plotter struct {
 	plots   []ReportPlot
 	missing []string
 }
 
-func (rp *reportPlotter) add(kind, title, caption string, draw func(*bytes.Buffer) error) {
+func (rp *plotter) add(kind, title, caption string, draw func(*bytes.Buffer) error) {
 	var buf bytes.Buffer
 	if err := draw(&buf); err != nil {
 		if errors.Is(err, plot.ErrNoData) {
@@ -52,71 +55,71 @@ func (rp *reportPlotter) add(kind, title, caption string, draw func(*bytes.Buffe
 	})
 }
 
-func reportVariantLabel(v string) string {
+func variantLabel(v string) string {
 	if v == "" {
 		return "all cases"
 	}
 	return v
 }
 
-func reportThreadsLabel(t int) string {
+func threadsLabel(t int) string {
 	if t == 1 {
 		return "1 thread"
 	}
 	return fmt.Sprintf("%d threads", t)
 }
 
-// reportModeLabel names a mode at a batch size as the plots' categories do:
+// modeLabel names a mode at a batch size as the plots' categories do:
 // "batch/16"; page and a batch of 0 need no size.
-func reportModeLabel(mode string, batch int) string {
-	if mode == "page" || batch == 0 {
-		return mode
+func modeLabel(mode workloads.Mode, batch int) string {
+	if mode == workloads.ModePage || batch == 0 {
+		return string(mode)
 	}
 	return fmt.Sprintf("%s/%d", mode, batch)
 }
 
-// plots draws every plot the model has data for.
-func (m *reportModel) plots() (plots []ReportPlot, missing []string) {
-	rp := &reportPlotter{}
+// drawPlots draws every plot the model has data for.
+func drawPlots(m *cases.Model) (plots []ReportPlot, missing []string) {
+	rp := &plotter{}
 	if len(m.PageCache) == 0 {
 		return nil, nil
 	}
-	hb := m.headlineBatch()
+	hb := headlineBatch(m)
 	maxThreads := m.Threads[len(m.Threads)-1]
 
 	// ns/page against batch size, one plot per variant.
 	for _, v := range m.Variants {
 		c := &plot.Chart{
-			Title:  "ns/page vs batch size — " + reportVariantLabel(v),
+			Title:  "ns/page vs batch size — " + variantLabel(v),
 			XLabel: "batch size (pages, log2 scale)",
 			YLabel: "ns/page (wall time per page, median)",
 			XScale: plot.Log2,
 		}
 		for ti, t := range m.Threads {
 			var bx, by, lx, ly []float64
-			var larges []*reportCase
+			var larges []*cases.Case
 			for _, cs := range m.PageCache {
-				if cs.Variant != v || cs.Threads != t || !cs.Has("ns/page") {
+				if cs.Variant != v || cs.Threads != t || !cs.Has(cases.NSPage) {
 					continue
 				}
 				switch cs.Mode {
-				case "batch":
-					bx, by = append(bx, float64(cs.Batch)), append(by, cs.Median("ns/page"))
-				case "large":
+				case workloads.ModeBatch:
+					bx, by = append(bx, float64(cs.Batch)), append(by, cs.Median(cases.NSPage))
+				case workloads.ModeLarge:
 					larges = append(larges, cs)
-					lx, ly = append(lx, float64(cs.Batch)), append(ly, cs.Median("ns/page"))
+					lx, ly = append(lx, float64(cs.Batch)), append(ly, cs.Median(cases.NSPage))
 				}
 			}
 			if len(bx) > 0 {
-				c.Lines = append(c.Lines, plot.Series{Label: "batch, " + reportThreadsLabel(t), X: bx, Y: by, Color: ti})
+				c.Lines = append(c.Lines, plot.Series{Label: "batch, " + threadsLabel(t), X: bx, Y: by, Color: ti})
 			}
 			if len(larges) > 1 {
-				c.Lines = append(c.Lines, plot.Series{Label: "large (ideal), " + reportThreadsLabel(t), X: lx, Y: ly, Color: ti, Dash: plot.Dotted})
+				c.Lines = append(c.Lines, plot.Series{Label: "large (ideal), " + threadsLabel(t), X: lx, Y: ly, Color: ti, Dash: plot.Dotted})
 			} else if len(larges) == 1 {
-				c.Refs = append(c.Refs, plot.RefLine{Label: "large (ideal), " + reportThreadsLabel(t), Y: ly[0], Color: ti, Dash: plot.Dotted})
+				c.Refs = append(c.Refs, plot.RefLine{Label: "large (ideal), " + threadsLabel(t), Y: ly[0], Color: ti, Dash: plot.Dotted})
 			}
-			if pc := m.find(v, t, "page", hb); pc != nil && pc.Has("ns/page") {
-				c.Refs = append(c.Refs, plot.RefLine{Label: "page, " + reportThreadsLabel(t), Y: pc.Median("ns/page"), Color: ti, Dash: plot.Dashed})
+			if pc := m.Find(v, t, workloads.ModePage, hb); pc != nil && pc.Has(cases.NSPage) {
+				c.Refs = append(c.Refs, plot.RefLine{Label: "page, " + threadsLabel(t), Y: pc.Median(cases.NSPage), Color: ti, Dash: plot.Dashed})
 			}
 		}
 		rp.add("ns-per-page", c.Title,
@@ -129,7 +132,7 @@ func (m *reportModel) plots() (plots []ReportPlot, missing []string) {
 	// Throughput against threads, one plot per variant, a line per mode.
 	for _, v := range m.Variants {
 		c := &plot.Chart{
-			Title:  "Throughput vs threads — " + reportVariantLabel(v),
+			Title:  "Throughput vs threads — " + variantLabel(v),
 			XLabel: "threads",
 			YLabel: "million pages/s, all threads (1000 / ns/page)",
 			XScale: plot.Integer,
@@ -137,14 +140,14 @@ func (m *reportModel) plots() (plots []ReportPlot, missing []string) {
 		for _, mode := range m.Modes {
 			var xs, ys []float64
 			for _, t := range m.Threads {
-				cs := m.find(v, t, mode, hb)
-				if cs == nil || !cs.Has("ns/page") {
+				cs := m.Find(v, t, mode, hb)
+				if cs == nil || !cs.Has(cases.NSPage) {
 					continue
 				}
-				xs, ys = append(xs, float64(t)), append(ys, 1e3/cs.Median("ns/page"))
+				xs, ys = append(xs, float64(t)), append(ys, 1e3/cs.Median(cases.NSPage))
 			}
 			if len(xs) > 0 {
-				c.Lines = append(c.Lines, plot.Series{Label: reportModeLabel(mode, hb), X: xs, Y: ys, Color: slices.Index(reportModes(), mode)})
+				c.Lines = append(c.Lines, plot.Series{Label: modeLabel(mode, hb), X: xs, Y: ys, Color: slices.Index(workloads.Modes(), mode)})
 			}
 		}
 		rp.add("throughput", c.Title,
@@ -167,16 +170,16 @@ func (m *reportModel) plots() (plots []ReportPlot, missing []string) {
 			for _, t := range m.Threads {
 				var xs, ys []float64
 				for _, cs := range m.PageCache {
-					if cs.Variant == v && cs.Threads == t && cs.Mode == "batch" && cs.Has("wait-p99-ns") {
-						xs, ys = append(xs, float64(cs.Batch)), append(ys, cs.Median("wait-p99-ns"))
+					if cs.Variant == v && cs.Threads == t && cs.Mode == workloads.ModeBatch && cs.Has(schema.UnitWaitP99) {
+						xs, ys = append(xs, float64(cs.Batch)), append(ys, cs.Median(schema.UnitWaitP99))
 					}
 				}
 				if len(xs) == 0 {
 					continue
 				}
-				label := reportThreadsLabel(t)
+				label := threadsLabel(t)
 				if len(m.Variants) > 1 || v != "" {
-					label = reportVariantLabel(v) + ", " + label
+					label = variantLabel(v) + ", " + label
 				}
 				c.Lines = append(c.Lines, plot.Series{Label: label, X: xs, Y: ys, Color: i})
 				i++
@@ -193,19 +196,19 @@ func (m *reportModel) plots() (plots []ReportPlot, missing []string) {
 	// the largest thread count.
 	for _, v := range m.Variants {
 		b := &plot.Bars{
-			Title:   fmt.Sprintf("Where per-page time goes — %s, %s", reportVariantLabel(v), reportThreadsLabel(maxThreads)),
+			Title:   fmt.Sprintf("Where per-page time goes — %s, %s", variantLabel(v), threadsLabel(maxThreads)),
 			YLabel:  "thread-ns per page (ns/page × threads)",
 			Stacked: true,
 		}
-		cost, _, haveCost := m.lockCost(v)
+		cost, _, haveCost := lockCost(m, v)
 		var lockL, waitL, restL []float64
 		for _, mode := range m.Modes {
-			cs := m.find(v, maxThreads, mode, hb)
-			if cs == nil || !cs.Has("ns/page") {
+			cs := m.Find(v, maxThreads, mode, hb)
+			if cs == nil || !cs.Has(cases.NSPage) {
 				continue
 			}
-			d := reportDecompose(cs, cost, haveCost)
-			b.Categories = append(b.Categories, reportModeLabel(mode, cs.Batch))
+			d := decompose(cs, cost, haveCost)
+			b.Categories = append(b.Categories, modeLabel(mode, cs.Batch))
 			lockL, waitL, restL = append(lockL, d.lock), append(waitL, d.wait), append(restL, d.rest)
 		}
 		if haveCost {
@@ -222,13 +225,13 @@ func (m *reportModel) plots() (plots []ReportPlot, missing []string) {
 	}
 
 	// Counters per page: the L1d misses, the seed's "L1 cache footprint".
-	if slices.Contains(m.Units, "l1d-misses/page") {
+	if slices.Contains(m.Units, cases.L1DMissesPage) {
 		b := &plot.Bars{
 			Title:  fmt.Sprintf("L1d misses per page by mode (batched modes at batch=%d)", hb),
 			YLabel: "L1-dcache load misses per page",
 		}
 		for _, mode := range m.Modes {
-			b.Categories = append(b.Categories, reportModeLabel(mode, hb))
+			b.Categories = append(b.Categories, modeLabel(mode, hb))
 		}
 		i := 0
 		for _, v := range m.Variants {
@@ -236,12 +239,12 @@ func (m *reportModel) plots() (plots []ReportPlot, missing []string) {
 				if len(m.Variants)*len(m.Threads) > 6 && t != maxThreads {
 					continue
 				}
-				l := plot.Layer{Label: reportVariantLabel(v) + ", " + reportThreadsLabel(t), Color: i}
+				l := plot.Layer{Label: variantLabel(v) + ", " + threadsLabel(t), Color: i}
 				found := false
 				for _, mode := range m.Modes {
 					val := math.NaN()
-					if cs := m.find(v, t, mode, hb); cs != nil && cs.Has("l1d-misses/page") {
-						val, found = cs.Median("l1d-misses/page"), true
+					if cs := m.Find(v, t, mode, hb); cs != nil && cs.Has(cases.L1DMissesPage) {
+						val, found = cs.Median(cases.L1DMissesPage), true
 					}
 					l.Values = append(l.Values, val)
 				}
@@ -257,29 +260,4 @@ func (m *reportModel) plots() (plots []ReportPlot, missing []string) {
 			func(buf *bytes.Buffer) error { return b.WriteSVG(buf) })
 	}
 	return rp.plots, rp.missing
-}
-
-// reportParts is one bar of the decomposition, in thread-ns per page.
-type reportParts struct {
-	total, lock, wait, rest float64
-	over                    bool // lock + wait exceeded the total: the rest was clamped to zero
-}
-
-// reportDecompose splits a case's per-page thread time. total is ns/page ×
-// threads (wall time is per page of all threads together); waiting is
-// wait-ns/page (summed over threads); lock is acq/page × cost when cost is
-// known; the rest is what remains, clamped at zero.
-func reportDecompose(c *reportCase, cost float64, haveCost bool) reportParts {
-	d := reportParts{total: c.Median("ns/page") * float64(c.Threads)}
-	if c.Has("wait-ns/page") {
-		d.wait = c.Median("wait-ns/page")
-	}
-	if haveCost && c.Has("acq/page") {
-		d.lock = c.Median("acq/page") * cost
-	}
-	d.rest = d.total - d.lock - d.wait
-	if d.rest < 0 {
-		d.rest, d.over = 0, true
-	}
-	return d
 }

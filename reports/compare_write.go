@@ -13,7 +13,10 @@ import (
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchunit"
+
+	"github.com/lockbench/lockbench/reports/stats"
 )
 
 // A Format is an output format of Comparison.Write.
@@ -154,7 +157,7 @@ func (t *Table) write(w io.Writer, f Format, alpha float64) error {
 			if i == 0 {
 				continue
 			}
-			line = append(line, deltaString(cell, r == t.Geomean))
+			line = append(line, deltaString(r.Cells[0], cell, alpha, r == t.Geomean))
 		}
 		rows = append(rows, line)
 	}
@@ -253,9 +256,13 @@ func (t *Table) writeMarkdown(w io.Writer, header, units []string, rows [][]stri
 }
 
 // mdEscape keeps text taken from input files from being read as
-// Markdown (a pipe would end a table cell).
+// Markdown or HTML, in comparison tables and reports alike: a backslash
+// before Markdown's punctuation (a pipe would end a table cell), entities
+// for < > &, and a space for a line break (which would end a table row).
 func mdEscape(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, "|", `\|`, "*", `\*`, "_", `\_`, "`", "\\`", "<", "&lt;", ">", "&gt;", "[", `\[`, "]", `\]`)
+	r := strings.NewReplacer(
+		`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "|", `\|`, "#", `\#`, "~", `\~`,
+		"<", "&lt;", ">", "&gt;", "&", "&amp;", "\n", " ", "\r", " ")
 	return r.Replace(s)
 }
 
@@ -270,66 +277,24 @@ func rowScaler(unit string, r *Row) benchunit.Scaler {
 	return benchunit.CommonScale(vals, benchunit.ClassOf(unit))
 }
 
-// pctRange is benchmath.Summary.PctRangeString: the larger distance from
-// the center to an end of the interval, in percent.
-func pctRange(c *Cell) string {
-	lo, hi, ctr := float64(c.Lo), float64(c.Hi), float64(c.Center)
-	if math.IsInf(lo, 0) || math.IsInf(hi, 0) || math.IsNaN(lo) || math.IsNaN(hi) {
-		return "∞"
-	}
-	if sign(ctr) != sign(lo) || sign(ctr) != sign(hi) {
-		return "?"
-	}
-	if ctr == 0 {
-		return "0%"
-	}
-	return fmt.Sprintf("%.0f%%", 100*math.Max(hi/ctr-1, 1-lo/ctr))
-}
-
-func sign(x float64) int {
-	switch {
-	case x > 0:
-		return 1
-	case x < 0:
-		return -1
-	}
-	return 0
-}
-
 // deltaString is benchstat's "vs base" cell: "+5.00% (p=0.000 n=10)",
-// "~ (p=0.481 n=10)", or the geomean's bare percentage.
-func deltaString(c *Cell, geomean bool) string {
+// "~ (p=0.481 n=10)" (benchmath.Comparison's FormatDelta and String), or
+// the geomean's bare change. base is the row's cell in the first column.
+func deltaString(base, c *Cell, alpha float64, geomean bool) string {
 	if c == nil || c.Delta == nil {
 		return ""
 	}
 	d := c.Delta
 	if geomean {
-		return fmt.Sprintf("%+.2f%%", d.Percent())
+		return stats.Pct(float64(d.Ratio)-1, 2, true)
 	}
-	var s string
-	switch {
-	case !d.Significant:
-		s = "~"
-	case float64(d.Ratio) == 1:
-		s = "0.00%"
-	case math.IsInf(float64(d.Ratio), 0) || math.IsNaN(float64(d.Ratio)):
-		s = "?"
-	default:
-		s = fmt.Sprintf("%+.2f%%", d.Percent())
-	}
-	return s + " (" + pn(float64(d.P), d.N1, d.N2) + ")"
+	cmp := benchmath.Comparison{P: float64(d.P), N1: d.N1, N2: d.N2, Alpha: alpha}
+	return cmp.FormatDelta(float64(base.Center), float64(c.Center)) + " (" + cmp.String() + ")"
 }
 
-// pn is benchmath.Comparison.String: "p=0.000 n=10" or "p=0.001 n=6+8".
-func pn(p float64, n1, n2 int) string {
-	var s string
-	if p != 0 {
-		s = fmt.Sprintf("p=%0.3f ", p)
-	}
-	if n1 == n2 {
-		return s + fmt.Sprintf("n=%d", n1)
-	}
-	return s + fmt.Sprintf("n=%d+%d", n1, n2)
+// pctRange is the cell's "± 4%" (benchmath.Summary.PctRangeString).
+func pctRange(c *Cell) string {
+	return stats.Estimate{Median: c.Center, Lo: c.Lo, Hi: c.Hi}.PctRange()
 }
 
 // writeCSV writes one CSV block per table, unscaled values in the tidied
@@ -368,7 +333,7 @@ func (c *Comparison) writeCSV(w io.Writer) error {
 					continue
 				}
 				warns = append(warns, cell.Warnings...)
-				line = append(line, num(float64(cell.Center)), num(float64(cell.Lo)), num(float64(cell.Hi)), fmt.Sprint(cell.N))
+				line = append(line, csvNum(float64(cell.Center)), csvNum(float64(cell.Lo)), csvNum(float64(cell.Hi)), fmt.Sprint(cell.N))
 				if j == 0 {
 					continue
 				}
@@ -376,7 +341,7 @@ func (c *Comparison) writeCSV(w io.Writer) error {
 					line = append(line, "", "")
 					continue
 				}
-				line = append(line, fmt.Sprintf("%+.2f%%", cell.Delta.Percent()), num(float64(cell.Delta.P)))
+				line = append(line, stats.Pct(float64(cell.Delta.Ratio)-1, 2, true), csvNum(float64(cell.Delta.P)))
 			}
 			line = append(line, strings.Join(warns, "; "))
 			cw.Write(line)
@@ -389,11 +354,14 @@ func (c *Comparison) writeCSV(w io.Writer) error {
 	return cw.Error()
 }
 
-func num(v float64) string {
+// csvNum writes a CSV cell. CSV is data for a spreadsheet, not text for
+// a reader, so it does not use stats.Format: six significant digits in
+// the shortest form (more would print the noise of tidying: 41.2 ns is
+// 4.1200000000000004e-08 sec), and an empty cell for a value that is not
+// finite, as spreadsheets read a missing value.
+func csvNum(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return ""
 	}
-	// Six significant digits: more would print the noise of tidying
-	// (41.2 ns is 4.1200000000000004e-08 sec).
 	return strconv.FormatFloat(v, 'g', 6, 64)
 }

@@ -1,0 +1,460 @@
+// Package cases groups benchmark results into cases, the one model that
+// lockbench's summary, report and headlines read: a case is every
+// repetition of one benchmark name in one input file, its name parsed
+// once (schema.ParseName), its samples kept per unit as written, in file
+// order.
+//
+// It is where the results contract is applied on the reading side. The
+// page-cache modes, their order and their roles come from package
+// workloads (Modes, ModePage, ModeLarge); the name keys and units from
+// package schema; a mode, key value or unit the contract does not know is
+// a Warning or an Unknown unit, never a silent "Other" or "counter".
+//
+// The stack, bottom up: package stats (samples to numbers), this package
+// (results to cases), package reports (cases to summaries, headlines and
+// reports; benchstat-style comparisons and the gate group results
+// themselves with benchproc, since their rows are the user's choice).
+// Like all of reports it never imports package harness: benchfmt is the
+// seam.
+package cases
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/lockbench/lockbench/reports/stats"
+	"github.com/lockbench/lockbench/schema"
+	"github.com/lockbench/lockbench/workloads"
+)
+
+// Units the reports read by name, as harness writes them. TestUnits
+// checks each against schema.PerUnit and schema.Lookup.
+const (
+	NSPage        = schema.StemNS + "/" + schema.PerPage
+	NSOp          = schema.StemNS + "/" + schema.PerOp
+	CPUNSPage     = schema.StemCPUNS + "/" + schema.PerPage
+	AcqPage       = schema.StemAcq + "/" + schema.PerPage
+	ContendedPage = schema.StemContended + "/" + schema.PerPage
+	WaitNSPage    = schema.StemWaitNS + "/" + schema.PerPage
+	// L1DMissesPage is the counter behind the seed's claim that batching
+	// is "all about reducing the L1 cache footprint".
+	L1DMissesPage = "l1d-misses" + "/" + schema.PerPage
+)
+
+// A Case is every repetition of one benchmark name in one input.
+type Case struct {
+	// File is the ".file" configuration of the case's results: the input
+	// it came from (see reports.Load); "" for results made in memory.
+	File string
+	// Name is the benchmark name, parsed once.
+	Name schema.Name
+	// Mode is the case's page-cache mode, one of workloads.Modes(); ""
+	// when the name has no mode key, or one this lockbench does not know,
+	// or a batch or threads value that is not a positive integer (each
+	// said in Model.Warnings).
+	Mode workloads.Mode
+	// Batch and Threads are the batch and threads keys; 0 when absent.
+	Batch, Threads int
+	// Variant is what tells the case apart besides mode, batch and
+	// threads: the other keys in name order ("lock=mcs zone-lock=ticket"),
+	// after the base name when it is not PageCache, and followed by
+	// "gomaxprocs=N" when the results have several GOMAXPROCS and by
+	// "file=..." when they come from several inputs, so that runs on
+	// other CPU counts, or a baseline and a new run, never meet in one
+	// comparison.
+	Variant string
+	// Units are the units of the case as written ("ns/page", not the
+	// tidied "sec/page"), in order of first appearance.
+	Units []string
+	// Samples are the values of each unit as written, in file order.
+	Samples map[string][]float64
+
+	key       string
+	estimates map[string]stats.Estimate
+}
+
+// PageCache reports whether c is a case of the page-cache model that
+// reports can place: a mode of workloads.Modes() and a thread count.
+func (c *Case) PageCache() bool { return c.Mode != "" && c.Threads > 0 }
+
+// N is the number of repetitions of c: the most values of any unit.
+func (c *Case) N() int {
+	n := 0
+	for _, v := range c.Samples {
+		n = max(n, len(v))
+	}
+	return n
+}
+
+// Has reports whether c has values of unit.
+func (c *Case) Has(unit string) bool { return len(c.Samples[unit]) > 0 }
+
+// Estimate is the median of unit with its 95% confidence interval
+// (stats.MedianCI); ok is false when c has no such unit.
+func (c *Case) Estimate(unit string) (e stats.Estimate, ok bool) {
+	if e, ok := c.estimates[unit]; ok {
+		return e, true
+	}
+	vals := c.Samples[unit]
+	if len(vals) == 0 {
+		return stats.MedianCI(nil, stats.DefaultConfidence), false
+	}
+	e = stats.MedianCI(vals, stats.DefaultConfidence)
+	c.estimates[unit] = e
+	return e, true
+}
+
+// Median is the median of unit, NaN when c has none.
+func (c *Case) Median(unit string) float64 {
+	e, _ := c.Estimate(unit)
+	return float64(e.Median)
+}
+
+// Key returns the value of name key k.
+func (c *Case) Key(k string) (string, bool) { return c.Name.Get(k) }
+
+// A Config is one file configuration key with its distinct values.
+type Config struct {
+	Key    string
+	Values []string
+}
+
+// Value is the configuration value, the distinct values joined when the
+// inputs disagree.
+func (c Config) Value() string { return strings.Join(c.Values, " | ") }
+
+// A Model is results grouped into cases, with the page-cache cases
+// indexed by variant, thread count, mode and batch size.
+type Model struct {
+	Cases     []*Case // every case, in order of first appearance
+	PageCache []*Case // the page-cache cases, by variant, threads, mode (workloads order), batch
+	Other     []*Case // the rest: go test benchmarks, the cs workload, names reports cannot place
+	Variants  []string
+	Threads   []int            // distinct thread counts of the page-cache cases, ascending
+	Batches   []int            // distinct batch sizes of the batched modes, ascending
+	Modes     []workloads.Mode // modes present, in the order of workloads.Modes()
+	Config    []Config         // file configuration, in order of first appearance
+	Units     []string         // every unit present, as written, in order of first appearance
+	Files     []string         // the distinct ".file" values, in order
+	Procs     []int            // the distinct GOMAXPROCS suffixes, ascending (0: none)
+	// Warnings say which names could not be placed, and why.
+	Warnings []string
+
+	byKey map[string]*Case
+	// groups holds the mode cases (page-cache cases and mode cases
+	// without a thread count) by variant and threads, sorted by mode
+	// and batch.
+	groups map[group][]*Case
+}
+
+type group struct {
+	variant string
+	threads int
+}
+
+// Group groups results into cases. Values may be tidied (read by
+// reports.Load: "sec/page" with the original "ns/page") or not (made by
+// the harness in memory); cases keep them as written.
+func Group(results []*benchfmt.Result) *Model {
+	m := &Model{byKey: map[string]*Case{}, groups: map[group][]*Case{}}
+	procs := map[int]bool{}
+	for _, r := range results {
+		if f := r.GetConfig(".file"); !slices.Contains(m.Files, f) {
+			m.Files = append(m.Files, f)
+		}
+		procs[schema.ParseName(r.Name).Procs] = true
+	}
+	configIdx := map[string]int{}
+	badValues := map[string][]string{} // "mode=bogus" -> cases
+	var badOrder []string
+	for _, r := range results {
+		for _, cfg := range r.Config {
+			if !cfg.File || strings.HasPrefix(cfg.Key, ".") {
+				continue
+			}
+			i, ok := configIdx[cfg.Key]
+			if !ok {
+				i = len(m.Config)
+				configIdx[cfg.Key] = i
+				m.Config = append(m.Config, Config{Key: cfg.Key})
+			}
+			if v := string(cfg.Value); !slices.Contains(m.Config[i].Values, v) {
+				m.Config[i].Values = append(m.Config[i].Values, v)
+			}
+		}
+		key := caseKey(r)
+		c := m.byKey[key]
+		if c == nil {
+			var bad string
+			c, bad = newCase(r, len(m.Files) > 1, len(procs) > 1)
+			c.key = key
+			m.byKey[key] = c
+			m.Cases = append(m.Cases, c)
+			if bad != "" {
+				if badValues[bad] == nil {
+					badOrder = append(badOrder, bad)
+				}
+				badValues[bad] = append(badValues[bad], c.Name.Case())
+			}
+		}
+		for _, v := range r.Values {
+			unit, val := v.Unit, v.Value
+			if v.OrigUnit != "" { // benchfmt tidies ns/page to sec/page; keep what was written
+				unit, val = v.OrigUnit, v.OrigValue
+			}
+			if !c.Has(unit) {
+				c.Units = append(c.Units, unit)
+			}
+			c.Samples[unit] = append(c.Samples[unit], val)
+			if !slices.Contains(m.Units, unit) {
+				m.Units = append(m.Units, unit)
+			}
+		}
+	}
+	for _, bad := range badOrder {
+		names := badValues[bad]
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%s in %s: %s; listed with the other benchmarks",
+			bad, plural(names), badReason(bad)))
+	}
+	m.index()
+	return m
+}
+
+func plural(names []string) string {
+	if len(names) == 1 {
+		return names[0]
+	}
+	return fmt.Sprintf("%d cases (%s, ...)", len(names), names[0])
+}
+
+func badReason(bad string) string {
+	if strings.HasPrefix(bad, schema.KeyMode+"=") {
+		return "not a mode of this lockbench (" + strings.Join(ModeNames(), ", ") + ")"
+	}
+	return "not a positive integer"
+}
+
+// ModeNames returns workloads.Modes() as strings, in order.
+func ModeNames() []string {
+	var out []string
+	for _, m := range workloads.Modes() {
+		out = append(out, string(m))
+	}
+	return out
+}
+
+// caseKey identifies a result's case: its input and its name as written
+// (with the -GOMAXPROCS suffix: runs at different GOMAXPROCS are
+// different cases, as benchstat's .fullname keeps them apart).
+func caseKey(r *benchfmt.Result) string {
+	return r.GetConfig(".file") + "\x00" + string(r.Name)
+}
+
+// newCase parses r's name into a case. bad is the key=value that keeps it
+// from being a mode case ("mode=bogus", "batch=x"), or "".
+func newCase(r *benchfmt.Result, multiFile, multiProcs bool) (c *Case, bad string) {
+	c = &Case{File: r.GetConfig(".file"), Name: schema.ParseName(r.Name),
+		Samples: map[string][]float64{}, estimates: map[string]stats.Estimate{}}
+	var variant []string
+	if c.Name.Base != schema.BasePageCache {
+		variant = append(variant, c.Name.Base)
+	}
+	var mode string
+	hasMode := false
+	for _, kv := range c.Name.Keys {
+		switch kv.Key {
+		case schema.KeyMode:
+			mode, hasMode = kv.Value, true
+		case schema.KeyBatch, schema.KeyThreads:
+			n, err := strconv.Atoi(kv.Value)
+			if err != nil || n < 1 {
+				bad = cmp.Or(bad, kv.Key+"="+kv.Value)
+			} else if kv.Key == schema.KeyBatch {
+				c.Batch = n
+			} else {
+				c.Threads = n
+			}
+		default:
+			variant = append(variant, kv.Key+"="+kv.Value)
+		}
+	}
+	if multiProcs {
+		variant = append(variant, "gomaxprocs="+strconv.Itoa(c.Name.Procs))
+	}
+	if multiFile {
+		variant = append(variant, "file="+c.File)
+	}
+	c.Variant = strings.Join(variant, " ")
+	if !hasMode {
+		return c, "" // not a page-cache name: no warning
+	}
+	if !slices.Contains(workloads.Modes(), workloads.Mode(mode)) {
+		bad = schema.KeyMode + "=" + mode
+	}
+	if bad != "" {
+		c.Batch, c.Threads = 0, 0
+		return c, bad
+	}
+	c.Mode = workloads.Mode(mode)
+	return c, ""
+}
+
+// modeIndex is m's position in workloads.Modes().
+func modeIndex(m workloads.Mode) int { return slices.Index(workloads.Modes(), m) }
+
+func (m *Model) index() {
+	variants, threads, batches, modes := map[string]bool{}, map[int]bool{}, map[int]bool{}, map[workloads.Mode]bool{}
+	for _, c := range m.Cases {
+		if c.Mode != "" {
+			g := group{c.Variant, c.Threads}
+			m.groups[g] = append(m.groups[g], c)
+		}
+		if !c.PageCache() {
+			m.Other = append(m.Other, c)
+			continue
+		}
+		m.PageCache = append(m.PageCache, c)
+		variants[c.Variant], threads[c.Threads], modes[c.Mode] = true, true, true
+		if c.Mode != workloads.ModePage && c.Batch > 0 {
+			batches[c.Batch] = true
+		}
+	}
+	procs := map[int]bool{}
+	for _, c := range m.Cases {
+		procs[c.Name.Procs] = true
+	}
+	m.Procs = sortedKeys(procs, cmp.Compare[int])
+	m.Variants = sortedKeys(variants, strings.Compare)
+	m.Threads = sortedKeys(threads, cmp.Compare[int])
+	m.Batches = sortedKeys(batches, cmp.Compare[int])
+	for _, mode := range workloads.Modes() {
+		if modes[mode] {
+			m.Modes = append(m.Modes, mode)
+		}
+	}
+	byModeBatch := func(a, b *Case) int {
+		return cmp.Or(cmp.Compare(modeIndex(a.Mode), modeIndex(b.Mode)), cmp.Compare(a.Batch, b.Batch))
+	}
+	slices.SortStableFunc(m.PageCache, func(a, b *Case) int {
+		return cmp.Or(strings.Compare(a.Variant, b.Variant), cmp.Compare(a.Threads, b.Threads), byModeBatch(a, b))
+	})
+	for _, g := range m.groups {
+		slices.SortStableFunc(g, byModeBatch)
+	}
+}
+
+func sortedKeys[K comparable](m map[K]bool, compare func(a, b K) int) []K {
+	keys := make([]K, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, compare)
+	return keys
+}
+
+// Find returns the mode case of variant and threads in mode at batch, or
+// nil. Mode page, whose cost does not depend on the batch key (harness
+// keeps the key only to line page up with the batched modes in
+// benchstat's rows; workloads' page geometry steps one page whatever the
+// batch), is stood in for by the page case of the smallest batch (no
+// batch key first) when there is none at batch; so is any mode when
+// batch is 0.
+func (m *Model) Find(variant string, threads int, mode workloads.Mode, batch int) *Case {
+	var stand *Case
+	for _, c := range m.groups[group{variant, threads}] {
+		if c.Mode != mode {
+			continue
+		}
+		if c.Batch == batch {
+			return c
+		}
+		if stand == nil && (mode == workloads.ModePage || batch == 0) {
+			stand = c
+		}
+	}
+	return stand
+}
+
+// Page returns the per-page baseline of c: the workloads.ModePage case
+// with c's variant and threads (see Find for the batch).
+func (m *Model) Page(c *Case) *Case { return m.Find(c.Variant, c.Threads, workloads.ModePage, c.Batch) }
+
+// Large returns the one-big-page ideal of c: the workloads.ModeLarge
+// case with c's variant and threads at c's batch size (one unit of that
+// many pages), or the only large case when large was run at one size.
+func (m *Model) Large(c *Case) *Case {
+	var only *Case
+	n := 0
+	for _, x := range m.groups[group{c.Variant, c.Threads}] {
+		if x.Mode != workloads.ModeLarge {
+			continue
+		}
+		if x.Batch == c.Batch {
+			return x
+		}
+		only = x
+		n++
+	}
+	if n == 1 {
+		return only
+	}
+	return nil
+}
+
+// Batched reports whether mode is compared with per-page locking: every
+// mode but the baseline (workloads.ModePage) and the ideal
+// (workloads.ModeLarge).
+func Batched(mode workloads.Mode) bool {
+	return mode != "" && mode != workloads.ModePage && mode != workloads.ModeLarge
+}
+
+// CaseOf returns the case of r, one of the results m was built from; nil
+// for any other result.
+func (m *Model) CaseOf(r *benchfmt.Result) *Case { return m.byKey[caseKey(r)] }
+
+// ConfigValue returns the file configuration value of key, "" if absent.
+func (m *Model) ConfigValue(key string) string {
+	for _, c := range m.Config {
+		if c.Key == key {
+			return c.Value()
+		}
+	}
+	return ""
+}
+
+// Counters returns the units of m that are perf counters
+// (schema.KindCounter), in order of first appearance.
+func (m *Model) Counters() []string {
+	var out []string
+	for _, u := range m.Units {
+		if k, ok := schema.Lookup(u); ok && k.Kind == schema.KindCounter {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// Unknown returns the units of the page-cache cases that the results
+// contract does not declare (schema.Lookup): written by another version
+// of lockbench, or by hand. Reports show them as unknown, never as
+// counters.
+func (m *Model) Unknown() []string {
+	var out []string
+	for _, u := range m.Units {
+		if _, ok := schema.Lookup(u); ok {
+			continue
+		}
+		for _, c := range m.PageCache {
+			if c.Has(u) {
+				out = append(out, u)
+				break
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,290 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/reports/stats"
+	"github.com/lockbench/lockbench/schema"
+	"github.com/lockbench/lockbench/workloads"
+)
+
+// A Headline compares a batched case with the per-page case of the same
+// lock, threads and other settings, and with the large-page ideal. It is
+// the one answer to lockbench's question: `lockbench run` prints it, and
+// the report quotes it.
+//
+// Delta is the change of the median time (batch/page - 1). Its 95%
+// confidence interval comes from a deterministic percentile bootstrap of
+// that ratio of medians (stats.RatioCI): both samples are resampled with
+// replacement 2000 times with a fixed seed, so the same results always
+// give the same interval. P is the Mann-Whitney U test's (benchmath).
+// Efficiency is (page - batch) / (page - large) on medians: 1 means
+// batching reached the one-big-page ideal.
+//
+// Why the bootstrap, and not the two medians' own confidence intervals
+// (which the report printed until both were merged here): the headline
+// states a change, and the bootstrap gives an interval for that change
+// itself. Two medians' intervals say where each median lies; whether and
+// how far the ratio is from 1 does not follow from them (overlapping
+// intervals can still hide a significant change, and the interval of a
+// ratio is not the ratio of the intervals).
+type Headline struct {
+	Text     string `json:"text"`
+	Workload string `json:"workload"`
+	Mode     string `json:"mode"`
+	Batch    string `json:"batch,omitempty"`
+	Lock     string `json:"lock,omitempty"`
+	Threads  string `json:"threads,omitempty"`
+	// Others are the remaining keys that tell this comparison apart
+	// (files=private, zone-lock=ticket ...).
+	Others string `json:"others,omitempty"`
+	// File is the input of the cases compared, when the results come
+	// from several; cases of different inputs are never compared.
+	File string `json:"file,omitempty"`
+	// PageCase, BatchCase and LargeCase name the rows compared.
+	PageCase  string `json:"page_case"`
+	BatchCase string `json:"batch_case"`
+	LargeCase string `json:"large_case,omitempty"`
+	Metric    string `json:"metric"`
+	Page      Float  `json:"page"`
+	Batched   Float  `json:"batched"`
+	Large     *Float `json:"large,omitempty"`
+	Delta     Float  `json:"delta"`
+	DeltaLo   Float  `json:"delta_lo"`
+	DeltaHi   Float  `json:"delta_hi"`
+	P         Float  `json:"p"`
+	N1        int    `json:"n1"`
+	N2        int    `json:"n2"`
+	// Significant is P <= 0.05.
+	Significant bool     `json:"significant"`
+	AcqPage     *Float   `json:"acq_per_page_page,omitempty"`
+	AcqBatch    *Float   `json:"acq_per_page_batched,omitempty"`
+	Efficiency  *Float   `json:"efficiency,omitempty"`
+	Notes       []string `json:"notes,omitempty"`
+
+	batch *cases.Case // the batched case, for the report to find its headline
+}
+
+// headlines finds, for every batched case, its page and large cases
+// (cases.Model.Page and Large: one pairing rule for the summary and the
+// report) and compares them.
+func (s *Summary) headlines(m *cases.Model) {
+	hasMode := false
+	for _, c := range m.Cases {
+		if _, ok := c.Key(schema.KeyMode); ok {
+			hasMode = true
+		}
+	}
+	if !hasMode {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("no case names a mode (%s=%s, %s=%s ...): there is no batch-versus-page headline for these results (the cs workload and plain go test output have none)",
+			schema.KeyMode, workloads.ModePage, schema.KeyMode, workloads.ModeBatch))
+		return
+	}
+	for _, c := range m.Cases {
+		if !cases.Batched(c.Mode) {
+			continue
+		}
+		label := headlineLabel(m, c)
+		page := m.Page(c)
+		if page == nil {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: no %s=%s case with the same settings to compare with (run with %s among the modes)",
+				label, schema.KeyMode, workloads.ModePage, workloads.ModePage))
+			continue
+		}
+		s.Headlines = append(s.Headlines, s.headline(m, c, page, m.Large(c), label))
+	}
+	if len(s.Headlines) == 0 && len(s.Warnings) == 0 {
+		var batched []string
+		for _, mode := range workloads.Modes() {
+			if cases.Batched(mode) {
+				batched = append(batched, string(mode))
+			}
+		}
+		s.Warnings = append(s.Warnings, fmt.Sprintf("no batched case (%s=%s): nothing to compare with %s=%s",
+			schema.KeyMode, strings.Join(batched, ", "), schema.KeyMode, workloads.ModePage))
+	}
+}
+
+// headlineLabel says what a headline compares: "batch=16 vs page, mcs,
+// 2 threads", "pagevec batch=16 vs page, ...", then the other keys, and
+// the GOMAXPROCS and the input when m has several.
+func headlineLabel(m *cases.Model, c *cases.Case) string {
+	batch, hasBatch := c.Key(schema.KeyBatch)
+	var parts []string
+	switch {
+	case c.Mode == workloads.ModeBatch && hasBatch:
+		parts = append(parts, schema.KeyBatch+"="+batch+" vs "+string(workloads.ModePage))
+	case hasBatch:
+		parts = append(parts, string(c.Mode)+" "+schema.KeyBatch+"="+batch+" vs "+string(workloads.ModePage))
+	default:
+		parts = append(parts, string(c.Mode)+" vs "+string(workloads.ModePage))
+	}
+	if lock, ok := c.Key(schema.KeyLock); ok {
+		parts = append(parts, lock)
+	}
+	if th, ok := c.Key(schema.KeyThreads); ok {
+		if th == "1" {
+			parts = append(parts, "1 thread")
+		} else {
+			parts = append(parts, th+" threads")
+		}
+	}
+	parts = append(parts, otherKeys(c)...)
+	if c.Name.Base != schema.BasePageCache {
+		parts = append(parts, c.Name.Base)
+	}
+	if len(m.Procs) > 1 {
+		parts = append(parts, fmt.Sprintf("gomaxprocs=%d", c.Name.Procs))
+	}
+	if len(m.Files) > 1 {
+		parts = append(parts, "file="+c.File)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// otherKeys are c's key=value parts besides mode, batch, lock and
+// threads.
+func otherKeys(c *cases.Case) []string {
+	var out []string
+	for _, kv := range c.Name.Without(schema.KeyMode, schema.KeyBatch, schema.KeyLock, schema.KeyThreads).Keys {
+		out = append(out, kv.Key+"="+kv.Value)
+	}
+	return out
+}
+
+// headline compares batched case b with its page case p and its large
+// case l (nil when there is none).
+func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) Headline {
+	h := Headline{Workload: b.Name.Base, Mode: string(b.Mode), PageCase: p.Name.Case(), BatchCase: b.Name.Case(), batch: b}
+	h.Batch, _ = b.Key(schema.KeyBatch)
+	h.Lock, _ = b.Key(schema.KeyLock)
+	h.Threads, _ = b.Key(schema.KeyThreads)
+	h.Others = strings.Join(otherKeys(b), " ")
+	if len(m.Files) > 1 {
+		h.File = b.File
+	}
+
+	unit := cases.NSPage
+	if !b.Has(unit) || !p.Has(unit) {
+		unit = cases.NSOp
+	}
+	h.Metric = unit
+	bv, pv := b.Samples[unit], p.Samples[unit]
+	nan := Float(math.NaN())
+	h.Page, h.Batched, h.Delta, h.DeltaLo, h.DeltaHi, h.P = nan, nan, nan, nan, nan, nan
+	if len(bv) == 0 || len(pv) == 0 {
+		h.Notes = append(h.Notes, fmt.Sprintf("no %s (or %s) values in one of the cases: no time comparison", cases.NSPage, cases.NSOp))
+		h.Text = label + ": no " + cases.NSPage + " values to compare"
+		s.Warnings = append(s.Warnings, h.Text)
+		return h
+	}
+	pm, bm := stats.Median(pv), stats.Median(bv)
+	h.Page, h.Batched = Float(pm), Float(bm)
+	cmp := stats.Compare(pv, bv, stats.DefaultAlpha)
+	h.P, h.N1, h.N2 = Float(cmp.P), cmp.N1, cmp.N2
+	h.Significant = cmp.P <= stats.DefaultAlpha
+	if pm > 0 {
+		h.Delta = Float(bm/pm - 1)
+		lo, hi := stats.RatioCI(pv, bv, stats.DefaultConfidence)
+		h.DeltaLo, h.DeltaHi = Float(lo-1), Float(hi-1)
+	}
+	if stats.MinP(len(pv), len(bv)) > stats.DefaultAlpha {
+		h.Notes = append(h.Notes, fmt.Sprintf("n=%d+%d samples can never be significant at alpha %v (%s)",
+			len(pv), len(bv), stats.DefaultAlpha, repetitionsNeeded()))
+	} else if min(len(pv), len(bv)) < 5 {
+		h.Notes = append(h.Notes, fmt.Sprintf("few samples (n=%d+%d): the interval is rough", len(pv), len(bv)))
+	}
+	h.AcqPage = medianOf(p, cases.AcqPage)
+	h.AcqBatch = medianOf(b, cases.AcqPage)
+
+	var t strings.Builder
+	fmt.Fprintf(&t, "%s: %s %s (95%% CI %s .. %s, %s)", label, stats.Pct(float64(h.Delta), 0, true), unit,
+		stats.Pct(float64(h.DeltaLo), 0, true), stats.Pct(float64(h.DeltaHi), 0, true), cmp.String())
+	if !h.Significant {
+		t.WriteString(" not significant")
+	}
+	if h.AcqPage != nil && h.AcqBatch != nil {
+		fmt.Fprintf(&t, ", %s -> %s acquisitions/page", stats.Format(float64(*h.AcqPage), 2), stats.Format(float64(*h.AcqBatch), 2))
+	}
+	if l == nil {
+		h.Notes = append(h.Notes, fmt.Sprintf("no %s=%s case with these settings: no efficiency against the large-page ideal (run with %s among the modes)",
+			schema.KeyMode, workloads.ModeLarge, workloads.ModeLarge))
+	} else {
+		h.LargeCase = l.Name.Case()
+		if lv := l.Samples[unit]; len(lv) > 0 {
+			lm := Float(stats.Median(lv))
+			h.Large = &lm
+			e, why := efficiency(pv, bv, lv, unit)
+			if why != "" {
+				h.Notes = append(h.Notes, why)
+			} else {
+				eff := Float(e)
+				h.Efficiency = &eff
+				fmt.Fprintf(&t, "; reaches %s of the large-page ideal", stats.Pct(e, 0, false))
+			}
+		}
+	}
+	h.Text = t.String()
+	s.regime(m, &h, label, p, b, l)
+	return h
+}
+
+// regime warns when the cases a headline compares ran in different
+// machine regimes: their xfer-ns medians more than stats.RegimeRatio
+// apart.
+func (s *Summary) regime(m *cases.Model, h *Headline, label string, compared ...*cases.Case) {
+	var lo, hi float64
+	var loName, hiName string
+	for _, c := range compared {
+		if c == nil || !c.Has(schema.UnitXfer) {
+			continue
+		}
+		x := c.Median(schema.UnitXfer)
+		if x <= 0 {
+			continue
+		}
+		if loName == "" || x < lo {
+			lo, loName = x, caseLabel(m, c)
+		}
+		if hiName == "" || x > hi {
+			hi, hiName = x, caseLabel(m, c)
+		}
+	}
+	if loName != "" && hi/lo > stats.RegimeRatio {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: the cases ran in different machine regimes (%s median %s in %s, %s in %s): the difference may be the machine's, not batching's; rerun, interleaved, on a quieter machine",
+			label, schema.UnitXfer, num(lo), loName, num(hi), hiName))
+		h.Notes = append(h.Notes, "cases ran in different machine regimes ("+schema.UnitXfer+")")
+	}
+}
+
+// efficiency is how close batching gets to the one-big-page ideal,
+// (page - batch) / (page - large) on medians, for the headline and the
+// report's table alike. It is defined only when large is significantly
+// faster than page (stats.Lower): otherwise page - large is noise, and a
+// ratio with it as divisor means nothing. why says, in words of unit, why
+// it is undefined ("" when it is defined; eff is then NaN).
+func efficiency(page, batch, large []float64, unit string) (eff float64, why string) {
+	pm, bm, lm := stats.Median(page), stats.Median(batch), stats.Median(large)
+	switch {
+	case pm-lm <= 0:
+		return math.NaN(), fmt.Sprintf("large (%s %s) is not faster than page (%s %s) here: efficiency undefined", num(lm), unit, num(pm), unit)
+	case stats.MinP(len(page), len(large)) > stats.DefaultAlpha:
+		return math.NaN(), fmt.Sprintf("n=%d+%d samples are too few to show large faster than page: efficiency undefined (%s)", len(page), len(large), repetitionsNeeded())
+	case !stats.Lower(page, large, stats.DefaultAlpha):
+		return math.NaN(), fmt.Sprintf("large (%s %s) is not significantly faster than page (%s %s) here: the ideal is within noise and efficiency undefined", num(lm), unit, num(pm), unit)
+	}
+	return (pm - bm) / (pm - lm), ""
+}
+
+// repetitionsNeeded says how many repetitions a side the U test needs to
+// reach stats.DefaultAlpha at all.
+func repetitionsNeeded() string {
+	n := 1
+	for stats.MinP(n, n) > stats.DefaultAlpha {
+		n++
+	}
+	return fmt.Sprintf("it takes %d or more repetitions of each case", n)
+}
