@@ -19,19 +19,19 @@ func TestValidate(t *testing.T) {
 		{"touch 0", func(s *Spec) { s.Touch = 0 }, "", "touching no data is allowed: it measures the locks and structs alone"},
 		{"workload", func(s *Spec) { s.Workload = "pagecahe" }, `unknown workload "pagecahe" (known: pagecache, cs)`, "a typo lists the valid names"},
 		{"mode", func(s *Spec) { s.Mode = "folio" }, `unknown mode "folio" (known: page, pagevec, batch, pcp, large)`, "a typo lists the valid modes"},
-		{"lock", func(s *Spec) { s.Lock = "spinlock" }, `zone lock: unknown lock "spinlock" (known:`, "the lock name is checked against the registry, with its list"},
-		{"class lock", func(s *Spec) { s.ClassLocks = map[Class]string{ClassLRU: "nope"} }, `lru lock: unknown lock "nope"`, "a per-class override is checked too"},
-		{"class name", func(s *Spec) { s.ClassLocks = map[Class]string{"tree": "mutex"} }, `lock for class "tree": workload pagecache has classes zone, mapping, lru, queue`, "an unknown class is named with the valid ones"},
-		{"cs class", func(s *Spec) { s.Workload = CS; s.ClassLocks = map[Class]string{ClassZone: "mutex"} }, `workload cs has classes cs`, "cs has one class"},
+		{"lock", func(s *Spec) { s.Lock = "spinlock" }, `lock: unknown lock "spinlock" (known:`, "the lock name is checked against the registry, with its list"},
+		{"class lock", func(s *Spec) { s.ClassLocks = map[Class]string{ClassLRU: "nope"} }, `lock for class "lru": unknown lock "nope"`, "a per-class override is checked too"},
+		{"class name", func(s *Spec) { s.ClassLocks = map[Class]string{"tree": "mutex"} }, `lock for class "tree": not a lock class of workload pagecache (classes: zone, mapping, lru, queue)`, "an unknown class is named with the valid ones"},
+		{"cs class", func(s *Spec) { s.Workload = CS; s.ClassLocks = map[Class]string{ClassZone: "mutex"} }, `not a lock class of workload cs (classes: cs)`, "cs has one class"},
 		{"none with 2", func(s *Spec) { s.Lock = "none"; s.Workers = 2; s.FilePages = 0; *s = s.WithDefaults() }, `valid for at most 1 worker(s)`, "a lock that excludes nothing is refused for several workers"},
-		{"workers 0", func(s *Spec) { s.Workers = 0 }, "workers must be between 1 and 1024, not 0", "no workers is no workload"},
-		{"workers huge", func(s *Spec) { s.Workers = 5000 }, "workers must be between 1 and 1024, not 5000", "absurd thread counts are refused"},
-		{"batch 0", func(s *Spec) { s.Batch = 0 }, "batch must be between 1 and 1024 pages, not 0", "a batch holds at least one page"},
-		{"batch huge", func(s *Spec) { s.Batch = 1 << 20 }, "batch must be between 1 and 1024 pages, not 1048576", "absurd batches are refused"},
-		{"zones", func(s *Spec) { s.Zones = 0 }, "zones must be between 1 and 64, not 0", "at least one zone"},
-		{"touch neg", func(s *Spec) { s.Touch = -1 }, "touch must be between 0 and 4096 bytes per page, not -1", "touch is a byte count within a page"},
-		{"touch big", func(s *Spec) { s.Touch = 4097 }, "touch must be between 0 and 4096 bytes per page, not 4097", "no more than a page"},
-		{"file small", func(s *Spec) { s.FilePages = 100 }, "file pages must be between 256 (16 × batch × workers) and 262144, not 100", "the file must outgrow the cache so reads miss"},
+		{"workers 0", func(s *Spec) { s.Workers = 0 }, "workers: must be between 1 and 1024, not 0", "no workers is no workload"},
+		{"workers huge", func(s *Spec) { s.Workers = 5000 }, "workers: must be between 1 and 1024, not 5000", "absurd thread counts are refused"},
+		{"batch 0", func(s *Spec) { s.Batch = 0 }, "batch: must be between 1 and 1024 pages, not 0", "a batch holds at least one page"},
+		{"batch huge", func(s *Spec) { s.Batch = 1 << 20 }, "batch: must be between 1 and 1024 pages, not 1048576", "absurd batches are refused"},
+		{"zones", func(s *Spec) { s.Zones = 0 }, "zones: must be between 1 and 64, not 0", "at least one zone"},
+		{"touch neg", func(s *Spec) { s.Touch = -1 }, "touch: must be between 0 and 4096 bytes per page, not -1", "touch is a byte count within a page"},
+		{"touch big", func(s *Spec) { s.Touch = 4097 }, "touch: must be between 0 and 4096 bytes per page, not 4097", "no more than a page"},
+		{"file small", func(s *Spec) { s.FilePages = 100 }, "file-pages: must be between 256 (16 × batch × workers) and 262144, not 100", "the file must outgrow the cache so reads miss"},
 		{"file needs too much", func(s *Spec) { s.Batch, s.Workers = 1024, 64; s.FilePages = 1 << 18 }, "batch 1024 with 64 workers needs files of 1048576 pages", "batch × workers beyond the file limit says what to shrink"},
 		{"private handles", func(s *Spec) {
 			s.Workers, s.Batch, s.SharedFiles = 512, 1, false
@@ -43,11 +43,11 @@ func TestValidate(t *testing.T) {
 			s.FilePages = 0
 			*s = s.WithDefaults()
 		}, "", "bare locks carry no instrumentation, so the same spec fits"},
-		{"delay neg", func(s *Spec) { s.Delay = map[Class]time.Duration{ClassZone: -time.Nanosecond} }, "delay for class zone must be between 0 and 1ms, not -1ns", "a negative delay is a typo"},
-		{"delay big", func(s *Spec) { s.Delay = map[Class]time.Duration{ClassZone: time.Second} }, "delay for class zone must be between 0 and 1ms, not 1s", "a delay of a second per section would never finish"},
-		{"delay class", func(s *Spec) { s.Delay = map[Class]time.Duration{ClassCS: time.Microsecond} }, `delay for class "cs": workload pagecache has classes`, "a delay on a class the workload does not take"},
-		{"lines", func(s *Spec) { s.Workload, s.Lines = CS, 0 }, "cs lines must be between 1 and 4096, not 0", "a critical section writes at least one line"},
-		{"think", func(s *Spec) { s.Workload, s.Think = CS, -3 }, "cs think must be between 0 and 16777216 units, not -3", "think is a count of work units"},
+		{"delay neg", func(s *Spec) { s.Delay = map[Class]time.Duration{ClassZone: -time.Nanosecond} }, `delay for class "zone": must be between 0 and 1ms, not -1ns`, "a negative delay is a typo"},
+		{"delay big", func(s *Spec) { s.Delay = map[Class]time.Duration{ClassZone: time.Second} }, `delay for class "zone": must be between 0 and 1ms, not 1s`, "a delay of a second per section would never finish"},
+		{"delay class", func(s *Spec) { s.Delay = map[Class]time.Duration{ClassCS: time.Microsecond} }, `delay for class "cs": not a lock class of workload pagecache`, "a delay on a class the workload does not take"},
+		{"lines", func(s *Spec) { s.Workload, s.Lines = CS, 0 }, "lines: must be between 1 and 4096, not 0", "a critical section writes at least one line"},
+		{"think", func(s *Spec) { s.Workload, s.Think = CS, -3 }, "think: must be between 0 and 16777216 units, not -3", "think is a count of work units"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
