@@ -120,7 +120,12 @@ var ErrOutputExists = errors.New("exists and is not empty")
 // existing non-empty dir is refused unless force, which truncates
 // results.txt and leaves other files alone. Errors are *OutputError.
 func CreateOutput(dir string, force bool) (*Output, error) {
-	fail := func(err error) (*Output, error) { return nil, &OutputError{Dir: dir, Err: err} }
+	fail := func(err error) (*Output, error) {
+		if pe, ok := errors.AsType[*fs.PathError](err); ok && pe.Path == dir {
+			err = pe.Err // the message names dir already
+		}
+		return nil, &OutputError{Dir: dir, Err: err}
+	}
 	if dir == "" {
 		return fail(errors.New("empty name"))
 	}
