@@ -7,7 +7,7 @@ package profiles
 const (
 	LabelClass   = "class"   // lock class: zone, mapping, lru, queue, cs
 	LabelLock    = "lock"    // lock algorithm's registry name
-	LabelMode    = "mode"    // workload mode: page, pagevec, batch, pcp, large
+	LabelMode    = "mode"    // page-cache mode: page, batch, ... (workloads.Modes)
 	LabelBatch   = "batch"   // pages per batch
 	LabelThreads = "threads" // workers of the case
 )

@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/lockbench/lockbench/harness"
@@ -58,7 +59,7 @@ func TestRunDefaultsAreTheLibrarys(t *testing.T) {
 	for flag, want := range map[string]string{
 		"duration": r.Duration.String(), "warmup": r.Warmup.String(), "watchdog": r.Grace.String(),
 		"affinity": string(r.Affinity), "count": "5", "order": string(p.Order), "locks": "mutex,mcs",
-		"modes": "page,pagevec,batch,pcp,large", "batch": "16", "threads": joinInts(p.Threads), "workload": p.Base.Workload,
+		"modes": strings.Join(modeStrings(workloads.Modes()), ","), "batch": "16", "threads": joinInts(p.Threads), "workload": p.Base.Workload,
 	} {
 		if got := fl.Lookup(flag).DefValue; got != want {
 			t.Errorf("--%s defaults to %q, want %q", flag, got, want)
