@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 )
 
@@ -26,9 +27,11 @@ func Benchmark(b *testing.B, spec workloads.Spec) {
 // says: ns/op is testing's figure over b.N, ns/page the exact one over
 // the pages done. Besides those it reports acq/page, contended/page,
 // handoffs/acq and wait-ns/page (without spec.Bare), and fails b if the
-// workload's invariants do not hold afterwards. Name the sub-benchmark with Case.Name so that its lines
-// compare with lockbench run's. r's Duration, Warmup, Counters and Probe
-// are not used: the testing package decides how long to run.
+// workload's invariants do not hold afterwards. Name the sub-benchmark
+// with Case.Sub inside a BenchmarkPageCache (or BenchmarkCS) function so
+// that its lines compare with lockbench run's (see ExampleBenchmark). r's
+// Duration, Warmup, Counters and Probe are not used: the testing package
+// decides how long to run.
 func (r *Runner) Benchmark(b *testing.B, spec workloads.Spec) {
 	b.Helper()
 	wl, err := r.build(spec)
@@ -112,17 +115,17 @@ func (r *Runner) Benchmark(b *testing.B, spec workloads.Spec) {
 		res.Pages += slots[i].pages
 	}
 	res.Classes = mergeClasses(wl.Locks())
-	per := "/" + res.Case.Per()
+	per := res.Case.Per()
 	pages := float64(max(res.Pages, 1))
-	b.ReportMetric(float64(elapsed.Nanoseconds())/pages, "ns"+per)
+	b.ReportMetric(float64(elapsed.Nanoseconds())/pages, schema.PerUnit(schema.StemNS, per))
 	if len(res.Classes) > 0 {
 		t := res.Total()
-		b.ReportMetric(float64(t.Acquisitions)/pages, "acq"+per)
-		b.ReportMetric(float64(t.Contended)/pages, "contended"+per)
+		b.ReportMetric(float64(t.Acquisitions)/pages, schema.PerUnit(schema.StemAcq, per))
+		b.ReportMetric(float64(t.Contended)/pages, schema.PerUnit(schema.StemContended, per))
 		if t.Acquisitions > 0 {
-			b.ReportMetric(float64(t.Handoffs)/float64(t.Acquisitions), "handoffs/acq")
+			b.ReportMetric(float64(t.Handoffs)/float64(t.Acquisitions), schema.UnitHandoffs)
 		}
-		b.ReportMetric(float64(t.WaitTotal)/pages, "wait-ns"+per)
+		b.ReportMetric(float64(t.WaitTotal)/pages, schema.PerUnit(schema.StemWaitNS, per))
 	}
 }
 

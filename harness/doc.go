@@ -7,9 +7,9 @@
 // below it; reports and profiles beside it read what it writes (reports
 // through benchfmt files only, profiles through Result.Classes).
 //
-// A run is three values:
+// A run is four values:
 //
-//   - a Plan expands the flags into Cases (locks x modes x batch x threads,
+//   - a Plan expands into Cases (locks x modes x batch x threads,
 //     repeated Count times, interleaved by default so that a drift of the
 //     machine hits every case alike);
 //   - a Runner runs one Case: it builds the workload, pins one OS thread
@@ -18,12 +18,28 @@
 //     counts and checks the workload's invariants;
 //   - an Output appends each Result to DIR/results.txt in the Go benchmark
 //     format and syncs it at once, so an interrupted sweep keeps every
-//     finished line.
+//     finished line;
+//   - a Sweep (NewSweep, Run) checks the Plan and the Runner, creates the
+//     Output, writes the file configuration (FileConfig) and runs the
+//     cases in order, calling its Progress and Record hooks after each
+//     line; its Outcome says what finished. `lockbench run` is a Sweep
+//     with flags, a progress display and a summary (DefaultPlan and
+//     DefaultRunner are its defaults).
+//
+// Bad input is a *FieldError naming the Plan or Runner field to change
+// (FieldLocks, FieldBatches, ...; a knob of Plan.Base by its
+// workloads.Knob), never a command-line flag: cmd/lockbench maps fields
+// to flags. Each rule is checked once, by its owner: lock names by
+// package locks, knobs and modes by workloads.Spec.Validate (for every
+// case of the plan), the plan's lists and order by Plan.Validate.
 //
 // # Names
 //
 // A case is named in sub-benchmark key=value form, so that
-// `benchstat -col /mode` and `-row /threads` work unchanged:
+// `benchstat -col /mode` and `-row /threads` work unchanged. The base
+// name, the keys and their order are the workload's (workloads.Info:
+// Base, Keys), the key and unit names package schema's, the results
+// contract that reports reads back:
 //
 //	BenchmarkPageCache/mode=batch/batch=16/lock=mcs/threads=2-2
 //	BenchmarkCS/lock=mcs/lines=1/think=0/threads=2-2

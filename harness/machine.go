@@ -5,9 +5,11 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 	"golang.org/x/sys/unix"
 )
@@ -48,20 +50,20 @@ func ReadMachine(topo Topology) Machine {
 // Config renders the machine as file configuration lines.
 func (m Machine) Config() Config {
 	var c Config
-	c.Add("goos", runtime.GOOS)
-	c.Add("goarch", runtime.GOARCH)
+	c.Add(schema.ConfGOOS, runtime.GOOS)
+	c.Add(schema.ConfGOARCH, runtime.GOARCH)
 	if m.CPUModel != "" {
-		c.Add("cpu", m.CPUModel)
+		c.Add(schema.ConfCPU, m.CPUModel)
 	}
-	c.Add("cpus", strconv.Itoa(m.CPUs))
-	c.Add("cores", strconv.Itoa(m.Cores))
-	c.Add("smt", strconv.FormatBool(m.SMT))
-	c.Add("numa-nodes", strconv.Itoa(m.NUMANodes))
+	c.Add(schema.ConfCPUs, strconv.Itoa(m.CPUs))
+	c.Add(schema.ConfCores, strconv.Itoa(m.Cores))
+	c.Add(schema.ConfSMT, strconv.FormatBool(m.SMT))
+	c.Add(schema.ConfNUMANodes, strconv.Itoa(m.NUMANodes))
 	if m.Kernel != "" {
-		c.Add("kernel", m.Kernel)
+		c.Add(schema.ConfKernel, m.Kernel)
 	}
-	c.Add("go", m.GoVersion)
-	c.Add("lockbench", m.Version)
+	c.Add(schema.ConfGo, m.GoVersion)
+	c.Add(schema.ConfLockbench, m.Version)
 	return c
 }
 
@@ -113,47 +115,54 @@ func version() string {
 }
 
 // FileConfig is the file configuration of a run's results: the machine,
-// the counters available, and the knobs every line shares.
+// the counters available, the knobs every line shares (those of the
+// plan's workload that are not name keys, in workloads.Info.Knobs order)
+// and, when some thread counts exceed m.CPUs, oversubscribed:
+// threads=N,....
 func FileConfig(m Machine, r *Runner, p Plan, s CounterSupport) Config {
 	c := m.Config()
-	c.Add("counters", s.String())
+	c.Add(schema.ConfCounters, s.String())
 	if note := s.Note(); note != "" {
-		c.Add("counters-note", note)
+		c.Add(schema.ConfCountNote, note)
 	}
-	c.Add("workload", p.Base.Workload)
-	c.Add("duration", fmtDur(r.Duration))
-	c.Add("warmup", fmtDur(r.Warmup))
-	c.Add("count", strconv.Itoa(p.Count))
-	c.Add("order", string(p.Order))
-	c.Add("affinity", string(r.Affinity))
-	c.Add("bare", strconv.FormatBool(p.Base.Bare))
 	b := p.Base
-	if b.Workload == workloads.PageCache {
-		files := "private"
-		if b.SharedFiles {
-			files = "shared"
+	c.Add(schema.ConfWorkload, b.Workload)
+	c.Add(schema.ConfDuration, r.Duration.String())
+	c.Add(schema.ConfWarmup, r.Warmup.String())
+	c.Add(schema.ConfCount, strconv.Itoa(p.Count))
+	c.Add(schema.ConfOrder, string(p.Order))
+	c.Add(schema.ConfAffinity, string(r.Affinity))
+	c.Add(schema.ConfBare, strconv.FormatBool(b.Bare))
+	info, _ := workloads.Lookup(b.Workload)
+	for _, k := range info.Knobs {
+		if !slices.Contains(info.Keys, k) {
+			c.Add(k.Key(), b.Value(k))
 		}
-		c.Add("files", files)
-		c.Add("zones", strconv.Itoa(b.Zones))
-		c.Add("touch", strconv.Itoa(b.Touch))
-		fp := strconv.Itoa(b.FilePages)
-		if b.FilePages == 0 {
-			fp = "auto" // sized per case from batch and threads (workloads.Spec.WithDefaults)
-		}
-		c.Add("file-pages", fp)
 	}
 	if len(b.Delay) > 0 {
-		var d []string
-		for _, cl := range append(workloads.PageCacheClasses(), workloads.ClassCS) {
-			if v, ok := b.Delay[cl]; ok {
-				d = append(d, string(cl)+"="+v.String())
-			}
-		}
-		c.Add("delay", strings.Join(d, ","))
+		c.Add(schema.ConfDelay, b.Value(workloads.KnobDelay))
 	}
 	if !b.Bare {
-		c.Add("hold-every", strconv.Itoa(b.Instrument.HoldEvery))
-		c.Add("stack-every", strconv.Itoa(b.Instrument.StackEvery))
+		c.Add(schema.ConfHoldEvery, strconv.Itoa(b.Instrument.HoldEvery))
+		c.Add(schema.ConfStackEvery, strconv.Itoa(b.Instrument.StackEvery))
+	}
+	if over := oversubscribed(p.Threads, m.CPUs); len(over) > 0 {
+		var n []string
+		for _, t := range over {
+			n = append(n, strconv.Itoa(t))
+		}
+		c.Add(schema.ConfOversubscribed, schema.KeyThreads+"="+strings.Join(n, ","))
 	}
 	return c
+}
+
+// oversubscribed returns the thread counts above cpus, in plan order.
+func oversubscribed(threads []int, cpus int) []int {
+	var out []int
+	for _, n := range threads {
+		if n > cpus {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -3,11 +3,11 @@ package harness
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
-	"time"
 
-	"github.com/lockbench/lockbench/locks"
+	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 )
 
@@ -28,139 +28,87 @@ const (
 // (files, zones, touch, delays, cs lines and think, bare, instrumentation
 // options); its Lock, Mode, Batch and Workers are set per case.
 type Plan struct {
-	Base    workloads.Spec // Base.Workload picks pagecache or cs
-	Locks   []string
-	Modes   []workloads.Mode // ignored by the cs workload
-	Batches []int            // ignored by the cs workload
+	Base    workloads.Spec   // Base.Workload picks the workload (workloads.Lookup)
+	Locks   []string         // lock algorithms (locks.Lookup)
+	Modes   []workloads.Mode // ignored by a workload without modes (cs)
+	Batches []int            // ignored by a workload without batches (cs)
 	Threads []int
 	Count   int
 	Order   Order
 }
 
-// Validate checks every value of the plan and returns the first problem
-// as one line saying what to change. It does not build any workload.
+// DefaultPlan is the sweep of `lockbench run` without flags: mutex and
+// mcs, every mode, 16-page batches, 1 thread and one per CPU, 5
+// repetitions interleaved. With DefaultRunner it answers the question in
+// under a minute on 2 cores: 2 locks x 5 modes x 2 thread counts x 5
+// repetitions = 100 repetitions of 0.25 s (50 ms warm-up, 200 ms
+// measured) plus the per-repetition setup (build the model, probe,
+// threads): 28 s measured on a quiet 2-vCPU VM, about 45 s on a busy one.
+var DefaultPlan = Plan{
+	Base:    workloads.DefaultSpec,
+	Locks:   []string{"mutex", "mcs"},
+	Modes:   workloads.Modes(),
+	Batches: []int{16},
+	Threads: defaultThreads(),
+	Count:   5,
+	Order:   Interleaved,
+}
+
+// defaultThreads is 1 and, on a machine with more, one per CPU.
+func defaultThreads() []int {
+	if n := runtime.NumCPU(); n > 1 {
+		return []int{1, n}
+	}
+	return []int{1}
+}
+
+// Validate checks the plan and returns the first problem as a
+// *FieldError naming the field to change, or, for a model too large for
+// memory, an error naming no single field. The plan's own rules are
+// checked here; every case's Spec is checked by workloads.Spec.Validate,
+// which owns the rules of its knobs (lock names, modes, ranges). It does
+// not build any workload.
 func (p Plan) Validate() error {
-	switch p.Base.Workload {
-	case workloads.PageCache, workloads.CS:
-	default:
-		return fmt.Errorf("unknown workload %q (known: %s)", p.Base.Workload, strings.Join(workloads.Names(), ", "))
+	info, err := workloads.Lookup(p.Base.Workload)
+	if err != nil {
+		return &FieldError{Field: FieldWorkload, Err: err}
 	}
-	if len(p.Locks) == 0 {
-		return errors.New("no lock to run: give at least one with --locks")
-	}
-	if len(p.Threads) == 0 {
-		return errors.New("no thread count to run: give at least one with --threads")
-	}
-	for _, n := range p.Threads {
-		if n <= 0 {
-			return fmt.Errorf("thread count %d: must be at least 1", n)
-		}
-	}
-	if p.Count <= 0 {
-		return fmt.Errorf("count %d: must be at least 1", p.Count)
+	none := errors.New("none given; a sweep needs at least one")
+	switch {
+	case len(p.Locks) == 0:
+		return &FieldError{Field: FieldLocks, Err: none}
+	case info.Takes(workloads.KnobMode) && len(p.Modes) == 0:
+		return &FieldError{Field: FieldModes, Err: none}
+	case info.Takes(workloads.KnobBatch) && len(p.Batches) == 0:
+		return &FieldError{Field: FieldBatches, Err: none}
+	case len(p.Threads) == 0:
+		return &FieldError{Field: FieldThreads, Err: none}
+	case p.Count <= 0:
+		return &FieldError{Field: FieldCount, Value: strconv.Itoa(p.Count), Err: errors.New("must be at least 1")}
 	}
 	switch p.Order {
 	case Interleaved, Grouped:
 	default:
-		return fmt.Errorf("unknown order %q (known: %s, %s)", p.Order, Interleaved, Grouped)
+		return &FieldError{Field: FieldOrder, Err: fmt.Errorf("unknown order %q (known: %s, %s)", p.Order, Interleaved, Grouped)}
 	}
-	if p.Base.Workload == workloads.PageCache {
-		if len(p.Modes) == 0 {
-			return errors.New("no mode to run: give at least one with --modes")
-		}
-		for _, m := range p.Modes {
-			if !validMode(m) {
-				return fmt.Errorf("unknown mode %q (known: %s)", m, modeNames())
-			}
-		}
-		if len(p.Batches) == 0 {
-			return errors.New("no batch size to run: give at least one with --batch")
-		}
-		for _, b := range p.Batches {
-			if b <= 0 {
-				return fmt.Errorf("batch size %d: must be at least 1", b)
-			}
-		}
-	}
-	maxThreads := 0
-	for _, n := range p.Threads {
-		maxThreads = max(maxThreads, n)
-	}
-	check := func(name string) error {
-		info, err := locks.Lookup(name)
-		if err != nil {
-			return err
-		}
-		return info.CheckWorkers(maxThreads)
-	}
-	for _, l := range p.Locks {
-		if err := check(l); err != nil {
-			return err
-		}
-	}
-	for c, l := range p.Base.ClassLocks {
-		if l == "" {
-			continue
-		}
-		if !validClass(p.Base.Workload, c) {
-			return fmt.Errorf("lock override for class %q: the %s workload has no such lock class", c, p.Base.Workload)
-		}
-		if err := check(l); err != nil {
-			return fmt.Errorf("%s lock: %w", c, err)
-		}
-	}
-	for c, d := range p.Base.Delay {
-		if !validClass(p.Base.Workload, c) {
-			return fmt.Errorf("delay for class %q: the %s workload has no such lock class", c, p.Base.Workload)
-		}
-		if d < 0 {
-			return fmt.Errorf("delay for class %s is %v: must not be negative", c, d)
-		}
-	}
-	// The workload's own limits (file sizes, memory, ...), per configuration.
-	for _, s := range p.configs() {
+	for _, s := range p.configs(info, false) {
 		if err := s.Validate(); err != nil {
+			if ke, ok := errors.AsType[*workloads.KnobError](err); ok {
+				return planField(ke)
+			}
 			return err
 		}
 	}
 	return nil
 }
 
-func validMode(m workloads.Mode) bool {
-	for _, k := range workloads.Modes() {
-		if m == k {
-			return true
-		}
-	}
-	return false
-}
-
-func modeNames() string {
-	var s []string
-	for _, m := range workloads.Modes() {
-		s = append(s, string(m))
-	}
-	return strings.Join(s, ", ")
-}
-
-func validClass(workload string, c workloads.Class) bool {
-	if workload == workloads.CS {
-		return c == workloads.ClassCS
-	}
-	for _, k := range workloads.PageCacheClasses() {
-		if c == k {
-			return true
-		}
-	}
-	return false
-}
-
 // Cases expands the plan into the cases to run, in run order. Each
-// distinct configuration appears Count times, with Rep 0..Count-1. The cs
-// workload ignores Modes and Batches. Call Validate first; Cases does not
-// check its input.
+// distinct configuration appears Count times, with Rep 0..Count-1. A
+// workload without modes or batches (cs) ignores Modes and Batches. Call
+// Validate first; Cases does not check its input.
 func (p Plan) Cases() []Case {
-	configs := p.configs()
+	info, _ := workloads.Lookup(p.Base.Workload)
+	configs := p.configs(info, true)
 	var out []Case
 	if p.Order == Grouped {
 		for _, s := range configs {
@@ -179,12 +127,18 @@ func (p Plan) Cases() []Case {
 }
 
 // configs returns the distinct configurations, defaults filled
-// (Spec.WithDefaults: FilePages 0 is sized for each batch and thread count).
-func (p Plan) configs() []workloads.Spec {
+// (Spec.WithDefaults: FilePages 0 is sized for each batch and thread
+// count). Unless fill, a case's lock, mode, batch and workers stay as the
+// plan gives them, zero included, for Validate: a zero in Plan.Batches is
+// a mistake, not a default.
+func (p Plan) configs(info workloads.Info, fill bool) []workloads.Spec {
 	var configs []workloads.Spec
 	modes, batches := p.Modes, p.Batches
-	if p.Base.Workload == workloads.CS {
-		modes, batches = []workloads.Mode{""}, []int{0}
+	if !info.Takes(workloads.KnobMode) {
+		modes = []workloads.Mode{""}
+	}
+	if !info.Takes(workloads.KnobBatch) {
+		batches = []int{0}
 	}
 	for _, l := range p.Locks {
 		for _, m := range modes {
@@ -192,7 +146,11 @@ func (p Plan) configs() []workloads.Spec {
 				for _, n := range p.Threads {
 					s := p.Base
 					s.Lock, s.Mode, s.Batch, s.Workers = l, m, b, n
-					configs = append(configs, s.WithDefaults())
+					s = s.WithDefaults()
+					if !fill {
+						s.Lock, s.Mode, s.Batch, s.Workers = l, m, b, n
+					}
+					configs = append(configs, s)
 				}
 			}
 		}
@@ -207,31 +165,41 @@ type Case struct {
 	Count int // repetitions of this configuration in the sweep
 }
 
+// info is the case's registered workload; a Spec with an unknown workload
+// (which Run refuses) is named as the default workload.
+func (c Case) info() workloads.Info {
+	if i, err := workloads.Lookup(c.Spec.Workload); err == nil {
+		return i
+	}
+	i, _ := workloads.Lookup(workloads.DefaultSpec.Workload)
+	return i
+}
+
+// schemaName is the case's name with the workload's base name and name
+// keys (workloads.Info.Keys), a class lock override that differs from
+// Spec.Lock right after the lock key.
+func (c Case) schemaName(procs int) schema.Name {
+	info, s := c.info(), c.Spec
+	n := schema.Name{Base: info.Base, Procs: procs}
+	for _, k := range info.Keys {
+		n.Keys = append(n.Keys, schema.KV{Key: k.Key(), Value: s.Value(k)})
+		if k != workloads.KnobLock {
+			continue
+		}
+		for _, cl := range info.Classes {
+			if l := s.ClassLocks[cl]; l != "" && l != s.Lock {
+				n.Keys = append(n.Keys, schema.KV{Key: schema.ClassLockKey(string(cl)), Value: l})
+			}
+		}
+	}
+	return n
+}
+
 // Name returns the case's benchmark name in key=value form, without the
 // "Benchmark" prefix and the -GOMAXPROCS suffix (see the package doc):
 // "PageCache/mode=batch/batch=16/lock=mcs/threads=2" or
 // "CS/lock=mcs/lines=1/think=0/threads=2". Repetitions share a name.
-func (c Case) Name() string {
-	var b strings.Builder
-	s := c.Spec
-	if s.Workload == workloads.CS {
-		b.WriteString("CS")
-	} else {
-		b.WriteString("PageCache")
-		fmt.Fprintf(&b, "/mode=%s/batch=%d", s.Mode, s.Batch)
-	}
-	fmt.Fprintf(&b, "/lock=%s", s.Lock)
-	for _, cl := range c.classes() {
-		if l := s.ClassLocks[cl]; l != "" && l != s.Lock {
-			fmt.Fprintf(&b, "/%s-lock=%s", cl, l)
-		}
-	}
-	if s.Workload == workloads.CS {
-		fmt.Fprintf(&b, "/lines=%d/think=%d", s.Lines, s.Think)
-	}
-	fmt.Fprintf(&b, "/threads=%d", s.Workers)
-	return b.String()
-}
+func (c Case) Name() string { return c.schemaName(0).Case() }
 
 // Sub returns the name's key=value part, without the base name
 // ("mode=batch/batch=16/lock=mcs/threads=2"): inside a user's
@@ -247,37 +215,24 @@ func (c Case) String() string {
 	return fmt.Sprintf("%s (repetition %d of %d)", c.Name(), c.Rep+1, max(c.Count, 1))
 }
 
-func (c Case) classes() []workloads.Class {
-	if c.Spec.Workload == workloads.CS {
-		return []workloads.Class{workloads.ClassCS}
-	}
-	return workloads.PageCacheClasses()
-}
+func (c Case) classes() []workloads.Class { return c.info().Classes }
 
-// Per is the denominator of the case's units: "page" for the page-cache
-// workload, "op" (one critical section) for cs.
-func (c Case) Per() string {
-	if c.Spec.Workload == workloads.CS {
-		return "op"
-	}
-	return "page"
-}
+// Per is the denominator of the case's units (workloads.Info.Per):
+// "page" for the page-cache workload, "op" (one critical section) for cs.
+func (c Case) Per() string { return c.info().Per }
 
 // Labels returns the case's pprof label pairs (key, value, key, value,
-// ...): lock, mode, batch and threads (mode and batch only for
-// pagecache), for pprof.Labels.
+// ...), the workload's label knobs (workloads.Info.Labels): lock, mode,
+// batch and threads for pagecache, lock and threads for cs. They are the
+// label keys of the profiles package.
 func (c Case) Labels() []string {
-	s := c.Spec
-	l := []string{"lock", s.Lock}
-	if s.Workload != workloads.CS {
-		l = append(l, "mode", string(s.Mode), "batch", strconv.Itoa(s.Batch))
+	var l []string
+	for _, k := range c.info().Labels {
+		l = append(l, k.Key(), c.Spec.Value(k))
 	}
-	return append(l, "threads", strconv.Itoa(s.Workers))
+	return l
 }
 
 // Oversubscribed reports whether the case runs more workers than the
 // machine has CPUs.
 func (c Case) Oversubscribed(cpus int) bool { return c.Spec.Workers > cpus }
-
-// fmtDur formats a duration for a config line ("250ms").
-func fmtDur(d time.Duration) string { return d.String() }

@@ -2,8 +2,10 @@ package harness
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lockbench/lockbench/workloads"
 	"golang.org/x/perf/benchfmt"
@@ -88,20 +90,29 @@ func TestPlanValidate(t *testing.T) {
 	tests := []struct {
 		name   string
 		edit   func(*Plan)
-		want   string // substring of the error, "" for none
+		field  string // FieldError.Field, "" for no error
+		want   string // substring of the error
 		reason string
 	}{
-		{"ok", func(p *Plan) {}, "", "the test plan is valid"},
-		{"unknown lock", func(p *Plan) { p.Locks = []string{"nosuch"} }, `unknown lock "nosuch"`, "names come from the registry"},
-		{"unknown mode", func(p *Plan) { p.Modes = []workloads.Mode{"huge"} }, `unknown mode "huge"`, "modes are DESIGN.md's five"},
-		{"zero count", func(p *Plan) { p.Count = 0 }, "count 0", "a sweep needs a repetition"},
-		{"negative threads", func(p *Plan) { p.Threads = []int{-1} }, "thread count -1", "threads are positive"},
-		{"zero batch", func(p *Plan) { p.Batches = []int{0} }, "batch size 0", "batches are positive"},
-		{"unknown workload", func(p *Plan) { p.Base.Workload = "db" }, `unknown workload "db"`, "two workloads exist"},
-		{"bad order", func(p *Plan) { p.Order = "random" }, `unknown order "random"`, "two orders exist"},
-		{"no locks", func(p *Plan) { p.Locks = nil }, "no lock", "an empty list runs nothing"},
-		{"override class", func(p *Plan) { p.Base.ClassLocks = map[workloads.Class]string{"disk": "mutex"} }, `class "disk"`, "overrides name a class of the workload"},
-		{"override lock", func(p *Plan) { p.Base.ClassLocks = map[workloads.Class]string{workloads.ClassZone: "nosuch"} }, "zone lock: unknown lock", "override names come from the registry"},
+		{"ok", func(p *Plan) {}, "", "", "the test plan is valid"},
+		{"unknown lock", func(p *Plan) { p.Locks = []string{"nosuch"} }, FieldLocks, `unknown lock "nosuch"`, "names come from the registry"},
+		{"unknown mode", func(p *Plan) { p.Modes = []workloads.Mode{"huge"} }, FieldModes, `unknown mode "huge"`, "modes are registered (workloads.LookupMode)"},
+		{"zero count", func(p *Plan) { p.Count = 0 }, FieldCount, "count 0: must be at least 1", "a sweep needs a repetition"},
+		{"negative threads", func(p *Plan) { p.Threads = []int{-1} }, FieldThreads, "not -1", "threads are positive"},
+		{"zero threads", func(p *Plan) { p.Threads = []int{1, 0} }, FieldThreads, "not 0", "a zero in the list is a mistake, not the default of one worker"},
+		{"zero batch", func(p *Plan) { p.Batches = []int{0} }, FieldBatches, "not 0", "a zero in the list is a mistake, not the default batch"},
+		{"empty mode", func(p *Plan) { p.Modes = []workloads.Mode{""} }, FieldModes, `unknown mode ""`, "an empty mode is a mistake, not the default mode"},
+		{"unknown workload", func(p *Plan) { p.Base.Workload = "db" }, FieldWorkload, `unknown workload "db"`, "two workloads exist"},
+		{"bad order", func(p *Plan) { p.Order = "random" }, FieldOrder, `unknown order "random"`, "two orders exist"},
+		{"no locks", func(p *Plan) { p.Locks = nil }, FieldLocks, "none given", "an empty list runs nothing"},
+		{"no modes", func(p *Plan) { p.Modes = nil }, FieldModes, "none given", "an empty list runs nothing"},
+		{"cs ignores modes", func(p *Plan) { p.Base.Workload, p.Modes, p.Batches = workloads.CS, nil, nil }, "", "", "cs has no modes or batches to give"},
+		{"none with 2", func(p *Plan) { p.Locks = []string{"none"} }, FieldLocks, "valid for at most 1", "the lock is refused for the plan's largest thread count"},
+		{"override class", func(p *Plan) { p.Base.ClassLocks = map[workloads.Class]string{"disk": "mutex"} }, "disk-lock", "not a lock class", "overrides name a class of the workload"},
+		{"override lock", func(p *Plan) { p.Base.ClassLocks = map[workloads.Class]string{workloads.ClassZone: "nosuch"} }, ClassLockField(workloads.ClassZone), `zone-lock: unknown lock "nosuch"`, "override names come from the registry"},
+		{"delay class", func(p *Plan) { p.Base.Delay = map[workloads.Class]time.Duration{workloads.ClassCS: 1} }, string(workloads.KnobDelay), `delay: class "cs": not a lock class`, "delays name a class of the workload"},
+		{"base knob", func(p *Plan) { p.Base.Touch = -1 }, string(workloads.KnobTouch), "touch: must be between", "a knob of the base is named by its workloads.Knob"},
+		{"memory", func(p *Plan) { p.Threads, p.Batches, p.Base.SharedFiles = []int{512}, []int{1}, false }, "", "the model would need", "a model too large names no single field"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,6 +126,20 @@ func TestPlanValidate(t *testing.T) {
 				t.Fatalf("Validate() = %v, want an error containing %q: %s", err, tt.want, tt.reason)
 			case err != nil && strings.Contains(err.Error(), "\n"):
 				t.Fatalf("Validate() = %q, want one line", err)
+			}
+			if err == nil {
+				return
+			}
+			fe, ok := errors.AsType[*FieldError](err)
+			switch {
+			case tt.field == "" && ok:
+				t.Errorf("Validate() = %v, a *FieldError of %q; want no field: %s", err, fe.Field, tt.reason)
+			case tt.field != "" && !ok:
+				t.Errorf("Validate() = %v, want a *FieldError of %q: %s", err, tt.field, tt.reason)
+			case ok && fe.Field != tt.field:
+				t.Errorf("Validate() = %v: field %q, want %q: %s", err, fe.Field, tt.field, tt.reason)
+			case ok && strings.HasPrefix(fe.Err.Error(), fe.Field+":"):
+				t.Errorf("FieldError.Err %q names the field again", fe.Err)
 			}
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lockbench/lockbench/schema"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -23,20 +24,10 @@ func (c *Config) Add(key, value string) {
 	*c = append(*c, benchfmt.Config{Key: key, Value: []byte(value), File: true})
 }
 
-// Get returns the value of key, "" if absent.
-func (c Config) Get(key string) string {
-	for _, kv := range c {
-		if kv.Key == key {
-			return string(kv.Value)
-		}
-	}
-	return ""
-}
-
 // Benchfmt renders r as one result line, with cfg as its file
 // configuration (shared, not copied: do not change cfg afterwards).
 func (r *Result) Benchfmt(cfg Config) *benchfmt.Result {
-	per := "/" + r.Case.Per()
+	per := r.Case.Per()
 	pages := float64(r.Pages)
 	perPage := func(x float64) float64 {
 		if pages == 0 {
@@ -48,48 +39,56 @@ func (r *Result) Benchfmt(cfg Config) *benchfmt.Result {
 	add := func(v float64, unit string) {
 		vals = append(vals, benchfmt.Value{Value: round(v), Unit: unit})
 	}
-	add(perPage(float64(r.Wall.Nanoseconds())), "ns"+per)
-	add(perPage(float64(r.CPU.Nanoseconds())), "cpu-ns"+per)
+	add(perPage(float64(r.Wall.Nanoseconds())), schema.PerUnit(schema.StemNS, per))
+	add(perPage(float64(r.CPU.Nanoseconds())), schema.PerUnit(schema.StemCPUNS, per))
 	if len(r.Classes) > 0 {
 		t := r.Total()
-		add(perPage(float64(t.Acquisitions)), "acq"+per)
-		add(perPage(float64(t.Contended)), "contended"+per)
+		add(perPage(float64(t.Acquisitions)), schema.PerUnit(schema.StemAcq, per))
+		add(perPage(float64(t.Contended)), schema.PerUnit(schema.StemContended, per))
 		handoffs := 0.0
 		if t.Acquisitions > 0 {
 			handoffs = float64(t.Handoffs) / float64(t.Acquisitions)
 		}
-		add(handoffs, "handoffs/acq")
-		add(perPage(float64(t.WaitTotal)), "wait-ns"+per)
-		add(float64(t.WaitQuantile(0.99)), "wait-p99-ns")
+		add(handoffs, schema.UnitHandoffs)
+		add(perPage(float64(t.WaitTotal)), schema.PerUnit(schema.StemWaitNS, per))
+		add(float64(t.WaitQuantile(0.99)), schema.UnitWaitP99)
 	}
 	if r.XferNS > 0 { // 0: the probe did not run or no round finished
-		add(r.XferNS, "xfer-ns")
+		add(r.XferNS, schema.UnitXfer)
 	}
-	add(r.Fairness(), "fairness")
-	add(float64(r.GCCycles), "gc-cycles")
+	add(r.Fairness(), schema.UnitFairness)
+	add(float64(r.GCCycles), schema.UnitGCCycles)
 	var units []string
 	for u := range r.Counters {
 		units = append(units, u)
 	}
 	sort.Strings(units)
 	for _, u := range units {
-		add(perPage(r.Counters[u]), u+per)
+		add(perPage(r.Counters[u]), schema.PerUnit(u, per))
 	}
-	name := r.Case.Name() + "-" + strconv.Itoa(max(r.GOMAXPROCS, 1))
 	return &benchfmt.Result{
 		Config: cfg,
-		Name:   benchfmt.Name(name),
+		Name:   r.Case.schemaName(max(r.GOMAXPROCS, 1)).Benchfmt(),
 		Iters:  int(r.Pages),
 		Values: vals,
 	}
 }
 
 // unitMetadata says which direction is better for units where lower is
-// not (benchstat assumes lower is better).
+// not (benchstat assumes lower is better): those schema marks Higher
+// ("Unit fairness better=higher").
 func unitMetadata() []*benchfmt.UnitMetadata {
-	return []*benchfmt.UnitMetadata{
-		{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: "fairness", Key: "better"}, OrigUnit: "fairness", Value: "higher"},
+	var out []*benchfmt.UnitMetadata
+	seen := map[string]bool{}
+	for _, per := range []string{schema.PerPage, schema.PerOp} {
+		for _, u := range schema.Units(per) {
+			if u.Higher && !seen[u.Name] {
+				seen[u.Name] = true
+				out = append(out, &benchfmt.UnitMetadata{UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: u.Name, Key: "better"}, OrigUnit: u.Name, Value: "higher"})
+			}
+		}
 	}
+	return out
 }
 
 // ResultsFile is the name of the results file inside an output folder.
@@ -115,29 +114,35 @@ type Output struct {
 
 // ErrOutputExists is wrapped by CreateOutput's error for an existing
 // non-empty folder without force.
-var ErrOutputExists = errors.New("output folder exists and is not empty")
+var ErrOutputExists = errors.New("exists and is not empty")
 
 // CreateOutput creates dir (and its parents) and dir/results.txt. An
 // existing non-empty dir is refused unless force, which truncates
-// results.txt and leaves other files alone.
+// results.txt and leaves other files alone. Errors are *OutputError.
 func CreateOutput(dir string, force bool) (*Output, error) {
+	fail := func(err error) (*Output, error) {
+		if pe, ok := errors.AsType[*fs.PathError](err); ok && pe.Path == dir {
+			err = pe.Err // the message names dir already
+		}
+		return nil, &OutputError{Dir: dir, Err: err}
+	}
 	if dir == "" {
-		return nil, errors.New("output folder: empty name")
+		return fail(errors.New("empty name"))
 	}
 	entries, err := os.ReadDir(dir)
 	switch {
 	case err == nil && len(entries) > 0 && !force:
-		return nil, fmt.Errorf("%s: %w (use --force to overwrite, or another --out)", dir, ErrOutputExists)
+		return fail(ErrOutputExists)
 	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("output folder: %w", err)
+		return fail(err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("creating output folder: %w", err)
+		return fail(err)
 	}
 	path := filepath.Join(dir, ResultsFile)
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, fmt.Errorf("creating results file: %w", err)
+		return fail(err)
 	}
 	return &Output{Dir: dir, Path: path, f: f, w: benchfmt.NewWriter(f), first: true}, nil
 }
@@ -145,6 +150,9 @@ func CreateOutput(dir string, force bool) (*Output, error) {
 // Write appends one result line (preceded, the first time, by the unit
 // metadata and the file configuration) and syncs the file.
 func (o *Output) Write(r *benchfmt.Result) error {
+	if o.f == nil {
+		return fmt.Errorf("writing %s: closed", o.Path)
+	}
 	if o.first {
 		o.first = false
 		for _, m := range unitMetadata() {
@@ -162,9 +170,15 @@ func (o *Output) Write(r *benchfmt.Result) error {
 	return nil
 }
 
-// Close closes the results file.
+// Close closes the results file. Closing a closed Output does nothing;
+// writing to one fails.
 func (o *Output) Close() error {
-	if err := o.f.Close(); err != nil {
+	if o.f == nil {
+		return nil
+	}
+	f := o.f
+	o.f = nil
+	if err := f.Close(); err != nil {
 		return fmt.Errorf("closing %s: %w", o.Path, err)
 	}
 	return nil

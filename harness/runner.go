@@ -57,9 +57,10 @@ type Runner struct {
 	Sysfs string
 }
 
-// DefaultRunner is a Runner with the defaults of `lockbench run`.
+// DefaultRunner is a Runner with the defaults of `lockbench run`, which
+// takes its flags' defaults from it (see DefaultPlan for what they cost).
 var DefaultRunner = Runner{
-	Duration: 250 * time.Millisecond,
+	Duration: 200 * time.Millisecond,
 	Warmup:   50 * time.Millisecond,
 	Affinity: Compact,
 	Grace:    2 * time.Second,
@@ -67,18 +68,21 @@ var DefaultRunner = Runner{
 	Probe:    probeBudget,
 }
 
-// Validate reports the first field of r that cannot run.
+// Validate reports the first field of r that cannot run, as a
+// *FieldError.
 func (r *Runner) Validate() error {
 	switch {
 	case r.Duration <= 0:
-		return fmt.Errorf("duration %v: must be positive", r.Duration)
+		return &FieldError{Field: FieldDuration, Value: r.Duration.String(), Err: errors.New("must be positive")}
 	case r.Warmup < 0:
-		return fmt.Errorf("warm-up %v: must not be negative", r.Warmup)
+		return &FieldError{Field: FieldWarmup, Value: r.Warmup.String(), Err: errors.New("must not be negative")}
 	case r.Grace <= 0:
-		return fmt.Errorf("watchdog grace %v: must be positive", r.Grace)
+		return &FieldError{Field: FieldGrace, Value: r.Grace.String(), Err: errors.New("must be positive")}
 	}
-	_, err := ParseAffinity(string(r.Affinity))
-	return err
+	if _, err := ParseAffinity(string(r.Affinity)); err != nil {
+		return &FieldError{Field: FieldAffinity, Err: err}
+	}
+	return nil
 }
 
 func (r *Runner) open() PerfEventOpenFunc {
@@ -309,7 +313,10 @@ func (r *Runner) Run(ctx context.Context, c Case) (*Result, error) {
 			var tc *threadCounters
 			if res.CPUs != nil {
 				if err := pin(res.CPUs[i]); err != nil {
-					s.err = fmt.Errorf("pinning worker %d to CPU %d: %w (try --affinity none)", i, res.CPUs[i], err)
+					// A FieldError: the placement cannot be had here, and
+					// affinity none leaves it to the scheduler.
+					s.err = &FieldError{Field: FieldAffinity, Value: string(r.Affinity),
+						Err: fmt.Errorf("pinning worker %d to CPU %d: %w", i, res.CPUs[i], err)}
 				}
 			}
 			if s.err == nil && (support.Hardware || support.Software) {

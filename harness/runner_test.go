@@ -6,6 +6,8 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,45 +43,52 @@ func noHardware(attr *unix.PerfEventAttr, pid, cpu, groupFd, flags int) (int, er
 
 func noCounters(*unix.PerfEventAttr, int, int, int, int) (int, error) { return -1, unix.EACCES }
 
+// TestRunEndToEnd runs a small plan through the library's sweep, as
+// `lockbench run` does, and reads the results file back.
 func TestRunEndToEnd(t *testing.T) {
 	r := testRunner()
 	r.PerfEventOpen = noHardware
 	dir := filepath.Join(t.TempDir(), "out")
-	out, err := CreateOutput(dir, false)
-	if err != nil {
-		t.Fatal(err)
-	}
 	p := Plan{Base: workloads.Spec{Workload: workloads.PageCache}, Locks: []string{"mutex"},
 		Modes: []workloads.Mode{workloads.ModePage, workloads.ModeBatch}, Batches: []int{4}, Threads: []int{1, 2}, Count: 2, Order: Interleaved}
-	if err := p.Validate(); err != nil {
-		t.Fatal(err)
-	}
-	topo, err := r.Topology()
+	sw, err := NewSweep(p, r, dir, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	support := r.CounterSupport()
-	cfg := FileConfig(ReadMachine(topo), &r, p, support)
-	for _, c := range p.Cases() {
-		res, err := r.Run(context.Background(), c)
-		if err != nil {
-			t.Fatalf("%s: %v", c, err)
-		}
+	support := sw.Support()
+	var progressed []int
+	sw.Progress = func(i int, res *Result) {
+		progressed = append(progressed, i)
 		if res.Pages == 0 {
-			t.Fatalf("%s: no pages done", c)
+			t.Errorf("%s: no pages done", res.Case)
 		}
 		if len(res.Classes) != 1 || res.Classes[0].Stats.Acquisitions == 0 {
-			t.Fatalf("%s: class stats %+v, want one class with acquisitions", c, res.Classes)
-		}
-		if err := out.Write(res.Benchfmt(cfg)); err != nil {
-			t.Fatal(err)
+			t.Errorf("%s: class stats %+v, want one class with acquisitions", res.Case, res.Classes)
 		}
 	}
-	if err := out.Close(); err != nil {
+	recorded := 0
+	sw.Record = func(res *Result, line *benchfmt.Result) error {
+		recorded++
+		if want := res.Case.Name() + "-" + strconv.Itoa(res.GOMAXPROCS); string(line.Name) != want {
+			t.Errorf("Record got line %s for case %s", line.Name, want)
+		}
+		return nil
+	}
+	out, err := sw.Run(context.Background())
+	if err != nil {
 		t.Fatal(err)
 	}
+	if len(out.Lines) != 8 || out.Cases != 8 || out.Partial() || out.Interrupted {
+		t.Fatalf("outcome %d lines of %d cases, partial %v, interrupted %v; want all 8", len(out.Lines), out.Cases, out.Partial(), out.Interrupted)
+	}
+	if !slices.Equal(progressed, []int{0, 1, 2, 3, 4, 5, 6, 7}) || recorded != 8 {
+		t.Errorf("Progress saw cases %v and Record %d, want each of the 8 once, in order", progressed, recorded)
+	}
+	if sw.Path() != filepath.Join(dir, ResultsFile) {
+		t.Errorf("Path() = %s, want %s", sw.Path(), filepath.Join(dir, ResultsFile))
+	}
 
-	data, err := os.ReadFile(filepath.Join(dir, ResultsFile))
+	data, err := os.ReadFile(sw.Path())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,6 +104,9 @@ func TestRunEndToEnd(t *testing.T) {
 		case *benchfmt.SyntaxError:
 			t.Fatalf("syntax error: %v", rec)
 		case *benchfmt.Result:
+			if n < len(out.Lines) && string(rec.Name) != string(out.Lines[n].Name) {
+				t.Errorf("line %d in the file is %s, the outcome's is %s", n, rec.Name, out.Lines[n].Name)
+			}
 			n++
 			if hasUnit(rec, "xfer-ns") {
 				xfer++
@@ -125,7 +137,7 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 	// The probe leaves xfer-ns out when a busy machine let no round
 	// finish within its budget; on 8 repetitions some must have it.
-	if xfer == 0 && len(topo.CPUs) > 1 {
+	if xfer == 0 && sw.CPUs() > 1 {
 		t.Errorf("no line has xfer-ns:\n%s", data)
 	}
 }
@@ -269,16 +281,26 @@ func TestCreateOutput(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "x"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := CreateOutput(dir, false); !errors.Is(err, ErrOutputExists) {
-		t.Fatalf("CreateOutput(non-empty) = %v, want ErrOutputExists", err)
+	_, err := CreateOutput(dir, false)
+	if oe, ok := errors.AsType[*OutputError](err); !ok || !errors.Is(err, ErrOutputExists) || oe.Dir != dir {
+		t.Fatalf("CreateOutput(non-empty) = %v, want an *OutputError for %s wrapping ErrOutputExists", err, dir)
 	}
 	o, err := CreateOutput(dir, true)
 	if err != nil {
 		t.Fatalf("CreateOutput(non-empty, force) = %v", err)
 	}
-	o.Close()
-	if _, err := CreateOutput(filepath.Join(dir, "x", "sub"), false); err == nil {
-		t.Fatal("CreateOutput under a file succeeded")
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Close(); err != nil {
+		t.Errorf("second Close = %v, want nil: closing a closed Output does nothing", err)
+	}
+	if err := o.Write(&benchfmt.Result{Name: benchfmt.Name("X"), Iters: 1}); err == nil {
+		t.Error("Write after Close succeeded")
+	}
+	_, err = CreateOutput(filepath.Join(dir, "x", "sub"), false)
+	if _, ok := errors.AsType[*OutputError](err); !ok || errors.Is(err, ErrOutputExists) {
+		t.Fatalf("CreateOutput under a file = %v, want an *OutputError that is not ErrOutputExists", err)
 	}
 }
 

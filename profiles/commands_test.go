@@ -11,9 +11,9 @@ import (
 func TestCommands(t *testing.T) {
 	var st locks.Stats
 	recs := []Record{
-		Case{Lock: "mcs", Mode: "pagevec", Batch: 16, Threads: 2}.Record("zone", "", &st),
-		Case{Lock: "mcs", Mode: "page", Batch: 16, Threads: 2}.Record("lru", "", &st),
-		Case{Lock: "mcs", Mode: "page", Batch: 16, Threads: 2}.Record("zone", "", &st),
+		testCase{lock: "mcs", mode: "pagevec", batch: 16, threads: 2}.record("zone", "", &st),
+		testCase{lock: "mcs", mode: "page", batch: 16, threads: 2}.record("lru", "", &st),
+		testCase{lock: "mcs", mode: "page", batch: 16, threads: 2}.record("zone", "", &st),
 	}
 	want := []string{
 		"go tool pprof -top '/tmp/my results/contention.pb.gz'",
@@ -50,19 +50,5 @@ func TestShellQuote(t *testing.T) {
 		if got := shellQuote(x.in); got != x.want {
 			t.Errorf("shellQuote(%q) = %s, want %s (%s)", x.in, got, x.want, x.reason)
 		}
-	}
-}
-
-func TestLabels(t *testing.T) {
-	got := Labels("lock", "mcs", "mode", "batch", "threads", "2", "lock", "tas")
-	if labelString(got) != "lock=tas mode=batch threads=2" {
-		t.Errorf("Labels = %v, want the later lock to win", got)
-	}
-	c := Case{Lock: "mcs", Mode: "page", Batch: 16, Threads: 2}
-	if got, want := labelString(c.Record("zone", "ticket", &locks.Stats{}).Labels), "batch=16 class=zone lock=ticket mode=page threads=2"; got != want {
-		t.Errorf("Case.Record labels %q, want %q (the class's own lock overrides the case's)", got, want)
-	}
-	if got, want := labelString(Case{Lock: "mcs", Threads: 2}.Labels()), "lock=mcs threads=2"; got != want {
-		t.Errorf("cs case labels %q, want %q (no mode or batch)", got, want)
 	}
 }

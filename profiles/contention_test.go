@@ -90,8 +90,8 @@ func testRecords() []Record {
 	}
 	lru := &locks.Stats{Contended: 7, WaitTotal: 70, StackEvery: 16} // too few to sample
 	idle := &locks.Stats{StackEvery: 16}                             // never contended, hold not sampled
-	c := Case{Lock: "tas", Mode: "batch", Batch: 16, Threads: 2}
-	return []Record{c.Record("zone", "", zone), c.Record("lru", "mcs", lru), c.Record("queue", "", idle)}
+	c := testCase{lock: "tas", mode: "batch", batch: 16, threads: 2}
+	return []Record{c.record("zone", "", zone), c.record("lru", "mcs", lru), c.record("queue", "", idle)}
 }
 
 func TestContentionRoundTrip(t *testing.T) {

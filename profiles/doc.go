@@ -57,10 +57,10 @@
 // locks.Options.StackEvery > 0 (locks.DefaultOptions samples every 16th
 // contention); a bare run gives an empty contention profile.
 //
-// Without harness, Case gives the same labels: Case.Context for the
-// workers (pprof.SetGoroutineLabels), ClassContext around a class's
-// critical section (workloads.Spec.Labels does this for the workloads),
-// and Case.Record for the records.
+// Without harness, give the workers pprof labels with the Label* keys
+// (pprof.SetGoroutineLabels), add LabelClass around a class's critical
+// section (workloads.Spec.Labels does this for the workloads), and build
+// the records with Labels.
 //
 // # Reading the contention profile
 //

@@ -120,12 +120,12 @@ func (r testRun) run(t *testing.T) []Record {
 	stop.Store(true)
 	wg.Wait()
 
-	c := Case{Lock: name, Mode: "page", Batch: 16, Threads: r.workers}
+	c := testCase{lock: name, mode: "page", batch: 16, threads: r.workers}
 	zs := zone.Stats()
-	recs := []Record{c.Record("zone", name, &zs)}
+	recs := []Record{c.record("zone", name, &zs)}
 	for _, l := range lrus {
 		ls := l.Stats()
-		recs = append(recs, c.Record("lru", name, &ls))
+		recs = append(recs, c.record("lru", name, &ls))
 	}
 	return recs
 }
@@ -137,7 +137,7 @@ func (r testRun) run(t *testing.T) []Record {
 //go:noinline
 func contendedWorker(ctx context.Context, zone, lru locks.Handle, stop *atomic.Bool, iters int) {
 	pprof.SetGoroutineLabels(ctx)
-	zoneCtx, lruCtx := ClassContext(ctx, "zone"), ClassContext(ctx, "lru")
+	zoneCtx, lruCtx := classContext(ctx, "zone"), classContext(ctx, "lru")
 	var sink uint64
 	for i := 0; iters == 0 || i < iters; i++ {
 		if iters == 0 && stop.Load() {

@@ -54,10 +54,10 @@ func TestSession(t *testing.T) {
 	if got := runtime.SetMutexProfileFraction(-1); got != 1 {
 		t.Errorf("mutex profile fraction during the session %d, want 1", got)
 	}
-	c := Case{Lock: "x", Mode: "batch", Batch: 16, Threads: 2}
+	c := testCase{lock: "x", mode: "batch", batch: 16, threads: 2}
 	recs := testRun{
 		workers: 2, opts: stacksEvery1, contentions: 50, minCPU: 200 * time.Millisecond,
-		ctx: c.Context(context.Background()),
+		ctx: c.context(context.Background()),
 	}.run(t)
 	if err := sess.Stop(recs); err != nil {
 		t.Fatal(err)
@@ -332,17 +332,17 @@ func TestSessionAdd(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := func(n uint64) *locks.Stats { return &locks.Stats{Contended: n, WaitTotal: int64(n) * 100} }
-	c := Case{Lock: "mcs", Mode: "page", Batch: 16, Threads: 2}
-	if err := sess.Add(c.Record("zone", "", st(3))); err != nil {
+	c := testCase{lock: "mcs", mode: "page", batch: 16, threads: 2}
+	if err := sess.Add(c.record("zone", "", st(3))); err != nil {
 		t.Fatal(err)
 	}
 	if err := sess.Add(Record{}); err == nil {
 		t.Error("Add of a record without stats succeeded")
 	}
-	if err := sess.Stop([]Record{c.Record("zone", "", st(4)), c.Record("lru", "", st(1))}); err != nil {
+	if err := sess.Stop([]Record{c.record("zone", "", st(4)), c.record("lru", "", st(1))}); err != nil {
 		t.Fatal(err)
 	}
-	if err := sess.Add(c.Record("zone", "", st(1))); err == nil {
+	if err := sess.Add(c.record("zone", "", st(1))); err == nil {
 		t.Error("Add after Stop succeeded")
 	}
 	p := readProfile(t, filepath.Join(dir, ContentionFile))

@@ -105,3 +105,9 @@ func (n Name) Full() string {
 	}
 	return s
 }
+
+// Benchfmt is the name as a benchfmt.Result holds it: Full without the
+// "Benchmark" prefix, which benchfmt's Writer adds and its Reader strips.
+func (n Name) Benchfmt() benchfmt.Name {
+	return benchfmt.Name(strings.TrimPrefix(n.Full(), "Benchmark"))
+}

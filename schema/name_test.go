@@ -33,6 +33,12 @@ func TestParseNameRoundTrip(t *testing.T) {
 		if got := n.Full(); got != tt.in {
 			t.Errorf("%s: Full() = %q; want the input %q back", tt.reason, got, tt.in)
 		}
+		if got := "Benchmark" + string(n.Benchfmt()); got != tt.in {
+			t.Errorf("%s: Benchfmt() = %q; want the input without its Benchmark prefix", tt.reason, n.Benchfmt())
+		}
+		if back := ParseName(n.Benchfmt()); back.Case() != n.Case() || back.Procs != n.Procs {
+			t.Errorf("%s: ParseName(Benchfmt()) = %+v; want %+v back", tt.reason, back, n)
+		}
 	}
 }
 

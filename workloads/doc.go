@@ -4,6 +4,18 @@
 // between locks (below: Lookup, Instrument) and harness (above: it calls
 // New, runs each Worker on a pinned thread and calls Check after the run).
 //
+// # Registries
+//
+// Workloads are registered as locks are: Lookup and All return an Info
+// per workload (its lock classes, the knobs that apply to it, the
+// benchmark base name, unit denominator, name keys and profile labels of
+// its results), and a Spec is checked and built through it. The
+// page-cache model's modes are registered likewise (LookupMode, ModeInfo:
+// what a mode batches and how the model's step takes the locks). Adding
+// a mode is one ModeInfo in modes.go plus its row in the table below and
+// in the README; the registry tests name what is missing. Validate's
+// errors are *KnobError values naming the knob that is wrong.
+//
 // # The pagecache workload
 //
 // The model follows one read of a file through the chain Andrew Morton
@@ -55,7 +67,7 @@
 //
 // # Modes and lock acquisitions
 //
-// The modes replay the kernel's history (DESIGN.md). Per base page, in
+// The modes replay the kernel's history (ModeInfo.Era). Per base page, in
 // steady state, with N = Batch, counting both the read (alloc, insert, LRU
 // add, submit) and its share of completion and reclaim (isolate, delete,
 // free), each class is taken:

@@ -15,10 +15,9 @@ const transientSteps = 16
 
 // geometry is the model's sizing, derived from a Spec.
 type geometry struct {
-	mode        Mode
-	unit        int    // base pages per unit: N in mode large, else 1
-	step        int    // units per step: 1 in modes page and large, else N
-	biosPerStep int    // bios per step: N in mode pagevec (one per page), else 1
+	unit        int    // base pages per unit: N with ModeInfo.LargeUnit (mode large), else 1
+	step        int    // units per step: N with ModeInfo.Batched, else 1
+	biosPerStep int    // bios per step: one per unit when the queue is taken per unit, else 1
 	files       int    // 1 shared file, or one per worker
 	fileUnits   uint64 // units per file
 	chunks      uint64 // step-sized chunks a worker cycles through
@@ -28,15 +27,18 @@ type geometry struct {
 	units       int    // memmap units in all
 }
 
+// newGeometry sizes the model of s, whose mode must be registered.
 func newGeometry(s Spec) geometry {
-	g := geometry{mode: s.Mode, unit: 1, step: s.Batch, biosPerStep: 1, files: 1}
-	switch s.Mode {
-	case ModePage:
-		g.step = 1
-	case ModeLarge:
-		g.unit, g.step = s.Batch, 1
-	case ModePagevec:
-		g.biosPerStep = s.Batch
+	m, _ := LookupMode(s.Mode)
+	g := geometry{unit: 1, step: 1, biosPerStep: 1, files: 1}
+	if m.LargeUnit {
+		g.unit = s.Batch
+	}
+	if m.Batched {
+		g.step = s.Batch
+	}
+	if m.perUnit(ClassQueue) {
+		g.biosPerStep = g.step // one bio per unit
 	}
 	if !s.SharedFiles {
 		g.files = s.Workers

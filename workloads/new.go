@@ -22,10 +22,11 @@ func New(s Spec) (Workload, error) {
 			b.rate = spinRate()
 		}
 	}
-	if s.Workload == CS {
-		return newCS(&b)
+	info, err := Lookup(s.Workload)
+	if err != nil {
+		return nil, err // cannot happen: Validate looked it up
 	}
-	return newPageCache(&b)
+	return info.build(&b)
 }
 
 // builder makes a workload's locks and its workers' handles.
@@ -43,11 +44,8 @@ func (b *builder) newLock(c Class) (locks.Lock, error) {
 // newLockOpts is newLock with instrumentation options of its own.
 func (b *builder) newLockOpts(c Class, o locks.Options) (locks.Lock, error) {
 	name := b.spec.LockFor(c)
-	info, err := locks.Lookup(name)
+	info, err := locks.Lookup(name) // Validate checked the name and the workers
 	if err != nil {
-		return nil, fmt.Errorf("%s lock: %w", c, err)
-	}
-	if err := info.CheckWorkers(b.spec.Workers); err != nil {
 		return nil, fmt.Errorf("%s lock: %w", c, err)
 	}
 	l := info.New()
@@ -75,6 +73,10 @@ func (b *builder) handle(l locks.Lock, c Class) classHandle {
 
 func newPageCache(b *builder) (*pageCache, error) {
 	s := b.spec
+	mode, err := LookupMode(s.Mode)
+	if err != nil {
+		return nil, err // cannot happen: Validate looked it up
+	}
 	g := newGeometry(s)
 	pc := &pageCache{spec: s, geo: g}
 	pc.pages = alignedPages(g.units)
@@ -105,7 +107,6 @@ func newPageCache(b *builder) (*pageCache, error) {
 	zoneLocks := make([]locks.Lock, len(pc.zones))
 	mapLocks := make([]locks.Lock, len(pc.maps))
 	lruLocks := make([]locks.Lock, len(pc.lrus))
-	var err error
 	for z := range zoneLocks {
 		if zoneLocks[z], err = b.newLock(ClassZone); err != nil {
 			return nil, err
@@ -147,11 +148,11 @@ func newPageCache(b *builder) (*pageCache, error) {
 			id:    uint32(i),
 			pages: pc.pages, data: pc.data, bios: pc.bios, q: &pc.q, maps: pc.maps,
 			unit: g.unit, step: g.step,
-			perUnitZone: s.Mode == ModePage || s.Mode == ModePagevec,
-			perUnitMap:  s.Mode == ModePage || s.Mode == ModePagevec || s.Mode == ModePCP,
-			perUnitLRU:  s.Mode == ModePage,
-			perUnitBio:  s.Mode == ModePage || s.Mode == ModePagevec,
-			pcp:         s.Mode == ModePCP,
+			perUnitZone: mode.perUnit(ClassZone),
+			perUnitMap:  mode.perUnit(ClassMapping),
+			perUnitLRU:  mode.perUnit(ClassLRU),
+			perUnitBio:  mode.perUnit(ClassQueue),
+			pcp:         mode.PerThread,
 			zone:        &pc.zones[z], lru: &pc.lrus[z],
 			zoneL:  b.handle(zoneLocks[z], ClassZone),
 			lruL:   b.handle(lruLocks[z], ClassLRU),

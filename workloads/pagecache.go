@@ -213,12 +213,14 @@ type pcWorker struct {
 	q     *queue
 	maps  []mapping
 
+	// The mode's step (ModeInfo): units per step and base pages per
+	// unit, the classes taken per unit, per-thread lists.
 	unit, step  int
-	perUnitZone bool // a zone lock acquisition per unit (page, pagevec)
-	perUnitMap  bool // a mapping lock acquisition per unit (page, pagevec, pcp)
-	perUnitLRU  bool // an LRU lock acquisition per unit (page)
-	perUnitBio  bool // one bio per unit (page, pagevec)
-	pcp         bool // per-thread free list and LRU add cache (pcp)
+	perUnitZone bool // a zone lock acquisition per unit
+	perUnitMap  bool // a mapping lock acquisition per unit
+	perUnitLRU  bool // an LRU lock acquisition per unit
+	perUnitBio  bool // one bio per unit
+	pcp         bool // per-thread free list and LRU add cache (ModeInfo.PerThread)
 
 	zone   *zone
 	lru    *lruList

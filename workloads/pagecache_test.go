@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,13 +39,14 @@ func (r perPage) String() string {
 
 func TestAcquisitionsPerPage(t *testing.T) {
 	const n = 16
-	tests := []struct {
+	type row struct {
 		mode   Mode
 		batch  uint64
 		shared bool
 		want   map[Class]perPage
 		reason string
-	}{
+	}
+	tests := []row{
 		{ModePage, n, true, map[Class]perPage{ClassZone: {2, 1}, ClassMapping: {2, 1}, ClassLRU: {2, 1}, ClassQueue: {2, 1}},
 			"page takes every lock once per page to bring it in (alloc, insert, LRU add, submit) and once to retire it (free, delete, isolate, complete)"},
 		{ModePagevec, n, true, map[Class]perPage{ClassZone: {2, 1}, ClassMapping: {2, 1}, ClassLRU: {2, n}, ClassQueue: {2, 1}},
@@ -57,6 +59,11 @@ func TestAcquisitionsPerPage(t *testing.T) {
 			"pcp: reclaim refills the per-thread list with what the step takes, so one worker never needs the zone lock; mapping per page; LRU add cache and one bio per N"},
 		{ModeLarge, n, true, map[Class]perPage{ClassZone: {2, n}, ClassMapping: {2, n}, ClassLRU: {2, n}, ClassQueue: {2, n}},
 			"large is one N-page unit: one struct, one entry, one acquisition of each lock each way"},
+	}
+	for _, m := range Modes() {
+		if !slices.ContainsFunc(tests, func(tt row) bool { return tt.mode == m }) {
+			t.Errorf("mode %s has no row in TestAcquisitionsPerPage: add the acquisitions per page of each class it takes (the package doc's table)", m)
+		}
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("mode=%s/batch=%d/shared=%v", tt.mode, tt.batch, tt.shared), func(t *testing.T) {
@@ -126,7 +133,15 @@ func TestConservation(t *testing.T) {
 		zones  int
 	}
 	variants := []variant{{"shared", true, 1}}
-	for _, lk := range []string{"mutex", "mcs", "tas"} {
+	lockNames := []string{"mutex", "mcs", "tas"}
+	for _, lk := range lockNames {
+		// A renamed lock must fail here, not skip: a skip would pass the
+		// conservation test without running it.
+		if _, err := locks.Lookup(lk); err != nil {
+			t.Fatalf("lock %s, which this test runs, is not registered: %v", lk, err)
+		}
+	}
+	for _, lk := range lockNames {
 		for _, m := range Modes() {
 			for _, workers := range []int{1, 2, 4} {
 				vs := variants
@@ -138,9 +153,6 @@ func TestConservation(t *testing.T) {
 				for _, v := range vs {
 					name := fmt.Sprintf("mode=%s/lock=%s/workers=%d/%s", m, lk, workers, v.name)
 					t.Run(name, func(t *testing.T) {
-						if _, err := locks.Lookup(lk); err != nil {
-							t.Skipf("lock %s not registered yet: %v", lk, err)
-						}
 						s := DefaultSpec
 						s.Mode, s.Lock, s.Workers, s.SharedFiles, s.Zones = m, lk, workers, v.shared, v.zones
 						wl := mustNew(t, s)
@@ -178,7 +190,7 @@ func TestConservationFailsWithBusted(t *testing.T) {
 		t.Skip("the busted lock's races are deliberate; the race detector would report them")
 	}
 	if _, err := locks.Lookup("busted"); err != nil {
-		t.Skipf("busted lock not registered yet: %v", err)
+		t.Fatalf("the busted lock this test needs is not registered: %v", err)
 	}
 	const workers = 8
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(workers, runtime.GOMAXPROCS(0))))
@@ -319,9 +331,6 @@ func TestLocksListsEveryInstance(t *testing.T) {
 	s := DefaultSpec
 	s.Workers, s.Zones, s.SharedFiles, s.Bare = 3, 2, false, true
 	s.ClassLocks = map[Class]string{ClassQueue: "mcs"}
-	if _, err := locks.Lookup("mcs"); err != nil {
-		s.ClassLocks[ClassQueue] = "mutex"
-	}
 	wl := mustNew(t, s)
 	count := map[Class]int{}
 	for _, l := range wl.Locks() {

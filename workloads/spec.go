@@ -3,6 +3,7 @@ package workloads
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -88,76 +89,185 @@ func (s Spec) WithDefaults() Spec {
 // chain.
 func minFilePages(batch, workers int) int { return 16 * batch * workers }
 
-// Classes returns the lock classes the spec's workload takes.
+// Classes returns the lock classes the spec's workload takes (nil for an
+// unknown workload).
 func (s Spec) Classes() []Class {
-	if s.Workload == CS {
-		return []Class{ClassCS}
+	i, err := Lookup(s.Workload)
+	if err != nil {
+		return nil
 	}
-	return PageCacheClasses()
+	return i.Classes
+}
+
+// Value renders knob k as the results write it: the value of its name key
+// ("mode=batch", "threads=2") or of its file configuration line
+// ("files: shared", "file-pages: auto" when FilePages is 0 and sized per
+// case, "delay: zone=200ns,lru=1us" in class order).
+func (s Spec) Value(k Knob) string {
+	switch k {
+	case KnobWorkload:
+		return s.Workload
+	case KnobWorkers:
+		return strconv.Itoa(s.Workers)
+	case KnobLock:
+		return s.Lock
+	case KnobDelay:
+		var d []string
+		for _, c := range allClasses() {
+			if v, ok := s.Delay[c]; ok {
+				d = append(d, string(c)+"="+v.String())
+			}
+		}
+		return strings.Join(d, ",")
+	case KnobMode:
+		return string(s.Mode)
+	case KnobBatch:
+		return strconv.Itoa(s.Batch)
+	case KnobFiles:
+		if s.SharedFiles {
+			return "shared"
+		}
+		return "private"
+	case KnobZones:
+		return strconv.Itoa(s.Zones)
+	case KnobTouch:
+		return strconv.Itoa(s.Touch)
+	case KnobFilePages:
+		if s.FilePages == 0 {
+			return "auto" // sized per case from batch and workers (WithDefaults)
+		}
+		return strconv.Itoa(s.FilePages)
+	case KnobLines:
+		return strconv.Itoa(s.Lines)
+	case KnobThink:
+		return strconv.Itoa(s.Think)
+	}
+	return ""
+}
+
+// A KnobError is an invalid value of one knob of a Spec. errors.As finds
+// it, so that a caller can point at its own setting for Knob (a command
+// line maps it to a flag); Err says what is wrong without naming the
+// knob.
+type KnobError struct {
+	Knob  Knob
+	Class Class // for KnobLock and KnobDelay: the class overridden; "" for Spec.Lock
+	Err   error
+}
+
+func (e *KnobError) Error() string {
+	if e.Class != "" {
+		return fmt.Sprintf("%s for class %q: %v", e.Knob, e.Class, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Knob, e.Err)
+}
+
+func (e *KnobError) Unwrap() error { return e.Err }
+
+func knobErr(k Knob, format string, a ...any) error {
+	return &KnobError{Knob: k, Err: fmt.Errorf(format, a...)}
 }
 
 // Validate reports the first invalid knob of s as it is (call WithDefaults
-// first to fill zero knobs). Each error is one line saying what is valid.
+// first to fill zero knobs), as a *KnobError saying what is valid, except
+// for a model too large for memory, which names no single knob. Knobs
+// that do not apply to s.Workload are not checked. Classes are checked in
+// path order, so the same spec always gives the same error.
 func (s Spec) Validate() error {
-	if !slices.Contains(Names(), s.Workload) {
-		return fmt.Errorf("unknown workload %q (known: %s)", s.Workload, strings.Join(Names(), ", "))
+	info, err := Lookup(s.Workload)
+	if err != nil {
+		return &KnobError{Knob: KnobWorkload, Err: err}
 	}
 	if s.Workers < 1 || s.Workers > MaxWorkers {
-		return fmt.Errorf("workers must be between 1 and %d, not %d", MaxWorkers, s.Workers)
+		return knobErr(KnobWorkers, "must be between 1 and %d, not %d", MaxWorkers, s.Workers)
 	}
-	classes := s.Classes()
-	for c := range s.ClassLocks {
-		if !slices.Contains(classes, c) {
-			return fmt.Errorf("lock for class %q: workload %s has classes %s", c, s.Workload, classList(classes))
-		}
-	}
-	for _, c := range classes {
-		info, err := locks.Lookup(s.LockFor(c))
+	classes := info.Classes
+	checkLock := func(name string) error {
+		l, err := locks.Lookup(name)
 		if err != nil {
-			return fmt.Errorf("%s lock: %w", c, err)
+			return err
 		}
-		if err := info.CheckWorkers(s.Workers); err != nil {
-			return fmt.Errorf("%s lock: %w", c, err)
+		return l.CheckWorkers(s.Workers)
+	}
+	if err := checkLock(s.Lock); err != nil {
+		return &KnobError{Knob: KnobLock, Err: err}
+	}
+	for _, c := range sortedClasses(s.ClassLocks) {
+		if !slices.Contains(classes, c) {
+			return &KnobError{Knob: KnobLock, Class: c, Err: notAClass(info)}
+		}
+		if err := checkLock(s.LockFor(c)); err != nil {
+			return &KnobError{Knob: KnobLock, Class: c, Err: err}
 		}
 	}
-	for c, d := range s.Delay {
+	for _, c := range sortedClasses(s.Delay) {
+		d := s.Delay[c]
 		if !slices.Contains(classes, c) {
-			return fmt.Errorf("delay for class %q: workload %s has classes %s", c, s.Workload, classList(classes))
+			return &KnobError{Knob: KnobDelay, Class: c, Err: notAClass(info)}
 		}
 		if d < 0 || d > MaxDelay {
-			return fmt.Errorf("delay for class %s must be between 0 and %v, not %v", c, MaxDelay, d)
+			return &KnobError{Knob: KnobDelay, Class: c, Err: fmt.Errorf("must be between 0 and %v, not %v", MaxDelay, d)}
 		}
 	}
-	if s.Workload == CS {
-		if s.Lines < 1 || s.Lines > MaxLines {
-			return fmt.Errorf("cs lines must be between 1 and %d, not %d", MaxLines, s.Lines)
-		}
-		if s.Think < 0 || s.Think > MaxThink {
-			return fmt.Errorf("cs think must be between 0 and %d units, not %d", MaxThink, s.Think)
-		}
-		return nil
+	return info.validate(s)
+}
+
+func notAClass(info Info) error {
+	return fmt.Errorf("not a lock class of workload %s (classes: %s)", info.Name, classList(info.Classes))
+}
+
+// sortedClasses returns the classes of m in path order, unknown ones
+// last and sorted by name.
+func sortedClasses[V any](m map[Class]V) []Class {
+	var out []Class
+	for c := range m {
+		out = append(out, c)
 	}
-	if !slices.Contains(Modes(), s.Mode) {
-		var m []string
-		for _, x := range Modes() {
-			m = append(m, string(x))
+	rank := func(c Class) int {
+		if i := slices.Index(allClasses(), c); i >= 0 {
+			return i
 		}
-		return fmt.Errorf("unknown mode %q (known: %s)", s.Mode, strings.Join(m, ", "))
+		return len(allClasses())
+	}
+	slices.SortFunc(out, func(a, b Class) int {
+		if d := rank(a) - rank(b); d != 0 {
+			return d
+		}
+		return strings.Compare(string(a), string(b))
+	})
+	return out
+}
+
+// validateCS checks the cs workload's knobs.
+func validateCS(s Spec) error {
+	if s.Lines < 1 || s.Lines > MaxLines {
+		return knobErr(KnobLines, "must be between 1 and %d, not %d", MaxLines, s.Lines)
+	}
+	if s.Think < 0 || s.Think > MaxThink {
+		return knobErr(KnobThink, "must be between 0 and %d units, not %d", MaxThink, s.Think)
+	}
+	return nil
+}
+
+// validatePageCache checks the page-cache model's knobs and its size.
+func validatePageCache(s Spec) error {
+	if _, err := LookupMode(s.Mode); err != nil {
+		return &KnobError{Knob: KnobMode, Err: err}
 	}
 	if s.Batch < 1 || s.Batch > MaxBatch {
-		return fmt.Errorf("batch must be between 1 and %d pages, not %d", MaxBatch, s.Batch)
+		return knobErr(KnobBatch, "must be between 1 and %d pages, not %d", MaxBatch, s.Batch)
 	}
 	if s.Zones < 1 || s.Zones > MaxZones {
-		return fmt.Errorf("zones must be between 1 and %d, not %d", MaxZones, s.Zones)
+		return knobErr(KnobZones, "must be between 1 and %d, not %d", MaxZones, s.Zones)
 	}
 	if s.Touch < 0 || s.Touch > MaxTouch {
-		return fmt.Errorf("touch must be between 0 and %d bytes per page, not %d", MaxTouch, s.Touch)
+		return knobErr(KnobTouch, "must be between 0 and %d bytes per page, not %d", MaxTouch, s.Touch)
 	}
 	if need := minFilePages(s.Batch, s.Workers); s.FilePages < need || s.FilePages > MaxFilePages {
 		if need > MaxFilePages {
 			return fmt.Errorf("batch %d with %d workers needs files of %d pages, more than the %d allowed; use a smaller batch or fewer workers", s.Batch, s.Workers, need, MaxFilePages)
 		}
-		return fmt.Errorf("file pages must be between %d (16 × batch × workers) and %d, not %d", need, MaxFilePages, s.FilePages)
+		return knobErr(KnobFilePages, "must be between %d (16 × batch × workers) and %d, not %d", need, MaxFilePages, s.FilePages)
 	}
 	g := newGeometry(s)
 	if mem := g.memory(); mem > MaxMemory {

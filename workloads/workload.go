@@ -2,7 +2,6 @@ package workloads
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/lockbench/lockbench/locks"
@@ -22,31 +21,6 @@ const (
 
 // PageCacheClasses lists the page-cache model's classes in path order.
 func PageCacheClasses() []Class { return []Class{ClassZone, ClassMapping, ClassLRU, ClassQueue} }
-
-// A Mode says how often each lock is taken: DESIGN.md's table, which
-// replays the kernel's history from per-page locking to large folios.
-type Mode string
-
-// The modes.
-const (
-	ModePage    Mode = "page"    // every lock per page (2.4)
-	ModePagevec Mode = "pagevec" // LRU per batch, the rest per page (2.5 pagevec)
-	ModeBatch   Mode = "batch"   // every lock once per batch (Morton's proposal, alloc_pages_bulk)
-	ModePCP     Mode = "pcp"     // per-thread page lists refilled in batches, per-CPU LRU caches
-	ModeLarge   Mode = "large"   // one N-page unit: the one-big-page ideal
-)
-
-// Modes returns all modes in historical order.
-func Modes() []Mode { return []Mode{ModePage, ModePagevec, ModeBatch, ModePCP, ModeLarge} }
-
-// Workload names.
-const (
-	PageCache = "pagecache"
-	CS        = "cs"
-)
-
-// Names returns the workload names.
-func Names() []string { return []string{PageCache, CS} }
 
 // A Worker is one thread's share of a workload. It is used by one
 // goroutine only.
@@ -81,7 +55,7 @@ type Workload interface {
 
 // Spec describes a workload to build.
 type Spec struct {
-	Workload string // PageCache or CS
+	Workload string // a registered workload: PageCache or CS (see Lookup)
 	Workers  int
 
 	// Lock is the algorithm for every class; ClassLocks overrides it per class.
@@ -121,5 +95,5 @@ func (s Spec) LockFor(c Class) string {
 	return s.Lock
 }
 
-// errf builds a one-line input error.
-func errf(format string, a ...any) error { return fmt.Errorf(format, a...) }
+// allClasses lists the classes of every workload, page cache first.
+func allClasses() []Class { return append(PageCacheClasses(), ClassCS) }

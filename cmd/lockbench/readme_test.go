@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/lockbench/lockbench/locks"
+	"github.com/lockbench/lockbench/workloads"
 )
 
 // readmeFast is appended to every README 'run' command: later flags win,
@@ -19,7 +20,7 @@ var readmeFast = []string{"--duration=20ms", "--warmup=5ms", "--count=5", "--qui
 
 // TestREADME runs every command of the README's sh blocks, in order, with
 // /tmp/lockbench replaced by a temporary folder, and checks that the lock
-// table lists every registered lock.
+// and mode tables list every registered lock and mode.
 func TestREADME(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {
@@ -32,6 +33,11 @@ func TestREADME(t *testing.T) {
 	for _, i := range locks.All(false) {
 		if !strings.Contains(string(readme), "| `"+i.Name+"` |") {
 			t.Errorf("README's lock table has no row for %q", i.Name)
+		}
+	}
+	for _, m := range workloads.Modes() {
+		if !strings.Contains(string(readme), "| `"+string(m)+"` |") {
+			t.Errorf("README's mode table has no row for mode %q: add what it takes per page and its kernel era", m)
 		}
 	}
 

@@ -54,9 +54,7 @@ RESULTS stands for the results.txt inside it.
 			}
 			set, err := reports.Load(paths...)
 			if err != nil {
-				// Several bad files join into several lines; the user
-				// gets one.
-				return usagef("%s", strings.ReplaceAll(err.Error(), "\n", "; "))
+				return usage(err) // several bad files are one line (reports.InputErrors)
 			}
 			for _, w := range set.Warnings {
 				fmt.Fprintf(cmd.ErrOrStderr(), "lockbench: warning: %v\n", w)

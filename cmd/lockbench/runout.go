@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/profiles"
+	"github.com/lockbench/lockbench/reports"
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/perf/benchfmt"
+	"golang.org/x/term"
+)
+
+// finish prints what the sweep left: the summary of its lines (marked
+// partial when it failed or was cut short), saved as summary.txt, the
+// report beside the results, and where everything is. It returns the
+// first error of its own.
+func (f *runFlags) finish(cmd *cobra.Command, sw *harness.Sweep, out harness.Outcome, failed bool, prof *profiles.Session) error {
+	stdout := cmd.OutOrStdout()
+	var first error
+	keep := func(err error) {
+		if first == nil {
+			first = err
+		}
+	}
+	if len(out.Lines) > 0 {
+		if failed {
+			fmt.Fprintf(stdout, "partial summary: %d of %d repetitions finished\n", len(out.Lines), out.Cases)
+		}
+		if err := writeSummary(stdout, out.Lines, f.json); err != nil {
+			keep(err)
+		}
+		if err := saveSummary(filepath.Join(sw.Dir(), "summary.txt"), out.Lines); err != nil {
+			keep(err)
+		}
+		if !f.noReport {
+			// Also after an interrupt: a partial sweep still deserves its report.
+			set := &reports.Set{Results: out.Lines, Files: []string{sw.Path()}}
+			opts := reports.DefaultReportOptions
+			opts.Command = commandLine(cmd)
+			if err := reports.WriteReport(sw.Dir(), set, opts); err != nil {
+				keep(fmt.Errorf("writing the report: %w", err))
+			}
+		}
+	}
+	where := stdout
+	if f.json {
+		where = cmd.ErrOrStderr() // keep stdout pure JSON
+	}
+	if len(out.Lines) > 0 || !failed {
+		fmt.Fprintf(where, "results: %s (%d lines)\ncompare: go tool benchstat -col /mode %s\n", sw.Path(), len(out.Lines), sw.Path())
+		if !f.noReport && len(out.Lines) > 0 {
+			fmt.Fprintf(where, "report:  %s\n", filepath.Join(sw.Dir(), reports.ReportHTMLFile))
+		}
+		if prof != nil {
+			fmt.Fprintf(where, "profiles: %s\n", strings.Join(profiles.Files(), ", "))
+			for _, c := range prof.Commands() {
+				fmt.Fprintf(where, "  %s\n", c)
+			}
+		}
+	}
+	return first
+}
+
+// progress reports finished cases on stderr: a bar on a terminal, one
+// plain line per case otherwise, nothing when quiet.
+type progress struct {
+	w     io.Writer
+	total int
+	bar   *progressbar.ProgressBar
+	quiet bool
+}
+
+func newProgress(w io.Writer, total int, quiet bool) *progress {
+	p := &progress{w: w, total: total, quiet: quiet}
+	if quiet {
+		return p
+	}
+	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		p.bar = progressbar.NewOptions(total,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionClearOnFinish(),
+			progressbar.OptionSetDescription("running"),
+		)
+	}
+	return p
+}
+
+func (p *progress) step(i int, r *harness.Result, cpus int) {
+	c := r.Case
+	switch {
+	case p.quiet:
+	case p.bar != nil:
+		p.bar.Describe(c.Name())
+		_ = p.bar.Add(1)
+	default:
+		ns := 0.0
+		if r.Pages > 0 {
+			ns = float64(r.Wall.Nanoseconds()) / float64(r.Pages)
+		}
+		over := ""
+		if c.Oversubscribed(cpus) {
+			over = " (oversubscribed)"
+		}
+		fmt.Fprintf(p.w, "[%*d/%d] %s%s: %.1f ns/%s, xfer %.0f ns\n", len(strconv.Itoa(p.total)), i+1, p.total, c.Name(), over, ns, c.Per(), r.XferNS)
+	}
+}
+
+func (p *progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}
+
+// writeSummary prints the summary of the sweep's lines (reports.Summarize:
+// the table, the headlines and the regime warnings), as text or JSON.
+func writeSummary(w io.Writer, lines []*benchfmt.Result, asJSON bool) error {
+	sum, err := reports.Summarize(lines)
+	if err != nil {
+		return fmt.Errorf("summarizing: %w", err)
+	}
+	if asJSON {
+		b, err := json.MarshalIndent(sum, "", "  ")
+		if err != nil {
+			return fmt.Errorf("summarizing: %w", err)
+		}
+		_, err = fmt.Fprintf(w, "%s\n", b)
+		return err
+	}
+	return sum.WriteText(w)
+}
+
+// saveSummary writes the text summary beside the results.
+func saveSummary(path string, lines []*benchfmt.Result) error {
+	var b bytes.Buffer
+	if err := writeSummary(&b, lines, false); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("writing the summary: %w", err)
+	}
+	return nil
+}
+
+// profileRecords turns a repetition's per-class lock counts into the
+// contention profile's records: the case's labels (harness.Case.Labels),
+// the class, and the lock the class ran.
+func profileRecords(r *harness.Result) []profiles.Record {
+	var recs []profiles.Record
+	for i := range r.Classes {
+		cl := &r.Classes[i]
+		l := append(r.Case.Labels(), profiles.LabelClass, string(cl.Class), profiles.LabelLock, cl.Lock)
+		recs = append(recs, profiles.Record{Labels: profiles.Labels(l...), Stats: &cl.Stats})
+	}
+	return recs
+}
+
+// commandLine renders the command as the user could type it again, for
+// the report's methodology section.
+func commandLine(cmd *cobra.Command) string {
+	parts := []string{cmd.CommandPath()}
+	cmd.Flags().Visit(func(fl *pflag.Flag) {
+		if fl.Value.Type() == "bool" {
+			parts = append(parts, "--"+fl.Name)
+			return
+		}
+		parts = append(parts, "--"+fl.Name+"="+fl.Value.String())
+	})
+	return strings.Join(parts, " ")
+}

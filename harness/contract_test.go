@@ -1,0 +1,123 @@
+package harness
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/lockbench/lockbench/locks"
+	"github.com/lockbench/lockbench/profiles"
+	"github.com/lockbench/lockbench/schema"
+	"github.com/lockbench/lockbench/workloads"
+)
+
+// TestWriterContract checks the writing side of the results contract:
+// a line of every workload and mode, with every unit harness can write,
+// carries only units, name keys and configuration keys that package
+// schema declares, in schema's order, and its profile labels are the
+// profiles package's keys. A unit, key or counter added to harness alone
+// fails here.
+func TestWriterContract(t *testing.T) {
+	counters := map[string]float64{}
+	for _, e := range append(hardwareEvents(), softwareEvents()...) {
+		if e.unit != "" {
+			counters[e.unit] = 1
+			if !slices.Contains(schema.Counters(), e.unit) {
+				t.Errorf("counter %q is written but not declared in schema.Counters", e.unit)
+			}
+		}
+	}
+	for _, e := range hardwareEvents() {
+		if !slices.Contains(schema.HardwareCounters(), e.unit) {
+			t.Errorf("hardware counter %q is not in schema.HardwareCounters", e.unit)
+		}
+	}
+	labelKeys := []string{profiles.LabelLock, profiles.LabelMode, profiles.LabelBatch, profiles.LabelThreads}
+
+	for _, info := range workloads.All() {
+		modes := []workloads.Mode{""}
+		if info.Takes(workloads.KnobMode) {
+			modes = workloads.Modes()
+		}
+		for _, m := range modes {
+			base := workloads.DefaultSpec
+			base.Workload = info.Name
+			base.Delay = map[workloads.Class]time.Duration{info.Classes[0]: time.Nanosecond}
+			base.ClassLocks = map[workloads.Class]string{info.Classes[len(info.Classes)-1]: "tas"}
+			p := Plan{Base: base, Locks: []string{"mutex"}, Modes: []workloads.Mode{m}, Batches: []int{16},
+				Threads: []int{1, 3}, Count: 1, Order: Interleaved}
+			if err := p.Validate(); err != nil {
+				t.Fatalf("%s/%s: %v", info.Name, m, err)
+			}
+			r := DefaultRunner
+			cfg := FileConfig(Machine{CPUModel: "x", CPUs: 2, Kernel: "k"}, &r, p, CounterSupport{Hardware: true, Software: true})
+			c := p.Cases()[0]
+			res := &Result{Case: c, GOMAXPROCS: 2, Pages: 100, WorkerPages: []uint64{100}, XferNS: 40,
+				Classes: []ClassStats{{Class: info.Classes[0], Lock: "mutex", Stats: locks.Stats{Acquisitions: 10}}}, Counters: counters}
+			line := res.Benchfmt(cfg)
+
+			for _, v := range line.Values {
+				u, ok := schema.Lookup(v.Unit)
+				if !ok {
+					t.Errorf("%s: unit %q is not declared in schema", line.Name, v.Unit)
+					continue
+				}
+				if !slices.Contains(schema.Units(info.Per), u) {
+					t.Errorf("%s: unit %q is not one of the workload's (per %s)", line.Name, v.Unit, info.Per)
+				}
+			}
+			if got, want := len(line.Values), len(schema.Units(info.Per)); got != want {
+				t.Errorf("%s: %d units written, schema declares %d: one side has a unit the other lacks", line.Name, got, want)
+			}
+
+			n := schema.ParseName(line.Name)
+			if n.Base != info.Base || n.Procs != 2 {
+				t.Errorf("%s: base %q procs %d, want %q and 2", line.Name, n.Base, n.Procs, info.Base)
+			}
+			last := -1
+			for _, kv := range n.Keys {
+				if !schema.IsKey(kv.Key) {
+					t.Errorf("%s: name key %q is not declared in schema", line.Name, kv.Key)
+				}
+				k := kv.Key
+				if !slices.Contains(schema.Keys(), k) {
+					k = schema.KeyLock // a class lock override follows the lock key
+				}
+				at := slices.Index(schema.Keys(), k)
+				if at < last {
+					t.Errorf("%s: key %q out of schema.Keys's order", line.Name, kv.Key)
+				}
+				last = at
+			}
+			if _, ok := n.Get(schema.ClassLockKey(string(info.Classes[len(info.Classes)-1]))); !ok {
+				t.Errorf("%s: the class lock override is not in the name", line.Name)
+			}
+
+			seen := map[string]bool{}
+			for _, kv := range line.Config {
+				if !slices.Contains(schema.ConfigKeys(), kv.Key) {
+					t.Errorf("%s: configuration key %q is not declared in schema.ConfigKeys", line.Name, kv.Key)
+				}
+				if seen[kv.Key] {
+					t.Errorf("%s: configuration key %q written twice", line.Name, kv.Key)
+				}
+				seen[kv.Key] = true
+			}
+			for _, k := range []string{schema.ConfDelay, schema.ConfOversubscribed, schema.ConfWorkload} {
+				if !seen[k] {
+					t.Errorf("%s: no configuration line %q", line.Name, k)
+				}
+			}
+
+			l := c.Labels()
+			for i := 0; i < len(l); i += 2 {
+				if !slices.Contains(labelKeys, l[i]) {
+					t.Errorf("%s: profile label %q is not a profiles.Label* key", line.Name, l[i])
+				}
+				if v, ok := n.Get(l[i]); !ok || v != l[i+1] {
+					t.Errorf("%s: label %s=%s differs from the name's %q", line.Name, l[i], l[i+1], v)
+				}
+			}
+		}
+	}
+}

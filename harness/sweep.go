@@ -1,0 +1,145 @@
+package harness
+
+import (
+	"context"
+	"errors"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+// A Sweep runs a Plan into a results folder: what `lockbench run` does,
+// without its flags, display and summary. NewSweep checks the plan and
+// the runner, reads the machine and creates the folder; Run runs the
+// cases in order and appends each one's line to DIR/results.txt, synced,
+// the moment it ends, so that a sweep cut short keeps every finished
+// line.
+//
+//	sw, err := harness.NewSweep(plan, runner, dir, false)
+//	if err != nil {
+//		return err // *FieldError, *OutputError, or the machine's
+//	}
+//	sw.Progress = func(i int, res *harness.Result) { fmt.Println(i, res.Case) }
+//	out, err := sw.Run(ctx)
+//	// out.Lines are the lines written, also when err != nil
+type Sweep struct {
+	// Progress, when set, is called after each case's line is written,
+	// with the case's index in Cases.
+	Progress func(i int, res *Result)
+	// Record, when set, is called after Progress with the case's result
+	// and its line (a profile session adds the result's lock records
+	// here); an error ends the sweep.
+	Record func(res *Result, line *benchfmt.Result) error
+
+	runner  Runner
+	cases   []Case
+	out     *Output
+	cpus    int
+	over    []int
+	support CounterSupport
+	config  Config
+	ran     bool
+}
+
+// NewSweep validates r and p (a *FieldError names the field to change),
+// reads the machine's topology and the counters it allows, and creates
+// the output folder dir and its results file (an *OutputError when dir
+// exists and is not empty, unless force, or cannot be written). Nothing
+// is created when validation fails. Set r.Labels (and r.ClassLabels)
+// before, to profile the sweep.
+func NewSweep(p Plan, r Runner, dir string, force bool) (*Sweep, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	topo, err := r.Topology()
+	if err != nil {
+		return nil, err
+	}
+	out, err := CreateOutput(dir, force)
+	if err != nil {
+		return nil, err
+	}
+	m := ReadMachine(topo)
+	s := &Sweep{runner: r, cases: p.Cases(), out: out, cpus: m.CPUs, over: oversubscribed(p.Threads, m.CPUs)}
+	s.support = r.CounterSupport()
+	s.config = FileConfig(m, &r, p, s.support)
+	return s, nil
+}
+
+// Dir is the output folder.
+func (s *Sweep) Dir() string { return s.out.Dir }
+
+// Path is the results file, Dir/results.txt.
+func (s *Sweep) Path() string { return s.out.Path }
+
+// Cases are the cases Run runs, in order.
+func (s *Sweep) Cases() []Case { return s.cases }
+
+// Config is the file configuration every line carries (FileConfig).
+func (s *Sweep) Config() Config { return s.config }
+
+// Support is what counters the machine allows; its Note, if any, says
+// what is missing, once for the whole sweep.
+func (s *Sweep) Support() CounterSupport { return s.support }
+
+// CPUs is the number of online CPUs the sweep runs on.
+func (s *Sweep) CPUs() int { return s.cpus }
+
+// Oversubscribed returns the plan's thread counts above CPUs, in plan
+// order (also written as the configuration line oversubscribed).
+func (s *Sweep) Oversubscribed() []int { return s.over }
+
+// An Outcome is what a Sweep's Run finished.
+type Outcome struct {
+	Lines       []*benchfmt.Result // the lines written, in run order
+	Cases       int                // the cases of the sweep
+	Interrupted bool               // the context ended the sweep
+}
+
+// Partial reports whether the sweep ended before its last case.
+func (o Outcome) Partial() bool { return len(o.Lines) < o.Cases }
+
+// Run runs the cases in order. After each one it writes and syncs the
+// line, then calls Progress and Record. It stops at the first error —
+// the case's (a *WatchdogError, an *InvariantError, whose case has no
+// line), writing the line, Record's, or ctx's end (Outcome.Interrupted,
+// the error wrapping ctx.Err()) — and closes the results file in every
+// case. Run runs once.
+func (s *Sweep) Run(ctx context.Context) (Outcome, error) {
+	o := Outcome{Cases: len(s.cases)}
+	if s.ran {
+		return o, errors.New("harness: Sweep.Run called twice")
+	}
+	s.ran = true
+	var err error
+	for i, c := range s.cases {
+		var res *Result
+		if res, err = s.runner.Run(ctx, c); err != nil {
+			break
+		}
+		line := res.Benchfmt(s.config)
+		if err = s.out.Write(line); err != nil {
+			break
+		}
+		o.Lines = append(o.Lines, line)
+		if s.Progress != nil {
+			s.Progress(i, res)
+		}
+		if s.Record != nil {
+			if err = s.Record(res, line); err != nil {
+				break
+			}
+		}
+	}
+	if cerr := s.out.Close(); err == nil {
+		err = cerr
+	}
+	o.Interrupted = err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
+	return o, err
+}
+
+// Close closes the results file of a sweep that will not Run; after Run
+// it does nothing.
+func (s *Sweep) Close() error { return s.out.Close() }
