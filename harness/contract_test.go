@@ -52,7 +52,8 @@ func TestWriterContract(t *testing.T) {
 			r := DefaultRunner
 			cfg := FileConfig(Machine{CPUModel: "x", CPUs: 2, Kernel: "k"}, &r, p, CounterSupport{Hardware: true, Software: true})
 			c := p.Cases()[0]
-			res := &Result{Case: c, GOMAXPROCS: 2, Pages: 100, WorkerPages: []uint64{100}, XferNS: 40,
+			c.Block = 1 // a paired line carries every unit
+			res := &Result{Case: c, GOMAXPROCS: 2, Pages: 100, WorkerPages: []uint64{100}, XferNS: 40, XferEndNS: 41,
 				Classes: []ClassStats{{Class: info.Classes[0], Lock: "mutex", Stats: locks.Stats{Acquisitions: 10}}}, Counters: counters}
 			line := res.Benchfmt(cfg)
 

@@ -131,6 +131,9 @@ func FileConfig(m Machine, r *Runner, p Plan, s CounterSupport) Config {
 	c.Add(schema.ConfWarmup, r.Warmup.String())
 	c.Add(schema.ConfCount, strconv.Itoa(p.Count))
 	c.Add(schema.ConfOrder, string(p.Order))
+	if p.Order == Paired {
+		c.Add(schema.ConfSeed, strconv.FormatUint(p.Seed, 10))
+	}
 	c.Add(schema.ConfAffinity, string(r.Affinity))
 	c.Add(schema.ConfBare, strconv.FormatBool(b.Bare))
 	info, _ := workloads.Lookup(b.Workload)

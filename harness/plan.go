@@ -21,6 +21,15 @@ const (
 	Interleaved Order = "interleaved"
 	// Grouped runs each case Count times before the next (A A B B C C).
 	Grouped Order = "grouped"
+	// Paired runs the modes of one lock, batch and thread count (the
+	// cases a headline compares) as a block of back-to-back slices, in a
+	// random order per block drawn from Plan.Seed: every case of a block
+	// meets the same machine, and the headline compares within blocks
+	// (see the package doc, "Paired blocks"). Count is the number of
+	// blocks of each group; a Sweep with a Budget adds blocks where the
+	// headlines are least certain. A workload without modes (cs) has one
+	// case per block.
+	Paired Order = "paired"
 )
 
 // A Plan is a sweep: every combination of Locks, Modes, Batches and
@@ -35,6 +44,10 @@ type Plan struct {
 	Threads []int
 	Count   int
 	Order   Order
+	// Seed seeds the slice order of Paired blocks (0 is a seed like any
+	// other); it is written to the file configuration so that a run's
+	// orders can be drawn again.
+	Seed uint64
 }
 
 // DefaultPlan is the sweep of `lockbench run` without flags: mutex and
@@ -87,9 +100,9 @@ func (p Plan) Validate() error {
 		return &FieldError{Field: FieldCount, Value: strconv.Itoa(p.Count), Err: errors.New("must be at least 1")}
 	}
 	switch p.Order {
-	case Interleaved, Grouped:
+	case Interleaved, Grouped, Paired:
 	default:
-		return &FieldError{Field: FieldOrder, Err: fmt.Errorf("unknown order %q (known: %s, %s)", p.Order, Interleaved, Grouped)}
+		return &FieldError{Field: FieldOrder, Err: fmt.Errorf("unknown order %q (known: %s, %s, %s)", p.Order, Paired, Interleaved, Grouped)}
 	}
 	for _, s := range p.configs(info, false) {
 		if err := s.Validate(); err != nil {
@@ -110,6 +123,20 @@ func (p Plan) Cases() []Case {
 	info, _ := workloads.Lookup(p.Base.Workload)
 	configs := p.configs(info, true)
 	var out []Case
+	if p.Order == Paired {
+		bl := p.blocks()
+		n := 0
+		for r := range p.Count {
+			for g := range bl.groups {
+				n++
+				for _, c := range bl.block(g, r, p.Count) {
+					c.Block = n
+					out = append(out, c)
+				}
+			}
+		}
+		return out
+	}
 	if p.Order == Grouped {
 		for _, s := range configs {
 			for r := range p.Count {
@@ -163,7 +190,15 @@ type Case struct {
 	Spec  workloads.Spec
 	Rep   int // repetition, 0..Count-1
 	Count int // repetitions of this configuration in the sweep
+	// Block is the number of the paired block the case runs in (1, 2,
+	// ... in run order, written as the unit schema.UnitBlock); 0 outside
+	// a Paired sweep. A Sweep numbers the blocks as it runs them.
+	Block int
 }
+
+// Group is the case's name without the mode key: the cases of one paired
+// block share it ("PageCache/batch=16/lock=mcs/threads=2").
+func (c Case) Group() string { return c.schemaName(0).Without(schema.KeyMode).Case() }
 
 // info is the case's registered workload; a Spec with an unknown workload
 // (which Run refuses) is named as the default workload.

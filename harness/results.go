@@ -56,6 +56,12 @@ func (r *Result) Benchfmt(cfg Config) *benchfmt.Result {
 	if r.XferNS > 0 { // 0: the probe did not run or no round finished
 		add(r.XferNS, schema.UnitXfer)
 	}
+	if r.XferEndNS > 0 {
+		add(r.XferEndNS, schema.UnitXferEnd)
+	}
+	if r.Case.Block > 0 {
+		add(float64(r.Case.Block), schema.UnitBlock)
+	}
 	add(r.Fairness(), schema.UnitFairness)
 	add(float64(r.GCCycles), schema.UnitGCCycles)
 	var units []string
@@ -66,9 +72,13 @@ func (r *Result) Benchfmt(cfg Config) *benchfmt.Result {
 	for _, u := range units {
 		add(perPage(r.Counters[u]), schema.PerUnit(u, per))
 	}
+	name := r.Case.schemaName(max(r.GOMAXPROCS, 1))
+	if reg := r.Regime(); reg != "" {
+		name.Keys = append(name.Keys, schema.KV{Key: schema.KeyRegime, Value: reg})
+	}
 	return &benchfmt.Result{
 		Config: cfg,
-		Name:   r.Case.schemaName(max(r.GOMAXPROCS, 1)).Benchfmt(),
+		Name:   name.Benchfmt(),
 		Iters:  int(r.Pages),
 		Values: vals,
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lockbench/lockbench/locks"
+	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 	"golang.org/x/sys/unix"
 )
@@ -130,6 +131,7 @@ type Result struct {
 	Pages       uint64        // pages (cs: critical sections) of all workers
 	WorkerPages []uint64      // per worker, index i is worker i
 	XferNS      float64       // regime probe: one-way cache-line transfer, 0 if not probed
+	XferEndNS   float64       // the probe again right after the window, 0 if not probed
 	GCCycles    uint64        // Go GC cycles completed during the window
 
 	// Classes holds each lock class's merged counts over the window (with
@@ -140,6 +142,23 @@ type Result struct {
 	Counters map[string]float64
 	// Support is what counters the run could open.
 	Support CounterSupport
+}
+
+// Regime is the machine regime of a contended repetition
+// (schema.RegimeOf of XferNS), schema.RegimeSwitched when the probe after
+// the window (XferEndNS) falls in another band, and "" for a repetition
+// of one worker, whose cost does not depend on cache-line transfers, or
+// one not probed. A repetition without an end probe keeps the label of
+// its start.
+func (r *Result) Regime() string {
+	if r.Case.Spec.Workers < 2 {
+		return ""
+	}
+	before := schema.RegimeOf(r.XferNS)
+	if after := schema.RegimeOf(r.XferEndNS); before != "" && after != "" && after != before {
+		return schema.RegimeSwitched
+	}
+	return before
 }
 
 // ClassStats are the merged lock counts of one class of a case: every
@@ -241,6 +260,13 @@ var phaseNames = [2]string{"warm-up", "measurement"}
 // A worker that does not stop in time returns a *WatchdogError, a failed
 // invariant an *InvariantError.
 func (r *Runner) Run(ctx context.Context, c Case) (*Result, error) {
+	return r.run(ctx, c, 0)
+}
+
+// run is Run; a positive before is the regime probe just taken (the end
+// probe of the slice before, in a paired block) and stands in for the
+// probe before the repetition.
+func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
@@ -279,13 +305,19 @@ func (r *Runner) Run(ctx context.Context, c Case) (*Result, error) {
 	defer runtime.GOMAXPROCS(prev)
 
 	// The probe needs two Ps to play ping-pong.
-	if r.Probe >= 0 && len(order) >= 2 {
-		runtime.GOMAXPROCS(max(prev, 2))
+	probe := func() float64 {
+		if r.Probe < 0 || len(order) < 2 {
+			return 0
+		}
+		runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), 2))
 		budget := r.Probe
 		if budget == 0 {
 			budget = probeBudget
 		}
-		res.XferNS = probeXfer(order[0], order[1], budget)
+		return probeXfer(order[0], order[1], budget)
+	}
+	if res.XferNS = before; before <= 0 {
+		res.XferNS = probe()
 	}
 	res.GOMAXPROCS = max(prev, n)
 	runtime.GOMAXPROCS(res.GOMAXPROCS)
@@ -428,6 +460,9 @@ func (r *Runner) Run(ctx context.Context, c Case) (*Result, error) {
 	res.GCCycles = gcCycles() - gc0
 	res.Wall = wall
 	finished.Wait()
+	// Probed again after the window: a regime that changed in flight
+	// shows as two labels (Result.Regime).
+	res.XferEndNS = probe()
 
 	res.WorkerPages = make([]uint64, n)
 	for i := range slots {

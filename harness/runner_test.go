@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lockbench/lockbench/locks"
+	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/sys/unix"
@@ -69,8 +70,12 @@ func TestRunEndToEnd(t *testing.T) {
 	recorded := 0
 	sw.Record = func(res *Result, line *benchfmt.Result) error {
 		recorded++
-		if want := res.Case.Name() + "-" + strconv.Itoa(res.GOMAXPROCS); string(line.Name) != want {
+		n := schema.ParseName(line.Name)
+		if want := res.Case.Name() + "-" + strconv.Itoa(res.GOMAXPROCS); n.Without(schema.KeyRegime).Full() != "Benchmark"+want {
 			t.Errorf("Record got line %s for case %s", line.Name, want)
+		}
+		if reg, _ := n.Get(schema.KeyRegime); reg != res.Regime() {
+			t.Errorf("line %s: regime %q, want the result's %q", line.Name, reg, res.Regime())
 		}
 		return nil
 	}

@@ -3,6 +3,7 @@ package harness
 import (
 	"context"
 	"errors"
+	"time"
 
 	"golang.org/x/perf/benchfmt"
 )
@@ -29,8 +30,21 @@ type Sweep struct {
 	// and its line (a profile session adds the result's lock records
 	// here); an error ends the sweep.
 	Record func(res *Result, line *benchfmt.Result) error
+	// Budget and Judge make a Paired sweep adaptive: after the plan's
+	// Count blocks of every group, Run asks Judge which groups
+	// (Case.Group) still need blocks, most uncertain first, and runs one
+	// block of the first, until Judge names none ("tight") or the next
+	// block would end after Budget from the start of Run ("budget"). A
+	// block is estimated to take as long as the longest block so far.
+	// Without both, or in another order, the sweep runs the plan as is.
+	// Judge sees every line written so far, switched ones included.
+	Budget time.Duration
+	Judge  func(lines []*benchfmt.Result) []string
+	// Now is the clock of Budget; nil means time.Now. Tests inject one.
+	Now func() time.Time
 
 	runner  Runner
+	plan    Plan
 	cases   []Case
 	out     *Output
 	cpus    int
@@ -62,11 +76,28 @@ func NewSweep(p Plan, r Runner, dir string, force bool) (*Sweep, error) {
 		return nil, err
 	}
 	m := ReadMachine(topo)
-	s := &Sweep{runner: r, cases: p.Cases(), out: out, cpus: m.CPUs, over: oversubscribed(p.Threads, m.CPUs)}
+	s := &Sweep{runner: r, plan: p, cases: p.Cases(), out: out, cpus: m.CPUs, over: oversubscribed(p.Threads, m.CPUs)}
 	s.support = r.CounterSupport()
 	s.config = FileConfig(m, &r, p, s.support)
 	return s, nil
 }
+
+// SetConfig adds or replaces a file configuration line (a reader's knob
+// the harness does not know, such as the adaptive run's target); call it
+// before Run.
+func (s *Sweep) SetConfig(key, value string) {
+	for i := range s.config {
+		if s.config[i].Key == key {
+			s.config[i].Value = []byte(value)
+			return
+		}
+	}
+	s.config.Add(key, value)
+}
+
+// Adaptive reports whether Run adds blocks beyond Cases (Budget and
+// Judge set on a Paired plan).
+func (s *Sweep) Adaptive() bool { return s.plan.Order == Paired && s.Budget > 0 && s.Judge != nil }
 
 // Dir is the output folder.
 func (s *Sweep) Dir() string { return s.out.Dir }
@@ -94,8 +125,14 @@ func (s *Sweep) Oversubscribed() []int { return s.over }
 // An Outcome is what a Sweep's Run finished.
 type Outcome struct {
 	Lines       []*benchfmt.Result // the lines written, in run order
-	Cases       int                // the cases of the sweep
+	Cases       int                // the cases of the sweep (adaptive: those it ran)
 	Interrupted bool               // the context ended the sweep
+	// Paired sweeps: the blocks run, those of them where the machine
+	// changed regime during a slice (schema.RegimeSwitched, run again),
+	// and why an adaptive sweep stopped: "tight" (Judge named no group),
+	// "budget", or "" (not adaptive, or an error).
+	Blocks, Switched int
+	Stopped          string
 }
 
 // Partial reports whether the sweep ended before its last case.
@@ -113,6 +150,14 @@ func (s *Sweep) Run(ctx context.Context) (Outcome, error) {
 		return o, errors.New("harness: Sweep.Run called twice")
 	}
 	s.ran = true
+	if s.plan.Order == Paired {
+		err := s.runPaired(ctx, &o)
+		if cerr := s.out.Close(); err == nil {
+			err = cerr
+		}
+		o.Interrupted = err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
+		return o, err
+	}
 	var err error
 	for i, c := range s.cases {
 		var res *Result

@@ -39,6 +39,8 @@ const (
 	KeyThink   = "think"
 	KeyThreads = "threads"
 	KeyClass   = "class"
+	// KeyRegime (regime.go) is the machine regime of a contended
+	// repetition; it comes last.
 )
 
 // ClassLockSuffix ends the key of a per-class lock override:
@@ -51,7 +53,7 @@ func ClassLockKey(class string) string { return class + ClassLockSuffix }
 // Keys lists the name keys in name order. A class-lock override
 // (ClassLockKey) sits right after KeyLock.
 func Keys() []string {
-	return []string{KeyMode, KeyBatch, KeyLock, KeyLines, KeyThink, KeyThreads, KeyClass}
+	return []string{KeyMode, KeyBatch, KeyLock, KeyLines, KeyThink, KeyThreads, KeyClass, KeyRegime}
 }
 
 // IsKey reports whether k is a name key lockbench writes, class-lock
@@ -84,6 +86,10 @@ const (
 	UnitXfer     = "xfer-ns"      // the machine's regime: cache-line transfer, probed
 	UnitFairness = "fairness"     // min/max pages over workers; higher is better
 	UnitGCCycles = "gc-cycles"    // Go GC cycles during the measured window
+	UnitXferEnd  = "xfer-end-ns"  // the regime probe again, right after the repetition
+	// UnitBlock numbers the block of a paired run a line belongs to
+	// (1, 2, ... in the file); see harness's package doc, "Paired blocks".
+	UnitBlock = "block"
 )
 
 // PerUnit is stem/per, the unit as written: PerUnit(StemNS, PerPage) is
@@ -137,6 +143,8 @@ func Units(per string) []Unit {
 		{UnitXfer, KindMachine, false, "one-way cross-core cache-line transfer, probed before the repetition"},
 		{UnitFairness, KindRun, true, "fewest pages of a worker over most; 1 is perfectly fair"},
 		{UnitGCCycles, KindRun, false, "Go GC cycles completed in the measured window"},
+		{UnitXferEnd, KindMachine, false, "the xfer-ns probe again, right after the repetition"},
+		{UnitBlock, KindRun, false, "paired runs: the block of back-to-back slices this line belongs to"},
 	}
 	for _, c := range Counters() {
 		u = append(u, Unit{PerUnit(c, per), KindCounter, false, c + " per " + per + " (perf_event_open)"})
@@ -189,6 +197,10 @@ const (
 	ConfHoldEvery      = "hold-every"
 	ConfStackEvery     = "stack-every"
 	ConfOversubscribed = "oversubscribed"
+	// Paired runs (harness.Paired order).
+	ConfSeed     = "seed"      // the seed of the blocks' random slice orders
+	ConfBudget   = "budget"    // the adaptive run's time budget
+	ConfTargetCI = "target-ci" // the adaptive run's target half-width of a headline interval
 )
 
 // ConfigKeys lists every file configuration key lockbench writes, machine
@@ -199,6 +211,6 @@ func ConfigKeys() []string {
 		ConfGo, ConfLockbench, ConfCounters, ConfCountNote,
 		ConfWorkload, ConfDuration, ConfWarmup, ConfCount, ConfOrder, ConfAffinity, ConfBare,
 		ConfFiles, ConfZones, ConfTouch, ConfFilePages, ConfDelay, ConfHoldEvery, ConfStackEvery,
-		ConfOversubscribed,
+		ConfOversubscribed, ConfSeed, ConfBudget, ConfTargetCI,
 	}
 }

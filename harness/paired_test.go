@@ -1,0 +1,166 @@
+package harness
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/lockbench/lockbench/schema"
+	"github.com/lockbench/lockbench/workloads"
+	"golang.org/x/perf/benchfmt"
+)
+
+func pairedPlan(count int, seed uint64) Plan {
+	return Plan{Base: workloads.Spec{Workload: workloads.PageCache}, Locks: []string{"mutex", "mcs"},
+		Modes: workloads.Modes(), Batches: []int{4}, Threads: []int{1, 2}, Count: count, Order: Paired, Seed: seed}
+}
+
+func TestPairedCases(t *testing.T) {
+	p := pairedPlan(3, 7)
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	cs := p.Cases()
+	modes := len(workloads.Modes())
+	if want := 2 * 2 * 3 * modes; len(cs) != want {
+		t.Fatalf("%d cases, want %d (2 locks x 2 threads x 3 blocks x %d modes)", len(cs), want, modes)
+	}
+	var orders [][]workloads.Mode
+	for b := 0; b < len(cs)/modes; b++ {
+		block := cs[b*modes : (b+1)*modes]
+		var got []workloads.Mode
+		for _, c := range block {
+			if c.Block != b+1 || c.Group() != block[0].Group() {
+				t.Errorf("block %d: case %s in block %d group %s; want every case of a block to share its number and group", b+1, c.Name(), c.Block, c.Group())
+			}
+			got = append(got, c.Spec.Mode)
+		}
+		orders = append(orders, got)
+		sorted := slices.Clone(got)
+		slices.SortFunc(sorted, func(a, b workloads.Mode) int { return slices.Index(workloads.Modes(), a) - slices.Index(workloads.Modes(), b) })
+		if !slices.Equal(sorted, workloads.Modes()) {
+			t.Errorf("block %d has modes %v, want each mode once", b+1, got)
+		}
+	}
+	same := 0
+	for _, o := range orders[1:] {
+		if slices.Equal(o, orders[0]) {
+			same++
+		}
+	}
+	if same == len(orders)-1 {
+		t.Errorf("every block ran in the order %v: the order is not drawn per block", orders[0])
+	}
+	again := p.Cases()
+	for i := range cs {
+		if cs[i].Name() != again[i].Name() || cs[i].Block != again[i].Block {
+			t.Fatalf("case %d differs between two expansions of one seeded plan: %v against %v", i, cs[i], again[i])
+		}
+	}
+	p.Seed = 8
+	other := p.Cases()
+	differs := false
+	for i := range cs {
+		differs = differs || cs[i].Spec.Mode != other[i].Spec.Mode
+	}
+	if !differs {
+		t.Error("seeds 7 and 8 gave the same orders")
+	}
+}
+
+func TestResultRegime(t *testing.T) {
+	tests := []struct {
+		workers       int
+		before, after float64
+		want          string
+		reason        string
+	}{
+		{2, 25, 27, schema.RegimeLLC, "both probes in the llc band"},
+		{2, 170, 160, schema.RegimeXLLC, "both probes in the xllc band"},
+		{2, 25, 170, schema.RegimeSwitched, "the machine changed under the repetition"},
+		{2, 25, 0, schema.RegimeLLC, "no end probe keeps the start's label"},
+		{2, 0, 0, "", "no probe, no regime"},
+		{1, 25, 170, "", "one worker does not depend on transfers: no regime, not even switched"},
+	}
+	for _, tt := range tests {
+		r := &Result{Case: testCase(tt.workers), XferNS: tt.before, XferEndNS: tt.after}
+		if got := r.Regime(); got != tt.want {
+			t.Errorf("%s: Regime() = %q, want %q", tt.reason, got, tt.want)
+		}
+		n := schema.ParseName(r.Benchfmt(nil).Name)
+		got, ok := n.Get(schema.KeyRegime)
+		if ok != (tt.want != "") || got != tt.want {
+			t.Errorf("%s: line %s has regime %q (%v), want %q", tt.reason, n.Full(), got, ok, tt.want)
+		}
+	}
+}
+
+// fakeClock advances by step on every reading.
+type fakeClock struct {
+	t    time.Time
+	step time.Duration
+}
+
+func (c *fakeClock) now() time.Time { c.t = c.t.Add(c.step); return c.t }
+
+func TestPairedAdaptive(t *testing.T) {
+	p := pairedPlan(1, 1)
+	p.Locks, p.Threads, p.Modes = []string{"mutex"}, []int{1}, []workloads.Mode{workloads.ModePage, workloads.ModeBatch}
+	tests := []struct {
+		name   string
+		budget time.Duration
+		judge  func(calls int) []string
+		blocks int
+		stop   string
+		reason string
+	}{
+		{"tight at once", time.Hour, func(int) []string { return nil }, 1, "tight", "the minimum blocks run, then a judge content with them stops the run"},
+		{"tight after 3", time.Hour, func(calls int) []string {
+			if calls < 3 {
+				return []string{"PageCache/batch=4/lock=mutex/threads=1"}
+			}
+			return nil
+		}, 3, "tight", "each call that names a group gets a block of it: 1 + 2"},
+		{"budget", 100 * time.Millisecond, func(int) []string { return []string{"PageCache/batch=4/lock=mutex/threads=1"} }, 4, "budget",
+			"a judge never content runs until the next block would pass the budget: the clock reads +10ms each time, a block takes 10ms, and the 4th ends at 90ms of the 100ms"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sw, err := NewSweep(p, testRunner(), filepath.Join(t.TempDir(), "out"), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			clock := &fakeClock{t: time.Unix(0, 0), step: 10 * time.Millisecond}
+			calls := 0
+			sw.Now, sw.Budget = clock.now, tt.budget
+			sw.Judge = func(lines []*benchfmt.Result) []string {
+				calls++
+				if calls == 1 && len(lines) != 2 {
+					t.Errorf("judge saw %d lines on its first call, want the first block's 2", len(lines))
+				}
+				return tt.judge(calls)
+			}
+			out, err := sw.Run(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.Blocks != tt.blocks || out.Stopped != tt.stop || len(out.Lines) != 2*tt.blocks {
+				t.Errorf("%d blocks, %d lines, stopped %q; want %d blocks of 2 lines, stopped %q: %s",
+					out.Blocks, len(out.Lines), out.Stopped, tt.blocks, tt.stop, tt.reason)
+			}
+			for i, l := range out.Lines {
+				var block float64
+				for _, v := range l.Values {
+					if v.Unit == schema.UnitBlock {
+						block = v.Value
+					}
+				}
+				if int(block) != i/2+1 {
+					t.Errorf("line %d (%s) is in block %v, want %d", i, l.Name, block, i/2+1)
+				}
+			}
+		})
+	}
+}
