@@ -39,7 +39,9 @@ func TestPairedCases(t *testing.T) {
 		}
 		orders = append(orders, got)
 		sorted := slices.Clone(got)
-		slices.SortFunc(sorted, func(a, b workloads.Mode) int { return slices.Index(workloads.Modes(), a) - slices.Index(workloads.Modes(), b) })
+		slices.SortFunc(sorted, func(a, b workloads.Mode) int {
+			return slices.Index(workloads.Modes(), a) - slices.Index(workloads.Modes(), b)
+		})
 		if !slices.Equal(sorted, workloads.Modes()) {
 			t.Errorf("block %d has modes %v, want each mode once", b+1, got)
 		}
@@ -81,7 +83,8 @@ func TestResultRegime(t *testing.T) {
 		{2, 170, 160, schema.RegimeXLLC, "both probes in the xllc band"},
 		{2, 25, 170, schema.RegimeSwitched, "the machine changed under the repetition"},
 		{2, 25, 0, schema.RegimeLLC, "no end probe keeps the start's label"},
-		{2, 0, 0, "", "no probe, no regime"},
+		{2, 0, 0, schema.RegimeUnprobed, "a contended repetition without a probe is in no known regime"},
+		{2, 0, 170, schema.RegimeXLLC, "only the end probe finished: its label"},
 		{1, 25, 170, "", "one worker does not depend on transfers: no regime, not even switched"},
 	}
 	for _, tt := range tests {

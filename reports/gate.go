@@ -13,6 +13,7 @@ import (
 
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/reports/stats"
+	"github.com/lockbench/lockbench/schema"
 )
 
 // GateOptions configure Gate.
@@ -51,6 +52,10 @@ const (
 	StatusImproved     = "improved"     // significantly better beyond the threshold
 	StatusRegressed    = "regressed"    // significantly worse beyond the threshold
 	StatusInsufficient = "insufficient" // too few samples for any change to be significant
+	// StatusInconclusive is a benchmark that both sides ran, but in no
+	// common machine regime (schema.KeyRegime): 25 ns against 170 ns is
+	// two machines, and the gate judges like with like only.
+	StatusInconclusive = "inconclusive"
 	StatusOnlyBase     = "only-in-baseline"
 	StatusOnlyNew      = "only-in-new"
 )
@@ -73,6 +78,7 @@ type Verdict struct {
 	Regressed    int      `json:"regressed"`
 	Improved     int      `json:"improved"`
 	Insufficient int      `json:"insufficient"`
+	Inconclusive int      `json:"inconclusive,omitempty"`
 	Warnings     []string `json:"warnings,omitempty"`
 }
 
@@ -90,6 +96,15 @@ type Check struct {
 	// these sizes can reach.
 	P    Float `json:"p"`
 	MinP Float `json:"min_p"`
+	// Regime is the machine regime of the benchmark's lines, "" when they
+	// carry none.
+	Regime string `json:"regime,omitempty"`
+	// Note says why a check is inconclusive ("regimes differ: 25 ns
+	// against 170 ns"), or that an insufficient regime is not counted
+	// because another regime of the benchmark was judged.
+	Note string `json:"note,omitempty"`
+
+	stem string // Name without its regime key
 }
 
 // Gate compares the Metric of each benchmark in head with the same
@@ -148,11 +163,11 @@ func Gate(base, head *Set, opts GateOptions) (*Verdict, error) {
 		v.Better = "higher"
 	}
 
-	baseS, baseOrder, err := metricSamples(base, filter, rowBy, unit, factor, opts)
+	baseS, baseOrder, baseMeta, err := metricSamples(base, filter, rowBy, unit, factor, opts)
 	if err != nil {
 		return nil, err
 	}
-	headS, headOrder, err := metricSamples(head, filter, rowBy, unit, factor, opts)
+	headS, headOrder, headMeta, err := metricSamples(head, filter, rowBy, unit, factor, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -161,6 +176,12 @@ func Gate(base, head *Set, opts GateOptions) (*Verdict, error) {
 		if headS[name] != nil {
 			common++
 		}
+	}
+	differ := regimesDiffer(baseOrder, headOrder, baseS, headS, baseMeta, headMeta)
+	if common == 0 && len(differ) > 0 {
+		first := differ[0]
+		return nil, fmt.Errorf("nothing could be compared: every benchmark of the baseline (%s) and the new results (%s) ran in different machine regimes, e.g. %s: %s; rerun one side, or pool the regimes on purpose with ignore /%s",
+			strings.Join(base.Files, ", "), strings.Join(head.Files, ", "), first.Name, first.Note, schema.KeyRegime)
 	}
 	if common == 0 {
 		hint := ""
@@ -175,8 +196,16 @@ func Gate(base, head *Set, opts GateOptions) (*Verdict, error) {
 		e := stats.MedianCI(vals, stats.DefaultConfidence)
 		return &e
 	}
+	paired := map[string]bool{} // rows that are one side of an inconclusive check
+	for _, c := range differ {
+		paired[c.baseRow], paired[c.headRow] = true, true
+	}
 	for _, name := range baseOrder {
-		c := Check{Name: name, Delta: Float(math.NaN()), P: Float(math.NaN()), MinP: Float(math.NaN())}
+		if paired[name] {
+			continue
+		}
+		c := Check{Name: name, Delta: Float(math.NaN()), P: Float(math.NaN()), MinP: Float(math.NaN()),
+			Regime: baseMeta[name].regime, stem: baseMeta[name].stem}
 		bsum := summarize(baseS[name])
 		c.Old = bsum
 		if headS[name] == nil {
@@ -211,15 +240,21 @@ func Gate(base, head *Set, opts GateOptions) (*Verdict, error) {
 		v.Checks = append(v.Checks, c)
 	}
 	for _, name := range headOrder {
-		if baseS[name] == nil {
+		if baseS[name] == nil && !paired[name] {
 			v.Checks = append(v.Checks, Check{Name: name, Status: StatusOnlyNew, New: summarize(headS[name]),
-				Delta: Float(math.NaN()), P: Float(math.NaN()), MinP: Float(math.NaN())})
+				Delta: Float(math.NaN()), P: Float(math.NaN()), MinP: Float(math.NaN()), Regime: headMeta[name].regime})
 		}
 	}
-	if n := len(baseOrder) - common; n > 0 {
+	for _, d := range differ {
+		d.Old, d.New = summarize(baseS[d.baseRow]), summarize(headS[d.headRow])
+		v.Checks = append(v.Checks, d.Check)
+		v.Inconclusive++
+	}
+	v.Insufficient = uncountedInsufficient(v.Checks)
+	if n := len(baseOrder) - common - len(differ); n > 0 {
 		v.Warnings = append(v.Warnings, fmt.Sprintf("%d benchmark(s) of the baseline are missing from the new results and were not judged", n))
 	}
-	if n := len(headOrder) - common; n > 0 {
+	if n := len(headOrder) - common - len(differ); n > 0 {
 		v.Warnings = append(v.Warnings, fmt.Sprintf("%d benchmark(s) are new (not in the baseline) and were not judged", n))
 	}
 	_, cfgWarn := sharedConfig(append(append([]*benchfmt.Result(nil), base.Results...), head.Results...))
@@ -238,25 +273,44 @@ func Gate(base, head *Set, opts GateOptions) (*Verdict, error) {
 
 // metricSamples returns the metric's values (in the metric's own unit)
 // per benchmark of s, and the benchmarks in order of appearance.
-func metricSamples(s *Set, filter *benchproc.Filter, rowBy *benchproc.Projection, unit string, factor float64, opts GateOptions) (map[string][]float64, []string, error) {
+func metricSamples(s *Set, filter *benchproc.Filter, rowBy *benchproc.Projection, unit string, factor float64, opts GateOptions) (map[string][]float64, []string, map[string]rowMeta, error) {
 	samples := map[string][]float64{}
+	meta := map[string]rowMeta{}
 	var order []string
 	unitsSeen := map[string]bool{}
 	var unitList []string
 	kept := 0
 	for _, r := range s.Results {
+		if cases.Switched(r) {
+			continue // the machine changed under it: two machines in one line
+		}
 		r = r.Clone()
 		if ok, _ := filter.Apply(r); !ok {
 			continue
 		}
 		kept++
+		reg, _ := schema.ParseName(r.Name).Get(schema.KeyRegime)
+		name := rowBy.Project(r).StringValues()
+		m, seen := meta[name]
+		if !seen {
+			m = rowMeta{regime: reg, stem: name}
+			if reg != "" {
+				m.stem = strings.Replace(name, "/"+schema.KeyRegime+"="+reg, "", 1)
+			}
+		}
 		for _, val := range r.Values {
 			if val.Unit == unit {
-				name := rowBy.Project(r).StringValues()
 				if samples[name] == nil {
 					order = append(order, name)
 				}
 				samples[name] = append(samples[name], val.Value/factor)
+			}
+			if unitOf(val) == schema.UnitXfer {
+				x := val.Value
+				if val.OrigUnit != "" {
+					x = val.OrigValue
+				}
+				m.xfer = append(m.xfer, x)
 			}
 			u := val.Unit
 			if val.OrigUnit != "" {
@@ -267,21 +321,105 @@ func metricSamples(s *Set, filter *benchproc.Filter, rowBy *benchproc.Projection
 				unitList = append(unitList, u)
 			}
 		}
+		meta[name] = m
 	}
 	files := strings.Join(s.Files, ", ")
 	if kept == 0 {
-		return nil, nil, &InputError{FileName: files, Msg: fmt.Sprintf("no benchmark matches the filter %q", opts.Filter)}
+		return nil, nil, nil, &InputError{FileName: files, Msg: fmt.Sprintf("no benchmark matches the filter %q", opts.Filter)}
 	}
 	if len(order) == 0 {
 		file, line := s.Results[0].Pos()
 		if file == "" {
 			file = files
 		}
-		return nil, nil, &InputError{FileName: file, Line: line,
+		return nil, nil, nil, &InputError{FileName: file, Line: line,
 			Msg: fmt.Sprintf("no %s measurements; these results have %s (the baseline and the new results must measure the same metric: pick one with --metric)",
 				opts.Metric, strings.Join(unitList, ", "))}
 	}
-	return samples, order, nil
+	return samples, order, meta, nil
+}
+
+// rowMeta is what the gate knows of a row besides its samples: its
+// machine regime, its name without the regime, and its regime probes.
+type rowMeta struct {
+	regime, stem string
+	xfer         []float64
+}
+
+// inconclusive is an inconclusive Check with the rows it joins.
+type inconclusive struct {
+	Check
+	baseRow, headRow string
+}
+
+// regimesDiffer finds the benchmarks that both sides ran but in no common
+// regime: a row of the baseline only and a row of the new results only
+// with the same name but for the regime key, and no row of that name in
+// a regime both saw. Each becomes one inconclusive check, named without
+// the regime, noting both regimes' probes.
+func regimesDiffer(baseOrder, headOrder []string, baseS, headS map[string][]float64, baseMeta, headMeta map[string]rowMeta) []inconclusive {
+	shared := map[string]bool{} // stems judged in a common regime
+	for _, n := range baseOrder {
+		if headS[n] != nil {
+			shared[baseMeta[n].stem] = true
+		}
+	}
+	var out []inconclusive
+	done := map[string]bool{}
+	for _, b := range baseOrder {
+		bm := baseMeta[b]
+		if headS[b] != nil || bm.regime == "" || shared[bm.stem] || done[bm.stem] {
+			continue
+		}
+		for _, h := range headOrder {
+			hm := headMeta[h]
+			if baseS[h] != nil || hm.regime == "" || hm.stem != bm.stem {
+				continue
+			}
+			done[bm.stem] = true
+			nan := Float(math.NaN())
+			out = append(out, inconclusive{Check: Check{Name: bm.stem, Status: StatusInconclusive, Delta: nan, P: nan, MinP: nan,
+				Regime: bm.regime + "/" + hm.regime, stem: bm.stem,
+				Note: fmt.Sprintf("regimes differ: %s against %s", probeText(bm), probeText(hm))}, baseRow: b, headRow: h})
+			break
+		}
+	}
+	return out
+}
+
+// probeText is a row's regime with its median probe: "llc 25 ns".
+func probeText(m rowMeta) string {
+	if len(m.xfer) == 0 {
+		return m.regime
+	}
+	return fmt.Sprintf("%s %s ns", m.regime, stats.Format(stats.Median(m.xfer), 2))
+}
+
+// uncountedInsufficient notes, on each insufficient check whose
+// benchmark was judged in another regime, that it does not count, and
+// returns the insufficient checks that do: a rare regime seen twice
+// leaves the benchmark judged in its common one.
+func uncountedInsufficient(checks []Check) int {
+	judged := map[string]bool{}
+	for _, c := range checks {
+		switch c.Status {
+		case StatusOK, StatusImproved, StatusRegressed:
+			judged[c.stem] = true
+		}
+	}
+	n := 0
+	for i := range checks {
+		c := &checks[i]
+		if c.Status != StatusInsufficient {
+			continue
+		}
+		if c.Regime != "" && judged[c.stem] {
+			c.Note = "too few samples in the " + c.Regime + " regime; judged in another"
+			continue
+		}
+		n++
+	}
+	return n
 }
 
 // sameButProcs reports whether two lists of benchmark names have a name
@@ -320,13 +458,23 @@ func listSome(names []string) string {
 
 // InsufficientError says which benchmarks have too few samples for the
 // Mann-Whitney U test ever to reach significance at the verdict's alpha.
+//
+// It is nil when at least one benchmark was judged: the gate exits 2
+// only when nothing at all could be compared (the insufficient ones are
+// still listed, and Status says "insufficient").
 func (v *Verdict) InsufficientError() error {
 	if v.Insufficient == 0 {
 		return nil
 	}
+	for _, c := range v.Checks {
+		switch c.Status {
+		case StatusOK, StatusImproved, StatusRegressed:
+			return nil
+		}
+	}
 	var worst Check
 	for _, c := range v.Checks {
-		if c.Status == StatusInsufficient {
+		if c.Status == StatusInsufficient && c.Note == "" {
 			worst = c
 			break
 		}
@@ -384,9 +532,14 @@ func (v *Verdict) WriteText(w io.Writer) error {
 		}
 	}
 	for _, c := range v.Checks {
-		if c.Status == StatusInsufficient {
+		if c.Status == StatusInsufficient && c.Note == "" {
 			fmt.Fprintf(&b, "INSUFFICIENT %s: n=%d+%d can at best reach p=%.3f > alpha %v; this benchmark cannot be judged\n",
 				c.Name, c.Old.N, c.New.N, float64(c.MinP), v.Alpha)
+		}
+	}
+	for _, c := range v.Checks {
+		if c.Status == StatusInconclusive {
+			fmt.Fprintf(&b, "INCONCLUSIVE %s: %s; not judged, not failed\n", c.Name, c.Note)
 		}
 	}
 	for _, warn := range v.Warnings {
@@ -394,7 +547,7 @@ func (v *Verdict) WriteText(w io.Writer) error {
 	}
 	judged := 0
 	for _, c := range v.Checks {
-		if c.Status != StatusOnlyBase && c.Status != StatusOnlyNew {
+		if c.Status != StatusOnlyBase && c.Status != StatusOnlyNew && c.Status != StatusInconclusive {
 			judged++
 		}
 	}
@@ -405,6 +558,9 @@ func (v *Verdict) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "NOT JUDGED: %d of %d benchmarks have too few samples; no regression found in the rest\n", v.Insufficient, judged)
 	default:
 		fmt.Fprintf(&b, "PASS: no significant regression beyond %s in %d benchmarks (%d improved)\n", threshold(v.MaxRegress), judged, v.Improved)
+	}
+	if v.Inconclusive > 0 {
+		fmt.Fprintf(&b, "INCONCLUSIVE: %d benchmarks ran in no machine regime common to both sides; they were not judged\n", v.Inconclusive)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

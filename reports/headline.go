@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/lockbench/lockbench/reports/cases"
@@ -64,6 +65,24 @@ type Headline struct {
 	AcqBatch    *Float   `json:"acq_per_page_batched,omitempty"`
 	Efficiency  *Float   `json:"efficiency,omitempty"`
 	Notes       []string `json:"notes,omitempty"`
+	// Regime is the machine regime of the cases compared (schema.RegimeOf
+	// bands) when the results saw more than one; "" when they saw one or
+	// none, or the cases are uncontended (1 thread).
+	Regime string `json:"regime,omitempty"`
+	// XferNS is the median regime probe of the compared cases, when
+	// Regime is set.
+	XferNS *Float `json:"xfer_ns,omitempty"`
+	// Blocks is the number of paired blocks the delta comes from (see
+	// stats.Paired); 0 when the results are not paired and the delta
+	// compares two independent samples.
+	Blocks int `json:"blocks,omitempty"`
+	// HalfWidth is the interval's larger distance from Delta, in
+	// percentage points (0.05 is "± 5 points"); null without an interval.
+	HalfWidth Float `json:"half_width"`
+	// NotTight says why the interval is wider than the target of an
+	// adaptive run (SummaryOptions.TargetCI); "" when it is within it or
+	// there is no target.
+	NotTight string `json:"not_tight,omitempty"`
 
 	batch *cases.Case // the batched case, for the report to find its headline
 }
@@ -87,7 +106,7 @@ func (s *Summary) headlines(m *cases.Model) {
 		if !cases.Batched(c.Mode) {
 			continue
 		}
-		label := headlineLabel(m, c)
+		label := headlineLabel(m, c, len(s.Regimes) > 1)
 		page := m.Page(c)
 		if page == nil {
 			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: no %s=%s case with the same settings to compare with (run with %s among the modes)",
@@ -111,7 +130,7 @@ func (s *Summary) headlines(m *cases.Model) {
 // headlineLabel says what a headline compares: "batch=16 vs page, mcs,
 // 2 threads", "pagevec batch=16 vs page, ...", then the other keys, and
 // the GOMAXPROCS and the input when m has several.
-func headlineLabel(m *cases.Model, c *cases.Case) string {
+func headlineLabel(m *cases.Model, c *cases.Case, multiRegime bool) string {
 	batch, hasBatch := c.Key(schema.KeyBatch)
 	var parts []string
 	switch {
@@ -132,6 +151,9 @@ func headlineLabel(m *cases.Model, c *cases.Case) string {
 			parts = append(parts, th+" threads")
 		}
 	}
+	if reg, ok := c.Key(schema.KeyRegime); ok && multiRegime {
+		parts = append(parts, reg+" regime")
+	}
 	parts = append(parts, otherKeys(c)...)
 	if c.Name.Base != schema.BasePageCache {
 		parts = append(parts, c.Name.Base)
@@ -149,7 +171,7 @@ func headlineLabel(m *cases.Model, c *cases.Case) string {
 // threads.
 func otherKeys(c *cases.Case) []string {
 	var out []string
-	for _, kv := range c.Name.Without(schema.KeyMode, schema.KeyBatch, schema.KeyLock, schema.KeyThreads).Keys {
+	for _, kv := range c.Name.Without(schema.KeyMode, schema.KeyBatch, schema.KeyLock, schema.KeyThreads, schema.KeyRegime).Keys {
 		out = append(out, kv.Key+"="+kv.Value)
 	}
 	return out
@@ -183,26 +205,58 @@ func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) He
 	}
 	pm, bm := stats.Median(pv), stats.Median(bv)
 	h.Page, h.Batched = Float(pm), Float(bm)
-	cmp := stats.Compare(pv, bv, stats.DefaultAlpha)
-	h.P, h.N1, h.N2 = Float(cmp.P), cmp.N1, cmp.N2
-	h.Significant = cmp.P <= stats.DefaultAlpha
-	if pm > 0 {
-		h.Delta = Float(bm/pm - 1)
-		lo, hi := stats.RatioCI(pv, bv, stats.DefaultConfidence)
-		h.DeltaLo, h.DeltaHi = Float(lo-1), Float(hi-1)
+	if reg, ok := b.Key(schema.KeyRegime); ok && len(s.Regimes) > 1 {
+		h.Regime = reg
+		if x := stats.Median(append(slices.Clone(p.Samples[schema.UnitXfer]), b.Samples[schema.UnitXfer]...)); x > 0 {
+			xf := Float(x)
+			h.XferNS = &xf
+		}
 	}
-	if stats.MinP(len(pv), len(bv)) > stats.DefaultAlpha {
+	cmp := stats.Compare(pv, bv, stats.DefaultAlpha)
+	var cmpText string
+	h.HalfWidth = Float(math.Inf(1))
+	if pp, pb, ok := pairedValues(p, b, unit); ok {
+		// Paired blocks: the delta is the median of the per-block ratios.
+		pr := stats.PairedRatio(pp, pb, stats.DefaultConfidence)
+		h.Blocks, h.N1, h.N2 = pr.N, pr.N, pr.N
+		h.P, h.Significant = Float(pr.P), pr.P <= stats.DefaultAlpha
+		h.Delta, h.DeltaLo, h.DeltaHi = Float(pr.Ratio-1), Float(pr.Lo-1), Float(pr.Hi-1)
+		h.HalfWidth = Float(pr.HalfWidth())
+		cmpText = fmt.Sprintf("p=%.3f, %d blocks", pr.P, pr.N)
+		if pr.N < stats.MinPairs {
+			h.Notes = append(h.Notes, fmt.Sprintf("%d paired blocks can never be significant at alpha %v: it takes %d", pr.N, stats.DefaultAlpha, stats.MinPairs))
+		}
+	} else {
+		h.P, h.N1, h.N2 = Float(cmp.P), cmp.N1, cmp.N2
+		h.Significant = cmp.P <= stats.DefaultAlpha
+		cmpText = cmp.String()
+		if pm > 0 {
+			h.Delta = Float(bm/pm - 1)
+			lo, hi := stats.RatioCI(pv, bv, stats.DefaultConfidence)
+			h.DeltaLo, h.DeltaHi = Float(lo-1), Float(hi-1)
+			if r := bm / pm; r > 0 && !math.IsNaN(lo) {
+				h.HalfWidth = Float(max(hi-r, r-lo))
+			}
+		}
+	}
+	switch {
+	case h.Blocks > 0: // said above
+	case stats.MinP(len(pv), len(bv)) > stats.DefaultAlpha:
 		h.Notes = append(h.Notes, fmt.Sprintf("n=%d+%d samples can never be significant at alpha %v (%s)",
 			len(pv), len(bv), stats.DefaultAlpha, repetitionsNeeded()))
-	} else if min(len(pv), len(bv)) < 5 {
+	case min(len(pv), len(bv)) < 5:
 		h.Notes = append(h.Notes, fmt.Sprintf("few samples (n=%d+%d): the interval is rough", len(pv), len(bv)))
 	}
 	h.AcqPage = medianOf(p, cases.AcqPage)
 	h.AcqBatch = medianOf(b, cases.AcqPage)
 
 	var t strings.Builder
-	fmt.Fprintf(&t, "%s: %s %s (95%% CI %s .. %s, %s)", label, stats.Pct(float64(h.Delta), 0, true), unit,
-		stats.Pct(float64(h.DeltaLo), 0, true), stats.Pct(float64(h.DeltaHi), 0, true), cmp.String())
+	if math.IsNaN(float64(h.DeltaLo)) {
+		fmt.Fprintf(&t, "%s: %s %s (no interval yet, %s)", label, stats.Pct(float64(h.Delta), 0, true), unit, cmpText)
+	} else {
+		fmt.Fprintf(&t, "%s: %s %s (95%% CI %s .. %s, %s)", label, stats.Pct(float64(h.Delta), 0, true), unit,
+			stats.Pct(float64(h.DeltaLo), 0, true), stats.Pct(float64(h.DeltaHi), 0, true), cmpText)
+	}
 	if !h.Significant {
 		t.WriteString(" not significant")
 	}
@@ -230,6 +284,48 @@ func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) He
 	h.Text = t.String()
 	s.regime(m, &h, label, p, b, l)
 	return h
+}
+
+// pairedValues returns the values of unit of page case p and batched
+// case b in the blocks both ran in, in block order; ok is false unless
+// every line of both carries a block (schema.UnitBlock). Block numbers
+// restart in each run, so results of runs concatenated into one file are
+// told apart by the restart: a block number not above the previous one
+// of the case begins the next run.
+func pairedValues(p, b *cases.Case, unit string) (pv, bv []float64, ok bool) {
+	type key struct{ run, block int }
+	byBlock := func(c *cases.Case) (map[key]float64, []key) {
+		blocks, vals := c.Samples[schema.UnitBlock], c.Samples[unit]
+		if len(blocks) == 0 || len(blocks) != len(vals) {
+			return nil, nil
+		}
+		out := map[key]float64{}
+		var order []key
+		run, last := 0, 0
+		for i, f := range blocks {
+			n := int(f)
+			if n <= last {
+				run++
+			}
+			last = n
+			k := key{run, n}
+			out[k] = vals[i]
+			order = append(order, k)
+		}
+		return out, order
+	}
+	pm, order := byBlock(p)
+	bm, _ := byBlock(b)
+	if pm == nil || bm == nil {
+		return nil, nil, false
+	}
+	for _, k := range order {
+		if x, found := bm[k]; found {
+			pv = append(pv, pm[k])
+			bv = append(bv, x)
+		}
+	}
+	return pv, bv, true
 }
 
 // regime warns when the cases a headline compares ran in different

@@ -33,6 +33,34 @@ type Summary struct {
 	// compare with, a name reports cannot place) and what to distrust
 	// (cases that ran in different machine regimes).
 	Warnings []string `json:"warnings,omitempty"`
+	// Regimes are the machine regimes the contended repetitions ran in,
+	// fastest first, with their share of the blocks (of the lines, when
+	// the run was not paired).
+	Regimes []RegimeShare `json:"regimes,omitempty"`
+	// Switched counts the blocks (lines, when not paired) whose machine
+	// changed regime in flight: kept in the file, left out of every
+	// statistic.
+	Switched int `json:"switched,omitempty"`
+	// Details are what a reader checking the run wants and a reader of
+	// the answer does not: per-case probe clusters, 1-thread cases by
+	// regime. summary.txt and --verbose show them.
+	Details []string `json:"details,omitempty"`
+}
+
+// A RegimeShare is one machine regime of a run.
+type RegimeShare struct {
+	Regime string `json:"regime"`
+	XferNS Float  `json:"xfer_ns"` // median probe of the regime's lines
+	Blocks int    `json:"blocks"`
+	Share  Float  `json:"share"` // of the blocks with a regime
+}
+
+// SummaryOptions configure SummarizeWith.
+type SummaryOptions struct {
+	// TargetCI is the half-width an adaptive run aims for on each
+	// headline (0.05 is "± 5%"); 0 means no target, and no headline is
+	// said to miss it.
+	TargetCI float64
 }
 
 // A SummaryRow summarizes the repetitions of one case. Medians of the
@@ -73,25 +101,34 @@ type SummaryRow struct {
 // Warnings, never an error: the only error is having no results at all.
 // Values may be tidied (read by Load) or not (straight from the harness).
 func Summarize(results []*benchfmt.Result) (*Summary, error) {
+	return SummarizeWith(results, SummaryOptions{})
+}
+
+// SummarizeWith is Summarize with options.
+func SummarizeWith(results []*benchfmt.Result, opts SummaryOptions) (*Summary, error) {
 	if len(results) == 0 {
 		return nil, errors.New("no results to summarize")
 	}
-	return summarize(cases.Group(results)), nil
+	s := summarize(cases.Group(results))
+	s.target(opts.TargetCI)
+	return s, nil
 }
 
 // summarize is Summarize of a case model; NewReport shares the model.
 func summarize(m *cases.Model) *Summary {
 	s := &Summary{}
 	s.Warnings = append(s.Warnings, m.Warnings...)
+	s.regimes(m)
 	for _, c := range m.Cases {
 		row := summaryRow(c, len(m.Files) > 1)
 		s.Rows = append(s.Rows, row)
 		if sp := row.Xfer; sp != nil && sp.Bimodal {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %s samples fall into two clusters (%s .. %s ns): the machine switched regimes during the runs, so its repetitions are not alike",
+			s.Details = append(s.Details, fmt.Sprintf("%s: %s samples fall into two clusters (%s .. %s ns): the machine switched regimes during the runs, so its repetitions are not alike",
 				caseLabel(m, c), schema.UnitXfer, num(float64(sp.Min)), num(float64(sp.Max))))
 		}
 	}
 	s.headlines(m)
+	s.uncontended(m)
 	return s
 }
 
@@ -180,7 +217,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 		if metric == "time" {
 			t += " " + r.Metric
 		}
-		if !math.IsNaN(float64(r.Time.Median)) {
+		if !math.IsNaN(float64(r.Time.Median)) && !math.IsInf(float64(r.Time.Lo), 0) && !math.IsInf(float64(r.Time.Hi), 0) {
 			t += " ± " + r.Time.PctRange()
 		}
 		xfer := stats.None
@@ -198,6 +235,9 @@ func (s *Summary) WriteText(w io.Writer) error {
 		rows = append(rows, row)
 	}
 	var b strings.Builder
+	if line := s.RegimeLine(); line != "" {
+		b.WriteString(line + "\n\n")
+	}
 	if err := writePlainTable(&b, header, rows); err != nil {
 		return err
 	}
@@ -208,6 +248,9 @@ func (s *Summary) WriteText(w io.Writer) error {
 		b.WriteString(h.Text + "\n")
 		for _, n := range h.Notes {
 			b.WriteString("    note: " + n + "\n")
+		}
+		if h.NotTight != "" {
+			b.WriteString("    not tight: " + h.NotTight + "\n")
 		}
 	}
 	if len(s.Warnings) > 0 {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -141,7 +142,8 @@ func TestSummarizeEdges(t *testing.T) {
 					t.Errorf("output lacks %q (%s):\n%s", want, tt.reason, b.String())
 				}
 			}
-			all := strings.Join(s.Warnings, "\n")
+			// Per-case probe clusters are details (summary.txt, --verbose).
+			all := strings.Join(append(slices.Clone(s.Warnings), s.Details...), "\n")
 			for _, want := range tt.warnings {
 				if !strings.Contains(all, want) {
 					t.Errorf("warnings lack %q (%s):\n%s", want, tt.reason, all)
@@ -283,7 +285,8 @@ func TestSummarizeOneCaseModel(t *testing.T) {
 					t.Errorf("headline %q, want %q... (%s)", s.Headlines[i].Text, want, tt.reason)
 				}
 			}
-			all := strings.Join(s.Warnings, "\n")
+			// Per-case probe clusters are details (summary.txt, --verbose).
+			all := strings.Join(append(slices.Clone(s.Warnings), s.Details...), "\n")
 			for _, want := range tt.warnings {
 				if !strings.Contains(all, want) {
 					t.Errorf("warnings lack %q (%s):\n%s", want, tt.reason, all)

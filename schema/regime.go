@@ -39,6 +39,10 @@ const (
 	// kept in the file but left out of every statistic, and it is run
 	// again.
 	RegimeSwitched = "switched"
+	// RegimeUnprobed labels a contended repetition neither of whose
+	// probes finished (both probe threads never ran at once): its
+	// machine is unknown, and it is left out like a switched one.
+	RegimeUnprobed = "unprobed"
 )
 
 // RegimeEdges are the upper band edges in ns of RegimeSMT, RegimeLLC and

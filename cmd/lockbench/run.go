@@ -9,6 +9,8 @@ import (
 
 	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/profiles"
+	"github.com/lockbench/lockbench/reports"
+	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 	"github.com/spf13/cobra"
 	"golang.org/x/perf/benchfmt"
@@ -24,8 +26,12 @@ type runFlags struct {
 	order, affinity, workload             string
 	zones, touch, filePages, lines, think int
 	delay, out                            string
+	target                                float64 // targetCI, parsed
 	force, quiet, json, bare, profile     bool
-	profileClasses, noReport              bool
+	profileClasses, noReport, verbose     bool
+	budget                                time.Duration
+	targetCI                              string
+	seed                                  uint64
 }
 
 // defaultRunFlags are harness.DefaultPlan and harness.DefaultRunner, as
@@ -39,6 +45,7 @@ func defaultRunFlags() runFlags {
 		order: string(p.Order), affinity: string(r.Affinity), workload: p.Base.Workload,
 		zones: p.Base.Zones, touch: p.Base.Touch, filePages: p.Base.FilePages, lines: p.Base.Lines, think: p.Base.Think,
 		classLocks: map[workloads.Class]*string{},
+		budget:     harness.DefaultBudget, targetCI: "5%",
 	}
 }
 
@@ -71,8 +78,12 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.StringVar(&f.files, "files", f.files, "shared (one file read by all workers) or private (a file per worker)")
 	fl.DurationVar(&f.duration, "duration", f.duration, "measured time per repetition")
 	fl.DurationVar(&f.warmup, "warmup", f.warmup, "unmeasured warm-up before each repetition")
-	fl.IntVar(&f.count, "count", f.count, "repetitions of every case")
-	fl.StringVar(&f.order, "order", f.order, "interleaved (A B A B) or grouped (A A B B) repetitions")
+	fl.IntVar(&f.count, "count", f.count, "repetitions of every case (paired: blocks of every lock and thread count); given, the run is fixed, not adaptive")
+	fl.StringVar(&f.order, "order", f.order, "paired (blocks of every mode back to back, random order), interleaved (A B A B) or grouped (A A B B)")
+	fl.DurationVar(&f.budget, "budget", f.budget, "paired: time the adaptive sweep may take; it stops earlier when every headline is within --target-ci")
+	fl.StringVar(&f.targetCI, "target-ci", f.targetCI, "paired: the half-width each headline's 95% interval should reach, as a percentage (5%) or fraction")
+	fl.Uint64Var(&f.seed, "seed", 0, "paired: seed of the blocks' random orders (default: from the clock; written to results.txt)")
+	fl.BoolVar(&f.verbose, "verbose", false, "also print the summary's details (probe clusters per case, 1-thread cases by regime)")
 	fl.StringVar(&f.affinity, "affinity", f.affinity, "worker placement: compact, spread or none")
 	fl.StringVar(&f.workload, "workload", f.workload, "pagecache or cs (one lock, a critical section of --lines cache lines)")
 	fl.IntVar(&f.zones, "zones", f.zones, "pagecache: number of zones (zone locks)")
@@ -133,7 +144,10 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	if base.Delay, err = parseDelays(f.delay); err != nil {
 		return p, r, usagef("--delay: %v", err)
 	}
-	p = harness.Plan{Base: base, Count: f.count, Order: harness.Order(f.order)}
+	p = harness.Plan{Base: base, Count: f.count, Order: harness.Order(f.order), Seed: f.seed}
+	if !cmd.Flags().Changed("seed") {
+		p.Seed = uint64(time.Now().UnixNano())
+	}
 	if p.Locks, err = parseList(f.locks); err != nil {
 		return p, r, usagef("--locks: %v", err)
 	}
@@ -152,6 +166,12 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	}
 	if err := p.Validate(); err != nil {
 		return p, r, flagged(err)
+	}
+	if f.target, err = parseFraction(f.targetCI); err != nil || !(f.target > 0) {
+		return p, r, usagef("--target-ci %q: want a positive percentage (5%%) or fraction (0.05)", f.targetCI)
+	}
+	if f.budget <= 0 {
+		return p, r, usagef("--budget %v: must be positive", f.budget)
 	}
 	return p, r, nil
 }
@@ -198,11 +218,29 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	if over := sw.Oversubscribed(); len(over) > 0 {
 		note("threads %s oversubscribed: more workers than the %d CPUs", joinInts(over), sw.CPUs())
 	}
-	prog := newProgress(stderr, len(sw.Cases()), f.quiet)
+	target := f.target
+	if plan.Order == harness.Paired && !cmd.Flags().Changed("count") {
+		// Adaptive: --count set by hand asks for a fixed number of blocks.
+		sw.Budget = f.budget
+		sw.Judge = func(lines []*benchfmt.Result) []string { return reports.Pending(lines, target) }
+		sw.SetConfig(schema.ConfBudget, f.budget.String())
+		sw.SetConfig(schema.ConfTargetCI, f.targetCI)
+	}
+	total := len(sw.Cases())
+	if sw.Adaptive() {
+		total = 0 // unknown: the judge decides
+	}
+	prog := newProgress(stderr, total, f.quiet)
 	sw.Progress = func(i int, res *harness.Result) { prog.step(i, res, sw.CPUs()) }
 
 	out, runErr := sw.Run(cmd.Context())
 	prog.finish()
+	switch out.Stopped {
+	case "tight":
+		note("adaptive: every headline within ± %s after %d blocks", f.targetCI, out.Blocks)
+	case "budget":
+		note("adaptive: the --budget of %v ran out after %d blocks; headlines wider than ± %s say why", f.budget, out.Blocks, f.targetCI)
+	}
 	if prof != nil {
 		if err := prof.Stop(nil); err != nil && runErr == nil {
 			runErr = err

@@ -36,10 +36,14 @@ func (f *runFlags) finish(cmd *cobra.Command, sw *harness.Sweep, out harness.Out
 		if failed {
 			fmt.Fprintf(stdout, "partial summary: %d of %d repetitions finished\n", len(out.Lines), out.Cases)
 		}
-		if err := writeSummary(stdout, out.Lines, f.json); err != nil {
+		opts := reports.SummaryOptions{}
+		if sw.Adaptive() {
+			opts.TargetCI = f.target
+		}
+		if err := writeSummary(stdout, out.Lines, f.json, f.verbose, opts); err != nil {
 			keep(err)
 		}
-		if err := saveSummary(filepath.Join(sw.Dir(), "summary.txt"), out.Lines); err != nil {
+		if err := saveSummary(filepath.Join(sw.Dir(), "summary.txt"), out.Lines, opts); err != nil {
 			keep(err)
 		}
 		if !f.noReport {
@@ -86,7 +90,11 @@ func newProgress(w io.Writer, total int, quiet bool) *progress {
 		return p
 	}
 	if f, ok := w.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		p.bar = progressbar.NewOptions(total,
+		n := total
+		if n == 0 {
+			n = -1 // adaptive: a spinner, the total is not known
+		}
+		p.bar = progressbar.NewOptions(n,
 			progressbar.OptionSetWriter(w),
 			progressbar.OptionShowCount(),
 			progressbar.OptionSetPredictTime(true),
@@ -113,7 +121,15 @@ func (p *progress) step(i int, r *harness.Result, cpus int) {
 		if c.Oversubscribed(cpus) {
 			over = " (oversubscribed)"
 		}
-		fmt.Fprintf(p.w, "[%*d/%d] %s%s: %.1f ns/%s, xfer %.0f ns\n", len(strconv.Itoa(p.total)), i+1, p.total, c.Name(), over, ns, c.Per(), r.XferNS)
+		of := "/" + strconv.Itoa(p.total)
+		if p.total == 0 {
+			of = "" // adaptive: the total is not known
+		}
+		reg := ""
+		if x := r.Regime(); x != "" {
+			reg = ", " + x
+		}
+		fmt.Fprintf(p.w, "[%*d%s] %s%s: %.1f ns/%s, xfer %.0f ns%s\n", len(strconv.Itoa(p.total)), i+1, of, c.Name(), over, ns, c.Per(), r.XferNS, reg)
 	}
 }
 
@@ -125,8 +141,8 @@ func (p *progress) finish() {
 
 // writeSummary prints the summary of the sweep's lines (reports.Summarize:
 // the table, the headlines and the regime warnings), as text or JSON.
-func writeSummary(w io.Writer, lines []*benchfmt.Result, asJSON bool) error {
-	sum, err := reports.Summarize(lines)
+func writeSummary(w io.Writer, lines []*benchfmt.Result, asJSON, verbose bool, opts reports.SummaryOptions) error {
+	sum, err := reports.SummarizeWith(lines, opts)
 	if err != nil {
 		return fmt.Errorf("summarizing: %w", err)
 	}
@@ -138,13 +154,19 @@ func writeSummary(w io.Writer, lines []*benchfmt.Result, asJSON bool) error {
 		_, err = fmt.Fprintf(w, "%s\n", b)
 		return err
 	}
-	return sum.WriteText(w)
+	if err := sum.WriteText(w); err != nil {
+		return err
+	}
+	if verbose {
+		return sum.WriteDetails(w)
+	}
+	return nil
 }
 
 // saveSummary writes the text summary beside the results.
-func saveSummary(path string, lines []*benchfmt.Result) error {
+func saveSummary(path string, lines []*benchfmt.Result, opts reports.SummaryOptions) error {
 	var b bytes.Buffer
-	if err := writeSummary(&b, lines, false); err != nil {
+	if err := writeSummary(&b, lines, false, true, opts); err != nil {
 		return err
 	}
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {

@@ -144,6 +144,10 @@ type Model struct {
 	Procs     []int            // the distinct GOMAXPROCS suffixes, ascending (0: none)
 	// Warnings say which names could not be placed, and why.
 	Warnings []string
+	// Switched are the lines left out because the machine changed regime
+	// while they ran (name key schema.KeyRegime=schema.RegimeSwitched):
+	// they are in the file, and in no case.
+	Switched []*benchfmt.Result
 
 	byKey map[string]*Case
 	// groups holds the mode cases (page-cache cases and mode cases
@@ -173,6 +177,10 @@ func Group(results []*benchfmt.Result) *Model {
 	badValues := map[string][]string{} // "mode=bogus" -> cases
 	var badOrder []string
 	for _, r := range results {
+		if Switched(r) {
+			m.Switched = append(m.Switched, r)
+			continue
+		}
 		for _, cfg := range r.Config {
 			if !cfg.File || strings.HasPrefix(cfg.Key, ".") {
 				continue
@@ -223,6 +231,15 @@ func Group(results []*benchfmt.Result) *Model {
 	}
 	m.index()
 	return m
+}
+
+// Switched reports whether r ran while the machine changed regime, or in
+// no known one: its name's regime key is schema.RegimeSwitched or
+// schema.RegimeUnprobed. Such a line measured two machines at once, or
+// an unknown one; every statistic leaves it out.
+func Switched(r *benchfmt.Result) bool {
+	v, _ := schema.ParseName(r.Name).Get(schema.KeyRegime)
+	return v == schema.RegimeSwitched || v == schema.RegimeUnprobed
 }
 
 func plural(names []string) string {

@@ -1,0 +1,229 @@
+package reports
+
+import (
+	"cmp"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/reports/stats"
+	"github.com/lockbench/lockbench/schema"
+)
+
+// regimes counts the machine regimes of the contended cases: the blocks
+// (schema.UnitBlock) of each regime, or its lines when the results are
+// not paired, and the median probe of each.
+func (s *Summary) regimes(m *cases.Model) {
+	type blockKey struct {
+		file  string
+		block int
+	}
+	blocks := map[string]map[blockKey]bool{}
+	xfer := map[string][]float64{}
+	lines := map[string]int{}
+	for _, c := range m.Cases {
+		reg, ok := c.Key(schema.KeyRegime)
+		if !ok {
+			continue
+		}
+		if blocks[reg] == nil {
+			blocks[reg] = map[blockKey]bool{}
+		}
+		for _, b := range c.Samples[schema.UnitBlock] {
+			blocks[reg][blockKey{c.File, int(b)}] = true
+		}
+		xfer[reg] = append(xfer[reg], c.Samples[schema.UnitXfer]...)
+		lines[reg] += c.N()
+	}
+	total := 0
+	for reg := range lines {
+		n := len(blocks[reg])
+		if n == 0 {
+			n = lines[reg]
+		}
+		s.Regimes = append(s.Regimes, RegimeShare{Regime: reg, XferNS: Float(stats.Median(xfer[reg])), Blocks: n})
+		total += n
+	}
+	slices.SortFunc(s.Regimes, func(a, b RegimeShare) int {
+		switch {
+		case schema.RegimeBefore(a.Regime, b.Regime):
+			return -1
+		case schema.RegimeBefore(b.Regime, a.Regime):
+			return 1
+		}
+		return 0
+	})
+	for i := range s.Regimes {
+		s.Regimes[i].Share = Float(float64(s.Regimes[i].Blocks) / float64(max(total, 1)))
+	}
+	switched := map[string]bool{}
+	for _, r := range m.Switched {
+		key := string(r.Name)
+		for _, v := range r.Values {
+			if unitOf(v) == schema.UnitBlock {
+				key = fmt.Sprint(r.GetConfig(".file"), v.Value)
+			}
+		}
+		switched[key] = true
+	}
+	s.Switched = len(switched)
+}
+
+func unitOf(v benchfmt.Value) string {
+	if v.OrigUnit != "" {
+		return v.OrigUnit
+	}
+	return v.Unit
+}
+
+// RegimeLine is one line about the machine's regimes: their probe
+// values and share of the blocks, and the blocks that switched in
+// flight; "" when no contended case carries a regime.
+func (s *Summary) RegimeLine() string {
+	if len(s.Regimes) == 0 && s.Switched == 0 {
+		return ""
+	}
+	var parts []string
+	for _, r := range s.Regimes {
+		parts = append(parts, fmt.Sprintf("%s (xfer %s ns) in %d blocks (%s)", r.Regime, stats.Format(float64(r.XferNS), 2), r.Blocks, stats.Pct(float64(r.Share), 0, false)))
+	}
+	line := "machine regimes: " + strings.Join(parts, ", ")
+	if len(s.Regimes) == 1 {
+		line = "machine regime: " + parts[0] + "; it did not change"
+	}
+	if s.Switched > 0 {
+		line += fmt.Sprintf("; %d switched in flight, left out and run again", s.Switched)
+	}
+	return line
+}
+
+// uncontended adds a Detail per 1-thread case whose repetitions' probes
+// fall in more than one regime: its median time in each, which shows
+// whether uncontended work moves with the regime (it should not: one
+// worker moves no cache line between cores).
+func (s *Summary) uncontended(m *cases.Model) {
+	for _, c := range m.PageCache {
+		if c.Threads != 1 {
+			continue
+		}
+		xs, ts := c.Samples[schema.UnitXfer], c.Samples[cases.NSPage]
+		if len(xs) != len(ts) {
+			continue
+		}
+		by := map[string][]float64{}
+		for i, x := range xs {
+			by[schema.RegimeOf(x)] = append(by[schema.RegimeOf(x)], ts[i])
+		}
+		if len(by) < 2 {
+			continue
+		}
+		var parts []string
+		var first float64
+		for _, reg := range schema.Regimes() {
+			if v := by[reg]; len(v) > 0 {
+				med := stats.Median(v)
+				p := fmt.Sprintf("%s %s (n=%d)", reg, num(med), len(v))
+				if first == 0 {
+					first = med
+				} else {
+					p += " " + stats.Pct(med/first-1, 0, true)
+				}
+				parts = append(parts, p)
+			}
+		}
+		s.Details = append(s.Details, fmt.Sprintf("1 thread, %s: %s by the regime of its probe: %s", c.Name.Case(), cases.NSPage, strings.Join(parts, ", ")))
+	}
+}
+
+// target marks the headlines whose interval is wider than target, with
+// the reason.
+func (s *Summary) target(target float64) {
+	if target <= 0 {
+		return
+	}
+	for i := range s.Headlines {
+		h := &s.Headlines[i]
+		hw := float64(h.HalfWidth)
+		if hw <= target {
+			continue
+		}
+		regime := "this case"
+		if h.Regime != "" {
+			regime = h.Regime + " regime"
+		}
+		switch {
+		case h.Blocks > 0 && h.Blocks < stats.MinPairs:
+			h.NotTight = fmt.Sprintf("%s seen in %d blocks only (%d give an interval)", regime, h.Blocks, stats.MinPairs)
+		case math.IsInf(hw, 1):
+			h.NotTight = "no interval: too few repetitions"
+		default:
+			h.NotTight = fmt.Sprintf("± %s after %d blocks against a target of ± %s: the budget ran out first",
+				stats.Pct(hw, 0, false), h.Blocks, stats.Pct(target, 0, false))
+		}
+	}
+}
+
+// WriteDetails writes the summary's Details, one a line, under a
+// heading; nothing when there are none.
+func (s *Summary) WriteDetails(w io.Writer) error {
+	if len(s.Details) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString("\ndetails:\n")
+	for _, d := range s.Details {
+		b.WriteString("  " + d + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Pending is the judge of an adaptive paired run: it summarizes the
+// lines so far and returns the groups (the page case's name without the
+// mode and regime keys, as harness.Case.Group names them) that have a
+// headline, in any regime, whose interval is wider than target (a
+// half-width: 0.05 is ± 5%), widest first and, among equals, the group
+// with fewer blocks first. None when every headline is tight.
+func Pending(results []*benchfmt.Result, target float64) []string {
+	if len(results) == 0 {
+		return nil
+	}
+	s := summarize(cases.Group(results))
+	type need struct {
+		group  string
+		width  float64
+		blocks int
+	}
+	byGroup := map[string]*need{}
+	var order []*need
+	for _, h := range s.Headlines {
+		g := schema.ParseName(benchfmt.Name(h.PageCase)).Without(schema.KeyMode, schema.KeyRegime).Case()
+		n := byGroup[g]
+		if n == nil {
+			n = &need{group: g, blocks: h.Blocks}
+			byGroup[g] = n
+			order = append(order, n)
+		}
+		n.width = max(n.width, float64(h.HalfWidth))
+		n.blocks = min(n.blocks, h.Blocks)
+	}
+	var out []*need
+	for _, n := range order {
+		if n.width > target {
+			out = append(out, n)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *need) int {
+		return cmp.Or(cmp.Compare(b.width, a.width), cmp.Compare(a.blocks, b.blocks))
+	})
+	var names []string
+	for _, n := range out {
+		names = append(names, n.group)
+	}
+	return names
+}

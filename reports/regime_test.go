@@ -1,0 +1,183 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/lockbench/lockbench/schema"
+)
+
+// pairedRun is a synthetic paired run with a known truth: blocks of page
+// and batch (mcs, 2 threads), each block in the llc regime (xfer 25 ns,
+// page 200 ns) or, with probability slow, the xllc one (170 ns, page
+// 680 ns), a drift of +drift over the run, ±3% noise per slice, and batch
+// truly ratio[regime] times page. One block in switchEvery (0: none)
+// switches regime in flight.
+func pairedRun(blocks int, slow, drift float64, ratio map[string]float64, switchEvery int, seed uint64) []*benchfmt.Result {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	var out []*benchfmt.Result
+	for b := 1; b <= blocks; b++ {
+		reg, xfer, page := schema.RegimeLLC, 25.0, 200.0
+		if rng.Float64() < slow {
+			reg, xfer, page = schema.RegimeXLLC, 170.0, 680.0
+		}
+		if switchEvery > 0 && b%switchEvery == 0 {
+			reg = schema.RegimeSwitched
+		}
+		page *= 1 + drift*float64(b)/float64(blocks)
+		noise := func() float64 { return 1 + 0.03*(2*rng.Float64()-1) }
+		for _, m := range []struct {
+			mode string
+			ns   float64
+		}{{"page", page}, {"batch", page * ratio[reg]}} {
+			if reg == schema.RegimeSwitched {
+				m.ns = page * 1.5
+			}
+			name := fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mcs/threads=2/regime=%s-2", m.mode, reg)
+			out = append(out, result(name, m.ns*noise(), "ns/page", xfer, schema.UnitXfer, float64(b), schema.UnitBlock))
+		}
+	}
+	return out
+}
+
+func TestPairedHeadlinePerRegime(t *testing.T) {
+	truth := map[string]float64{schema.RegimeLLC: 0.25, schema.RegimeXLLC: 0.15}
+	lines := pairedRun(30, 0.4, 0.5, truth, 7, 1)
+	s, err := SummarizeWith(lines, SummaryOptions{TargetCI: 0.05})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Regimes) != 2 || s.Regimes[0].Regime != schema.RegimeLLC || s.Regimes[1].Regime != schema.RegimeXLLC {
+		t.Fatalf("regimes %+v, want llc then xllc", s.Regimes)
+	}
+	if s.Switched != 4 {
+		t.Errorf("%d switched blocks, want the 4 of 30 (every 7th) left out", s.Switched)
+	}
+	line := s.RegimeLine()
+	for _, want := range []string{"llc (xfer 25 ns)", "xllc (xfer 170 ns)", "4 switched in flight"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("regime line %q lacks %q", line, want)
+		}
+	}
+	if len(s.Headlines) != 2 {
+		t.Fatalf("%d headlines, want one per regime: %+v", len(s.Headlines), s.Headlines)
+	}
+	for _, h := range s.Headlines {
+		want := truth[h.Regime] - 1
+		if h.Blocks < 6 || !h.Significant {
+			t.Errorf("%s: %d blocks, significant %v; want a paired, significant headline", h.Regime, h.Blocks, h.Significant)
+		}
+		if math.Abs(float64(h.Delta)-want) > 0.02 {
+			t.Errorf("%s: delta %v, want %v: the paired median should cancel the drift", h.Regime, float64(h.Delta), want)
+		}
+		if float64(h.DeltaLo) > want || float64(h.DeltaHi) < want {
+			t.Errorf("%s: interval [%v, %v] misses the truth %v", h.Regime, float64(h.DeltaLo), float64(h.DeltaHi), want)
+		}
+		if !strings.Contains(h.Text, h.Regime+" regime") {
+			t.Errorf("headline %q does not name its regime", h.Text)
+		}
+	}
+}
+
+func TestPendingStoppingRule(t *testing.T) {
+	truth := map[string]float64{schema.RegimeLLC: 0.25, schema.RegimeXLLC: 0.15}
+	tests := []struct {
+		blocks int
+		slow   float64
+		target float64
+		want   bool
+		reason string
+	}{
+		{4, 0, 0.05, true, "4 blocks give no interval: more are needed"},
+		{40, 0, 0.05, false, "40 blocks of ±3% noise pin a 0.25 ratio within 5 points: stop"},
+		{40, 0.05, 0.05, true, "the slow regime seen in about 2 blocks has no interval yet: spend there"},
+		{40, 0, 0.0001, true, "a target tighter than the noise allows keeps asking until the budget ends"},
+	}
+	for _, tt := range tests {
+		lines := pairedRun(tt.blocks, tt.slow, 0, truth, 0, 5)
+		got := Pending(lines, tt.target)
+		if (len(got) > 0) != tt.want {
+			t.Errorf("%s: Pending = %v", tt.reason, got)
+			continue
+		}
+		if tt.want && !slices.Equal(got, []string{"PageCache/batch=16/lock=mcs/threads=2"}) {
+			t.Errorf("%s: Pending = %v, want the group as harness.Case.Group names it", tt.reason, got)
+		}
+	}
+	s, _ := SummarizeWith(pairedRun(40, 0.05, 0, truth, 0, 5), SummaryOptions{TargetCI: 0.05})
+	var notes []string
+	for _, h := range s.Headlines {
+		notes = append(notes, h.NotTight)
+	}
+	if !strings.Contains(strings.Join(notes, "\n"), "xllc regime seen in") {
+		t.Errorf("not-tight reasons %q do not say the slow regime was seen in too few blocks", notes)
+	}
+}
+
+func TestGateRegimes(t *testing.T) {
+	const p = "PageCache/mode=page/batch=16/lock=mcs/threads=2/regime=%s-2"
+	mk := func(reg string, n int, ns, xfer float64) []*benchfmt.Result {
+		return reps(fmt.Sprintf(p, reg), n, ns, 8, xfer)
+	}
+	cat := func(rs ...[]*benchfmt.Result) *Set {
+		s := &Set{Files: []string{"x"}, Units: benchfmt.UnitMetadataMap{}}
+		for _, r := range rs {
+			for _, x := range r {
+				tidyValues(x)
+				s.Results = append(s.Results, x)
+			}
+		}
+		return s
+	}
+	tests := []struct {
+		name               string
+		base, head         *Set
+		status             string
+		pass, err          bool
+		regressed, inconcl int
+		reason             string
+	}{
+		{"same regime", cat(mk("llc", 8, 200, 25)), cat(mk("llc", 8, 201, 25)), "pass", true, false, 0, 0,
+			"A/A in one regime passes"},
+		{"regime missing on one side", cat(mk("llc", 8, 200, 25)), cat(mk("xllc", 8, 680, 170)), "", false, true, 0, 1,
+			"nothing in common but the case in another regime: nothing could be compared, exit 2"},
+		{"one regime shared, one not", cat(mk("llc", 8, 200, 25), reps("PageCache/mode=batch/batch=16/lock=mcs/threads=2/regime=llc-2", 8, 50, 0.5, 25)),
+			cat(mk("llc", 8, 200, 25), reps("PageCache/mode=batch/batch=16/lock=mcs/threads=2/regime=xllc-2", 8, 170, 0.5, 170)),
+			"pass", true, false, 0, 1, "the batch case ran in different regimes: inconclusive (25 ns against 170 ns), not failed"},
+		{"slow regime not pooled", cat(mk("llc", 8, 200, 25), mk("xllc", 3, 680, 170)), cat(mk("llc", 6, 200, 25), mk("xllc", 8, 680, 170)), "pass", true, false, 0, 0,
+			"more slow-regime repetitions in the new run do not read as a regression"},
+		{"real regression", cat(mk("llc", 8, 200, 25)), cat(mk("llc", 8, 260, 25)), "regression", false, false, 1, 0,
+			"a 30% slowdown within one regime is caught"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := Gate(tt.base, tt.head, DefaultGate)
+			if (err != nil) != tt.err {
+				t.Fatalf("%s: err %v", tt.reason, err)
+			}
+			if err != nil {
+				if !strings.Contains(err.Error(), "regimes differ: llc 25 ns against xllc 170 ns") {
+					t.Errorf("%s: error %q does not name both regimes", tt.reason, err)
+				}
+				return
+			}
+			if v.Pass != tt.pass || v.Regressed != tt.regressed || v.Inconclusive != tt.inconcl {
+				t.Errorf("%s: pass %v regressed %d inconclusive %d; want %v %d %d", tt.reason, v.Pass, v.Regressed, v.Inconclusive, tt.pass, tt.regressed, tt.inconcl)
+			}
+			if v.InsufficientError() != nil && tt.pass {
+				t.Errorf("%s: insufficient error %v though a benchmark was judged", tt.reason, v.InsufficientError())
+			}
+			var b strings.Builder
+			v.WriteText(&b)
+			if tt.inconcl > 0 && !strings.Contains(b.String(), "inconclusive") {
+				t.Errorf("%s: text lacks the inconclusive case:\n%s", tt.reason, b.String())
+			}
+		})
+	}
+}
