@@ -45,6 +45,22 @@
 //	BenchmarkCS/lock=mcs/lines=1/think=0/threads=2-2
 //
 // Per-class lock overrides add keys after lock (zone-lock=ticket, ...).
+// A contended line (2 or more workers) ends with regime=<label>, the
+// machine regime of its probes by schema.RegimeOf's fixed bands
+// (regime=switched when the probes before and after disagree,
+// regime=unprobed when neither finished; see Result.Regime).
+//
+// # Paired blocks
+//
+// In the Paired order (the default) the cases of one Case.Group, every
+// mode of one lock, batch and thread count, run back to back as a block,
+// in an order drawn per block from Plan.Seed; each line carries its block
+// number as the unit block, and the end probe of one slice stands in for
+// the start probe of the next. A Sweep with a Budget and a Judge first
+// runs Plan.Count blocks of every group, then one block at a time of the
+// group Judge names, until it names none or the budget would be passed;
+// a block with a switched slice is run again. One workload is built per
+// slice, so memory stays that of one case.
 // Mode page ignores the batch size but keeps the batch key, so that its
 // lines sit in the same benchstat row as the batched modes. The -N suffix
 // is the GOMAXPROCS during the measurement, as in `go test -bench`: the
@@ -67,6 +83,8 @@
 //	xfer-ns          one-way cache-line transfer between the first two cores in use,
 //	                 median of a few ping-pong rounds just before the repetition
 //	                 (absent if the probe finished no round within its ~15 ms budget)
+//	xfer-end-ns      the same probe right after the window
+//	block            Paired order: the block of the line (1, 2, ... in run order)
 //	fairness         Jain's index of the per-worker page counts: (sum x)^2 / (n sum x^2),
 //	                 1 when all workers did the same work, 1/n when one did all of it
 //	gc-cycles        Go GC cycles completed during the measured window

@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -58,15 +59,16 @@ func TestRunDefaultsAreTheLibrarys(t *testing.T) {
 	p, r := harness.DefaultPlan, harness.DefaultRunner
 	for flag, want := range map[string]string{
 		"duration": r.Duration.String(), "warmup": r.Warmup.String(), "watchdog": r.Grace.String(),
-		"affinity": string(r.Affinity), "count": "5", "order": string(p.Order), "locks": "mutex,mcs",
+		"affinity": string(r.Affinity), "count": strconv.Itoa(harness.DefaultBlocks), "order": string(p.Order),
+		"budget": harness.DefaultBudget.String(), "locks": "mutex,mcs",
 		"modes": strings.Join(modeStrings(workloads.Modes()), ","), "batch": "16", "threads": joinInts(p.Threads), "workload": p.Base.Workload,
 	} {
 		if got := fl.Lookup(flag).DefValue; got != want {
 			t.Errorf("--%s defaults to %q, want %q", flag, got, want)
 		}
 	}
-	if p.Count != 5 || !slices.Equal(p.Locks, []string{"mutex", "mcs"}) || !slices.Equal(p.Modes, workloads.Modes()) {
-		t.Errorf("DefaultPlan = %+v, want mutex and mcs, every mode, 5 repetitions", p)
+	if p.Count != harness.DefaultBlocks || p.Order != harness.Paired || !slices.Equal(p.Locks, []string{"mutex", "mcs"}) || !slices.Equal(p.Modes, workloads.Modes()) {
+		t.Errorf("DefaultPlan = %+v, want mutex and mcs, every mode, %d paired blocks first", p, harness.DefaultBlocks)
 	}
 	if err := p.Validate(); err != nil {
 		t.Errorf("DefaultPlan does not validate: %v", err)
