@@ -568,7 +568,17 @@ func methodology(set *Set, m *cases.Model, opts ReportOptions) []fact {
 		}
 		return s
 	}
-	facts := []fact{{"Input", fmt.Sprintf("%d result lines from %s", len(set.Results), strings.Join(set.Files, ", "))}}
+	classLines := 0
+	for _, r := range set.Results {
+		if isClassLine(r) {
+			classLines++
+		}
+	}
+	input := fmt.Sprintf("%d result lines from %s", len(set.Results)-classLines, strings.Join(set.Files, ", "))
+	if classLines > 0 {
+		input = fmt.Sprintf("%d result lines and %d lock-class lines (%s=) from %s", len(set.Results)-classLines, classLines, schema.KeyClass, strings.Join(set.Files, ", "))
+	}
+	facts := []fact{{"Input", input}}
 	if opts.Command != "" {
 		facts = append(facts, fact{"Command", opts.Command})
 	}
