@@ -162,6 +162,13 @@ type view struct {
 	DecompositionT  grid
 	NoDecomposition string
 
+	// Classes is the lockstat-style table of the lock classes (see
+	// Summary.WriteClasses) at the largest thread count and the
+	// headline batch.
+	Classes     grid
+	ClassesNote string
+	NoClasses   string
+
 	Counters     grid
 	CountersNote string
 	NoCounters   string
@@ -292,6 +299,9 @@ func buildView(set *Set, m *cases.Model, opts ReportOptions) ([]ReportPlot, *vie
 	} else {
 		v.Decomposition, v.DecompositionT = decomposition(m, hb)
 	}
+
+	// Lock classes.
+	v.Classes, v.ClassesNote, v.NoClasses = classGrid(m)
 
 	// Counters per page.
 	v.Counters, v.NoCounters = counters(m)
