@@ -59,16 +59,16 @@ type Headline struct {
 	N1        int    `json:"n1"`
 	N2        int    `json:"n2"`
 	// Significant is P <= 0.05.
-	Significant bool     `json:"significant"`
-	AcqPage     *Float   `json:"acq_per_page_page,omitempty"`
-	AcqBatch    *Float   `json:"acq_per_page_batched,omitempty"`
-	Efficiency  *Float   `json:"efficiency,omitempty"`
+	Significant bool   `json:"significant"`
+	AcqPage     *Float `json:"acq_per_page_page,omitempty"`
+	AcqBatch    *Float `json:"acq_per_page_batched,omitempty"`
+	Efficiency  *Float `json:"efficiency,omitempty"`
 	// WaitClass is the lock class with the largest share of the batched
 	// case's remaining wait (wait-ns/page), WaitShare that share (0..1);
 	// empty when the case has no class lines or nothing waited.
-	WaitClass string `json:"wait_class,omitempty"`
-	WaitShare *Float `json:"wait_class_share,omitempty"`
-	Notes       []string `json:"notes,omitempty"`
+	WaitClass string   `json:"wait_class,omitempty"`
+	WaitShare *Float   `json:"wait_class_share,omitempty"`
+	Notes     []string `json:"notes,omitempty"`
 
 	batch *cases.Case // the batched case, for the report to find its headline
 }
