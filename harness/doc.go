@@ -64,6 +64,9 @@
 //	handoffs/acq     acquisitions whose previous holder was another worker / acquisitions
 //	wait-ns/page     ns waited in contended acquisitions / pages
 //	wait-p99-ns      99th percentile of one contended acquisition's wait
+//	wait-max-ns      the longest single wait
+//	hold-ns          mean hold time of one acquisition, sampled one in HoldEvery
+//	                 (absent when none was sampled)
 //	xfer-ns          one-way cache-line transfer between the first two cores in use,
 //	                 median of a few ping-pong rounds just before the repetition
 //	                 (absent if the probe finished no round within its ~15 ms budget)
