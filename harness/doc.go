@@ -82,6 +82,12 @@
 // sections, not pages: its units end in /op instead of /page (ns/op,
 // cpu-ns/op, acq/op, ...), as a plain `go test -bench` would write them.
 //
+// Each case line is followed by its class lines (Result.ClassLines): one
+// per lock class, named as the case with "/class=<class>" appended last,
+// with the case's pages as iterations and only the lock units above
+// (schema.ClassUnits), so that the classes' acq, contended and wait per
+// page sum to the case line's.
+//
 // benchfmt's reader tidies units as it does for ns/op: ns/page is read back
 // as sec/page, xfer-ns as xfer-sec (Value.OrigUnit keeps the written unit),
 // and benchstat prints them so. The file starts with "Unit fairness
