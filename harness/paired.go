@@ -80,12 +80,14 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 			}
 			prev = res.XferEndNS
 			switched = switched || res.Regime() == schema.RegimeSwitched
-			line := res.Benchfmt(s.config)
-			if err := s.out.Write(line); err != nil {
+			lines := res.Lines(s.config)
+			if err := s.out.Write(lines...); err != nil {
 				return switched, err
 			}
-			o.Lines = append(o.Lines, line)
-			o.Cases = max(o.Cases, len(o.Lines))
+			line := lines[0]
+			o.Lines = append(o.Lines, lines...)
+			o.Done++
+			o.Cases = max(o.Cases, o.Done)
 			if s.Progress != nil {
 				s.Progress(i, res)
 			}

@@ -140,7 +140,7 @@ func TestPairedAdaptive(t *testing.T) {
 			sw.Now, sw.Budget = clock.now, tt.budget
 			sw.Judge = func(lines []*benchfmt.Result) []string {
 				calls++
-				if calls == 1 && len(lines) != 2 {
+				if calls == 1 && len(lines) < 2 {
 					t.Errorf("judge saw %d lines on its first call, want the first block's 2", len(lines))
 				}
 				return tt.judge(calls)
@@ -149,11 +149,17 @@ func TestPairedAdaptive(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if out.Blocks != tt.blocks || out.Stopped != tt.stop || len(out.Lines) != 2*tt.blocks {
-				t.Errorf("%d blocks, %d lines, stopped %q; want %d blocks of 2 lines, stopped %q: %s",
-					out.Blocks, len(out.Lines), out.Stopped, tt.blocks, tt.stop, tt.reason)
+			var caseLines []*benchfmt.Result // without the class lines
+			for _, l := range out.Lines {
+				if _, class := schema.ParseName(l.Name).Get(schema.KeyClass); !class {
+					caseLines = append(caseLines, l)
+				}
 			}
-			for i, l := range out.Lines {
+			if out.Blocks != tt.blocks || out.Stopped != tt.stop || len(caseLines) != 2*tt.blocks || out.Done != 2*tt.blocks {
+				t.Errorf("%d blocks, %d case lines, stopped %q; want %d blocks of 2 lines, stopped %q: %s",
+					out.Blocks, len(caseLines), out.Stopped, tt.blocks, tt.stop, tt.reason)
+			}
+			for i, l := range caseLines {
 				var block float64
 				for _, v := range l.Values {
 					if v.Unit == schema.UnitBlock {

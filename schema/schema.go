@@ -38,9 +38,15 @@ const (
 	KeyLines   = "lines"
 	KeyThink   = "think"
 	KeyThreads = "threads"
-	KeyClass   = "class"
+	// KeyClass names the lock class of a class line: the case's name
+	// with "/class=lru" appended, last. Every case with lock counters has
+	// one class line per lock class after its case line; the class lines'
+	// counts sum to the case line's totals. Readers that judge cases
+	// (summary, headlines, compare, gate) leave class lines out unless
+	// asked for them.
+	KeyClass = "class"
 	// KeyRegime (regime.go) is the machine regime of a contended
-	// repetition; it comes last.
+	// repetition; it comes after threads, before class.
 )
 
 // ClassLockSuffix ends the key of a per-class lock override:
@@ -53,7 +59,7 @@ func ClassLockKey(class string) string { return class + ClassLockSuffix }
 // Keys lists the name keys in name order. A class-lock override
 // (ClassLockKey) sits right after KeyLock.
 func Keys() []string {
-	return []string{KeyMode, KeyBatch, KeyLock, KeyLines, KeyThink, KeyThreads, KeyClass, KeyRegime}
+	return []string{KeyMode, KeyBatch, KeyLock, KeyLines, KeyThink, KeyThreads, KeyRegime, KeyClass}
 }
 
 // IsKey reports whether k is a name key lockbench writes, class-lock
@@ -89,8 +95,20 @@ const (
 	UnitXferEnd  = "xfer-end-ns"  // the regime probe again, right after the repetition
 	// UnitBlock numbers the block of a paired run a line belongs to
 	// (1, 2, ... in the file); see harness's package doc, "Paired blocks".
-	UnitBlock = "block"
+	UnitBlock   = "block"
+	UnitWaitMax = "wait-max-ns" // the longest single wait
+	UnitHoldNS  = "hold-ns"     // sampled mean hold time of one acquisition
 )
+
+// ClassUnits returns the units of a class line, in the order harness
+// writes them: the lock units of Units(per), per class. A class line
+// (one with a KeyClass key, last in its name) carries one lock class's
+// share of its case's counts and no time or machine units, so that
+// benchstat's ns/page tables never list it; see KeyClass.
+func ClassUnits(per string) []string {
+	return []string{PerUnit(StemAcq, per), PerUnit(StemContended, per), UnitHandoffs,
+		PerUnit(StemWaitNS, per), UnitWaitP99, UnitWaitMax, UnitHoldNS}
+}
 
 // PerUnit is stem/per, the unit as written: PerUnit(StemNS, PerPage) is
 // "ns/page".
@@ -140,6 +158,8 @@ func Units(per string) []Unit {
 		{UnitHandoffs, KindLock, false, "share of acquisitions where the lock passed to another worker"},
 		{PerUnit(StemWaitNS, per), KindLock, false, "time waiting for contended locks, per " + per},
 		{UnitWaitP99, KindLock, false, "99th percentile of one wait"},
+		{UnitWaitMax, KindLock, false, "the longest single wait"},
+		{UnitHoldNS, KindLock, false, "mean hold time of one acquisition, sampled (one in hold-every); absent when none was sampled"},
 		{UnitXfer, KindMachine, false, "one-way cross-core cache-line transfer, probed before the repetition"},
 		{UnitFairness, KindRun, true, "fewest pages of a worker over most; 1 is perfectly fair"},
 		{UnitGCCycles, KindRun, false, "Go GC cycles completed in the measured window"},

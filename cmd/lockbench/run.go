@@ -83,7 +83,6 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.DurationVar(&f.budget, "budget", f.budget, "paired: time the adaptive sweep may take; it stops earlier when every headline is within --target-ci")
 	fl.StringVar(&f.targetCI, "target-ci", f.targetCI, "paired: the half-width each headline's 95% interval should reach, as a percentage (5%) or fraction")
 	fl.Uint64Var(&f.seed, "seed", 0, "paired: seed of the blocks' random orders (default: from the clock; written to results.txt)")
-	fl.BoolVar(&f.verbose, "verbose", false, "also print the summary's details (probe clusters per case, 1-thread cases by regime)")
 	fl.StringVar(&f.affinity, "affinity", f.affinity, "worker placement: compact, spread or none")
 	fl.StringVar(&f.workload, "workload", f.workload, "pagecache or cs (one lock, a critical section of --lines cache lines)")
 	fl.IntVar(&f.zones, "zones", f.zones, "pagecache: number of zones (zone locks)")
@@ -96,6 +95,7 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.BoolVar(&f.force, "force", false, "write into an existing non-empty --out folder (results.txt is overwritten)")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress, no notes; only the summary")
 	fl.BoolVar(&f.json, "json", false, "print the summary as JSON on stdout")
+	fl.BoolVar(&f.verbose, "verbose", false, "also print the summary's details (probe clusters per case, 1-thread cases by regime) and the lock classes of every case, lockstat's way (summary.txt always has them)")
 	fl.BoolVar(&f.noReport, "no-report", false, "do not write report.html and report.md into the results folder")
 	fl.BoolVar(&f.bare, "bare", false, "run the locks without instrumentation (to measure what it costs); lock units are left out")
 	fl.BoolVar(&f.profile, "profile", false, "write CPU, mutex, block and lock-contention profiles (pprof) beside the results")
@@ -253,7 +253,7 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	case runErr == nil:
 		return nil
 	case out.Interrupted:
-		return fmt.Errorf("interrupted after %d of %d repetitions; finished lines kept in %s: %w", len(out.Lines), out.Cases, sw.Path(), context.Canceled)
+		return fmt.Errorf("interrupted after %d of %d repetitions; finished lines kept in %s: %w", out.Done, out.Cases, sw.Path(), context.Canceled)
 	default:
 		if fe, ok := errors.AsType[*harness.FieldError](runErr); ok && fe.Field == harness.FieldAffinity {
 			runErr = fmt.Errorf("%w (try --affinity none)", runErr)

@@ -34,7 +34,7 @@ func (f *runFlags) finish(cmd *cobra.Command, sw *harness.Sweep, out harness.Out
 	}
 	if len(out.Lines) > 0 {
 		if failed {
-			fmt.Fprintf(stdout, "partial summary: %d of %d repetitions finished\n", len(out.Lines), out.Cases)
+			fmt.Fprintf(stdout, "partial summary: %d of %d repetitions finished\n", out.Done, out.Cases)
 		}
 		opts := reports.SummaryOptions{}
 		if sw.Adaptive() {
@@ -62,6 +62,9 @@ func (f *runFlags) finish(cmd *cobra.Command, sw *harness.Sweep, out harness.Out
 	}
 	if len(out.Lines) > 0 || !failed {
 		fmt.Fprintf(where, "results: %s (%d lines)\ncompare: go tool benchstat -col /mode %s\n", sw.Path(), len(out.Lines), sw.Path())
+		if len(out.Lines) > out.Done {
+			fmt.Fprintf(where, "classes: lockbench classes %s\n", sw.Dir())
+		}
 		if !f.noReport && len(out.Lines) > 0 {
 			fmt.Fprintf(where, "report:  %s\n", filepath.Join(sw.Dir(), reports.ReportHTMLFile))
 		}
@@ -140,7 +143,9 @@ func (p *progress) finish() {
 }
 
 // writeSummary prints the summary of the sweep's lines (reports.Summarize:
-// the table, the headlines and the regime warnings), as text or JSON.
+// the table, the headlines and the regime warnings), as text or JSON; with
+// verbose, the text ends with the details and the lock-class table (JSON
+// always has them).
 func writeSummary(w io.Writer, lines []*benchfmt.Result, asJSON, verbose bool, opts reports.SummaryOptions) error {
 	sum, err := reports.SummarizeWith(lines, opts)
 	if err != nil {
@@ -157,13 +162,23 @@ func writeSummary(w io.Writer, lines []*benchfmt.Result, asJSON, verbose bool, o
 	if err := sum.WriteText(w); err != nil {
 		return err
 	}
-	if verbose {
-		return sum.WriteDetails(w)
+	if !verbose {
+		return nil
 	}
-	return nil
+	if err := sum.WriteDetails(w); err != nil {
+		return err
+	}
+	if len(sum.Classes) == 0 {
+		return nil
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return err
+	}
+	return sum.WriteClasses(w)
 }
 
-// saveSummary writes the text summary beside the results.
+// saveSummary writes the text summary beside the results, details and
+// lock classes included.
 func saveSummary(path string, lines []*benchfmt.Result, opts reports.SummaryOptions) error {
 	var b bytes.Buffer
 	if err := writeSummary(&b, lines, false, true, opts); err != nil {
