@@ -181,3 +181,20 @@ func TestGateRegimes(t *testing.T) {
 		})
 	}
 }
+
+func TestPendingRareRegimeDoesNotStarve(t *testing.T) {
+	truth := map[string]float64{schema.RegimeLLC: 0.25, schema.RegimeXLLC: 0.15}
+	// Group A: 12 blocks, its xllc regime seen in 3 (no interval). Group
+	// B: 3 blocks, one regime (no interval either). Both are infinitely
+	// wide; B has fewer blocks and must come first.
+	a := pairedRun(12, 0.25, 0, truth, 0, 9)
+	var b []*benchfmt.Result
+	for _, r := range pairedRun(3, 0, 0, truth, 0, 10) {
+		r.Name = benchfmt.Name(strings.Replace(string(r.Name), "lock=mcs", "lock=mutex", 1))
+		b = append(b, r)
+	}
+	got := Pending(append(a, b...), 0.05)
+	if len(got) != 2 || got[0] != "PageCache/batch=16/lock=mutex/threads=2" {
+		t.Errorf("Pending = %v, want the group with fewer blocks (mutex) first", got)
+	}
+}
