@@ -61,8 +61,8 @@ type SummaryRow struct {
 	// keep "page" for compatibility.
 	AcqPerPage       *Float `json:"acq_per_page,omitempty"`
 	ContendedPerPage *Float `json:"contended_per_page,omitempty"`
-	WaitP99Ns        *Float         `json:"wait_p99_ns,omitempty"`
-	HandoffsPerAcq   *Float         `json:"handoffs_per_acq,omitempty"`
+	WaitP99Ns        *Float `json:"wait_p99_ns,omitempty"`
+	HandoffsPerAcq   *Float `json:"handoffs_per_acq,omitempty"`
 	// Xfer is the machine-regime probe: the cross-core cache-line
 	// transfer time measured before each repetition.
 	Xfer *Spread `json:"xfer_ns,omitempty"`

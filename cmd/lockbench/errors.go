@@ -23,6 +23,14 @@ const (
 // lockbench returns anyway.
 const stopGrace = 3 * time.Second
 
+// quickGrace is the same for commands that keep nothing of an unfinished
+// computation (compare, gate, report, list).
+const quickGrace = 200 * time.Millisecond
+
+// keepsOnInterrupt is the annotation of a command that writes what it
+// has after an interrupt, and so gets stopGrace.
+const keepsOnInterrupt = "keeps-on-interrupt"
+
 // statusError carries the exit status for its error. An empty message
 // prints nothing (the command has already said what happened).
 type statusError struct {

@@ -4,7 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-		"strings"
+	"strings"
 
 	"github.com/spf13/cobra"
 

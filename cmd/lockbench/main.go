@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -58,7 +59,8 @@ func notifyContext(parent context.Context) (context.Context, func()) {
 // never panics on user input: every error reaches stderr as one line.
 //
 // When ctx is cancelled (a signal), the command gets stopGrace to return
-// what is complete (run writes its partial summary and report); then
+// what is complete if it keeps anything (run writes its partial summary
+// and report), otherwise quickGrace; then
 // lockbench returns the interrupt's status whether or not it has, and
 // main exits. A command cut short that way may leave a temporary file of
 // an atomic write (safefile.IsTemp), never a half-written one.
@@ -74,11 +76,11 @@ func lockbench(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	case <-ctx.Done():
 		select {
 		case err = <-done:
-		case <-time.After(stopGrace):
+		case <-time.After(graceFor(root, args)):
 			err = fmt.Errorf("stopped before the command finished: %w", context.Canceled)
 		}
 	}
-	if err == nil && out.err != nil {
+	if out.err != nil && (err == nil || errors.Is(err, out.err)) {
 		err = failure(fmt.Errorf("writing to standard output: %w", out.err))
 	}
 	if ctx.Err() != nil {
@@ -99,6 +101,14 @@ func lockbench(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "lockbench: %s\n", printable.String(msg))
 	}
 	return code
+}
+
+// graceFor is the time the command args name may take to stop.
+func graceFor(root *cobra.Command, args []string) time.Duration {
+	if c, _, err := root.Find(args); err == nil && c.Annotations[keepsOnInterrupt] != "" {
+		return stopGrace
+	}
+	return quickGrace
 }
 
 // checkedWriter keeps the first error of writes to w, so that a command

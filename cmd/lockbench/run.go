@@ -54,7 +54,8 @@ thread count, and how close it gets to one big page.
 
 With no flags it answers the question in under a minute on 2 cores.
 Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
-		Args: noArgs,
+		Args:        noArgs,
+		Annotations: map[string]string{keepsOnInterrupt: "partial summary and report"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRun(cmd, &f)
 		},
