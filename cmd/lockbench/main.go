@@ -65,6 +65,7 @@ contention, wait tails and how close a batch gets to one big page.`,
 		newCompareCmd(),
 		newGateCmd(),
 		newReportCmd(),
+		newMergeCmd(),
 	)
 	return root
 }
