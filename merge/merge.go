@@ -67,8 +67,8 @@ type Source struct {
 	Machine string
 	Plan    string
 	Shard   schema.Shard
-	Cases   int // lines the shard writes when it finishes
-	Lines   int // result lines merged
+	Cases   int // case lines the shard writes when it finishes (schema.ConfCases)
+	Lines   int // case lines merged; class lines (schema.KeyClass) come with them
 
 	config []kv // the header's configuration lines, in order
 	units  []string
@@ -81,7 +81,7 @@ type kv struct{ key, value string }
 type Result struct {
 	Sources  []Source // in output order: by machine, then shard
 	Machines []string // in order of first appearance
-	Lines    int      // result lines written
+	Lines    int      // case lines written: repetitions, class lines not counted
 	Bytes    int64    // bytes read from the sources
 	// Missing lists, one sentence each, what an AllowPartial merge left
 	// out: missing shards, incomplete shards, torn lines.
@@ -115,6 +115,10 @@ func (e *InputError) Error() string {
 }
 
 func (e *InputError) Unwrap() error { return e.Err }
+
+// classPart marks a class line's name (harness.Result.ClassLines): it
+// follows its case line and is not one of the shard's cases.
+var classPart = []byte("/" + schema.KeyClass + "=")
 
 // maxLine is the longest line read; a lockbench line is a few hundred
 // bytes.
@@ -443,11 +447,13 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 		if _, err := w.Write(line); err != nil {
 			return read, err
 		}
-		s.Lines++
-		res.Lines++
+		if !bytes.Contains(name, classPart) {
+			s.Lines++
+			res.Lines++
+		}
 	}
 	if s.Lines != s.Cases {
-		msg := fmt.Sprintf("shard %s of machine %s has %d of its %d lines", s.Shard, s.Machine, s.Lines, s.Cases)
+		msg := fmt.Sprintf("shard %s of machine %s has %d of its %d case lines", s.Shard, s.Machine, s.Lines, s.Cases)
 		if !opts.AllowPartial || s.Lines > s.Cases {
 			return fail(0, fmt.Errorf("%w: %s (the run did not finish, or the file was cut)", ErrIncomplete, msg))
 		}

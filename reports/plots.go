@@ -224,6 +224,9 @@ func drawPlots(m *cases.Model) (plots []ReportPlot, missing []string) {
 		rp.add("decomposition", b.Title, caption, func(buf *bytes.Buffer) error { return b.WriteSVG(buf) })
 	}
 
+	// Wait by lock class (classes.go).
+	classPlots(m, rp)
+
 	// Counters per page: the L1d misses, the seed's "L1 cache footprint".
 	if slices.Contains(m.Units, cases.L1DMissesPage) {
 		b := &plot.Bars{

@@ -29,6 +29,9 @@ type Spread = stats.Spread
 type Summary struct {
 	Rows      []SummaryRow `json:"rows"`
 	Headlines []Headline   `json:"headlines"`
+	// Classes are the lock classes of every case with class lines,
+	// lockstat's way (see WriteClasses): per case, sorted by total wait.
+	Classes []ClassRow `json:"classes,omitempty"`
 	// Warnings say what could not be answered (no page or large case to
 	// compare with, a name reports cannot place) and what to distrust
 	// (cases that ran in different machine regimes).
@@ -92,6 +95,7 @@ func summarize(m *cases.Model) *Summary {
 		}
 	}
 	s.headlines(m)
+	s.classes(m)
 	return s
 }
 

@@ -23,8 +23,9 @@ const (
 	// ConfShard is the part of the plan a run measured: "K/N" (1/1 for a
 	// whole plan).
 	ConfShard = "shard"
-	// ConfCases is the number of result lines the run writes when it
-	// finishes: a shard file with fewer is incomplete.
+	// ConfCases is the number of case lines (repetitions; class lines,
+	// with a KeyClass key, not counted) the run writes when it finishes:
+	// a shard file with fewer is incomplete.
 	ConfCases = "cases"
 )
 

@@ -66,7 +66,7 @@ A directory given as RESULTS stands for the results.txt inside it.`,
 			for _, m := range res.Missing {
 				fmt.Fprintf(stderr, "lockbench: partial: %s\n", m)
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "merged %d lines of %d files from %d machines into %s\n",
+			fmt.Fprintf(cmd.OutOrStdout(), "merged %d repetitions of %d files from %d machines into %s\n",
 				res.Lines, len(res.Sources), len(res.Machines), dst)
 			return nil
 		},

@@ -28,7 +28,8 @@ type runFlags struct {
 	zones, touch, filePages, lines, think int
 	delay, out                            string
 	force, quiet, json, bare, profile     bool
-	profileClasses, noReport, dryRun      bool
+	profileClasses, noReport, verbose     bool
+	dryRun                                bool
 	shard, machine                        string
 }
 
@@ -89,6 +90,7 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.BoolVar(&f.force, "force", false, "write into an existing non-empty --out folder (results.txt is overwritten)")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress, no notes; only the summary")
 	fl.BoolVar(&f.json, "json", false, "print the summary as JSON on stdout")
+	fl.BoolVar(&f.verbose, "verbose", false, "also print the lock classes of every case, lockstat's way (summary.txt always has them)")
 	fl.BoolVar(&f.noReport, "no-report", false, "do not write report.html and report.md into the results folder")
 	fl.BoolVar(&f.bare, "bare", false, "run the locks without instrumentation (to measure what it costs); lock units are left out")
 	fl.BoolVar(&f.profile, "profile", false, "write CPU, mutex, block and lock-contention profiles (pprof) beside the results")
@@ -232,7 +234,7 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	case runErr == nil:
 		return nil
 	case out.Interrupted:
-		return fmt.Errorf("interrupted after %d of %d repetitions; finished lines kept in %s: %w", len(out.Lines), out.Cases, sw.Path(), context.Canceled)
+		return fmt.Errorf("interrupted after %d of %d repetitions; finished lines kept in %s: %w", out.Done, out.Cases, sw.Path(), context.Canceled)
 	default:
 		if fe, ok := errors.AsType[*harness.FieldError](runErr); ok && fe.Field == harness.FieldAffinity {
 			runErr = fmt.Errorf("%w (try --affinity none)", runErr)

@@ -19,6 +19,7 @@ import (
 	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/reports"
+	"github.com/lockbench/lockbench/schema"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -121,6 +122,19 @@ func readLines(t *testing.T, path string) []*benchfmt.Result {
 	return out
 }
 
+// splitClasses splits lines into case lines and class lines (a
+// schema.KeyClass key).
+func splitClasses(lines []*benchfmt.Result) (cases, classes []*benchfmt.Result) {
+	for _, l := range lines {
+		if _, ok := schema.ParseName(l.Name).Get(schema.KeyClass); ok {
+			classes = append(classes, l)
+		} else {
+			cases = append(cases, l)
+		}
+	}
+	return cases, classes
+}
+
 func hasUnit(r *benchfmt.Result, u string) bool {
 	for _, v := range r.Values {
 		if v.Unit == u || v.OrigUnit == u {
@@ -136,9 +150,9 @@ func TestRunSweep(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
-	lines := readLines(t, filepath.Join(out, harness.ResultsFile))
-	if len(lines) != 3*2*2 {
-		t.Fatalf("%d lines, want 12", len(lines))
+	lines, classes := splitClasses(readLines(t, filepath.Join(out, harness.ResultsFile)))
+	if len(lines) != 3*2*2 || len(classes) != 4*len(lines) {
+		t.Fatalf("%d case lines and %d class lines, want 12 and 4 classes each", len(lines), len(classes))
 	}
 	for _, l := range lines {
 		for _, u := range []string{"ns/page", "cpu-ns/page", "acq/page", "contended/page", "handoffs/acq", "wait-ns/page", "wait-p99-ns", "fairness"} {
@@ -170,8 +184,12 @@ func TestRunSweep(t *testing.T) {
 	if _, stderr, code := execCLI(t, tinyRun(out, "--locks", "mutex", "--modes", "page", "--threads", "1", "--count", "1", "--force")...); code != 0 {
 		t.Errorf("--force run: exit %d, stderr %q", code, stderr)
 	}
-	if n := len(readLines(t, filepath.Join(out, harness.ResultsFile))); n != 1 {
-		t.Errorf("--force left %d lines, want the new run's 1", n)
+	if n, _ := splitClasses(readLines(t, filepath.Join(out, harness.ResultsFile))); len(n) != 1 {
+		t.Errorf("--force left %d case lines, want the new run's 1", len(n))
+	}
+	summary, err := os.ReadFile(filepath.Join(out, "summary.txt"))
+	if err != nil || !strings.Contains(string(summary), "lock classes, per case") || strings.Contains(stdout, "lock classes, per case") {
+		t.Errorf("summary.txt (err %v) must have the lock-class table, stdout without --verbose must not:\n%s", err, summary)
 	}
 }
 
@@ -185,9 +203,13 @@ func TestRunJSONAndCS(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &v); err != nil {
 		t.Fatalf("--json stdout is not JSON: %v\n%s", err, stdout)
 	}
-	lines := readLines(t, filepath.Join(out, harness.ResultsFile))
+	lines, classes := splitClasses(readLines(t, filepath.Join(out, harness.ResultsFile)))
 	if len(lines) != 2 || !strings.HasPrefix(lines[0].Name.String(), "CS/lock=mutex/lines=1/think=0/threads=1") {
 		t.Fatalf("cs lines %v", lines)
+	}
+	// The cs workload's one lock is its one class.
+	if len(classes) != 2 || !strings.HasPrefix(classes[0].Name.String(), "CS/lock=mutex/lines=1/think=0/threads=1/class=cs") || !hasUnit(classes[0], "acq/op") {
+		t.Errorf("cs class lines %v, want one class=cs line with acq/op per case", classes)
 	}
 	if !hasUnit(lines[0], "ns/op") || !hasUnit(lines[0], "acq/op") {
 		t.Errorf("cs line %s lacks ns/op or acq/op", lines[0].Name)

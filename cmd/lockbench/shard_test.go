@@ -68,7 +68,7 @@ func runShards(t *testing.T, root, machine string, n int, extra ...string) []str
 }
 
 // caseNames reads a results file's case names (schema.Name.Case), each
-// repetition once, sorted.
+// repetition once, class lines left out, sorted.
 func caseNames(t *testing.T, path string) []string {
 	t.Helper()
 	f, err := os.Open(path)
@@ -80,7 +80,11 @@ func caseNames(t *testing.T, path string) []string {
 	r := benchfmt.NewReader(f, path)
 	for r.Scan() {
 		if res, ok := r.Result().(*benchfmt.Result); ok {
-			names = append(names, res.GetConfig(schema.ConfMachine)+" "+schema.ParseName(res.Name).Case())
+			n := schema.ParseName(res.Name)
+			if _, class := n.Get(schema.KeyClass); class {
+				continue // a class line, under its case
+			}
+			names = append(names, res.GetConfig(schema.ConfMachine)+" "+n.Case())
 		}
 	}
 	if err := r.Err(); err != nil {
@@ -108,7 +112,7 @@ func TestShardedSweepMerges(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("merge: exit %d: %s", code, stderr)
 			}
-			if !strings.Contains(stdout, fmt.Sprintf("merged %d lines of %d files from 1 machines", len(want), n)) {
+			if !strings.Contains(stdout, fmt.Sprintf("merged %d repetitions of %d files from 1 machines", len(want), n)) {
 				t.Errorf("merge said %q", stdout)
 			}
 			if got := caseNames(t, filepath.Join(out, harness.ResultsFile)); !slices.Equal(got, want) {
@@ -133,8 +137,12 @@ func TestMergeRefuses(t *testing.T) {
 	if err := os.WriteFile(torn, b[:len(b)-20], 0o644); err != nil {
 		t.Fatal(err)
 	}
-	lines := strings.SplitAfter(string(b), "\n")
-	if err := os.WriteFile(short, []byte(strings.Join(lines[:len(lines)-2], "")), 0o644); err != nil {
+	// Cut before the last case line: the file ends whole, a repetition short.
+	lastCase := strings.LastIndex(string(b), "\nBenchmark")
+	for strings.Contains(strings.SplitN(string(b[lastCase+1:]), "\n", 2)[0], "/class=") {
+		lastCase = strings.LastIndex(string(b[:lastCase]), "\nBenchmark")
+	}
+	if err := os.WriteFile(short, b[:lastCase+1], 0o644); err != nil {
 		t.Fatal(err)
 	}
 	fifo := filepath.Join(root, "fifo")
