@@ -102,7 +102,17 @@
 // why some are missing), and the run's knobs (workload, duration, warmup,
 // count, order, affinity, bare, files, zones, touch, file-pages, delay,
 // hold-every, stack-every; oversubscribed: threads=N when a thread count
-// exceeds the CPUs). See FileConfig.
+// exceeds the CPUs), then the sweep's place: machine (Runner.Machine or the
+// derived Machine.Name), plan (Plan.ID), shard (Plan.Shard, 1/1 for the
+// whole plan) and cases (the lines a finished run writes). See FileConfig.
+// The CPUs are those the process may run on (Runner.Topology).
+//
+// # Shards
+//
+// Plan.Shard splits a sweep over runs, processes or machines: part K of N
+// holds whole comparison groups (one lock at one thread count, every mode
+// and batch size a headline compares), balanced by Runner.Estimate, the
+// same split on every machine. Package merge joins the parts again.
 //
 // # Library use and profiling
 //

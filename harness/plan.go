@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -35,6 +36,11 @@ type Plan struct {
 	Threads []int
 	Count   int
 	Order   Order
+	// Shard, when set, restricts Cases to part K of N of the plan: whole
+	// comparison groups (the modes and batch sizes of one lock at one
+	// thread count), balanced by estimated time. The zero Shard is the
+	// whole plan. Every shard of a plan has the plan's ID.
+	Shard schema.Shard
 }
 
 // DefaultPlan is the sweep of `lockbench run` without flags: mutex and
@@ -91,6 +97,9 @@ func (p Plan) Validate() error {
 	default:
 		return &FieldError{Field: FieldOrder, Err: fmt.Errorf("unknown order %q (known: %s, %s)", p.Order, Interleaved, Grouped)}
 	}
+	if err := p.validateShard(); err != nil {
+		return err
+	}
 	for _, s := range p.configs(info, false) {
 		if err := s.Validate(); err != nil {
 			if ke, ok := errors.AsType[*workloads.KnobError](err); ok {
@@ -104,11 +113,20 @@ func (p Plan) Validate() error {
 
 // Cases expands the plan into the cases to run, in run order. Each
 // distinct configuration appears Count times, with Rep 0..Count-1. A
-// workload without modes or batches (cs) ignores Modes and Batches. Call
-// Validate first; Cases does not check its input.
+// workload without modes or batches (cs) ignores Modes and Batches. With
+// a Shard, only the configurations of the shard's comparison groups are
+// run, in the same order. Call Validate first; Cases does not check its
+// input.
 func (p Plan) Cases() []Case {
 	info, _ := workloads.Lookup(p.Base.Workload)
 	configs := p.configs(info, true)
+	if !p.Shard.Whole() {
+		// Every repetition is estimated alike (Runner.Estimate: the
+		// runner's warm-up and duration are the sweep's), so the split
+		// depends on the plan alone, as every machine must agree on it.
+		of := p.shardOf(&DefaultRunner)
+		configs = slices.DeleteFunc(configs, func(s workloads.Spec) bool { return of[groupOf(s)] != p.Shard.K })
+	}
 	var out []Case
 	if p.Order == Grouped {
 		for _, s := range configs {

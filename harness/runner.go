@@ -55,6 +55,11 @@ type Runner struct {
 	PerfEventOpen PerfEventOpenFunc
 	// Sysfs is the root of the CPU topology files; "" means "/sys".
 	Sysfs string
+	// Machine names the machine in the results (config key machine), so
+	// that merged results of several machines can be told apart; "" means
+	// the name ReadMachine derives (Machine.Name). Letters, digits, '.',
+	// '_' and '-'.
+	Machine string
 }
 
 // DefaultRunner is a Runner with the defaults of `lockbench run`, which
@@ -101,7 +106,7 @@ func (r *Runner) Validate() error {
 	if _, err := ParseAffinity(string(r.Affinity)); err != nil {
 		return &FieldError{Field: FieldAffinity, Err: err}
 	}
-	return nil
+	return validMachine(r.Machine)
 }
 
 func (r *Runner) open() PerfEventOpenFunc {
@@ -118,13 +123,24 @@ func (r *Runner) build(s workloads.Spec) (workloads.Workload, error) {
 	return newWorkload(s)
 }
 
-// Topology reads the machine's CPU topology from r.Sysfs.
+// Topology reads the machine's CPU topology from r.Sysfs. With the real
+// sysfs (r.Sysfs ""), it keeps the CPUs this process may run on
+// (sched_getaffinity): in a container with a cpuset (a Kubernetes pod
+// under the static CPU manager) sysfs lists the node's CPUs, and pinning
+// a worker to one outside the cpuset fails. Another Sysfs root describes
+// another machine, which the process's mask says nothing about.
 func (r *Runner) Topology() (Topology, error) {
-	root := r.Sysfs
-	if root == "" {
-		root = "/sys"
+	if r.Sysfs != "" {
+		return ReadTopology(r.Sysfs)
 	}
-	return ReadTopology(root)
+	t, err := ReadTopology("/sys")
+	if err != nil {
+		return t, err
+	}
+	if allowed, err := AllowedCPUs(); err == nil {
+		t = t.Restrict(allowed)
+	}
+	return t, nil
 }
 
 // CounterSupport reports which counter groups this machine allows, by

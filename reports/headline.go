@@ -141,6 +141,9 @@ func headlineLabel(m *cases.Model, c *cases.Case) string {
 	if c.Name.Base != schema.BasePageCache {
 		parts = append(parts, c.Name.Base)
 	}
+	if len(m.Machines) > 1 {
+		parts = append(parts, schema.ConfMachine+"="+c.Machine)
+	}
 	if len(m.Procs) > 1 {
 		parts = append(parts, fmt.Sprintf("gomaxprocs=%d", c.Name.Procs))
 	}

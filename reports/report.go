@@ -21,6 +21,7 @@ import (
 	"github.com/lockbench/lockbench/internal/safefile"
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/reports/stats"
+	"github.com/lockbench/lockbench/scaling"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 )
@@ -170,6 +171,16 @@ type view struct {
 	Knee            string // "90%"
 	Knees           grid
 
+	// Machines are the headlines of several machines side by side;
+	// MachineDesc describes them side by side (a merged file's
+	// per-machine lines).
+	Machines    grid
+	MachineDesc grid
+
+	Scaling      grid
+	ScalingNotes []string
+	NoScaling    string
+
 	Plots   []ReportPlot
 	NoPlots []string
 
@@ -301,9 +312,24 @@ func buildView(set *Set, m *cases.Model, opts ReportOptions) ([]ReportPlot, *vie
 		v.Knees.Rows = append(v.Knees.Rows, []string{variantLabel(k.Variant), strconv.Itoa(k.Threads), s})
 	}
 
-	// Plots.
+	v.Machines = machineHeadlines(m, summarize(m), hb)
+	v.MachineDesc = machineTable(m)
+
+	// Plots, the scaling fits' last.
 	plots, missing := drawPlots(m)
+	fits, fitNotes := scalingFits(m, hb)
+	rp := &plotter{plots: plots, missing: missing}
+	scalingPlots(rp, fits)
+	plots, missing = rp.plots, rp.missing
 	v.Plots, v.NoPlots = plots, missing
+	v.Scaling, v.ScalingNotes = scalingGrid(fits), fitNotes
+	switch {
+	case len(m.PageCache) == 0:
+		v.NoScaling = needsPageCache
+	case len(fits) == 0:
+		v.NoScaling = fmt.Sprintf("No scaling fit: it needs a lock and mode measured at %d or more thread counts on one machine (thread counts present: %s).",
+			scaling.MinDistinctN, joinThreads(m.Threads))
+	}
 	if len(m.PageCache) == 0 {
 		v.NoPlots = append(v.NoPlots, needsPageCache)
 	}
@@ -386,8 +412,8 @@ func headlines(m *cases.Model, sum *Summary) (out, notes []string) {
 		notes = append(notes[:maxNotes:maxNotes], fmt.Sprintf("… and %d more like these.", more))
 	}
 	hb := headlineBatch(m)
-	t := m.Threads[len(m.Threads)-1]
 	for _, v := range m.Variants {
+		t := maxThreads(m, v)
 		bc := m.Find(v, t, workloads.ModeBatch, hb)
 		if bc == nil || bc.Batch != hb || !bc.Has(cases.NSPage) {
 			continue
@@ -415,9 +441,10 @@ func claims(m *cases.Model, effs []efficiencyRow) []string {
 	if len(m.Threads) == 0 {
 		return nil
 	}
-	hb, maxT := headlineBatch(m), m.Threads[len(m.Threads)-1]
+	hb := headlineBatch(m)
 	var out []string
 	for _, v := range m.Variants {
+		maxT := maxThreads(m, v)
 		var head string
 		var others []string
 		for _, e := range effs {
@@ -740,4 +767,16 @@ func mdTable(t grid) string {
 		row(r)
 	}
 	return b.String()
+}
+
+// joinThreads lists thread counts for a sentence.
+func joinThreads(ts []int) string {
+	var s []string
+	for _, t := range ts {
+		s = append(s, strconv.Itoa(t))
+	}
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
 }

@@ -220,5 +220,6 @@ func ConfigKeys() []string {
 		ConfWorkload, ConfDuration, ConfWarmup, ConfCount, ConfOrder, ConfAffinity, ConfBare,
 		ConfFiles, ConfZones, ConfTouch, ConfFilePages, ConfDelay, ConfHoldEvery, ConfStackEvery,
 		ConfOversubscribed,
+		ConfMachine, ConfPlan, ConfShard, ConfCases,
 	}
 }

@@ -153,6 +153,7 @@ contention, wait tails and how close a batch gets to one big page.`,
 		newCompareCmd(),
 		newGateCmd(),
 		newReportCmd(),
+		newMergeCmd(),
 		newClassesCmd(),
 	)
 	return root

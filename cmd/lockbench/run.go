@@ -3,11 +3,14 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/profiles"
+	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 	"github.com/spf13/cobra"
 	"golang.org/x/perf/benchfmt"
@@ -25,6 +28,8 @@ type runFlags struct {
 	delay, out                            string
 	force, quiet, json, bare, profile     bool
 	profileClasses, noReport, verbose     bool
+	dryRun                                bool
+	shard, machine                        string
 }
 
 // defaultRunFlags are harness.DefaultPlan and harness.DefaultRunner, as
@@ -91,6 +96,10 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.BoolVar(&f.profile, "profile", false, "write CPU, mutex, block and lock-contention profiles (pprof) beside the results")
 	fl.BoolVar(&f.profileClasses, "profile-classes", false, "with --profile: also label each lock class's critical section (class=...) in the CPU profile; costs ~13 ns per acquisition, so ns/page rises")
 	fl.DurationVar(&f.grace, "watchdog", f.grace, "how long a worker may overrun a phase before the run is stopped")
+	fl.StringVar(&f.shard, "shard", "", "run part `K/N` of the sweep: whole comparison groups (a lock at a thread count), balanced by estimated time; 'lockbench merge' joins the parts")
+	fl.StringVar(&f.machine, "machine", "", "the machine's `name` in the results (default: from the CPU model, CPU count and kernel); 'benchstat -col machine' compares machines")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the cases the sweep (or --shard) would run and their estimated time, and run nothing")
+	fl.BoolVar(&f.dryRun, "list", false, "the same as --dry-run")
 	return cmd
 }
 
@@ -105,6 +114,7 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	}
 	r.Duration, r.Warmup, r.Grace, r.Affinity = f.duration, f.warmup, f.grace, harness.Affinity(f.affinity)
 	r.Labels, r.ClassLabels = f.profile, f.profileClasses
+	r.Machine = f.machine
 	if err := r.Validate(); err != nil {
 		return p, r, flagged(err)
 	}
@@ -156,6 +166,11 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	if p.Threads, err = parseInts(f.threads); err != nil {
 		return p, r, usagef("--threads: %v", err)
 	}
+	if f.shard != "" {
+		if p.Shard, err = schema.ParseShard(f.shard); err != nil {
+			return p, r, usagef("--%v", err)
+		}
+	}
 	if err := p.Validate(); err != nil {
 		return p, r, flagged(err)
 	}
@@ -184,6 +199,9 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	plan, runner, err := f.parse(cmd)
 	if err != nil {
 		return err
+	}
+	if f.dryRun {
+		return dryRun(cmd.OutOrStdout(), plan, &runner)
 	}
 	stderr := cmd.ErrOrStderr()
 	note := func(format string, a ...any) {
@@ -259,4 +277,28 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		}
 		return failure(runErr)
 	}
+}
+
+// dryRun prints the cases plan would run, in order, with the time each is
+// estimated to take (harness.Runner.Estimate), and the total.
+func dryRun(w io.Writer, plan harness.Plan, r *harness.Runner) error {
+	cases := plan.Cases()
+	var total time.Duration
+	for _, c := range cases {
+		e := r.Estimate(c)
+		total += e
+		fmt.Fprintf(w, "%-8s %s\n", e.Round(time.Millisecond), c)
+	}
+	fmt.Fprintf(w, "plan %s shard %s: %d repetitions, %d comparison groups of %d, estimated %s (more on a busy machine)\n",
+		plan.ID(r), plan.Shard, len(cases), groupsIn(cases), plan.Groups(), total.Round(time.Second))
+	return nil
+}
+
+// groupsIn counts the comparison groups (lock x threads) of cases.
+func groupsIn(cases []harness.Case) int {
+	seen := map[string]bool{}
+	for _, c := range cases {
+		seen[c.Spec.Lock+"/"+strconv.Itoa(c.Spec.Workers)] = true
+	}
+	return len(seen)
 }

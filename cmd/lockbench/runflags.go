@@ -71,6 +71,10 @@ func fieldFlag(field string) (string, bool) {
 		return "watchdog", true
 	case harness.FieldAffinity:
 		return "affinity", true
+	case harness.FieldShard:
+		return "shard", true
+	case harness.FieldMachine:
+		return "machine", true
 	case string(workloads.KnobDelay):
 		return "delay", true
 	}

@@ -51,6 +51,10 @@ type Case struct {
 	// File is the ".file" configuration of the case's results: the input
 	// it came from (see reports.Load); "" for results made in memory.
 	File string
+	// Machine is the "machine" configuration of the case's results
+	// (schema.ConfMachine): where it was measured; "" when unnamed. A
+	// merged file holds several, and a case never pools two.
+	Machine string
 	// Name is the benchmark name, parsed once.
 	Name schema.Name
 	// Mode is the case's page-cache mode, one of workloads.Modes(); ""
@@ -62,11 +66,12 @@ type Case struct {
 	Batch, Threads int
 	// Variant is what tells the case apart besides mode, batch and
 	// threads: the other keys in name order ("lock=mcs zone-lock=ticket"),
-	// after the base name when it is not PageCache, and followed by
+	// after the base name when it is not PageCache, led by "machine=..."
+	// when the results come from several machines, and followed by
 	// "gomaxprocs=N" when the results have several GOMAXPROCS and by
 	// "file=..." when they come from several inputs, so that runs on
-	// other CPU counts, or a baseline and a new run, never meet in one
-	// comparison.
+	// other machines or CPU counts, or a baseline and a new run, never
+	// meet in one comparison.
 	Variant string
 	// Units are the units of the case as written ("ns/page", not the
 	// tidied "sec/page"), in order of first appearance.
@@ -191,6 +196,7 @@ type Model struct {
 	Units     []string         // every unit present, as written, in order of first appearance
 	Files     []string         // the distinct ".file" values, in order
 	Procs     []int            // the distinct GOMAXPROCS suffixes, ascending (0: none)
+	Machines  []string         // the distinct machine configurations, in order ("" unnamed)
 	// Warnings say which names could not be placed, and why.
 	Warnings []string
 
@@ -217,6 +223,9 @@ func Group(results []*benchfmt.Result) *Model {
 			m.Files = append(m.Files, f)
 		}
 		procs[schema.ParseName(r.Name).Procs] = true
+		if mc := r.GetConfig(schema.ConfMachine); !slices.Contains(m.Machines, mc) {
+			m.Machines = append(m.Machines, mc)
+		}
 	}
 	configIdx := map[string]int{}
 	badValues := map[string][]string{} // "mode=bogus" -> cases
@@ -245,7 +254,7 @@ func Group(results []*benchfmt.Result) *Model {
 		c := m.byKey[key]
 		if c == nil {
 			var bad string
-			c, bad = newCase(r, len(m.Files) > 1, len(procs) > 1)
+			c, bad = newCase(r, len(m.Files) > 1, len(procs) > 1, len(m.Machines) > 1)
 			c.key = key
 			m.byKey[key] = c
 			m.Cases = append(m.Cases, c)
@@ -290,7 +299,7 @@ func (c *Case) add(r *benchfmt.Result) []string {
 }
 
 // placeClasses puts each class line (a schema.KeyClass key) under the
-// case of its name without that key, in the same input. A class line
+// case of its name without that key, in the same input and machine. A class line
 // without its case is left out with a warning.
 func (m *Model) placeClasses(lines []*benchfmt.Result) {
 	orphans := map[string]bool{}
@@ -298,8 +307,7 @@ func (m *Model) placeClasses(lines []*benchfmt.Result) {
 	for _, r := range lines {
 		n := schema.ParseName(r.Name)
 		class, _ := n.Get(schema.KeyClass)
-		file := r.GetConfig(".file")
-		parent := m.byKey[file+"\x00"+string(n.Without(schema.KeyClass).Benchfmt())]
+		parent := m.byKey[r.GetConfig(".file")+"\x00"+r.GetConfig(schema.ConfMachine)+"\x00"+string(n.Without(schema.KeyClass).Benchfmt())]
 		if parent == nil {
 			name := n.Without(schema.KeyClass).Case()
 			if !orphans[name] {
@@ -310,7 +318,7 @@ func (m *Model) placeClasses(lines []*benchfmt.Result) {
 		}
 		cl := parent.ClassCase(class)
 		if cl == nil {
-			cl = &Case{File: parent.File, Name: n, Mode: parent.Mode, Batch: parent.Batch, Threads: parent.Threads,
+			cl = &Case{File: parent.File, Machine: parent.Machine, Name: n, Mode: parent.Mode, Batch: parent.Batch, Threads: parent.Threads,
 				Variant: parent.Variant, Class: class, Samples: map[string][]float64{}, estimates: map[string]stats.Estimate{}}
 			parent.Classes = append(parent.Classes, cl)
 		}
@@ -344,19 +352,23 @@ func ModeNames() []string {
 	return out
 }
 
-// caseKey identifies a result's case: its input and its name as written
-// (with the -GOMAXPROCS suffix: runs at different GOMAXPROCS are
-// different cases, as benchstat's .fullname keeps them apart).
+// caseKey identifies a result's case: its input, its machine and its
+// name as written (with the -GOMAXPROCS suffix: runs at different
+// GOMAXPROCS are different cases, as benchstat's .fullname keeps them
+// apart).
 func caseKey(r *benchfmt.Result) string {
-	return r.GetConfig(".file") + "\x00" + string(r.Name)
+	return r.GetConfig(".file") + "\x00" + r.GetConfig(schema.ConfMachine) + "\x00" + string(r.Name)
 }
 
 // newCase parses r's name into a case. bad is the key=value that keeps it
 // from being a mode case ("mode=bogus", "batch=x"), or "".
-func newCase(r *benchfmt.Result, multiFile, multiProcs bool) (c *Case, bad string) {
-	c = &Case{File: r.GetConfig(".file"), Name: schema.ParseName(r.Name),
+func newCase(r *benchfmt.Result, multiFile, multiProcs, multiMachine bool) (c *Case, bad string) {
+	c = &Case{File: r.GetConfig(".file"), Machine: r.GetConfig(schema.ConfMachine), Name: schema.ParseName(r.Name),
 		Samples: map[string][]float64{}, estimates: map[string]stats.Estimate{}}
 	var variant []string
+	if multiMachine {
+		variant = append(variant, schema.ConfMachine+"="+c.Machine)
+	}
 	if c.Name.Base != schema.BasePageCache {
 		variant = append(variant, c.Name.Base)
 	}
