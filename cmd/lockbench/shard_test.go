@@ -21,7 +21,7 @@ import (
 // shardFlags is a plan of 8 comparison groups (4 locks x 2 thread counts)
 // of tiny cases: enough groups for 7 shards, fast enough to run often.
 var shardFlags = []string{"--locks", "mutex,mcs,ticket,futex", "--modes", "page,batch", "--threads", "1,2",
-	"--count", "1", "--duration", "2ms", "--warmup", "0s"}
+	"--count", "1", "--duration", "10ms", "--warmup", "0s"}
 
 // shardPlan is the harness plan shardFlags give, for the expected cases.
 func shardPlan() harness.Plan {
