@@ -133,6 +133,9 @@ func FileConfig(m Machine, r *Runner, p Plan, s CounterSupport) Config {
 	c.Add(schema.ConfOrder, string(p.Order))
 	c.Add(schema.ConfAffinity, string(r.Affinity))
 	c.Add(schema.ConfBare, strconv.FormatBool(b.Bare))
+	if !b.Bare {
+		c.Add(schema.ConfTiming, string(p.timing()))
+	}
 	info, _ := workloads.Lookup(b.Workload)
 	for _, k := range info.Knobs {
 		if !slices.Contains(info.Keys, k) {

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/lockbench/lockbench/reports/cases"
@@ -64,6 +65,11 @@ type Headline struct {
 	AcqBatch    *Float   `json:"acq_per_page_batched,omitempty"`
 	Efficiency  *Float   `json:"efficiency,omitempty"`
 	Notes       []string `json:"notes,omitempty"`
+	// Saving says where the saving comes from (SplitSaving): fewer lock
+	// instructions, less contention, per-page work batched; nil, with a
+	// note, when the cases it needs (the lock at one thread, the
+	// lock-free floor) are missing.
+	Saving *SavingSplit `json:"saving,omitempty"`
 
 	batch *cases.Case // the batched case, for the report to find its headline
 }
@@ -83,8 +89,11 @@ func (s *Summary) headlines(m *cases.Model) {
 			schema.KeyMode, workloads.ModePage, schema.KeyMode, workloads.ModeBatch))
 		return
 	}
+	// The floor (lock=none) is what the locks are measured against, not
+	// an answer of its own, unless it is all there is.
+	skipFloor := slices.ContainsFunc(m.PageCache, func(c *cases.Case) bool { return !c.IsFloor() })
 	for _, c := range m.Cases {
-		if !cases.Batched(c.Mode) {
+		if !cases.Batched(c.Mode) || (skipFloor && c.IsFloor()) {
 			continue
 		}
 		label := headlineLabel(m, c)
@@ -228,6 +237,7 @@ func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) He
 		}
 	}
 	h.Text = t.String()
+	s.saving(m, &h, b, p)
 	s.regime(m, &h, label, p, b, l)
 	return h
 }
