@@ -64,6 +64,9 @@ type Parts struct {
 // parts computes Parts from the medians of a PartsInput: atT, alone,
 // floor ns/page.
 func parts(threads int, atT, alone, floor float64) Parts {
+	if threads == 1 {
+		atT = alone // the same case: contention is 0, also in every bootstrap round
+	}
 	t := float64(threads)
 	return Parts{Threads: threads, Total: Float(atT * t), Work: Float(floor),
 		Lock: Float(alone - floor), Contention: Float(atT*t - alone)}

@@ -192,3 +192,15 @@ func median(v []float64) float64 {
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
+
+// TestSavingOneThreadContention: at one thread the case is its own
+// 1-thread reference, so contention is 0 with a 0 interval, never a
+// bootstrap of a case against itself.
+func TestSavingOneThreadContention(t *testing.T) {
+	x := []float64{100, 140, 90, 180, 120}
+	f := []float64{80, 70, 95, 85, 60}
+	sp, ok := SplitSaving(PartsInput{Threads: 1, AtT: x, Alone: x, Floor: f}, PartsInput{Threads: 1, AtT: f, Alone: f, Floor: f})
+	if !ok || sp.ContentionNS != 0 || sp.ContentionLo != 0 || sp.ContentionHi != 0 {
+		t.Errorf("1-thread contention %v (%v .. %v), want exactly 0", sp.ContentionNS, sp.ContentionLo, sp.ContentionHi)
+	}
+}
