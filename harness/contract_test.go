@@ -66,7 +66,7 @@ func TestWriterContract(t *testing.T) {
 				t.Fatalf("%s/%s: no counting repetition in a TimeBare plan", info.Name, m)
 			}
 			res := &Result{Case: c, GOMAXPROCS: 2, Pages: 100, WorkerPages: []uint64{100}, XferNS: 40,
-				Classes: []ClassStats{{Class: info.Classes[0], Lock: "mutex", Stats: locks.Stats{Acquisitions: 10}}}, Counters: counters}
+				Classes: []ClassStats{{Class: info.Classes[0], Lock: "mutex", Stats: locks.Stats{Acquisitions: 10, HoldSamples: 1, HoldTotal: 5}}}, Counters: counters}
 			line := res.Benchfmt(cfg)
 			cres := *res
 			cres.Case = counting
@@ -90,6 +90,27 @@ func TestWriterContract(t *testing.T) {
 			for _, u := range []string{schema.PerUnit(schema.StemNS, info.Per), schema.PerUnit(schema.StemInstNS, info.Per)} {
 				if written[u] != 1 {
 					t.Errorf("%s: %s on %d of the timed and the counting line, want one: ns is the bare time, inst-ns the counting one", line.Name, u, written[u])
+				}
+			}
+
+			cls := res.ClassLines(cfg)
+			if len(cls) != len(res.Classes) {
+				t.Errorf("%s: %d class lines for %d classes", line.Name, len(cls), len(res.Classes))
+			}
+			for _, cl := range cls {
+				var units []string
+				for _, v := range cl.Values {
+					units = append(units, v.Unit)
+				}
+				if !slices.Equal(units, schema.ClassUnits(info.Per)) {
+					t.Errorf("%s: class line units %v, schema.ClassUnits says %v", cl.Name, units, schema.ClassUnits(info.Per))
+				}
+				cn := schema.ParseName(cl.Name)
+				if last := cn.Keys[len(cn.Keys)-1]; last.Key != schema.KeyClass || last.Value != string(info.Classes[0]) {
+					t.Errorf("%s: last key %v, want %s=%s", cl.Name, last, schema.KeyClass, info.Classes[0])
+				}
+				if cn.Without(schema.KeyClass).Full() != schema.ParseName(line.Name).Full() {
+					t.Errorf("class line %s is not its case's name %s plus the class key", cl.Name, line.Name)
 				}
 			}
 

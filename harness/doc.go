@@ -65,6 +65,9 @@
 //	handoffs/acq     acquisitions whose previous holder was another worker / acquisitions
 //	wait-ns/page     ns waited in contended acquisitions / pages
 //	wait-p99-ns      99th percentile of one contended acquisition's wait
+//	wait-max-ns      the longest single wait
+//	hold-ns          mean hold time of one acquisition, sampled one in HoldEvery
+//	                 (absent when none was sampled)
 //	xfer-ns          one-way cache-line transfer between the first two cores in use,
 //	                 median of a few ping-pong rounds just before the repetition
 //	                 (absent if the probe finished no round within its ~15 ms budget)
@@ -92,6 +95,12 @@
 // instrumentation to read. The cs workload counts critical
 // sections, not pages: its units end in /op instead of /page (ns/op,
 // cpu-ns/op, acq/op, ...), as a plain `go test -bench` would write them.
+//
+// Each case line is followed by its class lines (Result.ClassLines): one
+// per lock class, named as the case with "/class=<class>" appended last,
+// with the case's pages as iterations and only the lock units above
+// (schema.ClassUnits), so that the classes' acq, contended and wait per
+// page sum to the case line's.
 //
 // benchfmt's reader tidies units as it does for ns/op: ns/page is read back
 // as sec/page, xfer-ns as xfer-sec (Value.OrigUnit keeps the written unit),

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/schema"
 	"golang.org/x/perf/benchfmt"
 )
@@ -52,15 +53,7 @@ func (r *Result) Benchfmt(cfg Config) *benchfmt.Result {
 	}
 	if len(r.Classes) > 0 {
 		t := r.Total()
-		add(perPage(float64(t.Acquisitions)), schema.PerUnit(schema.StemAcq, per))
-		add(perPage(float64(t.Contended)), schema.PerUnit(schema.StemContended, per))
-		handoffs := 0.0
-		if t.Acquisitions > 0 {
-			handoffs = float64(t.Handoffs) / float64(t.Acquisitions)
-		}
-		add(handoffs, schema.UnitHandoffs)
-		add(perPage(float64(t.WaitTotal)), schema.PerUnit(schema.StemWaitNS, per))
-		add(float64(t.WaitQuantile(0.99)), schema.UnitWaitP99)
+		vals = r.lockValues(vals, &t)
 	}
 	if r.XferNS > 0 { // 0: the probe did not run or no round finished
 		add(r.XferNS, schema.UnitXfer)
@@ -93,6 +86,63 @@ func (r *Result) runUnits(vals []benchfmt.Value, perPage func(float64) float64, 
 		add(perPage(r.Counters[u]), schema.PerUnit(u, per))
 	}
 	return vals
+}
+
+// lockValues appends the lock units of st (schema.ClassUnits, in that
+// order, hold-ns only where holds were sampled), per r's pages.
+func (r *Result) lockValues(vals []benchfmt.Value, st *locks.Stats) []benchfmt.Value {
+	per := r.Case.Per()
+	perPage := func(x float64) float64 {
+		if r.Pages == 0 {
+			return 0
+		}
+		return x / float64(r.Pages)
+	}
+	add := func(v float64, unit string) {
+		vals = append(vals, benchfmt.Value{Value: round(v), Unit: unit})
+	}
+	add(perPage(float64(st.Acquisitions)), schema.PerUnit(schema.StemAcq, per))
+	add(perPage(float64(st.Contended)), schema.PerUnit(schema.StemContended, per))
+	handoffs := 0.0
+	if st.Acquisitions > 0 {
+		handoffs = float64(st.Handoffs) / float64(st.Acquisitions)
+	}
+	add(handoffs, schema.UnitHandoffs)
+	add(perPage(float64(st.WaitTotal)), schema.PerUnit(schema.StemWaitNS, per))
+	add(float64(st.WaitQuantile(0.99)), schema.UnitWaitP99)
+	add(float64(st.WaitMax), schema.UnitWaitMax)
+	if st.HoldSamples > 0 {
+		add(float64(st.HoldTotal)/float64(st.HoldSamples), schema.UnitHoldNS)
+	}
+	return vals
+}
+
+// ClassLines renders r's lock classes as class lines, one per class in
+// r.Classes' order: the case's name with schema.KeyClass appended last
+// ("PageCache/mode=page/batch=16/lock=mutex/threads=2/class=lru-2"), the
+// case's pages as iterations, and the class's lock units
+// (schema.ClassUnits) per the case's pages, so that the classes' acq,
+// contended and wait per page add up to the case line's. None when bare.
+func (r *Result) ClassLines(cfg Config) []*benchfmt.Result {
+	var out []*benchfmt.Result
+	for i := range r.Classes {
+		cl := &r.Classes[i]
+		n := r.Case.schemaName(max(r.GOMAXPROCS, 1))
+		n.Keys = append(n.Keys, schema.KV{Key: schema.KeyClass, Value: string(cl.Class)})
+		out = append(out, &benchfmt.Result{
+			Config: cfg,
+			Name:   n.Benchfmt(),
+			Iters:  int(r.Pages),
+			Values: r.lockValues(nil, &cl.Stats),
+		})
+	}
+	return out
+}
+
+// Lines renders r as what a sweep writes for one repetition: the case
+// line (Benchfmt), then its class lines (ClassLines).
+func (r *Result) Lines(cfg Config) []*benchfmt.Result {
+	return append([]*benchfmt.Result{r.Benchfmt(cfg)}, r.ClassLines(cfg)...)
 }
 
 // unitMetadata says which direction is better for units where lower is
@@ -168,9 +218,10 @@ func CreateOutput(dir string, force bool) (*Output, error) {
 	return &Output{Dir: dir, Path: path, f: f, w: benchfmt.NewWriter(f), first: true}, nil
 }
 
-// Write appends one result line (preceded, the first time, by the unit
-// metadata and the file configuration) and syncs the file.
-func (o *Output) Write(r *benchfmt.Result) error {
+// Write appends result lines (preceded, the first time, by the unit
+// metadata and the file configuration) and syncs the file once, after
+// the last: a repetition's case and class lines cost one fsync.
+func (o *Output) Write(rs ...*benchfmt.Result) error {
 	if o.f == nil {
 		return fmt.Errorf("writing %s: closed", o.Path)
 	}
@@ -182,8 +233,10 @@ func (o *Output) Write(r *benchfmt.Result) error {
 			}
 		}
 	}
-	if err := o.w.Write(r); err != nil {
-		return fmt.Errorf("writing %s: %w", o.Path, err)
+	for _, r := range rs {
+		if err := o.w.Write(r); err != nil {
+			return fmt.Errorf("writing %s: %w", o.Path, err)
+		}
 	}
 	if err := o.f.Sync(); err != nil {
 		return fmt.Errorf("syncing %s: %w", o.Path, err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lockbench/lockbench/locks"
+	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/sys/unix"
@@ -78,8 +79,10 @@ func TestRunEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(out.Lines) != 8 || out.Cases != 8 || out.Partial() || out.Interrupted {
-		t.Fatalf("outcome %d lines of %d cases, partial %v, interrupted %v; want all 8", len(out.Lines), out.Cases, out.Partial(), out.Interrupted)
+	// Each repetition writes its case line and the cs workload's one
+	// class line.
+	if len(out.Lines) != 16 || out.Done != 8 || out.Cases != 8 || out.Partial() || out.Interrupted {
+		t.Fatalf("outcome %d lines, %d done of %d cases, partial %v, interrupted %v; want all 8 and their 16 lines", len(out.Lines), out.Done, out.Cases, out.Partial(), out.Interrupted)
 	}
 	if !slices.Equal(progressed, []int{0, 1, 2, 3, 4, 5, 6, 7}) || recorded != 8 {
 		t.Errorf("Progress saw cases %v and Record %d, want each of the 8 once, in order", progressed, recorded)
@@ -98,14 +101,22 @@ func TestRunEndToEnd(t *testing.T) {
 		want = append(want, "ctx-switches/page", "migrations/page", "page-faults/page")
 	}
 	rd := benchfmt.NewReader(bytes.NewReader(data), ResultsFile)
-	n, xfer := 0, 0
+	n, classes, xfer := 0, 0, 0
 	for rd.Scan() {
 		switch rec := rd.Result().(type) {
 		case *benchfmt.SyntaxError:
 			t.Fatalf("syntax error: %v", rec)
 		case *benchfmt.Result:
-			if n < len(out.Lines) && string(rec.Name) != string(out.Lines[n].Name) {
-				t.Errorf("line %d in the file is %s, the outcome's is %s", n, rec.Name, out.Lines[n].Name)
+			at := n + classes
+			if at < len(out.Lines) && string(rec.Name) != string(out.Lines[at].Name) {
+				t.Errorf("line %d in the file is %s, the outcome's is %s", at, rec.Name, out.Lines[at].Name)
+			}
+			if cl, ok := schema.ParseName(rec.Name).Get(schema.KeyClass); ok {
+				classes++
+				if cl == "" || hasUnit(rec, "ns/page") || !hasUnit(rec, "acq/page") {
+					t.Errorf("class line %s: want a class with acq/page and no ns/page", rec.Name)
+				}
+				continue
 			}
 			n++
 			if hasUnit(rec, "xfer-ns") {
@@ -132,8 +143,8 @@ func TestRunEndToEnd(t *testing.T) {
 			}
 		}
 	}
-	if n != 8 {
-		t.Fatalf("read %d results, want 8:\n%s", n, data)
+	if n != 8 || classes != 8 {
+		t.Fatalf("read %d case and %d class lines, want 8 of each:\n%s", n, classes, data)
 	}
 	// The probe leaves xfer-ns out when a busy machine let no round
 	// finish within its budget; on 8 repetitions some must have it.

@@ -10,7 +10,7 @@ import (
 // A Sweep runs a Plan into a results folder: what `lockbench run` does,
 // without its flags, display and summary. NewSweep checks the plan and
 // the runner, reads the machine and creates the folder; Run runs the
-// cases in order and appends each one's line to DIR/results.txt, synced,
+// cases in order and appends each one's lines to DIR/results.txt, synced,
 // the moment it ends, so that a sweep cut short keeps every finished
 // line.
 //
@@ -20,7 +20,8 @@ import (
 //	}
 //	sw.Progress = func(i int, res *harness.Result) { fmt.Println(i, res.Case) }
 //	out, err := sw.Run(ctx)
-//	// out.Lines are the lines written, also when err != nil
+//	// out.Lines are the lines written, also when err != nil;
+//	// out.Done the repetitions they hold
 type Sweep struct {
 	// Progress, when set, is called after each case's line is written,
 	// with the case's index in Cases.
@@ -93,16 +94,20 @@ func (s *Sweep) Oversubscribed() []int { return s.over }
 
 // An Outcome is what a Sweep's Run finished.
 type Outcome struct {
-	Lines       []*benchfmt.Result // the lines written, in run order
-	Cases       int                // the cases of the sweep
-	Interrupted bool               // the context ended the sweep
+	// Lines are the lines written, in run order: each repetition's case
+	// line followed by its class lines (Result.Lines).
+	Lines       []*benchfmt.Result
+	Done        int  // the repetitions finished: case lines among Lines
+	Cases       int  // the cases of the sweep
+	Interrupted bool // the context ended the sweep
 }
 
 // Partial reports whether the sweep ended before its last case.
-func (o Outcome) Partial() bool { return len(o.Lines) < o.Cases }
+func (o Outcome) Partial() bool { return o.Done < o.Cases }
 
-// Run runs the cases in order. After each one it writes and syncs the
-// line, then calls Progress and Record. It stops at the first error —
+// Run runs the cases in order. After each one it writes and syncs its
+// lines (Result.Lines: the case line, then its class lines), then calls
+// Progress and Record (with the case line). It stops at the first error —
 // the case's (a *WatchdogError, an *InvariantError, whose case has no
 // line), writing the line, Record's, or ctx's end (Outcome.Interrupted,
 // the error wrapping ctx.Err()) — and closes the results file in every
@@ -119,11 +124,13 @@ func (s *Sweep) Run(ctx context.Context) (Outcome, error) {
 		if res, err = s.runner.Run(ctx, c); err != nil {
 			break
 		}
-		line := res.Benchfmt(s.config)
-		if err = s.out.Write(line); err != nil {
+		lines := res.Lines(s.config)
+		if err = s.out.Write(lines...); err != nil {
 			break
 		}
-		o.Lines = append(o.Lines, line)
+		o.Lines = append(o.Lines, lines...)
+		o.Done++
+		line := lines[0]
 		if s.Progress != nil {
 			s.Progress(i, res)
 		}

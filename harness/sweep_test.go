@@ -55,8 +55,9 @@ func TestSweepStops(t *testing.T) {
 			}
 			out, err := sw.Run(ctx)
 			switch {
-			case len(out.Lines) != tt.lines || out.Cases != 3:
-				t.Errorf("%d lines of %d cases, want %d of 3: %s", len(out.Lines), out.Cases, tt.lines, tt.reason)
+			case out.Done != tt.lines || len(out.Lines) != 2*tt.lines || out.Cases != 3:
+				// Each repetition is its case line and one class line.
+				t.Errorf("%d repetitions (%d lines) of %d cases, want %d of 3: %s", out.Done, len(out.Lines), out.Cases, tt.lines, tt.reason)
 			case out.Partial() != (tt.lines < 3):
 				t.Errorf("Partial() = %v with %d of 3 lines", out.Partial(), tt.lines)
 			case out.Interrupted != tt.interrupted || tt.interrupted != errors.Is(err, context.Canceled):

@@ -34,7 +34,10 @@ type Options struct {
 	Col string
 	// Ignore lists keys not to group by at all.
 	Ignore string
-	// Filter keeps matching results and units; default "*".
+	// Filter keeps matching results and units; default "*". Class lines
+	// (one lock class's share of a case, a schema.KeyClass key) are
+	// compared only when Filter, Row, Col or Table names the class key
+	// ("/class:lru", "-col /class").
 	Filter string
 	// Alpha is the significance level: a difference with p > Alpha is
 	// shown as "~".
@@ -137,7 +140,11 @@ func Compare(set *Set, opts Options) (*Comparison, error) {
 	cmp := &Comparison{Alpha: opts.Alpha}
 	kept := 0
 	var filterErr error
+	classes := namesClassKey(opts.Filter, opts.Row, opts.Col, opts.Table)
 	for _, r := range set.Results {
+		if !classes && isClassLine(r) {
+			continue
+		}
 		r = r.Clone() // filter.Apply edits Values
 		ok, err := g.filter.Apply(r)
 		if !ok {

@@ -177,12 +177,20 @@ func (t *Table) write(w io.Writer, f Format, alpha float64) error {
 // column left-aligned, the others right-aligned, headers centred, no
 // trailing blanks.
 func writePlainTable(w io.Writer, header []string, rows [][]string) error {
+	return writeTableLeft(w, header, rows, 1)
+}
+
+// writeTableLeft is writePlainTable with the first left columns aligned
+// left.
+func writeTableLeft(w io.Writer, header []string, rows [][]string, left int) error {
 	var buf bytes.Buffer
 	align := make([]tw.Align, len(header))
 	for i := range align {
 		align[i] = tw.AlignRight
+		if i < left {
+			align[i] = tw.AlignLeft
+		}
 	}
-	align[0] = tw.AlignLeft
 	tbl := tablewriter.NewTable(&buf,
 		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
 			Borders: tw.BorderNone,

@@ -27,7 +27,10 @@ type GateOptions struct {
 	// Alpha is the significance level of the Mann-Whitney U test.
 	Alpha float64
 	// Filter keeps matching benchmarks (benchproc syntax); "" or "*"
-	// keeps all.
+	// keeps all. Class lines (one lock class's share of a case, a
+	// schema.KeyClass key) are judged only when Filter or Row names the
+	// class key: "/class:lru" with Metric "wait-ns/page" gates the LRU
+	// lock's wait.
 	Filter string
 	// Row identifies a benchmark across the two sets (benchproc
 	// projection); default ".fullname".
@@ -244,7 +247,11 @@ func metricSamples(s *Set, filter *benchproc.Filter, rowBy *benchproc.Projection
 	unitsSeen := map[string]bool{}
 	var unitList []string
 	kept := 0
+	classes := namesClassKey(opts.Filter, opts.Row)
 	for _, r := range s.Results {
+		if !classes && isClassLine(r) {
+			continue
+		}
 		r = r.Clone()
 		if ok, _ := filter.Apply(r); !ok {
 			continue

@@ -60,11 +60,16 @@ type Headline struct {
 	N1        int    `json:"n1"`
 	N2        int    `json:"n2"`
 	// Significant is P <= 0.05.
-	Significant bool     `json:"significant"`
-	AcqPage     *Float   `json:"acq_per_page_page,omitempty"`
-	AcqBatch    *Float   `json:"acq_per_page_batched,omitempty"`
-	Efficiency  *Float   `json:"efficiency,omitempty"`
-	Notes       []string `json:"notes,omitempty"`
+	Significant bool   `json:"significant"`
+	AcqPage     *Float `json:"acq_per_page_page,omitempty"`
+	AcqBatch    *Float `json:"acq_per_page_batched,omitempty"`
+	Efficiency  *Float `json:"efficiency,omitempty"`
+	// WaitClass is the lock class with the largest share of the batched
+	// case's remaining wait (wait-ns/page), WaitShare that share (0..1);
+	// empty when the case has no class lines or nothing waited.
+	WaitClass string   `json:"wait_class,omitempty"`
+	WaitShare *Float   `json:"wait_class_share,omitempty"`
+	Notes     []string `json:"notes,omitempty"`
 	// Saving says where the saving comes from (SplitSaving): fewer lock
 	// instructions, less contention, per-page work batched; nil, with a
 	// note, when the cases it needs (the lock at one thread, the
@@ -217,6 +222,12 @@ func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) He
 	}
 	if h.AcqPage != nil && h.AcqBatch != nil {
 		fmt.Fprintf(&t, ", %s -> %s acquisitions/page", stats.Format(float64(*h.AcqPage), 2), stats.Format(float64(*h.AcqBatch), 2))
+	}
+	if class, share, ok := dominantClass(b); ok {
+		h.WaitClass = class
+		sh := Float(share)
+		h.WaitShare = &sh
+		fmt.Fprintf(&t, "; %s of remaining wait is the %s lock", stats.Pct(share, 0, false), class)
 	}
 	if l == nil {
 		h.Notes = append(h.Notes, fmt.Sprintf("no %s=%s case with these settings: no efficiency against the large-page ideal (run with %s among the modes)",

@@ -97,10 +97,11 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(set.Results) != 192 || len(set.Files) != 2 || len(set.Warnings) != 0 {
-		t.Fatalf("got %d results from %v, warnings %v; want 192 from 2 files", len(set.Results), set.Files, set.Warnings)
+	// 96 case lines, each followed by its 4 class lines, twice.
+	if len(set.Results) != 960 || len(set.Files) != 2 || len(set.Warnings) != 0 {
+		t.Fatalf("got %d results from %v, warnings %v; want 960 from 2 files", len(set.Results), set.Files, set.Warnings)
 	}
-	if f0, f1 := set.Results[0].GetConfig(".file"), set.Results[191].GetConfig(".file"); f0 != "testdata/run.txt#0" || f1 != "testdata/run.txt#1" {
+	if f0, f1 := set.Results[0].GetConfig(".file"), set.Results[959].GetConfig(".file"); f0 != "testdata/run.txt#0" || f1 != "testdata/run.txt#1" {
 		t.Errorf(".file = %q, %q: a path given twice must be told apart", f0, f1)
 	}
 	r := set.Results[0]

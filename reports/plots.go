@@ -293,6 +293,9 @@ func drawPlots(m *cases.Model) (plots []ReportPlot, missing []string) {
 			func(buf *bytes.Buffer) error { return c.WriteSVG(buf) })
 	}
 
+	// Wait by lock class (classes.go).
+	classPlots(m, rp)
+
 	// Counters per page: the L1d misses, the seed's "L1 cache footprint".
 	if slices.Contains(m.Units, cases.L1DMissesPage) {
 		b := &plot.Bars{

@@ -162,6 +162,13 @@ type view struct {
 	DecompositionT  grid
 	NoDecomposition string
 
+	// Classes is the lockstat-style table of the lock classes (see
+	// Summary.WriteClasses) at the largest thread count and the
+	// headline batch.
+	Classes     grid
+	ClassesNote string
+	NoClasses   string
+
 	Counters     grid
 	CountersNote string
 	NoCounters   string
@@ -292,6 +299,9 @@ func buildView(set *Set, m *cases.Model, opts ReportOptions) ([]ReportPlot, *vie
 	} else {
 		v.Decomposition, v.DecompositionT = decomposition(m, hb)
 	}
+
+	// Lock classes.
+	v.Classes, v.ClassesNote, v.NoClasses = classGrid(m)
 
 	// Counters per page.
 	v.Counters, v.NoCounters = counters(m)
@@ -571,7 +581,17 @@ func methodology(set *Set, m *cases.Model, opts ReportOptions) []fact {
 		}
 		return s
 	}
-	facts := []fact{{"Input", fmt.Sprintf("%d result lines from %s", len(set.Results), strings.Join(set.Files, ", "))}}
+	classLines := 0
+	for _, r := range set.Results {
+		if isClassLine(r) {
+			classLines++
+		}
+	}
+	input := fmt.Sprintf("%d result lines from %s", len(set.Results)-classLines, strings.Join(set.Files, ", "))
+	if classLines > 0 {
+		input = fmt.Sprintf("%d result lines and %d lock-class lines (%s=) from %s", len(set.Results)-classLines, classLines, schema.KeyClass, strings.Join(set.Files, ", "))
+	}
+	facts := []fact{{"Input", input}}
 	if opts.Command != "" {
 		facts = append(facts, fact{"Command", opts.Command})
 	}

@@ -34,6 +34,9 @@ type Summary struct {
 	// InstrumentationCost); empty when the results have no instrumented
 	// repetitions beside bare ones.
 	Instrumentation []InstrumentationCost `json:"instrumentation,omitempty"`
+	// Classes are the lock classes of every case with class lines,
+	// lockstat's way (see WriteClasses): per case, sorted by total wait.
+	Classes []ClassRow `json:"classes,omitempty"`
 	// Warnings say what could not be answered (no page or large case to
 	// compare with, a name reports cannot place) and what to distrust
 	// (cases that ran in different machine regimes).
@@ -111,6 +114,7 @@ func summarize(m *cases.Model) *Summary {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %s: every repetition ran the instrumented locks (a profiled run needs them), so %s carries the instrumentation's cost, and the lock-instruction part of each saving with it",
 			schema.ConfTiming, schema.TimingInstrumented, cases.NSPage))
 	}
+	s.classes(m)
 	return s
 }
 

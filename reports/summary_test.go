@@ -32,7 +32,15 @@ func TestSummarizeGolden(t *testing.T) {
 	if err := s.WriteText(&b); err != nil {
 		t.Fatal(err)
 	}
+	// summary.txt: the table and headlines, then the lock classes.
+	b.WriteString("\n")
+	if err := s.WriteClasses(&b); err != nil {
+		t.Fatal(err)
+	}
 	checkGolden(t, "summary", b.String())
+	if len(s.Classes) != 16*4 {
+		t.Errorf("%d class rows; want 4 lock classes for each of the 16 cases", len(s.Classes))
+	}
 	if len(s.Rows) != 16 || len(s.Headlines) != 8 {
 		t.Errorf("%d rows, %d headlines; want 16 and 8 (batch and pagevec per lock and thread count)", len(s.Rows), len(s.Headlines))
 	}

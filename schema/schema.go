@@ -38,7 +38,13 @@ const (
 	KeyLines   = "lines"
 	KeyThink   = "think"
 	KeyThreads = "threads"
-	KeyClass   = "class"
+	// KeyClass names the lock class of a class line: the case's name
+	// with "/class=lru" appended, last. Every case with lock counters has
+	// one class line per lock class after its case line; the class lines'
+	// counts sum to the case line's totals. Readers that judge cases
+	// (summary, headlines, compare, gate) leave class lines out unless
+	// asked for them.
+	KeyClass = "class"
 )
 
 // ClassLockSuffix ends the key of a per-class lock override:
@@ -88,7 +94,19 @@ const (
 	UnitXfer     = "xfer-ns"      // the machine's regime: cache-line transfer, probed
 	UnitFairness = "fairness"     // min/max pages over workers; higher is better
 	UnitGCCycles = "gc-cycles"    // Go GC cycles during the measured window
+	UnitWaitMax  = "wait-max-ns"  // the longest single wait
+	UnitHoldNS   = "hold-ns"      // sampled mean hold time of one acquisition
 )
+
+// ClassUnits returns the units of a class line, in the order harness
+// writes them: the lock units of Units(per), per class. A class line
+// (one with a KeyClass key, last in its name) carries one lock class's
+// share of its case's counts and no time or machine units, so that
+// benchstat's ns/page tables never list it; see KeyClass.
+func ClassUnits(per string) []string {
+	return []string{PerUnit(StemAcq, per), PerUnit(StemContended, per), UnitHandoffs,
+		PerUnit(StemWaitNS, per), UnitWaitP99, UnitWaitMax, UnitHoldNS}
+}
 
 // PerUnit is stem/per, the unit as written: PerUnit(StemNS, PerPage) is
 // "ns/page".
@@ -139,6 +157,8 @@ func Units(per string) []Unit {
 		{UnitHandoffs, KindLock, false, "share of acquisitions where the lock passed to another worker"},
 		{PerUnit(StemWaitNS, per), KindLock, false, "time waiting for contended locks, per " + per},
 		{UnitWaitP99, KindLock, false, "99th percentile of one wait"},
+		{UnitWaitMax, KindLock, false, "the longest single wait"},
+		{UnitHoldNS, KindLock, false, "mean hold time of one acquisition, sampled (one in hold-every); absent when none was sampled"},
 		{UnitXfer, KindMachine, false, "one-way cross-core cache-line transfer, probed before the repetition"},
 		{UnitFairness, KindRun, true, "fewest pages of a worker over most; 1 is perfectly fair"},
 		{UnitGCCycles, KindRun, false, "Go GC cycles completed in the measured window"},

@@ -66,6 +66,7 @@ contention, wait tails and how close a batch gets to one big page.`,
 		newCompareCmd(),
 		newGateCmd(),
 		newReportCmd(),
+		newClassesCmd(),
 	)
 	return root
 }

@@ -16,16 +16,16 @@ import (
 
 // runFlags are the flags of 'lockbench run', as typed.
 type runFlags struct {
-	locks                                 string
-	classLocks                            map[workloads.Class]*string // --zone-lock, ...
-	modes, batch, threads, files          string
-	duration, warmup, grace               time.Duration
-	count                                 int
-	order, affinity, workload             string
-	zones, touch, filePages, lines, think int
-	delay, out                            string
-	force, quiet, json, bare, profile     bool
-	profileClasses, noReport, floor       bool
+	locks                                    string
+	classLocks                               map[workloads.Class]*string // --zone-lock, ...
+	modes, batch, threads, files             string
+	duration, warmup, grace                  time.Duration
+	count                                    int
+	order, affinity, workload                string
+	zones, touch, filePages, lines, think    int
+	delay, out                               string
+	force, quiet, json, bare, profile        bool
+	profileClasses, noReport, verbose, floor bool
 }
 
 // defaultRunFlags are harness.DefaultPlan and harness.DefaultRunner, as
@@ -90,6 +90,7 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.BoolVar(&f.force, "force", false, "write into an existing non-empty --out folder (results.txt is overwritten)")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress, no notes; only the summary")
 	fl.BoolVar(&f.json, "json", false, "print the summary as JSON on stdout")
+	fl.BoolVar(&f.verbose, "verbose", false, "also print the lock classes of every case, lockstat's way (summary.txt always has them)")
 	fl.BoolVar(&f.noReport, "no-report", false, "do not write report.html and report.md into the results folder")
 	fl.BoolVar(&f.bare, "bare", false, "no instrumented repetitions at all: bare locks only, lock units left out")
 	fl.BoolVar(&f.floor, "floor", f.floor, "also run each mode with no lock (lock=none, 1 thread), the floor that splits each saving into locks, contention and per-page work")
@@ -225,7 +226,7 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	case runErr == nil:
 		return nil
 	case out.Interrupted:
-		return fmt.Errorf("interrupted after %d of %d repetitions; finished lines kept in %s: %w", len(out.Lines), out.Cases, sw.Path(), context.Canceled)
+		return fmt.Errorf("interrupted after %d of %d repetitions; finished lines kept in %s: %w", out.Done, out.Cases, sw.Path(), context.Canceled)
 	default:
 		if fe, ok := errors.AsType[*harness.FieldError](runErr); ok && fe.Field == harness.FieldAffinity {
 			runErr = fmt.Errorf("%w (try --affinity none)", runErr)

@@ -19,6 +19,7 @@ import (
 	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/reports"
+	"github.com/lockbench/lockbench/schema"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -121,6 +122,19 @@ func readLines(t *testing.T, path string) []*benchfmt.Result {
 	return out
 }
 
+// splitClasses splits lines into case lines and class lines (a
+// schema.KeyClass key).
+func splitClasses(lines []*benchfmt.Result) (cases, classes []*benchfmt.Result) {
+	for _, l := range lines {
+		if _, ok := schema.ParseName(l.Name).Get(schema.KeyClass); ok {
+			classes = append(classes, l)
+		} else {
+			cases = append(cases, l)
+		}
+	}
+	return cases, classes
+}
+
 func hasUnit(r *benchfmt.Result, u string) bool {
 	for _, v := range r.Values {
 		if v.Unit == u || v.OrigUnit == u {
@@ -136,11 +150,12 @@ func TestRunSweep(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
-	lines := readLines(t, filepath.Join(out, harness.ResultsFile))
+	lines, classes := splitClasses(readLines(t, filepath.Join(out, harness.ResultsFile)))
 	// 3 modes x 2 thread counts x (2 bare + 1 counting), and the floor:
-	// 3 modes x 2 with lock none at one thread.
-	if len(lines) != 3*2*3+3*2 {
-		t.Fatalf("%d lines, want 24", len(lines))
+	// 3 modes x 2 with lock none at one thread. Class lines (4 classes)
+	// follow the counting lines, the only ones with lock counts.
+	if len(lines) != 3*2*3+3*2 || len(classes) != 4*3*2 {
+		t.Fatalf("%d case lines and %d class lines, want 24 and 24", len(lines), len(classes))
 	}
 	var timed, counting, floor int
 	for _, l := range lines {
@@ -192,8 +207,12 @@ func TestRunSweep(t *testing.T) {
 	if _, stderr, code := execCLI(t, tinyRun(out, "--locks", "mutex", "--modes", "page", "--threads", "1", "--count", "1", "--force")...); code != 0 {
 		t.Errorf("--force run: exit %d, stderr %q", code, stderr)
 	}
-	if n := len(readLines(t, filepath.Join(out, harness.ResultsFile))); n != 3 {
-		t.Errorf("--force left %d lines, want the new run's 3 (timed, counting, floor)", n)
+	if n, _ := splitClasses(readLines(t, filepath.Join(out, harness.ResultsFile))); len(n) != 3 {
+		t.Errorf("--force left %d case lines, want the new run's 3 (timed, counting, floor)", len(n))
+	}
+	summary, err := os.ReadFile(filepath.Join(out, "summary.txt"))
+	if err != nil || !strings.Contains(string(summary), "lock classes, per case") || strings.Contains(stdout, "lock classes, per case") {
+		t.Errorf("summary.txt (err %v) must have the lock-class table, stdout without --verbose must not:\n%s", err, summary)
 	}
 }
 
@@ -207,10 +226,14 @@ func TestRunJSONAndCS(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &v); err != nil {
 		t.Fatalf("--json stdout is not JSON: %v\n%s", err, stdout)
 	}
-	lines := readLines(t, filepath.Join(out, harness.ResultsFile))
+	lines, classes := splitClasses(readLines(t, filepath.Join(out, harness.ResultsFile)))
 	// With --count 1 the counting round comes first; cs has no floor.
 	if len(lines) != 4 || !strings.HasPrefix(lines[2].Name.String(), "CS/lock=mutex/lines=1/think=0/threads=1") {
 		t.Fatalf("cs lines %v", lines)
+	}
+	// The cs workload's one lock is its one class, on the counting lines.
+	if len(classes) != 2 || !strings.HasPrefix(classes[0].Name.String(), "CS/lock=mutex/lines=1/think=0/threads=1/class=cs") || !hasUnit(classes[0], "acq/op") {
+		t.Errorf("cs class lines %v, want one class=cs line with acq/op per case", classes)
 	}
 	if !hasUnit(lines[2], "ns/op") || !hasUnit(lines[0], "acq/op") || !hasUnit(lines[0], "inst-ns/op") {
 		t.Errorf("cs lines %s lack ns/op (timed) or acq/op and inst-ns/op (counting)", lines[0].Name)

@@ -34,9 +34,9 @@ func (f *runFlags) finish(cmd *cobra.Command, sw *harness.Sweep, out harness.Out
 	}
 	if len(out.Lines) > 0 {
 		if failed {
-			fmt.Fprintf(stdout, "partial summary: %d of %d repetitions finished\n", len(out.Lines), out.Cases)
+			fmt.Fprintf(stdout, "partial summary: %d of %d repetitions finished\n", out.Done, out.Cases)
 		}
-		if err := writeSummary(stdout, out.Lines, f.json); err != nil {
+		if err := writeSummary(stdout, out.Lines, f.json, f.verbose); err != nil {
 			keep(err)
 		}
 		if err := saveSummary(filepath.Join(sw.Dir(), "summary.txt"), out.Lines); err != nil {
@@ -58,6 +58,9 @@ func (f *runFlags) finish(cmd *cobra.Command, sw *harness.Sweep, out harness.Out
 	}
 	if len(out.Lines) > 0 || !failed {
 		fmt.Fprintf(where, "results: %s (%d lines)\ncompare: go tool benchstat -col /mode %s\n", sw.Path(), len(out.Lines), sw.Path())
+		if len(out.Lines) > out.Done {
+			fmt.Fprintf(where, "classes: lockbench classes %s\n", sw.Dir())
+		}
 		if !f.noReport && len(out.Lines) > 0 {
 			fmt.Fprintf(where, "report:  %s\n", filepath.Join(sw.Dir(), reports.ReportHTMLFile))
 		}
@@ -124,8 +127,9 @@ func (p *progress) finish() {
 }
 
 // writeSummary prints the summary of the sweep's lines (reports.Summarize:
-// the table, the headlines and the regime warnings), as text or JSON.
-func writeSummary(w io.Writer, lines []*benchfmt.Result, asJSON bool) error {
+// the table, the headlines and the regime warnings), as text or JSON; with
+// classes, the text ends with the lock-class table (JSON always has it).
+func writeSummary(w io.Writer, lines []*benchfmt.Result, asJSON, classes bool) error {
 	sum, err := reports.Summarize(lines)
 	if err != nil {
 		return fmt.Errorf("summarizing: %w", err)
@@ -138,13 +142,23 @@ func writeSummary(w io.Writer, lines []*benchfmt.Result, asJSON bool) error {
 		_, err = fmt.Fprintf(w, "%s\n", b)
 		return err
 	}
-	return sum.WriteText(w)
+	if err := sum.WriteText(w); err != nil {
+		return err
+	}
+	if !classes || len(sum.Classes) == 0 {
+		return nil
+	}
+	if _, err := io.WriteString(w, "\n"); err != nil {
+		return err
+	}
+	return sum.WriteClasses(w)
 }
 
-// saveSummary writes the text summary beside the results.
+// saveSummary writes the text summary beside the results, lock classes
+// included.
 func saveSummary(path string, lines []*benchfmt.Result) error {
 	var b bytes.Buffer
-	if err := writeSummary(&b, lines, false); err != nil {
+	if err := writeSummary(&b, lines, false, true); err != nil {
 		return err
 	}
 	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {

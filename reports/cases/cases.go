@@ -77,6 +77,21 @@ type Case struct {
 	// Samples are the values of each unit as written, in file order.
 	Samples map[string][]float64
 
+	// Class is the lock class of a class case ("lru": the value of the
+	// name's schema.KeyClass key); "" for a case. A class case holds
+	// one class's share of its case's lock units (schema.ClassUnits),
+	// and is found only in its case's Classes, never among a Model's
+	// Cases, PageCache or Other.
+	Class string
+	// Classes are the case's class cases, in order of first appearance
+	// (the workload's path order as harness writes them): where each
+	// lock unit goes, by lock class. Medians of a unit over the classes
+	// need not add up to the case's median, since each is the median of
+	// its own repetitions; their repetitions do (harness writes each
+	// repetition's class lines from the same counts as its case line).
+	// Empty for cases without lock counters (bare, go test output).
+	Classes []*Case
+
 	key       string
 	estimates map[string]stats.Estimate
 }
@@ -84,6 +99,40 @@ type Case struct {
 // PageCache reports whether c is a case of the page-cache model that
 // reports can place: a mode of workloads.Modes() and a thread count.
 func (c *Case) PageCache() bool { return c.Mode != "" && c.Threads > 0 }
+
+// ClassCase returns c's class case of class, or nil.
+func (c *Case) ClassCase(class string) *Case {
+	for _, cl := range c.Classes {
+		if cl.Class == class {
+			return cl
+		}
+	}
+	return nil
+}
+
+// ClassShares returns each class's share of c's unit (a per-page lock
+// unit: wait-ns/page, contended/page, acq/page), in the order of
+// Classes: the class's median over the sum of the classes' medians. It
+// is how the headline names the lock that dominates the remaining wait,
+// and how a decomposition splits its contention part by class
+// (share × the part). nil when c has no classes or they sum to 0.
+func (c *Case) ClassShares(unit string) []float64 {
+	var total float64
+	vals := make([]float64, len(c.Classes))
+	for i, cl := range c.Classes {
+		if v := cl.Median(unit); v > 0 {
+			vals[i] = v
+			total += v
+		}
+	}
+	if !(total > 0) {
+		return nil
+	}
+	for i := range vals {
+		vals[i] /= total
+	}
+	return vals
+}
 
 // N is the number of repetitions of c: the most values of any unit.
 func (c *Case) N() int {
@@ -175,7 +224,12 @@ func Group(results []*benchfmt.Result) *Model {
 	configIdx := map[string]int{}
 	badValues := map[string][]string{} // "mode=bogus" -> cases
 	var badOrder []string
+	var classLines []*benchfmt.Result
 	for _, r := range results {
+		if _, ok := schema.ParseName(r.Name).Get(schema.KeyClass); ok {
+			classLines = append(classLines, r) // placed under their case below
+			continue
+		}
 		for _, cfg := range r.Config {
 			if !cfg.File || strings.HasPrefix(cfg.Key, ".") {
 				continue
@@ -205,20 +259,13 @@ func Group(results []*benchfmt.Result) *Model {
 				badValues[bad] = append(badValues[bad], c.Name.Case())
 			}
 		}
-		for _, v := range r.Values {
-			unit, val := v.Unit, v.Value
-			if v.OrigUnit != "" { // benchfmt tidies ns/page to sec/page; keep what was written
-				unit, val = v.OrigUnit, v.OrigValue
-			}
-			if !c.Has(unit) {
-				c.Units = append(c.Units, unit)
-			}
-			c.Samples[unit] = append(c.Samples[unit], val)
+		for _, unit := range c.add(r) {
 			if !slices.Contains(m.Units, unit) {
 				m.Units = append(m.Units, unit)
 			}
 		}
 	}
+	m.placeClasses(classLines)
 	for _, bad := range badOrder {
 		names := badValues[bad]
 		m.Warnings = append(m.Warnings, fmt.Sprintf("%s in %s: %s; listed with the other benchmarks",
@@ -226,6 +273,55 @@ func Group(results []*benchfmt.Result) *Model {
 	}
 	m.index()
 	return m
+}
+
+// add appends r's values to c's samples and returns its units.
+func (c *Case) add(r *benchfmt.Result) []string {
+	var units []string
+	for _, v := range r.Values {
+		unit, val := v.Unit, v.Value
+		if v.OrigUnit != "" { // benchfmt tidies ns/page to sec/page; keep what was written
+			unit, val = v.OrigUnit, v.OrigValue
+		}
+		if !c.Has(unit) {
+			c.Units = append(c.Units, unit)
+		}
+		c.Samples[unit] = append(c.Samples[unit], val)
+		units = append(units, unit)
+	}
+	return units
+}
+
+// placeClasses puts each class line (a schema.KeyClass key) under the
+// case of its name without that key, in the same input. A class line
+// without its case is left out with a warning.
+func (m *Model) placeClasses(lines []*benchfmt.Result) {
+	orphans := map[string]bool{}
+	var orphanOrder []string
+	for _, r := range lines {
+		n := schema.ParseName(r.Name)
+		class, _ := n.Get(schema.KeyClass)
+		file := r.GetConfig(".file")
+		parent := m.byKey[file+"\x00"+string(n.Without(schema.KeyClass).Benchfmt())]
+		if parent == nil {
+			name := n.Without(schema.KeyClass).Case()
+			if !orphans[name] {
+				orphans[name] = true
+				orphanOrder = append(orphanOrder, name)
+			}
+			continue
+		}
+		cl := parent.ClassCase(class)
+		if cl == nil {
+			cl = &Case{File: parent.File, Name: n, Mode: parent.Mode, Batch: parent.Batch, Threads: parent.Threads,
+				Variant: parent.Variant, Class: class, Samples: map[string][]float64{}, estimates: map[string]stats.Estimate{}}
+			parent.Classes = append(parent.Classes, cl)
+		}
+		cl.add(r)
+	}
+	for _, name := range orphanOrder {
+		m.Warnings = append(m.Warnings, fmt.Sprintf("class lines (%s=...) of %s without its case line: left out", schema.KeyClass, name))
+	}
 }
 
 func plural(names []string) string {

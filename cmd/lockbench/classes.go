@@ -1,0 +1,59 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/reports"
+)
+
+func newClassesCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "classes RESULTS...",
+		Short: "Print which lock class the time goes to, lockstat's way, from results files",
+		Long: `classes reads lockbench results (results.txt, or a results folder) and prints,
+per case and per lock class (zone, mapping, lru, queue; cs for the cs
+workload), the columns lockstat and 'perf lock contention' print for a lock:
+contended acquisitions, total wait, max wait, average wait, acquisitions and
+average hold, each case's classes sorted by total wait, with each class's
+share of the case's wait. Counts and total wait are per page, medians over
+repetitions.
+
+It reads the class lines (.../class=lru) that 'lockbench run' writes after
+each case line; results of a bare run, an older lockbench or go test have
+none, and that is an input error.
+
+  lockbench classes lockbench-results/20261125-220000
+  go tool benchstat -filter /class:lru -col /batch results.txt`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			set, err := reports.Load(resultsPaths(args)...)
+			if err != nil {
+				return usage(err)
+			}
+			for _, w := range set.Warnings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "lockbench: warning: %v\n", w)
+			}
+			return usage(reports.WriteClassTable(cmd.OutOrStdout(), set))
+		},
+	}
+}
+
+// resultsPaths maps each argument that is a folder holding results.txt to
+// that file, as report does.
+func resultsPaths(args []string) []string {
+	paths := make([]string, len(args))
+	for i, a := range args {
+		paths[i] = a
+		if fi, err := os.Stat(a); err == nil && fi.IsDir() {
+			if _, err := os.Stat(filepath.Join(a, harness.ResultsFile)); err == nil {
+				paths[i] = filepath.Join(a, harness.ResultsFile)
+			}
+		}
+	}
+	return paths
+}
