@@ -137,9 +137,13 @@ func FileConfig(m Machine, r *Runner, p Plan, s CounterSupport) Config {
 		c.Add(schema.ConfTiming, string(p.timing()))
 	}
 	info, _ := workloads.Lookup(b.Workload)
+	// Knobs whose zero means the default (Zones, Lines) are recorded as
+	// run, not as 0; FilePages 0 stays 0: it is sized per case.
+	eff := b
+	eff.Zones, eff.Lines = b.WithDefaults().Zones, b.WithDefaults().Lines
 	for _, k := range info.Knobs {
 		if !slices.Contains(info.Keys, k) {
-			c.Add(k.Key(), b.Value(k))
+			c.Add(k.Key(), eff.Value(k))
 		}
 	}
 	if len(b.Delay) > 0 {

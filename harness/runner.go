@@ -68,16 +68,35 @@ var DefaultRunner = Runner{
 	Probe:    probeBudget,
 }
 
+// MinDuration is the shortest measured window Validate accepts. The
+// window is timed from the start barrier to the last worker stopped, and
+// that edge work (waking the workers, the stop flag reaching every core,
+// timer slack) is tens to hundreds of microseconds on a busy 2-core VM:
+// below 10ms it is no longer small against the window, and at 1ns a
+// repetition measures one page and the headline reports the edges, not
+// the locks.
+const MinDuration = 10 * time.Millisecond
+
+// MinGrace is the shortest watchdog grace Validate accepts. A worker
+// finishing its last step after the stop flag may wait for a core behind
+// every other runnable thread (each a scheduler slice of a few ms); below
+// 50ms that ordinary wait is reported as a hung lock.
+const MinGrace = 50 * time.Millisecond
+
 // Validate reports the first field of r that cannot run, as a
 // *FieldError.
 func (r *Runner) Validate() error {
 	switch {
 	case r.Duration <= 0:
 		return &FieldError{Field: FieldDuration, Value: r.Duration.String(), Err: errors.New("must be positive")}
+	case r.Duration < MinDuration:
+		return &FieldError{Field: FieldDuration, Value: r.Duration.String(), Err: fmt.Errorf("too short to measure: the minimum is %v", MinDuration)}
 	case r.Warmup < 0:
 		return &FieldError{Field: FieldWarmup, Value: r.Warmup.String(), Err: errors.New("must not be negative")}
 	case r.Grace <= 0:
 		return &FieldError{Field: FieldGrace, Value: r.Grace.String(), Err: errors.New("must be positive")}
+	case r.Grace < MinGrace:
+		return &FieldError{Field: FieldGrace, Value: r.Grace.String(), Err: fmt.Errorf("too short to tell a hung lock from a busy machine: the minimum is %v", MinGrace)}
 	}
 	if _, err := ParseAffinity(string(r.Affinity)); err != nil {
 		return &FieldError{Field: FieldAffinity, Err: err}
@@ -190,8 +209,30 @@ func (e *WatchdogError) Error() string {
 			locksUsed += fmt.Sprintf(", %s lock %s", c, l)
 		}
 	}
-	return fmt.Sprintf("watchdog: %s: worker(s) %v of %d still running %v after the %s stop (lock %s); a lock that never releases or a livelock: the run was stopped",
-		e.Case.Name(), e.Workers, e.Case.Spec.Workers, e.Grace, e.Phase, locksUsed)
+	return fmt.Sprintf("watchdog: %s: %s still running %v after the %s stop (lock %s); a lock that never releases or a livelock: the run was stopped",
+		e.Case.Name(), workerList(e.Workers, e.Case.Spec.Workers), e.Grace, e.Phase, locksUsed)
+}
+
+// maxListed is how many worker ids a WatchdogError names; beyond it the
+// message says how many (a 1024-thread case once printed 900 ids, 3.4 KB
+// on one line).
+const maxListed = 8
+
+// workerList says which of n workers are listed in ids: "worker 3 of 4",
+// "workers [0 2] of 4", or "897 of 1024 workers (0, 1, 2, ... 1023)".
+func workerList(ids []int, n int) string {
+	switch {
+	case len(ids) == 1:
+		return fmt.Sprintf("worker %d of %d", ids[0], n)
+	case len(ids) <= maxListed:
+		return fmt.Sprintf("workers %v of %d", ids, n)
+	}
+	var b strings.Builder
+	for _, id := range ids[:maxListed-1] {
+		fmt.Fprintf(&b, "%d, ", id)
+	}
+	fmt.Fprintf(&b, "... %d", ids[len(ids)-1])
+	return fmt.Sprintf("%d of %d workers (%s)", len(ids), n, b.String())
 }
 
 // An InvariantError reports a workload whose invariants failed after a
@@ -394,14 +435,19 @@ func (r *Runner) Run(ctx context.Context, c Case) (*Result, error) {
 		}
 		stop[p].Store(true)
 		if !waitTimeout(&phaseDone[p], r.Grace) {
+			// Re-check before failing: the timer and the last worker's
+			// done flag can race, and an empty list is no hang.
 			var stuck []int
 			for i := range slots {
 				if !slots[i].done[p].Load() {
 					stuck = append(stuck, i)
 				}
 			}
-			close(abort) // workers that do stop later leave at once
-			return 0, &WatchdogError{Case: c, Phase: phaseNames[p], Workers: stuck, Grace: r.Grace}
+			if len(stuck) > 0 {
+				close(abort) // workers that do stop later leave at once
+				return 0, &WatchdogError{Case: c, Phase: phaseNames[p], Workers: stuck, Grace: r.Grace}
+			}
+			phaseDone[p].Wait() // every worker is past its done flag
 		}
 		if cancelled != nil {
 			close(abort)

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/perf/benchunit"
 
+	"github.com/lockbench/lockbench/internal/safefile"
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/reports/stats"
 	"github.com/lockbench/lockbench/schema"
@@ -109,7 +110,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 
 // WriteReport builds the report of set and writes report.html, report.md
 // and the plots' SVG files (which report.md links) into dir, creating dir
-// if needed.
+// if needed. Each file is written to a temporary file and renamed into
+// place (safefile.WriteFile): on an error, a file is old or absent, never
+// cut short.
 func WriteReport(dir string, set *Set, opts ReportOptions) error {
 	r, err := NewReport(set, opts)
 	if err != nil {
@@ -125,12 +128,24 @@ func WriteReport(dir string, set *Set, opts ReportOptions) error {
 	if err := r.WriteMarkdown(&md); err != nil {
 		return err
 	}
-	files := map[string][]byte{ReportHTMLFile: html.Bytes(), ReportMarkdownFile: md.Bytes()}
-	for _, p := range r.plots {
-		files[p.File] = p.SVG
+	// Plots first, the documents that link them last. Each file is
+	// replaced whole or not at all (safefile.WriteFile), so a full disk
+	// leaves the old report or none, never a truncated one.
+	type file struct {
+		name string
+		data []byte
 	}
-	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+	var files []file
+	for _, p := range r.plots {
+		files = append(files, file{p.File, p.SVG})
+	}
+	files = append(files, file{ReportMarkdownFile, md.Bytes()}, file{ReportHTMLFile, html.Bytes()})
+	for _, f := range files {
+		err := safefile.WriteFile(filepath.Join(dir, f.name), 0o644, func(w io.Writer) error {
+			_, err := w.Write(f.data)
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
 	}

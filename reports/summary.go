@@ -65,11 +65,14 @@ type SummaryRow struct {
 	// workloads and benchmarks without pages.
 	Metric string `json:"metric"`
 	// Time is the median of Metric with its 95% confidence interval.
-	Time             stats.Estimate `json:"time"`
-	AcqPerPage       *Float         `json:"acq_per_page,omitempty"`
-	ContendedPerPage *Float         `json:"contended_per_page,omitempty"`
-	WaitP99Ns        *Float         `json:"wait_p99_ns,omitempty"`
-	HandoffsPerAcq   *Float         `json:"handoffs_per_acq,omitempty"`
+	Time stats.Estimate `json:"time"`
+	// AcqPerPage and ContendedPerPage are per Metric's denominator:
+	// acq/page, or acq/op for a case timed in ns/op (cs). The JSON names
+	// keep "page" for compatibility.
+	AcqPerPage       *Float `json:"acq_per_page,omitempty"`
+	ContendedPerPage *Float `json:"contended_per_page,omitempty"`
+	WaitP99Ns        *Float `json:"wait_p99_ns,omitempty"`
+	HandoffsPerAcq   *Float `json:"handoffs_per_acq,omitempty"`
 	// InstNSPerPage is the median time of the instrumented repetitions
 	// (inst-ns/page) when ns/page timed bare locks.
 	InstNSPerPage *Float `json:"inst_ns_per_page,omitempty"`
@@ -148,8 +151,12 @@ func summaryRow(c *cases.Case, multiFile bool) SummaryRow {
 	} else {
 		row.Time = stats.MedianCI(nil, stats.DefaultConfidence)
 	}
-	row.AcqPerPage = medianOf(c, cases.AcqPage)
-	row.ContendedPerPage = medianOf(c, cases.ContendedPage)
+	per := schema.PerPage
+	if row.Metric == cases.NSOp {
+		per = schema.PerOp // cs writes acq/op and contended/op
+	}
+	row.AcqPerPage = medianOf(c, schema.PerUnit(schema.StemAcq, per))
+	row.ContendedPerPage = medianOf(c, schema.PerUnit(schema.StemContended, per))
 	row.WaitP99Ns = medianOf(c, schema.UnitWaitP99)
 	row.HandoffsPerAcq = medianOf(c, schema.UnitHandoffs)
 	row.InstNSPerPage = medianOf(c, cases.InstNSPage)
@@ -182,15 +189,28 @@ func optNum(f *Float) string {
 
 // WriteText writes the summary table, the headlines and the warnings.
 func (s *Summary) WriteText(w io.Writer) error {
-	metric := cases.NSPage
+	metric := ""
 	procs, files := map[int]bool{}, map[string]bool{}
 	for _, r := range s.Rows {
-		if r.Metric != cases.NSPage {
+		switch metric {
+		case "":
+			metric = r.Metric
+		case r.Metric:
+		default:
 			metric = "time"
 		}
 		procs[r.Procs], files[r.File] = true, true
 	}
-	header := []string{"case", "n", metric, cases.AcqPage, cases.ContendedPage, "wait p99 ns", schema.UnitHandoffs, schema.UnitXfer}
+	// The lock columns are per the time's denominator: acq/op beside
+	// ns/op; "acq/unit" when pages and ops are mixed.
+	per := "unit"
+	switch metric {
+	case "", cases.NSPage:
+		metric, per = cases.NSPage, schema.PerPage
+	case cases.NSOp:
+		per = schema.PerOp
+	}
+	header := []string{"case", "n", metric, schema.PerUnit(schema.StemAcq, per), schema.PerUnit(schema.StemContended, per), "wait p99 ns", schema.UnitHandoffs, schema.UnitXfer}
 	if len(files) > 1 {
 		header = append([]string{"file"}, header...)
 	}

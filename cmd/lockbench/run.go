@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -60,7 +59,8 @@ time is written as inst-ns/page.
 
 With no flags it answers the question in under a minute on 2 cores.
 Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
-		Args: noArgs,
+		Args:        noArgs,
+		Annotations: map[string]string{keepsOnInterrupt: "partial summary and report"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRun(cmd, &f)
 		},
@@ -87,7 +87,7 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.IntVar(&f.lines, "lines", f.lines, "cs: shared cache lines written in the critical section")
 	fl.IntVar(&f.think, "think", f.think, "cs: units of private work after the critical section")
 	fl.StringVar(&f.out, "out", "", "results folder (default lockbench-results/<timestamp>; an existing non-empty one needs --force)")
-	fl.BoolVar(&f.force, "force", false, "write into an existing non-empty --out folder (results.txt is overwritten)")
+	fl.BoolVar(&f.force, "force", false, "write into an existing non-empty --out folder, removing the files an earlier run wrote there (and only those); also run a sweep estimated over a day")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress, no notes; only the summary")
 	fl.BoolVar(&f.json, "json", false, "print the summary as JSON on stdout")
 	fl.BoolVar(&f.verbose, "verbose", false, "also print the lock classes of every case, lockstat's way (summary.txt always has them)")
@@ -128,6 +128,11 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 		return p, r, usagef("--files %q: want shared or private", f.files)
 	}
 	base.Zones, base.Touch, base.FilePages, base.Lines, base.Think = f.zones, f.touch, f.filePages, f.lines, f.think
+	for _, k := range zeroDefaults() {
+		if cmd.Flags().Changed(k.flag) && base.Value(k.knob) == "0" {
+			return p, r, usagef("--%s 0: must be at least 1", k.flag)
+		}
+	}
 	for _, c := range classLockFlags() { // in class order: the first bad one is reported
 		if v := *f.classLocks[c.class]; v != "" {
 			if base.ClassLocks == nil {
@@ -167,6 +172,22 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	return p, r, nil
 }
 
+// Sweeps estimated over announceOver are announced with their estimate
+// before they start; over maxUnforced they need --force (2562047h is a
+// typo, not a plan).
+const (
+	announceOver = 10 * time.Minute
+	maxUnforced  = 24 * time.Hour
+)
+
+// roughly renders an estimate to the minute, or to the day when long.
+func roughly(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%.0f days", d.Hours()/24)
+	}
+	return d.Round(time.Minute).String()
+}
+
 // runRun validates, then runs the sweep. Results go to the output folder
 // as they come; the summary goes to stdout; progress and notes to stderr.
 func runRun(cmd *cobra.Command, f *runFlags) error {
@@ -174,20 +195,41 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	if err != nil {
 		return err
 	}
+	stderr := cmd.ErrOrStderr()
+	note := func(format string, a ...any) {
+		if !f.quiet {
+			fmt.Fprintf(stderr, "lockbench: "+format+"\n", a...)
+		}
+	}
+	est := harness.Estimate(plan, runner)
+	switch {
+	case est > maxUnforced && !f.force:
+		return usagef("this sweep would take about %s: over %s needs --force (or fewer cases, a smaller --count or --duration)", roughly(est), roughly(maxUnforced))
+	case est > announceOver:
+		note("this sweep will take about %s", roughly(est))
+	}
 	dir := f.out
 	if dir == "" {
-		dir = harness.DefaultOutDir(time.Now())
+		// A new folder of its own: runs started in the same second get
+		// -2, -3, ... instead of colliding.
+		if dir, err = harness.NewOutDir(time.Now()); err != nil {
+			return usage(err)
+		}
 	}
 	sw, err := harness.NewSweep(plan, runner, dir, f.force)
 	if err != nil {
-		if errors.Is(err, harness.ErrOutputExists) {
-			return usagef("%v (use --force to overwrite, or another --out)", err)
+		switch {
+		case errors.Is(err, harness.ErrOutputExists):
+			return usagef("%v (use --force to replace lockbench's files in it, or another --out)", err)
+		case errors.Is(err, harness.ErrOutputBusy):
+			return usagef("%v: another lockbench run is writing there (use another --out)", err)
 		}
 		if _, ok := errors.AsType[*harness.OutputError](err); ok {
 			return usage(err)
 		}
 		return failure(err) // the machine: parse validated the rest
 	}
+	defer sw.Close() // the claim on the folder lasts until the report is written
 	var prof *profiles.Session
 	if f.profile {
 		// Started before the sweep so that an unwritable path fails now.
@@ -196,12 +238,6 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 			return usage(err)
 		}
 		sw.Record = func(res *harness.Result, _ *benchfmt.Result) error { return prof.Add(profileRecords(res)...) }
-	}
-	stderr := cmd.ErrOrStderr()
-	note := func(format string, a ...any) {
-		if !f.quiet {
-			fmt.Fprintf(stderr, "lockbench: "+format+"\n", a...)
-		}
 	}
 	if n := sw.Support().Note(); n != "" {
 		note("%s", n)
@@ -226,7 +262,7 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	case runErr == nil:
 		return nil
 	case out.Interrupted:
-		return fmt.Errorf("interrupted after %d of %d repetitions; finished lines kept in %s: %w", out.Done, out.Cases, sw.Path(), context.Canceled)
+		return fmt.Errorf("interrupted after %d of %d repetitions; finished lines kept in %s: %w", out.Done, out.Cases, sw.Path(), runErr)
 	default:
 		if fe, ok := errors.AsType[*harness.FieldError](runErr); ok && fe.Field == harness.FieldAffinity {
 			runErr = fmt.Errorf("%w (try --affinity none)", runErr)
