@@ -202,6 +202,9 @@ func planConfig(r *Runner, p Plan) Config {
 	c.Add(schema.ConfOrder, string(p.Order))
 	c.Add(schema.ConfAffinity, string(r.Affinity))
 	c.Add(schema.ConfBare, strconv.FormatBool(b.Bare))
+	if !b.Bare {
+		c.Add(schema.ConfTiming, string(p.timing()))
+	}
 	info, _ := workloads.Lookup(b.Workload)
 	// Knobs whose zero means the default (Zones, Lines) are recorded as
 	// run, not as 0; FilePages 0 stays 0: it is sized per case.

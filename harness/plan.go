@@ -24,6 +24,32 @@ const (
 	Grouped Order = "grouped"
 )
 
+// Timing says which locks the timed repetitions of a sweep run.
+type Timing string
+
+// The timings.
+const (
+	// TimeBare times every case with bare locks (ns/page) and takes the
+	// lock counts from one extra instrumented repetition of each case
+	// (Case.Counting), interleaved with the timed ones, as Go's testing
+	// separates allocation counting from timing. The default, and what
+	// the zero value means.
+	//
+	// Why: the instrumented wrapper costs more than some of the locks it
+	// measures (about 3.5 ns an acquisition, +25..35% ns/page in mode
+	// page, where the locks themselves are 7..24 ns/page), and it
+	// inflates exactly the per-acquisition cost that batching removes.
+	// Why one counting repetition per case: the counts are ratios over
+	// hundreds of thousands of acquisitions per window, so one window
+	// resolves them, and a sixth repetition per case (at the default
+	// count of 5) keeps the default run within its minute.
+	TimeBare Timing = schema.TimingBare
+	// TimeInstrumented runs every repetition instrumented: ns/page
+	// carries the instrumentation, and the lock units sit on the same
+	// lines. Profiles need it (contention stacks come from the wrapper).
+	TimeInstrumented Timing = schema.TimingInstrumented
+)
+
 // A Plan is a sweep: every combination of Locks, Modes, Batches and
 // Threads, repeated Count times. Base carries the knobs every case shares
 // (files, zones, touch, delays, cs lines and think, bare, instrumentation
@@ -41,15 +67,40 @@ type Plan struct {
 	// thread count), balanced by estimated time. The zero Shard is the
 	// whole plan. Every shard of a plan has the plan's ID.
 	Shard schema.Shard
+	// Timing says which locks ns/page times (TimeBare when empty).
+	// Base.Bare overrides it: no repetition is instrumented, and the
+	// results carry no lock units.
+	Timing Timing
+	// Floor adds the per-page work floor that reports' counterfactual
+	// decomposition reads (see reports.Parts): each mode and batch at one
+	// thread with lock "none" and no class overrides, Count bare
+	// repetitions interleaved with the rest. A workload without modes
+	// (cs) has no floor to add.
+	Floor bool
 }
 
+// timing is p.Timing with its default, and TimeBare's counting
+// repetitions turned off by Base.Bare.
+func (p Plan) timing() Timing {
+	if p.Timing == "" {
+		return TimeBare
+	}
+	return p.Timing
+}
+
+// FloorLock is the lock of the floor cases Plan.Floor adds: no lock at
+// all.
+const FloorLock = "none"
+
 // DefaultPlan is the sweep of `lockbench run` without flags: mutex and
-// mcs, every mode, 16-page batches, 1 thread and one per CPU, 5
-// repetitions interleaved. With DefaultRunner it answers the question in
-// under a minute on 2 cores: 2 locks x 5 modes x 2 thread counts x 5
-// repetitions = 100 repetitions of 0.25 s (50 ms warm-up, 200 ms
-// measured) plus the per-repetition setup (build the model, probe,
-// threads): 28 s measured on a quiet 2-vCPU VM, about 45 s on a busy one.
+// mcs, every mode, 16-page batches, 1 thread and one per CPU, 5 bare
+// repetitions interleaved, one instrumented repetition of each case for
+// the lock counts (TimeBare), and the lock-free floor of each mode at one
+// thread (Floor). With DefaultRunner it answers the question in under a
+// minute on 2 cores: 2 locks x 5 modes x 2 thread counts x (5 + 1)
+// repetitions + 5 floor modes x 5 = 145 repetitions of 0.25 s (50 ms
+// warm-up, 200 ms measured) plus the per-repetition setup (build the
+// model, probe, threads).
 var DefaultPlan = Plan{
 	Base:    workloads.DefaultSpec,
 	Locks:   []string{"mutex", "mcs"},
@@ -58,6 +109,8 @@ var DefaultPlan = Plan{
 	Threads: defaultThreads(),
 	Count:   5,
 	Order:   Interleaved,
+	Timing:  TimeBare,
+	Floor:   true,
 }
 
 // defaultThreads is 1 and, on a machine with more, one per CPU.
@@ -100,6 +153,11 @@ func (p Plan) Validate() error {
 	if err := p.validateShard(); err != nil {
 		return err
 	}
+	switch p.timing() {
+	case TimeBare, TimeInstrumented:
+	default:
+		return &FieldError{Field: FieldTiming, Err: fmt.Errorf("unknown timing %q (known: %s, %s)", p.Timing, TimeBare, TimeInstrumented)}
+	}
 	for _, s := range p.configs(info, false) {
 		if err := s.Validate(); err != nil {
 			if ke, ok := errors.AsType[*workloads.KnobError](err); ok {
@@ -112,33 +170,90 @@ func (p Plan) Validate() error {
 }
 
 // Cases expands the plan into the cases to run, in run order. Each
-// distinct configuration appears Count times, with Rep 0..Count-1. A
-// workload without modes or batches (cs) ignores Modes and Batches. With
-// a Shard, only the configurations of the shard's comparison groups are
-// run, in the same order. Call Validate first; Cases does not check its
-// input.
+// distinct configuration appears Count times, with Rep 0..Count-1; with
+// TimeBare (and not Base.Bare) each also gets one counting repetition
+// (Case.Counting) in the middle of its timed ones, as a round of its own
+// when interleaved. Plan.Floor's cases join the timed rounds (they have
+// nothing to count). A workload without modes or batches (cs) ignores
+// Modes and Batches. With a Shard, only the configurations of the
+// shard's comparison groups are run (the floor is a group of its own),
+// in the same order. Call Validate first; Cases does not check its input.
 func (p Plan) Cases() []Case {
 	info, _ := workloads.Lookup(p.Base.Workload)
 	configs := p.configs(info, true)
+	floor := p.floorConfigs(info, configs)
 	if !p.Shard.Whole() {
 		// Every repetition is estimated alike (Runner.Estimate: the
 		// runner's warm-up and duration are the sweep's), so the split
 		// depends on the plan alone, as every machine must agree on it.
 		of := p.shardOf(&DefaultRunner)
-		configs = slices.DeleteFunc(configs, func(s workloads.Spec) bool { return of[groupOf(s)] != p.Shard.K })
+		other := func(s workloads.Spec) bool { return of[groupOf(s)] != p.Shard.K }
+		configs = slices.DeleteFunc(configs, other)
+		floor = slices.DeleteFunc(floor, other)
 	}
+	counting := !p.Base.Bare && p.timing() == TimeBare
+	timed := func(s workloads.Spec, r int) Case {
+		s.Bare = p.Base.Bare || p.timing() == TimeBare
+		return Case{Spec: s, Rep: r, Count: p.Count}
+	}
+	count := func(s workloads.Spec) Case { return Case{Spec: s, Rep: 0, Count: 1, Counting: true} }
+	// The counting repetition goes after half the timed ones, so that a
+	// drift of the machine meets it in the middle.
+	mid := p.Count / 2
 	var out []Case
 	if p.Order == Grouped {
 		for _, s := range configs {
 			for r := range p.Count {
-				out = append(out, Case{Spec: s, Rep: r, Count: p.Count})
+				if counting && r == mid {
+					out = append(out, count(s))
+				}
+				out = append(out, timed(s, r))
+			}
+		}
+		for _, s := range floor {
+			for r := range p.Count {
+				out = append(out, timed(s, r))
 			}
 		}
 		return out
 	}
 	for r := range p.Count {
+		if counting && r == mid {
+			for _, s := range configs {
+				out = append(out, count(s))
+			}
+		}
 		for _, s := range configs {
-			out = append(out, Case{Spec: s, Rep: r, Count: p.Count})
+			out = append(out, timed(s, r))
+		}
+		for _, s := range floor {
+			out = append(out, timed(s, r))
+		}
+	}
+	return out
+}
+
+// floorConfigs are the floor cases Plan.Floor adds: each mode and batch
+// of configs at one thread with FloorLock and no class overrides, unless
+// configs have it already.
+func (p Plan) floorConfigs(info workloads.Info, configs []workloads.Spec) []workloads.Spec {
+	if !p.Floor || !info.Takes(workloads.KnobMode) {
+		return nil
+	}
+	have := map[string]bool{}
+	for _, s := range configs {
+		have[Case{Spec: s}.Name()] = true
+	}
+	var out []workloads.Spec
+	for _, m := range p.Modes {
+		for _, b := range p.Batches {
+			s := p.Base
+			s.Lock, s.ClassLocks, s.Mode, s.Batch, s.Workers = FloorLock, nil, m, b, 1
+			s = s.WithDefaults()
+			if name := (Case{Spec: s}).Name(); !have[name] {
+				have[name] = true
+				out = append(out, s)
+			}
 		}
 	}
 	return out
@@ -181,6 +296,11 @@ type Case struct {
 	Spec  workloads.Spec
 	Rep   int // repetition, 0..Count-1
 	Count int // repetitions of this configuration in the sweep
+	// Counting marks the instrumented repetition of a TimeBare sweep,
+	// run for its lock counts: its line carries its time as inst-ns/page
+	// (schema.StemInstNS) beside the lock units, and no ns/page, so that
+	// ns/page stays the bare locks' time. Its Rep and Count are 0 and 1.
+	Counting bool
 }
 
 // info is the case's registered workload; a Spec with an unknown workload
@@ -230,6 +350,9 @@ func (c Case) Sub() string {
 
 // String is the name with the repetition, for messages.
 func (c Case) String() string {
+	if c.Counting {
+		return c.Name() + " (instrumented repetition, for the lock counts)"
+	}
 	return fmt.Sprintf("%s (repetition %d of %d)", c.Name(), c.Rep+1, max(c.Count, 1))
 }
 

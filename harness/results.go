@@ -34,14 +34,40 @@ func (r *Result) Benchfmt(cfg Config) *benchfmt.Result {
 	add := func(v float64, unit string) {
 		vals = append(vals, benchfmt.Value{Value: round(v), Unit: unit})
 	}
-	add(perPage(float64(r.Wall.Nanoseconds())), schema.PerUnit(schema.StemNS, per))
-	add(perPage(float64(r.CPU.Nanoseconds())), schema.PerUnit(schema.StemCPUNS, per))
+	// A counting repetition's time is the instrumented locks': written as
+	// its own unit, so that ns/page (and benchstat on it) stays the bare
+	// time. Its run units (cpu time, fairness, GC, counters) are left to
+	// the timed repetitions, which they describe without the wrapper.
+	counting := r.Case.Counting
+	if counting {
+		add(perPage(float64(r.Wall.Nanoseconds())), schema.PerUnit(schema.StemInstNS, per))
+	} else {
+		add(perPage(float64(r.Wall.Nanoseconds())), schema.PerUnit(schema.StemNS, per))
+		add(perPage(float64(r.CPU.Nanoseconds())), schema.PerUnit(schema.StemCPUNS, per))
+	}
 	if len(r.Classes) > 0 {
 		t := r.Total()
 		vals = r.lockValues(vals, &t)
 	}
 	if r.XferNS > 0 { // 0: the probe did not run or no round finished
 		add(r.XferNS, schema.UnitXfer)
+	}
+	if !counting {
+		vals = r.runUnits(vals, perPage, per)
+	}
+	return &benchfmt.Result{
+		Config: cfg,
+		Name:   r.Case.schemaName(max(r.GOMAXPROCS, 1)).Benchfmt(),
+		Iters:  int(r.Pages),
+		Values: vals,
+	}
+}
+
+// runUnits appends the units that describe the run rather than the
+// locks: fairness, GC cycles and the perf counters per page.
+func (r *Result) runUnits(vals []benchfmt.Value, perPage func(float64) float64, per string) []benchfmt.Value {
+	add := func(v float64, unit string) {
+		vals = append(vals, benchfmt.Value{Value: round(v), Unit: unit})
 	}
 	add(r.Fairness(), schema.UnitFairness)
 	add(float64(r.GCCycles), schema.UnitGCCycles)
@@ -53,12 +79,7 @@ func (r *Result) Benchfmt(cfg Config) *benchfmt.Result {
 	for _, u := range units {
 		add(perPage(r.Counters[u]), schema.PerUnit(u, per))
 	}
-	return &benchfmt.Result{
-		Config: cfg,
-		Name:   r.Case.schemaName(max(r.GOMAXPROCS, 1)).Benchfmt(),
-		Iters:  int(r.Pages),
-		Values: vals,
-	}
+	return vals
 }
 
 // lockValues appends the lock units of st (schema.ClassUnits, in that

@@ -75,7 +75,8 @@ func (p Plan) shardOf(r *Runner) map[cmpGroup]int {
 	info, _ := workloads.Lookup(p.Base.Workload)
 	var loads []load
 	idx := map[cmpGroup]int{}
-	for _, s := range p.configs(info, true) {
+	configs := p.configs(info, true)
+	for _, s := range append(configs, p.floorConfigs(info, configs)...) {
 		g := groupOf(s)
 		i, ok := idx[g]
 		if !ok {

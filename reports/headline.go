@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/lockbench/lockbench/reports/cases"
@@ -69,6 +70,11 @@ type Headline struct {
 	WaitClass string   `json:"wait_class,omitempty"`
 	WaitShare *Float   `json:"wait_class_share,omitempty"`
 	Notes     []string `json:"notes,omitempty"`
+	// Saving says where the saving comes from (SplitSaving): fewer lock
+	// instructions, less contention, per-page work batched; nil, with a
+	// note, when the cases it needs (the lock at one thread, the
+	// lock-free floor) are missing.
+	Saving *SavingSplit `json:"saving,omitempty"`
 
 	batch *cases.Case // the batched case, for the report to find its headline
 }
@@ -88,8 +94,11 @@ func (s *Summary) headlines(m *cases.Model) {
 			schema.KeyMode, workloads.ModePage, schema.KeyMode, workloads.ModeBatch))
 		return
 	}
+	// The floor (lock=none) is what the locks are measured against, not
+	// an answer of its own, unless it is all there is.
+	skipFloor := slices.ContainsFunc(m.PageCache, func(c *cases.Case) bool { return !c.IsFloor() })
 	for _, c := range m.Cases {
-		if !cases.Batched(c.Mode) {
+		if !cases.Batched(c.Mode) || (skipFloor && c.IsFloor()) {
 			continue
 		}
 		label := headlineLabel(m, c)
@@ -242,6 +251,7 @@ func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) He
 		}
 	}
 	h.Text = t.String()
+	s.saving(m, &h, b, p)
 	s.regime(m, &h, label, p, b, l)
 	return h
 }

@@ -478,42 +478,45 @@ func claims(m *cases.Model, effs []efficiencyRow) []string {
 	return out
 }
 
-// decomposition returns the derivation of the stacked plot and its
-// numbers as a table.
+// decomposition returns the derivation of the counterfactual
+// decomposition (saving.go) and its numbers as a table: every lock but
+// the floor, every thread count and mode, at the headline batch.
 func decomposition(m *cases.Model, hb int) ([]string, grid) {
 	paras := []string{
-		"Each bar is the thread time spent per page: ns/page × threads, since ns/page is wall time over the pages of all threads together. " +
-			"Waiting is wait-ns/page as measured: the time contended acquisitions spent waiting, summed over threads. " +
-			"Lock acquire/release is acq/page × c, where c is the cost of one acquisition estimated per lock as the least-squares slope of ns/page against acq/page over that lock's 1-thread cases (the modes differ mainly in how many acquisitions each page needs, and with one thread nothing waits). " +
-			"The rest is what remains: the page work itself, cache misses, scheduling.",
-		"Limits: c includes whatever work batching removes together with the acquisitions (list and tree operations done once per batch, the L1 footprint the seed talks about), so lock acquire/release is an upper bound on the lock instructions alone; " +
-			"c is measured without contention, so under contention the cache-line transfers of the lock word show up partly in waiting and partly in the rest; " +
-			"for blocking locks waiting includes time off CPU, which cpu-ns/page does not count. Where lock + waiting exceed the total the rest is shown as zero and the row is marked.",
+		"Each row splits a case's thread time per page (ns/page × threads, since ns/page is wall time over the pages of all threads together) into three parts, each measured rather than fitted, that add up to the total by construction. " +
+			"Per-page work is the same mode and batch with lock=none, no lock at all, at one thread: the floor. " +
+			"Lock instructions are the lock at one thread minus that floor: what taking and releasing the locks costs with nobody else around. " +
+			"Contention is the lock at T threads minus the lock at one thread, in thread time, so that a lock that scales perfectly shows 0 (and at one thread it is 0 by definition).",
+		"Contention splits into waiting (wait-ns/page: the time contended acquisitions waited, summed over threads, from the instrumented repetitions) and the rest: cache-line transfers of the lock words and of the data they protect, handoffs, and whatever else the threads share. " +
+			"The times are the bare repetitions' (ns/page); the counts come from instrumented repetitions of the same cases, interleaved with them.",
+		"Limits: a part near zero, or negative, is a difference within noise, or a case faster than its reference (threads sharing a warm cache can scale better than linearly); the chart draws negative parts as zero, the table shows them. " +
+			"For blocking locks waiting includes time off CPU. The lock part is uncontended: under contention the lock's extra cost is counted as contention. " +
+			"The least-squares slope of ns/page against acq/page that earlier reports used is gone: it attributed to the locks all the work that scales with the mode, which the floor shows to be most of it.",
 	}
-	t := grid{Header: []string{schema.KeyLock, "c (ns/acq)", schema.KeyThreads, schema.KeyMode, "total thread-ns/page", "lock acquire/release", "waiting", "the rest"}}
+	if m.ConfigValue(schema.ConfTiming) == schema.TimingInstrumented {
+		paras = append(paras, "This input timed instrumented locks (timing: instrumented, a profiled run): every part carries the instrumentation's cost, the lock part most.")
+	}
+	t := grid{Header: []string{schema.KeyLock, schema.KeyThreads, schema.KeyMode, "total thread-ns/page", "per-page work", "lock instructions", "contention", "of which waiting", "contention rest"}}
 	for _, v := range m.Variants {
-		cost, n, ok := lockCost(m, v)
-		cs := stats.None
-		if ok {
-			cs = fmt.Sprintf("%s (from %d cases)", short(cost), n)
-		}
 		for _, th := range m.Threads {
 			for _, mode := range m.Modes {
 				c := m.Find(v, th, mode, hb)
-				if c == nil || !c.Has(cases.NSPage) {
+				if c == nil || c.IsFloor() || !c.Has(cases.NSPage) {
 					continue
 				}
-				d := decompose(c, cost, ok)
-				lock := stats.None
-				if ok && c.Has(cases.AcqPage) {
-					lock = short(d.lock)
+				p, why := caseParts(m, c)
+				row := []string{variantLabel(v), strconv.Itoa(th), modeLabel(mode, c.Batch)}
+				if why != "" {
+					row = append(row, short(float64(c.Median(cases.NSPage))*float64(th)), stats.None, stats.None, stats.None, stats.None, why)
+					t.Rows = append(t.Rows, row)
+					continue
 				}
-				rest := short(d.rest)
-				if d.over {
-					rest += " (clamped: lock + waiting > total)"
+				wait, rest := stats.None, stats.None
+				if p.Waiting != nil {
+					wait, rest = short(float64(*p.Waiting)), short(float64(p.Contention-*p.Waiting))
 				}
-				t.Rows = append(t.Rows, []string{variantLabel(v), cs, strconv.Itoa(th), modeLabel(mode, c.Batch),
-					short(d.total), lock, short(d.wait), rest})
+				row = append(row, short(float64(p.Total)), short(float64(p.Work)), short(float64(p.Lock)), short(float64(p.Contention)), wait, rest)
+				t.Rows = append(t.Rows, row)
 			}
 		}
 	}

@@ -29,6 +29,11 @@ type Spread = stats.Spread
 type Summary struct {
 	Rows      []SummaryRow `json:"rows"`
 	Headlines []Headline   `json:"headlines"`
+	// Instrumentation is the instrumented wrapper's cost per
+	// acquisition of each lock, measured in the run (see
+	// InstrumentationCost); empty when the results have no instrumented
+	// repetitions beside bare ones.
+	Instrumentation []InstrumentationCost `json:"instrumentation,omitempty"`
 	// Classes are the lock classes of every case with class lines,
 	// lockstat's way (see WriteClasses): per case, sorted by total wait.
 	Classes []ClassRow `json:"classes,omitempty"`
@@ -36,6 +41,8 @@ type Summary struct {
 	// compare with, a name reports cannot place) and what to distrust
 	// (cases that ran in different machine regimes).
 	Warnings []string `json:"warnings,omitempty"`
+
+	noFloor bool // the headlines found no floor case to split a saving with
 }
 
 // A SummaryRow summarizes the repetitions of one case. Medians of the
@@ -66,6 +73,9 @@ type SummaryRow struct {
 	ContendedPerPage *Float `json:"contended_per_page,omitempty"`
 	WaitP99Ns        *Float `json:"wait_p99_ns,omitempty"`
 	HandoffsPerAcq   *Float `json:"handoffs_per_acq,omitempty"`
+	// InstNSPerPage is the median time of the instrumented repetitions
+	// (inst-ns/page) when ns/page timed bare locks.
+	InstNSPerPage *Float `json:"inst_ns_per_page,omitempty"`
 	// Xfer is the machine-regime probe: the cross-core cache-line
 	// transfer time measured before each repetition.
 	Xfer *Spread `json:"xfer_ns,omitempty"`
@@ -98,6 +108,15 @@ func summarize(m *cases.Model) *Summary {
 		}
 	}
 	s.headlines(m)
+	if s.noFloor {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("no %s=%s case at 1 thread (the per-page work floor): the savings are not split into lock instructions, contention and per-page work (a lockbench run adds the floor by default)",
+			schema.KeyLock, cases.FloorLock))
+	}
+	s.Instrumentation = instrumentationCosts(m)
+	if m.ConfigValue(schema.ConfTiming) == schema.TimingInstrumented {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %s: every repetition ran the instrumented locks (a profiled run needs them), so %s carries the instrumentation's cost, and the lock-instruction part of each saving with it",
+			schema.ConfTiming, schema.TimingInstrumented, cases.NSPage))
+	}
 	s.classes(m)
 	return s
 }
@@ -140,6 +159,7 @@ func summaryRow(c *cases.Case, multiFile bool) SummaryRow {
 	row.ContendedPerPage = medianOf(c, schema.PerUnit(schema.StemContended, per))
 	row.WaitP99Ns = medianOf(c, schema.UnitWaitP99)
 	row.HandoffsPerAcq = medianOf(c, schema.UnitHandoffs)
+	row.InstNSPerPage = medianOf(c, cases.InstNSPage)
 	if c.Has(schema.UnitXfer) {
 		sp := stats.NewSpread(c.Samples[schema.UnitXfer])
 		row.Xfer = &sp
@@ -233,6 +253,9 @@ func (s *Summary) WriteText(w io.Writer) error {
 		for _, n := range h.Notes {
 			b.WriteString("    note: " + n + "\n")
 		}
+	}
+	if t := instrumentationText(s.Instrumentation); t != "" {
+		b.WriteString("\n" + t + "\n")
 	}
 	if len(s.Warnings) > 0 {
 		b.WriteString("\n")

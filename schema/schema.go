@@ -81,6 +81,10 @@ const (
 	StemAcq       = "acq"       // lock acquisitions, all classes
 	StemContended = "contended" // acquisitions whose first TryLock failed
 	StemWaitNS    = "wait-ns"   // time spent waiting for contended locks
+	// StemInstNS is the wall time of an instrumented repetition run for
+	// the lock counts (see TimingBare): "inst-ns/page" beside the lock
+	// units on its line, so that "ns/page" stays the bare locks' time.
+	StemInstNS = "inst-ns"
 )
 
 // Units that are not per page.
@@ -147,6 +151,7 @@ func Units(per string) []Unit {
 	u := []Unit{
 		{PerUnit(StemNS, per), KindTime, false, "wall time over all " + per + "s of all workers"},
 		{PerUnit(StemCPUNS, per), KindTime, false, "thread CPU time per " + per},
+		{PerUnit(StemInstNS, per), KindTime, false, "wall time per " + per + " of an instrumented repetition, run for the lock counts on its line"},
 		{PerUnit(StemAcq, per), KindLock, false, "lock acquisitions per " + per + ", all classes"},
 		{PerUnit(StemContended, per), KindLock, false, "acquisitions whose first TryLock failed, per " + per},
 		{UnitHandoffs, KindLock, false, "share of acquisitions where the lock passed to another worker"},
@@ -209,6 +214,23 @@ const (
 	ConfHoldEvery      = "hold-every"
 	ConfStackEvery     = "stack-every"
 	ConfOversubscribed = "oversubscribed"
+	// ConfTiming says which locks ns/page timed: TimingBare or
+	// TimingInstrumented.
+	ConfTiming = "timing"
+)
+
+// Values of ConfTiming.
+const (
+	// TimingBare: ns/page lines ran bare locks; the lock units come from
+	// interleaved instrumented repetitions of the same case, whose lines
+	// carry the lock units and their own time as inst-ns/page instead of
+	// ns/page. Files without a timing line are TimingInstrumented when
+	// they carry lock units on ns/page lines.
+	TimingBare = "bare"
+	// TimingInstrumented: every repetition ran instrumented locks, and
+	// ns/page carries the instrumentation's cost (a profiled run, whose
+	// stacks need it).
+	TimingInstrumented = "instrumented"
 )
 
 // ConfigKeys lists every file configuration key lockbench writes, machine
@@ -219,7 +241,7 @@ func ConfigKeys() []string {
 		ConfGo, ConfLockbench, ConfCounters, ConfCountNote,
 		ConfWorkload, ConfDuration, ConfWarmup, ConfCount, ConfOrder, ConfAffinity, ConfBare,
 		ConfFiles, ConfZones, ConfTouch, ConfFilePages, ConfDelay, ConfHoldEvery, ConfStackEvery,
-		ConfOversubscribed,
+		ConfOversubscribed, ConfTiming,
 		ConfMachine, ConfPlan, ConfShard, ConfCases,
 	}
 }

@@ -150,6 +150,7 @@ contention, wait tails and how close a batch gets to one big page.`,
 	root.AddCommand(
 		newRunCmd(),
 		newListCmd(),
+		newCalibrateCmd(),
 		newCompareCmd(),
 		newGateCmd(),
 		newReportCmd(),

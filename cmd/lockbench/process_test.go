@@ -119,7 +119,7 @@ func TestRunSIGTERMJSON(t *testing.T) {
 	dir := t.TempDir()
 	out := filepath.Join(dir, "out")
 	cmd, so, se := proc(t, dir, "run", "--out", out, "--duration", "15ms", "--warmup", "2ms", "--json",
-		"--locks", "mutex", "--modes", "page,batch", "--threads", "1", "--count", "1000")
+		"--locks", "mutex", "--modes", "page,batch", "--threads", "1", "--count", "1000", "--bare", "--floor=false") // one line a repetition
 	results := filepath.Join(out, harness.ResultsFile)
 	deadline := time.Now().Add(20 * time.Second)
 	for countResultLines(results) < 2 {
@@ -202,7 +202,7 @@ func TestConcurrentRuns(t *testing.T) {
 	}
 	var runs []run
 	for i := range 16 {
-		args := []string{"run", "--duration", "10ms", "--warmup", "1ms", "--locks", "mutex", "--modes", "page", "--threads", "1", "--count", "2", "--no-report"}
+		args := []string{"run", "--duration", "10ms", "--warmup", "1ms", "--locks", "mutex", "--modes", "page", "--threads", "1", "--count", "2", "--no-report", "--bare", "--floor=false"} // one line a repetition
 		out := ""
 		if i%2 == 0 {
 			out = shared

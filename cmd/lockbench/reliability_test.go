@@ -205,7 +205,7 @@ func TestRunReportFailureNotAnnounced(t *testing.T) {
 // with a "partial" field, or empty (item 5).
 func TestRunJSONAlwaysOneDocument(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	so, se, code := execCLI(t, tinyRun(out, "--json", "--locks", "mutex", "--modes", "page", "--threads", "1", "--count", "1")...)
+	so, se, code := execCLI(t, tinyRun(out, "--json", "--locks", "mutex", "--modes", "page", "--threads", "1", "--count", "1", "--bare", "--floor=false")...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, se)
 	}

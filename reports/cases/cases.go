@@ -41,6 +41,9 @@ const (
 	AcqPage       = schema.StemAcq + "/" + schema.PerPage
 	ContendedPage = schema.StemContended + "/" + schema.PerPage
 	WaitNSPage    = schema.StemWaitNS + "/" + schema.PerPage
+	// InstNSPage is the time of the instrumented repetitions of a case
+	// whose ns/page ran bare locks (schema.TimingBare).
+	InstNSPage = schema.StemInstNS + "/" + schema.PerPage
 	// L1DMissesPage is the counter behind the seed's claim that batching
 	// is "all about reducing the L1 cache footprint".
 	L1DMissesPage = "l1d-misses" + "/" + schema.PerPage
@@ -365,13 +368,6 @@ func caseKey(r *benchfmt.Result) string {
 func newCase(r *benchfmt.Result, multiFile, multiProcs, multiMachine bool) (c *Case, bad string) {
 	c = &Case{File: r.GetConfig(".file"), Machine: r.GetConfig(schema.ConfMachine), Name: schema.ParseName(r.Name),
 		Samples: map[string][]float64{}, estimates: map[string]stats.Estimate{}}
-	var variant []string
-	if multiMachine {
-		variant = append(variant, schema.ConfMachine+"="+c.Machine)
-	}
-	if c.Name.Base != schema.BasePageCache {
-		variant = append(variant, c.Name.Base)
-	}
 	var mode string
 	hasMode := false
 	for _, kv := range c.Name.Keys {
@@ -387,17 +383,9 @@ func newCase(r *benchfmt.Result, multiFile, multiProcs, multiMachine bool) (c *C
 			} else {
 				c.Threads = n
 			}
-		default:
-			variant = append(variant, kv.Key+"="+kv.Value)
 		}
 	}
-	if multiProcs {
-		variant = append(variant, "gomaxprocs="+strconv.Itoa(c.Name.Procs))
-	}
-	if multiFile {
-		variant = append(variant, "file="+c.File)
-	}
-	c.Variant = strings.Join(variant, " ")
+	c.Variant = variantOf(c.Name, c.File, c.Machine, multiFile, multiProcs, multiMachine)
 	if !hasMode {
 		return c, "" // not a page-cache name: no warning
 	}
@@ -410,6 +398,83 @@ func newCase(r *benchfmt.Result, multiFile, multiProcs, multiMachine bool) (c *C
 	}
 	c.Mode = workloads.Mode(mode)
 	return c, ""
+}
+
+// variantOf is the Variant of a case named n in input file from machine:
+// the machine first when the model has several (machines are never
+// pooled), the keys besides mode, batch and threads, after the base name
+// when it is not PageCache, then gomaxprocs and file when the model has
+// several.
+func variantOf(n schema.Name, file, machine string, multiFile, multiProcs, multiMachine bool) string {
+	var variant []string
+	if multiMachine {
+		variant = append(variant, schema.ConfMachine+"="+machine)
+	}
+	if n.Base != schema.BasePageCache {
+		variant = append(variant, n.Base)
+	}
+	for _, kv := range n.Keys {
+		switch kv.Key {
+		case schema.KeyMode, schema.KeyBatch, schema.KeyThreads:
+		default:
+			variant = append(variant, kv.Key+"="+kv.Value)
+		}
+	}
+	if multiProcs {
+		variant = append(variant, "gomaxprocs="+strconv.Itoa(n.Procs))
+	}
+	if multiFile {
+		variant = append(variant, "file="+file)
+	}
+	return strings.Join(variant, " ")
+}
+
+// FloorLock is the lock of the per-page work floor: no lock at all
+// (harness.Plan.Floor adds its cases).
+const FloorLock = "none"
+
+// IsFloor reports whether c is a floor case: lock=none without class
+// lock overrides.
+func (c *Case) IsFloor() bool {
+	if l, _ := c.Key(schema.KeyLock); l != FloorLock {
+		return false
+	}
+	for _, kv := range c.Name.Keys {
+		if kv.Key != schema.KeyLock && schema.IsKey(kv.Key) && strings.HasSuffix(kv.Key, schema.ClassLockSuffix) {
+			return false
+		}
+	}
+	return true
+}
+
+// Alone returns c's case at one thread: the same variant, mode and batch
+// (see Find), c itself when it runs one thread; nil when there is none.
+func (m *Model) Alone(c *Case) *Case {
+	if c.Mode == "" {
+		return nil
+	}
+	return m.Find(c.Variant, 1, c.Mode, c.Batch)
+}
+
+// Floor returns the per-page work floor of c: the case with c's mode and
+// batch (see Find) and c's other keys, but lock=none, no class lock
+// overrides and one thread; nil when there is none. Its variant is made
+// with c's GOMAXPROCS and input, so pass the case at one thread (Alone).
+func (m *Model) Floor(c *Case) *Case {
+	if c.Mode == "" {
+		return nil
+	}
+	n := schema.Name{Base: c.Name.Base, Procs: c.Name.Procs}
+	for _, kv := range c.Name.Keys {
+		switch {
+		case kv.Key == schema.KeyLock:
+			n.Keys = append(n.Keys, schema.KV{Key: kv.Key, Value: FloorLock})
+		case strings.HasSuffix(kv.Key, schema.ClassLockSuffix) && schema.IsKey(kv.Key):
+		default:
+			n.Keys = append(n.Keys, kv)
+		}
+	}
+	return m.Find(variantOf(n, c.File, c.Machine, len(m.Files) > 1, len(m.Procs) > 1, len(m.Machines) > 1), 1, c.Mode, c.Batch)
 }
 
 // modeIndex is m's position in workloads.Modes().
