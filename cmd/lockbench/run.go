@@ -300,7 +300,7 @@ func dryRun(w io.Writer, plan harness.Plan, r *harness.Runner) error {
 		fmt.Fprintf(w, "%-8s %s\n", e.Round(time.Millisecond), c)
 	}
 	fmt.Fprintf(w, "plan %s shard %s: %d repetitions, %d comparison groups of %d, estimated %s (more on a busy machine)\n",
-		plan.ID(r), plan.Shard, len(cases), groupsIn(cases), plan.Groups(), total.Round(time.Second))
+		plan.ID(r), plan.Shard, len(cases), groupsIn(cases), plan.Groups(), total.Round(100*time.Millisecond))
 	return nil
 }
 

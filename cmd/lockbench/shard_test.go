@@ -24,10 +24,13 @@ var shardFlags = []string{"--locks", "mutex,mcs,ticket,futex", "--modes", "page,
 	"--count", "1", "--duration", "10ms", "--warmup", "0s"}
 
 // shardPlan is the harness plan shardFlags give, for the expected cases.
+// It starts from harness.DefaultPlan, as run does, so the floor cases
+// (lock none at one thread) and the counting repetitions are in it.
 func shardPlan() harness.Plan {
-	return harness.Plan{Base: workloads.DefaultSpec, Locks: []string{"mutex", "mcs", "ticket", "futex"},
-		Modes: []workloads.Mode{workloads.ModePage, workloads.ModeBatch}, Batches: []int{16},
-		Threads: []int{1, 2}, Count: 1, Order: harness.Interleaved}
+	p := harness.DefaultPlan
+	p.Locks, p.Modes, p.Batches = []string{"mutex", "mcs", "ticket", "futex"}, []workloads.Mode{workloads.ModePage, workloads.ModeBatch}, []int{16}
+	p.Threads, p.Count, p.Order = []int{1, 2}, 1, harness.Interleaved
+	return p
 }
 
 // runShard runs one shard as its own process (the test binary as
@@ -255,8 +258,9 @@ func TestDryRun(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	// 8 groups in 4 shards: 2 groups of 2 modes, 1 repetition each.
-	if len(lines) != 5 || !strings.Contains(lines[4], "shard 2/4: 4 repetitions, 2 comparison groups of 8") {
+	// 8 groups (and the floor's) in 4 shards: 2 groups of 2 modes, one
+	// timed and one counting repetition each.
+	if len(lines) != 9 || !strings.Contains(lines[8], "shard 2/4: 8 repetitions, 2 comparison groups of 8") {
 		t.Errorf("dry run printed %q", stdout)
 	}
 	if _, err := os.Stat(out); err == nil {
