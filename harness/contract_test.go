@@ -1,6 +1,7 @@
 package harness
 
 import (
+	"golang.org/x/perf/benchfmt"
 	"slices"
 	"testing"
 	"time"
@@ -51,24 +52,46 @@ func TestWriterContract(t *testing.T) {
 			}
 			r := DefaultRunner
 			cfg := FileConfig(Machine{CPUModel: "x", CPUs: 2, Kernel: "k"}, &r, p, CounterSupport{Hardware: true, Software: true})
-			c := p.Cases()[0]
-			c.Block = 1 // a paired line carries every unit
+			// A timed repetition and a counting one (TimeBare) together
+			// write every unit; neither writes one twice.
+			var c, counting Case
+			for _, x := range p.Cases() {
+				if x.Counting {
+					counting = x
+				} else {
+					c = x
+				}
+			}
+			c.Block, counting.Block = 1, 2 // paired lines carry every unit
+			if !counting.Counting {
+				t.Fatalf("%s/%s: no counting repetition in a TimeBare plan", info.Name, m)
+			}
 			res := &Result{Case: c, GOMAXPROCS: 2, Pages: 100, WorkerPages: []uint64{100}, XferNS: 40, XferEndNS: 41,
 				Classes: []ClassStats{{Class: info.Classes[0], Lock: "mutex", Stats: locks.Stats{Acquisitions: 10, HoldSamples: 1, HoldTotal: 5}}}, Counters: counters}
 			line := res.Benchfmt(cfg)
-
-			for _, v := range line.Values {
-				u, ok := schema.Lookup(v.Unit)
-				if !ok {
-					t.Errorf("%s: unit %q is not declared in schema", line.Name, v.Unit)
-					continue
-				}
-				if !slices.Contains(schema.Units(info.Per), u) {
-					t.Errorf("%s: unit %q is not one of the workload's (per %s)", line.Name, v.Unit, info.Per)
+			cres := *res
+			cres.Case = counting
+			written := map[string]int{}
+			for _, l := range []*benchfmt.Result{line, cres.Benchfmt(cfg)} {
+				for _, v := range l.Values {
+					written[v.Unit]++
+					u, ok := schema.Lookup(v.Unit)
+					if !ok {
+						t.Errorf("%s: unit %q is not declared in schema", l.Name, v.Unit)
+						continue
+					}
+					if !slices.Contains(schema.Units(info.Per), u) {
+						t.Errorf("%s: unit %q is not one of the workload's (per %s)", l.Name, v.Unit, info.Per)
+					}
 				}
 			}
-			if got, want := len(line.Values), len(schema.Units(info.Per)); got != want {
+			if got, want := len(written), len(schema.Units(info.Per)); got != want {
 				t.Errorf("%s: %d units written, schema declares %d: one side has a unit the other lacks", line.Name, got, want)
+			}
+			for _, u := range []string{schema.PerUnit(schema.StemNS, info.Per), schema.PerUnit(schema.StemInstNS, info.Per)} {
+				if written[u] != 1 {
+					t.Errorf("%s: %s on %d of the timed and the counting line, want one: ns is the bare time, inst-ns the counting one", line.Name, u, written[u])
+				}
 			}
 
 			cls := res.ClassLines(cfg)

@@ -74,6 +74,7 @@
 // measured window (the iteration count of the line). Per line:
 //
 //	ns/page          wall time of the window / pages (testing.B.RunParallel's convention)
+//	inst-ns/page     the same, of an instrumented repetition run for the lock counts
 //	cpu-ns/page      threads' CPU time (CLOCK_THREAD_CPUTIME_ID) / pages
 //	acq/page         lock acquisitions, all classes / pages
 //	contended/page   acquisitions whose first TryLock failed / pages
@@ -95,8 +96,21 @@
 // and, where perf_event_open allows, the counters per page (cycles/page,
 // instructions/page, l1d-misses/page, llc-misses/page, branch-misses/page,
 // ctx-switches/page, migrations/page, page-faults/page), scaled by
-// time_enabled/time_running. Lock units are absent from --bare lines,
-// which have no instrumentation to read. The cs workload counts critical
+// time_enabled/time_running.
+//
+// Timing and counting are separate repetitions (Plan.Timing, TimeBare by
+// default): the timed repetitions run bare locks and carry no lock units;
+// one instrumented repetition per case, interleaved (Case.Counting), carries
+// the lock units and its own wall time as inst-ns/page instead of ns/page
+// (and no cpu-ns, fairness, gc-cycles or counters, which describe the timed
+// runs). So ns/page, and benchstat on it, is always the bare time, and
+// inst-ns/page minus ns/page over acq/page is the instrumentation's cost per
+// acquisition. TimeInstrumented (a profiled run) puts the lock units on the
+// timed lines, whose ns/page then carries the wrapper; the configuration
+// line timing says which. With Plan.Floor each mode also runs with lock
+// none at one thread: the per-page work floor of reports' decomposition.
+// Lock units are absent from a Base.Bare sweep, which has no
+// instrumentation to read. The cs workload counts critical
 // sections, not pages: its units end in /op instead of /page (ns/op,
 // cpu-ns/op, acq/op, ...), as a plain `go test -bench` would write them.
 //
@@ -120,7 +134,17 @@
 // why some are missing), and the run's knobs (workload, duration, warmup,
 // count, order, affinity, bare, files, zones, touch, file-pages, delay,
 // hold-every, stack-every; oversubscribed: threads=N when a thread count
-// exceeds the CPUs). See FileConfig.
+// exceeds the CPUs), then the sweep's place: machine (Runner.Machine or the
+// derived Machine.Name), plan (Plan.ID), shard (Plan.Shard, 1/1 for the
+// whole plan) and cases (the lines a finished run writes). See FileConfig.
+// The CPUs are those the process may run on (Runner.Topology).
+//
+// # Shards
+//
+// Plan.Shard splits a sweep over runs, processes or machines: part K of N
+// holds whole comparison groups (one lock at one thread count, every mode
+// and batch size a headline compares), balanced by Runner.Estimate, the
+// same split on every machine. Package merge joins the parts again.
 //
 // # Library use and profiling
 //

@@ -23,6 +23,7 @@ const (
 	FieldWarmup   = "warmup"   // Runner.Warmup
 	FieldGrace    = "grace"    // Runner.Grace
 	FieldAffinity = "affinity" // Runner.Affinity
+	FieldTiming   = "timing"   // Plan.Timing
 )
 
 // ClassLockField is the Field of a lock override of class c in

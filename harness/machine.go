@@ -2,6 +2,7 @@ package harness
 
 import (
 	"bufio"
+	"cmp"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -24,6 +25,11 @@ type Machine struct {
 	Kernel    string
 	GoVersion string
 	Version   string // lockbench module version from the build info
+	// Name is the machine's derived name (config key machine, unless
+	// Runner.Machine names it): the CPU model, the CPUs allowed and the
+	// kernel release, as one word:
+	// "intel-xeon-platinum-8259cl-cpu-2-50ghz-2cpu-linux-6.8.0-1012-aws".
+	Name string
 }
 
 // ReadMachine describes this machine, its CPUs from topo.
@@ -44,7 +50,34 @@ func ReadMachine(topo Topology) Machine {
 	if m.CPUs == 0 {
 		m.CPUs = runtime.NumCPU()
 	}
+	m.Name = deriveName(m.CPUModel, m.CPUs, m.Kernel)
 	return m
+}
+
+// deriveName makes a machine name of the CPU model, the CPU count and the
+// kernel: lower case, "(R)" and "(TM)" dropped, every other run of
+// characters but letters, digits and '.' a '-'.
+func deriveName(model string, cpus int, kernel string) string {
+	model = strings.NewReplacer("(R)", "", "(r)", "", "(TM)", "", "(tm)", "").Replace(model)
+	if model == "" {
+		model = runtime.GOARCH
+	}
+	parts := []string{model, strconv.Itoa(cpus) + "cpu", kernel}
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(strings.Join(parts, " ")) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.':
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			dash = false
+			b.WriteRune(r)
+		default:
+			dash = true
+		}
+	}
+	return b.String()
 }
 
 // Config renders the machine as file configuration lines.
@@ -83,12 +116,22 @@ func cpuModel() string {
 	return ""
 }
 
+// Revision is the source revision the binary was built from, stamped by
+// the build where the binary cannot read it from Go's build info (a
+// container build without .git):
+//
+//	go build -ldflags "-X github.com/lockbench/lockbench/harness.Revision=$(git rev-parse HEAD)" ./cmd/lockbench
+//
+// It is a package variable only because -X can set nothing else; nothing
+// assigns it at run time. The lockbench config line carries it.
+var Revision string
+
 // version is the main module's version, with the VCS revision when the
-// binary was built from a checkout.
+// binary was built from a checkout, or stamped in Revision.
 func version() string {
 	bi, ok := debug.ReadBuildInfo()
 	if !ok {
-		return "unknown"
+		bi = &debug.BuildInfo{}
 	}
 	v := bi.Main.Version
 	if v == "" {
@@ -105,6 +148,9 @@ func version() string {
 			}
 		}
 	}
+	if rev == "" {
+		rev = Revision
+	}
 	if rev != "" {
 		if len(rev) > 12 {
 			rev = rev[:12]
@@ -119,27 +165,59 @@ func version() string {
 // plan's workload that are not name keys, in workloads.Info.Knobs order)
 // and, when some thread counts exceed m.CPUs, oversubscribed:
 // threads=N,....
+//
+// Last come the lines of a sharded sweep: the machine's name (r.Machine,
+// or Machine.Name), the plan's ID, the shard (1/1 for the whole plan)
+// and the number of lines the run writes when it finishes (cases).
 func FileConfig(m Machine, r *Runner, p Plan, s CounterSupport) Config {
 	c := m.Config()
 	c.Add(schema.ConfCounters, s.String())
 	if note := s.Note(); note != "" {
 		c.Add(schema.ConfCountNote, note)
 	}
+	c = append(c, planConfig(r, p)...)
+	if over := oversubscribed(p.Threads, m.CPUs); len(over) > 0 {
+		var n []string
+		for _, t := range over {
+			n = append(n, strconv.Itoa(t))
+		}
+		c.Add(schema.ConfOversubscribed, schema.KeyThreads+"="+strings.Join(n, ","))
+	}
+	c.Add(schema.ConfMachine, cmp.Or(r.Machine, m.Name))
+	c.Add(schema.ConfPlan, p.ID(r))
+	if p.Order == Paired {
+		// Not part of the ID: the seed orders the slices within blocks,
+		// it does not change what a line means.
+		c.Add(schema.ConfSeed, strconv.FormatUint(p.Seed, 10))
+	}
+	c.Add(schema.ConfShard, p.Shard.String())
+	c.Add(schema.ConfCases, strconv.Itoa(len(p.Cases())))
+	return c
+}
+
+// planConfig is the run's knobs, as FileConfig writes them: what every
+// line shares and the plan's ID hashes.
+func planConfig(r *Runner, p Plan) Config {
+	var c Config
 	b := p.Base
 	c.Add(schema.ConfWorkload, b.Workload)
 	c.Add(schema.ConfDuration, r.Duration.String())
 	c.Add(schema.ConfWarmup, r.Warmup.String())
 	c.Add(schema.ConfCount, strconv.Itoa(p.Count))
 	c.Add(schema.ConfOrder, string(p.Order))
-	if p.Order == Paired {
-		c.Add(schema.ConfSeed, strconv.FormatUint(p.Seed, 10))
-	}
 	c.Add(schema.ConfAffinity, string(r.Affinity))
 	c.Add(schema.ConfBare, strconv.FormatBool(b.Bare))
+	if !b.Bare {
+		c.Add(schema.ConfTiming, string(p.timing()))
+	}
 	info, _ := workloads.Lookup(b.Workload)
+	// Knobs whose zero means the default (Zones, Lines) are recorded as
+	// run, not as 0; FilePages 0 stays 0: it is sized per case.
+	eff := b
+	eff.Zones, eff.Lines = b.WithDefaults().Zones, b.WithDefaults().Lines
 	for _, k := range info.Knobs {
 		if !slices.Contains(info.Keys, k) {
-			c.Add(k.Key(), b.Value(k))
+			c.Add(k.Key(), eff.Value(k))
 		}
 	}
 	if len(b.Delay) > 0 {
@@ -148,13 +226,6 @@ func FileConfig(m Machine, r *Runner, p Plan, s CounterSupport) Config {
 	if !b.Bare {
 		c.Add(schema.ConfHoldEvery, strconv.Itoa(b.Instrument.HoldEvery))
 		c.Add(schema.ConfStackEvery, strconv.Itoa(b.Instrument.StackEvery))
-	}
-	if over := oversubscribed(p.Threads, m.CPUs); len(over) > 0 {
-		var n []string
-		for _, t := range over {
-			n = append(n, strconv.Itoa(t))
-		}
-		c.Add(schema.ConfOversubscribed, schema.KeyThreads+"="+strings.Join(n, ","))
 	}
 	return c
 }

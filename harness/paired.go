@@ -10,51 +10,117 @@ import (
 	"github.com/lockbench/lockbench/workloads"
 )
 
-// blockSet is a Paired plan's groups: the configurations of one lock,
-// batch, thread count and every other knob, one per mode, in plan order.
-// It draws the slice order of each block from one generator seeded with
-// Plan.Seed, so that a plan's blocks come out in the same orders every
-// time it is expanded in the same sequence.
+// blockSet is a Paired plan's comparison groups (groupOf: one lock at
+// one thread count, its modes and batch sizes; the floor a group of its
+// own), each with its timed configurations (bare under TimeBare) and the
+// configurations of its counting block (none for the floor, or without
+// TimeBare), in plan order. It draws the slice order of each block from
+// one generator seeded with Plan.Seed, so that a plan's blocks come out
+// in the same orders every time it is expanded in the same sequence:
+// Cases and Sweep.Run agree on the fixed blocks.
 type blockSet struct {
-	groups [][]workloads.Spec
-	names  []string // Case.Group of each group
-	rng    *rand.Rand
+	timed    [][]workloads.Spec
+	counting [][]workloads.Spec
+	count    int // Plan.Count: the fixed timed blocks of each group
+	index    map[string]int
+	rng      *rand.Rand
 }
 
 func (p Plan) blocks() *blockSet {
-	info, _ := workloads.Lookup(p.Base.Workload)
-	b := &blockSet{rng: rand.New(rand.NewPCG(p.Seed, 0x9a1bed))}
-	index := map[string]int{}
-	for _, s := range p.configs(info, true) {
-		g := Case{Spec: s}.Group()
-		i, ok := index[g]
+	configs, floor := p.specs()
+	b := &blockSet{count: p.Count, index: map[string]int{}, rng: rand.New(rand.NewPCG(p.Seed, 0x9a1bed))}
+	counting := !p.Base.Bare && p.timing() == TimeBare
+	at := map[cmpGroup]int{}
+	add := func(s workloads.Spec, isFloor bool) {
+		g := groupOf(s)
+		i, ok := at[g]
 		if !ok {
-			i = len(b.groups)
-			index[g] = i
-			b.groups = append(b.groups, nil)
-			b.names = append(b.names, g)
+			i = len(b.timed)
+			at[g] = i
+			b.timed = append(b.timed, nil)
+			b.counting = append(b.counting, nil)
 		}
-		b.groups[i] = append(b.groups[i], s)
+		b.index[Case{Spec: s}.Group()] = i
+		if counting && !isFloor {
+			b.counting[i] = append(b.counting[i], s)
+		}
+		s.Bare = p.Base.Bare || p.timing() == TimeBare
+		b.timed[i] = append(b.timed[i], s)
+	}
+	for _, s := range configs {
+		add(s, false)
+	}
+	for _, s := range floor {
+		add(s, true)
 	}
 	return b
 }
 
-// block returns the cases of one block of group g, repetition rep of
-// count, in a fresh random order. Their Block is left 0 for the Sweep to
-// number.
-func (b *blockSet) block(g, rep, count int) []Case {
-	specs := b.groups[g]
-	out := make([]Case, len(specs))
-	for i, j := range b.rng.Perm(len(specs)) {
-		out[i] = Case{Spec: specs[j], Rep: rep, Count: count}
+// A blockRef is one block to run: group g's timed block rep, or its
+// counting block.
+type blockRef struct {
+	g, rep   int
+	counting bool
+}
+
+// fixed lists the blocks every Paired sweep runs, in order: Count rounds
+// of one timed block of every group, with the round of counting blocks
+// before round Count/2 (after the first of 3), so that a drift of the
+// machine meets the counting repetitions in the middle, as in the other
+// orders.
+func (b *blockSet) fixed() []blockRef {
+	var out []blockRef
+	for r := range b.count {
+		if r == b.count/2 {
+			for g := range b.counting {
+				if len(b.counting[g]) > 0 {
+					out = append(out, blockRef{g: g, counting: true})
+				}
+			}
+		}
+		for g := range b.timed {
+			out = append(out, blockRef{g: g, rep: r})
+		}
 	}
 	return out
 }
 
-// runPaired runs a Paired plan block by block: the plan's Count blocks of
-// every group, each switched block once more (at most as many re-runs as
-// the plan has blocks), then, when adaptive, blocks of the groups Judge
-// names until it names none or the budget is spent.
+// fixedCases are the cases of the fixed blocks, numbered from 1.
+func (b *blockSet) fixedCases() []Case {
+	var out []Case
+	for i, ref := range b.fixed() {
+		for _, c := range b.block(ref) {
+			c.Block = i + 1
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// block returns the cases of one block in a fresh random order. Their
+// Block is left 0 for the caller to number.
+func (b *blockSet) block(ref blockRef) []Case {
+	specs := b.timed[ref.g]
+	if ref.counting {
+		specs = b.counting[ref.g]
+	}
+	out := make([]Case, len(specs))
+	for i, j := range b.rng.Perm(len(specs)) {
+		if ref.counting {
+			out[i] = Case{Spec: specs[j], Rep: 0, Count: 1, Counting: true}
+		} else {
+			out[i] = Case{Spec: specs[j], Rep: ref.rep, Count: b.count}
+		}
+	}
+	return out
+}
+
+// runPaired runs a Paired plan block by block: the fixed blocks (Cases),
+// each switched timed block once more (at most as many re-runs as the
+// plan has timed blocks), then, when adaptive, timed blocks of the groups
+// Judge names until it names none or the budget is spent. A counting
+// block that switched is not run again: its lines carry lock counts, not
+// the timed samples a regime stratifies.
 func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 	now := s.Now
 	if now == nil {
@@ -62,17 +128,13 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 	}
 	start := now()
 	bl := s.plan.blocks()
-	index := map[string]int{}
-	for i, n := range bl.names {
-		index[n] = i
-	}
 	i := 0 // cases run, for Progress
 	var longest time.Duration
-	runBlock := func(g, rep, count int) (switched bool, err error) {
+	runBlock := func(ref blockRef) (switched bool, err error) {
 		t0 := now()
 		o.Blocks++
 		prev := 0.0 // the end probe of the slice before stands in for the next one's start probe
-		for _, c := range bl.block(g, rep, count) {
+		for _, c := range bl.block(ref) {
 			c.Block = o.Blocks
 			res, err := s.runner.run(ctx, c, prev)
 			if err != nil {
@@ -101,18 +163,22 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 		if switched {
 			o.Switched++
 		}
-		longest = max(longest, now().Sub(t0))
+		if !ref.counting {
+			longest = max(longest, now().Sub(t0))
+		}
 		return switched, nil
 	}
-	var again []int // groups of switched blocks, to run once more
-	for r := range s.plan.Count {
-		for g := range bl.groups {
-			sw, err := runBlock(g, r, s.plan.Count)
-			if err != nil {
-				return err
-			}
+	var again []blockRef // switched timed blocks, to run once more
+	timed := 0
+	for _, ref := range bl.fixed() {
+		sw, err := runBlock(ref)
+		if err != nil {
+			return err
+		}
+		if !ref.counting {
+			timed++
 			if sw {
-				again = append(again, g)
+				again = append(again, blockRef{g: ref.g, rep: bl.count})
 			}
 		}
 	}
@@ -128,26 +194,24 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 				o.Stopped = "tight"
 				return nil
 			}
-			g, ok := index[want[0]]
+			g, ok := bl.index[want[0]]
 			if !ok {
 				return fmt.Errorf("harness: Judge named %q, not a group of the plan", want[0])
 			}
-			if _, err := runBlock(g, s.plan.Count, s.plan.Count); err != nil {
+			if _, err := runBlock(blockRef{g: g, rep: bl.count}); err != nil {
 				return err
 			}
 		}
 	}
-	limit := s.plan.Count * len(bl.groups)
-	for len(again) > 0 && limit > 0 {
-		g := again[0]
+	for limit := timed; len(again) > 0 && limit > 0; limit-- {
+		ref := again[0]
 		again = again[1:]
-		limit--
-		sw, err := runBlock(g, s.plan.Count, s.plan.Count)
+		sw, err := runBlock(ref)
 		if err != nil {
 			return err
 		}
 		if sw {
-			again = append(again, g)
+			again = append(again, ref)
 		}
 	}
 	return nil

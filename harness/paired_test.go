@@ -22,10 +22,26 @@ func TestPairedCases(t *testing.T) {
 	if err := p.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	cs := p.Cases()
+	all := p.Cases()
 	modes := len(workloads.Modes())
-	if want := 2 * 2 * 3 * modes; len(cs) != want {
-		t.Fatalf("%d cases, want %d (2 locks x 2 threads x 3 blocks x %d modes)", len(cs), want, modes)
+	// 2 locks x 2 threads x 3 timed blocks, and one counting block of
+	// each group after the first round (TimeBare, the zero Timing).
+	if want := 2*2*3*modes + 2*2*modes; len(all) != want {
+		t.Fatalf("%d cases, want %d (2 locks x 2 threads x (3 timed + 1 counting) blocks x %d modes)", len(all), want, modes)
+	}
+	var cs []Case // the timed ones
+	for i, c := range all {
+		round := (c.Block - 1) / 4 // 4 groups a round: timed, counting, timed, timed
+		if c.Counting != (round == 1) {
+			t.Errorf("case %d (%s, block %d) counting %v: want the counting blocks as the second round, after the first timed one", i, c.Name(), c.Block, c.Counting)
+		}
+		if c.Spec.Bare == c.Counting {
+			t.Errorf("case %d (%s): bare %v, counting %v: timed slices run bare locks, counting ones instrumented", i, c.Name(), c.Spec.Bare, c.Counting)
+		}
+		if !c.Counting {
+			c.Block -= 4 * min(round, 1) // renumber as if there were no counting round
+			cs = append(cs, c)
+		}
 	}
 	var orders [][]workloads.Mode
 	for b := 0; b < len(cs)/modes; b++ {
@@ -56,16 +72,16 @@ func TestPairedCases(t *testing.T) {
 		t.Errorf("every block ran in the order %v: the order is not drawn per block", orders[0])
 	}
 	again := p.Cases()
-	for i := range cs {
-		if cs[i].Name() != again[i].Name() || cs[i].Block != again[i].Block {
-			t.Fatalf("case %d differs between two expansions of one seeded plan: %v against %v", i, cs[i], again[i])
+	for i := range all {
+		if all[i].Name() != again[i].Name() || all[i].Block != again[i].Block {
+			t.Fatalf("case %d differs between two expansions of one seeded plan: %v against %v", i, all[i], again[i])
 		}
 	}
 	p.Seed = 8
 	other := p.Cases()
 	differs := false
-	for i := range cs {
-		differs = differs || cs[i].Spec.Mode != other[i].Spec.Mode
+	for i := range all {
+		differs = differs || all[i].Spec.Mode != other[i].Spec.Mode
 	}
 	if !differs {
 		t.Error("seeds 7 and 8 gave the same orders")
@@ -76,19 +92,21 @@ func TestResultRegime(t *testing.T) {
 	tests := []struct {
 		workers       int
 		before, after float64
+		noProbe       bool
 		want          string
 		reason        string
 	}{
-		{2, 25, 27, schema.RegimeLLC, "both probes in the llc band"},
-		{2, 170, 160, schema.RegimeXLLC, "both probes in the xllc band"},
-		{2, 25, 170, schema.RegimeSwitched, "the machine changed under the repetition"},
-		{2, 25, 0, schema.RegimeLLC, "no end probe keeps the start's label"},
-		{2, 0, 0, schema.RegimeUnprobed, "a contended repetition without a probe is in no known regime"},
-		{2, 0, 170, schema.RegimeXLLC, "only the end probe finished: its label"},
-		{1, 25, 170, "", "one worker does not depend on transfers: no regime, not even switched"},
+		{2, 25, 27, false, schema.RegimeLLC, "both probes in the llc band"},
+		{2, 170, 160, false, schema.RegimeXLLC, "both probes in the xllc band"},
+		{2, 25, 170, false, schema.RegimeSwitched, "the machine changed under the repetition"},
+		{2, 25, 0, false, schema.RegimeLLC, "no end probe keeps the start's label"},
+		{2, 0, 0, false, schema.RegimeUnprobed, "a contended repetition without a probe is in no known regime"},
+		{2, 0, 170, false, schema.RegimeXLLC, "only the end probe finished: its label"},
+		{2, 0, 0, true, "", "a runner that does not probe stratifies nothing: no regime, not unprobed"},
+		{1, 25, 170, false, "", "one worker does not depend on transfers: no regime, not even switched"},
 	}
 	for _, tt := range tests {
-		r := &Result{Case: testCase(tt.workers), XferNS: tt.before, XferEndNS: tt.after}
+		r := &Result{Case: testCase(tt.workers), XferNS: tt.before, XferEndNS: tt.after, NoProbe: tt.noProbe}
 		if got := r.Regime(); got != tt.want {
 			t.Errorf("%s: Regime() = %q, want %q", tt.reason, got, tt.want)
 		}
@@ -111,6 +129,7 @@ func (c *fakeClock) now() time.Time { c.t = c.t.Add(c.step); return c.t }
 func TestPairedAdaptive(t *testing.T) {
 	p := pairedPlan(1, 1)
 	p.Locks, p.Threads, p.Modes = []string{"mutex"}, []int{1}, []workloads.Mode{workloads.ModePage, workloads.ModeBatch}
+	p.Base.Bare = true // no counting block: every block is timed
 	tests := []struct {
 		name   string
 		budget time.Duration
@@ -122,11 +141,11 @@ func TestPairedAdaptive(t *testing.T) {
 		{"tight at once", time.Hour, func(int) []string { return nil }, 1, "tight", "the minimum blocks run, then a judge content with them stops the run"},
 		{"tight after 3", time.Hour, func(calls int) []string {
 			if calls < 3 {
-				return []string{"PageCache/batch=4/lock=mutex/threads=1"}
+				return []string{"PageCache/lock=mutex/threads=1"}
 			}
 			return nil
 		}, 3, "tight", "each call that names a group gets a block of it: 1 + 2"},
-		{"budget", 100 * time.Millisecond, func(int) []string { return []string{"PageCache/batch=4/lock=mutex/threads=1"} }, 4, "budget",
+		{"budget", 100 * time.Millisecond, func(int) []string { return []string{"PageCache/lock=mutex/threads=1"} }, 4, "budget",
 			"a judge never content runs until the next block would pass the budget: the clock reads +10ms each time, a block takes 10ms, and the 4th ends at 90ms of the 100ms"},
 	}
 	for _, tt := range tests {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,15 +23,44 @@ const (
 	Interleaved Order = "interleaved"
 	// Grouped runs each case Count times before the next (A A B B C C).
 	Grouped Order = "grouped"
-	// Paired runs the modes of one lock, batch and thread count (the
-	// cases a headline compares) as a block of back-to-back slices, in a
-	// random order per block drawn from Plan.Seed: every case of a block
-	// meets the same machine, and the headline compares within blocks
-	// (see the package doc, "Paired blocks"). Count is the number of
-	// blocks of each group; a Sweep with a Budget adds blocks where the
-	// headlines are least certain. A workload without modes (cs) has one
-	// case per block.
-	Paired Order = "paired"
+	// Paired runs each comparison group (the modes and batch sizes of
+	// one lock at one thread count: the cases a headline compares; the
+	// floor is a group of its own) as a block of back-to-back slices, in
+	// a random order per block drawn from Plan.Seed: every case of a
+	// block meets the same machine, and the headline compares within
+	// blocks (see the package doc, "Paired blocks"). Count is the number
+	// of timed blocks of each group; with TimeBare each group (but the
+	// floor) also runs one block of counting repetitions, after its
+	// first Count/2 timed blocks. A Sweep with a Budget adds timed blocks
+	// where the headlines are least certain. A workload without modes
+	// (cs) has one case per block.
+	Paired Order = schema.OrderPaired
+)
+
+// Timing says which locks the timed repetitions of a sweep run.
+type Timing string
+
+// The timings.
+const (
+	// TimeBare times every case with bare locks (ns/page) and takes the
+	// lock counts from one extra instrumented repetition of each case
+	// (Case.Counting), interleaved with the timed ones, as Go's testing
+	// separates allocation counting from timing. The default, and what
+	// the zero value means.
+	//
+	// Why: the instrumented wrapper costs more than some of the locks it
+	// measures (about 3.5 ns an acquisition, +25..35% ns/page in mode
+	// page, where the locks themselves are 7..24 ns/page), and it
+	// inflates exactly the per-acquisition cost that batching removes.
+	// Why one counting repetition per case: the counts are ratios over
+	// hundreds of thousands of acquisitions per window, so one window
+	// resolves them, and a sixth repetition per case (at the default
+	// count of 5) keeps the default run within its minute.
+	TimeBare Timing = schema.TimingBare
+	// TimeInstrumented runs every repetition instrumented: ns/page
+	// carries the instrumentation, and the lock units sit on the same
+	// lines. Profiles need it (contention stacks come from the wrapper).
+	TimeInstrumented Timing = schema.TimingInstrumented
 )
 
 // A Plan is a sweep: every combination of Locks, Modes, Batches and
@@ -49,13 +79,44 @@ type Plan struct {
 	// other); it is written to the file configuration so that a run's
 	// orders can be drawn again.
 	Seed uint64
+	// Shard, when set, restricts Cases to part K of N of the plan: whole
+	// comparison groups (the modes and batch sizes of one lock at one
+	// thread count), balanced by estimated time. The zero Shard is the
+	// whole plan. Every shard of a plan has the plan's ID.
+	Shard schema.Shard
+	// Timing says which locks ns/page times (TimeBare when empty).
+	// Base.Bare overrides it: no repetition is instrumented, and the
+	// results carry no lock units.
+	Timing Timing
+	// Floor adds the per-page work floor that reports' counterfactual
+	// decomposition reads (see reports.Parts): each mode and batch at one
+	// thread with lock "none" and no class overrides, Count bare
+	// repetitions interleaved with the rest. A workload without modes
+	// (cs) has no floor to add.
+	Floor bool
 }
 
+// timing is p.Timing with its default, and TimeBare's counting
+// repetitions turned off by Base.Bare.
+func (p Plan) timing() Timing {
+	if p.Timing == "" {
+		return TimeBare
+	}
+	return p.Timing
+}
+
+// FloorLock is the lock of the floor cases Plan.Floor adds: no lock at
+// all.
+const FloorLock = "none"
+
 // DefaultPlan is the sweep of `lockbench run` without flags: mutex and
-// mcs, every mode, 16-page batches, 1 thread and one per CPU, in Paired
-// blocks: DefaultBlocks blocks of every lock and thread count first, then
-// (a Sweep with a Budget and a Judge: `lockbench run` gives DefaultBudget)
-// more blocks where the headlines are least certain.
+// mcs, every mode, 16-page batches, 1 thread and one per CPU, and the
+// lock-free floor of each mode at one thread (Floor), in Paired blocks of
+// bare-timed slices: DefaultBlocks blocks of every comparison group first,
+// with one block of instrumented counting repetitions of each group after
+// the first (TimeBare), then (a Sweep with a Budget and a Judge:
+// `lockbench run` gives DefaultBudget) more blocks where the headlines are
+// least certain.
 var DefaultPlan = Plan{
 	Base:    workloads.DefaultSpec,
 	Locks:   []string{"mutex", "mcs"},
@@ -64,6 +125,8 @@ var DefaultPlan = Plan{
 	Threads: defaultThreads(),
 	Count:   DefaultBlocks,
 	Order:   Paired,
+	Timing:  TimeBare,
+	Floor:   true,
 }
 
 // DefaultBlocks is the default run's first blocks of every group: the
@@ -114,6 +177,14 @@ func (p Plan) Validate() error {
 	default:
 		return &FieldError{Field: FieldOrder, Err: fmt.Errorf("unknown order %q (known: %s, %s, %s)", p.Order, Paired, Interleaved, Grouped)}
 	}
+	if err := p.validateShard(); err != nil {
+		return err
+	}
+	switch p.timing() {
+	case TimeBare, TimeInstrumented:
+	default:
+		return &FieldError{Field: FieldTiming, Err: fmt.Errorf("unknown timing %q (known: %s, %s)", p.Timing, TimeBare, TimeInstrumented)}
+	}
 	for _, s := range p.configs(info, false) {
 		if err := s.Validate(); err != nil {
 			if ke, ok := errors.AsType[*workloads.KnobError](err); ok {
@@ -125,39 +196,103 @@ func (p Plan) Validate() error {
 	return nil
 }
 
-// Cases expands the plan into the cases to run, in run order. Each
-// distinct configuration appears Count times, with Rep 0..Count-1. A
-// workload without modes or batches (cs) ignores Modes and Batches. Call
-// Validate first; Cases does not check its input.
+// Cases expands the plan into the cases to run, in run order (for
+// Paired, the fixed blocks before any adaptive ones, each case's Block
+// numbered from 1). Each
+// distinct configuration appears Count times, with Rep 0..Count-1; with
+// TimeBare (and not Base.Bare) each also gets one counting repetition
+// (Case.Counting) in the middle of its timed ones, as a round of its own
+// when interleaved. Plan.Floor's cases join the timed rounds (they have
+// nothing to count). A workload without modes or batches (cs) ignores
+// Modes and Batches. With a Shard, only the configurations of the
+// shard's comparison groups are run (the floor is a group of its own),
+// in the same order. Call Validate first; Cases does not check its input.
 func (p Plan) Cases() []Case {
-	info, _ := workloads.Lookup(p.Base.Workload)
-	configs := p.configs(info, true)
-	var out []Case
 	if p.Order == Paired {
-		bl := p.blocks()
-		n := 0
-		for r := range p.Count {
-			for g := range bl.groups {
-				n++
-				for _, c := range bl.block(g, r, p.Count) {
-					c.Block = n
-					out = append(out, c)
-				}
-			}
-		}
-		return out
+		return p.blocks().fixedCases()
 	}
+	configs, floor := p.specs()
+	counting := !p.Base.Bare && p.timing() == TimeBare
+	timed := func(s workloads.Spec, r int) Case {
+		s.Bare = p.Base.Bare || p.timing() == TimeBare
+		return Case{Spec: s, Rep: r, Count: p.Count}
+	}
+	count := func(s workloads.Spec) Case { return Case{Spec: s, Rep: 0, Count: 1, Counting: true} }
+	// The counting repetition goes after half the timed ones, so that a
+	// drift of the machine meets it in the middle.
+	mid := p.Count / 2
+	var out []Case
 	if p.Order == Grouped {
 		for _, s := range configs {
 			for r := range p.Count {
-				out = append(out, Case{Spec: s, Rep: r, Count: p.Count})
+				if counting && r == mid {
+					out = append(out, count(s))
+				}
+				out = append(out, timed(s, r))
+			}
+		}
+		for _, s := range floor {
+			for r := range p.Count {
+				out = append(out, timed(s, r))
 			}
 		}
 		return out
 	}
 	for r := range p.Count {
+		if counting && r == mid {
+			for _, s := range configs {
+				out = append(out, count(s))
+			}
+		}
 		for _, s := range configs {
-			out = append(out, Case{Spec: s, Rep: r, Count: p.Count})
+			out = append(out, timed(s, r))
+		}
+		for _, s := range floor {
+			out = append(out, timed(s, r))
+		}
+	}
+	return out
+}
+
+// specs returns the configurations Cases runs (configs, defaults filled)
+// and the floor's, both restricted to the plan's Shard.
+func (p Plan) specs() (configs, floor []workloads.Spec) {
+	info, _ := workloads.Lookup(p.Base.Workload)
+	configs = p.configs(info, true)
+	floor = p.floorConfigs(info, configs)
+	if !p.Shard.Whole() {
+		// Every repetition is estimated alike (Runner.Estimate: the
+		// runner's warm-up and duration are the sweep's), so the split
+		// depends on the plan alone, as every machine must agree on it.
+		of := p.shardOf(&DefaultRunner)
+		other := func(s workloads.Spec) bool { return of[groupOf(s)] != p.Shard.K }
+		configs = slices.DeleteFunc(configs, other)
+		floor = slices.DeleteFunc(floor, other)
+	}
+	return configs, floor
+}
+
+// floorConfigs are the floor cases Plan.Floor adds: each mode and batch
+// of configs at one thread with FloorLock and no class overrides, unless
+// configs have it already.
+func (p Plan) floorConfigs(info workloads.Info, configs []workloads.Spec) []workloads.Spec {
+	if !p.Floor || !info.Takes(workloads.KnobMode) {
+		return nil
+	}
+	have := map[string]bool{}
+	for _, s := range configs {
+		have[Case{Spec: s}.Name()] = true
+	}
+	var out []workloads.Spec
+	for _, m := range p.Modes {
+		for _, b := range p.Batches {
+			s := p.Base
+			s.Lock, s.ClassLocks, s.Mode, s.Batch, s.Workers = FloorLock, nil, m, b, 1
+			s = s.WithDefaults()
+			if name := (Case{Spec: s}).Name(); !have[name] {
+				have[name] = true
+				out = append(out, s)
+			}
 		}
 	}
 	return out
@@ -200,15 +335,21 @@ type Case struct {
 	Spec  workloads.Spec
 	Rep   int // repetition, 0..Count-1
 	Count int // repetitions of this configuration in the sweep
+	// Counting marks the instrumented repetition of a TimeBare sweep,
+	// run for its lock counts: its line carries its time as inst-ns/page
+	// (schema.StemInstNS) beside the lock units, and no ns/page, so that
+	// ns/page stays the bare locks' time. Its Rep and Count are 0 and 1.
+	Counting bool
 	// Block is the number of the paired block the case runs in (1, 2,
 	// ... in run order, written as the unit schema.UnitBlock); 0 outside
 	// a Paired sweep. A Sweep numbers the blocks as it runs them.
 	Block int
 }
 
-// Group is the case's name without the mode key: the cases of one paired
-// block share it ("PageCache/batch=16/lock=mcs/threads=2").
-func (c Case) Group() string { return c.schemaName(0).Without(schema.KeyMode).Case() }
+// Group names the case's comparison group: its name without the mode and
+// batch keys ("PageCache/lock=mcs/threads=2"). The cases of one paired
+// block share it, and a Sweep's Judge names groups by it.
+func (c Case) Group() string { return c.schemaName(0).Without(schema.KeyMode, schema.KeyBatch).Case() }
 
 // info is the case's registered workload; a Spec with an unknown workload
 // (which Run refuses) is named as the default workload.
@@ -257,6 +398,9 @@ func (c Case) Sub() string {
 
 // String is the name with the repetition, for messages.
 func (c Case) String() string {
+	if c.Counting {
+		return c.Name() + " (instrumented repetition, for the lock counts)"
+	}
 	return fmt.Sprintf("%s (repetition %d of %d)", c.Name(), c.Rep+1, max(c.Count, 1))
 }
 

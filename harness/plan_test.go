@@ -21,6 +21,7 @@ func testPlan() Plan {
 		Threads: []int{1, 2},
 		Count:   3,
 		Order:   Interleaved,
+		Timing:  TimeInstrumented, // one repetition kind; TestPlanTimeBare covers the other
 	}
 }
 

@@ -1,14 +1,8 @@
 package harness
 
 import (
-	"errors"
-	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
 	"sort"
 	"strconv"
-	"time"
 
 	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/schema"
@@ -40,8 +34,17 @@ func (r *Result) Benchfmt(cfg Config) *benchfmt.Result {
 	add := func(v float64, unit string) {
 		vals = append(vals, benchfmt.Value{Value: round(v), Unit: unit})
 	}
-	add(perPage(float64(r.Wall.Nanoseconds())), schema.PerUnit(schema.StemNS, per))
-	add(perPage(float64(r.CPU.Nanoseconds())), schema.PerUnit(schema.StemCPUNS, per))
+	// A counting repetition's time is the instrumented locks': written as
+	// its own unit, so that ns/page (and benchstat on it) stays the bare
+	// time. Its run units (cpu time, fairness, GC, counters) are left to
+	// the timed repetitions, which they describe without the wrapper.
+	counting := r.Case.Counting
+	if counting {
+		add(perPage(float64(r.Wall.Nanoseconds())), schema.PerUnit(schema.StemInstNS, per))
+	} else {
+		add(perPage(float64(r.Wall.Nanoseconds())), schema.PerUnit(schema.StemNS, per))
+		add(perPage(float64(r.CPU.Nanoseconds())), schema.PerUnit(schema.StemCPUNS, per))
+	}
 	if len(r.Classes) > 0 {
 		t := r.Total()
 		vals = r.lockValues(vals, &t)
@@ -55,6 +58,23 @@ func (r *Result) Benchfmt(cfg Config) *benchfmt.Result {
 	if r.Case.Block > 0 {
 		add(float64(r.Case.Block), schema.UnitBlock)
 	}
+	if !counting {
+		vals = r.runUnits(vals, perPage, per)
+	}
+	return &benchfmt.Result{
+		Config: cfg,
+		Name:   r.name().Benchfmt(),
+		Iters:  int(r.Pages),
+		Values: vals,
+	}
+}
+
+// runUnits appends the units that describe the run rather than the
+// locks: fairness, GC cycles and the perf counters per page.
+func (r *Result) runUnits(vals []benchfmt.Value, perPage func(float64) float64, per string) []benchfmt.Value {
+	add := func(v float64, unit string) {
+		vals = append(vals, benchfmt.Value{Value: round(v), Unit: unit})
+	}
 	add(r.Fairness(), schema.UnitFairness)
 	add(float64(r.GCCycles), schema.UnitGCCycles)
 	var units []string
@@ -65,12 +85,7 @@ func (r *Result) Benchfmt(cfg Config) *benchfmt.Result {
 	for _, u := range units {
 		add(perPage(r.Counters[u]), schema.PerUnit(u, per))
 	}
-	return &benchfmt.Result{
-		Config: cfg,
-		Name:   r.name().Benchfmt(),
-		Iters:  int(r.Pages),
-		Values: vals,
-	}
+	return vals
 }
 
 // lockValues appends the lock units of st (schema.ClassUnits, in that
@@ -155,102 +170,6 @@ func unitMetadata() []*benchfmt.UnitMetadata {
 		}
 	}
 	return out
-}
-
-// ResultsFile is the name of the results file inside an output folder.
-const ResultsFile = "results.txt"
-
-// DefaultOutDir is the default output folder for a run started at t:
-// lockbench-results/20060102-150405.
-func DefaultOutDir(t time.Time) string {
-	return filepath.Join("lockbench-results", t.Format("20060102-150405"))
-}
-
-// An Output is a results folder being written. Every Write reaches the
-// disk (fsync) before it returns, so an interrupted sweep keeps every
-// finished line.
-type Output struct {
-	Dir  string
-	Path string // Dir/results.txt
-
-	f     *os.File
-	w     *benchfmt.Writer
-	first bool
-}
-
-// ErrOutputExists is wrapped by CreateOutput's error for an existing
-// non-empty folder without force.
-var ErrOutputExists = errors.New("exists and is not empty")
-
-// CreateOutput creates dir (and its parents) and dir/results.txt. An
-// existing non-empty dir is refused unless force, which truncates
-// results.txt and leaves other files alone. Errors are *OutputError.
-func CreateOutput(dir string, force bool) (*Output, error) {
-	fail := func(err error) (*Output, error) {
-		if pe, ok := errors.AsType[*fs.PathError](err); ok && pe.Path == dir {
-			err = pe.Err // the message names dir already
-		}
-		return nil, &OutputError{Dir: dir, Err: err}
-	}
-	if dir == "" {
-		return fail(errors.New("empty name"))
-	}
-	entries, err := os.ReadDir(dir)
-	switch {
-	case err == nil && len(entries) > 0 && !force:
-		return fail(ErrOutputExists)
-	case err != nil && !errors.Is(err, fs.ErrNotExist):
-		return fail(err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fail(err)
-	}
-	path := filepath.Join(dir, ResultsFile)
-	f, err := os.Create(path)
-	if err != nil {
-		return fail(err)
-	}
-	return &Output{Dir: dir, Path: path, f: f, w: benchfmt.NewWriter(f), first: true}, nil
-}
-
-// Write appends result lines (preceded, the first time, by the unit
-// metadata and the file configuration) and syncs the file once, after
-// the last: a repetition's case and class lines cost one fsync.
-func (o *Output) Write(rs ...*benchfmt.Result) error {
-	if o.f == nil {
-		return fmt.Errorf("writing %s: closed", o.Path)
-	}
-	if o.first {
-		o.first = false
-		for _, m := range unitMetadata() {
-			if err := o.w.Write(m); err != nil {
-				return fmt.Errorf("writing %s: %w", o.Path, err)
-			}
-		}
-	}
-	for _, r := range rs {
-		if err := o.w.Write(r); err != nil {
-			return fmt.Errorf("writing %s: %w", o.Path, err)
-		}
-	}
-	if err := o.f.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", o.Path, err)
-	}
-	return nil
-}
-
-// Close closes the results file. Closing a closed Output does nothing;
-// writing to one fails.
-func (o *Output) Close() error {
-	if o.f == nil {
-		return nil
-	}
-	f := o.f
-	o.f = nil
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("closing %s: %w", o.Path, err)
-	}
-	return nil
 }
 
 // round keeps 6 significant digits: more than any of these measurements

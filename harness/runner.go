@@ -56,6 +56,11 @@ type Runner struct {
 	PerfEventOpen PerfEventOpenFunc
 	// Sysfs is the root of the CPU topology files; "" means "/sys".
 	Sysfs string
+	// Machine names the machine in the results (config key machine), so
+	// that merged results of several machines can be told apart; "" means
+	// the name ReadMachine derives (Machine.Name). Letters, digits, '.',
+	// '_' and '-'.
+	Machine string
 }
 
 // DefaultRunner is a Runner with the defaults of `lockbench run`, which
@@ -72,21 +77,40 @@ var DefaultRunner = Runner{
 	Probe:    probeBudget,
 }
 
+// MinDuration is the shortest measured window Validate accepts. The
+// window is timed from the start barrier to the last worker stopped, and
+// that edge work (waking the workers, the stop flag reaching every core,
+// timer slack) is tens to hundreds of microseconds on a busy 2-core VM:
+// below 10ms it is no longer small against the window, and at 1ns a
+// repetition measures one page and the headline reports the edges, not
+// the locks.
+const MinDuration = 10 * time.Millisecond
+
+// MinGrace is the shortest watchdog grace Validate accepts. A worker
+// finishing its last step after the stop flag may wait for a core behind
+// every other runnable thread (each a scheduler slice of a few ms); below
+// 50ms that ordinary wait is reported as a hung lock.
+const MinGrace = 50 * time.Millisecond
+
 // Validate reports the first field of r that cannot run, as a
 // *FieldError.
 func (r *Runner) Validate() error {
 	switch {
 	case r.Duration <= 0:
 		return &FieldError{Field: FieldDuration, Value: r.Duration.String(), Err: errors.New("must be positive")}
+	case r.Duration < MinDuration:
+		return &FieldError{Field: FieldDuration, Value: r.Duration.String(), Err: fmt.Errorf("too short to measure: the minimum is %v", MinDuration)}
 	case r.Warmup < 0:
 		return &FieldError{Field: FieldWarmup, Value: r.Warmup.String(), Err: errors.New("must not be negative")}
 	case r.Grace <= 0:
 		return &FieldError{Field: FieldGrace, Value: r.Grace.String(), Err: errors.New("must be positive")}
+	case r.Grace < MinGrace:
+		return &FieldError{Field: FieldGrace, Value: r.Grace.String(), Err: fmt.Errorf("too short to tell a hung lock from a busy machine: the minimum is %v", MinGrace)}
 	}
 	if _, err := ParseAffinity(string(r.Affinity)); err != nil {
 		return &FieldError{Field: FieldAffinity, Err: err}
 	}
-	return nil
+	return validMachine(r.Machine)
 }
 
 func (r *Runner) open() PerfEventOpenFunc {
@@ -103,13 +127,24 @@ func (r *Runner) build(s workloads.Spec) (workloads.Workload, error) {
 	return newWorkload(s)
 }
 
-// Topology reads the machine's CPU topology from r.Sysfs.
+// Topology reads the machine's CPU topology from r.Sysfs. With the real
+// sysfs (r.Sysfs ""), it keeps the CPUs this process may run on
+// (sched_getaffinity): in a container with a cpuset (a Kubernetes pod
+// under the static CPU manager) sysfs lists the node's CPUs, and pinning
+// a worker to one outside the cpuset fails. Another Sysfs root describes
+// another machine, which the process's mask says nothing about.
 func (r *Runner) Topology() (Topology, error) {
-	root := r.Sysfs
-	if root == "" {
-		root = "/sys"
+	if r.Sysfs != "" {
+		return ReadTopology(r.Sysfs)
 	}
-	return ReadTopology(root)
+	t, err := ReadTopology("/sys")
+	if err != nil {
+		return t, err
+	}
+	if allowed, err := AllowedCPUs(); err == nil {
+		t = t.Restrict(allowed)
+	}
+	return t, nil
 }
 
 // CounterSupport reports which counter groups this machine allows, by
@@ -135,7 +170,11 @@ type Result struct {
 	WorkerPages []uint64      // per worker, index i is worker i
 	XferNS      float64       // regime probe: one-way cache-line transfer, 0 if not probed
 	XferEndNS   float64       // the probe again right after the window, 0 if not probed
-	GCCycles    uint64        // Go GC cycles completed during the window
+	// NoProbe says the runner did not try the probe (Runner.Probe
+	// negative, or fewer than two CPUs to pin its threads to): the
+	// repetition has no regime, rather than an unknown one.
+	NoProbe  bool
+	GCCycles uint64 // Go GC cycles completed during the window
 
 	// Classes holds each lock class's merged counts over the window (with
 	// stack Samples, for the profiles package); empty when bare.
@@ -154,8 +193,10 @@ type Result struct {
 // repetition with one probe takes that probe's label; a contended one
 // with none (a machine too busy to run both probe threads at once) is
 // schema.RegimeUnprobed, left out of the statistics like a switched one.
+// A runner that does not probe (NoProbe) leaves every repetition without
+// a regime: nothing is stratified.
 func (r *Result) Regime() string {
-	if r.Case.Spec.Workers < 2 {
+	if r.Case.Spec.Workers < 2 || r.NoProbe {
 		return ""
 	}
 	before, after := schema.RegimeOf(r.XferNS), schema.RegimeOf(r.XferEndNS)
@@ -218,8 +259,30 @@ func (e *WatchdogError) Error() string {
 			locksUsed += fmt.Sprintf(", %s lock %s", c, l)
 		}
 	}
-	return fmt.Sprintf("watchdog: %s: worker(s) %v of %d still running %v after the %s stop (lock %s); a lock that never releases or a livelock: the run was stopped",
-		e.Case.Name(), e.Workers, e.Case.Spec.Workers, e.Grace, e.Phase, locksUsed)
+	return fmt.Sprintf("watchdog: %s: %s still running %v after the %s stop (lock %s); a lock that never releases or a livelock: the run was stopped",
+		e.Case.Name(), workerList(e.Workers, e.Case.Spec.Workers), e.Grace, e.Phase, locksUsed)
+}
+
+// maxListed is how many worker ids a WatchdogError names; beyond it the
+// message says how many (a 1024-thread case once printed 900 ids, 3.4 KB
+// on one line).
+const maxListed = 8
+
+// workerList says which of n workers are listed in ids: "worker 3 of 4",
+// "workers [0 2] of 4", or "897 of 1024 workers (0, 1, 2, ... 1023)".
+func workerList(ids []int, n int) string {
+	switch {
+	case len(ids) == 1:
+		return fmt.Sprintf("worker %d of %d", ids[0], n)
+	case len(ids) <= maxListed:
+		return fmt.Sprintf("workers %v of %d", ids, n)
+	}
+	var b strings.Builder
+	for _, id := range ids[:maxListed-1] {
+		fmt.Fprintf(&b, "%d, ", id)
+	}
+	fmt.Fprintf(&b, "... %d", ids[len(ids)-1])
+	return fmt.Sprintf("%d of %d workers (%s)", len(ids), n, b.String())
 }
 
 // An InvariantError reports a workload whose invariants failed after a
@@ -325,6 +388,7 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 		}
 		return probeXfer(order[0], order[1], budget)
 	}
+	res.NoProbe = r.Probe < 0 || len(order) < 2
 	if res.XferNS = before; before <= 0 {
 		res.XferNS = probe()
 	}
@@ -435,14 +499,19 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 		}
 		stop[p].Store(true)
 		if !waitTimeout(&phaseDone[p], r.Grace) {
+			// Re-check before failing: the timer and the last worker's
+			// done flag can race, and an empty list is no hang.
 			var stuck []int
 			for i := range slots {
 				if !slots[i].done[p].Load() {
 					stuck = append(stuck, i)
 				}
 			}
-			close(abort) // workers that do stop later leave at once
-			return 0, &WatchdogError{Case: c, Phase: phaseNames[p], Workers: stuck, Grace: r.Grace}
+			if len(stuck) > 0 {
+				close(abort) // workers that do stop later leave at once
+				return 0, &WatchdogError{Case: c, Phase: phaseNames[p], Workers: stuck, Grace: r.Grace}
+			}
+			phaseDone[p].Wait() // every worker is past its done flag
 		}
 		if cancelled != nil {
 			close(abort)

@@ -51,7 +51,7 @@ func TestRunEndToEnd(t *testing.T) {
 	r.PerfEventOpen = noHardware
 	dir := filepath.Join(t.TempDir(), "out")
 	p := Plan{Base: workloads.Spec{Workload: workloads.PageCache}, Locks: []string{"mutex"},
-		Modes: []workloads.Mode{workloads.ModePage, workloads.ModeBatch}, Batches: []int{4}, Threads: []int{1, 2}, Count: 2, Order: Interleaved}
+		Modes: []workloads.Mode{workloads.ModePage, workloads.ModeBatch}, Batches: []int{4}, Threads: []int{1, 2}, Count: 2, Order: Interleaved, Timing: TimeInstrumented}
 	sw, err := NewSweep(p, r, dir, false)
 	if err != nil {
 		t.Fatal(err)

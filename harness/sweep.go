@@ -56,9 +56,10 @@ type Sweep struct {
 }
 
 // NewSweep validates r and p (a *FieldError names the field to change),
-// reads the machine's topology and the counters it allows, and creates
-// the output folder dir and its results file (an *OutputError when dir
-// exists and is not empty, unless force, or cannot be written). Nothing
+// reads the machine's topology and the counters it allows, and claims
+// and creates the output folder dir and its results file (CreateOutput:
+// an *OutputError when another run holds dir, when dir exists and is not
+// empty, unless force, or when it cannot be written). Nothing
 // is created when validation fails. Set r.Labels (and r.ClassLabels)
 // before, to profile the sweep.
 func NewSweep(p Plan, r Runner, dir string, force bool) (*Sweep, error) {
@@ -148,7 +149,7 @@ func (o Outcome) Partial() bool { return o.Done < o.Cases }
 // the case's (a *WatchdogError, an *InvariantError, whose case has no
 // line), writing the line, Record's, or ctx's end (Outcome.Interrupted,
 // the error wrapping ctx.Err()) — and closes the results file in every
-// case. Run runs once.
+// case; the folder stays claimed until Close. Run runs once.
 func (s *Sweep) Run(ctx context.Context) (Outcome, error) {
 	o := Outcome{Cases: len(s.cases)}
 	if s.ran {
@@ -157,7 +158,7 @@ func (s *Sweep) Run(ctx context.Context) (Outcome, error) {
 	s.ran = true
 	if s.plan.Order == Paired {
 		err := s.runPaired(ctx, &o)
-		if cerr := s.out.Close(); err == nil {
+		if cerr := s.out.closeLog(); err == nil {
 			err = cerr
 		}
 		o.Interrupted = err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
@@ -185,13 +186,15 @@ func (s *Sweep) Run(ctx context.Context) (Outcome, error) {
 			}
 		}
 	}
-	if cerr := s.out.Close(); err == nil {
+	if cerr := s.out.closeLog(); err == nil {
 		err = cerr
 	}
 	o.Interrupted = err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
 	return o, err
 }
 
-// Close closes the results file of a sweep that will not Run; after Run
-// it does nothing.
+// Close gives up the sweep's claim on its folder, closing the results
+// file too if Run did not. Run keeps the claim, so that what a command
+// writes beside the results afterwards (summary, report, profiles) is
+// still written by the folder's only owner: call Close when done.
 func (s *Sweep) Close() error { return s.out.Close() }

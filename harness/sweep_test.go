@@ -16,7 +16,7 @@ import (
 // sweepPlan is a plan of n one-thread cases on the fake workload.
 func sweepPlan(n int) Plan {
 	return Plan{Base: workloads.Spec{Workload: workloads.PageCache}, Locks: []string{"mutex"},
-		Modes: []workloads.Mode{workloads.ModeBatch}, Batches: []int{4}, Threads: []int{1}, Count: n, Order: Interleaved}
+		Modes: []workloads.Mode{workloads.ModeBatch}, Batches: []int{4}, Threads: []int{1}, Count: n, Order: Interleaved, Timing: TimeInstrumented}
 }
 
 func TestSweepStops(t *testing.T) {

@@ -4,9 +4,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // Affinity says how workers are placed on CPUs.
@@ -208,6 +211,38 @@ func ids(cpus []CPU) []int {
 	out := make([]int, len(cpus))
 	for i, c := range cpus {
 		out[i] = c.ID
+	}
+	return out
+}
+
+// AllowedCPUs returns the CPUs the calling process may run on
+// (sched_getaffinity), ascending.
+func AllowedCPUs() ([]int, error) {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return nil, fmt.Errorf("reading the CPU affinity: %w", err)
+	}
+	var out []int
+	for i := range len(set) * 64 {
+		if set.IsSet(i) {
+			out = append(out, i)
+		}
+	}
+	return out, nil
+}
+
+// Restrict returns t with only the CPUs in allowed. An allowed set that
+// shares no CPU with t (a mask read from another machine) leaves t as it
+// is rather than leaving no CPU to run on.
+func (t Topology) Restrict(allowed []int) Topology {
+	var out Topology
+	for _, c := range t.CPUs {
+		if slices.Contains(allowed, c.ID) {
+			out.CPUs = append(out.CPUs, c)
+		}
+	}
+	if len(out.CPUs) == 0 {
+		return t
 	}
 	return out
 }

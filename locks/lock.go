@@ -49,7 +49,7 @@ type Info struct {
 // CheckWorkers reports an error if the lock cannot be used by n workers.
 func (i Info) CheckWorkers(n int) error {
 	if i.MaxWorkers > 0 && n > i.MaxWorkers {
-		return fmt.Errorf("lock %q gives no mutual exclusion and is valid for at most %d worker(s), not %d; pick another lock or fewer threads", i.Name, i.MaxWorkers, n)
+		return fmt.Errorf("lock %q gives no mutual exclusion and is valid for at most %d worker(s), not %d; pick another lock or fewer workers", i.Name, i.MaxWorkers, n)
 	}
 	return nil
 }

@@ -186,10 +186,10 @@ type groupCell struct {
 }
 
 func newGrouping(opts Options) (*grouping, error) {
-	if opts.Alpha <= 0 || opts.Alpha >= 1 {
+	if !(opts.Alpha > 0 && opts.Alpha < 1) { // NaN too
 		return nil, fmt.Errorf("alpha %v is not between 0 and 1 (try 0.05)", opts.Alpha)
 	}
-	if opts.Confidence <= 0 || opts.Confidence >= 1 {
+	if !(opts.Confidence > 0 && opts.Confidence < 1) {
 		return nil, fmt.Errorf("confidence %v is not between 0 and 1 (try 0.95)", opts.Confidence)
 	}
 	filterStr := opts.Filter
@@ -198,21 +198,21 @@ func newGrouping(opts Options) (*grouping, error) {
 	}
 	filter, err := benchproc.NewFilter(filterStr)
 	if err != nil {
-		return nil, fmt.Errorf("parsing filter: %w", err)
+		return nil, queryError("filter", filterStr, err)
 	}
 	g := &grouping{filter: filter, tabs: map[benchproc.Key]*groupTable{}}
 	var p benchproc.ProjectionParser
 	if g.tableBy, g.unitField, err = p.ParseWithUnit(opts.Table, filter); err != nil {
-		return nil, fmt.Errorf("parsing table projection: %w", err)
+		return nil, queryError("table projection", opts.Table, err)
 	}
 	if g.rowBy, err = p.Parse(orDefault(opts.Row, ".fullname"), filter); err != nil {
-		return nil, fmt.Errorf("parsing row projection: %w", err)
+		return nil, queryError("row projection", opts.Row, err)
 	}
 	if g.colBy, err = p.Parse(orDefault(opts.Col, ".file"), filter); err != nil {
-		return nil, fmt.Errorf("parsing col projection: %w", err)
+		return nil, queryError("column projection", opts.Col, err)
 	}
 	if _, err = p.Parse(opts.Ignore, filter); err != nil {
-		return nil, fmt.Errorf("parsing ignore keys: %w", err)
+		return nil, queryError("ignore keys", opts.Ignore, err)
 	}
 	g.residue = p.Residue()
 	return g, nil

@@ -131,20 +131,20 @@ func Gate(base, head *Set, opts GateOptions) (*Verdict, error) {
 	if !(opts.MaxRegress >= 0) || math.IsInf(opts.MaxRegress, 0) {
 		return nil, fmt.Errorf("max-regress %v must be a fraction >= 0 (0.05 is 5%%)", opts.MaxRegress)
 	}
-	if opts.Alpha <= 0 || opts.Alpha >= 1 {
+	if !(opts.Alpha > 0 && opts.Alpha < 1) { // NaN too
 		return nil, fmt.Errorf("alpha %v is not between 0 and 1 (try 0.05)", opts.Alpha)
 	}
 	filter, err := benchproc.NewFilter(orDefault(opts.Filter, "*"))
 	if err != nil {
-		return nil, fmt.Errorf("parsing filter: %w", err)
+		return nil, queryError("filter", opts.Filter, err)
 	}
 	var pp benchproc.ProjectionParser
 	rowBy, err := pp.Parse(orDefault(opts.Row, ".fullname"), filter)
 	if err != nil {
-		return nil, fmt.Errorf("parsing row projection: %w", err)
+		return nil, queryError("row projection", opts.Row, err)
 	}
 	if _, err := pp.Parse(opts.Ignore, filter); err != nil {
-		return nil, fmt.Errorf("parsing ignore keys: %w", err)
+		return nil, queryError("ignore keys", opts.Ignore, err)
 	}
 	factor, unit := benchunit.Tidy(1, opts.Metric)
 

@@ -88,6 +88,11 @@ type Headline struct {
 	// adaptive run (SummaryOptions.TargetCI); "" when it is within it or
 	// there is no target.
 	NotTight string `json:"not_tight,omitempty"`
+	// Saving says where the saving comes from (SplitSaving): fewer lock
+	// instructions, less contention, per-page work batched; nil, with a
+	// note, when the cases it needs (the lock at one thread, the
+	// lock-free floor) are missing.
+	Saving *SavingSplit `json:"saving,omitempty"`
 
 	batch *cases.Case // the batched case, for the report to find its headline
 }
@@ -107,8 +112,11 @@ func (s *Summary) headlines(m *cases.Model) {
 			schema.KeyMode, workloads.ModePage, schema.KeyMode, workloads.ModeBatch))
 		return
 	}
+	// The floor (lock=none) is what the locks are measured against, not
+	// an answer of its own, unless it is all there is.
+	skipFloor := slices.ContainsFunc(m.PageCache, func(c *cases.Case) bool { return !c.IsFloor() })
 	for _, c := range m.Cases {
-		if !cases.Batched(c.Mode) {
+		if !cases.Batched(c.Mode) || (skipFloor && c.IsFloor()) {
 			continue
 		}
 		label := headlineLabel(m, c, len(s.Regimes) > 1)
@@ -162,6 +170,9 @@ func headlineLabel(m *cases.Model, c *cases.Case, multiRegime bool) string {
 	parts = append(parts, otherKeys(c)...)
 	if c.Name.Base != schema.BasePageCache {
 		parts = append(parts, c.Name.Base)
+	}
+	if len(m.Machines) > 1 {
+		parts = append(parts, schema.ConfMachine+"="+c.Machine)
 	}
 	if len(m.Procs) > 1 {
 		parts = append(parts, fmt.Sprintf("gomaxprocs=%d", c.Name.Procs))
@@ -293,6 +304,7 @@ func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) He
 		}
 	}
 	h.Text = t.String()
+	s.saving(m, &h, b, p)
 	s.regime(m, &h, label, p, b, l)
 	return h
 }

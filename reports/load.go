@@ -3,6 +3,7 @@ package reports
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +16,17 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchunit"
+
+	"github.com/lockbench/lockbench/internal/printable"
+	"github.com/lockbench/lockbench/internal/safefile"
+	"github.com/lockbench/lockbench/schema"
 )
+
+// MaxInputBytes is the most Load reads of one file: 1 GiB, about three
+// million lockbench result lines, far beyond any sweep. A larger file (or
+// /dev/zero's endless stream, which Load refuses anyway as not a regular
+// file) is an error, not a process the kernel kills for its memory.
+const MaxInputBytes int64 = 1 << 30
 
 // A Set is the benchmark results read from one or more files, in file
 // order.
@@ -121,18 +132,36 @@ const maxLineErrors = 5
 // *benchfmt.SyntaxError carrying file and line):
 //   - a missing or unreadable file, or a directory;
 //   - an empty file, or one with no benchmark result lines;
+//   - anything but a regular file (a FIFO, a device: reading one could
+//     block forever or never end), or a file over MaxInputBytes;
 //   - binary data (a NUL byte or invalid UTF-8 on a line);
 //   - a malformed benchmark line: no iteration count, a truncated line
 //     (a value with no unit, or no values), a value that is not a number
 //     or is NaN or infinite, a unit that is not unit text (it must begin
 //     with a letter, '%' or 'µ' and hold no control characters: "12.5"
-//     where a unit should be means the line is garbled);
+//     where a unit should be means the line is garbled), a negative value
+//     of a unit that cannot be negative (a time, a count per page: those
+//     of package schema, and times per op), or an iteration count below 1;
 //   - malformed unit metadata lines ("Unit x better").
 //
 // These are Warnings: a `go test` failure line ("--- FAIL", "FAIL\t...")
 // since the benchmarks that passed are still usable; unit metadata that
-// contradicts another file's.
+// contradicts another file's; a last line with no newline ("line N is
+// incomplete; the rest is used"), which is left out: every writer of the
+// format ends its lines, so it was cut by a crash or a full disk, and
+// whatever it holds (a value without its unit, a unit cut short) is not
+// what was measured.
+//
+// Names, configuration values and labels are made printable
+// (control characters shown as escapes, package internal/printable):
+// a name holding an ANSI escape sequence reaches no terminal or report raw.
 func Load(paths ...string) (*Set, error) {
+	return LoadContext(context.Background(), paths...)
+}
+
+// LoadContext is Load, stopping when ctx is done: it then returns an
+// error wrapping ctx.Err().
+func LoadContext(ctx context.Context, paths ...string) (*Set, error) {
 	if len(paths) == 0 {
 		return nil, errors.New("no input files")
 	}
@@ -141,7 +170,11 @@ func Load(paths ...string) (*Set, error) {
 	var errs []error
 	for i, path := range paths {
 		set.Files = append(set.Files, path)
-		if err := set.loadFile(path, labels[i]); err != nil {
+		labels[i] = printable.String(labels[i])
+		if err := set.loadFile(ctx, path, labels[i], MaxInputBytes); err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
 			errs = append(errs, err)
 		}
 	}
@@ -184,7 +217,7 @@ func fileLabels(args []string) (paths, labels []string) {
 	return paths, labels
 }
 
-func (s *Set) loadFile(path, label string) error {
+func (s *Set) loadFile(ctx context.Context, path, label string, maxBytes int64) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return &InputError{FileName: path, Msg: "reading results", Err: unwrapPathError(err)}
@@ -192,11 +225,28 @@ func (s *Set) loadFile(path, label string) error {
 	if fi.IsDir() {
 		return &InputError{FileName: path, Msg: "is a directory, not a results file (give the results.txt inside it)"}
 	}
-	data, err := os.ReadFile(path)
+	f, err := safefile.OpenInput(ctx, path, maxBytes)
 	if err != nil {
-		return &InputError{FileName: path, Msg: "reading results", Err: unwrapPathError(err)}
+		return inputError(path, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return inputError(path, err)
 	}
 	return s.loadBytes(data, path, label)
+}
+
+// inputError says why a file could not be read, without repeating its
+// path.
+func inputError(path string, err error) error {
+	if nr, ok := errors.AsType[*safefile.NotRegularError](err); ok {
+		return &InputError{FileName: path, Msg: fmt.Sprintf("not a regular file (%v): give a results file; to read a pipe, save it to a file first", nr.Mode.Type()), Err: nil}
+	}
+	if tl, ok := errors.AsType[*safefile.TooLargeError](err); ok {
+		return &InputError{FileName: path, Msg: fmt.Sprintf("larger than %d MiB: not a results file, or split it", tl.Max>>20)}
+	}
+	return &InputError{FileName: path, Msg: "reading results", Err: unwrapPathError(err)}
 }
 
 // unwrapPathError drops the *os.PathError's repetition of the path,
@@ -215,6 +265,12 @@ func unwrapPathError(err error) error {
 func (s *Set) loadBytes(data []byte, path, label string) error {
 	if len(bytes.TrimSpace(data)) == 0 {
 		return &InputError{FileName: path, Msg: "empty file: no benchmark results"}
+	}
+	var torn *InputError
+	if i := bytes.LastIndexByte(data, '\n'); i+1 < len(data) && len(bytes.TrimSpace(data[i+1:])) > 0 {
+		// A torn last line: leave it out, whatever it would parse as.
+		torn = &InputError{FileName: path, Line: bytes.Count(data, []byte("\n")) + 1, Msg: "is incomplete (no newline: cut by a crash or a full disk); the rest is used"}
+		data = data[:i+1]
 	}
 	var errs []error
 	addErr := func(err error) bool {
@@ -238,11 +294,14 @@ func (s *Set) loadBytes(data []byte, path, label string) error {
 			continue
 		}
 		if bytes.HasPrefix(line, []byte("--- FAIL")) || bytes.HasPrefix(line, []byte("FAIL\t")) || bytes.Equal(line, []byte("FAIL")) {
-			s.Warnings = append(s.Warnings, &InputError{FileName: path, Line: lineNo, Msg: "a test or benchmark failed: " + string(bytes.TrimSpace(line))})
+			s.Warnings = append(s.Warnings, &InputError{FileName: path, Line: lineNo, Msg: "a test or benchmark failed: " + printable.String(string(bytes.TrimSpace(line)))})
 		}
 	}
 	if len(errs) > 0 {
 		return joinErrors(errs)
+	}
+	if torn != nil {
+		s.Warnings = append(s.Warnings, torn)
 	}
 
 	found := 0
@@ -265,6 +324,7 @@ func (s *Set) loadBytes(data []byte, path, label string) error {
 			}
 			found++
 			c := rec.Clone()
+			neutralise(c)
 			tidyValues(c)
 			s.Results = append(s.Results, c)
 		}
@@ -276,6 +336,9 @@ func (s *Set) loadBytes(data []byte, path, label string) error {
 		return joinErrors(errs)
 	}
 	if found == 0 {
+		if torn != nil {
+			return torn
+		}
 		return &InputError{FileName: path, Msg: "no benchmark results (no line of the form 'BenchmarkName N value unit ...'; is this the right file?)"}
 	}
 	return nil
@@ -299,22 +362,52 @@ func (s *Set) addUnitMetadata(m *benchfmt.UnitMetadata) {
 // a value that is not finite, a unit that is not unit text.
 func checkResult(r *benchfmt.Result) error {
 	file, line := r.Pos()
+	name := printable.String(string(r.Name))
 	for _, v := range r.Values {
 		unit := v.Unit
 		if v.OrigUnit != "" {
 			unit = v.OrigUnit
 		}
 		if msg := checkUnit(unit); msg != "" {
-			return &InputError{FileName: file, Line: line, Msg: fmt.Sprintf("benchmark %s: %s", r.Name, msg)}
+			return &InputError{FileName: file, Line: line, Msg: fmt.Sprintf("benchmark %s: %s", name, msg)}
 		}
 		if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
-			return &InputError{FileName: file, Line: line, Msg: fmt.Sprintf("benchmark %s: value %v %s is not a finite number", r.Name, v.Value, unit)}
+			return &InputError{FileName: file, Line: line, Msg: fmt.Sprintf("benchmark %s: value %v %s is not a finite number", name, v.Value, unit)}
+		}
+		if v.Value < 0 && nonNegative(unit) {
+			return &InputError{FileName: file, Line: line, Msg: fmt.Sprintf("benchmark %s: value %v %s is negative: no time or count can be", name, v.Value, unit)}
 		}
 	}
-	if r.Iters < 0 {
-		return &InputError{FileName: file, Line: line, Msg: fmt.Sprintf("benchmark %s: negative iteration count %d", r.Name, r.Iters)}
+	if r.Iters < 1 {
+		return &InputError{FileName: file, Line: line, Msg: fmt.Sprintf("benchmark %s: iteration count %d: a result measures at least one iteration", name, r.Iters)}
 	}
 	return nil
+}
+
+// nonNegative reports whether no value of unit can be negative: every
+// unit lockbench writes (schema), and times, bytes and allocations per
+// operation as `go test` writes them. Custom metrics of other benchmarks
+// may be negative (a drift, a delta) and are left alone.
+func nonNegative(unit string) bool {
+	if _, ok := schema.Lookup(unit); ok {
+		return true
+	}
+	_, tidied := benchunit.Tidy(1, unit)
+	for _, p := range []string{"sec/", "B/", "allocs/"} {
+		if strings.HasPrefix(tidied, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// neutralise makes r's name and configuration printable (see Load).
+func neutralise(r *benchfmt.Result) {
+	r.Name = printable.Bytes(r.Name)
+	for i := range r.Config {
+		r.Config[i].Key = printable.String(r.Config[i].Key)
+		r.Config[i].Value = printable.Bytes(r.Config[i].Value)
+	}
 }
 
 // tidyValues gives every value its tidied unit. benchfmt's reader tidies

@@ -185,7 +185,7 @@ func (s *Summary) WriteDetails(w io.Writer) error {
 
 // Pending is the judge of an adaptive paired run: it summarizes the
 // lines so far and returns the groups (the page case's name without the
-// mode and regime keys, as harness.Case.Group names them) that have a
+// mode, batch and regime keys, as harness.Case.Group names them) that have a
 // headline, in any regime, whose interval is wider than target (a
 // half-width in points of the delta), widest first and, among equals,
 // the group with fewer blocks in all first: a regime the machine rarely
@@ -208,7 +208,7 @@ func Pending(results []*benchfmt.Result, target float64) []string {
 	var order []*need
 	for _, h := range s.Headlines {
 		pn := schema.ParseName(benchfmt.Name(h.PageCase))
-		g := pn.Without(schema.KeyMode, schema.KeyRegime).Case()
+		g := pn.Without(schema.KeyMode, schema.KeyBatch, schema.KeyRegime).Case()
 		reg, _ := pn.Get(schema.KeyRegime)
 		n := byGroup[g]
 		if n == nil {

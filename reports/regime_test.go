@@ -106,7 +106,7 @@ func TestPendingStoppingRule(t *testing.T) {
 			t.Errorf("%s: Pending = %v", tt.reason, got)
 			continue
 		}
-		if tt.want && !slices.Equal(got, []string{"PageCache/batch=16/lock=mcs/threads=2"}) {
+		if tt.want && !slices.Equal(got, []string{"PageCache/lock=mcs/threads=2"}) {
 			t.Errorf("%s: Pending = %v, want the group as harness.Case.Group names it", tt.reason, got)
 		}
 	}
@@ -194,7 +194,7 @@ func TestPendingRareRegimeDoesNotStarve(t *testing.T) {
 		b = append(b, r)
 	}
 	got := Pending(append(a, b...), 0.05)
-	if len(got) != 2 || got[0] != "PageCache/batch=16/lock=mutex/threads=2" {
+	if len(got) != 2 || got[0] != "PageCache/lock=mutex/threads=2" {
 		t.Errorf("Pending = %v, want the group with fewer blocks (mutex) first", got)
 	}
 }

@@ -18,8 +18,10 @@ import (
 
 	"golang.org/x/perf/benchunit"
 
+	"github.com/lockbench/lockbench/internal/safefile"
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/reports/stats"
+	"github.com/lockbench/lockbench/scaling"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 )
@@ -109,7 +111,9 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 
 // WriteReport builds the report of set and writes report.html, report.md
 // and the plots' SVG files (which report.md links) into dir, creating dir
-// if needed.
+// if needed. Each file is written to a temporary file and renamed into
+// place (safefile.WriteFile): on an error, a file is old or absent, never
+// cut short.
 func WriteReport(dir string, set *Set, opts ReportOptions) error {
 	r, err := NewReport(set, opts)
 	if err != nil {
@@ -125,12 +129,24 @@ func WriteReport(dir string, set *Set, opts ReportOptions) error {
 	if err := r.WriteMarkdown(&md); err != nil {
 		return err
 	}
-	files := map[string][]byte{ReportHTMLFile: html.Bytes(), ReportMarkdownFile: md.Bytes()}
-	for _, p := range r.plots {
-		files[p.File] = p.SVG
+	// Plots first, the documents that link them last. Each file is
+	// replaced whole or not at all (safefile.WriteFile), so a full disk
+	// leaves the old report or none, never a truncated one.
+	type file struct {
+		name string
+		data []byte
 	}
-	for name, data := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+	var files []file
+	for _, p := range r.plots {
+		files = append(files, file{p.File, p.SVG})
+	}
+	files = append(files, file{ReportMarkdownFile, md.Bytes()}, file{ReportHTMLFile, html.Bytes()})
+	for _, f := range files {
+		err := safefile.WriteFile(filepath.Join(dir, f.name), 0o644, func(w io.Writer) error {
+			_, err := w.Write(f.data)
+			return err
+		})
+		if err != nil {
 			return fmt.Errorf("report: %w", err)
 		}
 	}
@@ -154,6 +170,16 @@ type view struct {
 	NoEfficiency    string
 	Knee            string // "90%"
 	Knees           grid
+
+	// Machines are the headlines of several machines side by side;
+	// MachineDesc describes them side by side (a merged file's
+	// per-machine lines).
+	Machines    grid
+	MachineDesc grid
+
+	Scaling      grid
+	ScalingNotes []string
+	NoScaling    string
 
 	Plots   []ReportPlot
 	NoPlots []string
@@ -286,9 +312,24 @@ func buildView(set *Set, m *cases.Model, opts ReportOptions) ([]ReportPlot, *vie
 		v.Knees.Rows = append(v.Knees.Rows, []string{variantLabel(k.Variant), strconv.Itoa(k.Threads), s})
 	}
 
-	// Plots.
+	v.Machines = machineHeadlines(m, summarize(m), hb)
+	v.MachineDesc = machineTable(m)
+
+	// Plots, the scaling fits' last.
 	plots, missing := drawPlots(m)
+	fits, fitNotes := scalingFits(m, hb)
+	rp := &plotter{plots: plots, missing: missing}
+	scalingPlots(rp, fits)
+	plots, missing = rp.plots, rp.missing
 	v.Plots, v.NoPlots = plots, missing
+	v.Scaling, v.ScalingNotes = scalingGrid(fits), fitNotes
+	switch {
+	case len(m.PageCache) == 0:
+		v.NoScaling = needsPageCache
+	case len(fits) == 0:
+		v.NoScaling = fmt.Sprintf("No scaling fit: it needs a lock and mode measured at %d or more thread counts on one machine (thread counts present: %s).",
+			scaling.MinDistinctN, joinThreads(m.Threads))
+	}
 	if len(m.PageCache) == 0 {
 		v.NoPlots = append(v.NoPlots, needsPageCache)
 	}
@@ -371,8 +412,8 @@ func headlines(m *cases.Model, sum *Summary) (out, notes []string) {
 		notes = append(notes[:maxNotes:maxNotes], fmt.Sprintf("… and %d more like these.", more))
 	}
 	hb := headlineBatch(m)
-	t := m.Threads[len(m.Threads)-1]
 	for _, v := range m.Variants {
+		t := maxThreads(m, v)
 		bc := m.Find(v, t, workloads.ModeBatch, hb)
 		if bc == nil || bc.Batch != hb || !bc.Has(cases.NSPage) {
 			continue
@@ -396,13 +437,28 @@ func headlines(m *cases.Model, sum *Summary) (out, notes []string) {
 
 // claims test the seed's claim, one sentence per lock at the largest
 // thread count: the headline batch's efficiency first, then the others'.
+// isFloorVariant reports whether variant v is the per-page work floor's
+// (lock=none, added by harness.Plan.Floor).
+func isFloorVariant(m *cases.Model, v string) bool {
+	for _, c := range m.PageCache {
+		if c.Variant == v {
+			return c.IsFloor()
+		}
+	}
+	return false
+}
+
 func claims(m *cases.Model, effs []efficiencyRow) []string {
 	if len(m.Threads) == 0 {
 		return nil
 	}
-	hb, maxT := headlineBatch(m), m.Threads[len(m.Threads)-1]
+	hb := headlineBatch(m)
 	var out []string
 	for _, v := range m.Variants {
+		if isFloorVariant(m, v) {
+			continue // the per-page work floor is a reference, not an answer
+		}
+		maxT := maxThreads(m, v)
 		var head string
 		var others []string
 		for _, e := range effs {
@@ -436,42 +492,45 @@ func claims(m *cases.Model, effs []efficiencyRow) []string {
 	return out
 }
 
-// decomposition returns the derivation of the stacked plot and its
-// numbers as a table.
+// decomposition returns the derivation of the counterfactual
+// decomposition (saving.go) and its numbers as a table: every lock but
+// the floor, every thread count and mode, at the headline batch.
 func decomposition(m *cases.Model, hb int) ([]string, grid) {
 	paras := []string{
-		"Each bar is the thread time spent per page: ns/page × threads, since ns/page is wall time over the pages of all threads together. " +
-			"Waiting is wait-ns/page as measured: the time contended acquisitions spent waiting, summed over threads. " +
-			"Lock acquire/release is acq/page × c, where c is the cost of one acquisition estimated per lock as the least-squares slope of ns/page against acq/page over that lock's 1-thread cases (the modes differ mainly in how many acquisitions each page needs, and with one thread nothing waits). " +
-			"The rest is what remains: the page work itself, cache misses, scheduling.",
-		"Limits: c includes whatever work batching removes together with the acquisitions (list and tree operations done once per batch, the L1 footprint the seed talks about), so lock acquire/release is an upper bound on the lock instructions alone; " +
-			"c is measured without contention, so under contention the cache-line transfers of the lock word show up partly in waiting and partly in the rest; " +
-			"for blocking locks waiting includes time off CPU, which cpu-ns/page does not count. Where lock + waiting exceed the total the rest is shown as zero and the row is marked.",
+		"Each row splits a case's thread time per page (ns/page × threads, since ns/page is wall time over the pages of all threads together) into three parts, each measured rather than fitted, that add up to the total by construction. " +
+			"Per-page work is the same mode and batch with lock=none, no lock at all, at one thread: the floor. " +
+			"Lock instructions are the lock at one thread minus that floor: what taking and releasing the locks costs with nobody else around. " +
+			"Contention is the lock at T threads minus the lock at one thread, in thread time, so that a lock that scales perfectly shows 0 (and at one thread it is 0 by definition).",
+		"Contention splits into waiting (wait-ns/page: the time contended acquisitions waited, summed over threads, from the instrumented repetitions) and the rest: cache-line transfers of the lock words and of the data they protect, handoffs, and whatever else the threads share. " +
+			"The times are the bare repetitions' (ns/page); the counts come from instrumented repetitions of the same cases, interleaved with them.",
+		"Limits: a part near zero, or negative, is a difference within noise, or a case faster than its reference (threads sharing a warm cache can scale better than linearly); the chart draws negative parts as zero, the table shows them. " +
+			"For blocking locks waiting includes time off CPU. The lock part is uncontended: under contention the lock's extra cost is counted as contention. " +
+			"The least-squares slope of ns/page against acq/page that earlier reports used is gone: it attributed to the locks all the work that scales with the mode, which the floor shows to be most of it.",
 	}
-	t := grid{Header: []string{schema.KeyLock, "c (ns/acq)", schema.KeyThreads, schema.KeyMode, "total thread-ns/page", "lock acquire/release", "waiting", "the rest"}}
+	if m.ConfigValue(schema.ConfTiming) == schema.TimingInstrumented {
+		paras = append(paras, "This input timed instrumented locks (timing: instrumented, a profiled run): every part carries the instrumentation's cost, the lock part most.")
+	}
+	t := grid{Header: []string{schema.KeyLock, schema.KeyThreads, schema.KeyMode, "total thread-ns/page", "per-page work", "lock instructions", "contention", "of which waiting", "contention rest"}}
 	for _, v := range m.Variants {
-		cost, n, ok := lockCost(m, v)
-		cs := stats.None
-		if ok {
-			cs = fmt.Sprintf("%s (from %d cases)", short(cost), n)
-		}
 		for _, th := range m.Threads {
 			for _, mode := range m.Modes {
 				c := m.Find(v, th, mode, hb)
-				if c == nil || !c.Has(cases.NSPage) {
+				if c == nil || c.IsFloor() || !c.Has(cases.NSPage) {
 					continue
 				}
-				d := decompose(c, cost, ok)
-				lock := stats.None
-				if ok && c.Has(cases.AcqPage) {
-					lock = short(d.lock)
+				p, why := caseParts(m, c)
+				row := []string{variantLabel(v), strconv.Itoa(th), modeLabel(mode, c.Batch)}
+				if why != "" {
+					row = append(row, short(float64(c.Median(cases.NSPage))*float64(th)), stats.None, stats.None, stats.None, stats.None, why)
+					t.Rows = append(t.Rows, row)
+					continue
 				}
-				rest := short(d.rest)
-				if d.over {
-					rest += " (clamped: lock + waiting > total)"
+				wait, rest := stats.None, stats.None
+				if p.Waiting != nil {
+					wait, rest = short(float64(*p.Waiting)), short(float64(p.Contention-*p.Waiting))
 				}
-				t.Rows = append(t.Rows, []string{variantLabel(v), cs, strconv.Itoa(th), modeLabel(mode, c.Batch),
-					short(d.total), lock, short(d.wait), rest})
+				row = append(row, short(float64(p.Total)), short(float64(p.Work)), short(float64(p.Lock)), short(float64(p.Contention)), wait, rest)
+				t.Rows = append(t.Rows, row)
 			}
 		}
 	}
@@ -725,4 +784,16 @@ func mdTable(t grid) string {
 		row(r)
 	}
 	return b.String()
+}
+
+// joinThreads lists thread counts for a sentence.
+func joinThreads(ts []int) string {
+	var s []string
+	for _, t := range ts {
+		s = append(s, strconv.Itoa(t))
+	}
+	if len(s) == 0 {
+		return "none"
+	}
+	return strings.Join(s, ", ")
 }

@@ -10,7 +10,8 @@ import (
 
 // The report's analysis of the case model (package cases): the
 // efficiency of each batch size against the one-big-page ideal, the
-// knee, and the decomposition of per-page time. The headline is the
+// knee, and the counterfactual decomposition of per-page time
+// (saving.go). The headline is the
 // summary's (headline.go); the report only picks which ones to show.
 
 // An efficiencyRow is how close one batch size gets to the one-big-page
@@ -96,69 +97,34 @@ func headlineBatch(m *cases.Model) int {
 	return m.Batches[len(m.Batches)-1]
 }
 
-// lockCost estimates the cost of one acquisition (and what batching
-// removes with it) for variant: the least-squares slope of median ns/page
-// against median acq/page across the variant's 1-thread cases, where
-// nothing waits. ok is false without two 1-thread cases of distinct
-// acq/page or when the slope is not positive.
-func lockCost(m *cases.Model, variant string) (cost float64, n int, ok bool) {
-	var xs, ys []float64
-	pageSeen := false
-	for _, c := range m.PageCache {
-		if c.Variant != variant || c.Threads != 1 || !c.Has(cases.AcqPage) || !c.Has(cases.NSPage) {
-			continue
-		}
-		if c.Mode == workloads.ModePage { // one page case: the others repeat it under another batch key
-			if pageSeen {
-				continue
-			}
-			pageSeen = true
-		}
-		xs = append(xs, c.Median(cases.AcqPage))
-		ys = append(ys, c.Median(cases.NSPage))
+// caseParts is the counterfactual decomposition of case c (Decompose),
+// or why there is none.
+func caseParts(m *cases.Model, c *cases.Case) (Parts, string) {
+	in, _, _, why := partsInput(m, c)
+	if why != "" {
+		return Parts{}, why
 	}
-	if len(xs) < 2 {
-		return 0, len(xs), false
-	}
-	var mx, my float64
-	for i := range xs {
-		mx += xs[i]
-		my += ys[i]
-	}
-	mx /= float64(len(xs))
-	my /= float64(len(xs))
-	var sxy, sxx float64
-	for i := range xs {
-		sxy += (xs[i] - mx) * (ys[i] - my)
-		sxx += (xs[i] - mx) * (xs[i] - mx)
-	}
-	if sxx == 0 || sxy <= 0 {
-		return 0, len(xs), false
-	}
-	return sxy / sxx, len(xs), true
+	return Decompose(in), ""
 }
 
-// timeParts is one bar of the decomposition, in thread-ns per page.
-type timeParts struct {
-	total, lock, wait, rest float64
-	over                    bool // lock + wait exceeded the total: the rest was clamped to zero
-}
-
-// decompose splits a case's per-page thread time. total is ns/page ×
-// threads (wall time is per page of all threads together); waiting is
-// wait-ns/page (summed over threads); lock is acq/page × cost when cost is
-// known; the rest is what remains, clamped at zero.
-func decompose(c *cases.Case, cost float64, haveCost bool) timeParts {
-	d := timeParts{total: c.Median(cases.NSPage) * float64(c.Threads)}
-	if c.Has(cases.WaitNSPage) {
-		d.wait = c.Median(cases.WaitNSPage)
+// batchSaving is the saving split of mode batch at batch b against page
+// for variant v at t threads; ok is false when a case is missing.
+func batchSaving(m *cases.Model, v string, t, b int) (SavingSplit, bool) {
+	bc := m.Find(v, t, workloads.ModeBatch, b)
+	if bc == nil || bc.Batch != b {
+		return SavingSplit{}, false
 	}
-	if haveCost && c.Has(cases.AcqPage) {
-		d.lock = c.Median(cases.AcqPage) * cost
+	pc := m.Page(bc)
+	if pc == nil {
+		return SavingSplit{}, false
 	}
-	d.rest = d.total - d.lock - d.wait
-	if d.rest < 0 {
-		d.rest, d.over = 0, true
+	pin, _, _, why := partsInput(m, pc)
+	if why != "" {
+		return SavingSplit{}, false
 	}
-	return d
+	bin, _, _, why := partsInput(m, bc)
+	if why != "" {
+		return SavingSplit{}, false
+	}
+	return SplitSaving(pin, bin)
 }

@@ -29,6 +29,11 @@ type Spread = stats.Spread
 type Summary struct {
 	Rows      []SummaryRow `json:"rows"`
 	Headlines []Headline   `json:"headlines"`
+	// Instrumentation is the instrumented wrapper's cost per
+	// acquisition of each lock, measured in the run (see
+	// InstrumentationCost); empty when the results have no instrumented
+	// repetitions beside bare ones.
+	Instrumentation []InstrumentationCost `json:"instrumentation,omitempty"`
 	// Classes are the lock classes of every case with class lines,
 	// lockstat's way (see WriteClasses): per case, sorted by total wait.
 	Classes []ClassRow `json:"classes,omitempty"`
@@ -48,6 +53,8 @@ type Summary struct {
 	// the answer does not: per-case probe clusters, 1-thread cases by
 	// regime. summary.txt and --verbose show them.
 	Details []string `json:"details,omitempty"`
+
+	noFloor bool // the headlines found no floor case to split a saving with
 }
 
 // A RegimeShare is one machine regime of a run.
@@ -86,11 +93,17 @@ type SummaryRow struct {
 	// workloads and benchmarks without pages.
 	Metric string `json:"metric"`
 	// Time is the median of Metric with its 95% confidence interval.
-	Time             stats.Estimate `json:"time"`
-	AcqPerPage       *Float         `json:"acq_per_page,omitempty"`
-	ContendedPerPage *Float         `json:"contended_per_page,omitempty"`
-	WaitP99Ns        *Float         `json:"wait_p99_ns,omitempty"`
-	HandoffsPerAcq   *Float         `json:"handoffs_per_acq,omitempty"`
+	Time stats.Estimate `json:"time"`
+	// AcqPerPage and ContendedPerPage are per Metric's denominator:
+	// acq/page, or acq/op for a case timed in ns/op (cs). The JSON names
+	// keep "page" for compatibility.
+	AcqPerPage       *Float `json:"acq_per_page,omitempty"`
+	ContendedPerPage *Float `json:"contended_per_page,omitempty"`
+	WaitP99Ns        *Float `json:"wait_p99_ns,omitempty"`
+	HandoffsPerAcq   *Float `json:"handoffs_per_acq,omitempty"`
+	// InstNSPerPage is the median time of the instrumented repetitions
+	// (inst-ns/page) when ns/page timed bare locks.
+	InstNSPerPage *Float `json:"inst_ns_per_page,omitempty"`
 	// Xfer is the machine-regime probe: the cross-core cache-line
 	// transfer time measured before each repetition.
 	Xfer *Spread `json:"xfer_ns,omitempty"`
@@ -132,6 +145,15 @@ func summarize(m *cases.Model) *Summary {
 	}
 	s.headlines(m)
 	s.uncontended(m)
+	if s.noFloor {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("no %s=%s case at 1 thread (the per-page work floor): the savings are not split into lock instructions, contention and per-page work (a lockbench run adds the floor by default)",
+			schema.KeyLock, cases.FloorLock))
+	}
+	s.Instrumentation = instrumentationCosts(m)
+	if m.ConfigValue(schema.ConfTiming) == schema.TimingInstrumented {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %s: every repetition ran the instrumented locks (a profiled run needs them), so %s carries the instrumentation's cost, and the lock-instruction part of each saving with it",
+			schema.ConfTiming, schema.TimingInstrumented, cases.NSPage))
+	}
 	s.classes(m)
 	return s
 }
@@ -166,10 +188,15 @@ func summaryRow(c *cases.Case, multiFile bool) SummaryRow {
 	} else {
 		row.Time = stats.MedianCI(nil, stats.DefaultConfidence)
 	}
-	row.AcqPerPage = medianOf(c, cases.AcqPage)
-	row.ContendedPerPage = medianOf(c, cases.ContendedPage)
+	per := schema.PerPage
+	if row.Metric == cases.NSOp {
+		per = schema.PerOp // cs writes acq/op and contended/op
+	}
+	row.AcqPerPage = medianOf(c, schema.PerUnit(schema.StemAcq, per))
+	row.ContendedPerPage = medianOf(c, schema.PerUnit(schema.StemContended, per))
 	row.WaitP99Ns = medianOf(c, schema.UnitWaitP99)
 	row.HandoffsPerAcq = medianOf(c, schema.UnitHandoffs)
+	row.InstNSPerPage = medianOf(c, cases.InstNSPage)
 	if c.Has(schema.UnitXfer) {
 		sp := stats.NewSpread(c.Samples[schema.UnitXfer])
 		row.Xfer = &sp
@@ -199,15 +226,28 @@ func optNum(f *Float) string {
 
 // WriteText writes the summary table, the headlines and the warnings.
 func (s *Summary) WriteText(w io.Writer) error {
-	metric := cases.NSPage
+	metric := ""
 	procs, files := map[int]bool{}, map[string]bool{}
 	for _, r := range s.Rows {
-		if r.Metric != cases.NSPage {
+		switch metric {
+		case "":
+			metric = r.Metric
+		case r.Metric:
+		default:
 			metric = "time"
 		}
 		procs[r.Procs], files[r.File] = true, true
 	}
-	header := []string{"case", "n", metric, cases.AcqPage, cases.ContendedPage, "wait p99 ns", schema.UnitHandoffs, schema.UnitXfer}
+	// The lock columns are per the time's denominator: acq/op beside
+	// ns/op; "acq/unit" when pages and ops are mixed.
+	per := "unit"
+	switch metric {
+	case "", cases.NSPage:
+		metric, per = cases.NSPage, schema.PerPage
+	case cases.NSOp:
+		per = schema.PerOp
+	}
+	header := []string{"case", "n", metric, schema.PerUnit(schema.StemAcq, per), schema.PerUnit(schema.StemContended, per), "wait p99 ns", schema.UnitHandoffs, schema.UnitXfer}
 	if len(files) > 1 {
 		header = append([]string{"file"}, header...)
 	}
@@ -256,6 +296,9 @@ func (s *Summary) WriteText(w io.Writer) error {
 		if h.NotTight != "" {
 			b.WriteString("    not tight: " + h.NotTight + "\n")
 		}
+	}
+	if t := instrumentationText(s.Instrumentation); t != "" {
+		b.WriteString("\n" + t + "\n")
 	}
 	if len(s.Warnings) > 0 {
 		b.WriteString("\n")

@@ -157,8 +157,8 @@ func TestSummarizeEdges(t *testing.T) {
 					t.Errorf("warnings lack %q (%s):\n%s", want, tt.reason, all)
 				}
 			}
-			if len(tt.warnings) == 0 && len(s.Warnings) > 0 {
-				t.Errorf("unexpected warnings (%s): %v", tt.reason, s.Warnings)
+			if ws := notFloor(s.Warnings); len(tt.warnings) == 0 && len(ws) > 0 {
+				t.Errorf("unexpected warnings (%s): %v", tt.reason, ws)
 			}
 			if _, err := json.Marshal(s); err != nil {
 				t.Errorf("JSON: %v", err)
@@ -302,4 +302,16 @@ func TestSummarizeOneCaseModel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// notFloor drops the warning that results have no floor case (results
+// made before the floor, as most fixtures are; TestSaving covers it).
+func notFloor(ws []string) []string {
+	var out []string
+	for _, w := range ws {
+		if !strings.HasPrefix(w, "no lock=none case at 1 thread") {
+			out = append(out, w)
+		}
+	}
+	return out
 }

@@ -83,6 +83,10 @@ const (
 	StemAcq       = "acq"       // lock acquisitions, all classes
 	StemContended = "contended" // acquisitions whose first TryLock failed
 	StemWaitNS    = "wait-ns"   // time spent waiting for contended locks
+	// StemInstNS is the wall time of an instrumented repetition run for
+	// the lock counts (see TimingBare): "inst-ns/page" beside the lock
+	// units on its line, so that "ns/page" stays the bare locks' time.
+	StemInstNS = "inst-ns"
 )
 
 // Units that are not per page.
@@ -153,6 +157,7 @@ func Units(per string) []Unit {
 	u := []Unit{
 		{PerUnit(StemNS, per), KindTime, false, "wall time over all " + per + "s of all workers"},
 		{PerUnit(StemCPUNS, per), KindTime, false, "thread CPU time per " + per},
+		{PerUnit(StemInstNS, per), KindTime, false, "wall time per " + per + " of an instrumented repetition, run for the lock counts on its line"},
 		{PerUnit(StemAcq, per), KindLock, false, "lock acquisitions per " + per + ", all classes"},
 		{PerUnit(StemContended, per), KindLock, false, "acquisitions whose first TryLock failed, per " + per},
 		{UnitHandoffs, KindLock, false, "share of acquisitions where the lock passed to another worker"},
@@ -202,11 +207,14 @@ const (
 	ConfCountNote = "counters-note"
 
 	// The run's knobs.
-	ConfWorkload       = "workload"
-	ConfDuration       = "duration"
-	ConfWarmup         = "warmup"
-	ConfCount          = "count"
-	ConfOrder          = "order"
+	ConfWorkload = "workload"
+	ConfDuration = "duration"
+	ConfWarmup   = "warmup"
+	ConfCount    = "count"
+	ConfOrder    = "order"
+	// OrderPaired is the value of ConfOrder of a run in paired blocks
+	// (harness.Paired): its lines carry UnitBlock.
+	OrderPaired        = "paired"
 	ConfAffinity       = "affinity"
 	ConfBare           = "bare"
 	ConfFiles          = "files"
@@ -221,6 +229,23 @@ const (
 	ConfSeed     = "seed"      // the seed of the blocks' random slice orders
 	ConfBudget   = "budget"    // the adaptive run's time budget
 	ConfTargetCI = "target-ci" // the adaptive run's target half-width of a headline interval
+	// ConfTiming says which locks ns/page timed: TimingBare or
+	// TimingInstrumented.
+	ConfTiming = "timing"
+)
+
+// Values of ConfTiming.
+const (
+	// TimingBare: ns/page lines ran bare locks; the lock units come from
+	// interleaved instrumented repetitions of the same case, whose lines
+	// carry the lock units and their own time as inst-ns/page instead of
+	// ns/page. Files without a timing line are TimingInstrumented when
+	// they carry lock units on ns/page lines.
+	TimingBare = "bare"
+	// TimingInstrumented: every repetition ran instrumented locks, and
+	// ns/page carries the instrumentation's cost (a profiled run, whose
+	// stacks need it).
+	TimingInstrumented = "instrumented"
 )
 
 // ConfigKeys lists every file configuration key lockbench writes, machine
@@ -231,6 +256,7 @@ func ConfigKeys() []string {
 		ConfGo, ConfLockbench, ConfCounters, ConfCountNote,
 		ConfWorkload, ConfDuration, ConfWarmup, ConfCount, ConfOrder, ConfAffinity, ConfBare,
 		ConfFiles, ConfZones, ConfTouch, ConfFilePages, ConfDelay, ConfHoldEvery, ConfStackEvery,
-		ConfOversubscribed, ConfSeed, ConfBudget, ConfTargetCI,
+		ConfOversubscribed, ConfTiming, ConfSeed, ConfBudget, ConfTargetCI,
+		ConfMachine, ConfPlan, ConfShard, ConfCases,
 	}
 }

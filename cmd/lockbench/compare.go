@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/lockbench/lockbench/reports"
@@ -36,16 +34,16 @@ above the tables and what differs is noted below them.`,
 			if err != nil {
 				return usagef("--format: %v", err)
 			}
-			set, err := reports.Load(args...)
+			set, err := load(cmd.Context(), args...)
 			if err != nil {
-				return usage(err)
+				return err
 			}
 			cmp, err := reports.Compare(set, opts)
 			if err != nil {
 				return usage(err)
 			}
 			for _, w := range set.Warnings {
-				fmt.Fprintf(cmd.ErrOrStderr(), "lockbench: warning: %v\n", w)
+				warn(cmd.ErrOrStderr(), w)
 			}
 			return failure(cmp.Write(cmd.OutOrStdout(), f))
 		},
@@ -56,8 +54,8 @@ above the tables and what differs is noted below them.`,
 	fl.StringVar(&opts.Table, "table", opts.Table, "split results into tables by `projection` (benchstat's default is .config)")
 	fl.StringVar(&opts.Ignore, "ignore", opts.Ignore, "ignore variations in `keys`")
 	fl.StringVar(&opts.Filter, "filter", opts.Filter, "use only benchmarks matching the benchproc `query`")
-	fl.Float64Var(&opts.Alpha, "alpha", opts.Alpha, "consider a change significant if p <= `α`")
-	fl.Float64Var(&opts.Confidence, "confidence", opts.Confidence, "confidence `level` of the intervals")
+	floatVar(fl, &opts.Alpha, "alpha", opts.Alpha, "consider a change significant if p <= `α`")
+	floatVar(fl, &opts.Confidence, "confidence", opts.Confidence, "confidence `level` of the intervals")
 	fl.StringVar(&format, "format", format, "output `format`: text, markdown, csv or json")
 	return cmd
 }

@@ -90,8 +90,8 @@ func TestCompareUsage(t *testing.T) {
 	}{
 		{[]string{"compare"}, "requires at least 1 arg", "compare needs a file"},
 		{[]string{"compare", "--format", "yaml", "testdata/run.txt"}, `unknown format "yaml"`, "formats are checked"},
-		{[]string{"compare", "--col", "/mode(", "testdata/run.txt"}, "parsing col projection", "projections are parsed with their error"},
-		{[]string{"compare", "--filter", "/lock:(", "testdata/run.txt"}, "parsing filter", "filters are parsed with their error"},
+		{[]string{"compare", "--col", "/mode(", "testdata/run.txt"}, "column projection \"/mode(\": syntax error at column 6", "projections are parsed with their error"},
+		{[]string{"compare", "--filter", "/lock:(", "testdata/run.txt"}, "filter \"/lock:(\": syntax error", "filters are parsed with their error"},
 		{[]string{"compare", "--filter", "/lock:nosuch", "testdata/run.txt"}, "matched no results", "a filter that keeps nothing says so"},
 		{[]string{"compare", "--alpha", "2", "testdata/run.txt"}, "alpha 2 is not between 0 and 1", "alpha is a probability"},
 	}

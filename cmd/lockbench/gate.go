@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -64,17 +63,17 @@ each offender is also printed as a GitHub '::error' annotation.`,
 			default:
 				return usagef("--better %q: want lower or higher", better)
 			}
-			base, err := reports.Load(baseline...)
+			base, err := load(cmd.Context(), baseline...)
 			if err != nil {
-				return usage(err)
+				return err
 			}
-			head, err := reports.Load(args...)
+			head, err := load(cmd.Context(), args...)
 			if err != nil {
-				return usage(err)
+				return err
 			}
 			stderr := cmd.ErrOrStderr()
 			for _, w := range append(base.Warnings, head.Warnings...) {
-				fmt.Fprintf(stderr, "lockbench: warning: %v\n", w)
+				warn(stderr, w)
 			}
 			v, err := reports.Gate(base, head, opts)
 			if err != nil {
@@ -114,7 +113,7 @@ each offender is also printed as a GitHub '::error' annotation.`,
 	fl.StringSliceVar(&baseline, "baseline", nil, "baseline results `file` (repeatable)")
 	fl.StringVar(&opts.Metric, "metric", opts.Metric, "`unit` to judge, as written in the results (ns/page, ns/op, B/op, pages/s, ...)")
 	fl.StringVar(&maxRegress, "max-regress", maxRegress, "largest tolerated change for the worse: `fraction` (0.05) or percentage (5%)")
-	fl.Float64Var(&opts.Alpha, "alpha", opts.Alpha, "significance level `α` of the Mann-Whitney U test")
+	floatVar(fl, &opts.Alpha, "alpha", opts.Alpha, "significance level `α` of the Mann-Whitney U test")
 	fl.StringVar(&opts.Filter, "filter", opts.Filter, "judge only benchmarks matching the benchproc `query`")
 	fl.StringVar(&opts.Row, "row", opts.Row, "identify benchmarks across the inputs by `projection`")
 	fl.StringVar(&opts.Ignore, "ignore", opts.Ignore, "leave `keys` out of the benchmark identity (/gomaxprocs: BenchmarkX-2 matches BenchmarkX-4)")
@@ -132,12 +131,12 @@ func parseFraction(s string) (float64, error) {
 		t = strings.TrimSpace(strings.TrimSuffix(t, "%"))
 		scale = 0.01
 	}
-	f, err := strconv.ParseFloat(t, 64)
+	f, err := parseFinite(t)
 	if err != nil {
-		return 0, fmt.Errorf("%q is not a number (write 5%% or 0.05)", s)
+		return 0, fmt.Errorf("%w (write 5%% or 0.05)", err)
 	}
 	f *= scale
-	if f < 0 || f != f || f > 100 {
+	if f < 0 || f > 100 {
 		return 0, errors.New("must be between 0 and 100 (5% or 0.05)")
 	}
 	if scale == 1 && f >= 1 {

@@ -1,42 +1,130 @@
 // Command lockbench measures how much amortizing lock acquisitions over a
 // batch of pages saves. See the README for the subcommands.
 //
-// Exit status: 0 success, 1 a failed measurement or a regression found by
-// gate, 2 bad input or usage, 130 interrupted.
+// Exit status: 0 success, 1 a failed measurement, a regression found by
+// gate or a failed write, 2 bad input or usage, 130 interrupted by
+// SIGINT, 143 stopped by SIGTERM.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
+	"github.com/lockbench/lockbench/internal/printable"
 	"github.com/spf13/cobra"
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := notifyContext(context.Background())
 	code := lockbench(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
+// notifyContext returns a context cancelled by the first SIGINT or
+// SIGTERM, with an *interrupt naming the signal as its cause. A second
+// signal exits at once with the signal's status: the user asked twice.
+func notifyContext(parent context.Context) (context.Context, func()) {
+	ctx, cancel := context.WithCancelCause(parent)
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			cancel(&interrupt{s})
+		case <-done:
+			return
+		}
+		select {
+		case s := <-ch:
+			os.Exit((&interrupt{s}).code())
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(nil)
+	}
+}
+
 // lockbench runs the command line args and returns the exit status. It
 // never panics on user input: every error reaches stderr as one line.
+//
+// When ctx is cancelled (a signal), the command gets stopGrace to return
+// what is complete if it keeps anything (run writes its partial summary
+// and report), otherwise quickGrace; then
+// lockbench returns the interrupt's status whether or not it has, and
+// main exits. A command cut short that way may leave a temporary file of
+// an atomic write (safefile.IsTemp), never a half-written one.
 func lockbench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	root := newRootCmd(stdout, stderr)
+	out := &checkedWriter{w: stdout}
+	root := newRootCmd(out, stderr)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	var err error
+	select {
+	case err = <-done:
+	case <-ctx.Done():
+		select {
+		case err = <-done:
+		case <-time.After(graceFor(root, args)):
+			err = fmt.Errorf("stopped before the command finished: %w", context.Canceled)
+		}
+	}
+	if out.err != nil && (err == nil || errors.Is(err, out.err)) {
+		err = failure(fmt.Errorf("writing to standard output: %w", out.err))
+	}
+	if ctx.Err() != nil {
+		// An interrupt wins over whatever the command made of it, also
+		// when it finished in the meantime.
+		cause := context.Cause(ctx)
+		if err == nil {
+			err = fmt.Errorf("interrupted: %w", cause)
+		} else {
+			err = &interrupted{err: err, cause: cause}
+		}
+	}
 	if err == nil {
-		return 0
+		return exitOK
 	}
 	code := exitCode(err)
 	if msg := err.Error(); msg != "" {
-		fmt.Fprintf(stderr, "lockbench: %s\n", msg)
+		fmt.Fprintf(stderr, "lockbench: %s\n", printable.String(msg))
 	}
 	return code
+}
+
+// graceFor is the time the command args name may take to stop.
+func graceFor(root *cobra.Command, args []string) time.Duration {
+	if c, _, err := root.Find(args); err == nil && c.Annotations[keepsOnInterrupt] != "" {
+		return stopGrace
+	}
+	return quickGrace
+}
+
+// checkedWriter keeps the first error of writes to w, so that a command
+// whose output was lost (stdout on a full disk, a closed pipe) does not
+// exit 0.
+type checkedWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (c *checkedWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	if err != nil && c.err == nil {
+		c.err = err
+	}
+	return n, err
 }
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -62,9 +150,11 @@ contention, wait tails and how close a batch gets to one big page.`,
 	root.AddCommand(
 		newRunCmd(),
 		newListCmd(),
+		newCalibrateCmd(),
 		newCompareCmd(),
 		newGateCmd(),
 		newReportCmd(),
+		newMergeCmd(),
 		newClassesCmd(),
 	)
 	return root

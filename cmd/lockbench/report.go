@@ -1,11 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
-	"math"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -40,7 +42,7 @@ RESULTS stands for the results.txt inside it.
   lockbench report -o /tmp/r old.txt new.txt`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if math.IsNaN(opts.Knee) || opts.Knee <= 0 || opts.Knee > 1 {
+			if opts.Knee <= 0 || opts.Knee > 1 { // finite: a floatVar
 				return usagef("--knee %v: must be a fraction in (0, 1], e.g. 0.9", opts.Knee)
 			}
 			paths := make([]string, len(args))
@@ -52,23 +54,23 @@ RESULTS stands for the results.txt inside it.
 					}
 				}
 			}
-			set, err := reports.Load(paths...)
+			set, err := load(cmd.Context(), paths...)
 			if err != nil {
-				return usage(err) // several bad files are one line (reports.InputErrors)
+				return err
 			}
 			for _, w := range set.Warnings {
-				fmt.Fprintf(cmd.ErrOrStderr(), "lockbench: warning: %v\n", w)
+				warn(cmd.ErrOrStderr(), w)
 			}
 			dir := out
 			if dir == "" {
 				dir = filepath.Dir(paths[0])
 			}
-			if err := os.MkdirAll(dir, 0o755); err != nil {
-				return usagef("cannot write the report into %s: %v (give a writable directory with -o)", dir, err)
-			}
 			opts.Command = "lockbench report " + strings.Join(args, " ")
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return reportWriteError(dir, err)
+			}
 			if err := reports.WriteReport(dir, set, opts); err != nil {
-				return failure(fmt.Errorf("writing the report into %s: %w", dir, err))
+				return reportWriteError(dir, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s and %s\n",
 				filepath.Join(dir, reports.ReportHTMLFile), filepath.Join(dir, reports.ReportMarkdownFile))
@@ -78,6 +80,18 @@ RESULTS stands for the results.txt inside it.
 	fl := cmd.Flags()
 	fl.StringVarP(&out, "out", "o", "", "write the report into `DIR` (default: the directory of the first RESULTS file)")
 	fl.StringVar(&opts.Title, "title", opts.Title, "the report's `title`")
-	fl.Float64Var(&opts.Knee, "knee", opts.Knee, "the `fraction` of the one-big-page ideal that marks the knee")
+	floatVar(fl, &opts.Knee, "knee", opts.Knee, "the `fraction` of the one-big-page ideal that marks the knee")
 	return cmd
+}
+
+// reportWriteError classifies a failure to write the report into dir the
+// same way whether dir was given (-o) or is the results' own folder: a
+// folder that cannot be written (permissions, read-only, not a folder) is
+// the user's to change, exit 2; anything else (a full disk, an I/O
+// error) is a failure, exit 1.
+func reportWriteError(dir string, err error) error {
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
+		return usagef("cannot write the report into %s: %v (give a writable directory with -o)", dir, err)
+	}
+	return failure(fmt.Errorf("writing the report into %s: %w", dir, err))
 }

@@ -1,9 +1,10 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,20 +19,22 @@ import (
 
 // runFlags are the flags of 'lockbench run', as typed.
 type runFlags struct {
-	locks                                 string
-	classLocks                            map[workloads.Class]*string // --zone-lock, ...
-	modes, batch, threads, files          string
-	duration, warmup, grace               time.Duration
-	count                                 int
-	order, affinity, workload             string
-	zones, touch, filePages, lines, think int
-	delay, out                            string
-	target                                float64 // targetCI, parsed
-	force, quiet, json, bare, profile     bool
-	profileClasses, noReport, verbose     bool
-	budget                                time.Duration
-	targetCI                              string
-	seed                                  uint64
+	locks                                    string
+	classLocks                               map[workloads.Class]*string // --zone-lock, ...
+	modes, batch, threads, files             string
+	duration, warmup, grace                  time.Duration
+	count                                    int
+	order, affinity, workload                string
+	zones, touch, filePages, lines, think    int
+	delay, out                               string
+	target                                   float64 // targetCI, parsed
+	force, quiet, json, bare, profile        bool
+	profileClasses, noReport, verbose, floor bool
+	dryRun                                   bool
+	shard, machine                           string
+	budget                                   time.Duration
+	targetCI                                 string
+	seed                                     uint64
 }
 
 // defaultRunFlags are harness.DefaultPlan and harness.DefaultRunner, as
@@ -44,8 +47,8 @@ func defaultRunFlags() runFlags {
 		duration: r.Duration, warmup: r.Warmup, grace: r.Grace, count: p.Count,
 		order: string(p.Order), affinity: string(r.Affinity), workload: p.Base.Workload,
 		zones: p.Base.Zones, touch: p.Base.Touch, filePages: p.Base.FilePages, lines: p.Base.Lines, think: p.Base.Think,
-		classLocks: map[workloads.Class]*string{},
-		budget:     harness.DefaultBudget, targetCI: "5%",
+		classLocks: map[workloads.Class]*string{}, floor: p.Floor,
+		budget: harness.DefaultBudget, targetCI: "5%",
 	}
 }
 
@@ -58,11 +61,17 @@ func newRunCmd() *cobra.Command {
 cores, repeats every case --count times (interleaved), writes one line per
 repetition in the Go benchmark format to DIR/results.txt the moment it ends,
 and prints a summary with the headline: how much batching saves per lock and
-thread count, and how close it gets to one big page.
+thread count, where the saving comes from (fewer lock instructions, less
+contention, per-page work batched), and how close it gets to one big page.
+
+ns/page times bare locks; the lock counts (acq/page, contended/page, wait)
+come from one instrumented repetition of each case, interleaved, whose own
+time is written as inst-ns/page.
 
 With no flags it answers the question in under a minute on 2 cores.
 Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
-		Args: noArgs,
+		Args:        noArgs,
+		Annotations: map[string]string{keepsOnInterrupt: "partial summary and report"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRun(cmd, &f)
 		},
@@ -92,15 +101,20 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.IntVar(&f.lines, "lines", f.lines, "cs: shared cache lines written in the critical section")
 	fl.IntVar(&f.think, "think", f.think, "cs: units of private work after the critical section")
 	fl.StringVar(&f.out, "out", "", "results folder (default lockbench-results/<timestamp>; an existing non-empty one needs --force)")
-	fl.BoolVar(&f.force, "force", false, "write into an existing non-empty --out folder (results.txt is overwritten)")
+	fl.BoolVar(&f.force, "force", false, "write into an existing non-empty --out folder, removing the files an earlier run wrote there (and only those); also run a sweep estimated over a day")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress, no notes; only the summary")
 	fl.BoolVar(&f.json, "json", false, "print the summary as JSON on stdout")
 	fl.BoolVar(&f.verbose, "verbose", false, "also print the summary's details (probe clusters per case, 1-thread cases by regime) and the lock classes of every case, lockstat's way (summary.txt always has them)")
 	fl.BoolVar(&f.noReport, "no-report", false, "do not write report.html and report.md into the results folder")
-	fl.BoolVar(&f.bare, "bare", false, "run the locks without instrumentation (to measure what it costs); lock units are left out")
-	fl.BoolVar(&f.profile, "profile", false, "write CPU, mutex, block and lock-contention profiles (pprof) beside the results")
+	fl.BoolVar(&f.bare, "bare", false, "no instrumented repetitions at all: bare locks only, lock units left out")
+	fl.BoolVar(&f.floor, "floor", f.floor, "also run each mode with no lock (lock=none, 1 thread), the floor that splits each saving into locks, contention and per-page work")
+	fl.BoolVar(&f.profile, "profile", false, "write CPU, mutex, block and lock-contention profiles (pprof) beside the results; every repetition is then instrumented, and ns/page carries it")
 	fl.BoolVar(&f.profileClasses, "profile-classes", false, "with --profile: also label each lock class's critical section (class=...) in the CPU profile; costs ~13 ns per acquisition, so ns/page rises")
 	fl.DurationVar(&f.grace, "watchdog", f.grace, "how long a worker may overrun a phase before the run is stopped")
+	fl.StringVar(&f.shard, "shard", "", "run part `K/N` of the sweep: whole comparison groups (a lock at a thread count), balanced by estimated time; 'lockbench merge' joins the parts")
+	fl.StringVar(&f.machine, "machine", "", "the machine's `name` in the results (default: from the CPU model, CPU count and kernel); 'benchstat -col machine' compares machines")
+	fl.BoolVar(&f.dryRun, "dry-run", false, "print the cases the sweep (or --shard) would run and their estimated time, and run nothing")
+	fl.BoolVar(&f.dryRun, "list", false, "the same as --dry-run")
 	return cmd
 }
 
@@ -115,6 +129,7 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	}
 	r.Duration, r.Warmup, r.Grace, r.Affinity = f.duration, f.warmup, f.grace, harness.Affinity(f.affinity)
 	r.Labels, r.ClassLabels = f.profile, f.profileClasses
+	r.Machine = f.machine
 	if err := r.Validate(); err != nil {
 		return p, r, flagged(err)
 	}
@@ -132,6 +147,11 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 		return p, r, usagef("--files %q: want shared or private", f.files)
 	}
 	base.Zones, base.Touch, base.FilePages, base.Lines, base.Think = f.zones, f.touch, f.filePages, f.lines, f.think
+	for _, k := range zeroDefaults() {
+		if cmd.Flags().Changed(k.flag) && base.Value(k.knob) == "0" {
+			return p, r, usagef("--%s 0: must be at least 1", k.flag)
+		}
+	}
 	for _, c := range classLockFlags() { // in class order: the first bad one is reported
 		if v := *f.classLocks[c.class]; v != "" {
 			if base.ClassLocks == nil {
@@ -144,9 +164,14 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	if base.Delay, err = parseDelays(f.delay); err != nil {
 		return p, r, usagef("--delay: %v", err)
 	}
-	p = harness.Plan{Base: base, Count: f.count, Order: harness.Order(f.order), Seed: f.seed}
+	p = harness.Plan{Base: base, Count: f.count, Order: harness.Order(f.order), Seed: f.seed,
+		Timing: harness.DefaultPlan.Timing, Floor: f.floor}
 	if !cmd.Flags().Changed("seed") {
 		p.Seed = uint64(time.Now().UnixNano())
+	}
+	if f.profile {
+		// Contention stacks come from the instrumented wrapper.
+		p.Timing = harness.TimeInstrumented
 	}
 	if p.Locks, err = parseList(f.locks); err != nil {
 		return p, r, usagef("--locks: %v", err)
@@ -164,8 +189,19 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	if p.Threads, err = parseInts(f.threads); err != nil {
 		return p, r, usagef("--threads: %v", err)
 	}
+	if f.shard != "" {
+		if p.Shard, err = schema.ParseShard(f.shard); err != nil {
+			return p, r, usagef("--%v", err)
+		}
+	}
 	if err := p.Validate(); err != nil {
 		return p, r, flagged(err)
+	}
+	if f.shard != "" && !cmd.Flags().Changed("seed") {
+		// Every shard, on every machine, must draw the same orders (merge
+		// checks the seed like any knob): seed from the plan's ID, which
+		// the shards share and the seed is not part of.
+		p.Seed, _ = strconv.ParseUint(p.ID(&r), 16, 64)
 	}
 	if f.target, err = parseFraction(f.targetCI); err != nil || !(f.target > 0) {
 		return p, r, usagef("--target-ci %q: want a positive percentage (5%%) or fraction (0.05)", f.targetCI)
@@ -176,6 +212,22 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	return p, r, nil
 }
 
+// Sweeps estimated over announceOver are announced with their estimate
+// before they start; over maxUnforced they need --force (2562047h is a
+// typo, not a plan).
+const (
+	announceOver = 10 * time.Minute
+	maxUnforced  = 24 * time.Hour
+)
+
+// roughly renders an estimate to the minute, or to the day when long.
+func roughly(d time.Duration) string {
+	if d >= 48*time.Hour {
+		return fmt.Sprintf("%.0f days", d.Hours()/24)
+	}
+	return d.Round(time.Minute).String()
+}
+
 // runRun validates, then runs the sweep. Results go to the output folder
 // as they come; the summary goes to stdout; progress and notes to stderr.
 func runRun(cmd *cobra.Command, f *runFlags) error {
@@ -183,20 +235,44 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	if err != nil {
 		return err
 	}
+	if f.dryRun {
+		return dryRun(cmd.OutOrStdout(), plan, &runner)
+	}
+	stderr := cmd.ErrOrStderr()
+	note := func(format string, a ...any) {
+		if !f.quiet {
+			fmt.Fprintf(stderr, "lockbench: "+format+"\n", a...)
+		}
+	}
+	est := harness.Estimate(plan, runner)
+	switch {
+	case est > maxUnforced && !f.force:
+		return usagef("this sweep would take about %s: over %s needs --force (or fewer cases, a smaller --count or --duration)", roughly(est), roughly(maxUnforced))
+	case est > announceOver:
+		note("this sweep will take about %s", roughly(est))
+	}
 	dir := f.out
 	if dir == "" {
-		dir = harness.DefaultOutDir(time.Now())
+		// A new folder of its own: runs started in the same second get
+		// -2, -3, ... instead of colliding.
+		if dir, err = harness.NewOutDir(time.Now()); err != nil {
+			return usage(err)
+		}
 	}
 	sw, err := harness.NewSweep(plan, runner, dir, f.force)
 	if err != nil {
-		if errors.Is(err, harness.ErrOutputExists) {
-			return usagef("%v (use --force to overwrite, or another --out)", err)
+		switch {
+		case errors.Is(err, harness.ErrOutputExists):
+			return usagef("%v (use --force to replace lockbench's files in it, or another --out)", err)
+		case errors.Is(err, harness.ErrOutputBusy):
+			return usagef("%v: another lockbench run is writing there (use another --out)", err)
 		}
 		if _, ok := errors.AsType[*harness.OutputError](err); ok {
 			return usage(err)
 		}
 		return failure(err) // the machine: parse validated the rest
 	}
+	defer sw.Close() // the claim on the folder lasts until the report is written
 	var prof *profiles.Session
 	if f.profile {
 		// Started before the sweep so that an unwritable path fails now.
@@ -205,12 +281,6 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 			return usage(err)
 		}
 		sw.Record = func(res *harness.Result, _ *benchfmt.Result) error { return prof.Add(profileRecords(res)...) }
-	}
-	stderr := cmd.ErrOrStderr()
-	note := func(format string, a ...any) {
-		if !f.quiet {
-			fmt.Fprintf(stderr, "lockbench: "+format+"\n", a...)
-		}
 	}
 	if n := sw.Support().Note(); n != "" {
 		note("%s", n)
@@ -253,11 +323,35 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	case runErr == nil:
 		return nil
 	case out.Interrupted:
-		return fmt.Errorf("interrupted after %d of %d repetitions; finished lines kept in %s: %w", out.Done, out.Cases, sw.Path(), context.Canceled)
+		return fmt.Errorf("interrupted after %d of %d repetitions; finished lines kept in %s: %w", out.Done, out.Cases, sw.Path(), runErr)
 	default:
 		if fe, ok := errors.AsType[*harness.FieldError](runErr); ok && fe.Field == harness.FieldAffinity {
 			runErr = fmt.Errorf("%w (try --affinity none)", runErr)
 		}
 		return failure(runErr)
 	}
+}
+
+// dryRun prints the cases plan would run, in order, with the time each is
+// estimated to take (harness.Runner.Estimate), and the total.
+func dryRun(w io.Writer, plan harness.Plan, r *harness.Runner) error {
+	cases := plan.Cases()
+	var total time.Duration
+	for _, c := range cases {
+		e := r.Estimate(c)
+		total += e
+		fmt.Fprintf(w, "%-8s %s\n", e.Round(time.Millisecond), c)
+	}
+	fmt.Fprintf(w, "plan %s shard %s: %d repetitions, %d comparison groups of %d, estimated %s (more on a busy machine)\n",
+		plan.ID(r), plan.Shard, len(cases), groupsIn(cases), plan.Groups(), total.Round(100*time.Millisecond))
+	return nil
+}
+
+// groupsIn counts the comparison groups (lock x threads) of cases.
+func groupsIn(cases []harness.Case) int {
+	seen := map[string]bool{}
+	for _, c := range cases {
+		seen[c.Spec.Lock+"/"+strconv.Itoa(c.Spec.Workers)] = true
+	}
+	return len(seen)
 }

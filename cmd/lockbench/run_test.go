@@ -151,17 +151,40 @@ func TestRunSweep(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	lines, classes := splitClasses(readLines(t, filepath.Join(out, harness.ResultsFile)))
-	if len(lines) != 3*2*2 || len(classes) != 4*len(lines) {
-		t.Fatalf("%d case lines and %d class lines, want 12 and 4 classes each", len(lines), len(classes))
+	// 3 modes x 2 thread counts x (2 bare + 1 counting), and the floor:
+	// 3 modes x 2 with lock none at one thread. Class lines (4 classes)
+	// follow the counting lines, the only ones with lock counts.
+	if len(lines) != 3*2*3+3*2 || len(classes) != 4*3*2 {
+		t.Fatalf("%d case lines and %d class lines, want 24 and 24", len(lines), len(classes))
 	}
+	var timed, counting, floor int
 	for _, l := range lines {
-		for _, u := range []string{"ns/page", "cpu-ns/page", "acq/page", "contended/page", "handoffs/acq", "wait-ns/page", "wait-p99-ns", "fairness"} {
+		units := []string{"ns/page", "cpu-ns/page", "fairness"}
+		switch {
+		case strings.Contains(string(l.Name), "lock=none"):
+			floor++
+		case hasUnit(l, "inst-ns/page"):
+			counting++
+			units = []string{"inst-ns/page", "acq/page", "contended/page", "handoffs/acq", "wait-ns/page", "wait-p99-ns"}
+			if hasUnit(l, "ns/page") {
+				t.Errorf("%s: a counting line carries ns/page, which is the bare time", l.Name)
+			}
+		default:
+			timed++
+			if hasUnit(l, "acq/page") {
+				t.Errorf("%s: a timed line carries lock counts: it ran instrumented", l.Name)
+			}
+		}
+		for _, u := range units {
 			if !hasUnit(l, u) {
 				t.Errorf("%s: no %s", l.Name, u)
 			}
 		}
 	}
-	for _, s := range []string{"ns/page", "batch=16 vs page", "results: " + filepath.Join(out, harness.ResultsFile), "go tool benchstat -col /mode"} {
+	if timed != 12 || counting != 6 || floor != 6 {
+		t.Errorf("%d timed, %d counting, %d floor lines; want 12, 6, 6", timed, counting, floor)
+	}
+	for _, s := range []string{"ns/page", "batch=16 vs page", "from fewer lock instructions", "instrumentation cost per acquisition", "results: " + filepath.Join(out, harness.ResultsFile), "go tool benchstat -col /mode"} {
 		if !strings.Contains(stdout, s) {
 			t.Errorf("stdout does not contain %q:\n%s", s, stdout)
 		}
@@ -184,8 +207,8 @@ func TestRunSweep(t *testing.T) {
 	if _, stderr, code := execCLI(t, tinyRun(out, "--locks", "mutex", "--modes", "page", "--threads", "1", "--count", "1", "--force")...); code != 0 {
 		t.Errorf("--force run: exit %d, stderr %q", code, stderr)
 	}
-	if n, _ := splitClasses(readLines(t, filepath.Join(out, harness.ResultsFile))); len(n) != 1 {
-		t.Errorf("--force left %d case lines, want the new run's 1", len(n))
+	if n, _ := splitClasses(readLines(t, filepath.Join(out, harness.ResultsFile))); len(n) != 3 {
+		t.Errorf("--force left %d case lines, want the new run's 3 (timed, counting, floor)", len(n))
 	}
 	summary, err := os.ReadFile(filepath.Join(out, "summary.txt"))
 	if err != nil || !strings.Contains(string(summary), "lock classes, per case") || strings.Contains(stdout, "lock classes, per case") {
@@ -204,15 +227,16 @@ func TestRunJSONAndCS(t *testing.T) {
 		t.Fatalf("--json stdout is not JSON: %v\n%s", err, stdout)
 	}
 	lines, classes := splitClasses(readLines(t, filepath.Join(out, harness.ResultsFile)))
-	if len(lines) != 2 || !strings.HasPrefix(lines[0].Name.String(), "CS/lock=mutex/lines=1/think=0/threads=1") {
+	// With --count 1 the counting round comes first; cs has no floor.
+	if len(lines) != 4 || !strings.HasPrefix(lines[2].Name.String(), "CS/lock=mutex/lines=1/think=0/threads=1") {
 		t.Fatalf("cs lines %v", lines)
 	}
-	// The cs workload's one lock is its one class.
+	// The cs workload's one lock is its one class, on the counting lines.
 	if len(classes) != 2 || !strings.HasPrefix(classes[0].Name.String(), "CS/lock=mutex/lines=1/think=0/threads=1/class=cs") || !hasUnit(classes[0], "acq/op") {
 		t.Errorf("cs class lines %v, want one class=cs line with acq/op per case", classes)
 	}
-	if !hasUnit(lines[0], "ns/op") || !hasUnit(lines[0], "acq/op") {
-		t.Errorf("cs line %s lacks ns/op or acq/op", lines[0].Name)
+	if !hasUnit(lines[2], "ns/op") || !hasUnit(lines[0], "acq/op") || !hasUnit(lines[0], "inst-ns/op") {
+		t.Errorf("cs lines %s lack ns/op (timed) or acq/op and inst-ns/op (counting)", lines[0].Name)
 	}
 }
 
@@ -287,7 +311,8 @@ func TestRunInterruptSubprocess(t *testing.T) {
 	}
 }
 
-// countResultLines counts complete benchmark lines in a file being written.
+// countResultLines counts the case lines (repetitions; class lines are
+// not counted) in a file being written.
 func countResultLines(path string) int {
 	f, err := os.Open(path)
 	if err != nil {
@@ -297,7 +322,7 @@ func countResultLines(path string) int {
 	n := 0
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if strings.HasPrefix(sc.Text(), "Benchmark") {
+		if l := sc.Text(); strings.HasPrefix(l, "Benchmark") && !strings.Contains(l, "/class=") {
 			n++
 		}
 	}

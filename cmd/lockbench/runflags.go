@@ -71,6 +71,10 @@ func fieldFlag(field string) (string, bool) {
 		return "watchdog", true
 	case harness.FieldAffinity:
 		return "affinity", true
+	case harness.FieldShard:
+		return "shard", true
+	case harness.FieldMachine:
+		return "machine", true
 	case string(workloads.KnobDelay):
 		return "delay", true
 	}
@@ -121,6 +125,15 @@ func joinInts(ns []int) string {
 	return strings.Join(s, ",")
 }
 
+// zeroDefaults are the knobs whose zero in workloads.Spec means "the
+// default" (Spec.WithDefaults), so that library users may leave them
+// unset. On the command line a 0 is a number the user typed, and would
+// silently run the default while results.txt said 0: the flags refuse
+// it, as they refuse -1, and the library keeps its zero values.
+func zeroDefaults() []knobFlag {
+	return []knobFlag{{workloads.KnobZones, "zones"}, {workloads.KnobLines, "lines"}}
+}
+
 // applies refuses a flag given for a workload it does not apply to,
 // from the workload's registered knobs and lock classes.
 func (f *runFlags) applies(cmd *cobra.Command, info workloads.Info) error {
@@ -164,18 +177,22 @@ func parseList(s string) ([]string, error) {
 	return out, nil
 }
 
-// parseInts parses a list of whole numbers; their range is the library's
-// to check.
+// parseInts parses a list of whole numbers, refusing a number given
+// twice however it is spelled ("2,02", "16,+16"); their range is the
+// library's to check.
 func parseInts(s string) ([]int, error) {
 	items, err := parseList(s)
 	if err != nil {
 		return nil, err
 	}
 	var out []int
-	for _, it := range items {
+	for i, it := range items {
 		n, err := strconv.Atoi(it)
 		if err != nil {
 			return nil, fmt.Errorf("malformed list %q: %q is not a whole number", s, it)
+		}
+		if j := slices.Index(out, n); j >= 0 {
+			return nil, fmt.Errorf("malformed list %q: %q and %q are both %d", s, items[j], items[i], n)
 		}
 		out = append(out, n)
 	}

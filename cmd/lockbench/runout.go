@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/internal/safefile"
 	"github.com/lockbench/lockbench/profiles"
 	"github.com/lockbench/lockbench/reports"
 	"github.com/schollz/progressbar/v3"
@@ -24,26 +25,33 @@ import (
 // partial when it failed or was cut short), saved as summary.txt, the
 // report beside the results, and where everything is. It returns the
 // first error of its own.
+//
+// With --json, stdout is one JSON document (runJSON, "partial" says
+// whether every repetition finished) or, when no line finished or the
+// summary failed, nothing; everything else goes to stderr.
 func (f *runFlags) finish(cmd *cobra.Command, sw *harness.Sweep, out harness.Outcome, failed bool, prof *profiles.Session) error {
 	stdout := cmd.OutOrStdout()
+	where := stdout
+	if f.json {
+		where = cmd.ErrOrStderr() // keep stdout one JSON document
+	}
 	var first error
 	keep := func(err error) {
 		if first == nil {
 			first = err
 		}
 	}
+	reported := false
 	if len(out.Lines) > 0 {
-		if failed {
-			fmt.Fprintf(stdout, "partial summary: %d of %d repetitions finished\n", out.Done, out.Cases)
-		}
+		partial := failed || out.Partial()
 		opts := reports.SummaryOptions{}
 		if sw.Adaptive() {
 			opts.TargetCI = f.target
 		}
-		if err := writeSummary(stdout, out.Lines, f.json, f.verbose, opts); err != nil {
+		if err := writeSummary(stdout, out, partial, f.json, f.verbose, opts); err != nil {
 			keep(err)
 		}
-		if err := saveSummary(filepath.Join(sw.Dir(), "summary.txt"), out.Lines, opts); err != nil {
+		if err := saveSummary(filepath.Join(sw.Dir(), harness.SummaryFile), out.Lines, opts); err != nil {
 			keep(err)
 		}
 		if !f.noReport {
@@ -53,19 +61,17 @@ func (f *runFlags) finish(cmd *cobra.Command, sw *harness.Sweep, out harness.Out
 			opts.Command = commandLine(cmd)
 			if err := reports.WriteReport(sw.Dir(), set, opts); err != nil {
 				keep(fmt.Errorf("writing the report: %w", err))
+			} else {
+				reported = true
 			}
 		}
-	}
-	where := stdout
-	if f.json {
-		where = cmd.ErrOrStderr() // keep stdout pure JSON
 	}
 	if len(out.Lines) > 0 || !failed {
 		fmt.Fprintf(where, "results: %s (%d lines)\ncompare: go tool benchstat -col /mode %s\n", sw.Path(), len(out.Lines), sw.Path())
 		if len(out.Lines) > out.Done {
 			fmt.Fprintf(where, "classes: lockbench classes %s\n", sw.Dir())
 		}
-		if !f.noReport && len(out.Lines) > 0 {
+		if reported { // a report that failed to write is not there to open
 			fmt.Fprintf(where, "report:  %s\n", filepath.Join(sw.Dir(), reports.ReportHTMLFile))
 		}
 		if prof != nil {
@@ -142,23 +148,49 @@ func (p *progress) finish() {
 	}
 }
 
+// runJSON is `run --json`'s document: the summary's fields, and whether
+// the sweep finished every repetition.
+type runJSON struct {
+	Partial  bool `json:"partial"`
+	Finished int  `json:"finished"` // repetitions with a line
+	Cases    int  `json:"cases"`    // repetitions planned
+	*reports.Summary
+}
+
 // writeSummary prints the summary of the sweep's lines (reports.Summarize:
-// the table, the headlines and the regime warnings), as text or JSON; with
-// verbose, the text ends with the details and the lock-class table (JSON
-// always has them).
-func writeSummary(w io.Writer, lines []*benchfmt.Result, asJSON, verbose bool, opts reports.SummaryOptions) error {
-	sum, err := reports.SummarizeWith(lines, opts)
+// the table, the headlines and the regime warnings), as text or as one
+// JSON document (which always has the details and the lock classes);
+// with verbose, the text ends with the details and the lock-class table.
+// Nothing is written when summarizing fails.
+func writeSummary(w io.Writer, out harness.Outcome, partial, asJSON, verbose bool, opts reports.SummaryOptions) error {
+	sum, err := reports.SummarizeWith(out.Lines, opts)
 	if err != nil {
 		return fmt.Errorf("summarizing: %w", err)
 	}
+	var b bytes.Buffer
 	if asJSON {
-		b, err := json.MarshalIndent(sum, "", "  ")
+		doc := runJSON{Partial: partial, Finished: out.Done, Cases: out.Cases, Summary: sum}
+		data, err := json.MarshalIndent(doc, "", "  ")
 		if err != nil {
 			return fmt.Errorf("summarizing: %w", err)
 		}
-		_, err = fmt.Fprintf(w, "%s\n", b)
-		return err
+		b.Write(data)
+		b.WriteByte('\n')
+	} else {
+		if partial {
+			fmt.Fprintf(&b, "partial summary: %d of %d repetitions finished\n", out.Done, out.Cases)
+		}
+		if err := writeSummaryText(&b, sum, verbose); err != nil {
+			return err
+		}
 	}
+	_, err = w.Write(b.Bytes())
+	return err
+}
+
+// writeSummaryText writes the text summary and, with verbose, the
+// details and the lock-class table after it.
+func writeSummaryText(w io.Writer, sum *reports.Summary, verbose bool) error {
 	if err := sum.WriteText(w); err != nil {
 		return err
 	}
@@ -178,13 +210,15 @@ func writeSummary(w io.Writer, lines []*benchfmt.Result, asJSON, verbose bool, o
 }
 
 // saveSummary writes the text summary beside the results, details and
-// lock classes included.
+// lock classes included, whole or not at all (safefile.WriteFile: a full
+// disk leaves no truncated summary).
 func saveSummary(path string, lines []*benchfmt.Result, opts reports.SummaryOptions) error {
-	var b bytes.Buffer
-	if err := writeSummary(&b, lines, false, true, opts); err != nil {
-		return err
+	sum, err := reports.SummarizeWith(lines, opts)
+	if err != nil {
+		return fmt.Errorf("summarizing: %w", err)
 	}
-	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+	write := func(w io.Writer) error { return writeSummaryText(w, sum, true) }
+	if err := safefile.WriteFile(path, 0o644, write); err != nil {
 		return fmt.Errorf("writing the summary: %w", err)
 	}
 	return nil

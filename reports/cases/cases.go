@@ -41,6 +41,9 @@ const (
 	AcqPage       = schema.StemAcq + "/" + schema.PerPage
 	ContendedPage = schema.StemContended + "/" + schema.PerPage
 	WaitNSPage    = schema.StemWaitNS + "/" + schema.PerPage
+	// InstNSPage is the time of the instrumented repetitions of a case
+	// whose ns/page ran bare locks (schema.TimingBare).
+	InstNSPage = schema.StemInstNS + "/" + schema.PerPage
 	// L1DMissesPage is the counter behind the seed's claim that batching
 	// is "all about reducing the L1 cache footprint".
 	L1DMissesPage = "l1d-misses" + "/" + schema.PerPage
@@ -51,6 +54,10 @@ type Case struct {
 	// File is the ".file" configuration of the case's results: the input
 	// it came from (see reports.Load); "" for results made in memory.
 	File string
+	// Machine is the "machine" configuration of the case's results
+	// (schema.ConfMachine): where it was measured; "" when unnamed. A
+	// merged file holds several, and a case never pools two.
+	Machine string
 	// Name is the benchmark name, parsed once.
 	Name schema.Name
 	// Mode is the case's page-cache mode, one of workloads.Modes(); ""
@@ -62,11 +69,12 @@ type Case struct {
 	Batch, Threads int
 	// Variant is what tells the case apart besides mode, batch and
 	// threads: the other keys in name order ("lock=mcs zone-lock=ticket"),
-	// after the base name when it is not PageCache, and followed by
+	// after the base name when it is not PageCache, led by "machine=..."
+	// when the results come from several machines, and followed by
 	// "gomaxprocs=N" when the results have several GOMAXPROCS and by
 	// "file=..." when they come from several inputs, so that runs on
-	// other CPU counts, or a baseline and a new run, never meet in one
-	// comparison.
+	// other machines or CPU counts, or a baseline and a new run, never
+	// meet in one comparison.
 	Variant string
 	// Units are the units of the case as written ("ns/page", not the
 	// tidied "sec/page"), in order of first appearance.
@@ -191,6 +199,7 @@ type Model struct {
 	Units     []string         // every unit present, as written, in order of first appearance
 	Files     []string         // the distinct ".file" values, in order
 	Procs     []int            // the distinct GOMAXPROCS suffixes, ascending (0: none)
+	Machines  []string         // the distinct machine configurations, in order ("" unnamed)
 	// Warnings say which names could not be placed, and why.
 	Warnings []string
 	// Switched are the lines left out because the machine changed regime
@@ -221,6 +230,9 @@ func Group(results []*benchfmt.Result) *Model {
 			m.Files = append(m.Files, f)
 		}
 		procs[schema.ParseName(r.Name).Procs] = true
+		if mc := r.GetConfig(schema.ConfMachine); !slices.Contains(m.Machines, mc) {
+			m.Machines = append(m.Machines, mc)
+		}
 	}
 	configIdx := map[string]int{}
 	badValues := map[string][]string{} // "mode=bogus" -> cases
@@ -255,7 +267,7 @@ func Group(results []*benchfmt.Result) *Model {
 		c := m.byKey[key]
 		if c == nil {
 			var bad string
-			c, bad = newCase(r, len(m.Files) > 1, len(procs) > 1)
+			c, bad = newCase(r, len(m.Files) > 1, len(procs) > 1, len(m.Machines) > 1)
 			c.key = key
 			m.byKey[key] = c
 			m.Cases = append(m.Cases, c)
@@ -309,7 +321,7 @@ func (c *Case) add(r *benchfmt.Result) []string {
 }
 
 // placeClasses puts each class line (a schema.KeyClass key) under the
-// case of its name without that key, in the same input. A class line
+// case of its name without that key, in the same input and machine. A class line
 // without its case is left out with a warning.
 func (m *Model) placeClasses(lines []*benchfmt.Result) {
 	orphans := map[string]bool{}
@@ -317,8 +329,7 @@ func (m *Model) placeClasses(lines []*benchfmt.Result) {
 	for _, r := range lines {
 		n := schema.ParseName(r.Name)
 		class, _ := n.Get(schema.KeyClass)
-		file := r.GetConfig(".file")
-		parent := m.byKey[file+"\x00"+string(n.Without(schema.KeyClass).Benchfmt())]
+		parent := m.byKey[r.GetConfig(".file")+"\x00"+r.GetConfig(schema.ConfMachine)+"\x00"+string(n.Without(schema.KeyClass).Benchfmt())]
 		if parent == nil {
 			name := n.Without(schema.KeyClass).Case()
 			if !orphans[name] {
@@ -329,7 +340,7 @@ func (m *Model) placeClasses(lines []*benchfmt.Result) {
 		}
 		cl := parent.ClassCase(class)
 		if cl == nil {
-			cl = &Case{File: parent.File, Name: n, Mode: parent.Mode, Batch: parent.Batch, Threads: parent.Threads,
+			cl = &Case{File: parent.File, Machine: parent.Machine, Name: n, Mode: parent.Mode, Batch: parent.Batch, Threads: parent.Threads,
 				Variant: parent.Variant, Class: class, Samples: map[string][]float64{}, estimates: map[string]stats.Estimate{}}
 			parent.Classes = append(parent.Classes, cl)
 		}
@@ -363,22 +374,19 @@ func ModeNames() []string {
 	return out
 }
 
-// caseKey identifies a result's case: its input and its name as written
-// (with the -GOMAXPROCS suffix: runs at different GOMAXPROCS are
-// different cases, as benchstat's .fullname keeps them apart).
+// caseKey identifies a result's case: its input, its machine and its
+// name as written (with the -GOMAXPROCS suffix: runs at different
+// GOMAXPROCS are different cases, as benchstat's .fullname keeps them
+// apart).
 func caseKey(r *benchfmt.Result) string {
-	return r.GetConfig(".file") + "\x00" + string(r.Name)
+	return r.GetConfig(".file") + "\x00" + r.GetConfig(schema.ConfMachine) + "\x00" + string(r.Name)
 }
 
 // newCase parses r's name into a case. bad is the key=value that keeps it
 // from being a mode case ("mode=bogus", "batch=x"), or "".
-func newCase(r *benchfmt.Result, multiFile, multiProcs bool) (c *Case, bad string) {
-	c = &Case{File: r.GetConfig(".file"), Name: schema.ParseName(r.Name),
+func newCase(r *benchfmt.Result, multiFile, multiProcs, multiMachine bool) (c *Case, bad string) {
+	c = &Case{File: r.GetConfig(".file"), Machine: r.GetConfig(schema.ConfMachine), Name: schema.ParseName(r.Name),
 		Samples: map[string][]float64{}, estimates: map[string]stats.Estimate{}}
-	var variant []string
-	if c.Name.Base != schema.BasePageCache {
-		variant = append(variant, c.Name.Base)
-	}
 	var mode string
 	hasMode := false
 	for _, kv := range c.Name.Keys {
@@ -394,17 +402,9 @@ func newCase(r *benchfmt.Result, multiFile, multiProcs bool) (c *Case, bad strin
 			} else {
 				c.Threads = n
 			}
-		default:
-			variant = append(variant, kv.Key+"="+kv.Value)
 		}
 	}
-	if multiProcs {
-		variant = append(variant, "gomaxprocs="+strconv.Itoa(c.Name.Procs))
-	}
-	if multiFile {
-		variant = append(variant, "file="+c.File)
-	}
-	c.Variant = strings.Join(variant, " ")
+	c.Variant = variantOf(c.Name, c.File, c.Machine, multiFile, multiProcs, multiMachine)
 	if !hasMode {
 		return c, "" // not a page-cache name: no warning
 	}
@@ -417,6 +417,90 @@ func newCase(r *benchfmt.Result, multiFile, multiProcs bool) (c *Case, bad strin
 	}
 	c.Mode = workloads.Mode(mode)
 	return c, ""
+}
+
+// variantOf is the Variant of a case named n in input file from machine:
+// the machine first when the model has several (machines are never
+// pooled), the keys besides mode, batch and threads, after the base name
+// when it is not PageCache, then gomaxprocs and file when the model has
+// several.
+func variantOf(n schema.Name, file, machine string, multiFile, multiProcs, multiMachine bool) string {
+	var variant []string
+	if multiMachine {
+		variant = append(variant, schema.ConfMachine+"="+machine)
+	}
+	if n.Base != schema.BasePageCache {
+		variant = append(variant, n.Base)
+	}
+	for _, kv := range n.Keys {
+		switch kv.Key {
+		case schema.KeyMode, schema.KeyBatch, schema.KeyThreads:
+		default:
+			variant = append(variant, kv.Key+"="+kv.Value)
+		}
+	}
+	if multiProcs {
+		variant = append(variant, "gomaxprocs="+strconv.Itoa(n.Procs))
+	}
+	if multiFile {
+		variant = append(variant, "file="+file)
+	}
+	return strings.Join(variant, " ")
+}
+
+// FloorLock is the lock of the per-page work floor: no lock at all
+// (harness.Plan.Floor adds its cases).
+const FloorLock = "none"
+
+// IsFloor reports whether c is a floor case: lock=none without class
+// lock overrides.
+func (c *Case) IsFloor() bool {
+	if l, _ := c.Key(schema.KeyLock); l != FloorLock {
+		return false
+	}
+	for _, kv := range c.Name.Keys {
+		if kv.Key != schema.KeyLock && schema.IsKey(kv.Key) && strings.HasSuffix(kv.Key, schema.ClassLockSuffix) {
+			return false
+		}
+	}
+	return true
+}
+
+// Alone returns c's case at one thread: the same variant, mode and batch
+// (see Find), c itself when it runs one thread; nil when there is none.
+// A contended case's regime key (schema.KeyRegime) is left out of the
+// match: 1-thread cases have none, and one worker moves no cache line
+// between cores, so every regime of c shares one case at one thread.
+func (m *Model) Alone(c *Case) *Case {
+	if c.Mode == "" {
+		return nil
+	}
+	v := c.Variant
+	if _, ok := c.Key(schema.KeyRegime); ok {
+		v = variantOf(c.Name.Without(schema.KeyRegime), c.File, c.Machine, len(m.Files) > 1, len(m.Procs) > 1, len(m.Machines) > 1)
+	}
+	return m.Find(v, 1, c.Mode, c.Batch)
+}
+
+// Floor returns the per-page work floor of c: the case with c's mode and
+// batch (see Find) and c's other keys, but lock=none, no class lock
+// overrides and one thread; nil when there is none. Its variant is made
+// with c's GOMAXPROCS and input, so pass the case at one thread (Alone).
+func (m *Model) Floor(c *Case) *Case {
+	if c.Mode == "" {
+		return nil
+	}
+	n := schema.Name{Base: c.Name.Base, Procs: c.Name.Procs}
+	for _, kv := range c.Name.Keys {
+		switch {
+		case kv.Key == schema.KeyLock:
+			n.Keys = append(n.Keys, schema.KV{Key: kv.Key, Value: FloorLock})
+		case strings.HasSuffix(kv.Key, schema.ClassLockSuffix) && schema.IsKey(kv.Key):
+		default:
+			n.Keys = append(n.Keys, kv)
+		}
+	}
+	return m.Find(variantOf(n, c.File, c.Machine, len(m.Files) > 1, len(m.Procs) > 1, len(m.Machines) > 1), 1, c.Mode, c.Batch)
 }
 
 // modeIndex is m's position in workloads.Modes().

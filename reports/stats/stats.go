@@ -246,3 +246,52 @@ func NewSpread(vals []float64) Spread {
 	}
 	return sp
 }
+
+// MedianBootstrap is the percentile bootstrap of any function of several
+// samples' medians: every sample is resampled with replacement
+// BootstrapRounds times from the fixed seed of RatioCI (the same input
+// always gives the same interval), f maps the resampled medians (one per
+// sample, in order) to k figures, and lo and hi are each figure's
+// confidence interval. A figure that is NaN in a round is left out of that
+// figure's distribution. An empty sample gives NaN intervals.
+func MedianBootstrap(samples [][]float64, k int, confidence float64, f func(medians []float64) []float64) (lo, hi []float64) {
+	lo, hi = make([]float64, k), make([]float64, k)
+	for i := range k {
+		lo[i], hi[i] = math.NaN(), math.NaN()
+	}
+	sorted := make([][]float64, len(samples))
+	re := make([][]float64, len(samples))
+	for i, s := range samples {
+		if len(s) == 0 {
+			return lo, hi
+		}
+		sorted[i] = sortInPlace(slices.Clone(s))
+		re[i] = make([]float64, len(s))
+	}
+	rng := rand.New(rand.NewPCG(0x10c4be4c, 0x5eed))
+	dist := make([][]float64, k)
+	meds := make([]float64, len(samples))
+	for range BootstrapRounds {
+		for i, s := range sorted {
+			for j := range re[i] {
+				re[i][j] = s[rng.IntN(len(s))]
+			}
+			meds[i] = medianSorted(sortInPlace(re[i]))
+		}
+		for i, v := range f(meds) {
+			if i < k && !math.IsNaN(v) {
+				dist[i] = append(dist[i], v)
+			}
+		}
+	}
+	tail := (1 - confidence) / 2
+	for i, d := range dist {
+		if len(d) == 0 {
+			continue
+		}
+		slices.Sort(d)
+		at := func(q float64) float64 { return d[int(math.Round(q*float64(len(d)-1)))] }
+		lo[i], hi[i] = at(tail), at(1-tail)
+	}
+	return lo, hi
+}

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/merge"
+)
+
+func newMergeCmd() *cobra.Command {
+	opts := merge.DefaultOptions
+	var out string
+	cmd := &cobra.Command{
+		Use:   "merge -o DIR RESULTS...",
+		Short: "Merge the shards of a sweep, from one machine or many, into one results file",
+		Long: `merge joins the results of 'lockbench run --shard K/N' into DIR/results.txt,
+after checking that they make one sweep: the same plan (the flags that decide
+what a line means), every shard 1..N exactly once per machine (--machine), every
+shard finished, and no case measured twice on one machine. Otherwise it says
+what is wrong in one line and writes nothing; --allow-partial merges what is
+there and lists what is missing.
+
+Each machine's lines follow a "machine: NAME" line, and each machine's
+description (cpu, cores, kernel, ...) is written once at the top, so that
+machines sit side by side:
+
+  lockbench merge -o merged shards/*/results.txt
+  go tool benchstat -col machine -filter '.unit:ns/page' merged/results.txt
+  lockbench compare --col machine merged/results.txt
+  lockbench report merged
+
+A directory given as RESULTS stands for the results.txt inside it.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usagef("merge needs -o DIR, the folder for the merged results.txt")
+			}
+			paths := make([]string, len(args))
+			for i, a := range args {
+				paths[i] = a
+				if fi, err := os.Stat(a); err == nil && fi.IsDir() {
+					paths[i] = filepath.Join(a, harness.ResultsFile)
+				}
+			}
+			if err := os.MkdirAll(out, 0o755); err != nil {
+				return usagef("-o %s: %v", out, err)
+			}
+			dst := filepath.Join(out, harness.ResultsFile)
+			res, err := merge.Files(cmd.Context(), dst, paths, opts)
+			switch {
+			case err != nil && errors.Is(err, context.Canceled):
+				return err
+			case err != nil:
+				return usage(err)
+			}
+			stderr := cmd.ErrOrStderr()
+			for _, w := range res.Warnings {
+				fmt.Fprintf(stderr, "lockbench: warning: %s\n", w)
+			}
+			for _, m := range res.Missing {
+				fmt.Fprintf(stderr, "lockbench: partial: %s\n", m)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "merged %d repetitions of %d files from %d machines into %s\n",
+				res.Lines, len(res.Sources), len(res.Machines), dst)
+			return nil
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVarP(&out, "out", "o", "", "write the merged results.txt into `DIR`")
+	fl.BoolVar(&opts.AllowPartial, "allow-partial", false, "merge what is there when shards are missing or unfinished, and list what is missing")
+	return cmd
+}

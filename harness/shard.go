@@ -1,0 +1,184 @@
+package harness
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/lockbench/lockbench/schema"
+	"github.com/lockbench/lockbench/workloads"
+)
+
+// Fields of a sharded sweep.
+const (
+	FieldShard   = "shard"   // Plan.Shard
+	FieldMachine = "machine" // Runner.Machine
+)
+
+// A cmpGroup is a comparison group: every configuration that one headline
+// compares (the modes and batch sizes of one lock at one thread count;
+// the plan's workload and knobs are shared by all). A shard holds whole
+// groups, so every headline comes from one machine and one run.
+type cmpGroup struct {
+	lock    string
+	threads int
+}
+
+func groupOf(s workloads.Spec) cmpGroup { return cmpGroup{s.Lock, s.Workers} }
+
+// groups returns the plan's comparison groups in plan order.
+func (p Plan) groups() []cmpGroup {
+	var out []cmpGroup
+	for _, l := range p.Locks {
+		for _, n := range p.Threads {
+			if g := (cmpGroup{l, n}); !slices.Contains(out, g) {
+				out = append(out, g)
+			}
+		}
+	}
+	return out
+}
+
+// Groups is the number of comparison groups of the plan (locks x
+// threads): the most shards it can be split into.
+func (p Plan) Groups() int { return len(p.groups()) }
+
+// setupCost is the time a repetition takes besides its warm-up and its
+// measured window: building the model, starting and pinning the threads,
+// the regime probe. Measured: the default plan's 100 repetitions of 0.25 s
+// took 28 s on a quiet 2-vCPU VM, 30 ms a repetition beyond the 0.25 s.
+const setupCost = 30 * time.Millisecond
+
+// Estimate is the time r is expected to take for case c: its warm-up,
+// its measured window and the setup every repetition pays (setupCost).
+// It is what shards are balanced by, and what `run --dry-run` prints; a
+// busy machine takes longer.
+func (r *Runner) Estimate(c Case) time.Duration {
+	return r.Warmup + r.Duration + setupCost
+}
+
+// shardOf assigns the plan's groups to p.Shard.N shards, balanced by
+// estimated time: the longest group first, each to the shard with the
+// least time so far (the lowest index on a tie). It depends only on the
+// plan, so every machine and every shard computes the same split.
+func (p Plan) shardOf(r *Runner) map[cmpGroup]int {
+	type load struct {
+		g cmpGroup
+		t time.Duration
+	}
+	info, _ := workloads.Lookup(p.Base.Workload)
+	var loads []load
+	idx := map[cmpGroup]int{}
+	configs := p.configs(info, true)
+	for _, s := range append(configs, p.floorConfigs(info, configs)...) {
+		g := groupOf(s)
+		i, ok := idx[g]
+		if !ok {
+			i = len(loads)
+			idx[g] = i
+			loads = append(loads, load{g: g})
+		}
+		loads[i].t += time.Duration(p.Count) * r.Estimate(Case{Spec: s, Count: p.Count})
+	}
+	slices.SortStableFunc(loads, func(a, b load) int { return cmp.Compare(b.t, a.t) })
+	n := max(p.Shard.N, 1)
+	total := make([]time.Duration, n)
+	out := map[cmpGroup]int{}
+	for _, l := range loads {
+		k := 0
+		for i := range total {
+			if total[i] < total[k] {
+				k = i
+			}
+		}
+		total[k] += l.t
+		out[l.g] = k + 1
+	}
+	return out
+}
+
+// validateShard checks p.Shard against the plan: K in 1..N, and no more
+// shards than comparison groups (an empty shard would write an empty
+// results file that nothing can identify).
+func (p Plan) validateShard() error {
+	s := p.Shard
+	if s == (schema.Shard{}) {
+		return nil
+	}
+	bad := func(format string, a ...any) error {
+		return &FieldError{Field: FieldShard, Value: s.String(), Err: fmt.Errorf(format, a...)}
+	}
+	switch {
+	case s.N < 1:
+		return bad("N must be at least 1")
+	case s.K < 1 || s.K > s.N:
+		return bad("K must be from 1 to N (%d)", s.N)
+	case s.N > p.Groups():
+		return bad("the plan has %d comparison groups (locks x threads), so at most %d shards", p.Groups(), p.Groups())
+	}
+	return nil
+}
+
+// ID is the plan's identity (config key plan): a hash of everything that
+// decides what a result line means, the plan's lists and knobs and r's
+// duration, warm-up and affinity, but not the shard, the machine or
+// anything else the machine decides. Every shard of one sweep, on every
+// machine, has the same ID; `lockbench merge` refuses to mix two.
+func (p Plan) ID(r *Runner) string {
+	var b strings.Builder
+	line := func(k string, v ...string) { fmt.Fprintf(&b, "%s=%s\n", k, strings.Join(v, ",")) }
+	line(FieldLocks, p.Locks...)
+	info, _ := workloads.Lookup(p.Base.Workload)
+	if info.Takes(workloads.KnobMode) {
+		line(FieldModes, modeStrings(p.Modes)...)
+	}
+	if info.Takes(workloads.KnobBatch) {
+		line(FieldBatches, intStrings(p.Batches)...)
+	}
+	line(FieldThreads, intStrings(p.Threads)...)
+	for _, c := range planConfig(r, p) {
+		line(c.Key, string(c.Value))
+	}
+	for _, cl := range info.Classes {
+		if l := p.Base.ClassLocks[cl]; l != "" {
+			line(ClassLockField(cl), l)
+		}
+	}
+	sum := sha256.Sum256([]byte(b.String()))
+	return hex.EncodeToString(sum[:8])
+}
+
+func modeStrings(ms []workloads.Mode) []string {
+	var s []string
+	for _, m := range ms {
+		s = append(s, string(m))
+	}
+	return s
+}
+
+func intStrings(ns []int) []string {
+	var s []string
+	for _, n := range ns {
+		s = append(s, strconv.Itoa(n))
+	}
+	return s
+}
+
+// machineName is what a valid Runner.Machine looks like: one word that
+// is also a valid artifact, folder and column name.
+var machineName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+// validMachine checks a machine name given by the user.
+func validMachine(name string) error {
+	if name == "" || machineName.MatchString(name) {
+		return nil
+	}
+	return &FieldError{Field: FieldMachine, Value: strconv.Quote(name),
+		Err: fmt.Errorf("want 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")}
+}

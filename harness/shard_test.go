@@ -1,0 +1,155 @@
+package harness
+
+import (
+	"errors"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/lockbench/lockbench/schema"
+	"github.com/lockbench/lockbench/workloads"
+)
+
+func shardTestPlan() Plan {
+	return Plan{Base: workloads.DefaultSpec, Locks: []string{"mutex", "mcs", "ticket"},
+		Modes: []workloads.Mode{workloads.ModePage, workloads.ModeBatch}, Batches: []int{4, 16},
+		Threads: []int{1, 2}, Count: 3, Order: Interleaved}
+}
+
+// TestShardSplit: the shards of a plan are a partition of its cases, in
+// whole comparison groups, balanced, and in the plan's order.
+func TestShardSplit(t *testing.T) {
+	p := shardTestPlan()
+	whole := p.Cases()
+	for n := 1; n <= p.Groups(); n++ {
+		var union []string
+		owner := map[string]int{}
+		sizes := []int{}
+		for k := 1; k <= n; k++ {
+			q := p
+			q.Shard = schema.Shard{K: k, N: n}
+			if err := q.Validate(); err != nil {
+				t.Fatalf("shard %d/%d: %v", k, n, err)
+			}
+			cs := q.Cases()
+			sizes = append(sizes, len(cs))
+			for _, c := range cs {
+				union = append(union, c.String())
+				g := c.Spec.Lock + "/" + strconv.Itoa(c.Spec.Workers)
+				if o, ok := owner[g]; ok && o != k {
+					t.Errorf("N=%d: group %s in shards %d and %d: a headline would mix runs", n, g, o, k)
+				}
+				owner[g] = k
+			}
+			// In the plan's order: a subsequence of the whole.
+			i := 0
+			for _, c := range whole {
+				if i < len(cs) && c.String() == cs[i].String() {
+					i++
+				}
+			}
+			if i != len(cs) {
+				t.Errorf("shard %d/%d is not in the plan's order", k, n)
+			}
+		}
+		var want []string
+		for _, c := range whole {
+			want = append(want, c.String())
+		}
+		slices.Sort(union)
+		slices.Sort(want)
+		if !slices.Equal(union, want) {
+			t.Errorf("N=%d: the shards' cases are not the plan's (%d against %d)", n, len(union), len(want))
+		}
+		// Every group costs the same here, so shards differ by at most one group.
+		per := len(whole) / p.Groups()
+		if slices.Max(sizes)-slices.Min(sizes) > per {
+			t.Errorf("N=%d: shard sizes %v are unbalanced", n, sizes)
+		}
+	}
+}
+
+func TestShardValidate(t *testing.T) {
+	tests := []struct {
+		shard  schema.Shard
+		want   string
+		reason string
+	}{
+		{schema.Shard{K: 0, N: 3}, "K must be from 1 to N", "shards count from 1"},
+		{schema.Shard{K: 4, N: 3}, "K must be from 1 to N", "no fourth of three"},
+		{schema.Shard{K: 1, N: 7}, "at most 6 shards", "six groups (3 locks x 2 threads) make at most six shards"},
+		{schema.Shard{K: 1, N: 0}, "N must be at least 1", "no zero shards"},
+	}
+	for _, tt := range tests {
+		p := shardTestPlan()
+		p.Shard = tt.shard
+		err := p.Validate()
+		fe, ok := errors.AsType[*FieldError](err)
+		if !ok || fe.Field != FieldShard || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: error %v, want a FieldError of %s saying %q (%s)", tt.shard, err, FieldShard, tt.want, tt.reason)
+		}
+	}
+}
+
+func TestPlanID(t *testing.T) {
+	p, r := shardTestPlan(), DefaultRunner
+	id := p.ID(&r)
+	same := func(name string, q Plan, r2 Runner) {
+		if q.ID(&r2) != id {
+			t.Errorf("%s changed the plan's ID; every shard and machine must share it", name)
+		}
+	}
+	other := func(name string, q Plan, r2 Runner) {
+		if q.ID(&r2) == id {
+			t.Errorf("%s kept the plan's ID; merge would mix results that mean different things", name)
+		}
+	}
+	q := p
+	q.Shard = schema.Shard{K: 2, N: 3}
+	same("a shard", q, r)
+	r2 := r
+	r2.Machine, r2.Sysfs = "elsewhere", "/nonexistent"
+	same("the machine", p, r2)
+	q = p
+	q.Count = 5
+	other("the count", q, r)
+	q = p
+	q.Threads = []int{1, 4}
+	other("the threads", q, r)
+	q = p
+	q.Base.Zones = 4
+	other("a knob (zones)", q, r)
+	r2 = r
+	r2.Duration *= 2
+	other("the duration", p, r2)
+	if len(id) != 16 {
+		t.Errorf("ID %q: want 16 hex digits", id)
+	}
+}
+
+func TestRestrict(t *testing.T) {
+	topo := Topology{CPUs: []CPU{{ID: 0}, {ID: 1, Core: 1}, {ID: 2, Core: 2}, {ID: 3, Core: 3}}}
+	got := topo.Restrict([]int{1, 3, 9})
+	if ids(got.CPUs)[0] != 1 || len(got.CPUs) != 2 || got.Cores() != 2 {
+		t.Errorf("Restrict to 1,3: got %v, want CPUs 1 and 3 (a cpuset of two)", ids(got.CPUs))
+	}
+	if got := topo.Restrict([]int{7}); len(got.CPUs) != 4 {
+		t.Errorf("a mask sharing no CPU must leave the topology whole, got %v", ids(got.CPUs))
+	}
+	allowed, err := AllowedCPUs()
+	if err != nil || len(allowed) == 0 {
+		t.Fatalf("AllowedCPUs: %v, %v", allowed, err)
+	}
+}
+
+func TestDeriveName(t *testing.T) {
+	got := deriveName("Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz", 4, "Linux 6.8.0-1012-aws")
+	want := "intel-xeon-platinum-8259cl-cpu-2.50ghz-4cpu-linux-6.8.0-1012-aws"
+	if got != want {
+		t.Errorf("deriveName = %q, want %q", got, want)
+	}
+	if err := validMachine(got); err != nil && len(got) <= 64 {
+		t.Errorf("a derived name must be a valid --machine: %v", err)
+	}
+}

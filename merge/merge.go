@@ -1,0 +1,548 @@
+// Package merge joins the results files of a sharded sweep, from one
+// machine or many, into one file in the Go benchmark format, after
+// checking that they make one sweep: one plan, every shard 1..N of it
+// exactly once per machine, every shard whole, no case measured twice on
+// one machine.
+//
+// It sits on the contract side of the stack, beside package schema, whose
+// configuration keys it reads (schema.ConfPlan, ConfShard, ConfCases,
+// ConfMachine, written by harness) and writes (schema.MachineKey). It never
+// imports harness: a shard is a file, wherever it was measured.
+//
+// # The merged file
+//
+// benchfmt lets the configuration change mid-file, and a merged file uses
+// that: every source's lines follow a "machine: NAME" line. The keys that
+// describe a machine (schema.MachineConfigKeys: cpu, cores, kernel, ...)
+// differ between machines and would make benchstat split its tables by
+// machine, so they are written once, at the top, per machine
+// ("machine-1: NAME", "machine-1-cpu: ..."); the run's knobs, which the
+// plan makes equal, follow them once. The shard and cases lines, which
+// only said what to check, are left out. Thus `benchstat -col machine`
+// and `lockbench compare --col machine` put the machines side by side.
+//
+// # Streaming
+//
+// Files reads each source twice: once for its configuration header (the
+// lines before its first result), once to copy its result lines, each
+// checked and counted on the way. Memory is bounded by the plan (one
+// entry per distinct case and machine), not by the files' size. The
+// output is written whole or not at all (a temporary file renamed into
+// place, internal/safefile), so a refused merge leaves no file behind.
+package merge
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/lockbench/lockbench/internal/safefile"
+	"github.com/lockbench/lockbench/schema"
+)
+
+// Options say how Files merges.
+type Options struct {
+	// AllowPartial merges what is there when shards are missing or
+	// incomplete (a run cut short, a torn last line), and lists what is
+	// not in Result.Missing, instead of refusing.
+	AllowPartial bool
+	// MaxBytes caps each source's size; 0 means DefaultOptions'.
+	MaxBytes int64
+}
+
+// DefaultOptions refuse an incomplete sweep and read sources of up to
+// 64 GiB: a full sweep of many machines is a few MB a machine (a line is
+// about 300 bytes), so the cap only stops a runaway input.
+var DefaultOptions = Options{MaxBytes: 64 << 30}
+
+// A Source is one results file of a sweep, as its header describes it.
+type Source struct {
+	Path    string
+	Machine string
+	Plan    string
+	Shard   schema.Shard
+	Cases   int // case lines the shard writes when it finishes (schema.ConfCases)
+	// Paired is a shard run in paired blocks (schema.ConfOrder paired):
+	// it may write more than Cases case lines, since it runs a block
+	// whose machine switched regime again, and an adaptive run adds
+	// blocks; Cases is then the fewest.
+	Paired bool
+	Lines  int // case lines merged; class lines (schema.KeyClass) come with them
+
+	config []kv // the header's configuration lines, in order
+	units  []string
+	body   int // line number of the first result line
+}
+
+type kv struct{ key, value string }
+
+// A Result says what Files merged.
+type Result struct {
+	Sources  []Source // in output order: by machine, then shard
+	Machines []string // in order of first appearance
+	Lines    int      // case lines written: repetitions, class lines not counted
+	Bytes    int64    // bytes read from the sources
+	// Missing lists, one sentence each, what an AllowPartial merge left
+	// out: missing shards, incomplete shards, torn lines.
+	Missing []string
+	// Warnings are what does not stop the merge: shards of one machine
+	// name that ran on different CPUs.
+	Warnings []string
+}
+
+// The kinds of set error, for errors.Is.
+var (
+	ErrPlan       = errors.New("different plans")
+	ErrMissing    = errors.New("missing shard")
+	ErrDuplicate  = errors.New("given twice")
+	ErrIncomplete = errors.New("incomplete")
+)
+
+// An InputError is a problem of one source: the path, the line (0 when it
+// is about the whole file) and what is wrong.
+type InputError struct {
+	Path string
+	Line int
+	Err  error
+}
+
+func (e *InputError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.Path, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.Path, e.Err)
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// classPart marks a class line's name (harness.Result.ClassLines): it
+// follows its case line and is not one of the shard's cases.
+var classPart = []byte("/" + schema.KeyClass + "=")
+
+// maxLine is the longest line read; a lockbench line is a few hundred
+// bytes.
+const maxLine = 1 << 20
+
+// Files merges the results files at paths into the file dst, checking
+// that they make one sweep (see the package doc). An error is an
+// *InputError for a source that is not a lockbench shard or is broken, or
+// a set error (wrapping ErrPlan, ErrMissing, ErrDuplicate or
+// ErrIncomplete) for sources that do not make one whole sweep; dst is then
+// left as it was. ctx stops the merge between reads.
+func Files(ctx context.Context, dst string, paths []string, opts Options) (*Result, error) {
+	if opts.MaxBytes <= 0 {
+		opts.MaxBytes = DefaultOptions.MaxBytes
+	}
+	if len(paths) == 0 {
+		return nil, errors.New("no results files to merge")
+	}
+	res := &Result{}
+	for _, p := range paths {
+		s, err := readHeader(ctx, p, opts.MaxBytes)
+		if err != nil {
+			return nil, err
+		}
+		res.Sources = append(res.Sources, s)
+	}
+	if err := res.check(opts.AllowPartial); err != nil {
+		return nil, err
+	}
+	err := safefile.WriteFile(dst, 0o644, func(w io.Writer) error {
+		return res.write(ctx, w, opts)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+// readHeader reads a source's configuration header: the lines before
+// its first result line.
+func readHeader(ctx context.Context, path string, max int64) (Source, error) {
+	s := Source{Path: path}
+	f, err := safefile.OpenInput(ctx, path, max)
+	if err != nil {
+		return s, err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 64<<10)
+	fail := func(line int, format string, a ...any) (Source, error) {
+		return s, &InputError{Path: path, Line: line, Err: fmt.Errorf(format, a...)}
+	}
+	for n := 1; ; n++ {
+		line, err := readLine(r)
+		if err == io.EOF && len(line) == 0 {
+			break
+		}
+		if err != nil && err != io.EOF {
+			return fail(n, "%v", err)
+		}
+		if err == io.EOF {
+			return fail(n, "incomplete line: the file is truncated")
+		}
+		text := strings.TrimRight(string(line), "\r\n")
+		switch {
+		case strings.HasPrefix(text, "Benchmark"):
+			s.body = n
+		case strings.HasPrefix(text, "Unit "):
+			s.units = append(s.units, text)
+			continue
+		case strings.TrimSpace(text) == "":
+			continue
+		default:
+			k, v, ok := configLine(text)
+			if !ok {
+				return fail(n, "not a line of the Go benchmark format: %q", clip(text))
+			}
+			s.config = append(s.config, kv{k, v})
+			continue
+		}
+		break
+	}
+	get := func(k string) (string, bool) {
+		for _, c := range slices.Backward(s.config) {
+			if c.key == k {
+				return c.value, c.value != ""
+			}
+		}
+		return "", false
+	}
+	for _, k := range []string{schema.ConfPlan, schema.ConfShard, schema.ConfMachine, schema.ConfCases} {
+		if _, ok := get(k); !ok {
+			return fail(0, "not a shard of a lockbench sweep: no %q line (lockbench run writes it)", k+":")
+		}
+	}
+	s.Plan, _ = get(schema.ConfPlan)
+	s.Machine, _ = get(schema.ConfMachine)
+	v, _ := get(schema.ConfShard)
+	if s.Shard, err = schema.ParseShard(v); err != nil {
+		return fail(0, "%v", err)
+	}
+	order, _ := get(schema.ConfOrder)
+	s.Paired = order == schema.OrderPaired
+	v, _ = get(schema.ConfCases)
+	if s.Cases, err = strconv.Atoi(v); err != nil || s.Cases < 0 {
+		return fail(0, "cases %q: not a count of lines", v)
+	}
+	if s.body == 0 && s.Cases > 0 {
+		return fail(0, "no results: the shard did not finish a case (%d expected)", s.Cases)
+	}
+	return s, nil
+}
+
+// configLine splits a benchfmt configuration line "key: value"; the key
+// starts with a lower-case letter and has no space or upper-case letter.
+func configLine(text string) (key, value string, ok bool) {
+	k, v, found := strings.Cut(text, ":")
+	if !found || k == "" || !(k[0] >= 'a' && k[0] <= 'z') || strings.ContainsAny(k, " \t") || strings.ToLower(k) != k {
+		return "", "", false
+	}
+	return k, strings.TrimSpace(v), true
+}
+
+func clip(s string) string {
+	if len(s) > 60 {
+		return s[:60] + "..."
+	}
+	return s
+}
+
+// readLine returns the next line with its newline; io.EOF with a
+// non-empty line is a last line without one.
+func readLine(r *bufio.Reader) ([]byte, error) {
+	line, err := r.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		return line, fmt.Errorf("line longer than %d bytes", maxLine)
+	}
+	return line, err
+}
+
+// check validates the set: one plan, one shard count per machine, every
+// shard 1..N once per machine. It orders the sources by machine, then
+// shard.
+func (res *Result) check(partial bool) error {
+	first := res.Sources[0]
+	byMachine := map[string][]*Source{}
+	for i := range res.Sources {
+		s := &res.Sources[i]
+		if s.Plan != first.Plan {
+			return fmt.Errorf("%w: %s is plan %s, %s is plan %s (run every shard with the same flags)", ErrPlan, first.Path, first.Plan, s.Path, s.Plan)
+		}
+		if !slices.Contains(res.Machines, s.Machine) {
+			res.Machines = append(res.Machines, s.Machine)
+		}
+		for _, o := range byMachine[s.Machine] {
+			if o.Shard.N != s.Shard.N {
+				return fmt.Errorf("%w: machine %s has shards of %d (%s) and of %d (%s)", ErrPlan, s.Machine, o.Shard.N, o.Path, s.Shard.N, s.Path)
+			}
+			if o.Shard.K == s.Shard.K {
+				return fmt.Errorf("shard %s of machine %s %w: %s and %s", s.Shard, s.Machine, ErrDuplicate, o.Path, s.Path)
+			}
+		}
+		byMachine[s.Machine] = append(byMachine[s.Machine], s)
+	}
+	// The knobs, which the plan's hash covers, must agree; a difference
+	// means a hand-edited file or a bug.
+	for _, s := range res.Sources[1:] {
+		if a, b := planKeys(&first), planKeys(&s); !slices.Equal(a, b) {
+			return fmt.Errorf("%w: %s and %s share the plan %s but not its settings", ErrPlan, first.Path, s.Path, s.Plan)
+		}
+	}
+	var missing []string
+	for _, m := range res.Machines {
+		ss := byMachine[m]
+		n := ss[0].Shard.N
+		for k := 1; k <= n; k++ {
+			if !slices.ContainsFunc(ss, func(s *Source) bool { return s.Shard.K == k }) {
+				missing = append(missing, fmt.Sprintf("shard %d/%d of machine %s", k, n, m))
+			}
+		}
+	}
+	if len(missing) > 0 {
+		if !partial {
+			return fmt.Errorf("%w: %s (merge what is there with allow-partial)", ErrMissing, strings.Join(missing, ", "))
+		}
+		for _, m := range missing {
+			res.Missing = append(res.Missing, m+" is missing")
+		}
+	}
+	slices.SortStableFunc(res.Sources, func(a, b Source) int {
+		if c := slices.Index(res.Machines, a.Machine) - slices.Index(res.Machines, b.Machine); c != 0 {
+			return c
+		}
+		return a.Shard.K - b.Shard.K
+	})
+	return nil
+}
+
+// planKeys are a source's configuration lines other than the machine's
+// and the shard's: the run's knobs.
+func planKeys(s *Source) []kv {
+	var out []kv
+	for _, c := range s.config {
+		if !perSource(c.key) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// perSource reports whether a key differs between sources of one sweep.
+func perSource(k string) bool {
+	return k == schema.ConfMachine || k == schema.ConfShard || k == schema.ConfCases ||
+		slices.Contains(schema.MachineConfigKeys(), k)
+}
+
+// write writes the merged file: the header, then every source's result
+// lines after its machine line.
+func (res *Result) write(ctx context.Context, out io.Writer, opts Options) error {
+	w := bufio.NewWriterSize(out, 1<<20)
+	var units []string
+	for _, s := range res.Sources {
+		for _, u := range s.units {
+			if !slices.Contains(units, u) {
+				units = append(units, u)
+			}
+		}
+	}
+	for _, u := range units {
+		fmt.Fprintln(w, u)
+	}
+	for i, m := range res.Machines {
+		fmt.Fprintf(w, "%s: %s\n", schema.MachineKey(i+1, ""), m)
+		for _, k := range schema.MachineConfigKeys() {
+			var vals []string
+			for _, s := range res.Sources {
+				for _, c := range s.config {
+					if s.Machine == m && c.key == k && !slices.Contains(vals, c.value) {
+						vals = append(vals, c.value)
+					}
+				}
+			}
+			if len(vals) > 1 && k != schema.ConfCounters && k != schema.ConfCountNote {
+				res.Warnings = append(res.Warnings, fmt.Sprintf("machine %s: its shards ran with different %s: %s", m, k, strings.Join(vals, " | ")))
+			}
+			if len(vals) > 0 {
+				fmt.Fprintf(w, "%s: %s\n", schema.MachineKey(i+1, k), strings.Join(vals, " | "))
+			}
+		}
+	}
+	for _, c := range planKeys(&res.Sources[0]) {
+		fmt.Fprintf(w, "%s: %s\n", c.key, c.value)
+	}
+	seen := map[string]map[string]string{} // machine -> case -> path
+	for i := range res.Sources {
+		s := &res.Sources[i]
+		if seen[s.Machine] == nil {
+			seen[s.Machine] = map[string]string{}
+		}
+		fmt.Fprintf(w, "\n%s: %s\n", schema.ConfMachine, s.Machine)
+		n, err := res.copyBody(ctx, w, s, seen[s.Machine], opts)
+		res.Bytes += n
+		if err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
+
+// copyBody copies s's result lines to w, checking each, and counts them
+// against s.Cases.
+func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, seen map[string]string, opts Options) (int64, error) {
+	f, err := safefile.OpenInput(ctx, s.Path, opts.MaxBytes)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, maxLine)
+	var read int64
+	mine := map[string]bool{}
+	fail := func(line int, err error) (int64, error) {
+		return read, &InputError{Path: s.Path, Line: line, Err: err}
+	}
+	for n := 1; ; n++ {
+		line, err := readLine(r)
+		read += int64(len(line))
+		if err == io.EOF && len(line) == 0 {
+			break
+		}
+		if err != nil && err != io.EOF {
+			return fail(n, err)
+		}
+		if err == io.EOF { // a last line without its newline: torn by a crash or a copy cut short
+			if !opts.AllowPartial {
+				return fail(n, fmt.Errorf("%w line: the file is truncated", ErrIncomplete))
+			}
+			res.Missing = append(res.Missing, fmt.Sprintf("%s:%d: a torn last line, left out", s.Path, n))
+			break
+		}
+		if n < s.body {
+			continue // the header, written once above
+		}
+		switch {
+		case bytes.HasPrefix(line, []byte("Benchmark")):
+		case len(bytes.TrimSpace(line)) == 0:
+			continue
+		case bytes.HasPrefix(line, []byte("Unit ")):
+			return fail(n, errors.New("a Unit line after the first result; merge expects lockbench run's files"))
+		default:
+			k, v, ok := configLine(strings.TrimRight(string(line), "\r\n"))
+			if !ok {
+				return fail(n, fmt.Errorf("not a line of the Go benchmark format: %q", clip(strings.TrimSpace(string(line)))))
+			}
+			if c := lastValue(s.config, k); c != v {
+				return fail(n, fmt.Errorf("the configuration changes (%s: %q, was %q); merge expects lockbench run's files", k, clip(v), clip(c)))
+			}
+			continue
+		}
+		name, err := resultName(line)
+		if err != nil {
+			return fail(n, err)
+		}
+		if p, dup := seen[string(name)]; dup && !mine[string(name)] {
+			return fail(n, fmt.Errorf("case %s of machine %s is also in %s: %w", name, s.Machine, p, ErrDuplicate))
+		} else if !dup {
+			c := string(name)
+			seen[c], mine[c] = s.Path, true
+		}
+		if _, err := w.Write(line); err != nil {
+			return read, err
+		}
+		if !bytes.Contains(name, classPart) {
+			s.Lines++
+			res.Lines++
+		}
+	}
+	if s.Lines != s.Cases && !(s.Paired && s.Lines > s.Cases) {
+		msg := fmt.Sprintf("shard %s of machine %s has %d of its %d case lines", s.Shard, s.Machine, s.Lines, s.Cases)
+		if !opts.AllowPartial || s.Lines > s.Cases {
+			return fail(0, fmt.Errorf("%w: %s (the run did not finish, or the file was cut)", ErrIncomplete, msg))
+		}
+		res.Missing = append(res.Missing, msg+": the rest is missing")
+	}
+	return read, nil
+}
+
+func lastValue(config []kv, k string) string {
+	for _, c := range slices.Backward(config) {
+		if c.key == k {
+			return c.value
+		}
+	}
+	return ""
+}
+
+// resultName checks a result line's syntax (name, iterations, then value
+// and unit pairs) and returns its case: the name without "Benchmark" and
+// the -GOMAXPROCS suffix, as schema.Name.Case has it.
+func resultName(line []byte) ([]byte, error) {
+	fields := 0
+	var name []byte
+	ok := true
+	for rest := line; ; {
+		i := 0
+		for i < len(rest) && (rest[i] == ' ' || rest[i] == '\t' || rest[i] == '\r' || rest[i] == '\n') {
+			i++
+		}
+		rest = rest[i:]
+		if len(rest) == 0 {
+			break
+		}
+		j := 0
+		for j < len(rest) && rest[j] != ' ' && rest[j] != '\t' && rest[j] != '\r' && rest[j] != '\n' {
+			j++
+		}
+		tok := rest[:j]
+		switch {
+		case fields == 0:
+			name = tok
+		case fields == 1:
+			ok = ok && digits(tok)
+		case fields%2 == 0:
+			ok = ok && number(tok)
+		}
+		fields++
+		rest = rest[j:]
+	}
+	if !ok || fields < 4 || fields%2 != 0 {
+		return nil, fmt.Errorf("malformed result line %q: want name, iterations, then value and unit pairs", clip(strings.TrimSpace(string(line))))
+	}
+	name = bytes.TrimPrefix(name, []byte("Benchmark"))
+	if i := bytes.LastIndexByte(name, '-'); i > 0 && digits(name[i+1:]) {
+		name = name[:i]
+	}
+	return name, nil
+}
+
+func digits(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// number accepts what strconv.ParseFloat would, cheaply: digits with a
+// sign, a point, an exponent, or Inf and NaN spelled out.
+func number(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		if !(c >= '0' && c <= '9' || c == '.' || c == '-' || c == '+' || c == 'e' || c == 'E') {
+			_, err := strconv.ParseFloat(string(b), 64)
+			return err == nil
+		}
+	}
+	return true
+}

@@ -1,0 +1,206 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"testing"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+// synthetic is a page-cache sweep whose parts are known: per-page work w
+// by mode (no lock at all), a lock cost of lockNS per acquisition, acq
+// acquisitions per page by mode, and contention c by mode at 2 threads
+// (thread-ns/page). Repetitions jitter by ±jitter, deterministically.
+type synthetic struct {
+	work, acq, cont map[string]float64
+	lockNS          float64
+	jitter          float64
+	reps            int
+}
+
+func (s synthetic) results() []*benchfmt.Result {
+	var out []*benchfmt.Result
+	line := func(name string, vals ...benchfmt.Value) {
+		out = append(out, &benchfmt.Result{Name: benchfmt.Name(name + "-2"), Iters: 1000, Values: vals})
+	}
+	for r := range s.reps {
+		j := 1 + s.jitter*float64(r%3-1) // -jitter, 0, +jitter
+		for _, mode := range []string{"page", "batch"} {
+			w, a, c := s.work[mode], s.acq[mode], s.cont[mode]
+			alone := w + a*s.lockNS
+			line(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=none/threads=1", mode), benchfmt.Value{Value: w * j, Unit: "ns/page"})
+			line(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mutex/threads=1", mode), benchfmt.Value{Value: alone * j, Unit: "ns/page"})
+			// ns/page at 2 threads is wall time: (alone + contention) / 2.
+			line(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mutex/threads=2", mode), benchfmt.Value{Value: (alone + c) / 2 * j, Unit: "ns/page"})
+			if r == 0 { // the counting repetition
+				line(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mutex/threads=1", mode),
+					benchfmt.Value{Value: alone + a*3.5, Unit: "inst-ns/page"}, benchfmt.Value{Value: a, Unit: "acq/page"}, benchfmt.Value{Value: 0, Unit: "wait-ns/page"})
+				line(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mutex/threads=2", mode),
+					benchfmt.Value{Value: (alone + c) / 2, Unit: "inst-ns/page"}, benchfmt.Value{Value: a, Unit: "acq/page"}, benchfmt.Value{Value: c * 0.6, Unit: "wait-ns/page"})
+			}
+		}
+	}
+	return out
+}
+
+var knownSweep = synthetic{
+	work:   map[string]float64{"page": 83.4, "batch": 35.4},
+	acq:    map[string]float64{"page": 8, "batch": 0.5},
+	cont:   map[string]float64{"page": 120, "batch": 10},
+	lockNS: 3,
+	jitter: 0.02,
+	reps:   6,
+}
+
+func findHeadline(t *testing.T, s *Summary, threads string) Headline {
+	t.Helper()
+	for _, h := range s.Headlines {
+		if h.Lock == "mutex" && h.Threads == threads && h.Mode == "batch" {
+			return h
+		}
+	}
+	t.Fatalf("no batch headline for mutex at %s threads among %d", threads, len(s.Headlines))
+	return Headline{}
+}
+
+func within(got, want, tol float64) bool { return math.Abs(got-want) <= tol*math.Abs(want) }
+
+// TestSavingRecoversKnownParts: the engine recovers each known part of
+// the saving within 10% (they are exact on the medians; the jitter moves
+// the medians of each sample alike), and its intervals hold the truth.
+func TestSavingRecoversKnownParts(t *testing.T) {
+	s, err := Summarize(knownSweep.results())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := knownSweep
+	tests := []struct {
+		threads                string
+		lock, contention, work float64
+		reason                 string
+	}{
+		{"1", (k.acq["page"] - k.acq["batch"]) * k.lockNS, 0, k.work["page"] - k.work["batch"], "one thread: no contention by definition"},
+		{"2", (k.acq["page"] - k.acq["batch"]) * k.lockNS, k.cont["page"] - k.cont["batch"], k.work["page"] - k.work["batch"], "two threads: contention is what the second thread adds"},
+	}
+	for _, tt := range tests {
+		h := findHeadline(t, s, tt.threads)
+		if h.Saving == nil {
+			t.Fatalf("%s threads: no saving split; notes %v, warnings %v", tt.threads, h.Notes, s.Warnings)
+		}
+		sp := h.Saving
+		for _, p := range []struct {
+			name        string
+			got, lo, hi Float
+			want        float64
+		}{
+			{"lock", sp.LockNS, sp.LockLo, sp.LockHi, tt.lock},
+			{"contention", sp.ContentionNS, sp.ContentionLo, sp.ContentionHi, tt.contention},
+			{"work", sp.WorkNS, sp.WorkLo, sp.WorkHi, tt.work},
+		} {
+			if !within(float64(p.got), p.want, 0.10) && math.Abs(float64(p.got)-p.want) > 0.5 {
+				t.Errorf("%s threads: %s part %v, want %v within 10%%: %s", tt.threads, p.name, p.got, p.want, tt.reason)
+			}
+			if !(float64(p.lo) <= float64(p.got)+1e-9 && float64(p.got) <= float64(p.hi)+1e-9) {
+				t.Errorf("%s threads: %s interval %v .. %v does not hold its estimate %v", tt.threads, p.name, p.lo, p.hi, p.got)
+			}
+		}
+		if sum := sp.LockNS + sp.ContentionNS + sp.WorkNS; math.Abs(float64(sum-sp.TotalNS)) > 1e-9*math.Abs(float64(sp.TotalNS)) {
+			t.Errorf("%s threads: parts add to %v, total saved %v: they add up by construction", tt.threads, sum, sp.TotalNS)
+		}
+		if th := h.Threads; th == "2" && !strings.Contains(h.Text, "thread-ns/page (ns/page × 2 threads)") {
+			t.Errorf("2-thread headline %q does not say its saving is thread time", h.Text)
+		}
+		for _, w := range []string{"from fewer lock instructions", "from less contention", "from per-page work batched"} {
+			if !strings.Contains(h.Text, w) {
+				t.Errorf("headline %q lacks %q", h.Text, w)
+			}
+		}
+	}
+	// Instrumentation: 3.5 ns an acquisition, planted in inst-ns/page.
+	if len(s.Instrumentation) != 1 || !within(float64(s.Instrumentation[0].NSPerAcq), 3.5, 0.10) {
+		t.Errorf("instrumentation %+v, want mutex at 3.5 ns per acquisition", s.Instrumentation)
+	}
+}
+
+// TestDecomposeOneThread: at one thread the three parts add up to the
+// measured ns/page, and the lock part is bare L − none by construction.
+func TestDecomposeOneThread(t *testing.T) {
+	tests := []struct {
+		name         string
+		alone, floor []float64
+		reason       string
+	}{
+		{"mutex page", []float64{107.3, 108, 106.9}, []float64{83.4, 84, 83}, "the issue's table: 24 ns of locks"},
+		{"tas batch", []float64{35.7, 35.9, 35.6}, []float64{35.4, 35.5, 35.3}, "batching leaves almost no lock cost"},
+		{"lock faster than floor", []float64{80, 81}, []float64{83.4, 84}, "noise can make the lock part negative; it still adds up"},
+	}
+	for _, tt := range tests {
+		in := PartsInput{Threads: 1, AtT: tt.alone, Alone: tt.alone, Floor: tt.floor}
+		p := Decompose(in)
+		measured := median(tt.alone)
+		if sum := float64(p.Work + p.Lock + p.Contention); math.Abs(sum-measured) > 0.05*measured {
+			t.Errorf("%s: parts add to %v, measured %v: %s", tt.name, sum, measured, tt.reason)
+		}
+		if float64(p.Lock) != median(tt.alone)-median(tt.floor) || p.Contention != 0 || float64(p.Total) != measured {
+			t.Errorf("%s: %+v; want lock = bare L − none = %v, contention 0, total %v: %s", tt.name, p, median(tt.alone)-median(tt.floor), measured, tt.reason)
+		}
+	}
+	if p := Decompose(PartsInput{Threads: 2, AtT: []float64{1}}); !math.IsNaN(float64(p.Work)) {
+		t.Errorf("Decompose without the 1-thread samples = %+v, want NaN parts", p)
+	}
+	if _, ok := SplitSaving(PartsInput{Threads: 1, AtT: []float64{1}, Alone: []float64{1}, Floor: []float64{1}}, PartsInput{Threads: 2, AtT: []float64{1}, Alone: []float64{1}, Floor: []float64{1}}); ok {
+		t.Error("SplitSaving across thread counts succeeded; the parts are not comparable")
+	}
+}
+
+// TestSavingMissingFloor: results without a floor get one warning and
+// no split, never a made-up one.
+func TestSavingMissingFloor(t *testing.T) {
+	var rs []*benchfmt.Result
+	for _, r := range knownSweep.results() {
+		if !strings.Contains(string(r.Name), "lock=none") {
+			rs = append(rs, r)
+		}
+	}
+	s, err := Summarize(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range s.Headlines {
+		if h.Saving != nil {
+			t.Errorf("%s: a saving split without the floor", h.Text)
+		}
+	}
+	if n := len(s.Warnings) - len(notFloor(s.Warnings)); n != 1 {
+		t.Errorf("%d floor warnings in %q, want one for the whole summary", n, s.Warnings)
+	}
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	for i := range s {
+		for j := i + 1; j < len(s); j++ {
+			if s[j] < s[i] {
+				s[i], s[j] = s[j], s[i]
+			}
+		}
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// TestSavingOneThreadContention: at one thread the case is its own
+// 1-thread reference, so contention is 0 with a 0 interval, never a
+// bootstrap of a case against itself.
+func TestSavingOneThreadContention(t *testing.T) {
+	x := []float64{100, 140, 90, 180, 120}
+	f := []float64{80, 70, 95, 85, 60}
+	sp, ok := SplitSaving(PartsInput{Threads: 1, AtT: x, Alone: x, Floor: f}, PartsInput{Threads: 1, AtT: f, Alone: f, Floor: f})
+	if !ok || sp.ContentionNS != 0 || sp.ContentionLo != 0 || sp.ContentionHi != 0 {
+		t.Errorf("1-thread contention %v (%v .. %v), want exactly 0", sp.ContentionNS, sp.ContentionLo, sp.ContentionHi)
+	}
+}

@@ -1,0 +1,97 @@
+package schema
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Configuration keys of sharded sweeps and merged files. A run writes
+// ConfMachine, ConfPlan, ConfShard and ConfCases; `lockbench merge`
+// checks them, keeps ConfMachine before each source's lines and moves the
+// keys of MachineConfigKeys into a header that describes each machine
+// once (MachineKey), so that they do not split benchstat's tables.
+const (
+	// ConfMachine names the machine a result was measured on: the
+	// --machine flag, or a name derived from the CPU model, the CPUs
+	// allowed and the kernel. `benchstat -col machine` puts machines side
+	// by side.
+	ConfMachine = "machine"
+	// ConfPlan is the plan's identity: a hash of its knobs, the same on
+	// every machine and shard of one sweep.
+	ConfPlan = "plan"
+	// ConfShard is the part of the plan a run measured: "K/N" (1/1 for a
+	// whole plan).
+	ConfShard = "shard"
+	// ConfCases is the number of case lines (repetitions; class lines,
+	// with a KeyClass key, not counted) the run writes when it finishes:
+	// a shard file with fewer is incomplete.
+	ConfCases = "cases"
+)
+
+// MachineConfigKeys are the file configuration keys that describe the
+// machine rather than the plan: they differ between machines, so a
+// merged file states them once per machine (MachineKey) instead of
+// before each machine's lines.
+func MachineConfigKeys() []string {
+	return []string{ConfGOOS, ConfGOARCH, ConfCPU, ConfCPUs, ConfCores, ConfSMT, ConfNUMANodes,
+		ConfKernel, ConfGo, ConfLockbench, ConfCounters, ConfCountNote, ConfOversubscribed}
+}
+
+// MachineKey is the key under which a merged file describes machine i
+// (1-based, in merge order): MachineKey(1, "") is "machine-1", whose
+// value is the machine's name; MachineKey(1, ConfCPU) is
+// "machine-1-cpu". benchfmt keys are lower case, machine names need not
+// be, hence the index.
+func MachineKey(i int, key string) string {
+	k := ConfMachine + "-" + strconv.Itoa(i)
+	if key != "" {
+		k += "-" + key
+	}
+	return k
+}
+
+// ParseMachineKey splits a MachineKey; ok is false for any other key.
+func ParseMachineKey(k string) (i int, key string, ok bool) {
+	rest, found := strings.CutPrefix(k, ConfMachine+"-")
+	if !found {
+		return 0, "", false
+	}
+	num, key, _ := strings.Cut(rest, "-")
+	i, err := strconv.Atoi(num)
+	if err != nil || i < 1 || strconv.Itoa(i) != num {
+		return 0, "", false
+	}
+	return i, key, true
+}
+
+// A Shard is part K of N of a plan (ConfShard). The zero value is the
+// whole plan, written as 1/1.
+type Shard struct{ K, N int }
+
+// Whole reports whether s is the whole plan.
+func (s Shard) Whole() bool { return s.N <= 1 }
+
+// String is "K/N"; the zero Shard is "1/1".
+func (s Shard) String() string {
+	if s.N == 0 {
+		return "1/1"
+	}
+	return strconv.Itoa(s.K) + "/" + strconv.Itoa(s.N)
+}
+
+// ParseShard parses "K/N" with 1 <= K <= N.
+func ParseShard(v string) (Shard, error) {
+	k, n, ok := strings.Cut(v, "/")
+	ki, err1 := strconv.Atoi(k)
+	ni, err2 := strconv.Atoi(n)
+	switch {
+	case !ok || err1 != nil || err2 != nil:
+		return Shard{}, fmt.Errorf("shard %q: want K/N, two whole numbers such as 2/4", v)
+	case ni < 1:
+		return Shard{}, fmt.Errorf("shard %q: N must be at least 1", v)
+	case ki < 1 || ki > ni:
+		return Shard{}, fmt.Errorf("shard %q: K must be from 1 to N (%d)", v, ni)
+	}
+	return Shard{K: ki, N: ni}, nil
+}

@@ -1,0 +1,49 @@
+package schema
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseShard(t *testing.T) {
+	tests := []struct {
+		in     string
+		want   Shard
+		err    string
+		reason string
+	}{
+		{"2/4", Shard{2, 4}, "", "the common case"},
+		{"1/1", Shard{1, 1}, "", "the whole plan"},
+		{"0/3", Shard{}, "K must be from 1 to N", "shards count from 1"},
+		{"4/3", Shard{}, "K must be from 1 to N", "K beyond N"},
+		{"a/b", Shard{}, "want K/N", "not numbers"},
+		{"3", Shard{}, "want K/N", "no slash"},
+		{"1/0", Shard{}, "N must be at least 1", "no shards"},
+	}
+	for _, tt := range tests {
+		got, err := ParseShard(tt.in)
+		if (err == nil) != (tt.err == "") || (err != nil && !strings.Contains(err.Error(), tt.err)) || got != tt.want {
+			t.Errorf("ParseShard(%q) = %v, %v; want %v, %q (%s)", tt.in, got, err, tt.want, tt.err, tt.reason)
+		}
+		if err == nil && got.String() != tt.in {
+			t.Errorf("Shard(%q).String() = %q: not a round trip", tt.in, got)
+		}
+	}
+	if (Shard{}).String() != "1/1" {
+		t.Error("the zero Shard is the whole plan, 1/1")
+	}
+}
+
+func TestMachineKey(t *testing.T) {
+	for _, key := range []string{"", ConfCPU, ConfCountNote} {
+		i, k, ok := ParseMachineKey(MachineKey(12, key))
+		if !ok || i != 12 || k != key {
+			t.Errorf("ParseMachineKey(MachineKey(12, %q)) = %d, %q, %v", key, i, k, ok)
+		}
+	}
+	for _, k := range []string{"machine", "machine-x-cpu", "machine-0", "machine-01-cpu", "cpu"} {
+		if _, _, ok := ParseMachineKey(k); ok {
+			t.Errorf("ParseMachineKey(%q) accepted a key MachineKey never writes", k)
+		}
+	}
+}
