@@ -62,7 +62,7 @@ func TestWriterContract(t *testing.T) {
 					c = x
 				}
 			}
-			c.Block, counting.Block = 1, 2 // paired lines carry every unit
+			c.Block = 1 // a paired timed line carries every unit a counting one lacks
 			if !counting.Counting {
 				t.Fatalf("%s/%s: no counting repetition in a TimeBare plan", info.Name, m)
 			}

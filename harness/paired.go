@@ -85,12 +85,20 @@ func (b *blockSet) fixed() []blockRef {
 	return out
 }
 
-// fixedCases are the cases of the fixed blocks, numbered from 1.
+// fixedCases are the cases of the fixed blocks, the timed ones numbered
+// from 1. A counting block has no number (Block 0): its lines are never
+// paired.
 func (b *blockSet) fixedCases() []Case {
 	var out []Case
-	for i, ref := range b.fixed() {
+	n := 0
+	for _, ref := range b.fixed() {
+		if !ref.counting {
+			n++
+		}
 		for _, c := range b.block(ref) {
-			c.Block = i + 1
+			if !ref.counting {
+				c.Block = n
+			}
 			out = append(out, c)
 		}
 	}
@@ -132,10 +140,14 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 	var longest time.Duration
 	runBlock := func(ref blockRef) (switched bool, err error) {
 		t0 := now()
-		o.Blocks++
+		if !ref.counting {
+			o.Blocks++
+		}
 		prev := 0.0 // the end probe of the slice before stands in for the next one's start probe
 		for _, c := range bl.block(ref) {
-			c.Block = o.Blocks
+			if !ref.counting {
+				c.Block = o.Blocks
+			}
 			res, err := s.runner.run(ctx, c, prev)
 			if err != nil {
 				return switched, err

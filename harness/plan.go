@@ -342,7 +342,8 @@ type Case struct {
 	Counting bool
 	// Block is the number of the paired block the case runs in (1, 2,
 	// ... in run order, written as the unit schema.UnitBlock); 0 outside
-	// a Paired sweep. A Sweep numbers the blocks as it runs them.
+	// a Paired sweep and for a counting repetition, whose lines are never
+	// paired. A Sweep numbers the timed blocks as it runs them.
 	Block int
 }
 

@@ -36,8 +36,9 @@ func (r *Result) Benchfmt(cfg Config) *benchfmt.Result {
 	}
 	// A counting repetition's time is the instrumented locks': written as
 	// its own unit, so that ns/page (and benchstat on it) stays the bare
-	// time. Its run units (cpu time, fairness, GC, counters) are left to
-	// the timed repetitions, which they describe without the wrapper.
+	// time. Its run units (cpu time, fairness, GC, counters) and machine
+	// units (probes, block) are left to the timed repetitions, which they
+	// describe without the wrapper.
 	counting := r.Case.Counting
 	if counting {
 		add(perPage(float64(r.Wall.Nanoseconds())), schema.PerUnit(schema.StemInstNS, per))
@@ -49,6 +50,27 @@ func (r *Result) Benchfmt(cfg Config) *benchfmt.Result {
 		t := r.Total()
 		vals = r.lockValues(vals, &t)
 	}
+	if !counting {
+		vals = r.machineUnits(vals)
+		vals = r.runUnits(vals, perPage, per)
+	}
+	return &benchfmt.Result{
+		Config: cfg,
+		Name:   r.name().Benchfmt(),
+		Iters:  int(r.Pages),
+		Values: vals,
+	}
+}
+
+// machineUnits appends the regime probes and the paired block. A
+// counting repetition carries none of them (its regime is in its name):
+// so that every unit a timed line carries has one value per timed line,
+// and a case's ns/page, xfer-ns and block samples line up one to one
+// (reports pairs blocks and sorts repetitions by regime on that).
+func (r *Result) machineUnits(vals []benchfmt.Value) []benchfmt.Value {
+	add := func(v float64, unit string) {
+		vals = append(vals, benchfmt.Value{Value: round(v), Unit: unit})
+	}
 	if r.XferNS > 0 { // 0: the probe did not run or no round finished
 		add(r.XferNS, schema.UnitXfer)
 	}
@@ -58,15 +80,7 @@ func (r *Result) Benchfmt(cfg Config) *benchfmt.Result {
 	if r.Case.Block > 0 {
 		add(float64(r.Case.Block), schema.UnitBlock)
 	}
-	if !counting {
-		vals = r.runUnits(vals, perPage, per)
-	}
-	return &benchfmt.Result{
-		Config: cfg,
-		Name:   r.name().Benchfmt(),
-		Iters:  int(r.Pages),
-		Values: vals,
-	}
+	return vals
 }
 
 // runUnits appends the units that describe the run rather than the

@@ -132,7 +132,7 @@ type Outcome struct {
 	Done        int  // the repetitions finished: case lines among Lines
 	Cases       int  // the cases of the sweep (adaptive: those it ran)
 	Interrupted bool // the context ended the sweep
-	// Paired sweeps: the blocks run, those of them where the machine
+	// Paired sweeps: the timed blocks run, those of them where the machine
 	// changed regime during a slice (schema.RegimeSwitched, run again),
 	// and why an adaptive sweep stopped: "tight" (Judge named no group),
 	// "budget", or "" (not adaptive, or an error).

@@ -263,8 +263,18 @@ func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) He
 	case min(len(pv), len(bv)) < 5:
 		h.Notes = append(h.Notes, fmt.Sprintf("few samples (n=%d+%d): the interval is rough", len(pv), len(bv)))
 	}
-	h.AcqPage = medianOf(p, cases.AcqPage)
-	h.AcqBatch = medianOf(b, cases.AcqPage)
+	// The lock counts come from each case's one counting repetition,
+	// which ran in one regime: another regime's headline borrows them.
+	cp, cb := m.Counted(p), m.Counted(b)
+	if cp != nil {
+		h.AcqPage = medianOf(cp, cases.AcqPage)
+	}
+	if cb != nil {
+		h.AcqBatch = medianOf(cb, cases.AcqPage)
+		if reg, ok := cb.Key(schema.KeyRegime); ok && cb != b {
+			h.Notes = append(h.Notes, fmt.Sprintf("lock counts (acquisitions, wait by class) from the instrumented repetition, which ran in the %s regime", reg))
+		}
+	}
 
 	var t strings.Builder
 	if math.IsNaN(float64(h.DeltaLo)) {
@@ -279,7 +289,10 @@ func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) He
 	if h.AcqPage != nil && h.AcqBatch != nil {
 		fmt.Fprintf(&t, ", %s -> %s acquisitions/page", stats.Format(float64(*h.AcqPage), 2), stats.Format(float64(*h.AcqBatch), 2))
 	}
-	if class, share, ok := dominantClass(b); ok {
+	if cb == nil {
+		cb = b
+	}
+	if class, share, ok := dominantClass(cb); ok {
 		h.WaitClass = class
 		sh := Float(share)
 		h.WaitShare = &sh

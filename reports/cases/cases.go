@@ -482,6 +482,29 @@ func (m *Model) Alone(c *Case) *Case {
 	return m.Find(v, 1, c.Mode, c.Batch)
 }
 
+// Counted returns the case that holds c's lock counts (acq/page and
+// the other lock units, and the class lines): c itself when it has them;
+// otherwise, for a contended case, the same case in another machine
+// regime (schema.KeyRegime), since its one counting repetition ran in
+// one regime only; nil when no regime of c has them (a bare run).
+func (m *Model) Counted(c *Case) *Case {
+	counted := func(x *Case) bool { return x.Has(AcqPage) || len(x.Classes) > 0 }
+	if counted(c) {
+		return c
+	}
+	if _, ok := c.Key(schema.KeyRegime); !ok {
+		return nil
+	}
+	want := c.Name.Without(schema.KeyRegime)
+	for _, x := range m.Cases {
+		if x != c && x.File == c.File && x.Machine == c.Machine && x.Name.Procs == c.Name.Procs &&
+			x.Name.Without(schema.KeyRegime).Case() == want.Case() && counted(x) {
+			return x
+		}
+	}
+	return nil
+}
+
 // Floor returns the per-page work floor of c: the case with c's mode and
 // batch (see Find) and c's other keys, but lock=none, no class lock
 // overrides and one thread; nil when there is none. Its variant is made
