@@ -195,6 +195,13 @@ type Result struct {
 // schema.RegimeUnprobed, left out of the statistics like a switched one.
 // A runner that does not probe (NoProbe) leaves every repetition without
 // a regime: nothing is stratified.
+//
+// Why 1-thread repetitions get none, measured: three default runs on a
+// 2-vCPU KVM guest (llc ~26 ns, xllc ~160 ns, each seen in every run),
+// 1-thread slices split by the band of their own probe: page mutex 108.2
+// ns/page in llc against 109.1 and 110.4 in xllc, page mcs 101.7 and
+// 103.9 against 99.9 and 99.8, batch 35.8-36.3 against 35.9-37.9; within
+// 4%, no direction, while 2-thread page mcs moves 2.8x (230 against 653 in run 1).
 func (r *Result) Regime() string {
 	if r.Case.Spec.Workers < 2 || r.NoProbe {
 		return ""
