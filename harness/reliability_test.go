@@ -145,10 +145,19 @@ func TestWorkerList(t *testing.T) {
 func TestEstimate(t *testing.T) {
 	p := DefaultPlan
 	r := DefaultRunner
-	r.Probe = 0
 	p.Locks, p.Modes, p.Batches, p.Threads, p.Count = []string{"mcs"}, []workloads.Mode{workloads.ModePage}, []int{16}, []int{1, 2}, 3
-	if got, want := Estimate(p, r), 6*(r.Duration+r.Warmup); got != want {
-		t.Errorf("Estimate = %v, want %v (2 configurations x 3)", got, want)
+	// 2 configurations x 3 timed, the floor (none at 1 thread) x 3, and
+	// one counting repetition per configuration: 11, each as
+	// Runner.Estimate says, as `run --dry-run` lists them.
+	if got, want := Estimate(p, r), 11*r.Estimate(Case{}); got != want {
+		t.Errorf("Estimate = %v, want %v (11 repetitions)", got, want)
+	}
+	var listed time.Duration
+	for _, c := range p.Cases() {
+		listed += r.Estimate(c)
+	}
+	if got := Estimate(p, r); got != listed {
+		t.Errorf("Estimate = %v, the cases' estimates add up to %v", got, listed)
 	}
 	r.Duration = 2562047 * time.Hour
 	if got := Estimate(p, r); got <= 0 || got < 24*time.Hour {
