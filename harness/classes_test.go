@@ -145,10 +145,19 @@ func TestClassDelay(t *testing.T) {
 	if bestShare < baseShare+0.2 {
 		t.Errorf("the LRU share of wait did not rise clearly with its delay: %.2f -> %.2f", baseShare, bestShare)
 	}
-	lruBase := classValue(t, base, workloads.ClassLRU, "contended/page")
-	lruDelay := classValue(t, delayed, workloads.ClassLRU, "contended/page")
-	if lruDelay <= lruBase {
-		t.Errorf("LRU contended/page %g -> %g: want it to rise with the delay", lruBase, lruDelay)
+	// Not LRU contended/page itself: sync.Mutex lets the holder re-take
+	// the lock while the waiter sleeps, so a long hold can lower the
+	// contended acquisitions per page (one worker runs alone). Where the
+	// contention that remains sits is robust: on the LRU lock.
+	contShare := func(lines []*benchfmt.Result) float64 {
+		total, _ := lines[0].Value("contended/page")
+		if total == 0 {
+			return 0
+		}
+		return classValue(t, lines, workloads.ClassLRU, "contended/page") / total
+	}
+	if b, d := contShare(base), contShare(delayed); d <= b {
+		t.Errorf("LRU share of contended acquisitions %.2f -> %.2f: want it to rise with the delay", b, d)
 	}
 	for _, c := range workloads.PageCacheClasses() {
 		// Acquisitions per page are the mode's, whatever the timing (up
