@@ -116,7 +116,7 @@ func (s *Summary) headlines(m *cases.Model) {
 	// an answer of its own, unless it is all there is.
 	skipFloor := slices.ContainsFunc(m.PageCache, func(c *cases.Case) bool { return !c.IsFloor() })
 	for _, c := range m.Cases {
-		if !cases.Batched(c.Mode) || (skipFloor && c.IsFloor()) {
+		if !cases.Batched(c.Mode) || (skipFloor && c.IsFloor()) || c.CountsOnly() {
 			continue
 		}
 		label := headlineLabel(m, c, len(s.Regimes) > 1)

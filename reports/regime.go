@@ -28,8 +28,8 @@ func (s *Summary) regimes(m *cases.Model) {
 	lines := map[string]int{}
 	for _, c := range m.Cases {
 		reg, ok := c.Key(schema.KeyRegime)
-		if !ok {
-			continue
+		if !ok || c.CountsOnly() {
+			continue // a counting repetition is no block of the regime's
 		}
 		if blocks[reg] == nil {
 			blocks[reg] = map[blockKey]bool{}

@@ -198,3 +198,36 @@ func TestPendingRareRegimeDoesNotStarve(t *testing.T) {
 		t.Errorf("Pending = %v, want the group with fewer blocks (mutex) first", got)
 	}
 }
+
+// TestCountingRegimeNotACase: a case's one counting repetition that ran
+// in a regime none of its timed slices saw (here xllc, while every block
+// was llc) is no row, no headline and no block of that regime; the llc
+// headline borrows its lock counts.
+func TestCountingRegimeNotACase(t *testing.T) {
+	lines := pairedRun(12, 0, 0, map[string]float64{schema.RegimeLLC: 0.25}, 0, 2)
+	for _, mode := range []string{"page", "batch"} {
+		name := fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mcs/threads=2/regime=%s-2", mode, schema.RegimeXLLC)
+		lines = append(lines, result(name, 900.0, "inst-ns/page", 8.0, "acq/page", 0.3, "contended/page"))
+	}
+	s, err := Summarize(lines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Regimes) != 1 || s.Regimes[0].Regime != schema.RegimeLLC {
+		t.Errorf("regimes %+v: a counting repetition made a regime of its own", s.Regimes)
+	}
+	for _, r := range s.Rows {
+		if strings.Contains(r.Case, schema.RegimeXLLC) {
+			t.Errorf("row %q: a counting-only case is shown as a case", r.Case)
+		}
+	}
+	// One regime: its headline carries no regime (the rule).
+	if len(s.Headlines) != 1 || s.Headlines[0].Regime != "" || s.Headlines[0].AcqPage == nil {
+		t.Fatalf("headlines %+v, want one, with the counted acquisitions", s.Headlines)
+	}
+	for _, w := range s.Warnings {
+		if strings.Contains(w, "no ns/page") {
+			t.Errorf("warning %q about a counting-only case", w)
+		}
+	}
+}

@@ -136,6 +136,9 @@ func summarize(m *cases.Model) *Summary {
 	s.Warnings = append(s.Warnings, m.Warnings...)
 	s.regimes(m)
 	for _, c := range m.Cases {
+		if c.CountsOnly() {
+			continue // its counts are lent to the timed case (Model.Counted)
+		}
 		row := summaryRow(c, len(m.Files) > 1)
 		s.Rows = append(s.Rows, row)
 		if sp := row.Xfer; sp != nil && sp.Bimodal {

@@ -482,6 +482,15 @@ func (m *Model) Alone(c *Case) *Case {
 	return m.Find(v, 1, c.Mode, c.Batch)
 }
 
+// CountsOnly reports whether c holds only the lock counts of a counting
+// (instrumented) repetition, no timed value: a contended case whose one
+// counting repetition ran in a regime none of its timed slices ran in.
+// It is not a case to show or compare on its own; Counted lends its
+// counts to the timed case of another regime.
+func (c *Case) CountsOnly() bool {
+	return c.Has(InstNSPage) && !c.Has(NSPage) && !c.Has(NSOp)
+}
+
 // Counted returns the case that holds c's lock counts (acq/page and
 // the other lock units, and the class lines): c itself when it has them;
 // otherwise, for a contended case, the same case in another machine
