@@ -190,7 +190,7 @@ func (c Config) Value() string { return strings.Join(c.Values, " | ") }
 type Model struct {
 	Cases     []*Case // every case, in order of first appearance
 	PageCache []*Case // the page-cache cases, by variant, threads, mode (workloads order), batch
-	Other     []*Case // the rest: go test benchmarks, the cs workload, names reports cannot place
+	Other     []*Case // the rest: go test benchmarks, the cs workload, names reports cannot place (not CountsOnly cases: they are in Cases only)
 	Variants  []string
 	Threads   []int            // distinct thread counts of the page-cache cases, ascending
 	Batches   []int            // distinct batch sizes of the batched modes, ascending
@@ -541,6 +541,9 @@ func modeIndex(m workloads.Mode) int { return slices.Index(workloads.Modes(), m)
 func (m *Model) index() {
 	variants, threads, batches, modes := map[string]bool{}, map[int]bool{}, map[int]bool{}, map[workloads.Mode]bool{}
 	for _, c := range m.Cases {
+		if c.CountsOnly() {
+			continue // no case of its own: Counted lends its counts
+		}
 		if c.Mode != "" {
 			g := group{c.Variant, c.Threads}
 			m.groups[g] = append(m.groups[g], c)
