@@ -168,3 +168,47 @@ func ExampleMinP() {
 	// n=4+4: best p=0.029
 	// n=5+5: best p=0.008
 }
+
+// TestGateUnconfirmed: a change whose median is beyond the threshold and
+// significant, but whose interval reaches back inside it, is listed as
+// unconfirmed and does not fail; a change whose whole interval is beyond
+// the threshold still fails. The first is the shape of the A/A pair the
+// median rule failed (two processes of one binary, +7.8%, p=0.010,
+// n=50+12, a few % spread within a run).
+func TestGateUnconfirmed(t *testing.T) {
+	tests := []struct {
+		shift                      float64
+		maxRegressed, minRegressed int
+		minUnconfirmed             int
+		reason                     string
+	}{
+		{0.06, 5, 0, 5, "+6%, just past 5%, with a 6% spread: often significant at n=50+12 with a median past 5% (the median rule fails those), seldom shown beyond it"},
+		{0.30, 20, 20, 0, "+30%: the whole interval is beyond 5%, every time"},
+		{0.00, 0, 0, 0, "no change never fails"},
+	}
+	for _, tt := range tests {
+		regressed, unconfirmed := 0, 0
+		for seed := uint64(1); seed <= 20; seed++ {
+			rng := rand.New(rand.NewPCG(seed, 7))
+			base := synthSet("base.txt", "X-2", "ns/page", noisy(rng, 50, 230, 0.06))
+			head := synthSet("new.txt", "X-2", "ns/page", noisy(rng, 12, 230*(1+tt.shift), 0.06))
+			v, err := Gate(base, head, DefaultGate)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch v.Checks[0].Status {
+			case StatusRegressed:
+				regressed++
+			case StatusUnconfirmed:
+				unconfirmed++
+				if !v.Pass || v.Unconfirmed != 1 || v.Checks[0].Note == "" {
+					t.Errorf("%s: seed %d: an unconfirmed change must pass, be counted and say why: %+v", tt.reason, seed, v)
+				}
+			}
+		}
+		if regressed > tt.maxRegressed || regressed < tt.minRegressed || unconfirmed < tt.minUnconfirmed {
+			t.Errorf("%s: %d regressed, %d unconfirmed of 20; want %d..%d regressed, at least %d unconfirmed",
+				tt.reason, regressed, unconfirmed, tt.minRegressed, tt.maxRegressed, tt.minUnconfirmed)
+		}
+	}
+}
