@@ -231,3 +231,26 @@ func TestCountingRegimeNotACase(t *testing.T) {
 		}
 	}
 }
+
+// TestPendingFloorFirst: the floor (lock=none at one thread) has no
+// headline, but the saving splits and the gate read it: with fewer blocks
+// than a paired headline needs it is named first, with enough it is not.
+func TestPendingFloorFirst(t *testing.T) {
+	truth := map[string]float64{schema.RegimeLLC: 0.25}
+	floor := func(n int) []*benchfmt.Result {
+		var out []*benchfmt.Result
+		for b := 1; b <= n; b++ {
+			for _, mode := range []string{"page", "batch"} {
+				out = append(out, result("PageCache/mode="+mode+"/batch=16/lock=none/threads=1-2", 80.0+float64(b), "ns/page", float64(b), schema.UnitBlock))
+			}
+		}
+		return out
+	}
+	lines := pairedRun(40, 0, 0, truth, 0, 5) // tight: nothing else pending
+	if got := Pending(append(lines, floor(3)...), 0.05); !slices.Equal(got, []string{"PageCache/lock=none/threads=1"}) {
+		t.Errorf("floor of 3 blocks: Pending = %v, want the floor's group", got)
+	}
+	if got := Pending(append(lines, floor(6)...), 0.05); len(got) != 0 {
+		t.Errorf("floor of 6 blocks: Pending = %v, want nothing", got)
+	}
+}
