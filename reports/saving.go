@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -96,27 +97,57 @@ func Decompose(in PartsInput) Parts {
 // fixed seed). Waiting, when both cases have wait-ns/page, is how much of
 // the contention saved was time spent waiting for a lock.
 type SavingSplit struct {
-	Unit          string `json:"unit"`
-	Threads       int    `json:"threads"`
-	TotalNS       Float  `json:"total_ns"`
-	LockNS        Float  `json:"lock_ns"`
-	ContentionNS  Float  `json:"contention_ns"`
-	WorkNS        Float  `json:"work_ns"`
-	TotalLo       Float  `json:"total_ns_lo"`
-	TotalHi       Float  `json:"total_ns_hi"`
-	LockLo        Float  `json:"lock_ns_lo"`
-	LockHi        Float  `json:"lock_ns_hi"`
-	ContentionLo  Float  `json:"contention_ns_lo"`
-	ContentionHi  Float  `json:"contention_ns_hi"`
-	WorkLo        Float  `json:"work_ns_lo"`
-	WorkHi        Float  `json:"work_ns_hi"`
-	WaitingNS     *Float `json:"waiting_ns,omitempty"`
-	PageParts     Parts  `json:"page"`
-	BatchedParts  Parts  `json:"batched"`
-	WorkCase      string `json:"work_case"`      // the floor case of the batched mode
-	AloneCase     string `json:"alone_case"`     // L at one thread, batched mode
-	PageWorkCase  string `json:"page_work_case"` // the floor case of mode page
-	PageAloneCase string `json:"page_alone_case"`
+	Unit         string `json:"unit"`
+	Threads      int    `json:"threads"`
+	TotalNS      Float  `json:"total_ns"`
+	LockNS       Float  `json:"lock_ns"`
+	ContentionNS Float  `json:"contention_ns"`
+	WorkNS       Float  `json:"work_ns"`
+	TotalLo      Float  `json:"total_ns_lo"`
+	TotalHi      Float  `json:"total_ns_hi"`
+	LockLo       Float  `json:"lock_ns_lo"`
+	LockHi       Float  `json:"lock_ns_hi"`
+	ContentionLo Float  `json:"contention_ns_lo"`
+	ContentionHi Float  `json:"contention_ns_hi"`
+	WorkLo       Float  `json:"work_ns_lo"`
+	WorkHi       Float  `json:"work_ns_hi"`
+	WaitingNS    *Float `json:"waiting_ns,omitempty"`
+	// WaitingByClass splits WaitingNS by lock class (the class lines of
+	// the counting repetitions, lockstat's per-lock view), largest first;
+	// the classes add up to WaitingNS up to the medians.
+	WaitingByClass []ClassWait `json:"waiting_by_class,omitempty"`
+	PageParts      Parts       `json:"page"`
+	BatchedParts   Parts       `json:"batched"`
+	WorkCase       string      `json:"work_case"`      // the floor case of the batched mode
+	AloneCase      string      `json:"alone_case"`     // L at one thread, batched mode
+	PageWorkCase   string      `json:"page_work_case"` // the floor case of mode page
+	PageAloneCase  string      `json:"page_alone_case"`
+}
+
+// A ClassWait is the waiting one lock class saves, in thread-ns per page.
+type ClassWait struct {
+	Class string `json:"class"`
+	NS    Float  `json:"ns"`
+}
+
+// classWaits returns, per lock class of page's counted case, its
+// wait-ns/page in page minus in batched, largest saving first; nil when
+// either case has no class lines.
+func classWaits(m *cases.Model, page, batched *cases.Case) []ClassWait {
+	cp, cb := m.Counted(page), m.Counted(batched)
+	if cp == nil || cb == nil || len(cp.Classes) == 0 {
+		return nil
+	}
+	var out []ClassWait
+	for _, pc := range cp.Classes {
+		bc := cb.ClassCase(pc.Class)
+		if bc == nil || !pc.Has(cases.WaitNSPage) || !bc.Has(cases.WaitNSPage) {
+			continue
+		}
+		out = append(out, ClassWait{Class: pc.Class, NS: Float(pc.Median(cases.WaitNSPage) - bc.Median(cases.WaitNSPage))})
+	}
+	slices.SortStableFunc(out, func(a, b ClassWait) int { return cmp.Compare(b.NS, a.NS) })
+	return out
 }
 
 // SplitSaving splits the saving of batched against page, each given as
@@ -162,7 +193,15 @@ func (s SavingSplit) Text() string {
 		part(s.ContentionNS, s.ContentionLo, s.ContentionHi, "from less contention"),
 		part(s.WorkNS, s.WorkLo, s.WorkHi, "from per-page work batched"))
 	if s.WaitingNS != nil && s.Threads > 1 {
-		t += fmt.Sprintf(" (of the contention, %s less waiting)", num3(*s.WaitingNS))
+		t += fmt.Sprintf(" (of the contention, %s less waiting", num3(*s.WaitingNS))
+		var by []string
+		for _, c := range s.WaitingByClass {
+			by = append(by, c.Class+" "+num3(c.NS))
+		}
+		if len(by) > 0 {
+			t += ": " + strings.Join(by, ", ")
+		}
+		t += ")"
 	}
 	return t
 }
@@ -184,6 +223,9 @@ func partsInput(m *cases.Model, c *cases.Case) (in PartsInput, alone, floor *cas
 	}
 	in.AtT, in.Alone, in.Floor = c.Samples[cases.NSPage], alone.Samples[cases.NSPage], floor.Samples[cases.NSPage]
 	in.Wait = c.Samples[cases.WaitNSPage]
+	if cc := m.Counted(c); len(in.Wait) == 0 && cc != nil {
+		in.Wait = cc.Samples[cases.WaitNSPage] // the counting repetition ran in another regime
+	}
 	return in, alone, floor, ""
 }
 
@@ -207,6 +249,9 @@ func (s *Summary) saving(m *cases.Model, h *Headline, b, p *cases.Case) {
 			if ok {
 				sp.WorkCase, sp.AloneCase = bfloor.Name.Case(), balone.Name.Case()
 				sp.PageWorkCase, sp.PageAloneCase = pfloor.Name.Case(), palone.Name.Case()
+				if sp.WaitingNS != nil && sp.Threads > 1 {
+					sp.WaitingByClass = classWaits(m, p, b)
+				}
 				h.Saving = &sp
 				h.Text += "; " + sp.Text()
 				return

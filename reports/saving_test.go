@@ -204,3 +204,48 @@ func TestSavingOneThreadContention(t *testing.T) {
 		t.Errorf("1-thread contention %v (%v .. %v), want exactly 0", sp.ContentionNS, sp.ContentionLo, sp.ContentionHi)
 	}
 }
+
+// TestSavingWaitingByClass: the waiting part of a 2-thread saving is split
+// by lock class from the counting repetition's class lines, largest
+// first, and the classes add up to the waiting saved.
+func TestSavingWaitingByClass(t *testing.T) {
+	lines := knownSweep.results()
+	// Class lines after the 2-thread counting lines: of the waiting (0.6
+	// of the contention), page puts 90% on mapping and 10% on lru; batch
+	// all on mapping.
+	share := map[string]map[string]float64{"page": {"mapping": 0.9, "lru": 0.1}, "batch": {"mapping": 1}}
+	for _, mode := range []string{"page", "batch"} {
+		wait := knownSweep.cont[mode] * 0.6
+		for _, class := range []string{"mapping", "lru"} {
+			lines = append(lines, &benchfmt.Result{Name: benchfmt.Name(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mutex/threads=2/class=%s-2", mode, class)), Iters: 1000,
+				Values: []benchfmt.Value{{Value: knownSweep.acq[mode] / 2, Unit: "acq/page"}, {Value: wait * share[mode][class], Unit: "wait-ns/page"}}})
+		}
+	}
+	s, err := Summarize(lines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := findHeadline(t, s, "2")
+	if h.Saving == nil || h.Saving.WaitingNS == nil {
+		t.Fatalf("no waiting in the split: %+v", h)
+	}
+	by := h.Saving.WaitingByClass
+	// page 120·0.6 = 72 (mapping 64.8, lru 7.2); batch 10·0.6 = 6 (mapping 6).
+	want := []ClassWait{{"mapping", 58.8}, {"lru", 7.2}}
+	if len(by) != len(want) {
+		t.Fatalf("waiting by class %+v, want %+v", by, want)
+	}
+	sum := 0.0
+	for i := range want {
+		if by[i].Class != want[i].Class || !within(float64(by[i].NS), float64(want[i].NS), 1e-6) {
+			t.Errorf("class %d: %+v, want %+v (largest first)", i, by[i], want[i])
+		}
+		sum += float64(by[i].NS)
+	}
+	if !within(sum, float64(*h.Saving.WaitingNS), 1e-6) {
+		t.Errorf("classes add to %v, the waiting saved is %v", sum, *h.Saving.WaitingNS)
+	}
+	if !strings.Contains(h.Text, "less waiting: mapping 58.8, lru 7.20)") {
+		t.Errorf("headline %q does not split the waiting by class", h.Text)
+	}
+}
