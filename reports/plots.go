@@ -293,6 +293,16 @@ func drawPlots(m *cases.Model) (plots []ReportPlot, missing []string) {
 			func(buf *bytes.Buffer) error { return c.WriteSVG(buf) })
 	}
 
+	// ns/page against the regime probe, one plot per lock.
+	for _, c := range xferCharts(m, hb) {
+		rp.add("regimes", c.Title,
+			fmt.Sprintf("One point per timed repetition: its wall-clock ns per page against the cache-line transfer cost probed before it (xfer-ns, log2 scale), "+
+				"per mode and thread count, batched modes at batch=%d. A series that falls into two clusters is a case measured on two machines: the host moved the cores "+
+				"between a shared and a separate last-level cache (the regimes, fixed bands of xfer-ns: llc 14-70 ns, xllc 70-350 ns), and the headlines compare each regime with itself. "+
+				"Counting (instrumented) repetitions carry no probe and are not drawn; repetitions whose regime changed in flight are left out.", hb),
+			func(buf *bytes.Buffer) error { return c.WriteSVG(buf) })
+	}
+
 	// Wait by lock class (classes.go).
 	classPlots(m, rp)
 
@@ -332,4 +342,67 @@ func drawPlots(m *cases.Model) (plots []ReportPlot, missing []string) {
 			func(buf *bytes.Buffer) error { return b.WriteSVG(buf) })
 	}
 	return rp.plots, rp.missing
+}
+
+// xferCharts returns the scatter plots of ns/page against xfer-ns: one
+// per lock (a page-cache variant with its regimes pooled, Model.Pooled;
+// not the floor's), a series per mode and thread count at batch hb (the
+// case Find gives for it in each regime), a point per timed repetition. A case's ns/page and xfer-ns samples are
+// one per timed line, in file order (harness writes both on every timed
+// line, and neither on a counting line), so they pair by position; a
+// case whose counts differ (an input that probed some lines only) is
+// left out rather than paired wrongly.
+func xferCharts(m *cases.Model, hb int) []*plot.Chart {
+	type key struct {
+		mode    workloads.Mode
+		threads int
+	}
+	var variants []string
+	series := map[string]map[key]*plot.Series{}
+	for _, cs := range m.PageCache {
+		v := m.Pooled(cs)
+		if floorVariant(m, v) || m.Find(cs.Variant, cs.Threads, cs.Mode, hb) != cs {
+			continue
+		}
+		ns, xfer := cs.Samples[cases.NSPage], cs.Samples[schema.UnitXfer]
+		if len(ns) == 0 || len(ns) != len(xfer) {
+			continue
+		}
+		if series[v] == nil {
+			series[v] = map[key]*plot.Series{}
+			variants = append(variants, v)
+		}
+		k := key{cs.Mode, cs.Threads}
+		sr := series[v][k]
+		if sr == nil {
+			sr = &plot.Series{Label: modeLabel(cs.Mode, hb) + ", " + threadsLabel(cs.Threads), Color: slices.Index(workloads.Modes(), cs.Mode)}
+			series[v][k] = sr
+		}
+		sr.X, sr.Y = append(sr.X, xfer...), append(sr.Y, ns...)
+	}
+	var out []*plot.Chart
+	for _, v := range variants {
+		c := &plot.Chart{
+			Title:  "ns/page vs transfer cost — " + variantLabel(v),
+			XLabel: "xfer-ns probed before the repetition (ns, log2 scale)",
+			YLabel: "ns/page (wall time per page, one repetition)",
+			XScale: plot.Log2,
+			Points: true,
+		}
+		keys := make([]key, 0, len(series[v]))
+		for k := range series[v] {
+			keys = append(keys, k)
+		}
+		slices.SortFunc(keys, func(a, b key) int {
+			if a.threads != b.threads {
+				return a.threads - b.threads
+			}
+			return slices.Index(workloads.Modes(), a.mode) - slices.Index(workloads.Modes(), b.mode)
+		})
+		for _, k := range keys {
+			c.Lines = append(c.Lines, *series[v][k])
+		}
+		out = append(out, c)
+	}
+	return out
 }

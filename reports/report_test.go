@@ -167,7 +167,7 @@ func TestReportHTML(t *testing.T) {
 	for _, p := range plots {
 		kinds[strings.SplitN(strings.TrimSuffix(p.File, ".svg"), "-", 3)[2]] = true
 	}
-	for _, want := range []string{"ns-per-page", "throughput", "wait-p99", "decomposition", "saving-split", "l1d-misses"} {
+	for _, want := range []string{"ns-per-page", "throughput", "wait-p99", "decomposition", "saving-split", "regimes", "l1d-misses"} {
 		if !kinds[want] {
 			t.Errorf("no %s plot among %v", want, kinds)
 		}

@@ -475,11 +475,17 @@ func (m *Model) Alone(c *Case) *Case {
 	if c.Mode == "" {
 		return nil
 	}
-	v := c.Variant
-	if _, ok := c.Key(schema.KeyRegime); ok {
-		v = variantOf(c.Name.Without(schema.KeyRegime), c.File, c.Machine, len(m.Files) > 1, len(m.Procs) > 1, len(m.Machines) > 1)
+	return m.Find(m.Pooled(c), 1, c.Mode, c.Batch)
+}
+
+// Pooled returns c's Variant without its machine regime
+// (schema.KeyRegime): the variant every regime of c shares, c.Variant
+// itself when c has no regime key.
+func (m *Model) Pooled(c *Case) string {
+	if _, ok := c.Key(schema.KeyRegime); !ok {
+		return c.Variant
 	}
-	return m.Find(v, 1, c.Mode, c.Batch)
+	return variantOf(c.Name.Without(schema.KeyRegime), c.File, c.Machine, len(m.Files) > 1, len(m.Procs) > 1, len(m.Machines) > 1)
 }
 
 // CountsOnly reports whether c holds only the lock counts of a counting

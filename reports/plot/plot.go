@@ -77,6 +77,10 @@ type Chart struct {
 	XScale Scale
 	Lines  []Series
 	Refs   []RefLine
+	// Points draws each series as its points only, not joined: a scatter
+	// plot, for samples whose order along x means nothing (one point per
+	// repetition).
+	Points bool
 	// Width and Height are the size of the plot area in points, legend
 	// excluded; zero means DefaultWidth and DefaultHeight.
 	Width, Height float64
@@ -115,6 +119,18 @@ func (c *Chart) WriteSVG(w io.Writer) error {
 			ymin, ymax = math.Min(ymin, y), math.Max(ymax, y)
 		}
 		if len(pts) == 0 {
+			continue
+		}
+		if c.Points {
+			points, err := plotter.NewScatter(pts)
+			if err != nil {
+				return fmt.Errorf("plot: series %q: %w", s.Label, err)
+			}
+			points.Color = paletteColor(s.Color)
+			points.Shape = glyphShape(i)
+			points.Radius = vg.Points(2.5)
+			p.Add(points)
+			legend = append(legend, legendEntry{s.Label, []gplot.Thumbnailer{points}})
 			continue
 		}
 		line, points, err := plotter.NewLinePoints(pts)

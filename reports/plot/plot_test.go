@@ -195,3 +195,23 @@ func TestIntTicks(t *testing.T) {
 		t.Errorf("no integer in 1.2..1.8, got %+v", got)
 	}
 }
+
+func TestPointsAreNotJoined(t *testing.T) {
+	// A scatter of repetitions: the same series drawn with Points must
+	// lose the line joining its points (and its legend thumbnail's line),
+	// and keep the points.
+	draw := func(points bool) string {
+		c := &Chart{Title: "t", XLabel: "xfer-ns", YLabel: "ns/page", XScale: Log2, Points: points,
+			Lines: []Series{{Label: "page", X: []float64{25, 170, 30}, Y: []float64{200, 700, 210}}}}
+		var buf bytes.Buffer
+		if err := c.WriteSVG(&buf); err != nil {
+			t.Fatal(err)
+		}
+		svgTexts(t, buf.Bytes())
+		return buf.String()
+	}
+	joined, scatter := strings.Count(draw(false), "<path"), strings.Count(draw(true), "<path")
+	if scatter != joined-2 {
+		t.Errorf("%d paths with Points, %d joined: want the series' line and its legend line gone (2 fewer)", scatter, joined)
+	}
+}

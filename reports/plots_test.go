@@ -1,0 +1,76 @@
+package reports
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/schema"
+)
+
+func TestXferPlotPoints(t *testing.T) {
+	// mcs in two regimes at 2 threads and unstratified at 1 thread, the
+	// floor, a batch size the plot does not show, and counting lines: one
+	// in a timed case's regime, one in a regime no timed line ran in (a
+	// counts-only case). Every timed line at batch 16 with xfer-ns is one
+	// point, at (xfer-ns, ns/page); nothing else is.
+	type point struct{ x, y float64 }
+	var lines []*benchfmt.Result
+	want := map[string][]point{} // series label -> points
+	ns := 100.0
+	timed := func(name, label string, xfer float64, shown bool) {
+		ns++ // every timed line's ns/page is its own, so a point names its line
+		lines = append(lines, result(name, ns, cases.NSPage, xfer, schema.UnitXfer, 1.0, schema.UnitBlock))
+		if shown {
+			want[label] = append(want[label], point{xfer, ns})
+		}
+	}
+	counting := func(name string) {
+		lines = append(lines, result(name, 999.0, cases.InstNSPage, 4.0, cases.AcqPage))
+	}
+	for _, mode := range []string{"page", "batch"} {
+		label := map[string]string{"page": "page", "batch": "batch/16"}[mode]
+		for i := range 3 {
+			timed(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mcs/threads=2/regime=llc-2", mode), label+", 2 threads", 25+float64(i), true)
+		}
+		for i := range 2 {
+			timed(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mcs/threads=2/regime=xllc-2", mode), label+", 2 threads", 165+float64(i), true)
+			timed(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mcs/threads=1-2", mode), label+", 1 thread", 30+float64(i), true)
+			timed(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=none/threads=1-2", mode), "", 30, false)
+		}
+		counting(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mcs/threads=2/regime=llc-2", mode))
+		counting(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mcs/threads=2/regime=remote-2", mode))
+		counting(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mcs/threads=1-2", mode))
+	}
+	timed("PageCache/mode=batch/batch=4/lock=mcs/threads=2/regime=llc-2", "", 25, false)
+
+	m := cases.Group(lines)
+	charts := xferCharts(m, headlineBatch(m))
+	if len(charts) != 1 {
+		t.Fatalf("%d charts, want one for lock=mcs (the floor has none, regimes are pooled)", len(charts))
+	}
+	c := charts[0]
+	if !c.Points {
+		t.Error("the repetitions are joined by lines: want a scatter")
+	}
+	got := map[string][]point{}
+	for _, s := range c.Lines {
+		for i := range s.X {
+			got[s.Label] = append(got[s.Label], point{s.X[i], s.Y[i]})
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("series %v, want %v", got, want)
+	}
+	byY := func(a, b point) int { return int(a.y - b.y) }
+	for label, w := range want {
+		g := slices.SortedFunc(slices.Values(got[label]), byY)
+		slices.SortFunc(w, byY)
+		if !slices.Equal(g, w) {
+			t.Errorf("series %q: points %v, want %v (one per timed line, none for counting lines)", label, g, w)
+		}
+	}
+}
