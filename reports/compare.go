@@ -59,7 +59,26 @@ type Comparison struct {
 	// Warnings concern the whole comparison (file configuration that
 	// differs between files, a filter that matched nothing).
 	Warnings []string `json:"warnings,omitempty"`
-	Alpha    float64  `json:"alpha"`
+	// Inconclusive are the rows that the first column and another ran
+	// in no common machine regime (schema.KeyRegime): the row is in
+	// one column under one regime only and in the other under another,
+	// so the tables hold two rows with nothing to compare. Gate's rule
+	// (StatusInconclusive), applied to each column against the first.
+	Inconclusive []Inconclusive `json:"inconclusive,omitempty"`
+	Alpha        float64        `json:"alpha"`
+}
+
+// An Inconclusive is a row of a Comparison that a column and the first
+// ran in different machine regimes only.
+type Inconclusive struct {
+	// Name is the row without its regime key.
+	Name string `json:"name"`
+	// Base and Col are the first column and the column compared with it.
+	Base string `json:"base"`
+	Col  string `json:"col"`
+	// Note says which regimes, with their median probes: "regimes
+	// differ: llc 25 ns against xllc 162 ns".
+	Note string `json:"note"`
 }
 
 // A ConfigValue is one file configuration key and value.
@@ -145,6 +164,7 @@ func Compare(set *Set, opts Options) (*Comparison, error) {
 		if !classes && isClassLine(r) {
 			continue
 		}
+		orig := r
 		r = r.Clone() // filter.Apply edits Values
 		ok, err := g.filter.Apply(r)
 		if !ok {
@@ -155,6 +175,7 @@ func Compare(set *Set, opts Options) (*Comparison, error) {
 		}
 		kept++
 		g.add(r)
+		g.note(orig, r)
 	}
 	if kept == 0 {
 		if filterErr != nil {
@@ -164,7 +185,56 @@ func Compare(set *Set, opts Options) (*Comparison, error) {
 	}
 	cmp.Config, cmp.Warnings = sharedConfig(set.Results)
 	cmp.Tables = g.tables(set.Units, opts)
+	cmp.Inconclusive = g.inconclusive()
 	return cmp, nil
+}
+
+// note records the row of result r (filtered: kept, the original
+// with all its values) in r's column, with its regime and probes.
+func (g *grouping) note(orig, r *benchfmt.Result) {
+	col, row := g.colBy.Project(r), g.rowBy.Project(r).StringValues()
+	if g.rows[col] == nil {
+		g.rows[col] = map[string]rowMeta{}
+		g.order[col] = nil
+	}
+	if _, ok := g.rows[col][row]; !ok {
+		g.order[col] = append(g.order[col], row)
+	}
+	g.rows[col][row] = g.rows[col][row].note(orig, row)
+}
+
+// inconclusive applies Gate's rule (regimesDiffer) to every column
+// against the first: a row of the first column only and a row of the
+// other only, with the same name but for the regime and no common
+// regime, is one Inconclusive.
+func (g *grouping) inconclusive() []Inconclusive {
+	cols := sortedKeys(g.colKeys())
+	if len(cols) < 2 {
+		return nil
+	}
+	present := func(col benchproc.Key) map[string][]float64 {
+		m := map[string][]float64{}
+		for name := range g.rows[col] {
+			m[name] = []float64{}
+		}
+		return m
+	}
+	base := cols[0]
+	var out []Inconclusive
+	for _, col := range cols[1:] {
+		for _, d := range regimesDiffer(g.order[base], g.order[col], present(base), present(col), g.rows[base], g.rows[col]) {
+			out = append(out, Inconclusive{Name: d.Name, Base: base.StringValues(), Col: col.StringValues(), Note: d.Note})
+		}
+	}
+	return out
+}
+
+func (g *grouping) colKeys() map[benchproc.Key]bool {
+	keys := map[benchproc.Key]bool{}
+	for col := range g.rows {
+		keys[col] = true
+	}
+	return keys
 }
 
 // grouping projects results into tables, rows and columns.
@@ -173,6 +243,10 @@ type grouping struct {
 	tableBy, rowBy, colBy, residue *benchproc.Projection
 	unitField                      *benchproc.Field
 	tabs                           map[benchproc.Key]*groupTable
+	// rows and order are each column's rows, by name, with their
+	// regime and probes (for inconclusive), and in order of appearance.
+	rows  map[benchproc.Key]map[string]rowMeta
+	order map[benchproc.Key][]string
 }
 
 type groupTable struct {
@@ -200,7 +274,8 @@ func newGrouping(opts Options) (*grouping, error) {
 	if err != nil {
 		return nil, queryError("filter", filterStr, err)
 	}
-	g := &grouping{filter: filter, tabs: map[benchproc.Key]*groupTable{}}
+	g := &grouping{filter: filter, tabs: map[benchproc.Key]*groupTable{},
+		rows: map[benchproc.Key]map[string]rowMeta{}, order: map[benchproc.Key][]string{}}
 	var p benchproc.ProjectionParser
 	if g.tableBy, g.unitField, err = p.ParseWithUnit(opts.Table, filter); err != nil {
 		return nil, queryError("table projection", opts.Table, err)

@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/perf/benchfmt"
 )
 
 func TestCompareModes(t *testing.T) {
@@ -144,4 +147,54 @@ func ExampleGate() {
 	// IndexByte/32-2: ok
 	// Repeat-2: regressed
 	// 1 benchmark(s) regressed beyond 5% in ns/op
+}
+
+func TestCompareRegimesDiffer(t *testing.T) {
+	// Two files: page ran in llc in both (compared), batch in llc in the
+	// old file only and in xllc in the new one only (nothing to compare:
+	// inconclusive, named without its regime, with both probes), mutex
+	// only in the old file (just missing, not inconclusive).
+	const batch = "PageCache/mode=batch/batch=16/lock=mcs/threads=2/regime=%s-2"
+	const page = "PageCache/mode=page/batch=16/lock=mcs/threads=2/regime=llc-2"
+	set := &Set{Files: []string{"old.txt", "new.txt"}, Units: benchfmt.UnitMetadataMap{}}
+	add := func(file string, rs []*benchfmt.Result) {
+		for _, r := range rs {
+			r.SetConfig(".file", file)
+			tidyValues(r)
+			set.Results = append(set.Results, r)
+		}
+	}
+	add("old.txt", reps(page, 6, 200, 8, 25))
+	add("old.txt", reps(fmt.Sprintf(batch, "llc"), 6, 50, 0.5, 25))
+	add("old.txt", reps("PageCache/mode=page/batch=16/lock=mutex/threads=2/regime=llc-2", 6, 300, 8, 25))
+	add("new.txt", reps(page, 6, 201, 8, 25))
+	add("new.txt", reps(fmt.Sprintf(batch, "xllc"), 6, 170, 0.5, 162))
+	cmp, err := Compare(set, DefaultOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Inconclusive{{Name: "PageCache/mode=batch/batch=16/lock=mcs/threads=2-2", Base: "old.txt", Col: "new.txt",
+		Note: "regimes differ: llc 25 ns against xllc 162 ns"}}
+	if !slices.Equal(cmp.Inconclusive, want) {
+		t.Errorf("inconclusive %+v, want %+v", cmp.Inconclusive, want)
+	}
+	var b strings.Builder
+	if err := cmp.Write(&b, Text); err != nil {
+		t.Fatal(err)
+	}
+	line := "PageCache/mode=batch/batch=16/lock=mcs/threads=2-2: inconclusive (regimes differ: llc 25 ns against xllc 162 ns)\n"
+	if !strings.Contains(b.String(), line) || strings.Index(b.String(), line) < strings.LastIndex(b.String(), "geomean") {
+		t.Errorf("text output lacks %q after the tables:\n%s", line, b.String())
+	}
+
+	// Columns by regime compare llc with xllc on purpose: nothing is
+	// inconclusive.
+	opts := DefaultOptions
+	opts.Col = "/regime"
+	if cmp, err = Compare(set, opts); err != nil {
+		t.Fatal(err)
+	}
+	if len(cmp.Inconclusive) != 0 {
+		t.Errorf("with -col /regime: inconclusive %+v, want none (the user pooled them on purpose)", cmp.Inconclusive)
+	}
 }

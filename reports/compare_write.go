@@ -110,6 +110,20 @@ func (c *Comparison) writeTables(w io.Writer, f Format) error {
 			return err
 		}
 	}
+	for i, in := range c.Inconclusive {
+		if i == 0 {
+			b.WriteString("\n")
+		}
+		line := in.Name
+		if c.columns() > 2 {
+			line += fmt.Sprintf(", %s against %s", in.Col, in.Base)
+		}
+		line += fmt.Sprintf(": inconclusive (%s)", in.Note)
+		if f == Markdown {
+			line = mdEscape(line) + "  "
+		}
+		b.WriteString(line + "\n")
+	}
 	for _, warn := range c.Warnings {
 		fmt.Fprintf(&b, "\nnote: %s", warn)
 	}
@@ -372,4 +386,13 @@ func csvNum(v float64) string {
 		return ""
 	}
 	return strconv.FormatFloat(v, 'g', 6, 64)
+}
+
+// columns is the most columns of any table.
+func (c *Comparison) columns() int {
+	n := 0
+	for _, t := range c.Tables {
+		n = max(n, len(t.Cols))
+	}
+	return n
 }

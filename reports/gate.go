@@ -323,28 +323,14 @@ func metricSamples(s *Set, filter *benchproc.Filter, rowBy *benchproc.Projection
 			continue
 		}
 		kept++
-		reg, _ := schema.ParseName(r.Name).Get(schema.KeyRegime)
 		name := rowBy.Project(r).StringValues()
-		m, seen := meta[name]
-		if !seen {
-			m = rowMeta{regime: reg, stem: name}
-			if reg != "" {
-				m.stem = strings.Replace(name, "/"+schema.KeyRegime+"="+reg, "", 1)
-			}
-		}
+		meta[name] = meta[name].note(r, name)
 		for _, val := range r.Values {
 			if val.Unit == unit {
 				if samples[name] == nil {
 					order = append(order, name)
 				}
 				samples[name] = append(samples[name], val.Value/factor)
-			}
-			if unitOf(val) == schema.UnitXfer {
-				x := val.Value
-				if val.OrigUnit != "" {
-					x = val.OrigValue
-				}
-				m.xfer = append(m.xfer, x)
 			}
 			u := val.Unit
 			if val.OrigUnit != "" {
@@ -355,7 +341,6 @@ func metricSamples(s *Set, filter *benchproc.Filter, rowBy *benchproc.Projection
 				unitList = append(unitList, u)
 			}
 		}
-		meta[name] = m
 	}
 	files := strings.Join(s.Files, ", ")
 	if kept == 0 {
@@ -378,6 +363,28 @@ func metricSamples(s *Set, filter *benchproc.Filter, rowBy *benchproc.Projection
 type rowMeta struct {
 	regime, stem string
 	xfer         []float64
+}
+
+// note returns m with result r of row name added: the regime and stem
+// from the first result of the row, and r's xfer-ns probe.
+func (m rowMeta) note(r *benchfmt.Result, name string) rowMeta {
+	if m.stem == "" {
+		reg, _ := schema.ParseName(r.Name).Get(schema.KeyRegime)
+		m.regime, m.stem = reg, name
+		if reg != "" {
+			m.stem = strings.Replace(name, "/"+schema.KeyRegime+"="+reg, "", 1)
+		}
+	}
+	for _, val := range r.Values {
+		if unitOf(val) == schema.UnitXfer {
+			x := val.Value
+			if val.OrigUnit != "" {
+				x = val.OrigValue
+			}
+			m.xfer = append(m.xfer, x)
+		}
+	}
+	return m
 }
 
 // inconclusive is an inconclusive Check with the rows it joins.
