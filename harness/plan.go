@@ -185,6 +185,10 @@ func (p Plan) Validate() error {
 	default:
 		return &FieldError{Field: FieldTiming, Err: fmt.Errorf("unknown timing %q (known: %s, %s)", p.Timing, TimeBare, TimeInstrumented)}
 	}
+	if p.Base.Bare && p.timing() == TimeInstrumented {
+		// Bare would win silently (no wrapper to time): say so instead.
+		return &FieldError{Field: FieldTiming, Value: string(TimeInstrumented), Err: errors.New("times instrumented locks, but the plan's base is bare (no instrumented lock at all)")}
+	}
 	for _, s := range p.configs(info, false) {
 		if err := s.Validate(); err != nil {
 			if ke, ok := errors.AsType[*workloads.KnobError](err); ok {

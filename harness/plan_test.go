@@ -113,6 +113,9 @@ func TestPlanValidate(t *testing.T) {
 		{"override lock", func(p *Plan) { p.Base.ClassLocks = map[workloads.Class]string{workloads.ClassZone: "nosuch"} }, ClassLockField(workloads.ClassZone), `zone-lock: unknown lock "nosuch"`, "override names come from the registry"},
 		{"delay class", func(p *Plan) { p.Base.Delay = map[workloads.Class]time.Duration{workloads.ClassCS: 1} }, string(workloads.KnobDelay), `delay: class "cs": not a lock class`, "delays name a class of the workload"},
 		{"base knob", func(p *Plan) { p.Base.Touch = -1 }, string(workloads.KnobTouch), "touch: must be between", "a knob of the base is named by its workloads.Knob"},
+		{"bad timing", func(p *Plan) { p.Timing = "fast" }, FieldTiming, `unknown timing "fast"`, "two timings exist"},
+		{"instrumented but bare", func(p *Plan) { p.Timing, p.Base.Bare = TimeInstrumented, true }, FieldTiming, "the plan's base is bare", "bare would silently win over instrumented timing"},
+		{"bare timing of a bare base", func(p *Plan) { p.Timing, p.Base.Bare = TimeBare, true }, "", "", "bare timing with no counting repetitions is a bare run"},
 		{"memory", func(p *Plan) { p.Threads, p.Batches, p.Base.SharedFiles = []int{512}, []int{1}, false }, "", "the model would need", "a model too large names no single field"},
 	}
 	for _, tt := range tests {

@@ -154,7 +154,7 @@ func summarize(m *cases.Model) *Summary {
 	}
 	s.Instrumentation = instrumentationCosts(m)
 	if m.ConfigValue(schema.ConfTiming) == schema.TimingInstrumented {
-		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %s: every repetition ran the instrumented locks (a profiled run needs them), so %s carries the instrumentation's cost, and the lock-instruction part of each saving with it",
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: %s: every repetition ran the instrumented locks (chosen, or needed by a profile), so %s carries the instrumentation's cost, and the lock-instruction part of each saving with it",
 			schema.ConfTiming, schema.TimingInstrumented, cases.NSPage))
 	}
 	s.classes(m)

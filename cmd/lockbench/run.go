@@ -3,8 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
-	"strconv"
 	"strings"
 	"time"
 
@@ -31,7 +29,7 @@ type runFlags struct {
 	force, quiet, json, bare, profile        bool
 	profileClasses, noReport, verbose, floor bool
 	dryRun                                   bool
-	shard, machine                           string
+	shard, machine, timing                   string
 	budget                                   time.Duration
 	targetCI                                 string
 	seed                                     uint64
@@ -48,7 +46,7 @@ func defaultRunFlags() runFlags {
 		order: string(p.Order), affinity: string(r.Affinity), workload: p.Base.Workload,
 		zones: p.Base.Zones, touch: p.Base.Touch, filePages: p.Base.FilePages, lines: p.Base.Lines, think: p.Base.Think,
 		classLocks: map[workloads.Class]*string{}, floor: p.Floor,
-		budget: harness.DefaultBudget, targetCI: "5%",
+		budget: harness.DefaultBudget, targetCI: "5%", timing: string(p.Timing),
 	}
 }
 
@@ -66,7 +64,9 @@ contention, per-page work batched), and how close it gets to one big page.
 
 ns/page times bare locks; the lock counts (acq/page, contended/page, wait)
 come from one instrumented repetition of each case, interleaved, whose own
-time is written as inst-ns/page.
+time is written as inst-ns/page. --timing instrumented (and --profile) makes
+every repetition instrumented instead: the counts sit on every line, and
+ns/page then carries the instrumentation's cost.
 
 With no flags it answers the question in under a minute on 2 cores.
 Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
@@ -106,6 +106,7 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.BoolVar(&f.json, "json", false, "print the summary as JSON on stdout")
 	fl.BoolVar(&f.verbose, "verbose", false, "also print the summary's details (probe clusters per case, 1-thread cases by regime) and the lock classes of every case, lockstat's way (summary.txt always has them)")
 	fl.BoolVar(&f.noReport, "no-report", false, "do not write report.html and report.md into the results folder")
+	fl.StringVar(&f.timing, "timing", f.timing, "what ns/page times: bare (bare locks; one instrumented counting repetition per case) or instrumented (every repetition instrumented: ns/page then carries the instrumentation)")
 	fl.BoolVar(&f.bare, "bare", false, "no instrumented repetitions at all: bare locks only, lock units left out")
 	fl.BoolVar(&f.floor, "floor", f.floor, "also run each mode with no lock (lock=none, 1 thread), the floor that splits each saving into locks, contention and per-page work")
 	fl.BoolVar(&f.profile, "profile", false, "write CPU, mutex, block and lock-contention profiles (pprof) beside the results; every repetition is then instrumented, and ns/page carries it")
@@ -116,116 +117,6 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the cases the sweep (or --shard) would run and their estimated time, and run nothing")
 	fl.BoolVar(&f.dryRun, "list", false, "the same as --dry-run")
 	return cmd
-}
-
-// parse turns the flags into a plan and a runner. It parses the syntax
-// (lists, numbers, shared|private, class=duration) and leaves every rule
-// to the library, whose errors name a field that flagged maps to a flag.
-func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, error) {
-	var p harness.Plan
-	r := harness.DefaultRunner
-	if f.profileClasses && !f.profile {
-		return p, r, usagef("--profile-classes labels the CPU profile and needs --profile")
-	}
-	r.Duration, r.Warmup, r.Grace, r.Affinity = f.duration, f.warmup, f.grace, harness.Affinity(f.affinity)
-	r.Labels, r.ClassLabels = f.profile, f.profileClasses
-	r.Machine = f.machine
-	if err := r.Validate(); err != nil {
-		return p, r, flagged(err)
-	}
-	if info, err := workloads.Lookup(f.workload); err == nil { // else Plan.Validate says so
-		if err := f.applies(cmd, info); err != nil {
-			return p, r, err
-		}
-	}
-	base := workloads.DefaultSpec
-	base.Workload, base.Bare = f.workload, f.bare
-	switch f.files {
-	case "shared", "private":
-		base.SharedFiles = f.files == "shared"
-	default:
-		return p, r, usagef("--files %q: want shared or private", f.files)
-	}
-	base.Zones, base.Touch, base.FilePages, base.Lines, base.Think = f.zones, f.touch, f.filePages, f.lines, f.think
-	for _, k := range zeroDefaults() {
-		if cmd.Flags().Changed(k.flag) && base.Value(k.knob) == "0" {
-			return p, r, usagef("--%s 0: must be at least 1", k.flag)
-		}
-	}
-	for _, c := range classLockFlags() { // in class order: the first bad one is reported
-		if v := *f.classLocks[c.class]; v != "" {
-			if base.ClassLocks == nil {
-				base.ClassLocks = map[workloads.Class]string{}
-			}
-			base.ClassLocks[c.class] = v
-		}
-	}
-	var err error
-	if base.Delay, err = parseDelays(f.delay); err != nil {
-		return p, r, usagef("--delay: %v", err)
-	}
-	p = harness.Plan{Base: base, Count: f.count, Order: harness.Order(f.order), Seed: f.seed,
-		Timing: harness.DefaultPlan.Timing, Floor: f.floor}
-	if !cmd.Flags().Changed("seed") {
-		p.Seed = uint64(time.Now().UnixNano())
-	}
-	if f.profile {
-		// Contention stacks come from the instrumented wrapper.
-		p.Timing = harness.TimeInstrumented
-	}
-	if p.Locks, err = parseList(f.locks); err != nil {
-		return p, r, usagef("--locks: %v", err)
-	}
-	modes, err := parseList(f.modes)
-	if err != nil {
-		return p, r, usagef("--modes: %v", err)
-	}
-	for _, m := range modes {
-		p.Modes = append(p.Modes, workloads.Mode(m))
-	}
-	if p.Batches, err = parseInts(f.batch); err != nil {
-		return p, r, usagef("--batch: %v", err)
-	}
-	if p.Threads, err = parseInts(f.threads); err != nil {
-		return p, r, usagef("--threads: %v", err)
-	}
-	if f.shard != "" {
-		if p.Shard, err = schema.ParseShard(f.shard); err != nil {
-			return p, r, usagef("--%v", err)
-		}
-	}
-	if err := p.Validate(); err != nil {
-		return p, r, flagged(err)
-	}
-	if f.shard != "" && !cmd.Flags().Changed("seed") {
-		// Every shard, on every machine, must draw the same orders (merge
-		// checks the seed like any knob): seed from the plan's ID, which
-		// the shards share and the seed is not part of.
-		p.Seed, _ = strconv.ParseUint(p.ID(&r), 16, 64)
-	}
-	if f.target, err = parseFraction(f.targetCI); err != nil || !(f.target > 0) {
-		return p, r, usagef("--target-ci %q: want a positive percentage (5%%) or fraction (0.05)", f.targetCI)
-	}
-	if f.budget <= 0 {
-		return p, r, usagef("--budget %v: must be positive", f.budget)
-	}
-	return p, r, nil
-}
-
-// Sweeps estimated over announceOver are announced with their estimate
-// before they start; over maxUnforced they need --force (2562047h is a
-// typo, not a plan).
-const (
-	announceOver = 10 * time.Minute
-	maxUnforced  = 24 * time.Hour
-)
-
-// roughly renders an estimate to the minute, or to the day when long.
-func roughly(d time.Duration) string {
-	if d >= 48*time.Hour {
-		return fmt.Sprintf("%.0f days", d.Hours()/24)
-	}
-	return d.Round(time.Minute).String()
 }
 
 // runRun validates, then runs the sweep. Results go to the output folder
@@ -244,12 +135,8 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 			fmt.Fprintf(stderr, "lockbench: "+format+"\n", a...)
 		}
 	}
-	est := harness.Estimate(plan, runner)
-	switch {
-	case est > maxUnforced && !f.force:
-		return usagef("this sweep would take about %s: over %s needs --force (or fewer cases, a smaller --count or --duration)", roughly(est), roughly(maxUnforced))
-	case est > announceOver:
-		note("this sweep will take about %s", roughly(est))
+	if err := f.announce(plan, runner, note); err != nil {
+		return err
 	}
 	dir := f.out
 	if dir == "" {
@@ -330,28 +217,4 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		}
 		return failure(runErr)
 	}
-}
-
-// dryRun prints the cases plan would run, in order, with the time each is
-// estimated to take (harness.Runner.Estimate), and the total.
-func dryRun(w io.Writer, plan harness.Plan, r *harness.Runner) error {
-	cases := plan.Cases()
-	var total time.Duration
-	for _, c := range cases {
-		e := r.Estimate(c)
-		total += e
-		fmt.Fprintf(w, "%-8s %s\n", e.Round(time.Millisecond), c)
-	}
-	fmt.Fprintf(w, "plan %s shard %s: %d repetitions, %d comparison groups of %d, estimated %s (more on a busy machine)\n",
-		plan.ID(r), plan.Shard, len(cases), groupsIn(cases), plan.Groups(), total.Round(100*time.Millisecond))
-	return nil
-}
-
-// groupsIn counts the comparison groups (lock x threads) of cases.
-func groupsIn(cases []harness.Case) int {
-	seen := map[string]bool{}
-	for _, c := range cases {
-		seen[c.Spec.Lock+"/"+strconv.Itoa(c.Spec.Workers)] = true
-	}
-	return len(seen)
 }

@@ -50,6 +50,10 @@ func TestRunBadInput(t *testing.T) {
 		reason string
 	}{
 		{[]string{"--profile-classes"}, "needs --profile", "class labels label a CPU profile that is not being taken"},
+		{[]string{"--timing", "fast"}, `--timing: unknown timing "fast"`, "two timings exist"},
+		{[]string{"--timing", "instrumented", "--bare"}, "--timing instrumented: times instrumented locks, but the plan's base is bare", "bare would silently win: there is no wrapper to time"},
+		{[]string{"--profile", "--bare"}, "--profile needs instrumented locks", "a profile without the wrapper has no contention stacks"},
+		{[]string{"--profile", "--timing", "bare"}, "drop --timing bare", "a profiled run times instrumented locks, and says so"},
 		{[]string{"--locks", "nosuch"}, `unknown lock "nosuch"`, "lock names come from the registry"},
 		{[]string{"--modes", "page,huge"}, `--modes: unknown mode "huge"`, "modes are registered (workloads.LookupMode)"},
 		{[]string{"--count", "0"}, "--count 0", "a sweep needs a repetition"},
@@ -424,4 +428,53 @@ func raceEnabled() bool {
 		}
 	}
 	return false
+}
+
+// TestRunTiming: --timing bare times bare locks and counts in one
+// instrumented repetition per case (inst-ns/page); --timing instrumented
+// puts the lock units on every timed line and writes no counting line.
+func TestRunTiming(t *testing.T) {
+	tests := []struct {
+		timing string
+		reason string
+	}{
+		{"bare", "the default: ns/page on bare locks, counts from a counting line"},
+		{"instrumented", "every repetition instrumented: counts on every line, no counting line"},
+	}
+	for _, tt := range tests {
+		out := filepath.Join(t.TempDir(), "out")
+		if _, se, code := execCLI(t, tinyRun(out, "--timing", tt.timing, "--locks", "mutex", "--modes", "page", "--threads", "1",
+			"--count", "2", "--order", "interleaved", "--floor=false", "--no-report")...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", tt.timing, code, se)
+		}
+		timed, counting := 0, 0
+		for _, r := range readLines(t, filepath.Join(out, "results.txt")) {
+			if r.GetConfig(schema.ConfTiming) != tt.timing {
+				t.Errorf("%s: config timing %q", tt.reason, r.GetConfig(schema.ConfTiming))
+			}
+			if _, class := schema.ParseName(r.Name).Get(schema.KeyClass); class {
+				continue
+			}
+			has := map[string]bool{}
+			for _, v := range r.Values {
+				has[v.Unit] = true
+				if v.OrigUnit != "" {
+					has[v.OrigUnit] = true
+				}
+			}
+			switch {
+			case has["inst-ns/page"]:
+				counting++
+			case has["ns/page"]:
+				timed++
+				if has["acq/page"] != (tt.timing == "instrumented") {
+					t.Errorf("%s: timed line %s has acq/page %v", tt.reason, r.Name, has["acq/page"])
+				}
+			}
+		}
+		wantCounting := map[string]int{"bare": 1, "instrumented": 0}[tt.timing]
+		if timed != 2 || counting != wantCounting {
+			t.Errorf("%s: %d timed and %d counting lines, want 2 and %d", tt.reason, timed, counting, wantCounting)
+		}
+	}
 }

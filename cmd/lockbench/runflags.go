@@ -75,6 +75,8 @@ func fieldFlag(field string) (string, bool) {
 		return "shard", true
 	case harness.FieldMachine:
 		return "machine", true
+	case harness.FieldTiming:
+		return "timing", true
 	case string(workloads.KnobDelay):
 		return "delay", true
 	}

@@ -19,7 +19,7 @@ func TestEveryFieldHasAFlag(t *testing.T) {
 	run := newRunCmd()
 	fields := []string{harness.FieldWorkload, harness.FieldLocks, harness.FieldModes, harness.FieldBatches,
 		harness.FieldThreads, harness.FieldCount, harness.FieldOrder, harness.FieldDuration, harness.FieldWarmup,
-		harness.FieldGrace, harness.FieldAffinity}
+		harness.FieldGrace, harness.FieldAffinity, harness.FieldTiming}
 	planFields := []workloads.Knob{workloads.KnobWorkload, workloads.KnobWorkers, workloads.KnobLock, workloads.KnobMode, workloads.KnobBatch}
 	for _, k := range workloads.Knobs() {
 		if !slices.Contains(planFields, k) {
@@ -60,7 +60,7 @@ func TestRunDefaultsAreTheLibrarys(t *testing.T) {
 	for flag, want := range map[string]string{
 		"duration": r.Duration.String(), "warmup": r.Warmup.String(), "watchdog": r.Grace.String(),
 		"affinity": string(r.Affinity), "count": strconv.Itoa(harness.DefaultBlocks), "order": string(p.Order),
-		"budget": harness.DefaultBudget.String(), "locks": "mutex,mcs",
+		"budget": harness.DefaultBudget.String(), "locks": "mutex,mcs", "timing": string(harness.TimeBare),
 		"modes": strings.Join(modeStrings(workloads.Modes()), ","), "batch": "16", "threads": joinInts(p.Threads), "workload": p.Base.Workload,
 	} {
 		if got := fl.Lookup(flag).DefValue; got != want {
