@@ -145,7 +145,7 @@ func Gate(base, head *Set, opts GateOptions) (*Verdict, error) {
 		opts.Metric = DefaultGate.Metric
 	}
 	if !(opts.MaxRegress >= 0) || math.IsInf(opts.MaxRegress, 0) {
-		return nil, fmt.Errorf("max-regress %v must be a fraction >= 0 (0.05 is 5%%)", opts.MaxRegress)
+		return nil, fmt.Errorf("maximum regression %v must be a fraction >= 0 (0.05 is 5%%)", opts.MaxRegress)
 	}
 	if !(opts.Alpha > 0 && opts.Alpha < 1) { // NaN too
 		return nil, fmt.Errorf("alpha %v is not between 0 and 1 (try 0.05)", opts.Alpha)
@@ -203,12 +203,13 @@ func Gate(base, head *Set, opts GateOptions) (*Verdict, error) {
 			strings.Join(base.Files, ", "), strings.Join(head.Files, ", "), first.Name, first.Note, schema.KeyRegime)
 	}
 	if common == 0 {
-		hint := ""
+		err := fmt.Errorf("no benchmark is in both the baseline (%s) and the new results (%s): baseline has %s; new has %s",
+			strings.Join(base.Files, ", "), strings.Join(head.Files, ", "), listSome(baseOrder), listSome(headOrder))
 		if sameButProcs(baseOrder, headOrder) {
-			hint = " (the names differ only in their -N GOMAXPROCS suffix: the runs had different CPU counts; to compare anyway, pass --ignore /gomaxprocs)"
+			return nil, &OptionError{Err: fmt.Errorf("%w (the names differ only in their -N GOMAXPROCS suffix: the runs had different CPU counts)", err),
+				Remedy: "to compare anyway", Option: OptionIgnore, Value: "/gomaxprocs"}
 		}
-		return nil, fmt.Errorf("no benchmark is in both the baseline (%s) and the new results (%s): baseline has %s; new has %s%s",
-			strings.Join(base.Files, ", "), strings.Join(head.Files, ", "), listSome(baseOrder), listSome(headOrder), hint)
+		return nil, err
 	}
 
 	summarize := func(vals []float64) *stats.Estimate {
@@ -351,9 +352,10 @@ func metricSamples(s *Set, filter *benchproc.Filter, rowBy *benchproc.Projection
 		if file == "" {
 			file = files
 		}
-		return nil, nil, nil, &InputError{FileName: file, Line: line,
-			Msg: fmt.Sprintf("no %s measurements; these results have %s (the baseline and the new results must measure the same metric: pick one with --metric)",
-				opts.Metric, strings.Join(unitList, ", "))}
+		return nil, nil, nil, &OptionError{Err: &InputError{FileName: file, Line: line,
+			Msg: fmt.Sprintf("no %s measurements; these results have %s (the baseline and the new results must measure the same metric)",
+				opts.Metric, strings.Join(unitList, ", "))},
+			Remedy: "to judge one of them", Option: OptionMetric}
 	}
 	return samples, order, meta, nil
 }
@@ -524,8 +526,8 @@ func (v *Verdict) InsufficientError() error {
 	for MinP(need, need) > v.Alpha {
 		need++
 	}
-	return fmt.Errorf("%d benchmark(s) have too few samples for any change to be significant, e.g. %s with n=%d+%d can at best reach p=%.3f, but alpha is %v: run at least %d repetitions on each side (-count=%d), or pass --allow-insufficient to accept an unjudged benchmark",
-		v.Insufficient, worst.Name, worst.Old.N, worst.New.N, float64(worst.MinP), v.Alpha, need, max(need, 10))
+	return fmt.Errorf("%d benchmark(s) have too few samples for any change to be significant, e.g. %s with n=%d+%d can at best reach p=%.3f, but alpha is %v: run at least %d repetitions on each side",
+		v.Insufficient, worst.Name, worst.Old.N, worst.New.N, float64(worst.MinP), v.Alpha, need)
 }
 
 // Err returns the regression as an error, nil when v passes.
@@ -680,3 +682,33 @@ func sign(better int) float64 {
 	}
 	return 1
 }
+
+// The options an OptionError names: GateOptions' (and Options') fields,
+// in lower case.
+const (
+	OptionIgnore = "ignore" // GateOptions.Ignore, Options.Ignore
+	OptionMetric = "metric" // GateOptions.Metric
+)
+
+// An OptionError is an error whose remedy is a setting of one of the
+// caller's options, named in the library's terms (Option: OptionIgnore
+// for GateOptions.Ignore), so that a command line can name its own flag
+// for it, as cmd/lockbench does for harness.FieldError.
+type OptionError struct {
+	Err    error  // what is wrong
+	Remedy string // what the setting would do: "to compare anyway"
+	Option string // the option to set: OptionIgnore, OptionMetric
+	Value  string // the value to set it to; "" when the caller must choose
+}
+
+// Error is "err; remedy, set option to value" (without "to value" when
+// Value is empty).
+func (e *OptionError) Error() string {
+	s := fmt.Sprintf("%v; %s, set %s", e.Err, e.Remedy, e.Option)
+	if e.Value != "" {
+		s += " to " + e.Value
+	}
+	return s
+}
+
+func (e *OptionError) Unwrap() error { return e.Err }

@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -210,5 +211,46 @@ func TestGateUnconfirmed(t *testing.T) {
 			t.Errorf("%s: %d regressed, %d unconfirmed of 20; want %d..%d regressed, at least %d unconfirmed",
 				tt.reason, regressed, unconfirmed, tt.minRegressed, tt.maxRegressed, tt.minUnconfirmed)
 		}
+	}
+}
+
+func TestGateErrorsNameNoFlag(t *testing.T) {
+	// The library names its options, never a command's flags; the option
+	// to set is an *OptionError's Option, which a command maps to its flag.
+	tests := []struct {
+		name       string
+		base, head *Set
+		option     string // "" for an error that is no OptionError
+		want       string
+		reason     string
+	}{
+		{"metric", synthSet("a.txt", "X-2", "ns/op", []float64{1, 2, 3}), synthSet("b.txt", "X-2", "B/op", []float64{1, 2, 3}), OptionMetric,
+			"to judge one of them, set metric", "the other side measured another unit: the remedy is the metric option"},
+		{"gomaxprocs", synthSet("a.txt", "X-2", "ns/op", []float64{1, 2, 3}), synthSet("b.txt", "X-4", "ns/op", []float64{1, 2, 3}), OptionIgnore,
+			"to compare anyway, set ignore to /gomaxprocs", "names that differ in their -N only: the remedy is ignoring gomaxprocs"},
+		{"nothing common", synthSet("a.txt", "X-2", "ns/op", []float64{1, 2, 3}), synthSet("b.txt", "Y-2", "ns/op", []float64{1, 2, 3}), "",
+			"no benchmark is in both", "different benchmarks have no option to fix them"},
+	}
+	for _, tt := range tests {
+		opts := DefaultGate
+		opts.Metric = "ns/op"
+		_, err := Gate(tt.base, tt.head, opts)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "--") {
+			t.Errorf("%s: err %v, want %q and no flag", tt.reason, err, tt.want)
+			continue
+		}
+		oe, ok := errors.AsType[*OptionError](err)
+		if ok != (tt.option != "") || (ok && oe.Option != tt.option) {
+			t.Errorf("%s: OptionError %v (%v), want option %q", tt.reason, oe, ok, tt.option)
+		}
+	}
+	opts := DefaultGate
+	opts.Metric = "ns/op"
+	v, err := Gate(synthSet("a.txt", "X-2", "ns/op", []float64{1, 2, 3}), synthSet("b.txt", "X-2", "ns/op", []float64{1, 2, 3}), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.InsufficientError(); err == nil || strings.Contains(err.Error(), "-count") || strings.Contains(err.Error(), "--") {
+		t.Errorf("InsufficientError = %v, want an error that names no flag", err)
 	}
 }

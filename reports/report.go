@@ -727,7 +727,7 @@ func methodology(set *Set, m *cases.Model, opts ReportOptions) []fact {
 	if len(m.PageCache) > 0 {
 		inst := "every case instrumented (lock counters present)"
 		if bare > 0 {
-			inst = fmt.Sprintf("%d of %d cases without lock counters (run --bare, uninstrumented)", bare, len(m.PageCache))
+			inst = fmt.Sprintf("%d of %d cases without lock counters (bare runs: no instrumented repetition)", bare, len(m.PageCache))
 		}
 		if b := m.ConfigValue(schema.ConfBare); b != "" {
 			inst += "; bare: " + b

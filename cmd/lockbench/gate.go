@@ -77,7 +77,7 @@ each offender is also printed as a GitHub '::error' annotation.`,
 			}
 			v, err := reports.Gate(base, head, opts)
 			if err != nil {
-				return usage(err)
+				return usage(optionFlagged(err))
 			}
 			out := cmd.OutOrStdout()
 			if asJSON {
@@ -103,8 +103,8 @@ each offender is also printed as a GitHub '::error' annotation.`,
 			if err := v.Err(); err != nil {
 				return failure(err)
 			}
-			if !allowInsufficient {
-				return usage(v.InsufficientError())
+			if err := v.InsufficientError(); err != nil && !allowInsufficient {
+				return usagef("%v, or pass --allow-insufficient to accept an unjudged benchmark", err)
 			}
 			return nil
 		},
@@ -143,4 +143,23 @@ func parseFraction(s string) (float64, error) {
 		return 0, fmt.Errorf("%q reads as %v%%; write %s%% if you mean it, or a fraction like 0.05", s, f*100, t)
 	}
 	return f, nil
+}
+
+// optionFlagged names gate's flag for the option a *reports.OptionError
+// says to set ("--ignore /gomaxprocs" for reports.OptionIgnore); other
+// errors are returned as they are.
+func optionFlagged(err error) error {
+	oe, ok := errors.AsType[*reports.OptionError](err)
+	if !ok {
+		return err
+	}
+	flag := map[string]string{reports.OptionIgnore: "ignore", reports.OptionMetric: "metric"}[oe.Option]
+	if flag == "" {
+		return err // an option without a flag: the library's words
+	}
+	msg := fmt.Sprintf("%v; %s, pass --%s", oe.Err, oe.Remedy, flag)
+	if oe.Value != "" {
+		msg += " " + oe.Value
+	}
+	return errors.New(msg)
 }

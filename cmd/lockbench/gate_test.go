@@ -122,7 +122,7 @@ func TestGateBadInput(t *testing.T) {
 		reason string
 	}{
 		{[]string{"gate", "--baseline", "testdata/run.txt", "testdata/nsop.txt"},
-			[]string{"testdata/nsop.txt:3: no ns/page measurements", "ns/op", "--metric"},
+			[]string{"testdata/nsop.txt:3: no ns/page measurements", "ns/op", "to judge one of them, pass --metric"},
 			"mismatched metrics between baseline and new are named with file:line and the units present"},
 		{[]string{"gate", "--metric", "ns/op", "--baseline", "testdata/nsop.txt", "testdata/run.txt"},
 			[]string{"testdata/run.txt:6: no ns/op measurements", "ns/page"},
