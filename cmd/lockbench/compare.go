@@ -27,7 +27,9 @@ one file; --row and --filter take benchstat's projection and filter syntax
 
 Unlike benchstat, results are not split into tables by file configuration
 (--table .config does that); the configuration the files share is printed
-above the tables and what differs is noted below them.`,
+above the tables and what differs is noted below them. A row that the first
+column and another ran in no common machine regime (the regime key in the
+name) is listed after the tables as inconclusive, as gate does.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := reports.ParseFormat(format)
