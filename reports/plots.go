@@ -2,11 +2,13 @@ package reports
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"html/template"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/reports/plot"
@@ -353,12 +355,16 @@ func drawPlots(m *cases.Model) (plots []ReportPlot, missing []string) {
 // case whose counts differ (an input that probed some lines only) is
 // left out rather than paired wrongly.
 func xferCharts(m *cases.Model, hb int) []*plot.Chart {
-	type key struct {
-		mode    workloads.Mode
+	// One chart per variant and thread count: the 1-thread chart shows
+	// that uncontended cases do not move with the regime, the contended
+	// one that they do, and each has one series (colour and glyph) per
+	// mode.
+	type chartKey struct {
+		variant string
 		threads int
 	}
-	var variants []string
-	series := map[string]map[key]*plot.Series{}
+	var keys []chartKey
+	series := map[chartKey]map[workloads.Mode]*plot.Series{}
 	for _, cs := range m.PageCache {
 		v := m.Pooled(cs)
 		if floorVariant(m, v) || m.Find(cs.Variant, cs.Threads, cs.Mode, hb) != cs {
@@ -368,39 +374,34 @@ func xferCharts(m *cases.Model, hb int) []*plot.Chart {
 		if len(ns) == 0 || len(ns) != len(xfer) {
 			continue
 		}
-		if series[v] == nil {
-			series[v] = map[key]*plot.Series{}
-			variants = append(variants, v)
+		k := chartKey{v, cs.Threads}
+		if series[k] == nil {
+			series[k] = map[workloads.Mode]*plot.Series{}
+			keys = append(keys, k)
 		}
-		k := key{cs.Mode, cs.Threads}
-		sr := series[v][k]
+		sr := series[k][cs.Mode]
 		if sr == nil {
-			sr = &plot.Series{Label: modeLabel(cs.Mode, hb) + ", " + threadsLabel(cs.Threads), Color: slices.Index(workloads.Modes(), cs.Mode)}
-			series[v][k] = sr
+			sr = &plot.Series{Label: modeLabel(cs.Mode, hb), Color: slices.Index(workloads.Modes(), cs.Mode)}
+			series[k][cs.Mode] = sr
 		}
 		sr.X, sr.Y = append(sr.X, xfer...), append(sr.Y, ns...)
 	}
+	slices.SortStableFunc(keys, func(a, b chartKey) int {
+		return cmp.Or(strings.Compare(a.variant, b.variant), cmp.Compare(a.threads, b.threads))
+	})
 	var out []*plot.Chart
-	for _, v := range variants {
+	for _, k := range keys {
 		c := &plot.Chart{
-			Title:  "ns/page vs transfer cost — " + variantLabel(v),
+			Title:  "ns/page vs transfer cost — " + variantLabel(k.variant) + ", " + threadsLabel(k.threads),
 			XLabel: "xfer-ns probed before the repetition (ns, log2 scale)",
 			YLabel: "ns/page (wall time per page, one repetition)",
 			XScale: plot.Log2,
 			Points: true,
 		}
-		keys := make([]key, 0, len(series[v]))
-		for k := range series[v] {
-			keys = append(keys, k)
-		}
-		slices.SortFunc(keys, func(a, b key) int {
-			if a.threads != b.threads {
-				return a.threads - b.threads
+		for _, mode := range workloads.Modes() {
+			if sr := series[k][mode]; sr != nil {
+				c.Lines = append(c.Lines, *sr)
 			}
-			return slices.Index(workloads.Modes(), a.mode) - slices.Index(workloads.Modes(), b.mode)
-		})
-		for _, k := range keys {
-			c.Lines = append(c.Lines, *series[v][k])
 		}
 		out = append(out, c)
 	}

@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"golang.org/x/perf/benchfmt"
@@ -49,17 +50,22 @@ func TestXferPlotPoints(t *testing.T) {
 
 	m := cases.Group(lines)
 	charts := xferCharts(m, headlineBatch(m))
-	if len(charts) != 1 {
-		t.Fatalf("%d charts, want one for lock=mcs (the floor has none, regimes are pooled)", len(charts))
-	}
-	c := charts[0]
-	if !c.Points {
-		t.Error("the repetitions are joined by lines: want a scatter")
+	if len(charts) != 2 {
+		t.Fatalf("%d charts, want lock=mcs at 1 and at 2 threads (the floor has none, regimes are pooled)", len(charts))
 	}
 	got := map[string][]point{}
-	for _, s := range c.Lines {
-		for i := range s.X {
-			got[s.Label] = append(got[s.Label], point{s.X[i], s.Y[i]})
+	for i, c := range charts {
+		if !c.Points {
+			t.Error("the repetitions are joined by lines: want a scatter")
+		}
+		threads := []string{"1 thread", "2 threads"}[i]
+		if !strings.HasSuffix(c.Title, threads) {
+			t.Errorf("chart %d is %q, want the %s chart (1 thread first)", i, c.Title, threads)
+		}
+		for _, s := range c.Lines {
+			for j := range s.X {
+				got[s.Label+", "+threads] = append(got[s.Label+", "+threads], point{s.X[j], s.Y[j]})
+			}
 		}
 	}
 	if len(got) != len(want) {
