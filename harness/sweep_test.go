@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/lockbench/lockbench/internal/benchfile"
 	"github.com/lockbench/lockbench/workloads"
 	"golang.org/x/perf/benchfmt"
 )
@@ -159,26 +160,5 @@ func TestSweepOversubscribed(t *testing.T) {
 	}
 }
 
-// readResults reads the results of a file and fails on a syntax error.
-func readResults(t *testing.T, path string) []*benchfmt.Result {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []*benchfmt.Result
-	rd := benchfmt.NewReader(f, path)
-	for rd.Scan() {
-		switch rec := rd.Result().(type) {
-		case *benchfmt.SyntaxError:
-			t.Fatalf("%s: %v", path, rec)
-		case *benchfmt.Result:
-			out = append(out, rec.Clone())
-		}
-	}
-	if err := rd.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
+// readResults reads a results file whole (benchfile.Read).
+func readResults(t *testing.T, path string) []*benchfmt.Result { return benchfile.Read(t, path) }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/internal/benchfile"
 	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/schema"
@@ -102,29 +103,8 @@ func TestRunBadInput(t *testing.T) {
 	}
 }
 
-// readLines parses a results file and fails on any syntax error.
-func readLines(t *testing.T, path string) []*benchfmt.Result {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var out []*benchfmt.Result
-	rd := benchfmt.NewReader(f, path)
-	for rd.Scan() {
-		switch rec := rd.Result().(type) {
-		case *benchfmt.SyntaxError:
-			t.Fatalf("%s: %v", path, rec)
-		case *benchfmt.Result:
-			out = append(out, rec.Clone())
-		}
-	}
-	if err := rd.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
+// readLines reads a results file whole (benchfile.Read).
+func readLines(t *testing.T, path string) []*benchfmt.Result { return benchfile.Read(t, path) }
 
 // splitClasses splits lines into case lines and class lines (a
 // schema.KeyClass key).
