@@ -220,6 +220,16 @@ func TestCountingRegimeNotACase(t *testing.T) {
 		if strings.Contains(r.Case, schema.RegimeXLLC) {
 			t.Errorf("row %q: a counting-only case is shown as a case", r.Case)
 		}
+		if r.AcqPerPage == nil || float64(*r.AcqPerPage) != 8 || r.CountsFrom != schema.RegimeXLLC {
+			t.Errorf("row %q: acq/page %v from %q; want the 8 the xllc counting repetition lends", r.Case, r.AcqPerPage, r.CountsFrom)
+		}
+	}
+	var text strings.Builder
+	if err := s.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text.String(), "8.000*") || !strings.Contains(text.String(), "* lock counts from the case's one instrumented repetition, which ran in the xllc regime") {
+		t.Errorf("the table does not mark the lent counts:\n%s", text.String())
 	}
 	// One regime: its headline carries no regime (the rule).
 	if len(s.Headlines) != 1 || s.Headlines[0].Regime != "" || s.Headlines[0].AcqPage == nil {

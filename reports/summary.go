@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -104,6 +105,10 @@ type SummaryRow struct {
 	// InstNSPerPage is the median time of the instrumented repetitions
 	// (inst-ns/page) when ns/page timed bare locks.
 	InstNSPerPage *Float `json:"inst_ns_per_page,omitempty"`
+	// CountsFrom, when set, is the regime whose case lent the lock counts
+	// above (acq, contended, wait, handoffs): a contended case's one
+	// counting repetition ran in that regime only (cases.Model.Counted).
+	CountsFrom string `json:"counts_from,omitempty"`
 	// Xfer is the machine-regime probe: the cross-core cache-line
 	// transfer time measured before each repetition.
 	Xfer *Spread `json:"xfer_ns,omitempty"`
@@ -139,7 +144,7 @@ func summarize(m *cases.Model) *Summary {
 		if c.CountsOnly() {
 			continue // its counts are lent to the timed case (Model.Counted)
 		}
-		row := summaryRow(c, len(m.Files) > 1)
+		row := summaryRow(c, m.Counted(c), len(m.Files) > 1)
 		s.Rows = append(s.Rows, row)
 		if sp := row.Xfer; sp != nil && sp.Bimodal {
 			s.Details = append(s.Details, fmt.Sprintf("%s: %s samples fall into two clusters (%s .. %s ns): the machine switched regimes during the runs, so its repetitions are not alike",
@@ -174,7 +179,9 @@ func caseLabel(m *cases.Model, c *cases.Case) string {
 	return name
 }
 
-func summaryRow(c *cases.Case, multiFile bool) SummaryRow {
+// summaryRow is c's row; its lock units come from counted (c itself, or
+// the same case in another regime, or nil).
+func summaryRow(c, counted *cases.Case, multiFile bool) SummaryRow {
 	row := SummaryRow{Case: c.Name.Case(), Procs: c.Name.Procs, N: c.N()}
 	if multiFile {
 		row.File = c.File
@@ -195,11 +202,16 @@ func summaryRow(c *cases.Case, multiFile bool) SummaryRow {
 	if row.Metric == cases.NSOp {
 		per = schema.PerOp // cs writes acq/op and contended/op
 	}
-	row.AcqPerPage = medianOf(c, schema.PerUnit(schema.StemAcq, per))
-	row.ContendedPerPage = medianOf(c, schema.PerUnit(schema.StemContended, per))
-	row.WaitP99Ns = medianOf(c, schema.UnitWaitP99)
-	row.HandoffsPerAcq = medianOf(c, schema.UnitHandoffs)
-	row.InstNSPerPage = medianOf(c, cases.InstNSPage)
+	lc := c // the case holding the lock counts
+	if counted != nil && counted != c {
+		lc = counted
+		row.CountsFrom, _ = counted.Key(schema.KeyRegime)
+	}
+	row.AcqPerPage = medianOf(lc, schema.PerUnit(schema.StemAcq, per))
+	row.ContendedPerPage = medianOf(lc, schema.PerUnit(schema.StemContended, per))
+	row.WaitP99Ns = medianOf(lc, schema.UnitWaitP99)
+	row.HandoffsPerAcq = medianOf(lc, schema.UnitHandoffs)
+	row.InstNSPerPage = medianOf(lc, cases.InstNSPage)
 	if c.Has(schema.UnitXfer) {
 		sp := stats.NewSpread(c.Samples[schema.UnitXfer])
 		row.Xfer = &sp
@@ -255,6 +267,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 		header = append([]string{"file"}, header...)
 	}
 	var rows [][]string
+	var lent []string // regimes that lent lock counts to rows
 	for _, r := range s.Rows {
 		name := r.Case
 		if len(procs) > 1 && r.Procs > 0 { // tell the GOMAXPROCS apart
@@ -274,7 +287,12 @@ func (s *Summary) WriteText(w io.Writer) error {
 				xfer += " bimodal"
 			}
 		}
-		row := []string{name, strconv.Itoa(r.N), t, optNum(r.AcqPerPage), optNum(r.ContendedPerPage),
+		acq := optNum(r.AcqPerPage)
+		if r.CountsFrom != "" {
+			acq += "*"
+			lent = append(lent, r.CountsFrom)
+		}
+		row := []string{name, strconv.Itoa(r.N), t, acq, optNum(r.ContendedPerPage),
 			optNum(r.WaitP99Ns), optNum(r.HandoffsPerAcq), xfer}
 		if len(files) > 1 {
 			row = append([]string{r.File}, row...)
@@ -287,6 +305,10 @@ func (s *Summary) WriteText(w io.Writer) error {
 	}
 	if err := writePlainTable(&b, header, rows); err != nil {
 		return err
+	}
+	if len(lent) > 0 {
+		slices.Sort(lent)
+		fmt.Fprintf(&b, "* lock counts from the case's one instrumented repetition, which ran in the %s regime\n", strings.Join(slices.Compact(lent), " or "))
 	}
 	if len(s.Headlines) > 0 {
 		b.WriteString("\n")
