@@ -93,6 +93,10 @@ type Headline struct {
 	// note, when the cases it needs (the lock at one thread, the
 	// lock-free floor) are missing.
 	Saving *SavingSplit `json:"saving,omitempty"`
+	// Provisional marks a contended headline in a regime seen in fewer
+	// paired blocks than give an interval (stats.MinPairs): the text
+	// summary prints it on one line after the others.
+	Provisional bool `json:"provisional,omitempty"`
 
 	batch *cases.Case // the batched case, for the report to find its headline
 }
@@ -419,4 +423,19 @@ func repetitionsNeeded() string {
 		n++
 	}
 	return fmt.Sprintf("it takes %d or more repetitions of each case", n)
+}
+
+// provisional reports whether h is a contended headline in a regime seen
+// in too few paired blocks to have an interval (stats.MinPairs). Such a
+// headline is kept (JSON, the judge) but printed on one line after the
+// others: a rare regime's point estimate is not an answer yet.
+func (h *Headline) provisional() bool {
+	return h.Regime != "" && h.Blocks > 0 && h.Blocks < stats.MinPairs
+}
+
+// short is the headline's case in a few words: "batch=16 vs page, mcs,
+// 2 threads, xllc regime".
+func (h *Headline) short() string {
+	t, _, _ := strings.Cut(h.Text, ":")
+	return t
 }

@@ -264,3 +264,50 @@ func TestPendingFloorFirst(t *testing.T) {
 		t.Errorf("floor of 6 blocks: Pending = %v, want nothing", got)
 	}
 }
+
+// TestProvisionalHeadline: a regime seen in fewer blocks than give a
+// paired interval gets no headline of its own in the text, but one line
+// after the others; JSON keeps it, marked provisional.
+func TestProvisionalHeadline(t *testing.T) {
+	truth := map[string]float64{schema.RegimeLLC: 0.25, schema.RegimeXLLC: 0.15}
+	var lines []*benchfmt.Result
+	for seed := uint64(1); ; seed++ {
+		lines = pairedRun(30, 0.1, 0, truth, 0, seed)
+		s, _ := Summarize(lines)
+		if len(s.Regimes) == 2 && s.Regimes[1].Blocks >= 2 && s.Regimes[1].Blocks < 6 {
+			break
+		}
+		if seed > 50 {
+			t.Fatal("no seed gives a rare xllc regime")
+		}
+	}
+	s, err := Summarize(lines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rare, main int
+	for _, h := range s.Headlines {
+		if h.Regime == schema.RegimeXLLC {
+			rare++
+			if !h.Provisional {
+				t.Errorf("xllc headline with %d blocks is not provisional", h.Blocks)
+			}
+		} else if h.Provisional || !h.Significant {
+			t.Errorf("llc headline %q: provisional %v, significant %v", h.Text, h.Provisional, h.Significant)
+		} else {
+			main++
+		}
+	}
+	if rare != 1 || main != 1 {
+		t.Fatalf("%d xllc and %d llc headlines, want one each", rare, main)
+	}
+	var text strings.Builder
+	if err := s.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	out := text.String()
+	if strings.Contains(out, "xllc regime: ") || !strings.Contains(out, "provisional, in a regime seen in fewer than 6 blocks") ||
+		!strings.Contains(out, "batch=16 vs page, mcs, 2 threads, xllc regime -") {
+		t.Errorf("the rare regime's headline is not on the provisional line:\n%s", out)
+	}
+}

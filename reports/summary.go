@@ -152,6 +152,9 @@ func summarize(m *cases.Model) *Summary {
 		}
 	}
 	s.headlines(m)
+	for i := range s.Headlines {
+		s.Headlines[i].Provisional = s.Headlines[i].provisional()
+	}
 	s.uncontended(m)
 	if s.noFloor {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("no %s=%s case at 1 thread (the per-page work floor): the savings are not split into lock instructions, contention and per-page work (a lockbench run adds the floor by default)",
@@ -313,7 +316,12 @@ func (s *Summary) WriteText(w io.Writer) error {
 	if len(s.Headlines) > 0 {
 		b.WriteString("\n")
 	}
+	var provisional []string
 	for _, h := range s.Headlines {
+		if h.Provisional {
+			provisional = append(provisional, fmt.Sprintf("%s %s (%d blocks)", h.short(), stats.Pct(float64(h.Delta), 0, true), h.Blocks))
+			continue
+		}
 		b.WriteString(h.Text + "\n")
 		for _, n := range h.Notes {
 			b.WriteString("    note: " + n + "\n")
@@ -321,6 +329,10 @@ func (s *Summary) WriteText(w io.Writer) error {
 		if h.NotTight != "" {
 			b.WriteString("    not tight: " + h.NotTight + "\n")
 		}
+	}
+	if len(provisional) > 0 {
+		fmt.Fprintf(&b, "provisional, in a regime seen in fewer than %d blocks (no paired interval; the judge asked for more, the machine did not switch back): %s\n",
+			stats.MinPairs, strings.Join(provisional, "; "))
 	}
 	if t := instrumentationText(s.Instrumentation); t != "" {
 		b.WriteString("\n" + t + "\n")
