@@ -319,7 +319,11 @@ func (s *Summary) WriteText(w io.Writer) error {
 	var provisional []string
 	for _, h := range s.Headlines {
 		if h.Provisional {
-			provisional = append(provisional, fmt.Sprintf("%s %s (%d blocks)", h.short(), stats.Pct(float64(h.Delta), 0, true), h.Blocks))
+			blocks := "blocks"
+			if h.Blocks == 1 {
+				blocks = "block"
+			}
+			provisional = append(provisional, fmt.Sprintf("%s %s (%d %s)", h.short(), stats.Pct(float64(h.Delta), 0, true), h.Blocks, blocks))
 			continue
 		}
 		b.WriteString(h.Text + "\n")
@@ -331,7 +335,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 		}
 	}
 	if len(provisional) > 0 {
-		fmt.Fprintf(&b, "provisional, in a regime seen in fewer than %d blocks (no paired interval; the judge asked for more, the machine did not switch back): %s\n",
+		fmt.Fprintf(&b, "provisional, in a regime seen in fewer than %d blocks (no paired interval yet): %s\n",
 			stats.MinPairs, strings.Join(provisional, "; "))
 	}
 	if t := instrumentationText(s.Instrumentation); t != "" {
