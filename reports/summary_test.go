@@ -80,13 +80,6 @@ func TestSummarizeEdges(t *testing.T) {
 	const p = "PageCache/mode=page/lock=mcs/threads=2-2"
 	const b = "PageCache/mode=batch/batch=16/lock=mcs/threads=2-2"
 	const l = "PageCache/mode=large/batch=16/lock=mcs/threads=2-2"
-	cat := func(rs ...[]*benchfmt.Result) []*benchfmt.Result {
-		var out []*benchfmt.Result
-		for _, r := range rs {
-			out = append(out, r...)
-		}
-		return out
-	}
 	tests := []struct {
 		name      string
 		results   []*benchfmt.Result
@@ -94,25 +87,25 @@ func TestSummarizeEdges(t *testing.T) {
 		warnings  []string // substrings of the warnings, in order
 		reason    string
 	}{
-		{"full", cat(reps(p, 6, 100, 4, 30), reps(b, 6, 60, 0.25, 30), reps(l, 6, 55, 0.25, 30)),
+		{"full", slices.Concat(reps(p, 6, 100, 4, 30), reps(b, 6, 60, 0.25, 30), reps(l, 6, 55, 0.25, 30)),
 			[]string{"batch=16 vs page, mcs, 2 threads: -40% ns/page (95% CI -41% .. -39%, p=0.002 n=6), 4.0 -> 0.25 acquisitions/page; reaches 89% of the large-page ideal"}, nil,
 			"the question answered; harness results (untidied, no Benchmark prefix) are read alike"},
-		{"no page", cat(reps(b, 6, 60, 0.25, 30), reps(l, 6, 55, 0.25, 30)),
+		{"no page", slices.Concat(reps(b, 6, 60, 0.25, 30), reps(l, 6, 55, 0.25, 30)),
 			nil, []string{"batch=16 vs page, mcs, 2 threads: no mode=page case"},
 			"nothing to compare with is explained"},
-		{"no large", cat(reps(p, 6, 100, 4, 30), reps(b, 6, 60, 0.25, 30)),
+		{"no large", slices.Concat(reps(p, 6, 100, 4, 30), reps(b, 6, 60, 0.25, 30)),
 			[]string{"-40% ns/page"}, nil,
 			"without large there is no efficiency, but still a headline"},
-		{"large slower", cat(reps(p, 6, 100, 4, 30), reps(b, 6, 60, 0.25, 30), reps(l, 6, 120, 0.25, 30)),
+		{"large slower", slices.Concat(reps(p, 6, 100, 4, 30), reps(b, 6, 60, 0.25, 30), reps(l, 6, 120, 0.25, 30)),
 			[]string{"-40% ns/page"}, nil,
 			"large slower than page: efficiency undefined, said in a note"},
-		{"regimes", cat(reps(p, 6, 100, 4, 30), reps(b, 6, 60, 0.25, 160)),
+		{"regimes", slices.Concat(reps(p, 6, 100, 4, 30), reps(b, 6, 60, 0.25, 160)),
 			[]string{"-40% ns/page"}, []string{"different machine regimes (xfer-ns median 30.00 in PageCache/mode=page/lock=mcs/threads=2, 160.0 in"},
 			"compared cases on different regimes are flagged"},
-		{"bimodal", cat(reps(p, 3, 100, 4, 30), reps(p, 3, 100, 4, 160), reps(b, 6, 60, 0.25, 30)),
+		{"bimodal", slices.Concat(reps(p, 3, 100, 4, 30), reps(p, 3, 100, 4, 160), reps(b, 6, 60, 0.25, 30)),
 			[]string{"-40% ns/page"}, []string{"PageCache/mode=page/lock=mcs/threads=2: xfer-ns samples fall into two clusters"},
 			"a case whose probe switched regimes is flagged"},
-		{"few samples", cat(reps(p, 3, 100, 4, 30), reps(b, 3, 60, 0.25, 30)),
+		{"few samples", slices.Concat(reps(p, 3, 100, 4, 30), reps(b, 3, 60, 0.25, 30)),
 			[]string{"p=0.100 n=3) not significant"}, nil,
 			"3 samples can never be significant, and the headline says so"},
 		{"cs workload", []*benchfmt.Result{result("CS/lock=mcs/lines=1/think=0/threads=2-2", 55.0, "ns/op")},
@@ -127,7 +120,7 @@ func TestSummarizeEdges(t *testing.T) {
 		{"only page", reps(p, 3, 60, 0.25, 30),
 			nil, []string{"no batched case"},
 			"only the page case"},
-		{"pagevec and pcp", cat(reps(p, 6, 100, 4, 30), reps("PageCache/mode=pagevec/batch=16/lock=mcs/threads=2-2", 6, 90, 3.06, 30),
+		{"pagevec and pcp", slices.Concat(reps(p, 6, 100, 4, 30), reps("PageCache/mode=pagevec/batch=16/lock=mcs/threads=2-2", 6, 90, 3.06, 30),
 			reps("PageCache/mode=pcp/batch=16/lock=mcs/threads=2-2", 6, 70, 1.2, 30)),
 			[]string{"pagevec batch=16 vs page, mcs, 2 threads: -10%", "pcp batch=16 vs page, mcs, 2 threads: -30%"}, nil,
 			"every batched mode gets its headline"},
@@ -247,13 +240,6 @@ func TestSummarizeIdealUndefined(t *testing.T) {
 // now follows the one rule.
 func TestSummarizeOneCaseModel(t *testing.T) {
 	const b = "PageCache/mode=batch/batch=16/lock=mcs/threads=2-2"
-	cat := func(rs ...[]*benchfmt.Result) []*benchfmt.Result {
-		var out []*benchfmt.Result
-		for _, r := range rs {
-			out = append(out, r...)
-		}
-		return out
-	}
 	tests := []struct {
 		name      string
 		results   []*benchfmt.Result
@@ -262,15 +248,15 @@ func TestSummarizeOneCaseModel(t *testing.T) {
 		warnings  []string
 		reason    string
 	}{
-		{"page stands in", cat(reps("PageCache/mode=page/batch=4/lock=mcs/threads=2-2", 6, 100, 4, 30),
+		{"page stands in", slices.Concat(reps("PageCache/mode=page/batch=4/lock=mcs/threads=2-2", 6, 100, 4, 30),
 			reps("PageCache/mode=page/batch=64/lock=mcs/threads=2-2", 6, 101, 4, 30), reps(b, 6, 60, 0.25, 30)),
 			3, []string{"batch=16 vs page, mcs, 2 threads: -40%"}, nil,
 			"page's cost does not depend on its batch key: the smallest batch stands in, as in the report (the summary gave up)"},
-		{"GOMAXPROCS apart", cat(reps("PageCache/mode=page/lock=mcs/threads=2-4", 6, 50, 4, 30),
+		{"GOMAXPROCS apart", slices.Concat(reps("PageCache/mode=page/lock=mcs/threads=2-4", 6, 50, 4, 30),
 			reps("PageCache/mode=page/lock=mcs/threads=2-2", 6, 100, 4, 30), reps(b, 6, 60, 0.25, 30)),
 			3, []string{"batch=16 vs page, mcs, 2 threads, gomaxprocs=2: -40%"}, nil,
 			"runs at another GOMAXPROCS are other cases, not repetitions (the summary pooled them)"},
-		{"unknown mode", cat(reps("PageCache/mode=page/lock=mcs/threads=2-2", 6, 100, 4, 30),
+		{"unknown mode", slices.Concat(reps("PageCache/mode=page/lock=mcs/threads=2-2", 6, 100, 4, 30),
 			reps("PageCache/mode=folio/batch=16/lock=mcs/threads=2-2", 6, 60, 0.25, 30)),
 			2, nil, []string{"mode=folio in PageCache/mode=folio/batch=16/lock=mcs/threads=2: not a mode of this lockbench"},
 			"a mode workloads does not know is said, not compared as if batched (the summary compared it, the report hid it)"},
