@@ -64,7 +64,11 @@ func TestRunJSONHeadlines(t *testing.T) {
 	for _, tt := range tests {
 		lines := pairedLines(24, tt.twoRegimes)
 		var buf bytes.Buffer
-		if err := writeSummary(&buf, harness.Outcome{Lines: lines, Done: len(lines), Cases: len(lines)}, false, true, false, reports.SummaryOptions{}); err != nil {
+		sum, err := reports.Summarize(lines)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := writeSummary(&buf, sum, harness.Outcome{Lines: lines, Done: len(lines), Cases: len(lines)}, false, true, false); err != nil {
 			t.Fatal(err)
 		}
 		var doc struct {

@@ -17,7 +17,6 @@ import (
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
-	"golang.org/x/perf/benchfmt"
 	"golang.org/x/term"
 )
 
@@ -48,11 +47,17 @@ func (f *runFlags) finish(cmd *cobra.Command, sw *harness.Sweep, out harness.Out
 		if sw.Adaptive() {
 			opts.TargetCI = f.target
 		}
-		if err := writeSummary(stdout, out, partial, f.json, f.verbose, opts); err != nil {
-			keep(err)
-		}
-		if err := saveSummary(filepath.Join(sw.Dir(), harness.SummaryFile), out.Lines, opts); err != nil {
-			keep(err)
+		// One summary for stdout and summary.txt: nothing is written when
+		// summarizing fails.
+		if sum, err := reports.SummarizeWith(out.Lines, opts); err != nil {
+			keep(fmt.Errorf("summarizing: %w", err))
+		} else {
+			if err := writeSummary(stdout, sum, out, partial, f.json, f.verbose); err != nil {
+				keep(err)
+			}
+			if err := saveSummary(filepath.Join(sw.Dir(), harness.SummaryFile), sum); err != nil {
+				keep(err)
+			}
 		}
 		if !f.noReport {
 			// Also after an interrupt: a partial sweep still deserves its report.
@@ -157,16 +162,11 @@ type runJSON struct {
 	*reports.Summary
 }
 
-// writeSummary prints the summary of the sweep's lines (reports.Summarize:
-// the table, the headlines and the regime warnings), as text or as one
-// JSON document (which always has the details and the lock classes);
-// with verbose, the text ends with the details and the lock-class table.
-// Nothing is written when summarizing fails.
-func writeSummary(w io.Writer, out harness.Outcome, partial, asJSON, verbose bool, opts reports.SummaryOptions) error {
-	sum, err := reports.SummarizeWith(out.Lines, opts)
-	if err != nil {
-		return fmt.Errorf("summarizing: %w", err)
-	}
+// writeSummary prints sum, the summary of the sweep out (the table, the
+// headlines and the regime line), as text or as one JSON document (which
+// always has the details and the lock classes); with verbose, the text
+// ends with the details and the lock-class table.
+func writeSummary(w io.Writer, sum *reports.Summary, out harness.Outcome, partial, asJSON, verbose bool) error {
 	var b bytes.Buffer
 	if asJSON {
 		doc := runJSON{Partial: partial, Finished: out.Done, Cases: out.Cases, Summary: sum}
@@ -184,7 +184,7 @@ func writeSummary(w io.Writer, out harness.Outcome, partial, asJSON, verbose boo
 			return err
 		}
 	}
-	_, err = w.Write(b.Bytes())
+	_, err := w.Write(b.Bytes())
 	return err
 }
 
@@ -212,11 +212,7 @@ func writeSummaryText(w io.Writer, sum *reports.Summary, verbose bool) error {
 // saveSummary writes the text summary beside the results, details and
 // lock classes included, whole or not at all (safefile.WriteFile: a full
 // disk leaves no truncated summary).
-func saveSummary(path string, lines []*benchfmt.Result, opts reports.SummaryOptions) error {
-	sum, err := reports.SummarizeWith(lines, opts)
-	if err != nil {
-		return fmt.Errorf("summarizing: %w", err)
-	}
+func saveSummary(path string, sum *reports.Summary) error {
 	write := func(w io.Writer) error { return writeSummaryText(w, sum, true) }
 	if err := safefile.WriteFile(path, 0o644, write); err != nil {
 		return fmt.Errorf("writing the summary: %w", err)
