@@ -90,10 +90,14 @@ func LookupMode(m Mode) (ModeInfo, error) {
 // perUnit reports whether the mode takes class c once per unit.
 func (i ModeInfo) perUnit(c Class) bool { return slices.Contains(i.PerUnit, c) }
 
-func modeList() string {
-	var s []string
-	for _, m := range Modes() {
-		s = append(s, string(m))
+func modeList() string { return strings.Join(ModeStrings(Modes()), ", ") }
+
+// ModeStrings returns the names of ms, in order: for flags, messages and
+// configuration lines.
+func ModeStrings(ms []Mode) []string {
+	s := make([]string, len(ms))
+	for i, m := range ms {
+		s[i] = string(m)
 	}
-	return strings.Join(s, ", ")
+	return s
 }
