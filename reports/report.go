@@ -263,8 +263,10 @@ func buildView(set *Set, m *cases.Model, opts ReportOptions) ([]ReportPlot, *vie
 	effs := efficiencies(m)
 	hb := headlineBatch(m)
 
-	// Headlines and the seed's claim.
-	v.Headlines, v.HeadlineNotes = headlines(m, summarize(m))
+	// Headlines and the seed's claim; one summary for the headlines and
+	// the machines' table.
+	sum := summarize(m)
+	v.Headlines, v.HeadlineNotes = headlines(m, sum)
 	switch {
 	case len(m.PageCache) == 0:
 		v.NoHeadline = noPageCache
@@ -312,7 +314,7 @@ func buildView(set *Set, m *cases.Model, opts ReportOptions) ([]ReportPlot, *vie
 		v.Knees.Rows = append(v.Knees.Rows, []string{variantLabel(k.Variant), strconv.Itoa(k.Threads), s})
 	}
 
-	v.Machines = machineHeadlines(m, summarize(m), hb)
+	v.Machines = machineHeadlines(m, sum, hb)
 	v.MachineDesc = machineTable(m)
 
 	// Plots, the scaling fits' last.
