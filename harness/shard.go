@@ -103,24 +103,21 @@ func (p Plan) shardOf(r *Runner) map[cmpGroup]int {
 	return out
 }
 
-// validateShard checks p.Shard against the plan: K in 1..N, and no more
-// shards than comparison groups (an empty shard would write an empty
-// results file that nothing can identify).
+// validateShard checks p.Shard against the plan: a valid K/N
+// (schema.Shard.Validate), and no more shards than comparison groups (an
+// empty shard would write an empty results file that nothing can
+// identify).
 func (p Plan) validateShard() error {
 	s := p.Shard
 	if s == (schema.Shard{}) {
 		return nil
 	}
-	bad := func(format string, a ...any) error {
-		return &FieldError{Field: FieldShard, Value: s.String(), Err: fmt.Errorf(format, a...)}
+	err := s.Validate()
+	if err == nil && s.N > p.Groups() {
+		err = fmt.Errorf("the plan has %d comparison groups (locks x threads), so at most %d shards", p.Groups(), p.Groups())
 	}
-	switch {
-	case s.N < 1:
-		return bad("N must be at least 1")
-	case s.K < 1 || s.K > s.N:
-		return bad("K must be from 1 to N (%d)", s.N)
-	case s.N > p.Groups():
-		return bad("the plan has %d comparison groups (locks x threads), so at most %d shards", p.Groups(), p.Groups())
+	if err != nil {
+		return &FieldError{Field: FieldShard, Value: s.String(), Err: err}
 	}
 	return nil
 }

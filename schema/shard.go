@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -80,18 +81,30 @@ func (s Shard) String() string {
 	return strconv.Itoa(s.K) + "/" + strconv.Itoa(s.N)
 }
 
-// ParseShard parses "K/N" with 1 <= K <= N.
+// Validate checks that s is a part of a plan given as K/N: N at least 1
+// and K from 1 to N. The zero Shard (the whole plan, unsharded) is not
+// such a part; a caller that accepts it checks for it first.
+func (s Shard) Validate() error {
+	switch {
+	case s.N < 1:
+		return errors.New("N must be at least 1")
+	case s.K < 1 || s.K > s.N:
+		return fmt.Errorf("K must be from 1 to N (%d)", s.N)
+	}
+	return nil
+}
+
+// ParseShard parses "K/N" with 1 <= K <= N (Shard.Validate).
 func ParseShard(v string) (Shard, error) {
 	k, n, ok := strings.Cut(v, "/")
 	ki, err1 := strconv.Atoi(k)
 	ni, err2 := strconv.Atoi(n)
-	switch {
-	case !ok || err1 != nil || err2 != nil:
+	if !ok || err1 != nil || err2 != nil {
 		return Shard{}, fmt.Errorf("shard %q: want K/N, two whole numbers such as 2/4", v)
-	case ni < 1:
-		return Shard{}, fmt.Errorf("shard %q: N must be at least 1", v)
-	case ki < 1 || ki > ni:
-		return Shard{}, fmt.Errorf("shard %q: K must be from 1 to N (%d)", v, ni)
 	}
-	return Shard{K: ki, N: ni}, nil
+	s := Shard{K: ki, N: ni}
+	if err := s.Validate(); err != nil {
+		return Shard{}, fmt.Errorf("shard %q: %w", v, err)
+	}
+	return s, nil
 }

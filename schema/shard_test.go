@@ -34,6 +34,27 @@ func TestParseShard(t *testing.T) {
 	}
 }
 
+func TestShardValidate(t *testing.T) {
+	tests := []struct {
+		in     Shard
+		err    string
+		reason string
+	}{
+		{Shard{K: 2, N: 4}, "", "a part of a sharded plan"},
+		{Shard{K: 1, N: 1}, "", "the whole plan as one shard"},
+		{Shard{}, "N must be at least 1", "the zero Shard is no K/N: callers that accept it check first"},
+		{Shard{K: 1, N: -2}, "N must be at least 1", "a negative count of shards"},
+		{Shard{K: 0, N: 3}, "K must be from 1 to N (3)", "shards count from 1"},
+		{Shard{K: 4, N: 3}, "K must be from 1 to N (3)", "K beyond N"},
+	}
+	for _, tt := range tests {
+		err := tt.in.Validate()
+		if (err == nil) != (tt.err == "") || (err != nil && err.Error() != tt.err) {
+			t.Errorf("%#v.Validate() = %v, want %q (%s)", tt.in, err, tt.err, tt.reason)
+		}
+	}
+}
+
 func TestMachineKey(t *testing.T) {
 	for _, key := range []string{"", ConfCPU, ConfCountNote} {
 		i, k, ok := ParseMachineKey(MachineKey(12, key))
