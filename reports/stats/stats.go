@@ -183,35 +183,13 @@ const BootstrapRounds = 2000
 // overlapping intervals say little about the ratio. This one is an
 // interval for the quantity the headline states.
 func RatioCI(a, b []float64, confidence float64) (lo, hi float64) {
-	if len(a) == 0 || len(b) == 0 {
-		return math.NaN(), math.NaN()
-	}
-	a, b = sortInPlace(slices.Clone(a)), sortInPlace(slices.Clone(b))
-	rng := rand.New(rand.NewPCG(0x10c4be4c, 0x5eed))
-	ra, rb := make([]float64, len(a)), make([]float64, len(b))
-	ratios := make([]float64, 0, BootstrapRounds)
-	for range BootstrapRounds {
-		for i := range ra {
-			ra[i] = a[rng.IntN(len(a))]
+	l, h := MedianBootstrap([][]float64{a, b}, 1, confidence, func(med []float64) []float64 {
+		if med[0] == 0 {
+			return []float64{math.NaN()} // left out of the distribution
 		}
-		for i := range rb {
-			rb[i] = b[rng.IntN(len(b))]
-		}
-		ma := medianSorted(sortInPlace(ra))
-		if ma == 0 {
-			continue
-		}
-		ratios = append(ratios, medianSorted(sortInPlace(rb))/ma)
-	}
-	if len(ratios) == 0 {
-		return math.NaN(), math.NaN()
-	}
-	slices.Sort(ratios)
-	tail := (1 - confidence) / 2
-	at := func(q float64) float64 {
-		return ratios[int(math.Round(q*float64(len(ratios)-1)))]
-	}
-	return at(tail), at(1 - tail)
+		return []float64{med[1] / med[0]}
+	})
+	return l[0], h[0]
 }
 
 // RegimeRatio is how far apart two medians of the machine-regime probe
@@ -249,8 +227,9 @@ func NewSpread(vals []float64) Spread {
 
 // MedianBootstrap is the percentile bootstrap of any function of several
 // samples' medians: every sample is resampled with replacement
-// BootstrapRounds times from the fixed seed of RatioCI (the same input
-// always gives the same interval), f maps the resampled medians (one per
+// BootstrapRounds times from a fixed seed, drawing from the values
+// sorted (the same input always gives the same interval, in whatever
+// order the repetitions ran), f maps the resampled medians (one per
 // sample, in order) to k figures, and lo and hi are each figure's
 // confidence interval. A figure that is NaN in a round is left out of that
 // figure's distribution. An empty sample gives NaN intervals.
