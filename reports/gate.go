@@ -246,8 +246,7 @@ func Gate(base, head *Set, opts GateOptions) (*Verdict, error) {
 		}
 		switch {
 		case float64(c.MinP) > opts.Alpha:
-			c.Status = StatusInsufficient
-			v.Insufficient++
+			c.Status = StatusInsufficient // counted by uncountedInsufficient
 		case cmp.P <= opts.Alpha && worse > opts.MaxRegress:
 			lo, hi := stats.RatioCI(baseS[name], headS[name], 1-2*opts.Alpha)
 			bound := lo - 1 // the least change for the worse the data allow
