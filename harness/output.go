@@ -66,7 +66,7 @@ func DefaultOutDir(t time.Time) string {
 // another run started in the same second took it. Two calls never return
 // the same folder. Errors are *OutputError.
 func NewOutDir(t time.Time) (string, error) {
-	dir, err := safefile.UniqueDir(DefaultOutParent, "", t)
+	dir, err := safefile.UniqueDir(DefaultOutParent, t)
 	if err != nil {
 		return "", &OutputError{Dir: DefaultOutParent, Err: err}
 	}

@@ -45,12 +45,9 @@ const (
 	RegimeUnprobed = "unprobed"
 )
 
-// RegimeEdges are the upper band edges in ns of RegimeSMT, RegimeLLC and
+// regimeEdges are the upper band edges in ns of RegimeSMT, RegimeLLC and
 // RegimeXLLC; above the last is RegimeRemote.
 var regimeEdges = [...]float64{14, 70, 350}
-
-// RegimeEdges returns the band edges of RegimeOf, in ns, ascending.
-func RegimeEdges() []float64 { return regimeEdges[:] }
 
 // Regimes lists the regime labels in order of increasing transfer time.
 func Regimes() []string { return []string{RegimeSMT, RegimeLLC, RegimeXLLC, RegimeRemote} }

@@ -73,9 +73,6 @@ func Modes() []Mode {
 	return out
 }
 
-// AllModes returns the descriptions of all modes in historical order.
-func AllModes() []ModeInfo { return modeTable() }
-
 // LookupMode returns the registered mode m. The error lists the valid
 // modes.
 func LookupMode(m Mode) (ModeInfo, error) {

@@ -105,7 +105,7 @@ func TestModeRegistry(t *testing.T) {
 		}
 	}
 	seen := map[Mode]bool{}
-	for _, i := range AllModes() {
+	for _, i := range modeTable() {
 		if seen[i.Mode] {
 			t.Errorf("mode %s is registered twice", i.Mode)
 		}

@@ -89,16 +89,6 @@ func (s Spec) WithDefaults() Spec {
 // chain.
 func minFilePages(batch, workers int) int { return 16 * batch * workers }
 
-// Classes returns the lock classes the spec's workload takes (nil for an
-// unknown workload).
-func (s Spec) Classes() []Class {
-	i, err := Lookup(s.Workload)
-	if err != nil {
-		return nil
-	}
-	return i.Classes
-}
-
 // Value renders knob k as the results write it: the value of its name key
 // ("mode=batch", "threads=2") or of its file configuration line
 // ("files: shared", "file-pages: auto" when FilePages is 0 and sized per

@@ -124,17 +124,17 @@ func isFileAt(f *os.File, path string) (bool, error) {
 const maxUnique = 10000
 
 // UniqueDir creates a new folder in parent (created if needed) named
-// prefix plus t as 20060102-150405, or, if that exists, the same with
+// t as 20060102-150405, or, if that exists, the same with
 // "-2", "-3", ... appended, and returns its path. Each name is created
 // with one mkdir, which fails if the name exists, so concurrent calls
 // with the same t, in goroutines or processes, each get a folder of their
 // own. Claim the folder with ClaimDir as any other: a run given the same
 // path explicitly could otherwise write into it too.
-func UniqueDir(parent, prefix string, t time.Time) (string, error) {
+func UniqueDir(parent string, t time.Time) (string, error) {
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return "", fmt.Errorf("creating a new folder: %w", err)
 	}
-	base := prefix + t.Format("20060102-150405")
+	base := t.Format("20060102-150405")
 	for i := 1; i <= maxUnique; i++ {
 		name := base
 		if i > 1 {

@@ -188,7 +188,7 @@ func TestUniqueDir(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			d, err := UniqueDir(parent, "run-", fixedTime)
+			d, err := UniqueDir(parent, fixedTime)
 			if err != nil {
 				t.Error(err)
 				return
@@ -219,7 +219,7 @@ func TestUniqueDir(t *testing.T) {
 	if len(entries) != 2*racers {
 		t.Errorf("%s holds %d entries, want the %d folders returned", parent, len(entries), 2*racers)
 	}
-	base := filepath.Join(parent, "run-20260509-073030")
+	base := filepath.Join(parent, "20260509-073030")
 	for i, d := range dirs {
 		if !strings.HasPrefix(d, base) {
 			t.Errorf("folder %d is %s, want it named for the start second (%s...)", i, d, base)
@@ -233,7 +233,7 @@ func TestUniqueDir(t *testing.T) {
 func TestUniqueDirErrors(t *testing.T) {
 	f := filepath.Join(t.TempDir(), "file")
 	os.WriteFile(f, nil, 0o644)
-	if _, err := UniqueDir(f, "", time.Now()); err == nil || !strings.Contains(err.Error(), f) {
+	if _, err := UniqueDir(f, time.Now()); err == nil || !strings.Contains(err.Error(), f) {
 		t.Errorf("UniqueDir under a plain file: %v; want an error naming it", err)
 	}
 }

@@ -50,7 +50,7 @@ var helpers = map[string]func(args []string) int{
 	},
 	// unique PARENT: create a folder named for a fixed second.
 	"unique": func(args []string) int {
-		dir, err := UniqueDir(args[0], "run-", fixedTime)
+		dir, err := UniqueDir(args[0], fixedTime)
 		if err != nil {
 			fmt.Printf("error %v\n", err)
 			return 1
