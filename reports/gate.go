@@ -521,10 +521,7 @@ func (v *Verdict) InsufficientError() error {
 			break
 		}
 	}
-	need := 1
-	for MinP(need, need) > v.Alpha {
-		need++
-	}
+	need := stats.MinRepetitions(v.Alpha)
 	return fmt.Errorf("%d benchmark(s) have too few samples for any change to be significant, e.g. %s with n=%d+%d can at best reach p=%.3f, but alpha is %v: run at least %d repetitions on each side",
 		v.Insufficient, worst.Name, worst.Old.N, worst.New.N, float64(worst.MinP), v.Alpha, need)
 }

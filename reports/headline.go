@@ -418,11 +418,7 @@ func efficiency(page, batch, large []float64, unit string) (eff float64, why str
 // repetitionsNeeded says how many repetitions a side the U test needs to
 // reach stats.DefaultAlpha at all.
 func repetitionsNeeded() string {
-	n := 1
-	for stats.MinP(n, n) > stats.DefaultAlpha {
-		n++
-	}
-	return fmt.Sprintf("it takes %d or more repetitions of each case", n)
+	return fmt.Sprintf("it takes %d or more repetitions of each case", stats.MinRepetitions(stats.DefaultAlpha))
 }
 
 // provisional reports whether h is a contended headline in a regime seen

@@ -165,6 +165,17 @@ func MinP(n1, n2 int) float64 {
 	return Compare(a, b, DefaultAlpha).P
 }
 
+// MinRepetitions returns the least n for which MinP(n, n) <= alpha: how
+// many repetitions a side the U test needs to find any change
+// significant at alpha (4 at 0.05).
+func MinRepetitions(alpha float64) int {
+	n := 1
+	for MinP(n, n) > alpha {
+		n++
+	}
+	return n
+}
+
 // BootstrapRounds is how many resamples RatioCI draws. 2000 puts the
 // 2.5% and 97.5% percentiles 50 resamples from the ends: enough for the
 // whole-percent intervals reports print, and under a millisecond for

@@ -125,6 +125,23 @@ func TestMinP(t *testing.T) {
 	}
 }
 
+func TestMinRepetitions(t *testing.T) {
+	tests := []struct {
+		alpha  float64
+		want   int
+		reason string
+	}{
+		{0.05, 4, "3 a side reach p=0.1 at best, 4 reach 0.029"},
+		{0.2, 3, "3 a side reach p=0.1"},
+		{0.01, 5, "4 a side reach 0.029, 5 reach 0.008"},
+	}
+	for _, tt := range tests {
+		if got := MinRepetitions(tt.alpha); got != tt.want {
+			t.Errorf("MinRepetitions(%v) = %d, want %d (%s)", tt.alpha, got, tt.want, tt.reason)
+		}
+	}
+}
+
 func TestSpread(t *testing.T) {
 	tests := []struct {
 		in      []float64
