@@ -232,21 +232,19 @@ func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) He
 			h.XferNS = &xf
 		}
 	}
-	cmp := stats.Compare(pv, bv, stats.DefaultAlpha)
 	var cmpText string
-	h.HalfWidth = Float(math.Inf(1))
 	if pp, pb, ok := pairedValues(p, b, unit); ok {
 		// Paired blocks: the delta is the median of the per-block ratios.
 		pr := stats.PairedRatio(pp, pb, stats.DefaultConfidence)
 		h.Blocks, h.N1, h.N2 = pr.N, pr.N, pr.N
 		h.P, h.Significant = Float(pr.P), pr.P <= stats.DefaultAlpha
 		h.Delta, h.DeltaLo, h.DeltaHi = Float(pr.Ratio-1), Float(pr.Lo-1), Float(pr.Hi-1)
-		h.HalfWidth = Float(pr.HalfWidth())
 		cmpText = fmt.Sprintf("p=%.3f, %d blocks", pr.P, pr.N)
 		if pr.N < stats.MinPairs {
 			h.Notes = append(h.Notes, fmt.Sprintf("%d paired blocks can never be significant at alpha %v: it takes %d", pr.N, stats.DefaultAlpha, stats.MinPairs))
 		}
 	} else {
+		cmp := stats.Compare(pv, bv, stats.DefaultAlpha)
 		h.P, h.N1, h.N2 = Float(cmp.P), cmp.N1, cmp.N2
 		h.Significant = cmp.P <= stats.DefaultAlpha
 		cmpText = cmp.String()
@@ -254,11 +252,10 @@ func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) He
 			h.Delta = Float(bm/pm - 1)
 			lo, hi := stats.RatioCI(pv, bv, stats.DefaultConfidence)
 			h.DeltaLo, h.DeltaHi = Float(lo-1), Float(hi-1)
-			if r := bm / pm; r > 0 && !math.IsNaN(lo) {
-				h.HalfWidth = Float(max(hi-r, r-lo))
-			}
 		}
 	}
+	h.HalfWidth = Float(halfWidth(float64(h.Delta), float64(h.DeltaLo), float64(h.DeltaHi)))
+	h.Provisional = h.provisional()
 	switch {
 	case h.Blocks > 0: // said above
 	case stats.MinP(len(pv), len(bv)) > stats.DefaultAlpha:
@@ -419,6 +416,16 @@ func efficiency(page, batch, large []float64, unit string) (eff float64, why str
 // reach stats.DefaultAlpha at all.
 func repetitionsNeeded() string {
 	return fmt.Sprintf("it takes %d or more repetitions of each case", stats.MinRepetitions(stats.DefaultAlpha))
+}
+
+// halfWidth is the larger distance of an interval [lo, hi] of a change
+// from the change delta, in points (see Headline.HalfWidth): +Inf without
+// an interval, or when the ratio delta+1 is not positive.
+func halfWidth(delta, lo, hi float64) float64 {
+	if math.IsNaN(lo) || math.IsNaN(hi) || !(delta+1 > 0) {
+		return math.Inf(1)
+	}
+	return max(hi-delta, delta-lo)
 }
 
 // provisional reports whether h is a contended headline in a regime seen

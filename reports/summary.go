@@ -152,9 +152,6 @@ func summarize(m *cases.Model) *Summary {
 		}
 	}
 	s.headlines(m)
-	for i := range s.Headlines {
-		s.Headlines[i].Provisional = s.Headlines[i].provisional()
-	}
 	s.uncontended(m)
 	if s.noFloor {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("no %s=%s case at 1 thread (the per-page work floor): the savings are not split into lock instructions, contention and per-page work (a lockbench run adds the floor by default)",
