@@ -1,6 +1,8 @@
 // Package safefile writes and reads lockbench's files so that a fault
 // (a full disk, a crash, a concurrent run, a hostile input) never leaves a
-// half-written file or a torn line behind, and never hangs a command.
+// half-written file behind, nor a torn line but the last line of a log
+// cut by a crash (which the readers of results.txt skip), and never hangs
+// a command.
 //
 // It serves the packages that touch the file system: harness (the output
 // folder and results.txt), reports (reading results, writing summaries
@@ -13,7 +15,7 @@
 //   - [OpenLog] opens an append-only log of whole lines (results.txt):
 //     every write reaches the disk before it returns, and a write that
 //     fails (ENOSPC) is cut back off, so the file always ends in a whole
-//     line. A torn line left by a crash is cut off when the log is opened.
+//     line.
 //   - [ClaimDir] makes one process the owner of an output folder for as
 //     long as it holds the claim; [UniqueDir] creates a new folder whose
 //     timestamped name never collides with a run started in the same

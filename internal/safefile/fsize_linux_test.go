@@ -27,7 +27,7 @@ func init() {
 			return 1
 		}
 		for i := 0; ; i++ {
-			if err := l.WriteLine(fmt.Appendf(nil, "BenchmarkPageCache/mode=page/n=%03d 1000 85.4 ns/page", i)); err != nil {
+			if _, err := l.Write(fmt.Appendf(nil, "BenchmarkPageCache/mode=page/n=%03d 1000 85.4 ns/page\n", i)); err != nil {
 				fmt.Printf("%d %v\n", i, err)
 				return 0
 			}

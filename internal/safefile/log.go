@@ -1,7 +1,6 @@
 package safefile
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +14,7 @@ import (
 var ErrBusy = errors.New("in use by another run")
 
 // A Log is an append-only file of whole lines, such as results.txt. Each
-// Write or WriteLine reaches the disk (fsync) before it returns; one that
+// Write reaches the disk (fsync) before it returns; one that
 // fails is cut back off, so the file always ends in a whole line and holds
 // exactly the writes that returned nil. A Log is safe for concurrent use;
 // while it is open no other Log can open the same file (an exclusive
@@ -27,15 +26,14 @@ type Log struct {
 	os   *os.File
 	f    file
 	size int64 // length of the whole lines in the file
-	torn int64
 	err  error // sticky: the file may not end in a whole line, or is closed
 }
 
 // OpenLog opens the log at path for appending, creating it (mode 0644,
-// less the umask) if needed. An incomplete last line, left by a crash
-// during a write, is cut off first: appending after it would glue the
-// next line onto it. Torn reports how many bytes that cut. To start a log
-// afresh, remove the file before opening it.
+// less the umask) if needed. It appends after whatever the file holds and
+// does not repair it: a log is meant to start in a new file (harness
+// opens results.txt in a folder it has claimed and emptied), so a torn
+// line from an earlier crash is not its concern.
 func OpenLog(path string) (*Log, error) { return openLog(path, nil) }
 
 func openLog(path string, wrap wrapFile) (*Log, error) {
@@ -71,47 +69,9 @@ func (l *Log) open() error {
 	if fi, err = l.os.Stat(); err != nil {
 		return fmt.Errorf("opening log %s: %w", l.path, err)
 	}
-	keep, err := wholeLines(l.os, fi.Size())
-	if err != nil {
-		return fmt.Errorf("opening log %s: %w", l.path, err)
-	}
-	l.size = keep
-	if keep < fi.Size() {
-		if err := l.os.Truncate(keep); err != nil {
-			return fmt.Errorf("opening log %s: cutting an incomplete last line: %w", l.path, err)
-		}
-		if err := l.os.Sync(); err != nil {
-			return fmt.Errorf("opening log %s: cutting an incomplete last line: %w", l.path, err)
-		}
-		l.torn = fi.Size() - keep
-	}
+	l.size = fi.Size()
 	return nil
 }
-
-// wholeLines returns the length of the file's whole lines: the offset just
-// past its last newline, or 0 if it has none.
-func wholeLines(f *os.File, size int64) (int64, error) {
-	buf := make([]byte, 4096)
-	for end := size; end > 0; {
-		start := max(0, end-int64(len(buf)))
-		b := buf[:end-start]
-		if _, err := f.ReadAt(b, start); err != nil {
-			return 0, err
-		}
-		if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
-			return start + int64(i) + 1, nil
-		}
-		end = start
-	}
-	return 0, nil
-}
-
-// Path returns the log's path.
-func (l *Log) Path() string { return l.path }
-
-// Torn returns the number of bytes of an incomplete last line that
-// OpenLog cut off, 0 if the file ended in a whole line.
-func (l *Log) Torn() int64 { return l.torn }
 
 // Write appends p, which must be one or more whole lines (ending in a
 // newline), and syncs the file: a benchfmt.Writer hands over each record
@@ -131,20 +91,6 @@ func (l *Log) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
-}
-
-// WriteLine appends line, adding its newline if it has none, and syncs
-// the file. It returns nil only when the whole line is on disk; on an
-// error the file still ends at its last whole line (see Write). A line
-// holding a newline before its end is refused: it would be two lines.
-func (l *Log) WriteLine(line []byte) error {
-	if i := bytes.IndexByte(line, '\n'); i >= 0 && i < len(line)-1 {
-		return fmt.Errorf("appending to %s: the line holds a newline at byte %d; write one line at a time", l.path, i)
-	}
-	if len(line) == 0 || line[len(line)-1] != '\n' {
-		line = append(line[:len(line):len(line)], '\n')
-	}
-	return l.append(line)
 }
 
 func (l *Log) append(p []byte) error {
@@ -170,8 +116,8 @@ func (l *Log) append(p []byte) error {
 	// too: the line may or may not be on disk, and the contract is that
 	// an error means it is not in the file. The cut is not synced here
 	// (the disk just failed a write or a sync): the next write's fsync
-	// carries it, and should a crash come first, OpenLog cuts the torn
-	// line it would have left.
+	// carries it. Should a crash come first, the file may end in the torn
+	// line; readers of results.txt skip an incomplete last line.
 	if cut := l.f.Truncate(l.size); cut != nil {
 		l.err = fmt.Errorf("appending to %s: an earlier write failed and cutting it back failed too (%v); the file may end in an incomplete line", l.path, cut)
 		return fmt.Errorf("appending to %s: %w; cutting the incomplete line back off failed too: %v", l.path, err, cut)

@@ -28,97 +28,48 @@ func TestLog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := l.WriteLine([]byte("a")); err != nil {
-		t.Fatal(err)
+	if n, err := l.Write([]byte("a\n")); n != 2 || err != nil {
+		t.Fatalf("Write of a line = %d, %v; want 2, nil", n, err)
 	}
-	if err := l.WriteLine([]byte("b\n")); err != nil {
-		t.Fatal(err)
-	}
-	if n, err := l.Write([]byte("c\nd\n")); n != 4 || err != nil {
-		t.Fatalf("Write of a two-line record = %d, %v; want 4, nil", n, err)
+	if n, err := l.Write([]byte("b\nc\nd\n")); n != 6 || err != nil {
+		t.Fatalf("Write of a three-line record = %d, %v; want 6, nil", n, err)
 	}
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.WriteLine([]byte("e")); err == nil {
-		t.Error("WriteLine after Close succeeded")
+	if _, err := l.Write([]byte("e\n")); err == nil {
+		t.Error("Write after Close succeeded")
 	}
 	l, err = OpenLog(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if err := l.WriteLine([]byte("e")); err != nil {
+	if _, err := l.Write([]byte("e\n")); err != nil {
 		t.Fatal(err)
 	}
-	if got := readFile(t, path); got != "a\nb\nc\nd\ne\n" || l.Torn() != 0 {
-		t.Errorf("log holds %q, torn %d; want the five lines appended in order across a reopen, none torn", got, l.Torn())
+	if got := readFile(t, path); got != "a\nb\nc\nd\ne\n" {
+		t.Errorf("log holds %q; want the five lines appended in order across a reopen", got)
 	}
 }
 
+// TestLogRefuses: Write takes whole lines; a tail without a newline
+// would tear.
 func TestLogRefuses(t *testing.T) {
-	l, err := OpenLog(filepath.Join(t.TempDir(), "results.txt"))
+	path := filepath.Join(t.TempDir(), "results.txt")
+	l, err := OpenLog(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	tests := []struct {
-		name   string
-		write  func() error
-		reason string
-	}{
-		{"interior newline", func() error { return l.WriteLine([]byte("a\nb")) }, "WriteLine takes one line; two would not be written as one"},
-		{"incomplete record", func() error { _, err := l.Write([]byte("a\nb")); return err }, "Write takes whole lines; a tail without a newline would tear"},
+	if n, err := l.Write([]byte("a\nb")); n != 0 || err == nil || !strings.Contains(err.Error(), "results.txt") {
+		t.Errorf("Write of an incomplete record = %d, %v; want 0 and an error naming the file", n, err)
 	}
-	for _, tt := range tests {
-		if err := tt.write(); err == nil || !strings.Contains(err.Error(), "results.txt") {
-			t.Errorf("%s: %v; want an error naming the file (%s)", tt.name, err, tt.reason)
-		}
-	}
-	if err := l.WriteLine([]byte("ok")); err != nil {
+	if _, err := l.Write([]byte("ok\n")); err != nil {
 		t.Errorf("a refused write broke the log: %v", err)
 	}
-	if got := readFile(t, l.Path()); got != "ok\n" {
+	if got := readFile(t, path); got != "ok\n" {
 		t.Errorf("log holds %q, want only the accepted line", got)
-	}
-}
-
-// TestLogTornAtOpen: a crash in the middle of a write leaves an
-// incomplete last line; OpenLog must cut it, or the next line would be
-// glued onto it ("BenchmarkPagBenchmarkPageCache/...").
-func TestLogTornAtOpen(t *testing.T) {
-	tests := []struct {
-		name, before, after string
-		reason              string
-	}{
-		{"torn", "a\nb\nBenchmarkPag", "a\nb\n", "the torn tail goes, the whole lines stay"},
-		{"only torn", "BenchmarkPag", "", "a file without a whole line is emptied"},
-		{"whole", "a\nb\n", "a\nb\n", "a file ending in a newline is left alone"},
-		{"long torn", "a\n" + strings.Repeat("x", 10000), "a\n", "a torn line longer than the read-back chunk is still found"},
-		{"empty", "", "", "nothing to cut"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "results.txt")
-			os.WriteFile(path, []byte(tt.before), 0o644)
-			l, err := OpenLog(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer l.Close()
-			if got := readFile(t, path); got != tt.after {
-				t.Errorf("after OpenLog the file holds %q, want %q (%s)", got, tt.after, tt.reason)
-			}
-			if want := int64(len(tt.before) - len(tt.after)); l.Torn() != want {
-				t.Errorf("Torn() = %d, want %d", l.Torn(), want)
-			}
-			if err := l.WriteLine([]byte("next")); err != nil {
-				t.Fatal(err)
-			}
-			if got := readFile(t, path); got != tt.after+"next\n" {
-				t.Errorf("after a write the file holds %q, want %q", got, tt.after+"next\n")
-			}
-		})
 	}
 }
 
@@ -150,15 +101,15 @@ func TestLogFailedWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer l.Close()
-			err = l.WriteLine([]byte(line))
-			if !errors.Is(err, tt.errIs) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "last whole line") {
-				t.Errorf("WriteLine: %v; want an error wrapping %v that names the file and says it ends at its last whole line (%s)", err, tt.errIs, tt.reason)
+			n, err := l.Write([]byte(line + "\n"))
+			if n != 0 || !errors.Is(err, tt.errIs) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "last whole line") {
+				t.Errorf("Write = %d, %v; want 0 and an error wrapping %v that names the file and says it ends at its last whole line (%s)", n, err, tt.errIs, tt.reason)
 			}
 			if got := readFile(t, path); got != "first\nsecond\n" {
 				t.Errorf("after the failed write the file holds %q, want it back at its last whole line (%s)", got, tt.reason)
 			}
 			ff.budget, ff.syncErr = -1, nil // the disk has room again
-			if err := l.WriteLine([]byte("third")); err != nil {
+			if _, err := l.Write([]byte("third\n")); err != nil {
 				t.Fatalf("write after the fault cleared: %v", err)
 			}
 			if got := readFile(t, path); got != "first\nsecond\nthird\n" {
@@ -179,12 +130,12 @@ func TestLogFailedCut(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	err = l.WriteLine([]byte("abcdef"))
+	_, err = l.Write([]byte("abcdef\n"))
 	if !errors.Is(err, syscall.ENOSPC) || !strings.Contains(err.Error(), "failed too") {
-		t.Errorf("WriteLine: %v; want ENOSPC and word that the cut failed too", err)
+		t.Errorf("Write: %v; want ENOSPC and word that the cut failed too", err)
 	}
 	ff.budget, ff.truncErr = -1, nil
-	if err := l.WriteLine([]byte("next")); err == nil || !strings.Contains(err.Error(), "incomplete line") {
+	if _, err := l.Write([]byte("next\n")); err == nil || !strings.Contains(err.Error(), "incomplete line") {
 		t.Errorf("write after a failed cut: %v; want it refused, naming the incomplete line", err)
 	}
 	if got := readFile(t, path); got != "abc" {
@@ -239,7 +190,7 @@ func TestLogConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := range per {
-				if err := l.WriteLine(fmt.Appendf(nil, "worker=%d line=%d %s", w, i, strings.Repeat("x", 200))); err != nil {
+				if _, err := l.Write(fmt.Appendf(nil, "worker=%d line=%d %s\n", w, i, strings.Repeat("x", 200))); err != nil {
 					t.Error(err)
 					return
 				}
