@@ -28,7 +28,7 @@ type Machine struct {
 	// Name is the machine's derived name (config key machine, unless
 	// Runner.Machine names it): the CPU model, the CPUs allowed and the
 	// kernel release, as one word:
-	// "intel-xeon-platinum-8259cl-cpu-2-50ghz-2cpu-linux-6.8.0-1012-aws".
+	// "intel-xeon-platinum-8259cl-cpu-2.50ghz-2cpu-linux-6.8.0-1012-aws".
 	Name string
 }
 
@@ -54,20 +54,43 @@ func ReadMachine(topo Topology) Machine {
 	return m
 }
 
+// maxMachineName is the longest name validMachine accepts.
+const maxMachineName = 64
+
 // deriveName makes a machine name of the CPU model, the CPU count and the
 // kernel: lower case, "(R)" and "(TM)" dropped, every other run of
-// characters but letters, digits and '.' a '-'.
+// characters but letters, digits and '.' a '-'. A name longer than
+// validMachine allows (a long model with a long kernel release) loses the
+// end of the model first, as the count and the kernel tell apart machines
+// of one model; should those alone be too long, their end goes too. The
+// name is always a valid Runner.Machine.
 func deriveName(model string, cpus int, kernel string) string {
 	model = strings.NewReplacer("(R)", "", "(r)", "", "(TM)", "", "(tm)", "").Replace(model)
 	if model == "" {
 		model = runtime.GOARCH
 	}
-	parts := []string{model, strconv.Itoa(cpus) + "cpu", kernel}
+	m, rest := nameWords(model), nameWords(strconv.Itoa(cpus)+"cpu "+kernel)
+	if room := maxMachineName - len(rest) - 1; len(m) > room {
+		m = strings.TrimRight(m[:max(room, 0)], ".-")
+	}
+	name := rest
+	if m != "" {
+		name = m + "-" + rest
+	}
+	if len(name) > maxMachineName {
+		name = strings.TrimRight(name[:maxMachineName], ".-")
+	}
+	return name
+}
+
+// nameWords lowers s and joins its runs of letters, digits and '.' with
+// '-', dropping everything else; it starts with a letter or a digit.
+func nameWords(s string) string {
 	var b strings.Builder
 	dash := false
-	for _, r := range strings.ToLower(strings.Join(parts, " ")) {
+	for _, r := range strings.ToLower(s) {
 		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.':
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.' && b.Len() > 0:
 			if dash && b.Len() > 0 {
 				b.WriteByte('-')
 			}
