@@ -318,7 +318,9 @@ func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) He
 		}
 	}
 	h.Text = t.String()
-	s.saving(m, &h, b, p)
+	if !s.judge {
+		s.saving(m, &h, b, p)
+	}
 	s.regime(m, &h, label, p, b, l)
 	return h
 }

@@ -197,7 +197,8 @@ func Pending(results []*benchfmt.Result, target float64) []string {
 	if len(results) == 0 {
 		return nil
 	}
-	s := summarize(cases.Group(results))
+	m := cases.Group(results)
+	s := summarize(m, true)
 	type need struct {
 		group    string
 		width    float64
@@ -237,7 +238,6 @@ func Pending(results []*benchfmt.Result, target float64) []string {
 	// The floor (lock=none at one thread) has no headline of its own, but
 	// every saving split and every gate of a default run reads it: it gets
 	// blocks first until it has as many as a paired headline needs.
-	m := cases.Group(results)
 	for _, c := range m.PageCache {
 		if c.IsFloor() && c.N() < stats.MinPairs && len(s.Headlines) > 0 {
 			if g := c.Name.Without(schema.KeyMode, schema.KeyBatch, schema.KeyRegime).Case(); !slices.Contains(names, g) {

@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 
+	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/schema"
 )
 
@@ -309,5 +310,42 @@ func TestProvisionalHeadline(t *testing.T) {
 	if strings.Contains(out, "xllc regime: ") || !strings.Contains(out, "provisional, in a regime seen in fewer than 6 blocks") ||
 		!strings.Contains(out, "batch=16 vs page, mcs, 2 threads, xllc regime -") {
 		t.Errorf("the rare regime's headline is not on the provisional line:\n%s", out)
+	}
+}
+
+// TestJudgeSummary: the judge's summary (Pending's) has the full
+// summary's headlines, intervals and blocks, without the saving splits,
+// class rows and instrumentation costs it does not read.
+func TestJudgeSummary(t *testing.T) {
+	lines := pairedRun(20, 0, 0, map[string]float64{schema.RegimeLLC: 0.25}, 0, 5)
+	for b := 1; b <= 6; b++ {
+		for _, mode := range []string{"page", "batch"} {
+			for _, lock := range []string{"none", "mcs"} { // the floor, and the lock alone
+				lines = append(lines, result("PageCache/mode="+mode+"/batch=16/lock="+lock+"/threads=1-2", 80.0+float64(b), "ns/page", float64(b), schema.UnitBlock))
+			}
+		}
+	}
+	full, judge := summarize(cases.Group(lines), false), summarize(cases.Group(lines), true)
+	if len(full.Headlines) == 0 || len(judge.Headlines) != len(full.Headlines) {
+		t.Fatalf("%d judge headlines, %d full ones; want as many, and some", len(judge.Headlines), len(full.Headlines))
+	}
+	split := 0
+	for i, f := range full.Headlines {
+		j := judge.Headlines[i]
+		if j.PageCase != f.PageCase || j.HalfWidth != f.HalfWidth || j.Blocks != f.Blocks || j.Delta != f.Delta || j.Provisional != f.Provisional {
+			t.Errorf("judge headline %+v differs from the full one %+v", j, f)
+		}
+		if f.Saving != nil {
+			split++
+		}
+		if j.Saving != nil {
+			t.Errorf("%s: the judge split the saving", j.BatchCase)
+		}
+	}
+	if split == 0 {
+		t.Fatal("the full summary split no saving: the fixture cannot tell the judge apart")
+	}
+	if len(judge.Classes) != 0 || len(judge.Instrumentation) != 0 {
+		t.Errorf("judge: %d class rows, %d instrumentation costs; want none", len(judge.Classes), len(judge.Instrumentation))
 	}
 }

@@ -265,7 +265,7 @@ func buildView(set *Set, m *cases.Model, opts ReportOptions) ([]ReportPlot, *vie
 
 	// Headlines and the seed's claim; one summary for the headlines and
 	// the machines' table.
-	sum := summarize(m)
+	sum := summarize(m, false)
 	v.Headlines, v.HeadlineNotes = headlines(m, sum)
 	switch {
 	case len(m.PageCache) == 0:

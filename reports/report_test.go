@@ -570,7 +570,7 @@ func TestReportKeepsSampleOrder(t *testing.T) {
 			t.Fatalf("%s: fixture samples %v are sorted already: the test could not fail", c.Name.Case(), want[c])
 		}
 	}
-	summarize(m)
+	summarize(m, false)
 	buildView(set, m, DefaultReportOptions)
 	for c, w := range want {
 		if got := c.Samples[cases.NSPage]; !slices.Equal(got, w) {

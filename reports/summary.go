@@ -56,6 +56,10 @@ type Summary struct {
 	Details []string `json:"details,omitempty"`
 
 	noFloor bool // the headlines found no floor case to split a saving with
+	// judge is set for Pending, which reads only the headlines' intervals:
+	// summarize then leaves out the saving splits (a bootstrap each), the
+	// class rows and the instrumentation costs.
+	judge bool
 }
 
 // A RegimeShare is one machine regime of a run.
@@ -130,14 +134,17 @@ func SummarizeWith(results []*benchfmt.Result, opts SummaryOptions) (*Summary, e
 	if len(results) == 0 {
 		return nil, errors.New("no results to summarize")
 	}
-	s := summarize(cases.Group(results))
+	s := summarize(cases.Group(results), false)
 	s.target(opts.TargetCI)
 	return s, nil
 }
 
 // summarize is Summarize of a case model; NewReport shares the model.
-func summarize(m *cases.Model) *Summary {
-	s := &Summary{}
+// For the judge of an adaptive run (Pending) it computes the headlines
+// and what they need, and leaves out what only a reader of the summary
+// uses (see Summary.judge).
+func summarize(m *cases.Model, judge bool) *Summary {
+	s := &Summary{judge: judge}
 	s.Warnings = append(s.Warnings, m.Warnings...)
 	s.regimes(m)
 	for _, c := range m.Cases {
@@ -156,6 +163,9 @@ func summarize(m *cases.Model) *Summary {
 	if s.noFloor {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("no %s=%s case at 1 thread (the per-page work floor): the savings are not split into lock instructions, contention and per-page work (a lockbench run adds the floor by default)",
 			schema.KeyLock, cases.FloorLock))
+	}
+	if s.judge {
+		return s
 	}
 	s.Instrumentation = instrumentationCosts(m)
 	if m.ConfigValue(schema.ConfTiming) == schema.TimingInstrumented {
