@@ -35,7 +35,7 @@ type Calibrator struct {
 	Round    time.Duration // length of one timed loop, about
 	Rounds   int           // timed loops of each kind per lock
 	Affinity Affinity      // where the thread runs: the first CPU of this order
-	Sysfs    string        // topology root; "" means "/sys"
+	Sysfs    string        // topology root; "" means "/sys", within this process's cpuset (as Runner.Sysfs)
 }
 
 // DefaultCalibrator measures every visible lock: 7 rounds of about 10 ms
@@ -76,13 +76,9 @@ func (c *Calibrator) Run(ctx context.Context) ([]Calibration, error) {
 			infos = append(infos, i)
 		}
 	}
-	root := c.Sysfs
-	if root == "" {
-		root = "/sys"
-	}
 	cpu := -1
 	if c.Affinity != None {
-		topo, err := ReadTopology(root)
+		topo, err := hostTopology(c.Sysfs)
 		if err != nil {
 			return nil, err
 		}

@@ -127,15 +127,19 @@ func (r *Runner) build(s workloads.Spec) (workloads.Workload, error) {
 	return newWorkload(s)
 }
 
-// Topology reads the machine's CPU topology from r.Sysfs. With the real
-// sysfs (r.Sysfs ""), it keeps the CPUs this process may run on
+// Topology reads the machine's CPU topology from r.Sysfs (see
+// hostTopology).
+func (r *Runner) Topology() (Topology, error) { return hostTopology(r.Sysfs) }
+
+// hostTopology reads the CPU topology under sysfs, "" meaning "/sys".
+// With the real sysfs ("") it keeps the CPUs this process may run on
 // (sched_getaffinity): in a container with a cpuset (a Kubernetes pod
 // under the static CPU manager) sysfs lists the node's CPUs, and pinning
-// a worker to one outside the cpuset fails. Another Sysfs root describes
+// a thread to one outside the cpuset fails. Another sysfs root describes
 // another machine, which the process's mask says nothing about.
-func (r *Runner) Topology() (Topology, error) {
-	if r.Sysfs != "" {
-		return ReadTopology(r.Sysfs)
+func hostTopology(sysfs string) (Topology, error) {
+	if sysfs != "" {
+		return ReadTopology(sysfs)
 	}
 	t, err := ReadTopology("/sys")
 	if err != nil {
