@@ -116,11 +116,8 @@ func (s *Summary) headlines(m *cases.Model) {
 			schema.KeyMode, workloads.ModePage, schema.KeyMode, workloads.ModeBatch))
 		return
 	}
-	// The floor (lock=none) is what the locks are measured against, not
-	// an answer of its own, unless it is all there is.
-	skipFloor := slices.ContainsFunc(m.PageCache, func(c *cases.Case) bool { return !c.IsFloor() })
 	for _, c := range m.Cases {
-		if !cases.Batched(c.Mode) || (skipFloor && c.IsFloor()) || c.CountsOnly() {
+		if !cases.Batched(c.Mode) || referenceFloor(m, c) || c.CountsOnly() {
 			continue
 		}
 		label := headlineLabel(m, c, len(s.Regimes) > 1)
@@ -142,6 +139,26 @@ func (s *Summary) headlines(m *cases.Model) {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("no batched case (%s=%s): nothing to compare with %s=%s",
 			schema.KeyMode, strings.Join(batched, ", "), schema.KeyMode, workloads.ModePage))
 	}
+}
+
+// referenceFloor reports whether c is a floor case (lock=none, added by
+// harness.Plan.Floor) while page-cache cases of other locks are present.
+// The floor is then what the locks are measured against, not an answer
+// of its own: headlines, claims and plots leave it out; when it is all
+// there is, it is the answer.
+func referenceFloor(m *cases.Model, c *cases.Case) bool {
+	return c.IsFloor() && slices.ContainsFunc(m.PageCache, func(o *cases.Case) bool { return !o.IsFloor() })
+}
+
+// floorVariant is referenceFloor of variant v's page-cache cases (a
+// variant names the lock, so its cases are all floor or none are).
+func floorVariant(m *cases.Model, v string) bool {
+	for _, c := range m.PageCache {
+		if c.Variant == v {
+			return referenceFloor(m, c)
+		}
+	}
+	return false
 }
 
 // headlineLabel says what a headline compares: "batch=16 vs page, mcs,

@@ -80,20 +80,6 @@ func modeLabel(mode workloads.Mode, batch int) string {
 	return fmt.Sprintf("%s/%d", mode, batch)
 }
 
-// floorVariant reports whether variant v is the floor's (lock=none)
-// while other locks are present: it has no decomposition of its own.
-func floorVariant(m *cases.Model, v string) bool {
-	floor, other := false, false
-	for _, c := range m.PageCache {
-		if c.Variant != v {
-			other = other || !c.IsFloor()
-			continue
-		}
-		floor = floor || c.IsFloor()
-	}
-	return floor && other
-}
-
 // drawPlots draws every plot the model has data for.
 func drawPlots(m *cases.Model) (plots []ReportPlot, missing []string) {
 	rp := &plotter{}

@@ -439,17 +439,6 @@ func headlines(m *cases.Model, sum *Summary) (out, notes []string) {
 
 // claims test the seed's claim, one sentence per lock at the largest
 // thread count: the headline batch's efficiency first, then the others'.
-// isFloorVariant reports whether variant v is the per-page work floor's
-// (lock=none, added by harness.Plan.Floor).
-func isFloorVariant(m *cases.Model, v string) bool {
-	for _, c := range m.PageCache {
-		if c.Variant == v {
-			return c.IsFloor()
-		}
-	}
-	return false
-}
-
 func claims(m *cases.Model, effs []efficiencyRow) []string {
 	if len(m.Threads) == 0 {
 		return nil
@@ -457,7 +446,7 @@ func claims(m *cases.Model, effs []efficiencyRow) []string {
 	hb := headlineBatch(m)
 	var out []string
 	for _, v := range m.Variants {
-		if isFloorVariant(m, v) {
+		if floorVariant(m, v) {
 			continue // the per-page work floor is a reference, not an answer
 		}
 		maxT := maxThreads(m, v)
