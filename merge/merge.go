@@ -87,7 +87,6 @@ type Result struct {
 	Sources  []Source // in output order: by machine, then shard
 	Machines []string // in order of first appearance
 	Lines    int      // case lines written: repetitions, class lines not counted
-	Bytes    int64    // bytes read from the sources
 	// Missing lists, one sentence each, what an AllowPartial merge left
 	// out: missing shards, incomplete shards, torn lines.
 	Missing []string
@@ -171,7 +170,7 @@ func readHeader(ctx context.Context, path string, max int64) (Source, error) {
 		return s, err
 	}
 	defer f.Close()
-	r := bufio.NewReaderSize(f, 64<<10)
+	r := bufio.NewReaderSize(f, maxLine)
 	fail := func(line int, format string, a ...any) (Source, error) {
 		return s, &InputError{Path: path, Line: line, Err: fmt.Errorf(format, a...)}
 	}
@@ -205,28 +204,18 @@ func readHeader(ctx context.Context, path string, max int64) (Source, error) {
 		}
 		break
 	}
-	get := func(k string) (string, bool) {
-		for _, c := range slices.Backward(s.config) {
-			if c.key == k {
-				return c.value, c.value != ""
-			}
-		}
-		return "", false
-	}
 	for _, k := range []string{schema.ConfPlan, schema.ConfShard, schema.ConfMachine, schema.ConfCases} {
-		if _, ok := get(k); !ok {
+		if lastValue(s.config, k) == "" {
 			return fail(0, "not a shard of a lockbench sweep: no %q line (lockbench run writes it)", k+":")
 		}
 	}
-	s.Plan, _ = get(schema.ConfPlan)
-	s.Machine, _ = get(schema.ConfMachine)
-	v, _ := get(schema.ConfShard)
-	if s.Shard, err = schema.ParseShard(v); err != nil {
+	s.Plan = lastValue(s.config, schema.ConfPlan)
+	s.Machine = lastValue(s.config, schema.ConfMachine)
+	if s.Shard, err = schema.ParseShard(lastValue(s.config, schema.ConfShard)); err != nil {
 		return fail(0, "%v", err)
 	}
-	order, _ := get(schema.ConfOrder)
-	s.Paired = order == schema.OrderPaired
-	v, _ = get(schema.ConfCases)
+	s.Paired = lastValue(s.config, schema.ConfOrder) == schema.OrderPaired
+	v := lastValue(s.config, schema.ConfCases)
 	if s.Cases, err = strconv.Atoi(v); err != nil || s.Cases < 0 {
 		return fail(0, "cases %q: not a count of lines", v)
 	}
@@ -383,9 +372,7 @@ func (res *Result) write(ctx context.Context, out io.Writer, opts Options) error
 			seen[s.Machine] = map[string]string{}
 		}
 		fmt.Fprintf(w, "\n%s: %s\n", schema.ConfMachine, s.Machine)
-		n, err := res.copyBody(ctx, w, s, seen[s.Machine], opts)
-		res.Bytes += n
-		if err != nil {
+		if err := res.copyBody(ctx, w, s, seen[s.Machine], opts); err != nil {
 			return err
 		}
 	}
@@ -394,21 +381,19 @@ func (res *Result) write(ctx context.Context, out io.Writer, opts Options) error
 
 // copyBody copies s's result lines to w, checking each, and counts them
 // against s.Cases.
-func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, seen map[string]string, opts Options) (int64, error) {
+func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, seen map[string]string, opts Options) error {
 	f, err := safefile.OpenInput(ctx, s.Path, opts.MaxBytes)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	defer f.Close()
 	r := bufio.NewReaderSize(f, maxLine)
-	var read int64
 	mine := map[string]bool{}
-	fail := func(line int, err error) (int64, error) {
-		return read, &InputError{Path: s.Path, Line: line, Err: err}
+	fail := func(line int, err error) error {
+		return &InputError{Path: s.Path, Line: line, Err: err}
 	}
 	for n := 1; ; n++ {
 		line, err := readLine(r)
-		read += int64(len(line))
 		if err == io.EOF && len(line) == 0 {
 			break
 		}
@@ -452,7 +437,7 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 			seen[c], mine[c] = s.Path, true
 		}
 		if _, err := w.Write(line); err != nil {
-			return read, err
+			return err
 		}
 		if !bytes.Contains(name, classPart) {
 			s.Lines++
@@ -466,7 +451,7 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 		}
 		res.Missing = append(res.Missing, msg+": the rest is missing")
 	}
-	return read, nil
+	return nil
 }
 
 func lastValue(config []kv, k string) string {
