@@ -144,9 +144,6 @@ type Delta struct {
 	MinP Float `json:"min_p"`
 }
 
-// Percent returns the change as a percentage (+5.0 for a ratio of 1.05).
-func (d *Delta) Percent() float64 { return (float64(d.Ratio) - 1) * 100 }
-
 // Compare groups the results of set as opts say and compares every column
 // with the first, benchstat's way: medians with confidence intervals, the
 // Mann-Whitney U test, geomeans. Errors are bad options (a projection or

@@ -34,7 +34,7 @@ func TestCompareModes(t *testing.T) {
 	}
 	for _, r := range tb.Rows {
 		d := r.Cells[2].Delta // batch vs page
-		if d == nil || !d.Significant || d.Percent() > -35 || d.Percent() < -45 || d.N1 != 6 {
+		if d == nil || !d.Significant || d.Ratio > 0.65 || d.Ratio < 0.55 || d.N1 != 6 {
 			t.Errorf("%s: batch vs page delta %+v, want about -40%%, significant, n=6", r.Name, d)
 		}
 	}
