@@ -118,13 +118,6 @@ func batchSaving(m *cases.Model, v string, t, b int) (SavingSplit, bool) {
 	if pc == nil {
 		return SavingSplit{}, false
 	}
-	pin, _, _, why := partsInput(m, pc)
-	if why != "" {
-		return SavingSplit{}, false
-	}
-	bin, _, _, why := partsInput(m, bc)
-	if why != "" {
-		return SavingSplit{}, false
-	}
-	return SplitSaving(pin, bin)
+	sp, why := caseSaving(m, pc, bc)
+	return sp, why == ""
 }
