@@ -10,7 +10,7 @@ import (
 	"github.com/lockbench/lockbench/workloads"
 )
 
-// blockSet is a Paired plan's comparison groups (groupOf: one lock at
+// blockSet is a Paired plan's comparison groups (Case.Group: one lock at
 // one thread count, its modes and batch sizes; the floor a group of its
 // own), each with its timed configurations (bare under TimeBare) and the
 // configurations of its counting block (none for the floor, or without
@@ -21,8 +21,8 @@ import (
 type blockSet struct {
 	timed    [][]workloads.Spec
 	counting [][]workloads.Spec
-	count    int // Plan.Count: the fixed timed blocks of each group
-	index    map[string]int
+	count    int            // Plan.Count: the fixed timed blocks of each group
+	index    map[string]int // Case.Group -> index in timed and counting
 	rng      *rand.Rand
 }
 
@@ -30,17 +30,15 @@ func (p Plan) blocks() *blockSet {
 	configs, floor := p.specs()
 	b := &blockSet{count: p.Count, index: map[string]int{}, rng: rand.New(rand.NewPCG(p.Seed, 0x9a1bed))}
 	counting := !p.Base.Bare && p.timing() == TimeBare
-	at := map[cmpGroup]int{}
 	add := func(s workloads.Spec, isFloor bool) {
-		g := groupOf(s)
-		i, ok := at[g]
+		g := Case{Spec: s}.Group()
+		i, ok := b.index[g]
 		if !ok {
 			i = len(b.timed)
-			at[g] = i
+			b.index[g] = i
 			b.timed = append(b.timed, nil)
 			b.counting = append(b.counting, nil)
 		}
-		b.index[Case{Spec: s}.Group()] = i
 		if counting && !isFloor {
 			b.counting[i] = append(b.counting[i], s)
 		}

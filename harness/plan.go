@@ -265,11 +265,8 @@ func (p Plan) specs() (configs, floor []workloads.Spec) {
 	configs = p.configs(info, true)
 	floor = p.floorConfigs(info, configs)
 	if !p.Shard.Whole() {
-		// Every repetition is estimated alike (Runner.Estimate: the
-		// runner's warm-up and duration are the sweep's), so the split
-		// depends on the plan alone, as every machine must agree on it.
-		of := p.shardOf(&DefaultRunner)
-		other := func(s workloads.Spec) bool { return of[groupOf(s)] != p.Shard.K }
+		of := shardOf(slices.Concat(configs, floor), p.Shard.N)
+		other := func(s workloads.Spec) bool { return of[Case{Spec: s}.Group()] != p.Shard.K }
 		configs = slices.DeleteFunc(configs, other)
 		floor = slices.DeleteFunc(floor, other)
 	}

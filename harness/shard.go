@@ -21,33 +21,18 @@ const (
 	FieldMachine = "machine" // Runner.Machine
 )
 
-// A cmpGroup is a comparison group: every configuration that one headline
-// compares (the modes and batch sizes of one lock at one thread count;
-// the plan's workload and knobs are shared by all). A shard holds whole
-// groups, so every headline comes from one machine and one run.
-type cmpGroup struct {
-	lock    string
-	threads int
-}
-
-func groupOf(s workloads.Spec) cmpGroup { return cmpGroup{s.Lock, s.Workers} }
-
-// groups returns the plan's comparison groups in plan order.
-func (p Plan) groups() []cmpGroup {
-	var out []cmpGroup
-	for _, l := range p.Locks {
-		for _, n := range p.Threads {
-			if g := (cmpGroup{l, n}); !slices.Contains(out, g) {
-				out = append(out, g)
-			}
-		}
+// Groups is the number of comparison groups of the plan (Case.Group: the
+// modes and batch sizes of one lock at one thread count, so locks x
+// threads; the floor is not counted): the most shards it can be split
+// into.
+func (p Plan) Groups() int {
+	info, _ := workloads.Lookup(p.Base.Workload)
+	seen := map[string]bool{}
+	for _, s := range p.configs(info, false) {
+		seen[Case{Spec: s}.Group()] = true
 	}
-	return out
+	return len(seen)
 }
-
-// Groups is the number of comparison groups of the plan (locks x
-// threads): the most shards it can be split into.
-func (p Plan) Groups() int { return len(p.groups()) }
 
 // setupCost is the time a repetition takes besides its warm-up and its
 // measured window: building the model, starting and pinning the threads,
@@ -57,39 +42,41 @@ const setupCost = 30 * time.Millisecond
 
 // Estimate is the time r is expected to take for case c: its warm-up,
 // its measured window and the setup every repetition pays (setupCost).
-// It is what shards are balanced by, and what `run --dry-run` prints; a
-// busy machine takes longer.
+// It is the same for every case (c is not read): the warm-up and the
+// window are the runner's, and the setup differs little between cases.
+// `run --dry-run` prints it; a busy machine takes longer.
 func (r *Runner) Estimate(c Case) time.Duration {
 	return r.Warmup + r.Duration + setupCost
 }
 
-// shardOf assigns the plan's groups to p.Shard.N shards, balanced by
-// estimated time: the longest group first, each to the shard with the
-// least time so far (the lowest index on a tie). It depends only on the
-// plan, so every machine and every shard computes the same split.
-func (p Plan) shardOf(r *Runner) map[cmpGroup]int {
+// shardOf assigns the comparison groups (Case.Group) of specs, in plan
+// order, to n shards: a shard holds whole groups, so every headline comes
+// from one machine and one run. Every repetition is estimated alike
+// (Runner.Estimate) and every configuration runs Count times, so groups
+// are balanced by their number of configurations: the largest first, each
+// to the shard with the fewest so far (the lowest index on a tie). It
+// depends only on the plan, so every machine and every shard computes the
+// same split.
+func shardOf(specs []workloads.Spec, n int) map[string]int {
 	type load struct {
-		g cmpGroup
-		t time.Duration
+		g     string
+		specs int
 	}
-	info, _ := workloads.Lookup(p.Base.Workload)
 	var loads []load
-	idx := map[cmpGroup]int{}
-	configs := p.configs(info, true)
-	for _, s := range append(configs, p.floorConfigs(info, configs)...) {
-		g := groupOf(s)
+	idx := map[string]int{}
+	for _, s := range specs {
+		g := Case{Spec: s}.Group()
 		i, ok := idx[g]
 		if !ok {
 			i = len(loads)
 			idx[g] = i
 			loads = append(loads, load{g: g})
 		}
-		loads[i].t += time.Duration(p.Count) * r.Estimate(Case{Spec: s, Count: p.Count})
+		loads[i].specs++
 	}
-	slices.SortStableFunc(loads, func(a, b load) int { return cmp.Compare(b.t, a.t) })
-	n := max(p.Shard.N, 1)
-	total := make([]time.Duration, n)
-	out := map[cmpGroup]int{}
+	slices.SortStableFunc(loads, func(a, b load) int { return cmp.Compare(b.specs, a.specs) })
+	total := make([]int, max(n, 1))
+	out := map[string]int{}
 	for _, l := range loads {
 		k := 0
 		for i := range total {
@@ -97,7 +84,7 @@ func (p Plan) shardOf(r *Runner) map[cmpGroup]int {
 				k = i
 			}
 		}
-		total[k] += l.t
+		total[k] += l.specs
 		out[l.g] = k + 1
 	}
 	return out
@@ -133,7 +120,7 @@ func (p Plan) ID(r *Runner) string {
 	line(FieldLocks, p.Locks...)
 	info, _ := workloads.Lookup(p.Base.Workload)
 	if info.Takes(workloads.KnobMode) {
-		line(FieldModes, modeStrings(p.Modes)...)
+		line(FieldModes, workloads.ModeStrings(p.Modes)...)
 	}
 	if info.Takes(workloads.KnobBatch) {
 		line(FieldBatches, intStrings(p.Batches)...)
@@ -149,14 +136,6 @@ func (p Plan) ID(r *Runner) string {
 	}
 	sum := sha256.Sum256([]byte(b.String()))
 	return hex.EncodeToString(sum[:8])
-}
-
-func modeStrings(ms []workloads.Mode) []string {
-	var s []string
-	for _, m := range ms {
-		s = append(s, string(m))
-	}
-	return s
 }
 
 func intStrings(ns []int) []string {
