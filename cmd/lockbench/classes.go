@@ -2,12 +2,9 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/reports"
 )
 
@@ -31,7 +28,7 @@ none, and that is an input error.
   go tool benchstat -filter /class:lru -col /batch results.txt`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			set, err := reports.Load(resultsPaths(args)...)
+			set, err := reports.Load(resultsPaths(args, folderWithResults)...)
 			if err != nil {
 				return usage(err)
 			}
@@ -41,19 +38,4 @@ none, and that is an input error.
 			return usage(reports.WriteClassTable(cmd.OutOrStdout(), set))
 		},
 	}
-}
-
-// resultsPaths maps each argument that is a folder holding results.txt to
-// that file, as report does.
-func resultsPaths(args []string) []string {
-	paths := make([]string, len(args))
-	for i, a := range args {
-		paths[i] = a
-		if fi, err := os.Stat(a); err == nil && fi.IsDir() {
-			if _, err := os.Stat(filepath.Join(a, harness.ResultsFile)); err == nil {
-				paths[i] = filepath.Join(a, harness.ResultsFile)
-			}
-		}
-	}
-	return paths
 }

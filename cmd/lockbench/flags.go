@@ -2,16 +2,19 @@ package main
 
 import (
 	"context"
-
 	"errors"
 	"fmt"
-	"github.com/lockbench/lockbench/reports"
 	"io"
 	"math"
+	"os"
+	"path/filepath"
 	"strconv"
 
-	"github.com/lockbench/lockbench/internal/printable"
 	"github.com/spf13/pflag"
+
+	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/internal/printable"
+	"github.com/lockbench/lockbench/reports"
 )
 
 // finiteFloat is a float64 flag that refuses NaN and ±Inf. pflag's own
@@ -70,4 +73,35 @@ func load(ctx context.Context, paths ...string) (*reports.Set, error) {
 		return nil, fmt.Errorf("reading the results: %w", ctx.Err())
 	}
 	return nil, usage(err) // several bad files are one line (reports.InputErrors)
+}
+
+// A folderRule says when resultsPaths takes a folder argument for the
+// results file (harness.ResultsFile) inside it.
+type folderRule int
+
+const (
+	// folderWithResults maps a folder that holds a results file; any other
+	// stays as given, so that the error reading it names the argument.
+	folderWithResults folderRule = iota
+	// folderAlways maps every folder, so that a folder without one is an
+	// error naming the results file it lacks: merge's sources are run
+	// folders or their results files, nothing else.
+	folderAlways
+)
+
+// resultsPaths maps the RESULTS arguments of a command to files: a folder
+// stands for the results.txt inside it, by rule.
+func resultsPaths(args []string, rule folderRule) []string {
+	paths := make([]string, len(args))
+	for i, a := range args {
+		paths[i] = a
+		if fi, err := os.Stat(a); err != nil || !fi.IsDir() {
+			continue
+		}
+		p := filepath.Join(a, harness.ResultsFile)
+		if _, err := os.Stat(p); err == nil || rule == folderAlways {
+			paths[i] = p
+		}
+	}
+	return paths
 }

@@ -41,13 +41,7 @@ A directory given as RESULTS stands for the results.txt inside it.`,
 			if out == "" {
 				return usagef("merge needs -o DIR, the folder for the merged results.txt")
 			}
-			paths := make([]string, len(args))
-			for i, a := range args {
-				paths[i] = a
-				if fi, err := os.Stat(a); err == nil && fi.IsDir() {
-					paths[i] = filepath.Join(a, harness.ResultsFile)
-				}
-			}
+			paths := resultsPaths(args, folderAlways)
 			if err := os.MkdirAll(out, 0o755); err != nil {
 				return usagef("-o %s: %v", out, err)
 			}

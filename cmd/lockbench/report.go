@@ -45,15 +45,7 @@ RESULTS stands for the results.txt inside it.
 			if opts.Knee <= 0 || opts.Knee > 1 { // finite: a floatVar
 				return usagef("--knee %v: must be a fraction in (0, 1], e.g. 0.9", opts.Knee)
 			}
-			paths := make([]string, len(args))
-			for i, a := range args {
-				paths[i] = a
-				if fi, err := os.Stat(a); err == nil && fi.IsDir() {
-					if _, err := os.Stat(filepath.Join(a, "results.txt")); err == nil {
-						paths[i] = filepath.Join(a, "results.txt")
-					}
-				}
-			}
+			paths := resultsPaths(args, folderWithResults)
 			set, err := load(cmd.Context(), paths...)
 			if err != nil {
 				return err
