@@ -29,7 +29,7 @@ type blockSet struct {
 func (p Plan) blocks() *blockSet {
 	configs, floor := p.specs()
 	b := &blockSet{count: p.Count, index: map[string]int{}, rng: rand.New(rand.NewPCG(p.Seed, 0x9a1bed))}
-	counting := !p.Base.Bare && p.timing() == TimeBare
+	counting := p.counting()
 	add := func(s workloads.Spec, isFloor bool) {
 		g := Case{Spec: s}.Group()
 		i, ok := b.index[g]

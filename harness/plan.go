@@ -96,14 +96,18 @@ type Plan struct {
 	Floor bool
 }
 
-// timing is p.Timing with its default, and TimeBare's counting
-// repetitions turned off by Base.Bare.
+// timing is p.Timing with its default.
 func (p Plan) timing() Timing {
 	if p.Timing == "" {
 		return TimeBare
 	}
 	return p.Timing
 }
+
+// counting reports whether every configuration (but the floor's) also
+// runs one instrumented counting repetition: TimeBare, unless Base.Bare
+// leaves nothing instrumented to count with.
+func (p Plan) counting() bool { return !p.Base.Bare && p.timing() == TimeBare }
 
 // FloorLock is the lock of the floor cases Plan.Floor adds: no lock at
 // all.
@@ -216,7 +220,7 @@ func (p Plan) Cases() []Case {
 		return p.blocks().fixedCases()
 	}
 	configs, floor := p.specs()
-	counting := !p.Base.Bare && p.timing() == TimeBare
+	counting := p.counting()
 	timed := func(s workloads.Spec, r int) Case {
 		s.Bare = p.Base.Bare || p.timing() == TimeBare
 		return Case{Spec: s, Rep: r, Count: p.Count}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
@@ -68,6 +69,31 @@ func TestShardSplit(t *testing.T) {
 		if slices.Max(sizes)-slices.Min(sizes) > per {
 			t.Errorf("N=%d: shard sizes %v are unbalanced", n, sizes)
 		}
+	}
+}
+
+// TestShardEstimate: a shard's estimate is its own cases', not the whole
+// plan's, and the shards' estimates add up to the plan's.
+func TestShardEstimate(t *testing.T) {
+	p, r := shardTestPlan(), DefaultRunner
+	p.Floor = true
+	whole := Estimate(p, r)
+	var sum time.Duration
+	for k := 1; k <= 4; k++ {
+		q := p
+		q.Shard = schema.Shard{K: k, N: 4}
+		got := Estimate(q, r)
+		var listed time.Duration
+		for _, c := range q.Cases() {
+			listed += r.Estimate(c)
+		}
+		if got != listed || got >= whole {
+			t.Errorf("shard %v: Estimate = %v, its cases add up to %v, the whole plan %v; want the shard's own, less than the whole", q.Shard, got, listed, whole)
+		}
+		sum += got
+	}
+	if sum != whole {
+		t.Errorf("the shards' estimates add up to %v, the whole plan's is %v", sum, whole)
 	}
 }
 
