@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/lockbench/lockbench/reports"
@@ -28,12 +26,12 @@ none, and that is an input error.
   go tool benchstat -filter /class:lru -col /batch results.txt`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			set, err := reports.Load(resultsPaths(args, folderWithResults)...)
+			set, err := load(cmd.Context(), resultsPaths(args, folderWithResults)...)
 			if err != nil {
-				return usage(err)
+				return err
 			}
 			for _, w := range set.Warnings {
-				fmt.Fprintf(cmd.ErrOrStderr(), "lockbench: warning: %v\n", w)
+				warn(cmd.ErrOrStderr(), w)
 			}
 			return usage(reports.WriteClassTable(cmd.OutOrStdout(), set))
 		},

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/internal/printable"
 	"github.com/lockbench/lockbench/merge"
 )
 
@@ -55,10 +56,10 @@ A directory given as RESULTS stands for the results.txt inside it.`,
 			}
 			stderr := cmd.ErrOrStderr()
 			for _, w := range res.Warnings {
-				fmt.Fprintf(stderr, "lockbench: warning: %s\n", w)
+				warn(stderr, errors.New(w))
 			}
 			for _, m := range res.Missing {
-				fmt.Fprintf(stderr, "lockbench: partial: %s\n", m)
+				fmt.Fprintf(stderr, "lockbench: partial: %s\n", printable.String(m))
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "merged %d repetitions of %d files from %d machines into %s\n",
 				res.Lines, len(res.Sources), len(res.Machines), dst)

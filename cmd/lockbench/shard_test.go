@@ -196,6 +196,28 @@ func TestMergeRefuses(t *testing.T) {
 			}
 		}
 	})
+	t.Run("hostile warning", func(t *testing.T) {
+		// A warning quotes the shards' cpu lines: one carrying a screen
+		// clear reaches the terminal as text.
+		b, err := os.ReadFile(three[2])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, []byte("\ncpu: ")) {
+			t.Fatalf("%s has no cpu line", three[2])
+		}
+		hostile := filepath.Join(t.TempDir(), "hostile.txt")
+		if err := os.WriteFile(hostile, bytes.Replace(b, []byte("\ncpu: "), []byte("\ncpu: \x1b[2J"), 1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, stderr, code := execCLI(t, "merge", "-o", filepath.Join(t.TempDir(), "merged"), three[0], three[1], hostile)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if !strings.Contains(stderr, "different cpu") || strings.Contains(stderr, "\x1b") {
+			t.Errorf("stderr %q: want the cpu warning with its escape shown as text", stderr)
+		}
+	})
 }
 
 // TestMergeMachinesSideBySide: two machines' shards merge into one file
