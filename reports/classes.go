@@ -206,13 +206,18 @@ func classGrid(m *cases.Model) (t grid, note, missing string) {
 	if len(m.PageCache) == 0 {
 		return grid{}, "", needsPageCache
 	}
-	hb, maxT := headlineBatch(m), m.Threads[len(m.Threads)-1]
+	hb := headlineBatch(m)
+	var tops []int // the thread counts of the rows: each variant's largest, each machine's own
 	t.Header = append([]string{schema.KeyMode, schema.KeyLock}, ClassHeader()[1:]...)
 	for _, c := range m.PageCache {
-		if c.Threads != maxT || m.Find(c.Variant, c.Threads, c.Mode, hb) != c {
+		if c.Threads != maxThreads(m, c.Variant) || m.Find(c.Variant, c.Threads, c.Mode, hb) != c {
 			continue // one case per mode: the headline batch's, and its page baseline
 		}
-		for _, r := range classRows(m, c) {
+		rows := classRows(m, c)
+		if len(rows) > 0 && !slices.Contains(tops, c.Threads) {
+			tops = append(tops, c.Threads)
+		}
+		for _, r := range rows {
 			share := stats.None
 			if r.Share != nil {
 				share = percent(float64(*r.Share))
@@ -225,9 +230,13 @@ func classGrid(m *cases.Model) (t grid, note, missing string) {
 	if len(t.Rows) == 0 {
 		return grid{}, "", fmt.Sprintf("The results have no lock-class lines (%s=...): they come from a bare run, an older lockbench or go test.", schema.KeyClass)
 	}
+	at := "each lock's largest thread count"
+	if len(tops) == 1 {
+		at = threadsLabel(tops[0])
+	}
 	note = fmt.Sprintf("Which lock the time goes to, as lockstat and perf lock contention show it: per lock class, at %s and batch=%d, "+
 		"contended acquisitions, total wait (ns per page), max and average wait of one contended acquisition, acquisitions per page and the sampled average hold, "+
-		"each case's classes sorted by total wait. `lockbench classes` prints the table for every case of a results file.", threadsLabel(maxT), hb)
+		"each case's classes sorted by total wait. `lockbench classes` prints the table for every case of a results file.", at, hb)
 	return t, note, ""
 }
 
@@ -242,8 +251,9 @@ func shortOpt(f *Float) string {
 // class's wait-ns/page stacked, across modes and batch sizes: which lock
 // each mode relieves.
 func classPlots(m *cases.Model, rp *plotter) {
-	hb, maxT := headlineBatch(m), m.Threads[len(m.Threads)-1]
+	hb := headlineBatch(m)
 	for _, v := range m.Variants {
+		maxT := maxThreads(m, v) // each machine's own
 		b := &plot.Bars{
 			Title:   fmt.Sprintf("Wait by lock class — %s, %s", variantLabel(v), threadsLabel(maxT)),
 			YLabel:  "wait-ns per page, by lock class (median)",

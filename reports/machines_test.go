@@ -140,3 +140,67 @@ func TestReportScalingFit(t *testing.T) {
 		t.Errorf("%d scaling plots, want one per machine's lock", n)
 	}
 }
+
+// TestReportMachinesOwnThreads: two machines that swept different thread
+// counts each get their plots and lock-class rows at their own largest
+// thread count (maxThreads), not at the largest of the merged file,
+// which one of them never ran.
+func TestReportMachinesOwnThreads(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(schema.MachineKey(1, "") + ": small\n" + schema.MachineKey(2, "") + ": big\n")
+	threads := map[string][]int{"small": {1, 2}, "big": {1, 2, 4}}
+	for _, mach := range []string{"small", "big"} {
+		fmt.Fprintf(&b, "\nmachine: %s\n", mach)
+		for _, n := range threads[mach] {
+			for i, mode := range []string{"page", "batch"} {
+				for rep := range 5 {
+					ns := float64(100*n-40*i) + float64(rep)
+					fmt.Fprintf(&b, "BenchmarkPageCache/mode=%s/batch=16/lock=mcs/threads=%d-4 1000 %g ns/page 2 wait-ns/page\n", mode, n, ns)
+					if n == 1 {
+						fmt.Fprintf(&b, "BenchmarkPageCache/mode=%s/batch=16/lock=none/threads=1-4 1000 %g ns/page\n", mode, ns/2)
+					}
+				}
+				fmt.Fprintf(&b, "BenchmarkPageCache/mode=%s/batch=16/lock=mcs/threads=%d/class=zone-4 1000 1 acq/page 0.5 contended/page 2 wait-ns/page 40 wait-max-ns 30 hold-ns\n", mode, n)
+			}
+		}
+	}
+	path := filepath.Join(t.TempDir(), "results.txt")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	set, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewReport(set, DefaultReportOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mach := range []string{"small", "big"} {
+		th := threads[mach]
+		want := threadsLabel(th[len(th)-1])
+		for _, kind := range []string{"Where per-page time goes", "Where batching's saving comes from", "Wait by lock class"} {
+			found := false
+			for _, p := range r.Plots() {
+				if strings.HasPrefix(p.Title, kind) && strings.Contains(p.Title, "machine="+mach) {
+					found = true
+					if !strings.HasSuffix(p.Title, ", "+want) {
+						t.Errorf("plot %q: want it at %s, machine %s's largest", p.Title, want, mach)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("no plot %q of machine %s drawn; missing: %q", kind, mach, r.view.NoPlots)
+			}
+		}
+		rows := 0
+		for _, row := range r.view.Classes.Rows {
+			if strings.Contains(row[1], "machine="+mach) {
+				rows++
+			}
+		}
+		if rows != 2 { // page and batch, one class each
+			t.Errorf("machine %s: %d lock-class rows, want 2 (page and batch at %s)", mach, rows, want)
+		}
+	}
+}

@@ -87,7 +87,6 @@ func drawPlots(m *cases.Model) (plots []ReportPlot, missing []string) {
 		return nil, nil
 	}
 	hb := headlineBatch(m)
-	maxThreads := m.Threads[len(m.Threads)-1]
 
 	// ns/page against batch size, one plot per variant.
 	for _, v := range m.Variants {
@@ -206,14 +205,15 @@ func drawPlots(m *cases.Model) (plots []ReportPlot, missing []string) {
 		if floorVariant(m, v) {
 			continue
 		}
+		maxT := maxThreads(m, v) // each machine's own
 		b := &plot.Bars{
-			Title:   fmt.Sprintf("Where per-page time goes — %s, %s", variantLabel(v), threadsLabel(maxThreads)),
+			Title:   fmt.Sprintf("Where per-page time goes — %s, %s", variantLabel(v), threadsLabel(maxT)),
 			YLabel:  "thread-ns per page (ns/page × threads)",
 			Stacked: true,
 		}
 		var work, lock, wait, rest []float64
 		for _, mode := range m.Modes {
-			cs := m.Find(v, maxThreads, mode, hb)
+			cs := m.Find(v, maxT, mode, hb)
 			if cs == nil || !cs.Has(cases.NSPage) {
 				continue
 			}
@@ -251,15 +251,16 @@ func drawPlots(m *cases.Model) (plots []ReportPlot, missing []string) {
 		if floorVariant(m, v) {
 			continue
 		}
+		maxT := maxThreads(m, v)
 		c := &plot.Chart{
-			Title:  fmt.Sprintf("Where batching's saving comes from — %s, %s", variantLabel(v), threadsLabel(maxThreads)),
+			Title:  fmt.Sprintf("Where batching's saving comes from — %s, %s", variantLabel(v), threadsLabel(maxT)),
 			XLabel: "batch size (pages, log2 scale)",
 			YLabel: "thread-ns per page saved against page",
 			XScale: plot.Log2,
 		}
 		var xs, lock, cont, work, total []float64
 		for _, b := range m.Batches {
-			sp, ok := batchSaving(m, v, maxThreads, b)
+			sp, ok := batchSaving(m, v, maxT, b)
 			if !ok {
 				continue
 			}
@@ -306,7 +307,7 @@ func drawPlots(m *cases.Model) (plots []ReportPlot, missing []string) {
 		i := 0
 		for _, v := range m.Variants {
 			for _, t := range m.Threads {
-				if len(m.Variants)*len(m.Threads) > 6 && t != maxThreads {
+				if len(m.Variants)*len(m.Threads) > 6 && t != maxThreads(m, v) {
 					continue
 				}
 				l := plot.Layer{Label: variantLabel(v) + ", " + threadsLabel(t), Color: i}
