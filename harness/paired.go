@@ -134,7 +134,6 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 	}
 	start := now()
 	bl := s.plan.blocks()
-	i := 0 // cases run, for Progress
 	var longest time.Duration
 	runBlock := func(ref blockRef) (switched bool, err error) {
 		t0 := now()
@@ -146,29 +145,12 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 			if !ref.counting {
 				c.Block = o.Blocks
 			}
-			res, err := s.runner.run(ctx, c, prev)
+			res, err := s.runCase(ctx, o, c, prev)
 			if err != nil {
 				return switched, err
 			}
 			prev = res.XferEndNS
 			switched = switched || res.Regime() == schema.RegimeSwitched
-			lines := res.Lines(s.config)
-			if err := s.out.Write(lines...); err != nil {
-				return switched, err
-			}
-			line := lines[0]
-			o.Lines = append(o.Lines, lines...)
-			o.Done++
-			o.Cases = max(o.Cases, o.Done)
-			if s.Progress != nil {
-				s.Progress(i, res)
-			}
-			i++
-			if s.Record != nil {
-				if err := s.Record(res, line); err != nil {
-					return switched, err
-				}
-			}
 		}
 		if switched {
 			o.Switched++

@@ -165,25 +165,9 @@ func (s *Sweep) Run(ctx context.Context) (Outcome, error) {
 		return o, err
 	}
 	var err error
-	for i, c := range s.cases {
-		var res *Result
-		if res, err = s.runner.Run(ctx, c); err != nil {
+	for _, c := range s.cases {
+		if _, err = s.runCase(ctx, &o, c, 0); err != nil {
 			break
-		}
-		lines := res.Lines(s.config)
-		if err = s.out.Write(lines...); err != nil {
-			break
-		}
-		o.Lines = append(o.Lines, lines...)
-		o.Done++
-		line := lines[0]
-		if s.Progress != nil {
-			s.Progress(i, res)
-		}
-		if s.Record != nil {
-			if err = s.Record(res, line); err != nil {
-				break
-			}
 		}
 	}
 	if cerr := s.out.closeLog(); err == nil {
@@ -191,6 +175,34 @@ func (s *Sweep) Run(ctx context.Context) (Outcome, error) {
 	}
 	o.Interrupted = err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err())
 	return o, err
+}
+
+// runCase runs one repetition (before as Runner.run takes it), writes
+// and syncs its lines, adds them to o (Done counts it, Cases grows with
+// an adaptive sweep's extra blocks) and calls Progress, with the case's
+// index in run order, and Record. On an error the case counts for
+// nothing but a line Record refused, which is written already.
+func (s *Sweep) runCase(ctx context.Context, o *Outcome, c Case, before float64) (*Result, error) {
+	res, err := s.runner.run(ctx, c, before)
+	if err != nil {
+		return nil, err
+	}
+	lines := res.Lines(s.config)
+	if err := s.out.Write(lines...); err != nil {
+		return nil, err
+	}
+	o.Lines = append(o.Lines, lines...)
+	o.Done++
+	o.Cases = max(o.Cases, o.Done)
+	if s.Progress != nil {
+		s.Progress(o.Done-1, res)
+	}
+	if s.Record != nil {
+		if err := s.Record(res, lines[0]); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
 }
 
 // Close gives up the sweep's claim on its folder, closing the results
