@@ -40,7 +40,7 @@ type runFlags struct {
 func defaultRunFlags() runFlags {
 	p, r := harness.DefaultPlan, harness.DefaultRunner
 	return runFlags{
-		locks: strings.Join(p.Locks, ","), modes: strings.Join(modeStrings(p.Modes), ","),
+		locks: strings.Join(p.Locks, ","), modes: strings.Join(workloads.ModeStrings(p.Modes), ","),
 		batch: joinInts(p.Batches), threads: joinInts(p.Threads), files: p.Base.Value(workloads.KnobFiles),
 		duration: r.Duration, warmup: r.Warmup, grace: r.Grace, count: p.Count,
 		order: string(p.Order), affinity: string(r.Affinity), workload: p.Base.Workload,
@@ -81,7 +81,7 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	for _, c := range classLockFlags() {
 		f.classLocks[c.class] = fl.String(c.flag, "", c.usage)
 	}
-	fl.StringVar(&f.modes, "modes", f.modes, "pagecache modes to sweep, comma-separated: "+strings.Join(modeStrings(workloads.Modes()), ", "))
+	fl.StringVar(&f.modes, "modes", f.modes, "pagecache modes to sweep, comma-separated: "+strings.Join(workloads.ModeStrings(workloads.Modes()), ", "))
 	fl.StringVar(&f.batch, "batch", f.batch, "batch sizes in pages to sweep, comma-separated (the large-page unit in mode large)")
 	fl.StringVar(&f.threads, "threads", f.threads, "worker thread counts to sweep, comma-separated; more than the CPUs is allowed (oversubscribed)")
 	fl.StringVar(&f.files, "files", f.files, "shared (one file read by all workers) or private (a file per worker)")

@@ -111,14 +111,6 @@ func flagged(err error) error {
 	}
 }
 
-func modeStrings(modes []workloads.Mode) []string {
-	var s []string
-	for _, m := range modes {
-		s = append(s, string(m))
-	}
-	return s
-}
-
 func joinInts(ns []int) string {
 	var s []string
 	for _, n := range ns {

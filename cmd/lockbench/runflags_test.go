@@ -61,7 +61,7 @@ func TestRunDefaultsAreTheLibrarys(t *testing.T) {
 		"duration": r.Duration.String(), "warmup": r.Warmup.String(), "watchdog": r.Grace.String(),
 		"affinity": string(r.Affinity), "count": strconv.Itoa(harness.DefaultBlocks), "order": string(p.Order),
 		"budget": harness.DefaultBudget.String(), "locks": "mutex,mcs", "timing": string(harness.TimeBare),
-		"modes": strings.Join(modeStrings(workloads.Modes()), ","), "batch": "16", "threads": joinInts(p.Threads), "workload": p.Base.Workload,
+		"modes": strings.Join(workloads.ModeStrings(workloads.Modes()), ","), "batch": "16", "threads": joinInts(p.Threads), "workload": p.Base.Workload,
 	} {
 		if got := fl.Lookup(flag).DefValue; got != want {
 			t.Errorf("--%s defaults to %q, want %q", flag, got, want)

@@ -160,11 +160,11 @@ func dryRun(w io.Writer, plan harness.Plan, r *harness.Runner) error {
 	return nil
 }
 
-// groupsIn counts the comparison groups (lock x threads) of cases.
+// groupsIn counts the comparison groups (harness.Case.Group) of cases.
 func groupsIn(cases []harness.Case) int {
 	seen := map[string]bool{}
 	for _, c := range cases {
-		seen[c.Spec.Lock+"/"+strconv.Itoa(c.Spec.Workers)] = true
+		seen[c.Group()] = true
 	}
 	return len(seen)
 }
