@@ -130,14 +130,9 @@ func (s *Summary) headlines(m *cases.Model) {
 		s.Headlines = append(s.Headlines, s.headline(m, c, page, m.Large(c), label))
 	}
 	if len(s.Headlines) == 0 && len(s.Warnings) == 0 {
-		var batched []string
-		for _, mode := range workloads.Modes() {
-			if cases.Batched(mode) {
-				batched = append(batched, string(mode))
-			}
-		}
+		batched := slices.DeleteFunc(workloads.Modes(), func(mode workloads.Mode) bool { return !cases.Batched(mode) })
 		s.Warnings = append(s.Warnings, fmt.Sprintf("no batched case (%s=%s): nothing to compare with %s=%s",
-			schema.KeyMode, strings.Join(batched, ", "), schema.KeyMode, workloads.ModePage))
+			schema.KeyMode, strings.Join(workloads.ModeStrings(batched), ", "), schema.KeyMode, workloads.ModePage))
 	}
 }
 

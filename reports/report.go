@@ -245,15 +245,6 @@ func short(v float64) string { return stats.Format(v, 3) }
 // percent formats a fraction as a whole percentage.
 func percent(f float64) string { return stats.Pct(f, 0, false) }
 
-// modeNames joins modes for a sentence.
-func modeNames(modes []workloads.Mode) string {
-	var s []string
-	for _, m := range modes {
-		s = append(s, string(m))
-	}
-	return strings.Join(s, ", ")
-}
-
 func buildView(set *Set, m *cases.Model, opts ReportOptions) ([]ReportPlot, *view) {
 	v := &view{Title: opts.Title, Files: set.Files, Knee: percent(opts.Knee)}
 	for _, w := range set.Warnings {
@@ -272,7 +263,7 @@ func buildView(set *Set, m *cases.Model, opts ReportOptions) ([]ReportPlot, *vie
 		v.NoHeadline = noPageCache
 	case len(v.Headlines) == 0:
 		v.NoHeadline = "No headline: it needs mode page and mode batch at the same lock and thread count " +
-			fmt.Sprintf("(modes present: %s).", modeNames(m.Modes))
+			fmt.Sprintf("(modes present: %s).", strings.Join(workloads.ModeStrings(m.Modes), ", "))
 	}
 	v.Efficiency.Header = []string{schema.KeyLock, schema.KeyThreads, schema.KeyBatch, "page " + cases.NSPage, "batch " + cases.NSPage, "large " + cases.NSPage, "efficiency"}
 	for _, e := range effs {
@@ -298,7 +289,7 @@ func buildView(set *Set, m *cases.Model, opts ReportOptions) ([]ReportPlot, *vie
 		v.NoEfficiency = needsPageCache
 	case len(effs) == 0:
 		v.NoEfficiency = "No efficiency: it needs modes page, batch and large at the same lock and thread count " +
-			fmt.Sprintf("(modes present: %s).", modeNames(m.Modes))
+			fmt.Sprintf("(modes present: %s).", strings.Join(workloads.ModeStrings(m.Modes), ", "))
 	}
 	v.Knees.Header = []string{schema.KeyLock, schema.KeyThreads, "knee (smallest batch reaching " + v.Knee + " of the ideal)"}
 	for _, k := range knees(effs, opts.Knee) {
@@ -581,11 +572,7 @@ func modeComparison(set *Set, m *cases.Model) (text, md, missing string) {
 		}
 	}
 	opts := DefaultOptions
-	var modes []string
-	for _, mode := range m.Modes {
-		modes = append(modes, string(mode))
-	}
-	opts.Col = "/" + schema.KeyMode + "@(" + strings.Join(modes, " ") + ")"
+	opts.Col = "/" + schema.KeyMode + "@(" + strings.Join(workloads.ModeStrings(m.Modes), " ") + ")"
 	cmp, err := Compare(sub, opts)
 	if err != nil {
 		return "", "", fmt.Sprintf("No comparison: %v.", err)

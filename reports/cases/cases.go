@@ -360,18 +360,9 @@ func plural(names []string) string {
 
 func badReason(bad string) string {
 	if strings.HasPrefix(bad, schema.KeyMode+"=") {
-		return "not a mode of this lockbench (" + strings.Join(ModeNames(), ", ") + ")"
+		return "not a mode of this lockbench (" + strings.Join(workloads.ModeStrings(workloads.Modes()), ", ") + ")"
 	}
 	return "not a positive integer"
-}
-
-// ModeNames returns workloads.Modes() as strings, in order.
-func ModeNames() []string {
-	var out []string
-	for _, m := range workloads.Modes() {
-		out = append(out, string(m))
-	}
-	return out
 }
 
 // caseKey identifies a result's case: its input, its machine and its

@@ -41,7 +41,7 @@ func TestGroupNames(t *testing.T) {
 			"per-class overrides are part of the variant"},
 		{"PageCache/mode=batch/batch=16/lock=<x>/y</x>/threads=1-2", workloads.ModeBatch, "lock=<x>/y</x>", "PageCache", 16, 1, true, "",
 			"a value with slashes stays whole (schema.ParseName)"},
-		{"PageCache/mode=bogus/batch=16/lock=mcs/threads=2", "", "lock=mcs", "PageCache", 0, 0, false, "mode=bogus in PageCache/mode=bogus/batch=16/lock=mcs/threads=2: not a mode of this lockbench (" + strings.Join(ModeNames(), ", ") + ")",
+		{"PageCache/mode=bogus/batch=16/lock=mcs/threads=2", "", "lock=mcs", "PageCache", 0, 0, false, "mode=bogus in PageCache/mode=bogus/batch=16/lock=mcs/threads=2: not a mode of this lockbench (" + strings.Join(workloads.ModeStrings(workloads.Modes()), ", ") + ")",
 			"an unknown mode is not placed, and says so"},
 		{"PageCache/mode=batch/batch=x/lock=mcs/threads=2", "", "lock=mcs", "PageCache", 0, 0, false, "batch=x in",
 			"a batch that is not a number is not placed, and says so"},
