@@ -34,9 +34,6 @@ type Model struct {
 	// R2 is the coefficient of determination, 1 − SS_res/SS_tot, of the
 	// fit on X; NaN when all X are equal (SS_tot = 0).
 	R2 float64
-
-	// Residuals are X_i − Model.X(N_i), in the order of Fit's points.
-	Residuals []float64
 }
 
 // X returns the model's throughput at n threads.
@@ -120,10 +117,8 @@ func Fit(points []Point) (Model, error) {
 	}
 	mean /= float64(len(points))
 	var ssRes, ssTot float64
-	m.Residuals = make([]float64, len(points))
-	for i, p := range points {
+	for _, p := range points {
 		r := p.X - m.X(float64(p.N))
-		m.Residuals[i] = r
 		ssRes += r * r
 		ssTot += (p.X - mean) * (p.X - mean)
 	}
