@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"golang.org/x/perf/benchfmt"
+
+	"github.com/lockbench/lockbench/reports/stats"
 )
 
 // synthetic is a page-cache sweep whose parts are known: per-page work w
@@ -139,12 +141,12 @@ func TestDecomposeOneThread(t *testing.T) {
 	for _, tt := range tests {
 		in := PartsInput{Threads: 1, AtT: tt.alone, Alone: tt.alone, Floor: tt.floor}
 		p := Decompose(in)
-		measured := median(tt.alone)
+		measured := stats.Median(tt.alone)
 		if sum := float64(p.Work + p.Lock + p.Contention); math.Abs(sum-measured) > 0.05*measured {
 			t.Errorf("%s: parts add to %v, measured %v: %s", tt.name, sum, measured, tt.reason)
 		}
-		if float64(p.Lock) != median(tt.alone)-median(tt.floor) || p.Contention != 0 || float64(p.Total) != measured {
-			t.Errorf("%s: %+v; want lock = bare L − none = %v, contention 0, total %v: %s", tt.name, p, median(tt.alone)-median(tt.floor), measured, tt.reason)
+		if float64(p.Lock) != stats.Median(tt.alone)-stats.Median(tt.floor) || p.Contention != 0 || float64(p.Total) != measured {
+			t.Errorf("%s: %+v; want lock = bare L − none = %v, contention 0, total %v: %s", tt.name, p, stats.Median(tt.alone)-stats.Median(tt.floor), measured, tt.reason)
 		}
 	}
 	if p := Decompose(PartsInput{Threads: 2, AtT: []float64{1}}); !math.IsNaN(float64(p.Work)) {
@@ -176,21 +178,6 @@ func TestSavingMissingFloor(t *testing.T) {
 	if n := len(s.Warnings) - len(notFloor(s.Warnings)); n != 1 {
 		t.Errorf("%d floor warnings in %q, want one for the whole summary", n, s.Warnings)
 	}
-}
-
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	for i := range s {
-		for j := i + 1; j < len(s); j++ {
-			if s[j] < s[i] {
-				s[i], s[j] = s[j], s[i]
-			}
-		}
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // TestSavingOneThreadContention: at one thread the case is its own
