@@ -72,8 +72,11 @@ func TestSavingOnDelays(t *testing.T) {
 	wantCont := float64(page.contention - batch.contention)
 	// A sweep on a machine this busy can lose a core to someone else's
 	// build for most of its repetitions: up to three attempts, the first
-	// that holds wins; all three failing is a failure.
-	var problems []string
+	// that holds wins; a miss on a machine that was ours is a failure, and
+	// three busy sweeps skip the size check, saying so. The structural
+	// checks (parts add up, no contention at one thread, two headlines)
+	// hold on every attempt, busy or not.
+	var problems, missed []string
 	for attempt := range 3 {
 		sw, err := harness.NewSweep(p, r, filepath.Join(t.TempDir(), fmt.Sprint(attempt)), false)
 		if err != nil {
@@ -125,14 +128,15 @@ func TestSavingOnDelays(t *testing.T) {
 		// ours, and no figure of this sweep says anything about the engine.
 		if busy := busyCases(s, costs); len(busy) > 0 {
 			t.Logf("attempt %d: 1-thread cases far from their known spin (%v): the machine is too busy for timing; %v", attempt+1, busy, problems)
-			problems = nil
 			continue
 		}
 		t.Logf("attempt %d: %v", attempt+1, problems)
+		missed = problems
 	}
-	if problems != nil {
-		t.Errorf("three sweeps missed the known parts: last %v", problems)
+	if missed != nil {
+		t.Fatalf("three sweeps missed the known parts: last on a machine that was ours %v", missed)
 	}
+	t.Skipf("the size check could not run: the machine was too busy for timing in all three sweeps (last %v); the structural checks held", problems)
 }
 
 // busyCases lists the 1-thread cases whose median ns/page is more than
