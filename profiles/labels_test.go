@@ -14,10 +14,6 @@ func TestLabels(t *testing.T) {
 	if labelString(got) != "lock=tas mode=batch threads=2" {
 		t.Errorf("Labels = %v, want the later lock to win", got)
 	}
-	rec := testCase{lock: "mcs", mode: "page", batch: 16, threads: 2}.record("zone", "ticket", &locks.Stats{})
-	if got, want := labelString(rec.Labels), "batch=16 class=zone lock=ticket mode=page threads=2"; got != want {
-		t.Errorf("record labels %q, want %q (the class's own lock overrides the case's)", got, want)
-	}
 }
 
 // testCase stands for a harness case in these tests: the labels that
