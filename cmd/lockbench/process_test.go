@@ -22,13 +22,8 @@ func proc(t *testing.T, dir string, args ...string) (*exec.Cmd, *bytes.Buffer, *
 	if testing.Short() {
 		t.Skip("runs subprocesses")
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(exe, args...)
+	cmd := lockbenchCmd(t, args...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), envMain+"=1")
 	var so, se bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &so, &se
 	if err := cmd.Start(); err != nil {
@@ -177,9 +172,7 @@ func TestListDevFull(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a subprocess")
 	}
-	exe, _ := os.Executable()
-	c := exec.Command(exe, "list")
-	c.Env = append(os.Environ(), envMain+"=1")
+	c := lockbenchCmd(t, "list")
 	var se bytes.Buffer
 	c.Stdout, c.Stderr = full, &se
 	err = c.Run()

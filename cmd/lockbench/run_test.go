@@ -245,13 +245,8 @@ func TestRunInterruptSubprocess(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a subprocess")
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := filepath.Join(t.TempDir(), "out")
-	cmd := exec.Command(exe, tinyRun(out, "--locks", "mutex", "--modes", "page,batch", "--threads", "1", "--count", "1000")...)
-	cmd.Env = append(os.Environ(), envMain+"=1")
+	cmd := lockbenchCmd(t, tinyRun(out, "--locks", "mutex", "--modes", "page,batch", "--threads", "1", "--count", "1000")...)
 	var so, se bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &so, &se
 	if err := cmd.Start(); err != nil {
@@ -272,6 +267,7 @@ func TestRunInterruptSubprocess(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
+	var err error
 	select {
 	case err = <-done:
 	case <-time.After(20 * time.Second):

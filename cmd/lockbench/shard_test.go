@@ -11,8 +11,6 @@ import (
 	"syscall"
 	"testing"
 
-	"golang.org/x/perf/benchfmt"
-
 	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
@@ -40,9 +38,7 @@ func runShard(t *testing.T, dir, machine string, k, n int, extra ...string) *exe
 	args := append([]string{"run"}, shardFlags...)
 	args = append(args, extra...)
 	args = append(args, "--shard", fmt.Sprintf("%d/%d", k, n), "--machine", machine, "--no-report", "--quiet", "--out", dir)
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), envMain+"=1")
-	return cmd
+	return lockbenchCmd(t, args...)
 }
 
 // runShards runs shards 1..n of machine in parallel processes and
@@ -75,24 +71,11 @@ func runShards(t *testing.T, root, machine string, n int, extra ...string) []str
 // class lines left out, sorted.
 func caseNames(t *testing.T, path string) []string {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	cases, _ := splitClasses(readLines(t, path))
 	var names []string
-	r := benchfmt.NewReader(f, path)
-	for r.Scan() {
-		if res, ok := r.Result().(*benchfmt.Result); ok {
-			n := schema.ParseName(res.Name)
-			if _, class := n.Get(schema.KeyClass); class {
-				continue // a class line, under its case
-			}
-			names = append(names, res.GetConfig(schema.ConfMachine)+" "+n.Without(schema.KeyRegime).Case())
-		}
-	}
-	if err := r.Err(); err != nil {
-		t.Fatal(err)
+	for _, res := range cases {
+		n := schema.ParseName(res.Name).Without(schema.KeyRegime)
+		names = append(names, res.GetConfig(schema.ConfMachine)+" "+n.Case())
 	}
 	slices.Sort(names)
 	return names
