@@ -18,15 +18,21 @@ import (
 type knobFlag struct {
 	knob workloads.Knob
 	flag string
+	// zeroIsDefault marks a knob whose zero in workloads.Spec means "the
+	// default" (Spec.WithDefaults), so that library users may leave it
+	// unset. On the command line a 0 is a number the user typed, and
+	// would silently run the default while results.txt said 0: the flag
+	// refuses it, as it refuses -1, and the library keeps its zero value.
+	zeroIsDefault bool
 }
 
 // knobFlags lists the flags of the knobs, in the order their "applies to
 // --workload" errors are checked.
 func knobFlags() []knobFlag {
 	return []knobFlag{
-		{workloads.KnobMode, "modes"}, {workloads.KnobBatch, "batch"}, {workloads.KnobFiles, "files"},
-		{workloads.KnobZones, "zones"}, {workloads.KnobTouch, "touch"}, {workloads.KnobFilePages, "file-pages"},
-		{workloads.KnobLines, "lines"}, {workloads.KnobThink, "think"},
+		{workloads.KnobMode, "modes", false}, {workloads.KnobBatch, "batch", false}, {workloads.KnobFiles, "files", false},
+		{workloads.KnobZones, "zones", true}, {workloads.KnobTouch, "touch", false}, {workloads.KnobFilePages, "file-pages", false},
+		{workloads.KnobLines, "lines", true}, {workloads.KnobThink, "think", false},
 	}
 }
 
@@ -117,15 +123,6 @@ func joinInts(ns []int) string {
 		s = append(s, strconv.Itoa(n))
 	}
 	return strings.Join(s, ",")
-}
-
-// zeroDefaults are the knobs whose zero in workloads.Spec means "the
-// default" (Spec.WithDefaults), so that library users may leave them
-// unset. On the command line a 0 is a number the user typed, and would
-// silently run the default while results.txt said 0: the flags refuse
-// it, as they refuse -1, and the library keeps its zero values.
-func zeroDefaults() []knobFlag {
-	return []knobFlag{{workloads.KnobZones, "zones"}, {workloads.KnobLines, "lines"}}
 }
 
 // applies refuses a flag given for a workload it does not apply to,

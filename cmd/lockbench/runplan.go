@@ -45,8 +45,8 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 		return p, r, usagef("--files %q: want shared or private", f.files)
 	}
 	base.Zones, base.Touch, base.FilePages, base.Lines, base.Think = f.zones, f.touch, f.filePages, f.lines, f.think
-	for _, k := range zeroDefaults() {
-		if cmd.Flags().Changed(k.flag) && base.Value(k.knob) == "0" {
+	for _, k := range knobFlags() {
+		if k.zeroIsDefault && cmd.Flags().Changed(k.flag) && base.Value(k.knob) == "0" {
 			return p, r, usagef("--%s 0: must be at least 1", k.flag)
 		}
 	}
