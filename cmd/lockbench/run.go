@@ -25,7 +25,6 @@ type runFlags struct {
 	order, affinity, workload                string
 	zones, touch, filePages, lines, think    int
 	delay, out                               string
-	target                                   float64 // targetCI, parsed
 	force, quiet, json, bare, profile        bool
 	profileClasses, noReport, verbose, floor bool
 	dryRun                                   bool
@@ -175,7 +174,7 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	if over := sw.Oversubscribed(); len(over) > 0 {
 		note("threads %s oversubscribed: more workers than the %d CPUs", joinInts(over), sw.CPUs())
 	}
-	target := f.target
+	target := f.target()
 	if plan.Order == harness.Paired && !cmd.Flags().Changed("count") {
 		// Adaptive: --count set by hand asks for a fixed number of blocks.
 		sw.Budget = f.budget

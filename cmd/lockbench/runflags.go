@@ -125,6 +125,12 @@ func joinInts(ns []int) string {
 	return strings.Join(s, ",")
 }
 
+// target is --target-ci as a fraction; parse refuses any other value.
+func (f *runFlags) target() float64 {
+	v, _ := parseFraction(f.targetCI)
+	return v
+}
+
 // applies refuses a flag given for a workload it does not apply to,
 // from the workload's registered knobs and lock classes.
 func (f *runFlags) applies(cmd *cobra.Command, info workloads.Info) error {

@@ -45,7 +45,7 @@ func (f *runFlags) finish(cmd *cobra.Command, sw *harness.Sweep, out harness.Out
 		partial := failed || out.Partial()
 		opts := reports.SummaryOptions{}
 		if sw.Adaptive() {
-			opts.TargetCI = f.target
+			opts.TargetCI = f.target()
 		}
 		// One summary for stdout and summary.txt: nothing is written when
 		// summarizing fails.

@@ -107,7 +107,7 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 		// the shards share and the seed is not part of.
 		p.Seed, _ = strconv.ParseUint(p.ID(&r), 16, 64)
 	}
-	if f.target, err = parseFraction(f.targetCI); err != nil || !(f.target > 0) {
+	if target, err := parseFraction(f.targetCI); err != nil || !(target > 0) {
 		return p, r, usagef("--target-ci %q: want a positive percentage (5%%) or fraction (0.05)", f.targetCI)
 	}
 	if f.budget <= 0 {
