@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
@@ -188,6 +189,9 @@ type Result struct {
 	Counters map[string]float64
 	// Support is what counters the run could open.
 	Support CounterSupport
+	// Metrics are what a kernel workload measured of the kernel in the
+	// window (workloads.Metered): folio-pages, faults/page.
+	Metrics []workloads.Metric
 }
 
 // Regime is the machine regime of a contended repetition
@@ -369,6 +373,12 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	if err != nil {
 		return nil, fmt.Errorf("%s: building the workload: %w", c.Name(), err)
 	}
+	if cl, ok := wl.(io.Closer); ok {
+		// A kernel workload holds mappings and a file the garbage
+		// collector does not free.
+		defer cl.Close()
+	}
+	metered, _ := wl.(workloads.Metered)
 	workers := wl.Workers()
 	n := len(workers)
 	if n == 0 {
@@ -541,6 +551,13 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 			cl.Lock.Reset()
 		}
 	}
+	if metered != nil {
+		if err := metered.Begin(); err != nil {
+			close(abort)
+			finished.Wait()
+			return nil, fmt.Errorf("%s: %w", c.Name(), err)
+		}
+	}
 	gc0 := gcCycles()
 	wall, err := runPhase(phaseMeasure, r.Duration)
 	if err != nil {
@@ -549,6 +566,11 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	res.GCCycles = gcCycles() - gc0
 	res.Wall = wall
 	finished.Wait()
+	if metered != nil {
+		if res.Metrics, err = metered.End(); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Name(), err)
+		}
+	}
 	// Probed again after the window: a regime that changed in flight
 	// shows as two labels (Result.Regime).
 	res.XferEndNS = probe()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/internal/mthp"
 	"github.com/lockbench/lockbench/profiles"
 	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/schema"
@@ -27,7 +28,7 @@ type runFlags struct {
 	delay, out                               string
 	force, quiet, json, bare, profile        bool
 	profileClasses, noReport, verbose, floor bool
-	dryRun                                   bool
+	dryRun, kernelSetup                      bool
 	shard, machine, timing                   string
 	budget                                   time.Duration
 	targetCI                                 string
@@ -115,6 +116,7 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.StringVar(&f.machine, "machine", "", "the machine's `name` in the results (default: from the CPU model, CPU count and kernel); 'benchstat -col machine' compares machines")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the cases the sweep (or --shard) would run and their estimated time, and run nothing")
 	fl.BoolVar(&f.dryRun, "list", false, "the same as --dry-run")
+	fl.BoolVar(&f.kernelSetup, "kernel-setup", false, "fault, shmem: set the THP settings mode large needs for the run (root), saving the originals in the results folder first, and restore them on exit")
 	return cmd
 }
 
@@ -124,6 +126,14 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	plan, runner, err := f.parse(cmd)
 	if err != nil {
 		return err
+	}
+	kp, err := f.planKernel(cmd, &plan, mthp.Dir{})
+	if err != nil {
+		return err
+	}
+	if kp.skipped != "" {
+		// Even with --quiet: the run will not measure all it was asked.
+		fmt.Fprintf(cmd.ErrOrStderr(), "lockbench: %s\n", kp.skipped)
 	}
 	if f.dryRun {
 		return dryRun(cmd.OutOrStdout(), plan, &runner)
@@ -159,6 +169,11 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		return failure(err) // the machine: parse validated the rest
 	}
 	defer sw.Close() // the claim on the folder lasts until the report is written
+	restore, err := kp.apply(sw.Dir(), note)
+	if err != nil {
+		return err
+	}
+	defer restore() // also on a panic; a second call does nothing
 	var prof *profiles.Session
 	if f.profile {
 		// Started before the sweep so that an unwritable path fails now.
@@ -191,6 +206,11 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 
 	out, runErr := sw.Run(cmd.Context())
 	prog.finish()
+	// Put the kernel's settings back before anything else, so that an
+	// interrupt's grace is not spent on the report first.
+	if err := restore(); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("restoring the THP settings: %w (run 'lockbench kernel-restore %s')", err, sw.Dir()))
+	}
 	switch out.Stopped {
 	case "tight":
 		note("adaptive: every headline within ± %s after %d blocks", f.targetCI, out.Blocks)
@@ -206,6 +226,8 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		runErr = err
 	}
 	switch {
+	case runErr == nil && kp.skipped != "":
+		return failure(errors.New(kp.skipped))
 	case runErr == nil:
 		return nil
 	case out.Interrupted:

@@ -135,6 +135,11 @@ func (f *runFlags) target() float64 {
 // from the workload's registered knobs and lock classes.
 func (f *runFlags) applies(cmd *cobra.Command, info workloads.Info) error {
 	changed := cmd.Flags().Changed
+	for _, k := range []knobFlag{{workloads.KnobLock, "locks", false}, {workloads.KnobDelay, "delay", false}} {
+		if changed(k.flag) && !info.Takes(k.knob) {
+			return usagef("--%s applies to --workload %s only: %s takes the kernel's locks, none of lockbench's", k.flag, strings.Join(workloads.Taking(k.knob), " or "), info.Name)
+		}
+	}
 	for _, k := range knobFlags() {
 		if changed(k.flag) && !info.Takes(k.knob) {
 			return usagef("--%s applies to --workload %s only", k.flag, strings.Join(workloads.Taking(k.knob), " or "))

@@ -87,6 +87,9 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	for _, m := range modes {
 		p.Modes = append(p.Modes, workloads.Mode(m))
 	}
+	if info, err := workloads.Lookup(f.workload); err == nil && info.Modes != nil && !cmd.Flags().Changed("modes") {
+		p.Modes = info.ModeList() // the default is every mode of the model
+	}
 	if p.Batches, err = parseInts(f.batch); err != nil {
 		return p, r, usagef("--batch: %v", err)
 	}
