@@ -74,7 +74,7 @@ func TestRunBadInput(t *testing.T) {
 		{[]string{"--locks", ""}, "--locks: empty list", "an empty list runs nothing"},
 		{[]string{"--locks", "mutex,mutex"}, `"mutex" twice`, "duplicates are typos"},
 		{[]string{"--files", "both"}, `--files "both"`, "files are shared or private"},
-		{[]string{"--workload", "db"}, `--workload: unknown workload "db" (known: pagecache, cs)`, "two workloads exist"},
+		{[]string{"--workload", "db"}, `--workload: unknown workload "db" (known: pagecache, cs, fault, shmem)`, "four workloads exist"},
 		{[]string{"--order", "random"}, `--order: unknown order "random"`, "two orders exist"},
 		{[]string{"--affinity", "close"}, `unknown affinity "close"`, "three placements exist"},
 		{[]string{"--delay", "zone"}, "want class=duration", "delays are class=duration"},
