@@ -29,6 +29,7 @@ type runFlags struct {
 	force, quiet, json, bare, profile        bool
 	profileClasses, noReport, verbose, floor bool
 	dryRun, kernelSetup                      bool
+	thpSysfs                                 string // tests: a fake THP settings tree
 	shard, machine, timing                   string
 	budget                                   time.Duration
 	targetCI                                 string
@@ -117,6 +118,8 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the cases the sweep (or --shard) would run and their estimated time, and run nothing")
 	fl.BoolVar(&f.dryRun, "list", false, "the same as --dry-run")
 	fl.BoolVar(&f.kernelSetup, "kernel-setup", false, "fault, shmem: set the THP settings mode large needs for the run (root), saving the originals in the results folder first, and restore them on exit")
+	fl.StringVar(&f.thpSysfs, "thp-sysfs", "", "the THP settings directory --kernel-setup reads and changes (tests)")
+	fl.MarkHidden("thp-sysfs")
 	return cmd
 }
 
@@ -127,7 +130,7 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	if err != nil {
 		return err
 	}
-	kp, err := f.planKernel(cmd, &plan, mthp.Dir{})
+	kp, err := f.planKernel(cmd, &plan, mthp.Dir{Root: f.thpSysfs})
 	if err != nil {
 		return err
 	}
