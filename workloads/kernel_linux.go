@@ -29,8 +29,8 @@ type kernelWorkload struct {
 }
 
 var (
-	_ Workload = (*kernelWorkload)(nil)
-	_ Metered  = (*kernelWorkload)(nil)
+	_ Workload  = (*kernelWorkload)(nil)
+	_ Metered   = (*kernelWorkload)(nil)
 	_ io.Closer = (*kernelWorkload)(nil)
 )
 

@@ -2,10 +2,10 @@ package workloads
 
 import (
 	"errors"
-	"io"
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"

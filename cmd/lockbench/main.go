@@ -157,6 +157,7 @@ contention, wait tails and how close a batch gets to one big page.`,
 		newMergeCmd(),
 		newClassesCmd(),
 		newKernelRestoreCmd(),
+		newBesideCmd(),
 	)
 	return root
 }
