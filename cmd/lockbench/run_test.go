@@ -84,7 +84,7 @@ func TestRunBadInput(t *testing.T) {
 		{[]string{"--lru-lock", "none", "--threads", "2"}, "--lru-lock: lock \"none\" gives no mutual exclusion", "an override's worker limit names the override"},
 		{[]string{"--workload", "cs", "--zone-lock", "mcs"}, "--zone-lock applies to --workload pagecache only", "class overrides follow the workload's classes"},
 		{[]string{"--lines", "4"}, "--lines applies to --workload cs only", "cs knobs do not silently do nothing"},
-		{[]string{"--workload", "cs", "--modes", "page"}, "--modes applies to --workload pagecache only", "pagecache knobs do not silently do nothing"},
+		{[]string{"--workload", "cs", "--modes", "page"}, "--modes applies to --workload pagecache or fault or shmem only", "pagecache knobs do not silently do nothing"},
 		{[]string{"--watchdog", "0s"}, "--watchdog 0s", "the watchdog needs a grace"},
 		{[]string{"--out", filepath.Join(file, "sub")}, "output folder", "an unwritable --out is refused before the sweep"},
 		{[]string{"--out", nonEmpty}, "--force", "an existing non-empty folder is refused without --force"},
