@@ -159,3 +159,21 @@ func TestKernelLargeFolios(t *testing.T) {
 		})
 	}
 }
+
+// TestKernelStepDoesNotAllocate: a kernel workload's step is system calls
+// and stores into mapped memory, nothing the garbage collector sees.
+func TestKernelStepDoesNotAllocate(t *testing.T) {
+	for _, name := range []string{Fault, Shmem} {
+		for _, mode := range []Mode{ModePage, ModeBatch} {
+			wl := mustNew(t, Spec{Workload: name, Mode: mode, Batch: 16, Workers: 1})
+			w := wl.Workers()[0]
+			runtime.LockOSThread()
+			w.Step() // opens the fault counter
+			if n := testing.AllocsPerRun(2000, func() { w.Step() }); n != 0 {
+				t.Errorf("%s/%s: %v allocations per step, want 0", name, mode, n)
+			}
+			runtime.UnlockOSThread()
+			wl.(io.Closer).Close()
+		}
+	}
+}
