@@ -371,6 +371,8 @@ type Folios struct {
 // Between compares two readings around a window in which pages base
 // pages were faulted. The large folios are those the counters rose by;
 // every other page is taken as a 4K folio.
+// The counters are the whole system's: large
+// folios another process faulted in the window count as this window's.
 func Between(before, after Counts, pages uint64) Folios {
 	f := Folios{Pages: pages}
 	for s, a := range after.Alloc {
