@@ -101,7 +101,7 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.StringVar(&f.targetCI, "target-ci", f.targetCI, "paired: the half-width each headline's 95% interval should reach, as a percentage (5%) or fraction")
 	fl.Uint64Var(&f.seed, "seed", 0, "paired: seed of the blocks' random orders (default: from the clock; written to results.txt)")
 	fl.StringVar(&f.affinity, "affinity", f.affinity, "worker placement: compact, spread or none")
-	fl.StringVar(&f.workload, "workload", f.workload, "pagecache or cs (one lock, a critical section of --lines cache lines)")
+	fl.StringVar(&f.workload, "workload", f.workload, "pagecache, cs (one lock, a critical section of --lines cache lines), or fault or shmem (the running kernel's page faults and shmem page cache: modes page, batch, large; see --kernel-setup)")
 	fl.IntVar(&f.zones, "zones", f.zones, "pagecache: number of zones (zone locks)")
 	fl.IntVar(&f.touch, "touch", f.touch, "pagecache: bytes of page data written per page (0-4096)")
 	fl.IntVar(&f.filePages, "file-pages", f.filePages, "pagecache: pages per file (0: sized from batch and threads)")
