@@ -374,10 +374,18 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	if err != nil {
 		return nil, fmt.Errorf("%s: building the workload: %w", c.Name(), err)
 	}
+	// stopped is set once every worker goroutine has returned: only then
+	// may a workload's memory go (a worker the watchdog gave up on may
+	// still be in a step, writing to it).
+	var stopped bool
 	if cl, ok := wl.(io.Closer); ok {
 		// A kernel workload holds mappings and a file the garbage
-		// collector does not free.
-		defer cl.Close()
+		// collector does not free; left open after a watchdog.
+		defer func() {
+			if stopped {
+				cl.Close()
+			}
+		}()
 	}
 	metered, _ := wl.(workloads.Metered)
 	workers := wl.Workers()
@@ -422,6 +430,7 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	start := [2]chan struct{}{make(chan struct{}), make(chan struct{})}
 	abort := make(chan struct{})
 	var ready, finished sync.WaitGroup
+	waitFinished := func() { finished.Wait(); stopped = true }
 	ready.Add(n)
 	finished.Add(n)
 	var phaseDone [2]sync.WaitGroup
@@ -501,7 +510,7 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	for i := range slots {
 		if err := slots[i].err; err != nil {
 			close(abort)
-			finished.Wait()
+			waitFinished()
 			return nil, fmt.Errorf("%s: %w", c.Name(), err)
 		}
 	}
@@ -537,7 +546,7 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 		}
 		if cancelled != nil {
 			close(abort)
-			finished.Wait()
+			waitFinished()
 			return 0, fmt.Errorf("%s: abandoned: %w", c.Name(), cancelled)
 		}
 		return time.Since(t0), nil
@@ -555,7 +564,7 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	if metered != nil {
 		if err := metered.Begin(); err != nil {
 			close(abort)
-			finished.Wait()
+			waitFinished()
 			return nil, fmt.Errorf("%s: %w", c.Name(), err)
 		}
 	}
@@ -566,7 +575,7 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	}
 	res.GCCycles = gcCycles() - gc0
 	res.Wall = wall
-	finished.Wait()
+	waitFinished()
 	if metered != nil {
 		if res.Metrics, err = metered.End(); err != nil {
 			return nil, fmt.Errorf("%s: %w", c.Name(), err)
