@@ -175,3 +175,48 @@ func TestKernelRestoreAfterKill(t *testing.T) {
 	checkFound(t, fake, "after kernel-restore")
 	wantUsageError(t, []string{"kernel-restore", out}, "restored once, nothing is left to restore", "put back already")
 }
+
+// TestKernelPlanDryRun: the decision about mode large is made before the
+// sweep, from the settings: ready settings keep it without a word,
+// settings that are not keep it only with --kernel-setup, and --kernel-setup
+// with ready settings changes nothing.
+func TestKernelPlanDryRun(t *testing.T) {
+	ready := fakeTHP(t)
+	d := mthp.Dir{Root: ready}
+	d.Set("hugepages-64kB/enabled", "madvise")
+	d.Set("hugepages-2048kB/enabled", "never")
+	tests := []struct {
+		root      string
+		setup     bool
+		wantLarge bool
+		wantSkip  bool
+		reason    string
+	}{
+		{ready, false, true, false, "the settings already give 64K folios: nothing to change, nothing to say"},
+		{ready, true, true, false, "--kernel-setup with nothing to change changes nothing"},
+		{fakeTHP(t), false, false, true, "64K is off: large is skipped with the command that runs it"},
+		{fakeTHP(t), true, true, false, "--kernel-setup as root will change the settings"},
+	}
+	for _, tt := range tests {
+		args := []string{"run", "--workload", "fault", "--batch", "16", "--threads", "1", "--dry-run", "--thp-sysfs", tt.root}
+		if tt.setup {
+			args = append(args, "--kernel-setup")
+		}
+		stdout, stderr, code := execCLI(t, args...)
+		if code != exitOK {
+			t.Fatalf("%v: exit %d, stderr %q (%s)", args, code, stderr, tt.reason)
+		}
+		if got := strings.Contains(stdout, "mode=large"); got != tt.wantLarge {
+			t.Errorf("setup %v: large in the dry run = %v, want %v (%s)\n%s", tt.setup, got, tt.wantLarge, tt.reason, stdout)
+		}
+		if got := strings.Contains(stderr, "mode large skipped"); got != tt.wantSkip {
+			t.Errorf("setup %v: skip line = %v, want %v (%s): %q", tt.setup, got, tt.wantSkip, tt.reason, stderr)
+		}
+		if !strings.Contains(stdout, "mode=page") || strings.Contains(stdout, "lock=") {
+			t.Errorf("the dry run should list page cases with no lock key:\n%s", stdout)
+		}
+	}
+	if thpValue(t, ready, "hugepages-64kB/enabled") != "madvise" || thpValue(t, ready, "hugepages-2048kB/enabled") != "never" {
+		t.Error("a dry run changed a setting")
+	}
+}
