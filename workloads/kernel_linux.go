@@ -40,13 +40,13 @@ type kernelWorker struct {
 	region []byte // folio-aligned, a multiple of the step
 	step   int    // bytes per step: one page, or the batch
 	off    int
-	fd     int   // shmem: the file, whose range at fileOff is region
+	fd     int   // shmem: the file, whose range at foff is region; -1 for fault
 	foff   int64 // shmem: region's offset in the file
 	pages  uint64
 	err    error // the first failed system call; Check reports it
 	perf   int   // page-faults counter of the worker's thread, -1 when none
-	perfOK bool  // tried to open perf
-	pErr   error
+	perfOK bool  // the counter was tried (at the first step, on the worker's thread)
+	pErr   error // why perf is -1
 	_      pad
 }
 

@@ -3,8 +3,10 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -114,9 +116,11 @@ func kernelWorkloads() []string {
 	return n
 }
 
-// apply makes the plan's changes, the originals written to dir first. The
-// restore it returns puts them back; it may be called more than once.
-func (kp kernelPlan) apply(dir string, note func(string, ...any)) (restore func() error, err error) {
+// apply makes the plan's changes, the originals written to dir first,
+// and says so on w even in a quiet run: a user who kills the run needs
+// the command that puts them back. The restore it returns puts them
+// back; it may be called more than once.
+func (kp kernelPlan) apply(dir string, w io.Writer) (restore func() error, err error) {
 	if kp.changes.Ready() {
 		return func() error { return nil }, nil
 	}
@@ -124,8 +128,8 @@ func (kp kernelPlan) apply(dir string, note func(string, ...any)) (restore func(
 	if err != nil {
 		return nil, failure(err)
 	}
-	note("--kernel-setup: %s for the run; originals saved in %s/%s ('lockbench kernel-restore %s' puts them back if this run is killed)",
-		kp.changes.Files(), dir, mthp.SaveFile, dir)
+	fmt.Fprintf(w, "lockbench: --kernel-setup: %s for the run; originals saved in %s ('lockbench kernel-restore %s' puts them back if this run is killed)\n",
+		kp.changes.Files(), filepath.Join(dir, mthp.SaveFile), dir)
 	return restore, nil
 }
 

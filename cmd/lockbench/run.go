@@ -170,7 +170,7 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		return sweepError(err)
 	}
 	defer sw.Close() // the claim on the folder lasts until the report is written
-	restore, err := kp.apply(sw.Dir(), note)
+	restore, err := kp.apply(sw.Dir(), stderr)
 	if err != nil {
 		return err
 	}
