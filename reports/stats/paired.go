@@ -173,11 +173,34 @@ func signedRankSD(n int, ties float64) float64 {
 }
 
 // signedRankP is the two-sided p-value of the Wilcoxon signed-rank test
-// that d is centred on 0. Zeros are dropped (Wilcoxon's convention).
-// With at most ExactPairs differences left and no tied magnitudes it is
-// exact; otherwise it is the normal approximation with the tie
-// correction of the variance and a continuity correction of 1/2.
+// that d is centred on 0 (signedRankTails).
 func signedRankP(d []float64) float64 {
+	lower, upper := signedRankTails(d)
+	return min(1, 2*min(lower, upper))
+}
+
+// SignedRankGreater is the one-sided p-value of the Wilcoxon signed-rank
+// test of "d's centre is at most theta" against "greater": small when
+// d lies mostly above theta. It is the test behind the lower end of
+// PairedCentre's interval: at level alpha it rejects when the lower end
+// of the 1-2·alpha interval lies above theta (up to the normal
+// approximation's rounding). 1 when no difference differs from theta.
+func SignedRankGreater(d []float64, theta float64) float64 {
+	s := make([]float64, len(d))
+	for i, v := range d {
+		s[i] = v - theta
+	}
+	_, upper := signedRankTails(s)
+	return min(1, upper)
+}
+
+// signedRankTails returns P(T+ <= t) and P(T+ >= t) for the observed
+// signed-rank statistic t of d under "centred on 0". Zeros are dropped
+// (Wilcoxon's convention). With at most ExactPairs differences left and
+// no tied magnitudes the tails are exact; otherwise they are the normal
+// approximation with the tie correction of the variance and a
+// continuity correction of 1/2. No differences left give 1, 1.
+func signedRankTails(d []float64) (lower, upper float64) {
 	var nz []float64
 	for _, v := range d {
 		if v != 0 {
@@ -186,7 +209,7 @@ func signedRankP(d []float64) float64 {
 	}
 	n := len(nz)
 	if n == 0 {
-		return 1
+		return 1, 1
 	}
 	r, ties := ranks(nz)
 	tp := 0.0
@@ -197,7 +220,6 @@ func signedRankP(d []float64) float64 {
 	}
 	if n <= ExactPairs && ties == 0 {
 		t := int(math.Round(tp)) // whole without ties
-		lower, upper := 0.0, 0.0
 		for k, p := range signedRankNull(n) {
 			if k <= t {
 				lower += p
@@ -206,18 +228,15 @@ func signedRankP(d []float64) float64 {
 				upper += p
 			}
 		}
-		return min(1, 2*min(lower, upper))
+		return min(1, lower), min(1, upper)
 	}
 	mu := float64(n*(n+1)) / 4
 	sd := signedRankSD(n, ties)
 	if sd == 0 {
-		return 1
+		return 1, 1
 	}
-	z := (math.Abs(tp-mu) - 0.5) / sd
-	if z < 0 {
-		return 1
-	}
-	return min(1, math.Erfc(z/math.Sqrt2))
+	phi := func(z float64) float64 { return 0.5 * math.Erfc(-z/math.Sqrt2) }
+	return phi((tp + 0.5 - mu) / sd), 1 - phi((tp-0.5-mu)/sd)
 }
 
 // walshK returns k, the rank of the Walsh average that bounds the

@@ -175,3 +175,28 @@ func TestPairedCoverage(t *testing.T) {
 		}
 	}
 }
+
+func TestSignedRankGreater(t *testing.T) {
+	d := []float64{0.11, 0.12, 0.13, 0.14, 0.15, 0.16, 0.17}
+	if p := SignedRankGreater(d, 0.05); math.Abs(p-1.0/128) > 1e-12 {
+		t.Errorf("seven differences all above 0.05: p = %v, want 1/128", p)
+	}
+	if p := SignedRankGreater(d, 0.2); p < 0.99 {
+		t.Errorf("seven differences all below 0.2: p = %v, want 1", p)
+	}
+	// Consistent with the interval: the lower end of the 90% interval
+	// above theta exactly when the one-sided p at 0.05 is.
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 200 {
+		n := 6 + rng.IntN(60)
+		d := make([]float64, n)
+		for i := range d {
+			d[i] = 0.05 + 0.05*rng.NormFloat64()
+		}
+		c := PairedCentre(d, 0.90)
+		theta := 0.03
+		if byCI, byP := c.Lo > theta, SignedRankGreater(d, theta) <= 0.05; byCI != byP && math.Abs(c.Lo-theta) > 1e-3 {
+			t.Errorf("n=%d: lower end %v > %v is %t, p<=0.05 is %t", n, c.Lo, theta, byCI, byP)
+		}
+	}
+}
