@@ -50,6 +50,12 @@ func defaultRunFlags() runFlags {
 }
 
 func newRunCmd() *cobra.Command {
+	cmd, _ := runCommand()
+	return cmd
+}
+
+// runCommand returns the run command and the flags it parses into.
+func runCommand() (*cobra.Command, *runFlags) {
 	f := defaultRunFlags()
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -115,7 +121,7 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.StringVar(&f.machine, "machine", "", "the machine's `name` in the results (default: from the CPU model, CPU count and kernel); 'benchstat -col machine' compares machines")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the cases the sweep (or --shard) would run and their estimated time, and run nothing")
 	fl.BoolVar(&f.dryRun, "list", false, "the same as --dry-run")
-	return cmd
+	return cmd, &f
 }
 
 // runRun validates, then runs the sweep. Results go to the output folder
