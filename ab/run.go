@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/lockbench/lockbench/reports/stats"
+	"github.com/lockbench/lockbench/schema"
 )
 
 // Side names.
@@ -308,7 +309,7 @@ func (r *resultWriter) write(side string, proc int, lines []string) error {
 	}
 	var b strings.Builder
 	if !r.configured || side != r.side || proc != r.proc {
-		fmt.Fprintf(&b, "side: %s\nproc: %d\n", side, proc)
+		fmt.Fprintf(&b, "%s: %s\n%s: %d\n", schema.ConfSide, side, schema.ConfProc, proc)
 		r.side, r.proc, r.configured = side, proc, true
 	}
 	for _, l := range lines {

@@ -13,6 +13,7 @@ import (
 	"github.com/lockbench/lockbench/ab"
 	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/internal/safefile"
+	"github.com/lockbench/lockbench/schema"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -133,8 +134,9 @@ annotations.`,
 				return usage(err)
 			}
 			defer log.Close()
-			fmt.Fprintf(log, "ab-seed: %d\nab-base: %s\nab-new: %s\nab-base-flags: %s\nab-new-flags: %s\nab-plan-flags: %s\n",
-				seed, exes[0], exes[1], baseFlags, newFlags, strings.Join(shared, " "))
+			fmt.Fprintf(log, "%s: %d\n%s: %s\n%s: %s\n%s: %s\n%s: %s\n%s: %s\n",
+				schema.ConfSeed, seed, schema.ConfBaseExe, exes[0], schema.ConfNewExe, exes[1],
+				schema.ConfBaseFlags, baseFlags, schema.ConfNewFlags, newFlags, schema.ConfPlanFlags, strings.Join(shared, " "))
 			opts.Results = log
 			stderr := cmd.ErrOrStderr()
 			if !quiet {

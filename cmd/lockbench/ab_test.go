@@ -81,7 +81,7 @@ func TestABAA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"ab-seed: 7\n", "side: base\nproc: 1\n", "side: new\nproc: 6\n", " 6 block ", "ab-new-flags: --delay mapping=1ns"} {
+	for _, want := range []string{"seed: 7\n", "side: base\nproc: 1\n", "side: new\nproc: 6\n", " 6 block ", "ab-new-flags: --delay mapping=1ns"} {
 		if !bytes.Contains(res, []byte(want)) {
 			t.Errorf("results.txt lacks %q:\n%s", want, res)
 		}
