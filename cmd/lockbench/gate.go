@@ -13,12 +13,12 @@ import (
 func newGateCmd() *cobra.Command {
 	opts := compare.DefaultGate
 	var (
-		baseline          []string
-		maxRegress        = "5%"
-		better            string
-		asJSON            bool
-		allowUnjudged     bool
-		betweenProcess    = "5%"
+		baseline       []string
+		maxRegress     = "5%"
+		better         string
+		asJSON         bool
+		allowUnjudged  bool
+		betweenProcess = "5%"
 	)
 	cmd := &cobra.Command{
 		Use:   "gate --baseline BASE NEW...",

@@ -185,7 +185,7 @@ type Check struct {
 	// Reason says why an unjudged check was not judged.
 	Reason string `json:"reason,omitempty"`
 
-	stem string // Name without its regime key
+	stem    string  // Name without its regime key
 	p       float64 // unadjusted p, for Holm
 	pBeyond float64 // p of "worse by at most MaxRegress" (with the allowance), for Holm
 	bound   float64 // the least change for the worse the data allow (with the allowance)
