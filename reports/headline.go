@@ -252,7 +252,8 @@ func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) He
 	}
 	var cmpText string
 	if pp, pb, ok := pairedValues(p, b, unit); ok {
-		// Paired blocks: the delta is the median of the per-block ratios.
+		// Paired blocks: the delta is the Hodges-Lehmann estimate of the
+		// per-block ratios, with its own signed-rank interval and p.
 		pr := stats.PairedRatio(pp, pb, stats.DefaultConfidence)
 		h.Blocks, h.N1, h.N2 = pr.N, pr.N, pr.N
 		h.P, h.Significant = Float(pr.P), pr.P <= stats.DefaultAlpha

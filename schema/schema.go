@@ -232,6 +232,17 @@ const (
 	// ConfTiming says which locks ns/page timed: TimingBare or
 	// TimingInstrumented.
 	ConfTiming = "timing"
+	// lockbench ab's results (one file, both sides): which side and
+	// which worker process of that side a line's slice ran in (proc
+	// numbers from 1 per side), and the run's two executables and each
+	// side's own flags (ConfSeed is the seed of its orders).
+	ConfSide      = "side"
+	ConfProc      = "proc"
+	ConfBaseExe   = "ab-base"
+	ConfNewExe    = "ab-new"
+	ConfBaseFlags = "ab-base-flags"
+	ConfNewFlags  = "ab-new-flags"
+	ConfPlanFlags = "ab-plan-flags"
 )
 
 // Values of ConfTiming.
@@ -258,5 +269,6 @@ func ConfigKeys() []string {
 		ConfFiles, ConfZones, ConfTouch, ConfFilePages, ConfDelay, ConfHoldEvery, ConfStackEvery,
 		ConfOversubscribed, ConfTiming, ConfSeed, ConfBudget, ConfTargetCI,
 		ConfMachine, ConfPlan, ConfShard, ConfCases,
+		ConfSide, ConfProc, ConfBaseExe, ConfNewExe, ConfBaseFlags, ConfNewFlags, ConfPlanFlags,
 	}
 }

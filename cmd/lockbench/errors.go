@@ -16,6 +16,7 @@ const (
 	exitOK          = 0
 	exitFailure     = 1   // a measurement failed, gate found a regression, or a write failed
 	exitUsage       = 2   // bad flags, arguments or input files
+	exitUnjudged    = 3   // gate or ab could not judge a case asked for (and found no regression)
 	exitInterrupted = 130 // SIGINT (128 + 2), the shell's convention
 	exitTerminated  = 143 // SIGTERM (128 + 15)
 )
@@ -68,6 +69,16 @@ func failure(err error) error {
 		return nil
 	}
 	return &statusError{code: exitFailure, err: err}
+}
+
+// unjudged marks err as a comparison that could not judge every case it
+// was asked to: exit status 3, never 0 (a gate that cannot judge must not
+// pass silently), unless the user allowed it.
+func unjudged(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &statusError{code: exitUnjudged, err: err}
 }
 
 // An interrupt is the cause of main's context's cancellation: the signal

@@ -2,8 +2,9 @@
 // batch of pages saves. See the README for the subcommands.
 //
 // Exit status: 0 success, 1 a failed measurement, a regression found by
-// gate or a failed write, 2 bad input or usage, 130 interrupted by
-// SIGINT, 143 stopped by SIGTERM.
+// gate or ab or a failed write, 2 bad input or usage, 3 gate or ab could
+// not judge a case (and found no regression), 130 interrupted by SIGINT,
+// 143 stopped by SIGTERM.
 package main
 
 import (
@@ -158,6 +159,8 @@ contention, wait tails and how close a batch gets to one big page.`,
 		newReportCmd(),
 		newMergeCmd(),
 		newClassesCmd(),
+		newABCmd(),
+		newWorkerCmd(),
 	)
 	return root
 }
