@@ -61,6 +61,20 @@ type Runner struct {
 	// the name ReadMachine derives (Machine.Name). Letters, digits, '.',
 	// '_' and '-'.
 	Machine string
+	// RunID names the sweep this run is a part of, the same for every
+	// shard on every machine: the time the sweep was submitted, or a CI
+	// run's ID. The run line (schema.ConfRun) is the plan's ID, '-' and
+	// RunID; "" writes no run line, and merge then cannot tell a shard
+	// left from an earlier sweep of the same plan. Letters, digits, '.',
+	// '_' and '-', at most 64.
+	RunID string
+	// Node names the host the run is on (schema.ConfNode): a Kubernetes
+	// pod's spec.nodeName, which the pod's own host name is not; "" means
+	// the kernel's host name (Machine.Node).
+	Node string
+	// Started is when the run started (schema.ConfStarted); zero means
+	// the time NewSweep is called.
+	Started time.Time
 }
 
 // DefaultRunner is a Runner with the defaults of `lockbench run`, which
@@ -110,7 +124,13 @@ func (r *Runner) Validate() error {
 	if _, err := ParseAffinity(string(r.Affinity)); err != nil {
 		return &FieldError{Field: FieldAffinity, Err: err}
 	}
-	return validMachine(r.Machine)
+	if err := validMachine(r.Machine); err != nil {
+		return err
+	}
+	if err := validWord(FieldRunID, r.RunID, 64); err != nil {
+		return err
+	}
+	return validWord(FieldNode, r.Node, 253)
 }
 
 func (r *Runner) open() PerfEventOpenFunc {

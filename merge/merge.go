@@ -1,6 +1,8 @@
 // Package merge joins the results files of a sharded sweep, from one
 // machine or many, into one file in the Go benchmark format, after
-// checking that they make one sweep: one plan, every shard 1..N of it
+// checking that they make one sweep: one plan and one run of it
+// (schema.ConfRun: a shard left from an earlier sweep of the same plan is
+// refused, not taken for a missing one), every shard 1..N of it
 // exactly once per machine, every shard whole, no case measured twice on
 // one machine.
 //
@@ -18,7 +20,10 @@
 // machine, so they are written once, at the top, per machine
 // ("machine-1: NAME", "machine-1-cpu: ..."); the run's knobs, which the
 // plan makes equal, follow them once. The shard and cases lines, which
-// only said what to check, are left out. Thus `benchstat -col machine`
+// only said what to check, are left out. The shards' nodes and start
+// times (schema.SourceConfigKeys) are stated per machine too, all values
+// joined; the run (schema.ConfRun), which every shard of one sweep
+// shares, once. Thus `benchstat -col machine`
 // and `lockbench compare --col machine` put the machines side by side.
 //
 // # Streaming
@@ -56,6 +61,10 @@ type Options struct {
 	AllowPartial bool
 	// MaxBytes caps each source's size; 0 means DefaultOptions'.
 	MaxBytes int64
+	// AllowMixedRuns merges shards of different runs of one plan
+	// (schema.ConfRun) instead of refusing them: machines measured on
+	// different days, on purpose. Result.Warnings then names the runs.
+	AllowMixedRuns bool
 }
 
 // DefaultOptions refuse an incomplete sweep and read sources of up to
@@ -68,6 +77,7 @@ type Source struct {
 	Path    string
 	Machine string
 	Plan    string
+	Run     string // the sweep it belongs to (schema.ConfRun); "" in files of before run lines
 	Shard   schema.Shard
 	Cases   int // case lines the shard writes when it finishes (schema.ConfCases)
 	// Paired is a shard run in paired blocks (schema.ConfOrder paired):
@@ -103,6 +113,7 @@ var (
 	ErrMissing    = errors.New("missing shard")
 	ErrDuplicate  = errors.New("given twice")
 	ErrIncomplete = errors.New("incomplete")
+	ErrMixedRuns  = errors.New("different runs")
 )
 
 // An InputError is a problem of one source: the path, the line (0 when it
@@ -133,8 +144,8 @@ const maxLine = 1 << 20
 // Files merges the results files at paths into the file dst, checking
 // that they make one sweep (see the package doc). An error is an
 // *InputError for a source that is not a lockbench shard or is broken, or
-// a set error (wrapping ErrPlan, ErrMissing, ErrDuplicate or
-// ErrIncomplete) for sources that do not make one whole sweep; dst is then
+// a set error (wrapping ErrPlan, ErrMixedRuns, ErrMissing, ErrDuplicate
+// or ErrIncomplete) for sources that do not make one whole sweep; dst is then
 // left as it was. ctx stops the merge between reads.
 func Files(ctx context.Context, dst string, paths []string, opts Options) (*Result, error) {
 	if opts.MaxBytes <= 0 {
@@ -151,7 +162,7 @@ func Files(ctx context.Context, dst string, paths []string, opts Options) (*Resu
 		}
 		res.Sources = append(res.Sources, s)
 	}
-	if err := res.check(opts.AllowPartial); err != nil {
+	if err := res.check(opts.AllowPartial, opts.AllowMixedRuns); err != nil {
 		return nil, err
 	}
 	err := safefile.WriteFile(dst, 0o644, func(w io.Writer) error {
@@ -213,6 +224,7 @@ func readHeader(ctx context.Context, path string, max int64) (Source, error) {
 	}
 	s.Plan = lastValue(s.config, schema.ConfPlan)
 	s.Machine = lastValue(s.config, schema.ConfMachine)
+	s.Run = lastValue(s.config, schema.ConfRun)
 	if s.Shard, err = schema.ParseShard(lastValue(s.config, schema.ConfShard)); err != nil {
 		return fail(0, "%v", err)
 	}
@@ -255,15 +267,19 @@ func readLine(r *bufio.Reader) ([]byte, error) {
 }
 
 // check validates the set: one plan, one shard count per machine, every
-// shard 1..N once per machine. It orders the sources by machine, then
-// shard.
-func (res *Result) check(partial bool) error {
+// shard 1..N once per machine, one run unless mixed. It orders the
+// sources by machine, then shard.
+func (res *Result) check(partial, mixed bool) error {
 	first := res.Sources[0]
 	byMachine := map[string][]*Source{}
 	for i := range res.Sources {
 		s := &res.Sources[i]
 		if s.Plan != first.Plan {
 			return fmt.Errorf("%w: %s is plan %s, %s is plan %s (run every shard with the same flags)", ErrPlan, first.Path, first.Plan, s.Path, s.Plan)
+		}
+		if s.Run != first.Run && !mixed {
+			return fmt.Errorf("%w of plan %s: %s is run %s, %s is run %s (a shard left from an earlier sweep? merge one run's shards, or mix runs on purpose with allow-mixed-runs)",
+				ErrMixedRuns, s.Plan, first.Path, orNone(first.Run), s.Path, orNone(s.Run))
 		}
 		if !slices.Contains(res.Machines, s.Machine) {
 			res.Machines = append(res.Machines, s.Machine)
@@ -312,6 +328,25 @@ func (res *Result) check(partial bool) error {
 	return nil
 }
 
+// orNone is a run line's value, or says there is none.
+func orNone(run string) string {
+	if run == "" {
+		return "(none: no run line)"
+	}
+	return run
+}
+
+// runs are the sources' distinct runs, in order.
+func (res *Result) runs() []string {
+	var runs []string
+	for _, s := range res.Sources {
+		if !slices.Contains(runs, s.Run) {
+			runs = append(runs, s.Run)
+		}
+	}
+	return runs
+}
+
 // planKeys are a source's configuration lines other than the machine's
 // and the shard's: the run's knobs.
 func planKeys(s *Source) []kv {
@@ -326,8 +361,8 @@ func planKeys(s *Source) []kv {
 
 // perSource reports whether a key differs between sources of one sweep.
 func perSource(k string) bool {
-	return k == schema.ConfMachine || k == schema.ConfShard || k == schema.ConfCases ||
-		slices.Contains(schema.MachineConfigKeys(), k)
+	return k == schema.ConfMachine || k == schema.ConfShard || k == schema.ConfCases || k == schema.ConfRun ||
+		slices.Contains(schema.MachineConfigKeys(), k) || slices.Contains(schema.SourceConfigKeys(), k)
 }
 
 // write writes the merged file: the header, then every source's result
@@ -345,9 +380,21 @@ func (res *Result) write(ctx context.Context, out io.Writer, opts Options) error
 	for _, u := range units {
 		fmt.Fprintln(w, u)
 	}
+	runs := res.runs()
+	if len(runs) > 1 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("merged %d runs of the plan (allow-mixed-runs): %s", len(runs), strings.Join(runs, ", ")))
+	}
+	// A machine's node and start time differ between its shards and
+	// describe no machine type: stated per machine, without a warning.
+	// So is the run when several are mixed.
+	perMachine := append(schema.MachineConfigKeys(), schema.SourceConfigKeys()...)
+	if len(runs) > 1 {
+		perMachine = append(perMachine, schema.ConfRun)
+	}
+	quiet := append([]string{schema.ConfCounters, schema.ConfCountNote, schema.ConfRun}, schema.SourceConfigKeys()...)
 	for i, m := range res.Machines {
 		fmt.Fprintf(w, "%s: %s\n", schema.MachineKey(i+1, ""), m)
-		for _, k := range schema.MachineConfigKeys() {
+		for _, k := range perMachine {
 			var vals []string
 			for _, s := range res.Sources {
 				for _, c := range s.config {
@@ -356,7 +403,7 @@ func (res *Result) write(ctx context.Context, out io.Writer, opts Options) error
 					}
 				}
 			}
-			if len(vals) > 1 && k != schema.ConfCounters && k != schema.ConfCountNote {
+			if len(vals) > 1 && !slices.Contains(quiet, k) {
 				res.Warnings = append(res.Warnings, fmt.Sprintf("machine %s: its shards ran with different %s: %s", m, k, strings.Join(vals, " | ")))
 			}
 			if len(vals) > 0 {
@@ -366,6 +413,9 @@ func (res *Result) write(ctx context.Context, out io.Writer, opts Options) error
 	}
 	for _, c := range planKeys(&res.Sources[0]) {
 		fmt.Fprintf(w, "%s: %s\n", c.key, c.value)
+	}
+	if len(runs) == 1 && runs[0] != "" {
+		fmt.Fprintf(w, "%s: %s\n", schema.ConfRun, runs[0])
 	}
 	seen := map[string]map[string]string{} // machine -> case -> path
 	cases := caseNames{}

@@ -176,3 +176,92 @@ func TestResultName(t *testing.T) {
 		}
 	}
 }
+
+// writeRunShard is writeShard with a run line after the cases line, as
+// lockbench run writes it.
+func writeRunShard(t *testing.T, path, machine, run string, k, n int) {
+	t.Helper()
+	writeShard(t, path, "p1", machine, k, n, 2)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra := fmt.Sprintf("%s: %s\n%s: node-%s-%d\n%s: 2026-12-03T09:0%d:00Z\n", schema.ConfRun, run, schema.ConfNode, machine, k, schema.ConfStarted, k)
+	b = []byte(strings.Replace(string(b), "\n\n", "\n"+extra+"\n", 1))
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRuns(t *testing.T) {
+	tests := []struct {
+		name   string
+		runs   [4]string // a1, a2, b1, b2
+		mixed  bool
+		want   error
+		reason string
+	}{
+		{"one run", [4]string{"p1-r1", "p1-r1", "p1-r1", "p1-r1"}, false, nil, "every shard of one sweep"},
+		{"stale shard", [4]string{"p1-r2", "p1-r1", "p1-r2", "p1-r2"}, false, ErrMixedRuns,
+			"shard 2 of machine a is left from the earlier run r1: its pod of r2 never wrote"},
+		{"machines of two runs", [4]string{"p1-r1", "p1-r1", "p1-r2", "p1-r2"}, false, ErrMixedRuns, "not told to mix"},
+		{"mixed on purpose", [4]string{"p1-r1", "p1-r1", "p1-r2", "p1-r2"}, true, nil, "allow-mixed-runs"},
+		{"a file without a run line", [4]string{"p1-r1", "p1-r1", "", "p1-r1"}, false, ErrMixedRuns, "no run line is not the same run"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var paths []string
+			for i, run := range tt.runs {
+				m, k := []string{"a", "a", "b", "b"}[i], i%2+1
+				p := filepath.Join(dir, fmt.Sprintf("%s%d.txt", m, k))
+				if run == "" {
+					writeShard(t, p, "p1", m, k, 2, 2)
+				} else {
+					writeRunShard(t, p, m, run, k, 2)
+				}
+				paths = append(paths, p)
+			}
+			dst := filepath.Join(dir, "merged.txt")
+			opts := DefaultOptions
+			opts.AllowMixedRuns = tt.mixed
+			res, err := Files(context.Background(), dst, paths, opts)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v (%s)", err, tt.want, tt.reason)
+			}
+			if err != nil {
+				// Both runs and both files are named.
+				for _, want := range []string{paths[0], "r1"} {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error %q does not name %s", err, want)
+					}
+				}
+				if _, err := os.Stat(dst); err == nil {
+					t.Error("a refused merge wrote its output")
+				}
+				return
+			}
+			b, _ := os.ReadFile(dst)
+			out := string(b)
+			if tt.mixed {
+				if !strings.Contains(out, schema.MachineKey(2, schema.ConfRun)+": p1-r2\n") || len(res.Warnings) == 0 {
+					t.Errorf("mixed runs: want machine-2-run: p1-r2 and a warning; warnings %q, file:\n%s", res.Warnings, out)
+				}
+			} else if !strings.Contains(out, "\n"+schema.ConfRun+": p1-r1\n") {
+				t.Errorf("one run: want run: p1-r1 once in the header:\n%s", out)
+			}
+			// Nodes differ between shards as a matter of course: stated, not warned about.
+			if !strings.Contains(out, schema.MachineKey(1, schema.ConfNode)+": node-a-1 | node-a-2\n") {
+				t.Errorf("want machine-1-node with both shards' nodes:\n%s", out)
+			}
+			for _, w := range res.Warnings {
+				if strings.Contains(w, schema.ConfNode) || strings.Contains(w, schema.ConfStarted) {
+					t.Errorf("warning about what differs between shards by design: %s", w)
+				}
+			}
+			if strings.Count(out, "\n"+schema.ConfStarted+":") > 0 {
+				t.Errorf("a plain started: line in the merged file splits benchstat's tables")
+			}
+		})
+	}
+}

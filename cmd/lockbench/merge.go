@@ -25,7 +25,8 @@ after checking that they make one sweep: the same plan (the flags that decide
 what a line means), every shard 1..N exactly once per machine (--machine), every
 shard finished, and no case measured twice on one machine. Otherwise it says
 what is wrong in one line and writes nothing; --allow-partial merges what is
-there and lists what is missing.
+there and lists what is missing. Shards of different runs of the plan (run:
+lines, --run-id) are refused too, naming both, unless --allow-mixed-runs.
 
 Each machine's lines follow a "machine: NAME" line, and each machine's
 description (cpu, cores, kernel, ...) is written once at the top, so that
@@ -69,5 +70,6 @@ A directory given as RESULTS stands for the results.txt inside it.`,
 	fl := cmd.Flags()
 	fl.StringVarP(&out, "out", "o", "", "write the merged results.txt into `DIR`")
 	fl.BoolVar(&opts.AllowPartial, "allow-partial", false, "merge what is there when shards are missing or unfinished, and list what is missing")
+	fl.BoolVar(&opts.AllowMixedRuns, "allow-mixed-runs", false, "merge shards of different runs of the plan (their run: lines differ), such as machines measured on different days, instead of refusing them")
 	return cmd
 }
