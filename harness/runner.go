@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"runtime/metrics"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -56,6 +58,11 @@ type Runner struct {
 	PerfEventOpen PerfEventOpenFunc
 	// Sysfs is the root of the CPU topology files; "" means "/sys".
 	Sysfs string
+	// RunqDelay reads the calling thread's run-queue delay so far, in ns
+	// (the second field of /proc/thread-self/schedstat), or -1. Nil
+	// means that file; tests inject readings. Workers call it on their
+	// own threads at the edges of the measured window, never inside it.
+	RunqDelay func() int64
 	// Machine names the machine in the results (config key machine), so
 	// that merged results of several machines can be told apart; "" means
 	// the name ReadMachine derives (Machine.Name). Letters, digits, '.',
@@ -199,6 +206,13 @@ type Result struct {
 	// repetition has no regime, rather than an unknown one.
 	NoProbe  bool
 	GCCycles uint64 // Go GC cycles completed during the window
+	// RunqNS is the time a worker's thread waited in the run queue in the
+	// window, runnable but not running, averaged over workers
+	// (schema.UnitRunq); -1 when the kernel does not say (no schedstat).
+	// On CPUs of their own the workers wait next to nothing; another
+	// process on them (a second lockbench, a CI job) shows here. See
+	// Disturbed.
+	RunqNS float64
 
 	// Classes holds each lock class's merged counts over the window (with
 	// stack Samples, for the profiles package); empty when bare.
@@ -335,6 +349,7 @@ type slot struct {
 	_        [128]byte
 	pages    uint64
 	cpu      int64 // ns of thread CPU time in the window
+	runq     int64 // ns the thread waited runnable in the window; -1 unread
 	counters map[string]float64
 	err      error
 	done     [2]atomic.Bool // the worker finished phase i
@@ -468,8 +483,9 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 				case <-abort:
 					return
 				}
-				var cpu0 int64
+				var cpu0, runq0 int64
 				if phase == phaseMeasure {
+					runq0 = r.runqDelay()
 					if tc != nil {
 						if err := tc.enable(); err != nil && s.err == nil {
 							s.err = err
@@ -488,6 +504,12 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 				}
 				if phase == phaseMeasure {
 					s.cpu = threadCPU() - cpu0
+					s.runq = -1
+					if runq0 >= 0 {
+						if runq1 := r.runqDelay(); runq1 >= runq0 {
+							s.runq = runq1 - runq0
+						}
+					}
 					s.pages = pages
 					if tc != nil {
 						s.counters = map[string]float64{}
@@ -574,6 +596,7 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	res.XferEndNS = probe()
 
 	res.WorkerPages = make([]uint64, n)
+	res.RunqNS = runqMean(slots)
 	for i := range slots {
 		s := &slots[i]
 		if s.err != nil {
@@ -671,4 +694,51 @@ func withLabels(ctx context.Context, s workloads.Spec, on bool) workloads.Spec {
 		s.Labels = ctx
 	}
 	return s
+}
+
+func (r *Runner) runqDelay() int64 {
+	if r.RunqDelay != nil {
+		return r.RunqDelay()
+	}
+	return schedstatRunq()
+}
+
+// schedstatRunq reads the calling thread's run-queue delay in ns from
+// /proc/thread-self/schedstat ("cpu_ns runq_ns slices"), or -1.
+func schedstatRunq() int64 {
+	b, err := os.ReadFile("/proc/thread-self/schedstat")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return -1
+	}
+	v, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil || v < 0 {
+		return -1
+	}
+	return v
+}
+
+// runqMean is the workers' mean run-queue delay, or -1 when a worker's
+// could not be read.
+func runqMean(slots []slot) float64 {
+	var sum int64
+	for i := range slots {
+		if slots[i].runq < 0 {
+			return -1
+		}
+		sum += slots[i].runq
+	}
+	return float64(sum) / float64(len(slots))
+}
+
+// Disturbed reports whether the workers waited for their CPUs over
+// schema.DisturbedShare of the window (5%; pinned workers on CPUs of
+// their own wait well under 1%, a second process on the same CPUs makes
+// them wait tens of percent): something else ran there, and the
+// repetition measured it too.
+func (r *Result) Disturbed() bool {
+	return schema.Disturbed(r.RunqNS, r.Wall)
 }
