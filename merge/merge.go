@@ -46,6 +46,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/perf/benchfmt"
 
@@ -86,6 +87,10 @@ type Source struct {
 	// blocks; Cases is then the fewest.
 	Paired bool
 	Lines  int // case lines merged; class lines (schema.KeyClass) come with them
+	// Disturbed counts the case lines whose workers waited for their CPUs
+	// over schema.DisturbedShare of the window (schema.UnitRunq against
+	// the duration line): another process ran on them.
+	Disturbed int
 
 	config []kv // the header's configuration lines, in order
 	units  []string
@@ -442,6 +447,9 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 	defer f.Close()
 	r := bufio.NewReaderSize(f, maxLine)
 	mine := map[string]bool{}
+	// The measured window, against which runq-ns marks a repetition
+	// disturbed; 0 (no duration line) marks none.
+	window, _ := time.ParseDuration(lastValue(s.config, schema.ConfDuration))
 	fail := func(line int, err error) error {
 		return &InputError{Path: s.Path, Line: line, Err: err}
 	}
@@ -494,7 +502,14 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 		if !strings.Contains(name, classPart) {
 			s.Lines++
 			res.Lines++
+			if runq, ok := unitValue(line, schema.UnitRunq); ok && schema.Disturbed(runq, window) {
+				s.Disturbed++
+			}
 		}
+	}
+	if s.Disturbed > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("shard %s of machine %s: %d of its %d repetitions were disturbed: their workers waited for a CPU over %.0f%% of the window (%s), so another process ran on their CPUs; run shards on machines of their own",
+			s.Shard, s.Machine, s.Disturbed, s.Lines, 100*schema.DisturbedShare, schema.UnitRunq))
 	}
 	if s.Lines != s.Cases && !(s.Paired && s.Lines > s.Cases) {
 		msg := fmt.Sprintf("shard %s of machine %s has %d of its %d case lines", s.Shard, s.Machine, s.Lines, s.Cases)
@@ -573,4 +588,31 @@ func (c caseNames) of(name []byte) string {
 	s := schema.ParseName(benchfmt.Name(bytes.TrimPrefix(name, []byte("Benchmark")))).Case()
 	c[string(name)] = s
 	return s
+}
+
+// unitValue returns the value of unit on a result line, if it has one.
+// It looks for the unit's token and reads the field before it, so that
+// lines without the unit cost one search.
+func unitValue(line []byte, unit string) (float64, bool) {
+	for rest, off := line, 0; ; {
+		i := bytes.Index(rest, []byte(unit))
+		if i < 0 {
+			return 0, false
+		}
+		at := off + i
+		end := at + len(unit)
+		if at > 0 && space(line[at-1]) && (end == len(line) || space(line[end])) {
+			j := at - 1
+			for j > 0 && space(line[j]) {
+				j--
+			}
+			k := j
+			for k > 0 && !space(line[k-1]) {
+				k--
+			}
+			v, err := strconv.ParseFloat(string(line[k:j+1]), 64)
+			return v, err == nil
+		}
+		rest, off = rest[i+len(unit):], end
+	}
 }

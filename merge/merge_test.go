@@ -265,3 +265,67 @@ func TestRuns(t *testing.T) {
 		})
 	}
 }
+
+func TestUnitValue(t *testing.T) {
+	tests := []struct {
+		line   string
+		want   float64
+		ok     bool
+		reason string
+	}{
+		{"BenchmarkX 10 85.4 ns/page \t 12 runq-ns \t 0 gc-cycles\n", 12, true, "between units"},
+		{"BenchmarkX 10 85.4 ns/page 3.5e+06 runq-ns\n", 3.5e6, true, "last, exponent"},
+		{"BenchmarkX 10 85.4 ns/page 1 xrunq-ns\n", 0, false, "another unit that ends alike"},
+		{"BenchmarkX/runq-ns=1 10 85.4 ns/page\n", 0, false, "in the name, not a unit"},
+		{"BenchmarkX 10 85.4 ns/page\n", 0, false, "no such unit"},
+	}
+	for _, tt := range tests {
+		v, ok := unitValue([]byte(tt.line), schema.UnitRunq)
+		if v != tt.want || ok != tt.ok {
+			t.Errorf("unitValue(%q) = %v, %v; want %v, %v (%s)", tt.line, v, ok, tt.want, tt.ok, tt.reason)
+		}
+	}
+}
+
+// A shard whose repetitions waited for their CPUs (three shards at once
+// on one host) is merged, with a warning that names it.
+func TestDisturbedWarning(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for k := 1; k <= 2; k++ {
+		p := filepath.Join(dir, fmt.Sprintf("s%d.txt", k))
+		writeShard(t, p, "p1", "m", k, 2, 4)
+		b, _ := os.ReadFile(p)
+		text := strings.Replace(string(b), "workload: pagecache\n", "workload: pagecache\nduration: 60ms\n", 1)
+		// Shard 2's workers waited 30ms of the 60ms window in one
+		// repetition of four; shard 1's 10µs, ticks.
+		runq := map[int]string{1: " \t 10000 runq-ns\n", 2: " \t 30000000 runq-ns\n"}[k]
+		lines := strings.SplitAfter(text, "\n")
+		for i, l := range lines {
+			if strings.HasPrefix(l, "Benchmark") {
+				lines[i] = strings.TrimSuffix(l, "\n") + runq
+				if k == 2 {
+					runq = " \t 10000 runq-ns\n"
+				}
+			}
+		}
+		os.WriteFile(p, []byte(strings.Join(lines, "")), 0o644)
+		paths = append(paths, p)
+	}
+	res, err := Files(context.Background(), filepath.Join(dir, "merged.txt"), paths, DefaultOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sources[0].Disturbed != 0 || res.Sources[1].Disturbed != 1 {
+		t.Errorf("disturbed %d and %d, want 0 and 1", res.Sources[0].Disturbed, res.Sources[1].Disturbed)
+	}
+	var warned []string
+	for _, w := range res.Warnings {
+		if strings.Contains(w, "disturbed") {
+			warned = append(warned, w)
+		}
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], "shard 2/2 of machine m: 1 of its 4") {
+		t.Errorf("warnings %q: want one naming shard 2/2 of machine m, 1 of 4", warned)
+	}
+}
