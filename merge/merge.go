@@ -23,7 +23,16 @@
 // only said what to check, are left out. The shards' nodes and start
 // times (schema.SourceConfigKeys) are stated per machine too, all values
 // joined; the run (schema.ConfRun), which every shard of one sweep
-// shares, once. Thus `benchstat -col machine`
+// shares, once.
+//
+// Result names are rewritten so that a case has one name on every
+// machine: without the -GOMAXPROCS suffix (the CPU count is the machine's
+// machine-N-cpus line) and without the regime of a steady repetition
+// (regime=llc: the machine's state, which differs between machines).
+// Switched and unprobed repetitions keep their regime key, so that no
+// statistic pools them with the steady ones. A machine that ran one case
+// in two steady regimes has them pooled, with a warning;
+// Options.KeepRegimes keeps every regime instead. Thus `benchstat -col machine`
 // and `lockbench compare --col machine` put the machines side by side.
 //
 // # Streaming
@@ -62,6 +71,13 @@ type Options struct {
 	AllowPartial bool
 	// MaxBytes caps each source's size; 0 means DefaultOptions'.
 	MaxBytes int64
+	// KeepRegimes keeps every repetition's machine regime in its name
+	// (schema.KeyRegime), so that no statistic pools two regimes of one
+	// machine; rows of machines in different regimes then differ. By
+	// default the merged names keep only the regimes that mark a
+	// repetition unusable (schema.RegimeSwitched, RegimeUnprobed), so
+	// that machines line up row by row (see the package doc).
+	KeepRegimes bool
 	// AllowMixedRuns merges shards of different runs of one plan
 	// (schema.ConfRun) instead of refusing them: machines measured on
 	// different days, on purpose. Result.Warnings then names the runs.
@@ -108,8 +124,12 @@ type Result struct {
 	// out: missing shards, incomplete shards, torn lines.
 	Missing []string
 	// Warnings are what does not stop the merge: shards of one machine
-	// name that ran on different CPUs.
+	// name that ran on different CPUs, disturbed repetitions, cases a
+	// machine ran in several regimes.
 	Warnings []string
+
+	regimes map[string]map[string]string // machine -> merged name -> first stable regime
+	pooled  map[string][]string          // machine -> cases seen in several regimes
 }
 
 // The kinds of set error, for errors.Is.
@@ -120,6 +140,12 @@ var (
 	ErrIncomplete = errors.New("incomplete")
 	ErrMixedRuns  = errors.New("different runs")
 )
+
+// stableRegimes are the regime labels lineUp moves out of names: a
+// machine's state while it measured well, which differs between
+// machines. Switched and unprobed repetitions keep theirs, so that they
+// never join the others' samples.
+func stableRegimes() []string { return schema.Regimes() }
 
 // An InputError is a problem of one source: the path, the line (0 when it
 // is about the whole file) and what is wrong.
@@ -450,6 +476,7 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 	// The measured window, against which runq-ns marks a repetition
 	// disturbed; 0 (no duration line) marks none.
 	window, _ := time.ParseDuration(lastValue(s.config, schema.ConfDuration))
+	var buf []byte // lineUp's output, reused
 	fail := func(line int, err error) error {
 		return &InputError{Path: s.Path, Line: line, Err: err}
 	}
@@ -496,7 +523,12 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 		} else if !dup {
 			seen[name], mine[name] = s.Path, true
 		}
-		if _, err := w.Write(line); err != nil {
+		out, regime := lineUp(line, opts.KeepRegimes, buf[:0])
+		buf = out
+		if regime != "" {
+			res.noteRegime(s.Machine, out, regime)
+		}
+		if _, err := w.Write(out); err != nil {
 			return err
 		}
 		if !strings.Contains(name, classPart) {
@@ -506,6 +538,10 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 				s.Disturbed++
 			}
 		}
+	}
+	if cases := res.pooled[s.Machine]; len(cases) > 0 && s.Shard.K == lastShard(res, s.Machine) {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("machine %s ran %d cases in more than one regime (%s first): the merged file pools a machine's regimes (merge --keep-regimes keeps them apart)",
+			s.Machine, len(cases), strings.TrimPrefix(cases[0], "Benchmark")))
 	}
 	if s.Disturbed > 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("shard %s of machine %s: %d of its %d repetitions were disturbed: their workers waited for a CPU over %.0f%% of the window (%s), so another process ran on their CPUs; run shards on machines of their own",
@@ -615,4 +651,83 @@ func unitValue(line []byte, unit string) (float64, bool) {
 		}
 		rest, off = rest[i+len(unit):], end
 	}
+}
+
+// lineUp writes line's name into buf as the merged file has it, with the
+// rest of the line after it: without the -GOMAXPROCS suffix (the machine's
+// CPU count is its machine-N-cpus line) and, unless keep, without a
+// stable regime part, so that the same case has the same name on every
+// machine and `benchstat -col machine` puts machines on the same rows.
+// regime is the stable regime taken out, "" if none.
+func lineUp(line []byte, keep bool, buf []byte) (out []byte, regime string) {
+	end := 0
+	for end < len(line) && !space(line[end]) {
+		end++
+	}
+	name := line[:end]
+	if i := bytes.LastIndexByte(name, '-'); i > 0 && i < len(name)-1 && allDigits(name[i+1:]) {
+		name = name[:i]
+	}
+	part := []byte("/" + schema.KeyRegime + "=")
+	if i := bytes.Index(name, part); i >= 0 && !keep {
+		j := i + len(part)
+		k := j
+		for k < len(name) && name[k] != '/' {
+			k++
+		}
+		if v := string(name[j:k]); slices.Contains(stableRegimes(), v) {
+			buf = append(buf, name[:i]...)
+			buf = append(buf, name[k:]...)
+			return append(buf, line[end:]...), v
+		}
+	}
+	buf = append(buf, name...)
+	return append(buf, line[end:]...), ""
+}
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// noteRegime records that machine ran the case of the merged line out in
+// a stable regime, and the case once when it is a second regime: pooled
+// in the merged file.
+func (res *Result) noteRegime(machine string, out []byte, regime string) {
+	end := 0
+	for end < len(out) && !space(out[end]) {
+		end++
+	}
+	if res.regimes == nil {
+		res.regimes, res.pooled = map[string]map[string]string{}, map[string][]string{}
+	}
+	m := res.regimes[machine]
+	if m == nil {
+		m = map[string]string{}
+		res.regimes[machine] = m
+	}
+	first, seen := m[string(out[:end])]
+	switch {
+	case !seen:
+		m[string(out[:end])] = regime
+	case first != regime && first != "":
+		res.pooled[machine] = append(res.pooled[machine], string(out[:end]))
+		m[string(out[:end])] = "" // counted once
+	}
+}
+
+// lastShard is the highest shard of machine among the sources: its
+// warnings come after it is copied.
+func lastShard(res *Result, machine string) int {
+	k := 0
+	for _, s := range res.Sources {
+		if s.Machine == machine {
+			k = max(k, s.Shard.K)
+		}
+	}
+	return k
 }

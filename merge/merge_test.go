@@ -329,3 +329,26 @@ func TestDisturbedWarning(t *testing.T) {
 		t.Errorf("warnings %q: want one naming shard 2/2 of machine m, 1 of 4", warned)
 	}
 }
+
+func TestLineUp(t *testing.T) {
+	tail := " \t 10 \t 85.4 ns/page\n"
+	tests := []struct {
+		name, want, regime string
+		keep               bool
+		reason             string
+	}{
+		{"BenchmarkPageCache/mode=page/lock=mcs/threads=1-2", "BenchmarkPageCache/mode=page/lock=mcs/threads=1", "", false, "the CPU count is the machine's line, not the name's"},
+		{"BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=llc-2", "BenchmarkPageCache/mode=page/lock=mcs/threads=2", "llc", false, "a stable regime is the machine's state: out of the name"},
+		{"BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=xllc/class=lru-2", "BenchmarkPageCache/mode=page/lock=mcs/threads=2/class=lru", "xllc", false, "a class line follows its case"},
+		{"BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=switched-2", "BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=switched", "", false, "switched samples never join the others"},
+		{"BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=unprobed-2", "BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=unprobed", "", false, "nor unprobed ones"},
+		{"BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=llc-2", "BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=llc", "", true, "keep-regimes"},
+		{"BenchmarkPageCache/mode=page/lock=ticket-2/threads=2", "BenchmarkPageCache/mode=page/lock=ticket-2/threads=2", "", false, "no suffix: a -2 inside the name stays"},
+	}
+	for _, tt := range tests {
+		out, regime := lineUp([]byte(tt.name+tail), tt.keep, nil)
+		if string(out) != tt.want+tail || regime != tt.regime {
+			t.Errorf("lineUp(%s) = %q, %q; want %q, %q (%s)", tt.name, out, regime, tt.want+tail, tt.regime, tt.reason)
+		}
+	}
+}
