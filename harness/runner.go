@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
 	"sort"
@@ -289,6 +290,21 @@ func (r *Result) Fairness() float64 {
 	return sum * sum / (float64(len(r.WorkerPages)) * sq)
 }
 
+// A PanicError is a worker that panicked: a bug in a lock or a workload
+// (a nil map, an index out of range), not the user's input. The worker's
+// goroutine recovers it, so that the run ends with this error (lockbench
+// exits 70) instead of the process dying with the runtime's status 2.
+type PanicError struct {
+	Case   Case
+	Worker int
+	Value  any    // what was passed to panic
+	Stack  []byte // the worker's stack where it panicked
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("%s: worker %d panicked: %v", e.Case.Name(), e.Worker, e.Value)
+}
+
 // A WatchdogError reports workers that did not stop within the grace.
 type WatchdogError struct {
 	Case    Case
@@ -353,6 +369,9 @@ type slot struct {
 	counters map[string]float64
 	err      error
 	done     [2]atomic.Bool // the worker finished phase i
+	// panicked is the worker's recovered panic: set before it marks its
+	// phases done, read by the watchdog, which may give up waiting.
+	panicked atomic.Pointer[PanicError]
 	_        [128]byte
 }
 
@@ -458,6 +477,25 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 		w := workers[i]
 		body := func(context.Context) {
 			defer finished.Done()
+			readied := false
+			defer func() {
+				// A panic ends this worker, not the process: it owes the
+				// barriers it has not passed, and the run reports it.
+				p := recover()
+				if p == nil {
+					return
+				}
+				s.panicked.Store(&PanicError{Case: c, Worker: i, Value: p, Stack: debug.Stack()})
+				if !readied {
+					ready.Done()
+				}
+				for ph := range 2 {
+					if !s.done[ph].Load() {
+						s.done[ph].Store(true)
+						phaseDone[ph].Done()
+					}
+				}
+			}()
 			// Never unlocked: when the goroutine ends its pinned thread
 			// ends too, so no other goroutine inherits its affinity.
 			runtime.LockOSThread()
@@ -476,6 +514,7 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 			if tc != nil {
 				defer tc.close()
 			}
+			readied = true
 			ready.Done()
 			for phase := range 2 {
 				select {
@@ -529,6 +568,11 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 		}
 	}
 	ready.Wait()
+	if pe := firstPanic(slots); pe != nil {
+		close(abort)
+		finished.Wait()
+		return nil, pe
+	}
 	for i := range slots {
 		if err := slots[i].err; err != nil {
 			close(abort)
@@ -559,6 +603,12 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 				if !slots[i].done[p].Load() {
 					stuck = append(stuck, i)
 				}
+			}
+			if pe := firstPanic(slots); pe != nil {
+				// The panic is the cause: a worker that died holding a
+				// lock leaves the others waiting for it.
+				close(abort)
+				return 0, pe
 			}
 			if len(stuck) > 0 {
 				close(abort) // workers that do stop later leave at once
@@ -595,6 +645,9 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	// shows as two labels (Result.Regime).
 	res.XferEndNS = probe()
 
+	if pe := firstPanic(slots); pe != nil {
+		return nil, pe
+	}
 	res.WorkerPages = make([]uint64, n)
 	res.RunqNS = runqMean(slots)
 	for i := range slots {
@@ -741,4 +794,14 @@ func runqMean(slots []slot) float64 {
 // repetition measured it too.
 func (r *Result) Disturbed() bool {
 	return schema.Disturbed(r.RunqNS, r.Wall)
+}
+
+// firstPanic is the panic of the first worker that panicked, or nil.
+func firstPanic(slots []slot) *PanicError {
+	for i := range slots {
+		if pe := slots[i].panicked.Load(); pe != nil {
+			return pe
+		}
+	}
+	return nil
 }

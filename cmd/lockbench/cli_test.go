@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/locks"
 )
 
@@ -100,6 +101,7 @@ func TestExitCode(t *testing.T) {
 		{bytes.ErrTooLarge, exitUsage, "unmarked errors come from cobra's argument checks"},
 		{recovered("boom", nil), exitInternal, "a panic is a bug, not bad input: a controller retries it"},
 		{fmt.Errorf("running: %w", usage(recovered("boom", nil))), exitInternal, "a panic wins over a usage mark around it"},
+		{failure(fmt.Errorf("case: %w", &harness.PanicError{Value: "boom"})), exitInternal, "a benchmark worker's panic, recovered by harness, is a bug too"},
 	}
 	for _, tt := range tests {
 		if got := exitCode(tt.err); got != tt.want {

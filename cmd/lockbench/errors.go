@@ -7,6 +7,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/lockbench/lockbench/harness"
 )
 
 // Exit statuses, mapped from errors in one place: exitCode. They are
@@ -131,7 +133,8 @@ func (e *interrupted) Unwrap() []error { return []error{e.err, e.cause} }
 // exitCode picks the status for an error returned by a command. A signal
 // wins over whatever failure it caused: 143 for SIGTERM, 130 for SIGINT
 // or any other cancellation of main's context; then a panic (an
-// *internalError) gets 70, whatever wraps it. Errors not marked
+// *internalError, or a benchmark worker's *harness.PanicError) gets 70,
+// whatever wraps it. Errors not marked
 // otherwise are usage errors: cobra's own argument errors are of that
 // kind, and every command marks its runtime failures.
 func exitCode(err error) int {
@@ -144,7 +147,7 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.As(err, new(*internalError)):
+	case errors.As(err, new(*internalError)), errors.As(err, new(*harness.PanicError)):
 		return exitInternal
 	case errors.As(err, &se):
 		return se.code

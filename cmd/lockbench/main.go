@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/internal/printable"
 	"github.com/spf13/cobra"
 )
@@ -69,9 +70,10 @@ func notifyContext(parent context.Context) (context.Context, func()) {
 //
 // A panic in the command's goroutine is recovered: one line on stderr
 // (the stack too with LOCKBENCH_TRACEBACK=1) and exit status 70, so that a
-// controller can tell a bug from bad input. A panic in a goroutine the
-// command started (a benchmark worker) is not recoverable here and ends
-// the process as Go does, with status 2 and the stack.
+// controller can tell a bug from bad input. A benchmark worker's panic
+// is recovered by harness and returned as a *harness.PanicError: status
+// 70 too. A panic in any other goroutine a command starts ends the
+// process as Go does, with status 2 and the stack.
 func lockbench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	out := &checkedWriter{w: stdout}
 	return execute(ctx, newRootCmd(out, stderr), out, args, stderr)
@@ -120,8 +122,12 @@ func execute(ctx context.Context, root *cobra.Command, out *checkedWriter, args 
 	if msg := err.Error(); msg != "" {
 		fmt.Fprintf(stderr, "lockbench: %s\n", printable.String(msg))
 	}
-	if ie, ok := errors.AsType[*internalError](err); ok && os.Getenv(envTraceback) == "1" {
-		stderr.Write(ie.stack)
+	if os.Getenv(envTraceback) == "1" {
+		if ie, ok := errors.AsType[*internalError](err); ok {
+			stderr.Write(ie.stack)
+		} else if pe, ok := errors.AsType[*harness.PanicError](err); ok {
+			stderr.Write(pe.Stack)
+		}
 	}
 	return code
 }
