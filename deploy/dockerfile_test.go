@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -207,17 +208,27 @@ func TestDockerBuild(t *testing.T) {
 	if !*dockerBuild {
 		t.Skip("building the image takes minutes: run with -docker-build (TestDockerfile checks the Dockerfile statically)")
 	}
-	docker, err := exec.LookPath("docker")
-	if err != nil {
-		if docker, err = exec.LookPath("podman"); err != nil {
-			t.Skip("no container builder: neither docker nor podman is installed")
+	// The first builder whose daemon (docker) or runtime (podman) answers.
+	var docker string
+	var why []string
+	for _, name := range []string{"docker", "podman"} {
+		path, err := exec.LookPath(name)
+		if err != nil {
+			why = append(why, name+" is not installed")
+			continue
 		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		out, err := exec.CommandContext(ctx, path, "info").CombinedOutput()
+		cancel()
+		if err != nil {
+			why = append(why, fmt.Sprintf("`%s info` failed (%v: %s)", name, err, lastLine(out)))
+			continue
+		}
+		docker = path
+		break
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if out, err := exec.CommandContext(ctx, docker, "info").CombinedOutput(); err != nil {
-		t.Skipf("no container builder: `docker info` failed (%v: %s); TestDockerfile checks the Dockerfile statically",
-			err, lastLine(out))
+	if docker == "" {
+		t.Skipf("no container builder: %s", strings.Join(why, "; "))
 	}
 	// The build gets what the test binary's -timeout leaves, less a
 	// minute to report.
@@ -225,7 +236,7 @@ func TestDockerBuild(t *testing.T) {
 	if d, ok := t.Deadline(); ok {
 		build = time.Until(d) - time.Minute
 	}
-	ctx, cancel = context.WithTimeout(context.Background(), build)
+	ctx, cancel := context.WithTimeout(context.Background(), build)
 	defer cancel()
 	tag := "lockbench-deploy-test:" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
 	cmd := exec.CommandContext(ctx, docker, "build", "-f", "Dockerfile", "-t", tag, "..")
