@@ -136,7 +136,9 @@
 // hold-every, stack-every; oversubscribed: threads=N when a thread count
 // exceeds the CPUs), then the sweep's place: machine (Runner.Machine or the
 // derived Machine.Name), plan (Plan.ID), shard (Plan.Shard, 1/1 for the
-// whole plan) and cases (the lines a finished run writes). See FileConfig.
+// whole plan) and cases (the lines a finished run writes); last the run's
+// identity: run (the plan's ID and Runner.RunID, the sweep's, or the start
+// time), node (Runner.Node or the host name) and started. See FileConfig.
 // The CPUs are those the process may run on (Runner.Topology).
 //
 // # Shards

@@ -1,6 +1,8 @@
 // Package merge joins the results files of a sharded sweep, from one
 // machine or many, into one file in the Go benchmark format, after
-// checking that they make one sweep: one plan, every shard 1..N of it
+// checking that they make one sweep: one plan and one run of it
+// (schema.ConfRun: a shard left from an earlier sweep of the same plan is
+// refused, not taken for a missing one), every shard 1..N of it
 // exactly once per machine, every shard whole, no case measured twice on
 // one machine.
 //
@@ -18,7 +20,19 @@
 // machine, so they are written once, at the top, per machine
 // ("machine-1: NAME", "machine-1-cpu: ..."); the run's knobs, which the
 // plan makes equal, follow them once. The shard and cases lines, which
-// only said what to check, are left out. Thus `benchstat -col machine`
+// only said what to check, are left out. The shards' nodes and start
+// times (schema.SourceConfigKeys) are stated per machine too, all values
+// joined; the run (schema.ConfRun), which every shard of one sweep
+// shares, once.
+//
+// Result names are rewritten so that a case has one name on every
+// machine: without the -GOMAXPROCS suffix (the CPU count is the machine's
+// machine-N-cpus line) and without the regime of a steady repetition
+// (regime=llc: the machine's state, which differs between machines).
+// Switched and unprobed repetitions keep their regime key, so that no
+// statistic pools them with the steady ones. A machine that ran one case
+// in two steady regimes has them pooled, with a warning;
+// Options.KeepRegimes keeps every regime instead. Thus `benchstat -col machine`
 // and `lockbench compare --col machine` put the machines side by side.
 //
 // # Streaming
@@ -41,6 +55,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"golang.org/x/perf/benchfmt"
 
@@ -56,6 +71,17 @@ type Options struct {
 	AllowPartial bool
 	// MaxBytes caps each source's size; 0 means DefaultOptions'.
 	MaxBytes int64
+	// KeepRegimes keeps every repetition's machine regime in its name
+	// (schema.KeyRegime), so that no statistic pools two regimes of one
+	// machine; rows of machines in different regimes then differ. By
+	// default the merged names keep only the regimes that mark a
+	// repetition unusable (schema.RegimeSwitched, RegimeUnprobed), so
+	// that machines line up row by row (see the package doc).
+	KeepRegimes bool
+	// AllowMixedRuns merges shards of different runs of one plan
+	// (schema.ConfRun) instead of refusing them: machines measured on
+	// different days, on purpose. Result.Warnings then names the runs.
+	AllowMixedRuns bool
 }
 
 // DefaultOptions refuse an incomplete sweep and read sources of up to
@@ -68,6 +94,7 @@ type Source struct {
 	Path    string
 	Machine string
 	Plan    string
+	Run     string // the sweep it belongs to (schema.ConfRun); "" in files of before run lines
 	Shard   schema.Shard
 	Cases   int // case lines the shard writes when it finishes (schema.ConfCases)
 	// Paired is a shard run in paired blocks (schema.ConfOrder paired):
@@ -76,6 +103,10 @@ type Source struct {
 	// blocks; Cases is then the fewest.
 	Paired bool
 	Lines  int // case lines merged; class lines (schema.KeyClass) come with them
+	// Disturbed counts the case lines whose workers waited for their CPUs
+	// over schema.DisturbedShare of the window (schema.UnitRunq against
+	// the duration line): another process ran on them.
+	Disturbed int
 
 	config []kv // the header's configuration lines, in order
 	units  []string
@@ -93,8 +124,12 @@ type Result struct {
 	// out: missing shards, incomplete shards, torn lines.
 	Missing []string
 	// Warnings are what does not stop the merge: shards of one machine
-	// name that ran on different CPUs.
+	// name that ran on different CPUs, disturbed repetitions, cases a
+	// machine ran in several regimes.
 	Warnings []string
+
+	regimes map[string]map[string]string // machine -> merged name -> first stable regime
+	pooled  map[string][]string          // machine -> cases seen in several regimes
 }
 
 // The kinds of set error, for errors.Is.
@@ -103,7 +138,14 @@ var (
 	ErrMissing    = errors.New("missing shard")
 	ErrDuplicate  = errors.New("given twice")
 	ErrIncomplete = errors.New("incomplete")
+	ErrMixedRuns  = errors.New("different runs")
 )
+
+// stableRegimes are the regime labels lineUp moves out of names: a
+// machine's state while it measured well, which differs between
+// machines. Switched and unprobed repetitions keep theirs, so that they
+// never join the others' samples.
+func stableRegimes() []string { return schema.Regimes() }
 
 // An InputError is a problem of one source: the path, the line (0 when it
 // is about the whole file) and what is wrong.
@@ -133,8 +175,8 @@ const maxLine = 1 << 20
 // Files merges the results files at paths into the file dst, checking
 // that they make one sweep (see the package doc). An error is an
 // *InputError for a source that is not a lockbench shard or is broken, or
-// a set error (wrapping ErrPlan, ErrMissing, ErrDuplicate or
-// ErrIncomplete) for sources that do not make one whole sweep; dst is then
+// a set error (wrapping ErrPlan, ErrMixedRuns, ErrMissing, ErrDuplicate
+// or ErrIncomplete) for sources that do not make one whole sweep; dst is then
 // left as it was. ctx stops the merge between reads.
 func Files(ctx context.Context, dst string, paths []string, opts Options) (*Result, error) {
 	if opts.MaxBytes <= 0 {
@@ -151,7 +193,7 @@ func Files(ctx context.Context, dst string, paths []string, opts Options) (*Resu
 		}
 		res.Sources = append(res.Sources, s)
 	}
-	if err := res.check(opts.AllowPartial); err != nil {
+	if err := res.check(opts.AllowPartial, opts.AllowMixedRuns); err != nil {
 		return nil, err
 	}
 	err := safefile.WriteFile(dst, 0o644, func(w io.Writer) error {
@@ -213,6 +255,7 @@ func readHeader(ctx context.Context, path string, max int64) (Source, error) {
 	}
 	s.Plan = lastValue(s.config, schema.ConfPlan)
 	s.Machine = lastValue(s.config, schema.ConfMachine)
+	s.Run = lastValue(s.config, schema.ConfRun)
 	if s.Shard, err = schema.ParseShard(lastValue(s.config, schema.ConfShard)); err != nil {
 		return fail(0, "%v", err)
 	}
@@ -255,15 +298,19 @@ func readLine(r *bufio.Reader) ([]byte, error) {
 }
 
 // check validates the set: one plan, one shard count per machine, every
-// shard 1..N once per machine. It orders the sources by machine, then
-// shard.
-func (res *Result) check(partial bool) error {
+// shard 1..N once per machine, one run unless mixed. It orders the
+// sources by machine, then shard.
+func (res *Result) check(partial, mixed bool) error {
 	first := res.Sources[0]
 	byMachine := map[string][]*Source{}
 	for i := range res.Sources {
 		s := &res.Sources[i]
 		if s.Plan != first.Plan {
 			return fmt.Errorf("%w: %s is plan %s, %s is plan %s (run every shard with the same flags)", ErrPlan, first.Path, first.Plan, s.Path, s.Plan)
+		}
+		if s.Run != first.Run && !mixed {
+			return fmt.Errorf("%w of plan %s: %s is run %s, %s is run %s (a shard left from an earlier sweep? merge one run's shards, or mix runs on purpose with allow-mixed-runs)",
+				ErrMixedRuns, s.Plan, first.Path, orNone(first.Run), s.Path, orNone(s.Run))
 		}
 		if !slices.Contains(res.Machines, s.Machine) {
 			res.Machines = append(res.Machines, s.Machine)
@@ -312,6 +359,25 @@ func (res *Result) check(partial bool) error {
 	return nil
 }
 
+// orNone is a run line's value, or says there is none.
+func orNone(run string) string {
+	if run == "" {
+		return "(none: no run line)"
+	}
+	return run
+}
+
+// runs are the sources' distinct runs, in order.
+func (res *Result) runs() []string {
+	var runs []string
+	for _, s := range res.Sources {
+		if !slices.Contains(runs, s.Run) {
+			runs = append(runs, s.Run)
+		}
+	}
+	return runs
+}
+
 // planKeys are a source's configuration lines other than the machine's
 // and the shard's: the run's knobs.
 func planKeys(s *Source) []kv {
@@ -326,8 +392,8 @@ func planKeys(s *Source) []kv {
 
 // perSource reports whether a key differs between sources of one sweep.
 func perSource(k string) bool {
-	return k == schema.ConfMachine || k == schema.ConfShard || k == schema.ConfCases ||
-		slices.Contains(schema.MachineConfigKeys(), k)
+	return k == schema.ConfMachine || k == schema.ConfShard || k == schema.ConfCases || k == schema.ConfRun ||
+		slices.Contains(schema.MachineConfigKeys(), k) || slices.Contains(schema.SourceConfigKeys(), k)
 }
 
 // write writes the merged file: the header, then every source's result
@@ -345,9 +411,21 @@ func (res *Result) write(ctx context.Context, out io.Writer, opts Options) error
 	for _, u := range units {
 		fmt.Fprintln(w, u)
 	}
+	runs := res.runs()
+	if len(runs) > 1 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("merged %d runs of the plan (allow-mixed-runs): %s", len(runs), strings.Join(runs, ", ")))
+	}
+	// A machine's node and start time differ between its shards and
+	// describe no machine type: stated per machine, without a warning.
+	// So is the run when several are mixed.
+	perMachine := append(schema.MachineConfigKeys(), schema.SourceConfigKeys()...)
+	if len(runs) > 1 {
+		perMachine = append(perMachine, schema.ConfRun)
+	}
+	quiet := append([]string{schema.ConfCounters, schema.ConfCountNote, schema.ConfRun}, schema.SourceConfigKeys()...)
 	for i, m := range res.Machines {
 		fmt.Fprintf(w, "%s: %s\n", schema.MachineKey(i+1, ""), m)
-		for _, k := range schema.MachineConfigKeys() {
+		for _, k := range perMachine {
 			var vals []string
 			for _, s := range res.Sources {
 				for _, c := range s.config {
@@ -356,7 +434,7 @@ func (res *Result) write(ctx context.Context, out io.Writer, opts Options) error
 					}
 				}
 			}
-			if len(vals) > 1 && k != schema.ConfCounters && k != schema.ConfCountNote {
+			if len(vals) > 1 && !slices.Contains(quiet, k) {
 				res.Warnings = append(res.Warnings, fmt.Sprintf("machine %s: its shards ran with different %s: %s", m, k, strings.Join(vals, " | ")))
 			}
 			if len(vals) > 0 {
@@ -366,6 +444,9 @@ func (res *Result) write(ctx context.Context, out io.Writer, opts Options) error
 	}
 	for _, c := range planKeys(&res.Sources[0]) {
 		fmt.Fprintf(w, "%s: %s\n", c.key, c.value)
+	}
+	if len(runs) == 1 && runs[0] != "" {
+		fmt.Fprintf(w, "%s: %s\n", schema.ConfRun, runs[0])
 	}
 	seen := map[string]map[string]string{} // machine -> case -> path
 	cases := caseNames{}
@@ -392,6 +473,10 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 	defer f.Close()
 	r := bufio.NewReaderSize(f, maxLine)
 	mine := map[string]bool{}
+	// The measured window, against which runq-ns marks a repetition
+	// disturbed; 0 (no duration line) marks none.
+	window, _ := time.ParseDuration(lastValue(s.config, schema.ConfDuration))
+	var buf []byte // lineUp's output, reused
 	fail := func(line int, err error) error {
 		return &InputError{Path: s.Path, Line: line, Err: err}
 	}
@@ -438,13 +523,29 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 		} else if !dup {
 			seen[name], mine[name] = s.Path, true
 		}
-		if _, err := w.Write(line); err != nil {
+		out, regime := lineUp(line, opts.KeepRegimes, buf[:0])
+		buf = out
+		if regime != "" {
+			res.noteRegime(s.Machine, out, regime)
+		}
+		if _, err := w.Write(out); err != nil {
 			return err
 		}
 		if !strings.Contains(name, classPart) {
 			s.Lines++
 			res.Lines++
+			if runq, ok := unitValue(line, schema.UnitRunq); ok && schema.Disturbed(runq, window) {
+				s.Disturbed++
+			}
 		}
+	}
+	if cases := res.pooled[s.Machine]; len(cases) > 0 && s.Shard.K == lastShard(res, s.Machine) {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("machine %s ran %d cases in more than one regime (%s first): the merged file pools a machine's regimes (merge --keep-regimes keeps them apart)",
+			s.Machine, len(cases), strings.TrimPrefix(cases[0], "Benchmark")))
+	}
+	if s.Disturbed > 0 {
+		res.Warnings = append(res.Warnings, fmt.Sprintf("shard %s of machine %s: %d of its %d repetitions were disturbed: their workers waited for a CPU over %.0f%% of the window (%s), so another process ran on their CPUs; run shards on machines of their own",
+			s.Shard, s.Machine, s.Disturbed, s.Lines, 100*schema.DisturbedShare, schema.UnitRunq))
 	}
 	if s.Lines != s.Cases && !(s.Paired && s.Lines > s.Cases) {
 		msg := fmt.Sprintf("shard %s of machine %s has %d of its %d case lines", s.Shard, s.Machine, s.Lines, s.Cases)
@@ -523,4 +624,110 @@ func (c caseNames) of(name []byte) string {
 	s := schema.ParseName(benchfmt.Name(bytes.TrimPrefix(name, []byte("Benchmark")))).Case()
 	c[string(name)] = s
 	return s
+}
+
+// unitValue returns the value of unit on a result line, if it has one.
+// It looks for the unit's token and reads the field before it, so that
+// lines without the unit cost one search.
+func unitValue(line []byte, unit string) (float64, bool) {
+	for rest, off := line, 0; ; {
+		i := bytes.Index(rest, []byte(unit))
+		if i < 0 {
+			return 0, false
+		}
+		at := off + i
+		end := at + len(unit)
+		if at > 0 && space(line[at-1]) && (end == len(line) || space(line[end])) {
+			j := at - 1
+			for j > 0 && space(line[j]) {
+				j--
+			}
+			k := j
+			for k > 0 && !space(line[k-1]) {
+				k--
+			}
+			v, err := strconv.ParseFloat(string(line[k:j+1]), 64)
+			return v, err == nil
+		}
+		rest, off = rest[i+len(unit):], end
+	}
+}
+
+// lineUp writes line's name into buf as the merged file has it, with the
+// rest of the line after it: without the -GOMAXPROCS suffix (the machine's
+// CPU count is its machine-N-cpus line) and, unless keep, without a
+// stable regime part, so that the same case has the same name on every
+// machine and `benchstat -col machine` puts machines on the same rows.
+// regime is the stable regime taken out, "" if none.
+func lineUp(line []byte, keep bool, buf []byte) (out []byte, regime string) {
+	end := 0
+	for end < len(line) && !space(line[end]) {
+		end++
+	}
+	name := line[:end]
+	if i := bytes.LastIndexByte(name, '-'); i > 0 && i < len(name)-1 && allDigits(name[i+1:]) {
+		name = name[:i]
+	}
+	part := []byte("/" + schema.KeyRegime + "=")
+	if i := bytes.Index(name, part); i >= 0 && !keep {
+		j := i + len(part)
+		k := j
+		for k < len(name) && name[k] != '/' {
+			k++
+		}
+		if v := string(name[j:k]); slices.Contains(stableRegimes(), v) {
+			buf = append(buf, name[:i]...)
+			buf = append(buf, name[k:]...)
+			return append(buf, line[end:]...), v
+		}
+	}
+	buf = append(buf, name...)
+	return append(buf, line[end:]...), ""
+}
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+// noteRegime records that machine ran the case of the merged line out in
+// a stable regime, and the case once when it is a second regime: pooled
+// in the merged file.
+func (res *Result) noteRegime(machine string, out []byte, regime string) {
+	end := 0
+	for end < len(out) && !space(out[end]) {
+		end++
+	}
+	if res.regimes == nil {
+		res.regimes, res.pooled = map[string]map[string]string{}, map[string][]string{}
+	}
+	m := res.regimes[machine]
+	if m == nil {
+		m = map[string]string{}
+		res.regimes[machine] = m
+	}
+	first, seen := m[string(out[:end])]
+	switch {
+	case !seen:
+		m[string(out[:end])] = regime
+	case first != regime && first != "":
+		res.pooled[machine] = append(res.pooled[machine], string(out[:end]))
+		m[string(out[:end])] = "" // counted once
+	}
+}
+
+// lastShard is the highest shard of machine among the sources: its
+// warnings come after it is copied.
+func lastShard(res *Result, machine string) int {
+	k := 0
+	for _, s := range res.Sources {
+		if s.Machine == machine {
+			k = max(k, s.Shard.K)
+		}
+	}
+	return k
 }

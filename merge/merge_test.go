@@ -176,3 +176,179 @@ func TestResultName(t *testing.T) {
 		}
 	}
 }
+
+// writeRunShard is writeShard with a run line after the cases line, as
+// lockbench run writes it.
+func writeRunShard(t *testing.T, path, machine, run string, k, n int) {
+	t.Helper()
+	writeShard(t, path, "p1", machine, k, n, 2)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra := fmt.Sprintf("%s: %s\n%s: node-%s-%d\n%s: 2026-12-03T09:0%d:00Z\n", schema.ConfRun, run, schema.ConfNode, machine, k, schema.ConfStarted, k)
+	b = []byte(strings.Replace(string(b), "\n\n", "\n"+extra+"\n", 1))
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRuns(t *testing.T) {
+	tests := []struct {
+		name   string
+		runs   [4]string // a1, a2, b1, b2
+		mixed  bool
+		want   error
+		reason string
+	}{
+		{"one run", [4]string{"p1-r1", "p1-r1", "p1-r1", "p1-r1"}, false, nil, "every shard of one sweep"},
+		{"stale shard", [4]string{"p1-r2", "p1-r1", "p1-r2", "p1-r2"}, false, ErrMixedRuns,
+			"shard 2 of machine a is left from the earlier run r1: its pod of r2 never wrote"},
+		{"machines of two runs", [4]string{"p1-r1", "p1-r1", "p1-r2", "p1-r2"}, false, ErrMixedRuns, "not told to mix"},
+		{"mixed on purpose", [4]string{"p1-r1", "p1-r1", "p1-r2", "p1-r2"}, true, nil, "allow-mixed-runs"},
+		{"a file without a run line", [4]string{"p1-r1", "p1-r1", "", "p1-r1"}, false, ErrMixedRuns, "no run line is not the same run"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var paths []string
+			for i, run := range tt.runs {
+				m, k := []string{"a", "a", "b", "b"}[i], i%2+1
+				p := filepath.Join(dir, fmt.Sprintf("%s%d.txt", m, k))
+				if run == "" {
+					writeShard(t, p, "p1", m, k, 2, 2)
+				} else {
+					writeRunShard(t, p, m, run, k, 2)
+				}
+				paths = append(paths, p)
+			}
+			dst := filepath.Join(dir, "merged.txt")
+			opts := DefaultOptions
+			opts.AllowMixedRuns = tt.mixed
+			res, err := Files(context.Background(), dst, paths, opts)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("err = %v, want %v (%s)", err, tt.want, tt.reason)
+			}
+			if err != nil {
+				// Both runs and both files are named.
+				for _, want := range []string{paths[0], "r1"} {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error %q does not name %s", err, want)
+					}
+				}
+				if _, err := os.Stat(dst); err == nil {
+					t.Error("a refused merge wrote its output")
+				}
+				return
+			}
+			b, _ := os.ReadFile(dst)
+			out := string(b)
+			if tt.mixed {
+				if !strings.Contains(out, schema.MachineKey(2, schema.ConfRun)+": p1-r2\n") || len(res.Warnings) == 0 {
+					t.Errorf("mixed runs: want machine-2-run: p1-r2 and a warning; warnings %q, file:\n%s", res.Warnings, out)
+				}
+			} else if !strings.Contains(out, "\n"+schema.ConfRun+": p1-r1\n") {
+				t.Errorf("one run: want run: p1-r1 once in the header:\n%s", out)
+			}
+			// Nodes differ between shards as a matter of course: stated, not warned about.
+			if !strings.Contains(out, schema.MachineKey(1, schema.ConfNode)+": node-a-1 | node-a-2\n") {
+				t.Errorf("want machine-1-node with both shards' nodes:\n%s", out)
+			}
+			for _, w := range res.Warnings {
+				if strings.Contains(w, schema.ConfNode) || strings.Contains(w, schema.ConfStarted) {
+					t.Errorf("warning about what differs between shards by design: %s", w)
+				}
+			}
+			if strings.Count(out, "\n"+schema.ConfStarted+":") > 0 {
+				t.Errorf("a plain started: line in the merged file splits benchstat's tables")
+			}
+		})
+	}
+}
+
+func TestUnitValue(t *testing.T) {
+	tests := []struct {
+		line   string
+		want   float64
+		ok     bool
+		reason string
+	}{
+		{"BenchmarkX 10 85.4 ns/page \t 12 runq-ns \t 0 gc-cycles\n", 12, true, "between units"},
+		{"BenchmarkX 10 85.4 ns/page 3.5e+06 runq-ns\n", 3.5e6, true, "last, exponent"},
+		{"BenchmarkX 10 85.4 ns/page 1 xrunq-ns\n", 0, false, "another unit that ends alike"},
+		{"BenchmarkX/runq-ns=1 10 85.4 ns/page\n", 0, false, "in the name, not a unit"},
+		{"BenchmarkX 10 85.4 ns/page\n", 0, false, "no such unit"},
+	}
+	for _, tt := range tests {
+		v, ok := unitValue([]byte(tt.line), schema.UnitRunq)
+		if v != tt.want || ok != tt.ok {
+			t.Errorf("unitValue(%q) = %v, %v; want %v, %v (%s)", tt.line, v, ok, tt.want, tt.ok, tt.reason)
+		}
+	}
+}
+
+// A shard whose repetitions waited for their CPUs (three shards at once
+// on one host) is merged, with a warning that names it.
+func TestDisturbedWarning(t *testing.T) {
+	dir := t.TempDir()
+	var paths []string
+	for k := 1; k <= 2; k++ {
+		p := filepath.Join(dir, fmt.Sprintf("s%d.txt", k))
+		writeShard(t, p, "p1", "m", k, 2, 4)
+		b, _ := os.ReadFile(p)
+		text := strings.Replace(string(b), "workload: pagecache\n", "workload: pagecache\nduration: 60ms\n", 1)
+		// Shard 2's workers waited 30ms of the 60ms window in one
+		// repetition of four; shard 1's 10µs, ticks.
+		runq := map[int]string{1: " \t 10000 runq-ns\n", 2: " \t 30000000 runq-ns\n"}[k]
+		lines := strings.SplitAfter(text, "\n")
+		for i, l := range lines {
+			if strings.HasPrefix(l, "Benchmark") {
+				lines[i] = strings.TrimSuffix(l, "\n") + runq
+				if k == 2 {
+					runq = " \t 10000 runq-ns\n"
+				}
+			}
+		}
+		os.WriteFile(p, []byte(strings.Join(lines, "")), 0o644)
+		paths = append(paths, p)
+	}
+	res, err := Files(context.Background(), filepath.Join(dir, "merged.txt"), paths, DefaultOptions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Sources[0].Disturbed != 0 || res.Sources[1].Disturbed != 1 {
+		t.Errorf("disturbed %d and %d, want 0 and 1", res.Sources[0].Disturbed, res.Sources[1].Disturbed)
+	}
+	var warned []string
+	for _, w := range res.Warnings {
+		if strings.Contains(w, "disturbed") {
+			warned = append(warned, w)
+		}
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], "shard 2/2 of machine m: 1 of its 4") {
+		t.Errorf("warnings %q: want one naming shard 2/2 of machine m, 1 of 4", warned)
+	}
+}
+
+func TestLineUp(t *testing.T) {
+	tail := " \t 10 \t 85.4 ns/page\n"
+	tests := []struct {
+		name, want, regime string
+		keep               bool
+		reason             string
+	}{
+		{"BenchmarkPageCache/mode=page/lock=mcs/threads=1-2", "BenchmarkPageCache/mode=page/lock=mcs/threads=1", "", false, "the CPU count is the machine's line, not the name's"},
+		{"BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=llc-2", "BenchmarkPageCache/mode=page/lock=mcs/threads=2", "llc", false, "a stable regime is the machine's state: out of the name"},
+		{"BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=xllc/class=lru-2", "BenchmarkPageCache/mode=page/lock=mcs/threads=2/class=lru", "xllc", false, "a class line follows its case"},
+		{"BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=switched-2", "BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=switched", "", false, "switched samples never join the others"},
+		{"BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=unprobed-2", "BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=unprobed", "", false, "nor unprobed ones"},
+		{"BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=llc-2", "BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=llc", "", true, "keep-regimes"},
+		{"BenchmarkPageCache/mode=page/lock=ticket-2/threads=2", "BenchmarkPageCache/mode=page/lock=ticket-2/threads=2", "", false, "no suffix: a -2 inside the name stays"},
+	}
+	for _, tt := range tests {
+		out, regime := lineUp([]byte(tt.name+tail), tt.keep, nil)
+		if string(out) != tt.want+tail || regime != tt.regime {
+			t.Errorf("lineUp(%s) = %q, %q; want %q, %q (%s)", tt.name, out, regime, tt.want+tail, tt.regime, tt.reason)
+		}
+	}
+}

@@ -22,6 +22,7 @@ package schema
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
 // Benchmark base names, without the "Benchmark" prefix.
@@ -102,7 +103,22 @@ const (
 	UnitBlock   = "block"
 	UnitWaitMax = "wait-max-ns" // the longest single wait
 	UnitHoldNS  = "hold-ns"     // sampled mean hold time of one acquisition
+	// UnitRunq is the time a worker waited in the run queue during the
+	// measured window (runnable, not running), averaged over workers:
+	// another process on the workers' CPUs. See Disturbed.
+	UnitRunq = "runq-ns"
 )
+
+// DisturbedShare is the share of the window above which a repetition's
+// UnitRunq marks it disturbed.
+const DisturbedShare = 0.05
+
+// Disturbed reports whether a repetition whose workers waited runqNS on
+// average in a window of wall was disturbed: runqNS over DisturbedShare
+// of wall. A negative runqNS (not measured) is not disturbed.
+func Disturbed(runqNS float64, wall time.Duration) bool {
+	return runqNS > 0 && wall > 0 && runqNS > DisturbedShare*float64(wall.Nanoseconds())
+}
 
 // ClassUnits returns the units of a class line, in the order harness
 // writes them: the lock units of Units(per), per class. A class line
@@ -170,6 +186,7 @@ func Units(per string) []Unit {
 		{UnitGCCycles, KindRun, false, "Go GC cycles completed in the measured window"},
 		{UnitXferEnd, KindMachine, false, "the xfer-ns probe again, right after the repetition"},
 		{UnitBlock, KindRun, false, "paired runs: the block of back-to-back slices this line belongs to"},
+		{UnitRunq, KindRun, false, "time a worker waited for its CPU in the window, mean of workers: over 5% of the window marks the repetition disturbed (another process on its CPUs)"},
 	}
 	for _, c := range Counters() {
 		u = append(u, Unit{PerUnit(c, per), KindCounter, false, c + " per " + per + " (perf_event_open)"})
@@ -268,7 +285,7 @@ func ConfigKeys() []string {
 		ConfWorkload, ConfDuration, ConfWarmup, ConfCount, ConfOrder, ConfAffinity, ConfBare,
 		ConfFiles, ConfZones, ConfTouch, ConfFilePages, ConfDelay, ConfHoldEvery, ConfStackEvery,
 		ConfOversubscribed, ConfTiming, ConfSeed, ConfBudget, ConfTargetCI,
-		ConfMachine, ConfPlan, ConfShard, ConfCases,
+		ConfMachine, ConfPlan, ConfShard, ConfCases, ConfRun, ConfNode, ConfStarted,
 		ConfSide, ConfProc, ConfBaseExe, ConfNewExe, ConfBaseFlags, ConfNewFlags, ConfPlanFlags,
 	}
 }
