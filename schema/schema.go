@@ -141,6 +141,7 @@ const (
 	KindMachine             // xfer-ns
 	KindRun                 // fairness, gc-cycles
 	KindCounter             // perf counters per page
+	KindFootprint           // cache footprint per page (FootprintUnits)
 )
 
 // A Unit describes one unit of a result line.
@@ -178,13 +179,18 @@ func Units(per string) []Unit {
 }
 
 // Lookup returns the description of unit, written in either
-// denominator. ok is false for a unit lockbench does not write.
+// denominator, or a footprint unit (FootprintUnits). ok is false for a unit lockbench does not write.
 func Lookup(unit string) (u Unit, ok bool) {
 	for _, per := range []string{PerPage, PerOp} {
 		for _, x := range Units(per) {
 			if x.Name == unit {
 				return x, true
 			}
+		}
+	}
+	for _, x := range FootprintUnits() {
+		if x.Name == unit {
+			return x, true
 		}
 	}
 	return Unit{}, false
@@ -258,5 +264,6 @@ func ConfigKeys() []string {
 		ConfFiles, ConfZones, ConfTouch, ConfFilePages, ConfDelay, ConfHoldEvery, ConfStackEvery,
 		ConfOversubscribed, ConfTiming, ConfSeed, ConfBudget, ConfTargetCI,
 		ConfMachine, ConfPlan, ConfShard, ConfCases,
+		ConfCacheSim, ConfCacheI1, ConfCacheD1, ConfCacheLL, ConfFootprintPages,
 	}
 }

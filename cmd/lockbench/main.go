@@ -156,6 +156,8 @@ contention, wait tails and how close a batch gets to one big page.`,
 		newReportCmd(),
 		newMergeCmd(),
 		newClassesCmd(),
+		newFootprintCmd(),
+		newFootprintModelCmd(),
 	)
 	return root
 }
