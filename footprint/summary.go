@@ -42,9 +42,13 @@ func LoadTimings(r io.Reader, name string) (Timings, error) {
 		if _, ok := n.Get(schema.KeyClass); ok {
 			continue
 		}
-		if v, ok := res.Value(unit); ok {
-			k := n.Without(schema.KeyRegime).Case()
-			out[k] = append(out[k], v)
+		for _, v := range res.Values {
+			// benchfmt tidies ns/page into sec/page; the unit as written
+			// is OrigUnit.
+			if v.OrigUnit == unit || (v.OrigUnit == "" && v.Unit == unit) {
+				k := n.Without(schema.KeyRegime).Case()
+				out[k] = append(out[k], cmp.Or(v.OrigValue, v.Value))
+			}
 		}
 	}
 	if err := rd.Err(); err != nil {

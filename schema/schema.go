@@ -136,12 +136,12 @@ type Kind int
 
 // The kinds of unit.
 const (
-	KindTime    Kind = iota // ns/page, cpu-ns/page
-	KindLock                // acq, contended, handoffs, wait
-	KindMachine             // xfer-ns
-	KindRun                 // fairness, gc-cycles
-	KindCounter             // perf counters per page
-	KindFootprint           // cache footprint per page (FootprintUnits)
+	KindTime      Kind = iota // ns/page, cpu-ns/page
+	KindLock                  // acq, contended, handoffs, wait
+	KindMachine               // xfer-ns
+	KindRun                   // fairness, gc-cycles
+	KindCounter               // perf counters per page
+	KindFootprint             // cache footprint per page (FootprintUnits)
 )
 
 // A Unit describes one unit of a result line.

@@ -35,7 +35,7 @@ type footprintFlags struct {
 const modelCmd = "footprint-model"
 
 func newFootprintCmd() *cobra.Command {
-	f := footprintFlags{runFlags: defaultRunFlags(), pages: 32768, count: 3}
+	f := footprintFlags{runFlags: defaultRunFlags(), pages: 131072, count: 3}
 	f.modes = strings.Join(workloads.ModeStrings(workloads.Modes()), ",")
 	f.threads = "1"
 	cmd := &cobra.Command{
@@ -283,4 +283,3 @@ func valgrindVersion(vg string) string {
 	}
 	return strings.TrimPrefix(strings.TrimSpace(string(b)), "valgrind-")
 }
-
