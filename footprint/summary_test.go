@@ -140,3 +140,33 @@ BenchmarkCS/lock=mcs/lines=1/think=0/threads=1-2 1000 40 ns/op
 		t.Errorf("LoadTimings of a file without page-cache lines = %v, want an error saying so", err)
 	}
 }
+
+// TestSummarizeTimings: with a run's timings, ns/page is their median,
+// not the native time on the footprints.
+func TestSummarizeTimings(t *testing.T) {
+	fps := []Footprint{fp("none", workloads.ModePage, 16, 2, 999), fp("none", workloads.ModeBatch, 16, 1, 999)}
+	tm := Timings{
+		testCase("none", workloads.ModePage, 16).String():  {100, 120, 110},
+		testCase("none", workloads.ModeBatch, 16).String(): {60},
+	}
+	s := Summarize("cachegrind", nil, fps, tm)
+	if s.Rows[0].NS != 110 || s.Rows[1].NS != 60 {
+		t.Errorf("ns/page %v, %v; want the timings' medians 110 and 60", s.Rows[0].NS, s.Rows[1].NS)
+	}
+	if sv := s.Savings[0]; sv.NS != 50 || sv.Share != 1 {
+		t.Errorf("saving %+v, want 50 ns saved, all of it explained by the one miss (b = 50)", sv)
+	}
+}
+
+// TestSummarizeRepetitions: repetitions of a case pool by their medians.
+func TestSummarizeRepetitions(t *testing.T) {
+	fps := []Footprint{
+		fp("mutex", workloads.ModeBatch, 16, 1.0, 50),
+		fp("mutex", workloads.ModeBatch, 16, 1.3, 70),
+		fp("mutex", workloads.ModeBatch, 16, 1.1, 60),
+	}
+	s := Summarize("cachegrind", nil, fps, nil)
+	if len(s.Rows) != 1 || s.Rows[0].Reps != 3 || s.Rows[0].L1DMiss != 1.1 || s.Rows[0].NS != 60 {
+		t.Errorf("rows %+v, want one row of 3 repetitions with medians 1.1 misses and 60 ns", s.Rows)
+	}
+}
