@@ -394,10 +394,15 @@ func (s *Summary) Write(w io.Writer) error {
 	return err
 }
 
-// num formats a figure with 3 significant digits, "--" when NaN.
+// num formats a figure with 3 significant digits, "--" when NaN and 0
+// below a thousandth (a differential's noise around zero, such as the
+// last-level misses of a model that fits in the LL).
 func num(v float64) string {
 	if math.IsNaN(v) {
 		return "--"
+	}
+	if math.Abs(v) < 1e-3 {
+		return "0"
 	}
 	return strconv.FormatFloat(round3(v), 'f', -1, 64)
 }
