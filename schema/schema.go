@@ -152,11 +152,12 @@ type Kind int
 
 // The kinds of unit.
 const (
-	KindTime    Kind = iota // ns/page, cpu-ns/page
-	KindLock                // acq, contended, handoffs, wait
-	KindMachine             // xfer-ns
-	KindRun                 // fairness, gc-cycles
-	KindCounter             // perf counters per page
+	KindTime      Kind = iota // ns/page, cpu-ns/page
+	KindLock                  // acq, contended, handoffs, wait
+	KindMachine               // xfer-ns
+	KindRun                   // fairness, gc-cycles
+	KindCounter               // perf counters per page
+	KindFootprint             // cache footprint per page (FootprintUnits)
 )
 
 // A Unit describes one unit of a result line.
@@ -195,13 +196,18 @@ func Units(per string) []Unit {
 }
 
 // Lookup returns the description of unit, written in either
-// denominator. ok is false for a unit lockbench does not write.
+// denominator, or a footprint unit (FootprintUnits). ok is false for a unit lockbench does not write.
 func Lookup(unit string) (u Unit, ok bool) {
 	for _, per := range []string{PerPage, PerOp} {
 		for _, x := range Units(per) {
 			if x.Name == unit {
 				return x, true
 			}
+		}
+	}
+	for _, x := range FootprintUnits() {
+		if x.Name == unit {
+			return x, true
 		}
 	}
 	return Unit{}, false
@@ -287,5 +293,6 @@ func ConfigKeys() []string {
 		ConfOversubscribed, ConfTiming, ConfSeed, ConfBudget, ConfTargetCI,
 		ConfMachine, ConfPlan, ConfShard, ConfCases, ConfRun, ConfNode, ConfStarted,
 		ConfSide, ConfProc, ConfBaseExe, ConfNewExe, ConfBaseFlags, ConfNewFlags, ConfPlanFlags,
+		ConfCacheSim, ConfCacheI1, ConfCacheD1, ConfCacheLL, ConfFootprintPages,
 	}
 }

@@ -190,6 +190,8 @@ contention, wait tails and how close a batch gets to one big page.`,
 		newClassesCmd(),
 		newABCmd(),
 		newWorkerCmd(),
+		newFootprintCmd(),
+		newFootprintModelCmd(),
 	)
 	return root
 }

@@ -670,6 +670,19 @@ func (m *Model) Counters() []string {
 	return out
 }
 
+// Footprint returns the units of m that are cache footprints
+// (schema.KindFootprint: 'lockbench footprint' lines), in order of first
+// appearance.
+func (m *Model) Footprint() []string {
+	var out []string
+	for _, u := range m.Units {
+		if k, ok := schema.Lookup(u); ok && k.Kind == schema.KindFootprint {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // Unknown returns the units of the page-cache cases that the results
 // contract does not declare (schema.Lookup): written by another version
 // of lockbench, or by hand. Reports show them as unknown, never as

@@ -522,11 +522,13 @@ func decomposition(m *cases.Model, hb int) ([]string, grid) {
 	return paras, t
 }
 
-// counters tabulates the perf counters per page (schema.KindCounter);
-// a unit the contract does not declare is not one (see view.UnknownUnits).
+// counters tabulates the perf counters per page (schema.KindCounter)
+// and the cache footprint of 'lockbench footprint' lines
+// (schema.KindFootprint) when the results carry them; a unit the contract
+// does not declare is not one (see view.UnknownUnits).
 func counters(m *cases.Model) (grid, string) {
 	var units []string
-	for _, u := range m.Counters() {
+	for _, u := range append(m.Counters(), m.Footprint()...) {
 		for _, c := range m.PageCache {
 			if c.Has(u) {
 				units = append(units, u)
