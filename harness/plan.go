@@ -121,7 +121,13 @@ func (p Plan) timing() Timing {
 // counting reports whether every configuration (but the floor's) also
 // runs one instrumented counting repetition: TimeBare, unless Base.Bare
 // leaves nothing instrumented to count with.
-func (p Plan) counting() bool { return !p.Base.Bare && p.timing() == TimeBare }
+func (p Plan) counting() bool {
+	info, err := workloads.Lookup(p.Base.Workload)
+	if err == nil && !info.Takes(workloads.KnobLock) {
+		return false // no lock of lockbench's to count
+	}
+	return !p.Base.Bare && p.timing() == TimeBare
+}
 
 // FloorLock is the lock of the floor cases Plan.Floor adds: no lock at
 // all.
@@ -185,7 +191,7 @@ func (p Plan) Validate() error {
 	}
 	none := errors.New("none given; a sweep needs at least one")
 	switch {
-	case len(p.Locks) == 0:
+	case len(p.Locks) == 0 && info.Takes(workloads.KnobLock):
 		return &FieldError{Field: FieldLocks, Err: none}
 	case info.Takes(workloads.KnobMode) && len(p.Modes) == 0:
 		return &FieldError{Field: FieldModes, Err: none}
@@ -304,7 +310,7 @@ func (p Plan) specs() (configs, floor []workloads.Spec) {
 // of configs at one thread with FloorLock and no class overrides, unless
 // configs have it already.
 func (p Plan) floorConfigs(info workloads.Info, configs []workloads.Spec) []workloads.Spec {
-	if !p.Floor || !info.Takes(workloads.KnobMode) {
+	if !p.Floor || !info.Takes(workloads.KnobMode) || !info.Takes(workloads.KnobLock) {
 		return nil
 	}
 	have := map[string]bool{}
@@ -340,7 +346,11 @@ func (p Plan) configs(info workloads.Info, fill bool) []workloads.Spec {
 	if !info.Takes(workloads.KnobBatch) {
 		batches = []int{0}
 	}
-	for _, l := range p.Locks {
+	lockList := p.Locks
+	if !info.Takes(workloads.KnobLock) {
+		lockList = []string{""} // the kernel's locks: one case, no lock key
+	}
+	for _, l := range lockList {
 		for _, m := range modes {
 			for _, b := range batches {
 				for _, n := range p.Threads {

@@ -84,7 +84,8 @@ func (r *Result) machineUnits(vals []benchfmt.Value) []benchfmt.Value {
 }
 
 // runUnits appends the units that describe the run rather than the
-// locks: fairness, GC cycles and the perf counters per page.
+// locks: fairness, GC cycles, the perf counters per page, and what a
+// kernel workload measured of the kernel.
 func (r *Result) runUnits(vals []benchfmt.Value, perPage func(float64) float64, per string) []benchfmt.Value {
 	add := func(v float64, unit string) {
 		vals = append(vals, benchfmt.Value{Value: round(v), Unit: unit})
@@ -101,6 +102,9 @@ func (r *Result) runUnits(vals []benchfmt.Value, perPage func(float64) float64, 
 	sort.Strings(units)
 	for _, u := range units {
 		add(perPage(r.Counters[u]), schema.PerUnit(u, per))
+	}
+	for _, m := range r.Metrics {
+		add(m.Value, m.Unit)
 	}
 	return vals
 }

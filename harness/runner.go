@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -223,6 +224,9 @@ type Result struct {
 	Counters map[string]float64
 	// Support is what counters the run could open.
 	Support CounterSupport
+	// Metrics are what a kernel workload measured of the kernel in the
+	// window (workloads.Metered): folio-pages, faults/page.
+	Metrics []workloads.Metric
 }
 
 // Regime is the machine regime of a contended repetition
@@ -424,6 +428,20 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	if err != nil {
 		return nil, fmt.Errorf("%s: building the workload: %w", c.Name(), err)
 	}
+	// stopped is set once every worker goroutine has returned: only then
+	// may a workload's memory go (a worker the watchdog gave up on may
+	// still be in a step, writing to it).
+	var stopped bool
+	if cl, ok := wl.(io.Closer); ok {
+		// A kernel workload holds mappings and a file the garbage
+		// collector does not free; left open after a watchdog.
+		defer func() {
+			if stopped {
+				cl.Close()
+			}
+		}()
+	}
+	metered, _ := wl.(workloads.Metered)
 	workers := wl.Workers()
 	n := len(workers)
 	if n == 0 {
@@ -466,6 +484,7 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	start := [2]chan struct{}{make(chan struct{}), make(chan struct{})}
 	abort := make(chan struct{})
 	var ready, finished sync.WaitGroup
+	waitFinished := func() { finished.Wait(); stopped = true }
 	ready.Add(n)
 	finished.Add(n)
 	var phaseDone [2]sync.WaitGroup
@@ -577,7 +596,7 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	for i := range slots {
 		if err := slots[i].err; err != nil {
 			close(abort)
-			finished.Wait()
+			waitFinished()
 			return nil, fmt.Errorf("%s: %w", c.Name(), err)
 		}
 	}
@@ -619,7 +638,7 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 		}
 		if cancelled != nil {
 			close(abort)
-			finished.Wait()
+			waitFinished()
 			return 0, fmt.Errorf("%s: abandoned: %w", c.Name(), cancelled)
 		}
 		return time.Since(t0), nil
@@ -634,6 +653,13 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 			cl.Lock.Reset()
 		}
 	}
+	if metered != nil {
+		if err := metered.Begin(); err != nil {
+			close(abort)
+			waitFinished()
+			return nil, fmt.Errorf("%s: %w", c.Name(), err)
+		}
+	}
 	gc0 := gcCycles()
 	wall, err := runPhase(phaseMeasure, r.Duration)
 	if err != nil {
@@ -641,7 +667,12 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	}
 	res.GCCycles = gcCycles() - gc0
 	res.Wall = wall
-	finished.Wait()
+	waitFinished()
+	if metered != nil {
+		if res.Metrics, err = metered.End(); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Name(), err)
+		}
+	}
 	// Probed again after the window: a regime that changed in flight
 	// shows as two labels (Result.Regime).
 	res.XferEndNS = probe()

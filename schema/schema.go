@@ -29,6 +29,8 @@ import (
 const (
 	BasePageCache = "PageCache"
 	BaseCS        = "CS"
+	BaseFault     = "Fault" // the kernel's anonymous faults (workload fault)
+	BaseShmem     = "Shmem" // the kernel's shmem page cache (workload shmem)
 )
 
 // Name keys, in the order they appear in a name.
@@ -88,6 +90,11 @@ const (
 	// the lock counts (see TimingBare): "inst-ns/page" beside the lock
 	// units on its line, so that "ns/page" stays the bare locks' time.
 	StemInstNS = "inst-ns"
+	// StemFaults is the kernel workloads' page-fault entries (traps), from
+	// a page-faults software counter on each worker's thread: 1/page when
+	// every page faults, 1/N for one fault per N-page folio, 0 when
+	// MADV_POPULATE_WRITE maps the pages from inside the kernel.
+	StemFaults = "faults"
 )
 
 // Units that are not per page.
@@ -107,6 +114,10 @@ const (
 	// measured window (runnable, not running), averaged over workers:
 	// another process on the workers' CPUs. See Disturbed.
 	UnitRunq = "runq-ns"
+	// UnitFolioPages is the kernel workloads' mean folio size in base
+	// pages over the window, from the kernel's per-size THP counters: 1
+	// for 4K folios, 16 for 64K ones.
+	UnitFolioPages = "folio-pages"
 )
 
 // DisturbedShare is the share of the window above which a repetition's
@@ -158,6 +169,7 @@ const (
 	KindRun                   // fairness, gc-cycles
 	KindCounter               // perf counters per page
 	KindFootprint             // cache footprint per page (FootprintUnits)
+	KindKernel                // what the kernel did: folio sizes, fault entries
 )
 
 // A Unit describes one unit of a result line.
@@ -188,6 +200,8 @@ func Units(per string) []Unit {
 		{UnitXferEnd, KindMachine, false, "the xfer-ns probe again, right after the repetition"},
 		{UnitBlock, KindRun, false, "paired runs: the block of back-to-back slices this line belongs to"},
 		{UnitRunq, KindRun, false, "time a worker waited for its CPU in the window, mean of workers: over 5% of the window marks the repetition disturbed (another process on its CPUs)"},
+		{UnitFolioPages, KindKernel, false, "kernel workloads: mean folio size the kernel allocated, in base pages (per-size THP counters)"},
+		{PerUnit(StemFaults, per), KindKernel, false, "kernel workloads: page-fault entries per " + per + " (page-faults software counter)"},
 	}
 	for _, c := range Counters() {
 		u = append(u, Unit{PerUnit(c, per), KindCounter, false, c + " per " + per + " (perf_event_open)"})

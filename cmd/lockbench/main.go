@@ -192,6 +192,8 @@ contention, wait tails and how close a batch gets to one big page.`,
 		newWorkerCmd(),
 		newFootprintCmd(),
 		newFootprintModelCmd(),
+		newKernelRestoreCmd(),
+		newBesideCmd(),
 	)
 	return root
 }

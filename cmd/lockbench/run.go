@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/internal/mthp"
 	"github.com/lockbench/lockbench/profiles"
 	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/workloads"
@@ -26,7 +27,8 @@ type runFlags struct {
 	delay, out                               string
 	force, quiet, json, bare, profile        bool
 	profileClasses, noReport, verbose, floor bool
-	dryRun                                   bool
+	dryRun, kernelSetup                      bool
+	thpSysfs                                 string // tests: a fake THP settings tree
 	shard, machine, timing                   string
 	runID, node                              string
 	budget                                   time.Duration
@@ -100,7 +102,7 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.StringVar(&f.targetCI, "target-ci", f.targetCI, "paired: the half-width each headline's 95% interval should reach, as a percentage (5%) or fraction")
 	fl.Uint64Var(&f.seed, "seed", 0, "paired: seed of the blocks' random orders (default: from the clock; written to results.txt)")
 	fl.StringVar(&f.affinity, "affinity", f.affinity, "worker placement: compact, spread or none")
-	fl.StringVar(&f.workload, "workload", f.workload, "pagecache or cs (one lock, a critical section of --lines cache lines)")
+	fl.StringVar(&f.workload, "workload", f.workload, "pagecache, cs (one lock, a critical section of --lines cache lines), or fault or shmem (the running kernel's page faults and shmem page cache: modes page, batch, large; see --kernel-setup)")
 	fl.IntVar(&f.zones, "zones", f.zones, "pagecache: number of zones (zone locks)")
 	fl.IntVar(&f.touch, "touch", f.touch, "pagecache: bytes of page data written per page (0-4096)")
 	fl.IntVar(&f.filePages, "file-pages", f.filePages, "pagecache: pages per file (0: sized from batch and threads)")
@@ -125,6 +127,9 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.StringVar(&f.node, "node", "", "the `host` the run is on, in the results' node: line (default: the host name; in a pod, pass spec.nodeName)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the cases the sweep (or --shard) would run and their estimated time, and run nothing")
 	fl.BoolVar(&f.dryRun, "list", false, "the same as --dry-run")
+	fl.BoolVar(&f.kernelSetup, "kernel-setup", false, "fault, shmem: set the THP settings mode large needs for the run (root), saving the originals in the results folder first, and restore them on exit")
+	fl.StringVar(&f.thpSysfs, "thp-sysfs", "", "the THP settings directory --kernel-setup reads and changes (tests)")
+	fl.MarkHidden("thp-sysfs")
 	return cmd, &f
 }
 
@@ -137,6 +142,14 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	plan, runner, err := f.parse(cmd)
 	if err != nil {
 		return err
+	}
+	kp, err := f.planKernel(cmd, &plan, mthp.Dir{Root: f.thpSysfs})
+	if err != nil {
+		return err
+	}
+	if kp.skipped != "" {
+		// Even with --quiet: the run will not measure all it was asked.
+		fmt.Fprintf(cmd.ErrOrStderr(), "lockbench: %s\n", kp.skipped)
 	}
 	if f.dryRun {
 		return dryRun(cmd.OutOrStdout(), plan, &runner)
@@ -160,6 +173,11 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		return sweepError(err)
 	}
 	defer sw.Close() // the claim on the folder lasts until the report is written
+	restore, err := kp.apply(sw.Dir(), note)
+	if err != nil {
+		return err
+	}
+	defer restore() // also on a panic; a second call does nothing
 	if est := harness.Estimate(sw.Plan(), runner); est > announceOver {
 		note("this sweep will take about %s", roughly(est))
 	}
@@ -188,6 +206,11 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 
 	out, runErr := sw.Run(cmd.Context())
 	prog.finish()
+	// Put the kernel's settings back before anything else, so that an
+	// interrupt's grace is not spent on the report first.
+	if err := restore(); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("restoring the THP settings: %w (run 'lockbench kernel-restore %s')", err, sw.Dir()))
+	}
 	switch out.Stopped {
 	case harness.StopTight:
 		note("adaptive: every headline within ± %s after %d blocks", f.targetCI, out.Blocks)
@@ -203,6 +226,8 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		runErr = err
 	}
 	switch {
+	case runErr == nil && kp.skipped != "":
+		return failure(errors.New(kp.skipped))
 	case runErr == nil:
 		return nil
 	case out.Interrupted:

@@ -83,6 +83,9 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	for _, m := range modes {
 		p.Modes = append(p.Modes, workloads.Mode(m))
 	}
+	if info, err := workloads.Lookup(f.workload); err == nil && info.Modes != nil && !cmd.Flags().Changed("modes") {
+		p.Modes = info.ModeList() // the default is every mode of the model
+	}
 	if p.Batches, err = parseInts(f.batch); err != nil {
 		return p, r, usagef("--batch: %v", err)
 	}
@@ -154,6 +157,11 @@ func groupsIn(cases []harness.Case) int {
 // from the workload's registered knobs and lock classes.
 func (f *runFlags) applies(cmd *cobra.Command, info workloads.Info) error {
 	changed := cmd.Flags().Changed
+	for _, k := range []knobFlag{{workloads.KnobLock, "locks", false}, {workloads.KnobDelay, "delay", false}} {
+		if changed(k.flag) && !info.Takes(k.knob) {
+			return usagef("--%s applies to --workload %s only: %s takes the kernel's locks, none of lockbench's", k.flag, strings.Join(workloads.Taking(k.knob), " or "), info.Name)
+		}
+	}
 	for _, k := range knobFlags() {
 		if changed(k.flag) && !info.Takes(k.knob) {
 			return usagef("--%s applies to --workload %s only", k.flag, strings.Join(workloads.Taking(k.knob), " or "))
