@@ -56,8 +56,7 @@ func NewJudge() *Judge {
 func (j *Judge) Add(lines []*benchfmt.Result) {
 	for _, r := range lines {
 		n := schema.ParseName(r.Name)
-		_, class := n.Get(schema.KeyClass)
-		if !class && !cases.Switched(r) {
+		if !n.IsClass() && !n.IsSwitched() {
 			// The summary orders its cases by their first line among
 			// the lines it keeps (cases.Group).
 			if name := n.Case(); !hasKey(j.first, name) {
