@@ -19,7 +19,11 @@
 // differ between machines and would make benchstat split its tables by
 // machine, so they are written once, at the top, per machine
 // ("machine-1: NAME", "machine-1-cpu: ..."); the run's knobs, which the
-// plan makes equal, follow them once. The shard and cases lines, which
+// plan makes equal, follow them once. The seed of the paired blocks'
+// orders is a knob when every source has the same one (the shards of a
+// sharded sweep) and otherwise a machine's ("machine-1-seed: ...", its
+// shards' seeds joined by " | "): two machines' own unsharded runs of a
+// plan each draw theirs. The shard and cases lines, which
 // only said what to check, are left out. The shards' nodes and start
 // times (schema.SourceConfigKeys) are stated per machine too, all values
 // joined; the run (schema.ConfRun), which every shard of one sweep
@@ -130,6 +134,7 @@ type Result struct {
 
 	regimes map[string]map[string]string // machine -> merged name -> first stable regime
 	pooled  map[string][]string          // machine -> cases seen in several regimes
+	oneSeed bool                         // every source has the same seed: written once, as a knob
 }
 
 // The kinds of set error, for errors.Is.
@@ -328,9 +333,13 @@ func (res *Result) check(partial, mixed bool) error {
 	// The knobs, which the plan's hash covers, must agree; a difference
 	// means a hand-edited file or a bug.
 	for _, s := range res.Sources[1:] {
-		if a, b := planKeys(&first), planKeys(&s); !slices.Equal(a, b) {
-			return fmt.Errorf("%w: %s and %s share the plan %s but not its settings", ErrPlan, first.Path, s.Path, s.Plan)
+		if diff := settingDiff(planKeys(&first, false), planKeys(&s, false)); diff != "" {
+			return fmt.Errorf("%w: %s and %s share the plan %s but not its settings: %s", ErrPlan, first.Path, s.Path, s.Plan, diff)
 		}
+	}
+	res.oneSeed = true
+	for _, s := range res.Sources[1:] {
+		res.oneSeed = res.oneSeed && lastValue(s.config, schema.ConfSeed) == lastValue(first.config, schema.ConfSeed)
 	}
 	var missing []string
 	for _, m := range res.Machines {
@@ -379,21 +388,63 @@ func (res *Result) runs() []string {
 }
 
 // planKeys are a source's configuration lines other than the machine's
-// and the shard's: the run's knobs.
-func planKeys(s *Source) []kv {
+// and the shard's: the run's knobs; the seed too when withSeed.
+func planKeys(s *Source, withSeed bool) []kv {
 	var out []kv
 	for _, c := range s.config {
-		if !perSource(c.key) {
+		if !perSource(c.key) || (withSeed && c.key == schema.ConfSeed) {
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
-// perSource reports whether a key differs between sources of one sweep.
+// perSource reports whether a key may differ between sources of one
+// sweep: the machine's keys, the shard's, and the seed of the paired
+// blocks' orders. A seed belongs to its run as a machine does: every
+// shard of a sharded sweep draws the plan's (harness.Prepare), but two
+// machines' own unsharded runs of one plan draw theirs from the clock,
+// and the orders of slices within a block do not change what a line
+// means.
 func perSource(k string) bool {
 	return k == schema.ConfMachine || k == schema.ConfShard || k == schema.ConfCases || k == schema.ConfRun ||
-		slices.Contains(schema.MachineConfigKeys(), k) || slices.Contains(schema.SourceConfigKeys(), k)
+		k == schema.ConfSeed || slices.Contains(schema.MachineConfigKeys(), k) || slices.Contains(schema.SourceConfigKeys(), k)
+}
+
+// settingDiff names the first setting in which two sources' plan keys
+// differ ("count: 3 in one, 5 in the other"), or "" when they agree.
+// A key repeated in a header counts with its last value, as benchfmt
+// reads it.
+func settingDiff(a, b []kv) string {
+	var keys []string
+	for _, c := range slices.Concat(a, b) {
+		if !slices.Contains(keys, c.key) {
+			keys = append(keys, c.key)
+		}
+	}
+	for _, k := range keys {
+		va, oka := last(a, k)
+		vb, okb := last(b, k)
+		switch {
+		case oka && !okb:
+			return fmt.Sprintf("%s (%s) in one, absent in the other", k, clip(va))
+		case !oka && okb:
+			return fmt.Sprintf("%s absent in one, %s in the other", k, clip(vb))
+		case va != vb:
+			return fmt.Sprintf("%s %s in one, %s in the other", k, clip(va), clip(vb))
+		}
+	}
+	return ""
+}
+
+// last is the last value of key k in config, and whether there is one.
+func last(config []kv, k string) (string, bool) {
+	for i := len(config) - 1; i >= 0; i-- {
+		if config[i].key == k {
+			return config[i].value, true
+		}
+	}
+	return "", false
 }
 
 // write writes the merged file: the header, then every source's result
@@ -442,7 +493,22 @@ func (res *Result) write(ctx context.Context, out io.Writer, opts Options) error
 			}
 		}
 	}
-	for _, c := range planKeys(&res.Sources[0]) {
+	if !res.oneSeed {
+		// The sources' own seeds, by machine, as its other keys: a seed
+		// line per source would split benchstat's tables by seed.
+		for i, m := range res.Machines {
+			var vals []string
+			for _, s := range res.Sources {
+				if v := lastValue(s.config, schema.ConfSeed); s.Machine == m && v != "" && !slices.Contains(vals, v) {
+					vals = append(vals, v)
+				}
+			}
+			if len(vals) > 0 {
+				fmt.Fprintf(w, "%s: %s\n", schema.MachineKey(i+1, schema.ConfSeed), strings.Join(vals, " | "))
+			}
+		}
+	}
+	for _, c := range planKeys(&res.Sources[0], res.oneSeed) {
 		fmt.Fprintf(w, "%s: %s\n", c.key, c.value)
 	}
 	if len(runs) == 1 && runs[0] != "" {
@@ -558,12 +624,8 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 }
 
 func lastValue(config []kv, k string) string {
-	for _, c := range slices.Backward(config) {
-		if c.key == k {
-			return c.value
-		}
-	}
-	return ""
+	v, _ := last(config, k)
+	return v
 }
 
 // resultName checks a result line's syntax as benchfmt reads it (name,

@@ -89,6 +89,8 @@ func TestFilesRefuses(t *testing.T) {
 	os.WriteFile(p("torn.txt"), b[:len(b)-5], 0o644)
 	os.WriteFile(p("noplan.txt"), []byte(strings.Replace(string(b), "plan: p1\n", "", 1)), 0o644)
 	os.WriteFile(p("midconfig.txt"), []byte(string(b)+"cpu: another\n"), 0o644)
+	os.WriteFile(p("cs.txt"), []byte(strings.Replace(strings.Replace(string(b), "shard: 1/2", "shard: 2/2", 1), "workload: pagecache", "workload: cs", 1)), 0o644)
+	os.WriteFile(p("noworkload.txt"), []byte(strings.Replace(strings.Replace(string(b), "shard: 1/2", "shard: 2/2", 1), "workload: pagecache\n", "", 1)), 0o644)
 	tests := []struct {
 		paths  []string
 		is     error
@@ -103,6 +105,8 @@ func TestFilesRefuses(t *testing.T) {
 		{[]string{"torn.txt", "2.txt"}, ErrIncomplete, "truncated", "a torn last line"},
 		{[]string{"noplan.txt", "2.txt"}, nil, "no \"plan:\" line", "not a lockbench shard"},
 		{[]string{"midconfig.txt", "2.txt"}, nil, "configuration changes", "a file whose configuration changes is not one run"},
+		{[]string{"1.txt", "cs.txt"}, ErrPlan, "not its settings: workload pagecache in one, cs in the other", "a refusal names the setting that differs, and both values"},
+		{[]string{"1.txt", "noworkload.txt"}, ErrPlan, "not its settings: workload (pagecache) in one, absent in the other", "a setting one source lacks is named too"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.reason, func(t *testing.T) {
@@ -119,6 +123,41 @@ func TestFilesRefuses(t *testing.T) {
 				t.Error("a refused merge wrote its output")
 			}
 		})
+	}
+}
+
+// TestFilesOwnSeeds: two machines' own unsharded runs of one plan each
+// drew a seed; the merge takes both and records each machine's, and
+// leaves the seed a knob when the sources share it (a sharded sweep).
+func TestFilesOwnSeeds(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, machine, seed string) string {
+		path := filepath.Join(dir, name)
+		writeShard(t, path, "p1", machine, 1, 1, 3)
+		b, _ := os.ReadFile(path)
+		os.WriteFile(path, []byte(strings.Replace(string(b), "workload: pagecache\n", "workload: pagecache\nseed: "+seed+"\n", 1)), 0o644)
+		return path
+	}
+	merged := func(paths ...string) string {
+		dst := filepath.Join(t.TempDir(), "merged.txt")
+		if _, err := Files(context.Background(), dst, paths, DefaultOptions); err != nil {
+			t.Fatalf("merging %v: %v", paths, err)
+		}
+		b, _ := os.ReadFile(dst)
+		return string(b)
+	}
+	own := merged(write("a.txt", "box-a", "111"), write("b.txt", "box-b", "222"))
+	for _, want := range []string{"machine-1-seed: 111\n", "machine-2-seed: 222\n"} {
+		if !strings.Contains(own, want) {
+			t.Errorf("own seeds: the merged file lacks %q:\n%s", want, own)
+		}
+	}
+	if strings.Contains(own, "\nseed:") {
+		t.Error("own seeds: a seed line of its own would split benchstat's tables by seed")
+	}
+	shared := merged(write("c.txt", "box-a", "7"), write("d.txt", "box-b", "7"))
+	if !strings.Contains(shared, "\nseed: 7\n") || strings.Contains(shared, "-seed:") {
+		t.Errorf("one seed: want it once, as a knob:\n%s", shared)
 	}
 }
 
