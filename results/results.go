@@ -38,6 +38,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -63,8 +64,9 @@ func (e *TornError) Error() string {
 // A Reader reads the results lines of one input. Its API is
 // benchfmt.Reader's: Scan, Record, Err; and Line and Torn besides.
 type Reader struct {
-	fmt  *benchfmt.Reader
-	feed feed
+	fmt    *benchfmt.Reader
+	feed   feed
+	config []benchfmt.Config // at the end of the input
 }
 
 // NewReader returns a Reader of in, the file called path; every result
@@ -84,7 +86,31 @@ func NewReader(in io.Reader, path, label string, onLine func(n int, line []byte)
 }
 
 // Scan advances to the next record and reports whether there is one.
-func (r *Reader) Scan() bool { return r.fmt.Scan() }
+func (r *Reader) Scan() bool {
+	if !r.fmt.Scan() {
+		return false
+	}
+	if !r.feed.ended {
+		return true
+	}
+	// The input is over and this is the end marker's record: it carries
+	// the configuration in effect at the end (Config).
+	if res, ok := r.fmt.Result().(*benchfmt.Result); ok {
+		for _, c := range res.Config {
+			if c.File {
+				r.config = append(r.config, benchfmt.Config{Key: c.Key, Value: slices.Clone(c.Value), File: true})
+			}
+		}
+	}
+	for r.fmt.Scan() {
+	}
+	return false
+}
+
+// Config is the file configuration in effect at the end of the input,
+// in order of first appearance: what a file with no results still says.
+// It is known once Scan has returned false at the end of the input.
+func (r *Reader) Config() []benchfmt.Config { return r.config }
 
 // Record is the record Scan read: a *benchfmt.Result, a
 // *benchfmt.UnitMetadata or a *benchfmt.SyntaxError. It is valid until
@@ -124,7 +150,12 @@ type feed struct {
 	n      int    // the current line's number
 	torn   *TornError
 	err    error // sticky: io.EOF or the read error
+	ended  bool  // the end marker was handed over
 }
+
+// endMarker is the line the feed hands benchfmt after the input's last:
+// its record carries the configuration at the end (Reader.Config).
+var endMarker = []byte("BenchmarkEnd 1 0 end\n")
 
 func (f *feed) Read(p []byte) (int, error) {
 	if len(p) == 0 {
@@ -141,18 +172,19 @@ func (f *feed) Read(p []byte) (int, error) {
 				f.torn = &TornError{Path: f.path, Line: f.n + 1}
 			}
 			f.err = io.EOF
-			return 0, io.EOF
+			f.line, f.off, f.ended = endMarker, 0, true
 		case err == bufio.ErrBufferFull:
 			f.err = fmt.Errorf("%s:%d: line longer than %d bytes", f.path, f.n+1, MaxLine)
 			return 0, f.err
 		case err != nil:
 			f.err = err
 			return 0, err
-		}
-		f.n++
-		f.line, f.off = line, 0
-		if f.onLine != nil {
-			f.onLine(f.n, bytes.TrimRight(line, "\r\n"))
+		default:
+			f.n++
+			f.line, f.off = line, 0
+			if f.onLine != nil {
+				f.onLine(f.n, bytes.TrimRight(line, "\r\n"))
+			}
 		}
 	}
 	n := copy(p, f.line[f.off:])

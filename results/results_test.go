@@ -165,3 +165,25 @@ func TestStreams(t *testing.T) {
 		}
 	}
 }
+
+// TestConfigAtEnd: the configuration a file ends with is known, results
+// or none, and the end marker is no record.
+func TestConfigAtEnd(t *testing.T) {
+	for _, in := range []string{"goos: linux\nplan: p\nplan: q\n\n", "goos: linux\nplan: q\nBenchmarkX 1 1 ns/op\n", "goos: linux\nplan: q\ncut: x"} {
+		r := NewReader(strings.NewReader(in), "a.txt", "", nil)
+		n := 0
+		for r.Scan() {
+			n++
+		}
+		if n != strings.Count(in, "Benchmark") {
+			t.Errorf("%q: %d records, want %d", in, n, strings.Count(in, "Benchmark"))
+		}
+		var got []string
+		for _, c := range r.Config() {
+			got = append(got, c.Key+"="+string(c.Value))
+		}
+		if !slices.Equal(got, []string{"goos=linux", "plan=q"}) {
+			t.Errorf("%q: config %q, want goos=linux plan=q", in, got)
+		}
+	}
+}
