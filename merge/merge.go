@@ -38,6 +38,7 @@ package merge
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -388,10 +389,12 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 		return &InputError{Path: s.Path, Line: line, Err: err}
 	}
 	binary := 0
+	other := false // a line other than a result since the last result: the configuration may have changed
 	rd := results.NewReader(f, s.Path, "", func(n int, line []byte) {
 		if binary == 0 && results.Binary(line) {
 			binary = n
 		}
+		other = other || !bytes.HasPrefix(line, []byte("Benchmark"))
 	})
 	for rd.Scan() {
 		if binary > 0 {
@@ -408,15 +411,19 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 			return fail(rec.Line, fmt.Errorf("malformed result line %q: %s", clip(strings.TrimSpace(string(rd.Line()))), rec.Msg))
 		case *benchfmt.Result:
 			_, n = rec.Pos()
-			if k, v, was, changed := configChange(rec.Config, s.config); changed {
-				return fail(n, fmt.Errorf("the configuration changes (%s: %q, was %q); merge expects lockbench run's files", k, clip(v), clip(was)))
+			if other { // else the configuration is the previous result's
+				if k, v, was, changed := configChange(rec.Config, s.config); changed {
+					return fail(n, fmt.Errorf("the configuration changes (%s: %q, was %q); merge expects lockbench run's files", k, clip(v), clip(was)))
+				}
 			}
+
 			name := cases.of(rec.Name)
 			if p, dup := seen[name.of]; dup && !mine[name.of] {
 				return fail(n, fmt.Errorf("case %s of machine %s is also in %s: %w", name.of, s.Machine, p, ErrDuplicate))
 			} else if !dup {
 				seen[name.of], mine[name.of] = s.Path, true
 			}
+			other = false
 			if _, err := w.Write(rd.Line()); err != nil {
 				return err
 			}
