@@ -241,10 +241,6 @@ const noPageCache = "The input has no lockbench page-cache cases (benchmark name
 // needsPageCache stands in for noPageCache after its first use.
 const needsPageCache = "Not available: this section needs lockbench page-cache cases, and the input has none (see The answer)."
 
-// short formats a value of the report's tables: three significant
-// digits, denser than the summary's four.
-func short(v float64) string { return stats.Format(v, 3) }
-
 // percent formats a fraction as a whole percentage.
 func percent(f float64) string { return stats.Pct(f, 0, false) }
 
@@ -272,7 +268,7 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 	for _, e := range effs {
 		v.Efficiency.Rows = append(v.Efficiency.Rows, []string{
 			reports.VariantLabel(e.Variant), strconv.Itoa(e.Threads), strconv.Itoa(e.Batch),
-			short(e.Page), short(e.Bat), short(e.Large), percent(e.Efficiency)})
+			stats.Short(e.Page), stats.Short(e.Bat), stats.Short(e.Large), percent(e.Efficiency)})
 	}
 	v.Claims = claims(m, effs)
 	var above, below bool
@@ -361,7 +357,7 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 			row = append(row, stats.None)
 		}
 		for _, u := range units {
-			row = append(row, short(c.Median(u)))
+			row = append(row, stats.Short(c.Median(u)))
 		}
 		v.Results.Rows = append(v.Results.Rows, row)
 	}
@@ -452,7 +448,7 @@ func claims(m *cases.Model, effs []efficiencyRow) []string {
 			}
 			if math.IsNaN(e.Efficiency) {
 				others = append(others, fmt.Sprintf("batch=%d: no ideal to approach, large (%s ns/page) is not significantly faster than page (%s ns/page)",
-					e.Batch, short(e.Large), short(e.Page)))
+					e.Batch, stats.Short(e.Large), stats.Short(e.Page)))
 				continue
 			}
 			if e.Batch == hb {
@@ -506,15 +502,15 @@ func decomposition(m *cases.Model, hb int) ([]string, grid) {
 				p, why := reports.CaseParts(m, c)
 				row := []string{reports.VariantLabel(v), strconv.Itoa(th), modeLabel(mode, c.Batch)}
 				if why != "" {
-					row = append(row, short(float64(c.Median(cases.NSPage))*float64(th)), stats.None, stats.None, stats.None, stats.None, why)
+					row = append(row, stats.Short(float64(c.Median(cases.NSPage))*float64(th)), stats.None, stats.None, stats.None, stats.None, why)
 					t.Rows = append(t.Rows, row)
 					continue
 				}
 				wait, rest := stats.None, stats.None
 				if p.Waiting != nil {
-					wait, rest = short(float64(*p.Waiting)), short(float64(p.Contention-*p.Waiting))
+					wait, rest = stats.Short(float64(*p.Waiting)), stats.Short(float64(p.Contention-*p.Waiting))
 				}
-				row = append(row, short(float64(p.Total)), short(float64(p.Work)), short(float64(p.Lock)), short(float64(p.Contention)), wait, rest)
+				row = append(row, stats.Short(float64(p.Total)), stats.Short(float64(p.Work)), stats.Short(float64(p.Lock)), stats.Short(float64(p.Contention)), wait, rest)
 				t.Rows = append(t.Rows, row)
 			}
 		}
@@ -549,7 +545,7 @@ func counters(m *cases.Model) (grid, string) {
 		}
 		row := []string{string(c.Mode), strconv.Itoa(c.Batch), reports.VariantLabel(c.Variant), strconv.Itoa(c.Threads)}
 		for _, u := range units {
-			row = append(row, short(c.Median(u)))
+			row = append(row, stats.Short(c.Median(u)))
 		}
 		t.Rows = append(t.Rows, row)
 	}
@@ -693,7 +689,7 @@ func methodology(set *reports.Set, m *cases.Model, opts Options) []fact {
 	if len(xfer) > 0 {
 		sp := stats.NewSpread(xfer)
 		s := fmt.Sprintf("one-way cache-line transfer min %s, median %s, max %s ns over %d repetitions",
-			short(float64(sp.Min)), short(float64(sp.Median)), short(float64(sp.Max)), len(xfer))
+			stats.Short(float64(sp.Min)), stats.Short(float64(sp.Median)), stats.Short(float64(sp.Max)), len(xfer))
 		if sp.Min > 0 && float64(sp.Max) > stats.RegimeRatio*float64(sp.Min) {
 			s += "; WARNING: the transfer cost changed more than twofold during the sweep (the machine switched regimes): contended results of different cases may not be comparable"
 		}
@@ -746,24 +742,7 @@ func markdownTemplate() (*template.Template, error) {
 // mdTable renders a table in GitHub Markdown, every cell escaped.
 func mdTable(t grid) string {
 	var b strings.Builder
-	row := func(cells []string) {
-		b.WriteString("|")
-		for _, c := range cells {
-			b.WriteString(" ")
-			b.WriteString(table.EscapeMarkdown(c))
-			b.WriteString(" |")
-		}
-		b.WriteString("\n")
-	}
-	row(t.Header)
-	b.WriteString("|")
-	for range t.Header {
-		b.WriteString(" --- |")
-	}
-	b.WriteString("\n")
-	for _, r := range t.Rows {
-		row(r)
-	}
+	table.Markdown(&b, t.Header, t.Rows) // a strings.Builder does not fail
 	return b.String()
 }
 
