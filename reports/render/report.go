@@ -250,12 +250,28 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 		v.Warnings = append(v.Warnings, w.Error())
 	}
 	v.Warnings = append(v.Warnings, m.Warnings...)
-	effs := efficiencies(m)
 	hb := headlineBatch(m)
+	sum := reports.SummarizeModel(m) // for the headlines and the machines' table
+	v.fillAnswer(m, sum)
+	v.fillEfficiency(m, efficiencies(m), opts)
+	v.Machines = machineHeadlines(m, sum, hb)
+	v.MachineDesc = machineTable(m)
+	plots := v.fillPlotsAndScaling(m, hb)
+	v.fillDecomposition(m, hb)
+	v.Classes, v.ClassesNote, v.NoClasses = classGrid(m)
+	v.fillCounters(m, hb)
+	v.fillResults(m)
+	// Comparison tables: every mode against page, benchstat's way.
+	v.Comparison, v.ComparisonMD, v.NoComparison = modeComparison(set, m)
+	v.fillOther(m)
+	v.fillMachine(m)
+	v.Methodology = methodology(set, m, opts)
+	return plots, v
+}
 
-	// Headlines and the seed's claim; one summary for the headlines and
-	// the machines' table.
-	sum := reports.SummarizeModel(m)
+// fillAnswer fills the headlines and the seed's claim from the summary of
+// the case model, the same engine as `lockbench run`'s.
+func (v *view) fillAnswer(m *cases.Model, sum *reports.Summary) {
 	v.Headlines, v.HeadlineNotes = headlines(m, sum)
 	switch {
 	case len(m.PageCache) == 0:
@@ -264,6 +280,11 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 		v.NoHeadline = "No headline: it needs mode page and mode batch at the same lock and thread count " +
 			fmt.Sprintf("(modes present: %s).", strings.Join(workloads.ModeStrings(m.Modes), ", "))
 	}
+}
+
+// fillEfficiency fills the efficiency of each batch size against the
+// one-big-page ideal, its notes, the claims and the knees.
+func (v *view) fillEfficiency(m *cases.Model, effs []efficiencyRow, opts Options) {
 	v.Efficiency.Header = []string{schema.KeyLock, schema.KeyThreads, schema.KeyBatch, "page " + cases.NSPage, "batch " + cases.NSPage, "large " + cases.NSPage, "efficiency"}
 	for _, e := range effs {
 		v.Efficiency.Rows = append(v.Efficiency.Rows, []string{
@@ -303,11 +324,11 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 		}
 		v.Knees.Rows = append(v.Knees.Rows, []string{reports.VariantLabel(k.Variant), strconv.Itoa(k.Threads), s})
 	}
+}
 
-	v.Machines = machineHeadlines(m, sum, hb)
-	v.MachineDesc = machineTable(m)
-
-	// Plots, the scaling fits' last.
+// fillPlotsAndScaling fills the plots, the scaling fits' last, and the
+// scaling table, and returns the plots.
+func (v *view) fillPlotsAndScaling(m *cases.Model, hb int) []Plot {
 	plots, missing := drawPlots(m)
 	fits, fitNotes := scalingFits(m, hb)
 	rp := &plotter{plots: plots, missing: missing}
@@ -325,18 +346,22 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 	if len(m.PageCache) == 0 {
 		v.NoPlots = append(v.NoPlots, needsPageCache)
 	}
+	return plots
+}
 
-	// Decomposition.
+// fillDecomposition fills the counterfactual decomposition of per-page
+// time.
+func (v *view) fillDecomposition(m *cases.Model, hb int) {
 	if len(m.PageCache) == 0 {
 		v.NoDecomposition = needsPageCache
 	} else {
 		v.Decomposition, v.DecompositionT = decomposition(m, hb)
 	}
+}
 
-	// Lock classes.
-	v.Classes, v.ClassesNote, v.NoClasses = classGrid(m)
-
-	// Counters per page.
+// fillCounters fills the counters per page and names the units the results
+// contract does not declare.
+func (v *view) fillCounters(m *cases.Model, hb int) {
 	v.Counters, v.NoCounters = counters(m)
 	if hb > 0 {
 		v.CountersNote = fmt.Sprintf("Medians per page at batch=%d (the results table and file have the other batch sizes).", hb)
@@ -345,8 +370,10 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 		v.UnknownUnits = "Units that lockbench's results contract (package schema) does not declare, so neither counters nor any other known measure: " +
 			strings.Join(unknown, ", ") + ". They were written by another version of lockbench or by another tool; the results file has their values."
 	}
+}
 
-	// Results: the medians of every page-cache case.
+// fillResults fills the medians of every page-cache case.
+func (v *view) fillResults(m *cases.Model) {
 	units := []string{cases.CPUNSPage, cases.AcqPage, cases.ContendedPage, schema.UnitHandoffs, cases.WaitNSPage, schema.UnitWaitP99, schema.UnitXfer}
 	v.Results.Header = append([]string{schema.KeyMode, schema.KeyBatch, schema.KeyLock, schema.KeyThreads, "n", cases.NSPage + " [95% CI]"}, units...)
 	for _, c := range m.PageCache {
@@ -364,11 +391,10 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 	if len(m.PageCache) == 0 {
 		v.NoResults = needsPageCache
 	}
+}
 
-	// Comparison tables: every mode against page, benchstat's way.
-	v.Comparison, v.ComparisonMD, v.NoComparison = modeComparison(set, m)
-
-	// Other benchmarks.
+// fillOther fills the benchmarks that are not page-cache cases.
+func (v *view) fillOther(m *cases.Model) {
 	v.Other.Header = []string{"benchmark", "unit", "n", "median [95% CI]"}
 	for _, c := range m.Other {
 		for _, u := range c.Units {
@@ -376,14 +402,14 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 			v.Other.Rows = append(v.Other.Rows, []string{c.Name.Full(), u, strconv.Itoa(e.N), e.Interval(3)})
 		}
 	}
+}
 
-	// Machine and method.
+// fillMachine fills the machine's description.
+func (v *view) fillMachine(m *cases.Model) {
 	v.Machine = m.Config
 	if len(v.Machine) == 0 {
 		v.NoMachine = "The input has no file configuration lines (\"key: value\" before the results), so the machine is not described."
 	}
-	v.Methodology = methodology(set, m, opts)
-	return plots, v
 }
 
 // headlines are the answer: for each lock at the largest thread count,
