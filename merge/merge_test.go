@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/lockbench/lockbench/schema"
+	"golang.org/x/perf/benchfmt"
 )
 
 // writeShard writes a shard file as lockbench run does: the header, then
@@ -194,10 +195,13 @@ func BenchmarkFiles(b *testing.B) {
 	b.ReportMetric(float64(peak)/(1<<20), "heap-MB")
 }
 
-func TestResultName(t *testing.T) {
+// TestResultLines: merge reads result lines as benchfmt does (package
+// results) and copies them as written; a line benchfmt refuses is refused
+// with its file and line.
+func TestResultLines(t *testing.T) {
 	tests := []struct {
 		line   string
-		want   string // "" when refused
+		want   string // the case; "" when refused
 		reason string
 	}{
 		{"BenchmarkPageCache/lock=mcs/threads=2-2 \t 10 \t 85.4 ns/page\n", "PageCache/lock=mcs/threads=2", "the case is the name without Benchmark and -GOMAXPROCS"},
@@ -208,10 +212,32 @@ func TestResultName(t *testing.T) {
 		{"BenchmarkX 1x 5 ns/op\n", "", "iterations are an integer"},
 		{"BenchmarkX 10 5\n", "", "a value without its unit"},
 	}
-	for _, tt := range tests {
-		got, err := resultName([]byte(tt.line), caseNames{})
-		if got != tt.want || (err == nil) != (tt.want != "") {
-			t.Errorf("resultName(%q) = %q, %v; want %q (%s)", tt.line, got, err, tt.want, tt.reason)
+	dir := t.TempDir()
+	for i, tt := range tests {
+		src := filepath.Join(dir, fmt.Sprintf("%d.txt", i))
+		head := fmt.Sprintf("goos: linux\n%s: a\n%s: p\n%s: 1/1\n%s: 1\n\n", schema.ConfMachine, schema.ConfPlan, schema.ConfShard, schema.ConfCases)
+		if err := os.WriteFile(src, []byte(head+tt.line), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(dir, fmt.Sprintf("merged-%d.txt", i))
+		_, err := Files(context.Background(), dst, []string{src}, DefaultOptions)
+		if tt.want == "" {
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%d.txt:7: malformed result line", i)) {
+				t.Errorf("%q: err %v, want a malformed line at %d.txt:7 (%s)", tt.line, err, i, tt.reason)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v (%s)", tt.line, err, tt.reason)
+			continue
+		}
+		b, _ := os.ReadFile(dst)
+		lined, _ := lineUp([]byte(tt.line), false, nil) // the name as merged: no -GOMAXPROCS suffix
+		if !strings.HasSuffix(string(b), "\n"+string(lined)) {
+			t.Errorf("%q: merged file does not end with the line as merged (%q):\n%s", tt.line, lined, b)
+		}
+		if got := (caseNames{}).of(benchfmt.Name(strings.TrimPrefix(strings.Fields(tt.line)[0], "Benchmark"))).of; got != tt.want {
+			t.Errorf("%q: case %q, want %q (%s)", tt.line, got, tt.want, tt.reason)
 		}
 	}
 }

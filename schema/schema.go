@@ -52,6 +52,11 @@ const (
 	// repetition; it comes after threads, before class.
 )
 
+// FloorLock is the lock of the floor cases (harness's Plan.Floor): no
+// lock at all, at one thread, whose time is the per-page work the locks
+// are measured against. Readers find the floor by it.
+const FloorLock = "none"
+
 // ClassLockSuffix ends the key of a per-class lock override:
 // "zone-lock=mcs" when the zone class runs another lock than lock=.
 const ClassLockSuffix = "-lock"
@@ -145,18 +150,35 @@ func ClassUnits(per string) []string {
 // "ns/page".
 func PerUnit(stem, per string) string { return stem + "/" + per }
 
+// The perf_event counters harness reads, by the names it writes them
+// under as per-page units ("cycles/page").
+const (
+	CounterCycles       = "cycles"
+	CounterInstructions = "instructions"
+	CounterL1DMisses    = "l1d-misses"
+	CounterLLCMisses    = "llc-misses"
+	CounterBranchMisses = "branch-misses"
+	CounterCtxSwitches  = "ctx-switches"
+	CounterMigrations   = "migrations"
+	CounterPageFaults   = "page-faults"
+)
+
 // Counters are the perf_event names that harness writes as per-page
 // units ("cycles/page"), hardware first. A counter written but not listed
 // here fails TestContract.
 func Counters() []string {
-	return []string{"cycles", "instructions", "l1d-misses", "llc-misses", "branch-misses",
-		"ctx-switches", "migrations", "page-faults"}
+	return append(HardwareCounters(), CounterCtxSwitches, CounterMigrations, CounterPageFaults)
 }
 
 // HardwareCounters are the Counters that need a hardware PMU.
 func HardwareCounters() []string {
-	return []string{"cycles", "instructions", "l1d-misses", "llc-misses", "branch-misses"}
+	return []string{CounterCycles, CounterInstructions, CounterL1DMisses, CounterLLCMisses, CounterBranchMisses}
 }
+
+// UnitThreadNSPage is the unit reports derives for the parts of a case's
+// time and of a saving (thread time per page: ns/page x threads); no line
+// carries it.
+const UnitThreadNSPage = "thread-ns/page"
 
 // A Kind groups units for display.
 type Kind int
