@@ -120,6 +120,17 @@ func (m manifests) podSpecs() map[string]*corev1.PodSpec {
 	return out
 }
 
+// podEnv is c's environment variables with literal values, as NAME=VALUE.
+func podEnv(c corev1.Container) []string {
+	var out []string
+	for _, e := range c.Env {
+		if e.ValueFrom == nil {
+			out = append(out, e.Name+"="+e.Value)
+		}
+	}
+	return out
+}
+
 func env(c corev1.Container, name string) (string, bool) {
 	for _, e := range c.Env {
 		if e.Name == name {
@@ -210,7 +221,8 @@ func TestSweepJob(t *testing.T) {
 				t.Errorf("MACHINE = %q, instance type %q: the results must name the machine they ran on", machine, instance)
 			}
 			script := strings.Join(c.Args, " ")
-			for _, want := range []string{`--shard "$((JOB_COMPLETION_INDEX + 1))/$SHARDS"`, `--machine "$MACHINE"`, "--out \"/results/$MACHINE/shard-$((JOB_COMPLETION_INDEX + 1))\""} {
+			for _, want := range []string{`--shard "$((JOB_COMPLETION_INDEX + 1))/$SHARDS"`, `--machine "$MACHINE"`,
+				`--run-id "$RUN"`, `--node "$NODE_NAME"`, "--out \"/results/$RUN/$MACHINE/shard-$((JOB_COMPLETION_INDEX + 1))\""} {
 				if !strings.Contains(script, want) {
 					t.Errorf("the command has no %s", want)
 				}
@@ -336,12 +348,12 @@ func TestShardMapping(t *testing.T) {
 			sweep, _ := env(c, "SWEEP")
 			for i := range n {
 				cmd := exec.Command(sh, "-c", localScript(c, lb, results))
-				cmd.Env = []string{
-					"ARGS_DIR=" + args, fmt.Sprintf("JOB_COMPLETION_INDEX=%d", i),
-					"SHARDS=" + fmt.Sprint(n), "MACHINE=" + machine,
+				cmd.Env = append(podEnv(c),
+					"ARGS_DIR="+args, fmt.Sprintf("JOB_COMPLETION_INDEX=%d", i),
+					"NODE_NAME=node-1",
 					// A glob character must reach lockbench as it is.
-					"SWEEP=" + sweep + " --locks *",
-				}
+					"SWEEP="+sweep+" --locks *",
+				)
 				cmd.Dir = dir // where a glob would match "args", "lockbench"
 				if out, err := cmd.CombinedOutput(); err != nil {
 					t.Fatalf("index %d: %v\n%s", i, err, out)
@@ -367,8 +379,12 @@ func TestShardMapping(t *testing.T) {
 				if flag("--machine") != machine {
 					t.Errorf("index %d: --machine %s, want %s", i, flag("--machine"), machine)
 				}
+				run, _ := env(c, "RUN")
+				if flag("--run-id") != run || flag("--node") != "node-1" {
+					t.Errorf("index %d: --run-id %s --node %s, want %s and the pod's NODE_NAME", i, flag("--run-id"), flag("--node"), run)
+				}
 				out := flag("--out")
-				if want := filepath.Join(results, machine, fmt.Sprintf("shard-%d", i+1)); out != want {
+				if want := filepath.Join(results, run, machine, fmt.Sprintf("shard-%d", i+1)); out != want {
 					t.Errorf("index %d: --out %s, want %s", i, out, want)
 				}
 				if !slices.Contains(got, "*") {
@@ -388,14 +404,29 @@ func TestShardMapping(t *testing.T) {
 				t.Fatal("no merge Job (app.kubernetes.io/component=merge) to check the glob with")
 			}
 			mc := merge.Spec.Template.Spec.Containers[0]
-			cmd := exec.Command(sh, "-c", localScript(mc, lb, results))
-			cmd.Env = []string{"ARGS_DIR=" + args}
-			if out, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("merge: %v\n%s", err, out)
+			if r, _ := env(mc, "RUN"); r != func() string { r, _ := env(c, "RUN"); return r }() {
+				t.Errorf("merge Job's RUN %q is not the sweep's: the README's sed sets both alike", r)
 			}
-			b, err := os.ReadFile(filepath.Join(args, "merge"))
-			if err != nil {
-				t.Fatalf("the merge script did not run lockbench merge: %v", err)
+			// A shard of another run beside this one's: the merge's glob
+			// must not take it.
+			stale := filepath.Join(results, "20000101t000000z", machine, "shard-1")
+			os.MkdirAll(stale, 0o755)
+			os.WriteFile(filepath.Join(stale, "results.txt"), nil, 0o644)
+			var b []byte
+			for _, partial := range []string{"false", "true"} {
+				cmd := exec.Command(sh, "-c", localScript(mc, lb, results))
+				cmd.Env = append(podEnv(mc), "ARGS_DIR="+args, "ALLOW_PARTIAL="+partial)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("merge: %v\n%s", err, out)
+				}
+				var err error
+				b, err = os.ReadFile(filepath.Join(args, "merge"))
+				if err != nil {
+					t.Fatalf("the merge script did not run lockbench merge: %v", err)
+				}
+				if got := slices.Contains(strings.Split(string(b), "\n"), "--allow-partial"); got != (partial == "true") {
+					t.Errorf("ALLOW_PARTIAL=%s: --allow-partial passed = %v", partial, got)
+				}
 			}
 			var inputs []string
 			for _, a := range strings.Split(strings.TrimSpace(string(b)), "\n") {

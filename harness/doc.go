@@ -19,19 +19,25 @@
 //   - an Output appends each Result to DIR/results.txt in the Go benchmark
 //     format and syncs it at once, so an interrupted sweep keeps every
 //     finished line;
-//   - a Sweep (NewSweep, Run) checks the Plan and the Runner, creates the
+//   - a Sweep (NewSweep, Run) prepares the Plan for the Runner (Prepare:
+//     the run's policy, the command's too: a profiling runner's
+//     instrumented timing, the drawn seed), checks both once, creates the
 //     Output, writes the file configuration (FileConfig) and runs the
 //     cases in order, calling its Progress and Record hooks after each
-//     line; its Outcome says what finished. `lockbench run` is a Sweep
-//     with flags, a progress display and a summary (DefaultPlan and
-//     DefaultRunner are its defaults).
+//     line; with a Judge and the plan's Budget it adds paired blocks
+//     where the headlines are least certain; its Outcome says what
+//     finished and why it stopped (StopReason). `lockbench run` is a
+//     Sweep with flags, a progress display, a summary and reports' Judge
+//     (DefaultPlan and DefaultRunner are its defaults).
 //
 // Bad input is a *FieldError naming the Plan or Runner field to change
 // (FieldLocks, FieldBatches, ...; a knob of Plan.Base by its
 // workloads.Knob), never a command-line flag: cmd/lockbench maps fields
 // to flags. Each rule is checked once, by its owner: lock names by
 // package locks, knobs and modes by workloads.Spec.Validate (for every
-// case of the plan), the plan's lists and order by Plan.Validate.
+// case of the plan), the plan's lists and order by Plan.Validate, the
+// profiling rules by Prepare; a Sweep validates its runner once, not per
+// case.
 //
 // # Names
 //
@@ -56,10 +62,13 @@
 // mode of one lock, batch and thread count, run back to back as a block,
 // in an order drawn per block from Plan.Seed; each line carries its block
 // number as the unit block, and the end probe of one slice stands in for
-// the start probe of the next. A Sweep with a Budget and a Judge first
-// runs Plan.Count blocks of every group, then one block at a time of the
-// group Judge names, until it names none or the budget would be passed;
-// a block with a switched slice is run again. One workload is built per
+// the start probe of the next. A Sweep with a Judge, of a plan with a
+// Budget, first runs Plan.Count blocks of every group, then one block at
+// a time of the group Judge names, until it names none (StopTight) or
+// the budget would be passed (StopBudget); the Judge sees a block with a
+// switched slice as missing data. Without a Judge or a Budget, a timed
+// block with a switched slice is run once more after the fixed blocks
+// (at most as many re-runs as timed blocks). One workload is built per
 // slice, so memory stays that of one case.
 // Mode page ignores the batch size but keeps the batch key, so that its
 // lines sit in the same benchstat row as the batched modes. The -N suffix
@@ -136,15 +145,18 @@
 // hold-every, stack-every; oversubscribed: threads=N when a thread count
 // exceeds the CPUs), then the sweep's place: machine (Runner.Machine or the
 // derived Machine.Name), plan (Plan.ID), shard (Plan.Shard, 1/1 for the
-// whole plan) and cases (the lines a finished run writes). See FileConfig.
+// whole plan) and cases (the lines a finished run writes); last the run's
+// identity: run (the plan's ID and Runner.RunID, the sweep's, or the start
+// time), node (Runner.Node or the host name) and started. See FileConfig.
 // The CPUs are those the process may run on (Runner.Topology).
 //
 // # Shards
 //
 // Plan.Shard splits a sweep over runs, processes or machines: part K of N
 // holds whole comparison groups (one lock at one thread count, every mode
-// and batch size a headline compares), balanced by Runner.Estimate, the
-// same split on every machine. Package merge joins the parts again.
+// and batch size a headline compares), balanced by their number of
+// configurations (every repetition is estimated alike, Runner.Estimate),
+// the same split on every machine. Package merge joins the parts again.
 //
 // # Library use and profiling
 //

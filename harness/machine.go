@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
@@ -25,6 +26,7 @@ type Machine struct {
 	Kernel    string
 	GoVersion string
 	Version   string // lockbench module version from the build info
+	Node      string // the kernel's host name (uname's nodename)
 	// Name is the machine's derived name (config key machine, unless
 	// Runner.Machine names it): the CPU model, the CPUs allowed and the
 	// kernel release, as one word:
@@ -46,6 +48,7 @@ func ReadMachine(topo Topology) Machine {
 	var u unix.Utsname
 	if err := unix.Uname(&u); err == nil {
 		m.Kernel = unix.ByteSliceToString(u.Sysname[:]) + " " + unix.ByteSliceToString(u.Release[:])
+		m.Node = unix.ByteSliceToString(u.Nodename[:])
 	}
 	if m.CPUs == 0 {
 		m.CPUs = runtime.NumCPU()
@@ -191,7 +194,10 @@ func version() string {
 //
 // Last come the lines of a sharded sweep: the machine's name (r.Machine,
 // or Machine.Name), the plan's ID, the shard (1/1 for the whole plan)
-// and the number of lines the run writes when it finishes (cases).
+// and the number of lines the run writes when it finishes (cases); then
+// the run's identity: the sweep it belongs to (run: the plan's ID, '-'
+// and r.RunID, when given), the node it ran on (node: r.Node, else
+// m.Node) and when it started (started: r.Started).
 func FileConfig(m Machine, r *Runner, p Plan, s CounterSupport) Config {
 	c := m.Config()
 	c.Add(schema.ConfCounters, s.String())
@@ -215,6 +221,15 @@ func FileConfig(m Machine, r *Runner, p Plan, s CounterSupport) Config {
 	}
 	c.Add(schema.ConfShard, p.Shard.String())
 	c.Add(schema.ConfCases, strconv.Itoa(len(p.Cases())))
+	if r.RunID != "" {
+		c.Add(schema.ConfRun, p.ID(r)+"-"+r.RunID)
+	}
+	if node := cmp.Or(r.Node, m.Node); node != "" {
+		c.Add(schema.ConfNode, node)
+	}
+	if !r.Started.IsZero() {
+		c.Add(schema.ConfStarted, r.Started.UTC().Format(time.RFC3339))
+	}
 	return c
 }
 

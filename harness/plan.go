@@ -131,7 +131,7 @@ func (p Plan) counting() bool {
 
 // FloorLock is the lock of the floor cases Plan.Floor adds: no lock at
 // all.
-const FloorLock = "none"
+const FloorLock = schema.FloorLock
 
 // DefaultPlan is the sweep of `lockbench run` without flags: mutex and
 // mcs, every mode, 16-page batches, 1 thread and one per CPU, and the
@@ -388,7 +388,7 @@ type Case struct {
 // Group names the case's comparison group: its name without the mode and
 // batch keys ("PageCache/lock=mcs/threads=2"). The cases of one paired
 // block share it, and a Sweep's Judge names groups by it.
-func (c Case) Group() string { return c.schemaName(0).Without(schema.KeyMode, schema.KeyBatch).Case() }
+func (c Case) Group() string { return c.schemaName(0).Group() }
 
 // info is the case's registered workload; a Spec with an unknown workload
 // (which Run refuses) is named as the default workload.

@@ -92,6 +92,9 @@ func (r *Result) runUnits(vals []benchfmt.Value, perPage func(float64) float64, 
 	}
 	add(r.Fairness(), schema.UnitFairness)
 	add(float64(r.GCCycles), schema.UnitGCCycles)
+	if r.RunqNS >= 0 {
+		add(r.RunqNS, schema.UnitRunq)
+	}
 	var units []string
 	for u := range r.Counters {
 		units = append(units, u)

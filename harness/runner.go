@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
+	"runtime/debug"
 	"runtime/metrics"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -57,11 +60,30 @@ type Runner struct {
 	PerfEventOpen PerfEventOpenFunc
 	// Sysfs is the root of the CPU topology files; "" means "/sys".
 	Sysfs string
+	// RunqDelay reads the calling thread's run-queue delay so far, in ns
+	// (the second field of /proc/thread-self/schedstat), or -1. Nil
+	// means that file; tests inject readings. Workers call it on their
+	// own threads at the edges of the measured window, never inside it.
+	RunqDelay func() int64
 	// Machine names the machine in the results (config key machine), so
 	// that merged results of several machines can be told apart; "" means
 	// the name ReadMachine derives (Machine.Name). Letters, digits, '.',
 	// '_' and '-'.
 	Machine string
+	// RunID names the sweep this run is a part of, the same for every
+	// shard on every machine: the time the sweep was submitted, or a CI
+	// run's ID. The run line (schema.ConfRun) is the plan's ID, '-' and
+	// RunID; "" writes no run line, and merge then cannot tell a shard
+	// left from an earlier sweep of the same plan. Letters, digits, '.',
+	// '_' and '-', at most 64.
+	RunID string
+	// Node names the host the run is on (schema.ConfNode): a Kubernetes
+	// pod's spec.nodeName, which the pod's own host name is not; "" means
+	// the kernel's host name (Machine.Node).
+	Node string
+	// Started is when the run started (schema.ConfStarted); zero means
+	// the time NewSweep is called.
+	Started time.Time
 }
 
 // DefaultRunner is a Runner with the defaults of `lockbench run`, which
@@ -111,7 +133,13 @@ func (r *Runner) Validate() error {
 	if _, err := ParseAffinity(string(r.Affinity)); err != nil {
 		return &FieldError{Field: FieldAffinity, Err: err}
 	}
-	return validMachine(r.Machine)
+	if err := validMachine(r.Machine); err != nil {
+		return err
+	}
+	if err := validWord(FieldRunID, r.RunID, 64); err != nil {
+		return err
+	}
+	return validWord(FieldNode, r.Node, 253)
 }
 
 func (r *Runner) open() PerfEventOpenFunc {
@@ -180,6 +208,13 @@ type Result struct {
 	// repetition has no regime, rather than an unknown one.
 	NoProbe  bool
 	GCCycles uint64 // Go GC cycles completed during the window
+	// RunqNS is the time a worker's thread waited in the run queue in the
+	// window, runnable but not running, averaged over workers
+	// (schema.UnitRunq); -1 when the kernel does not say (no schedstat).
+	// On CPUs of their own the workers wait next to nothing; another
+	// process on them (a second lockbench, a CI job) shows here. See
+	// Disturbed.
+	RunqNS float64
 
 	// Classes holds each lock class's merged counts over the window (with
 	// stack Samples, for the profiles package); empty when bare.
@@ -259,6 +294,21 @@ func (r *Result) Fairness() float64 {
 	return sum * sum / (float64(len(r.WorkerPages)) * sq)
 }
 
+// A PanicError is a worker that panicked: a bug in a lock or a workload
+// (a nil map, an index out of range), not the user's input. The worker's
+// goroutine recovers it, so that the run ends with this error (lockbench
+// exits 70) instead of the process dying with the runtime's status 2.
+type PanicError struct {
+	Case   Case
+	Worker int
+	Value  any    // what was passed to panic
+	Stack  []byte // the worker's stack where it panicked
+}
+
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("%s: worker %d panicked: %v", e.Case.Name(), e.Worker, e.Value)
+}
+
 // A WatchdogError reports workers that did not stop within the grace.
 type WatchdogError struct {
 	Case    Case
@@ -319,9 +369,13 @@ type slot struct {
 	_        [128]byte
 	pages    uint64
 	cpu      int64 // ns of thread CPU time in the window
+	runq     int64 // ns the thread waited runnable in the window; -1 unread
 	counters map[string]float64
 	err      error
 	done     [2]atomic.Bool // the worker finished phase i
+	// panicked is the worker's recovered panic: set before it marks its
+	// phases done, read by the watchdog, which may give up waiting.
+	panicked atomic.Pointer[PanicError]
 	_        [128]byte
 }
 
@@ -443,6 +497,25 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 		w := workers[i]
 		body := func(context.Context) {
 			defer finished.Done()
+			readied := false
+			defer func() {
+				// A panic ends this worker, not the process: it owes the
+				// barriers it has not passed, and the run reports it.
+				p := recover()
+				if p == nil {
+					return
+				}
+				s.panicked.Store(&PanicError{Case: c, Worker: i, Value: p, Stack: debug.Stack()})
+				if !readied {
+					ready.Done()
+				}
+				for ph := range 2 {
+					if !s.done[ph].Load() {
+						s.done[ph].Store(true)
+						phaseDone[ph].Done()
+					}
+				}
+			}()
 			// Never unlocked: when the goroutine ends its pinned thread
 			// ends too, so no other goroutine inherits its affinity.
 			runtime.LockOSThread()
@@ -461,6 +534,7 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 			if tc != nil {
 				defer tc.close()
 			}
+			readied = true
 			ready.Done()
 			for phase := range 2 {
 				select {
@@ -468,8 +542,9 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 				case <-abort:
 					return
 				}
-				var cpu0 int64
+				var cpu0, runq0 int64
 				if phase == phaseMeasure {
+					runq0 = r.runqDelay()
 					if tc != nil {
 						if err := tc.enable(); err != nil && s.err == nil {
 							s.err = err
@@ -488,6 +563,12 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 				}
 				if phase == phaseMeasure {
 					s.cpu = threadCPU() - cpu0
+					s.runq = -1
+					if runq0 >= 0 {
+						if runq1 := r.runqDelay(); runq1 >= runq0 {
+							s.runq = runq1 - runq0
+						}
+					}
 					s.pages = pages
 					if tc != nil {
 						s.counters = map[string]float64{}
@@ -507,6 +588,11 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 		}
 	}
 	ready.Wait()
+	if pe := firstPanic(slots); pe != nil {
+		close(abort)
+		finished.Wait()
+		return nil, pe
+	}
 	for i := range slots {
 		if err := slots[i].err; err != nil {
 			close(abort)
@@ -537,6 +623,12 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 				if !slots[i].done[p].Load() {
 					stuck = append(stuck, i)
 				}
+			}
+			if pe := firstPanic(slots); pe != nil {
+				// The panic is the cause: a worker that died holding a
+				// lock leaves the others waiting for it.
+				close(abort)
+				return 0, pe
 			}
 			if len(stuck) > 0 {
 				close(abort) // workers that do stop later leave at once
@@ -585,7 +677,11 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	// shows as two labels (Result.Regime).
 	res.XferEndNS = probe()
 
+	if pe := firstPanic(slots); pe != nil {
+		return nil, pe
+	}
 	res.WorkerPages = make([]uint64, n)
+	res.RunqNS = runqMean(slots)
 	for i := range slots {
 		s := &slots[i]
 		if s.err != nil {
@@ -683,4 +779,61 @@ func withLabels(ctx context.Context, s workloads.Spec, on bool) workloads.Spec {
 		s.Labels = ctx
 	}
 	return s
+}
+
+func (r *Runner) runqDelay() int64 {
+	if r.RunqDelay != nil {
+		return r.RunqDelay()
+	}
+	return schedstatRunq()
+}
+
+// schedstatRunq reads the calling thread's run-queue delay in ns from
+// /proc/thread-self/schedstat ("cpu_ns runq_ns slices"), or -1.
+func schedstatRunq() int64 {
+	b, err := os.ReadFile("/proc/thread-self/schedstat")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return -1
+	}
+	v, err := strconv.ParseInt(f[1], 10, 64)
+	if err != nil || v < 0 {
+		return -1
+	}
+	return v
+}
+
+// runqMean is the workers' mean run-queue delay, or -1 when a worker's
+// could not be read.
+func runqMean(slots []slot) float64 {
+	var sum int64
+	for i := range slots {
+		if slots[i].runq < 0 {
+			return -1
+		}
+		sum += slots[i].runq
+	}
+	return float64(sum) / float64(len(slots))
+}
+
+// Disturbed reports whether the workers waited for their CPUs over
+// schema.DisturbedShare of the window (5%; pinned workers on CPUs of
+// their own wait well under 1%, a second process on the same CPUs makes
+// them wait tens of percent): something else ran there, and the
+// repetition measured it too.
+func (r *Result) Disturbed() bool {
+	return schema.Disturbed(r.RunqNS, r.Wall)
+}
+
+// firstPanic is the panic of the first worker that panicked, or nil.
+func firstPanic(slots []slot) *PanicError {
+	for i := range slots {
+		if pe := slots[i].panicked.Load(); pe != nil {
+			return pe
+		}
+	}
+	return nil
 }

@@ -19,6 +19,8 @@ import (
 const (
 	FieldShard   = "shard"   // Plan.Shard
 	FieldMachine = "machine" // Runner.Machine
+	FieldRunID   = "run-id"  // Runner.RunID
+	FieldNode    = "node"    // Runner.Node
 )
 
 // Groups is the number of comparison groups of the plan (Case.Group: the
@@ -157,4 +159,17 @@ func validMachine(name string) error {
 	}
 	return &FieldError{Field: FieldMachine, Value: strconv.Quote(name),
 		Err: fmt.Errorf("want 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")}
+}
+
+// word is what a valid Runner.RunID or Runner.Node looks like: a file
+// name and a DNS name's characters, without the dots' rules.
+var word = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+// validWord checks the value of field, "" or a word of at most max bytes.
+func validWord(field, v string, max int) error {
+	if v == "" || len(v) <= max && word.MatchString(v) {
+		return nil
+	}
+	return &FieldError{Field: field, Value: strconv.Quote(v),
+		Err: fmt.Errorf("want 1 to %d letters, digits, '.', '_' or '-', starting with a letter or digit", max)}
 }

@@ -100,6 +100,9 @@ func NewSweep(p Plan, r Runner, dir string, force bool) (*Sweep, error) {
 		return nil, err
 	}
 	m := ReadMachine(topo)
+	if r.Started.IsZero() {
+		r.Started = time.Now().Truncate(time.Second)
+	}
 	s := &Sweep{runner: r, plan: p, cases: p.Cases(), out: out, cpus: m.CPUs, over: oversubscribed(p.Threads, m.CPUs)}
 	s.support = r.CounterSupport()
 	s.config = FileConfig(m, &r, p, s.support)

@@ -184,8 +184,8 @@ func (s *Summary) WriteDetails(w io.Writer) error {
 }
 
 // Pending is the judge of an adaptive paired run: it summarizes the
-// lines so far and returns the groups (the page case's name without the
-// mode, batch and regime keys, as harness.Case.Group names them) that have a
+// lines so far and returns the groups (schema.Name.Group of the page case,
+// as harness.Case.Group names them) that have a
 // headline, in any regime, whose interval is wider than target (a
 // half-width in points of the delta), widest first and, among equals,
 // the group with fewer blocks in all first: a regime the machine rarely
@@ -209,7 +209,7 @@ func Pending(results []*benchfmt.Result, target float64) []string {
 	var order []*need
 	for _, h := range s.Headlines {
 		pn := schema.ParseName(benchfmt.Name(h.PageCase))
-		g := pn.Without(schema.KeyMode, schema.KeyBatch, schema.KeyRegime).Case()
+		g := pn.Group()
 		reg, _ := pn.Get(schema.KeyRegime)
 		n := byGroup[g]
 		if n == nil {
@@ -240,7 +240,7 @@ func Pending(results []*benchfmt.Result, target float64) []string {
 	// blocks first until it has as many as a paired headline needs.
 	for _, c := range m.PageCache {
 		if c.IsFloor() && c.N() < stats.MinPairs && len(s.Headlines) > 0 {
-			if g := c.Name.Without(schema.KeyMode, schema.KeyBatch, schema.KeyRegime).Case(); !slices.Contains(names, g) {
+			if g := c.Name.Group(); !slices.Contains(names, g) {
 				names = append(names, g)
 			}
 		}

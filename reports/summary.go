@@ -175,7 +175,7 @@ func summarize(m *cases.Model, judge bool) *Summary {
 	s.uncontended(m)
 	if s.noFloor {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("no %s=%s case at 1 thread (the per-page work floor): the savings are not split into lock instructions, contention and per-page work (a lockbench run adds the floor by default)",
-			schema.KeyLock, cases.FloorLock))
+			schema.KeyLock, schema.FloorLock))
 	}
 	if s.judge {
 		return s

@@ -129,6 +129,12 @@ func (n Name) IsSwitched() bool {
 	return v == RegimeSwitched || v == RegimeUnprobed
 }
 
+// Group is the comparison group of the case n names: the name without the
+// mode, batch and regime keys ("PageCache/lock=mcs/threads=2"). The
+// cases of one paired block share it (harness's Case.Group), and the
+// judge of an adaptive run (reports' Pending) names groups by it.
+func (n Name) Group() string { return n.Without(KeyMode, KeyBatch, KeyRegime).Case() }
+
 // IsClassLine reports whether the result named n is a class line
 // (Name.IsClass). It is the one answer to the question for every reader.
 func IsClassLine(n benchfmt.Name) bool { return ParseName(n).IsClass() }

@@ -22,6 +22,7 @@ package schema
 import (
 	"slices"
 	"strings"
+	"time"
 )
 
 // Benchmark base names, without the "Benchmark" prefix.
@@ -50,6 +51,11 @@ const (
 	// KeyRegime (regime.go) is the machine regime of a contended
 	// repetition; it comes after threads, before class.
 )
+
+// FloorLock is the lock of the floor cases (harness's Plan.Floor): no
+// lock at all, at one thread, whose time is the per-page work the locks
+// are measured against. Readers find the floor by it.
+const FloorLock = "none"
 
 // ClassLockSuffix ends the key of a per-class lock override:
 // "zone-lock=mcs" when the zone class runs another lock than lock=.
@@ -109,11 +115,26 @@ const (
 	UnitBlock   = "block"
 	UnitWaitMax = "wait-max-ns" // the longest single wait
 	UnitHoldNS  = "hold-ns"     // sampled mean hold time of one acquisition
+	// UnitRunq is the time a worker waited in the run queue during the
+	// measured window (runnable, not running), averaged over workers:
+	// another process on the workers' CPUs. See Disturbed.
+	UnitRunq = "runq-ns"
 	// UnitFolioPages is the kernel workloads' mean folio size in base
 	// pages over the window, from the kernel's per-size THP counters: 1
 	// for 4K folios, 16 for 64K ones.
 	UnitFolioPages = "folio-pages"
 )
+
+// DisturbedShare is the share of the window above which a repetition's
+// UnitRunq marks it disturbed.
+const DisturbedShare = 0.05
+
+// Disturbed reports whether a repetition whose workers waited runqNS on
+// average in a window of wall was disturbed: runqNS over DisturbedShare
+// of wall. A negative runqNS (not measured) is not disturbed.
+func Disturbed(runqNS float64, wall time.Duration) bool {
+	return runqNS > 0 && wall > 0 && runqNS > DisturbedShare*float64(wall.Nanoseconds())
+}
 
 // ClassUnits returns the units of a class line, in the order harness
 // writes them: the lock units of Units(per), per class. A class line
@@ -129,30 +150,48 @@ func ClassUnits(per string) []string {
 // "ns/page".
 func PerUnit(stem, per string) string { return stem + "/" + per }
 
+// The perf_event counters harness reads, by the names it writes them
+// under as per-page units ("cycles/page").
+const (
+	CounterCycles       = "cycles"
+	CounterInstructions = "instructions"
+	CounterL1DMisses    = "l1d-misses"
+	CounterLLCMisses    = "llc-misses"
+	CounterBranchMisses = "branch-misses"
+	CounterCtxSwitches  = "ctx-switches"
+	CounterMigrations   = "migrations"
+	CounterPageFaults   = "page-faults"
+)
+
 // Counters are the perf_event names that harness writes as per-page
 // units ("cycles/page"), hardware first. A counter written but not listed
 // here fails TestContract.
 func Counters() []string {
-	return []string{"cycles", "instructions", "l1d-misses", "llc-misses", "branch-misses",
-		"ctx-switches", "migrations", "page-faults"}
+	return append(HardwareCounters(), CounterCtxSwitches, CounterMigrations, CounterPageFaults)
 }
 
 // HardwareCounters are the Counters that need a hardware PMU.
 func HardwareCounters() []string {
-	return []string{"cycles", "instructions", "l1d-misses", "llc-misses", "branch-misses"}
+	return []string{CounterCycles, CounterInstructions, CounterL1DMisses, CounterLLCMisses, CounterBranchMisses}
 }
+
+// UnitThreadNSPage is the unit reports derives for the parts of a case's
+// time and of a saving (thread time per page: ns/page x threads); no line
+// carries it.
+const UnitThreadNSPage = "thread-ns/page"
 
 // A Kind groups units for display.
 type Kind int
 
 // The kinds of unit.
 const (
-	KindTime    Kind = iota // ns/page, cpu-ns/page
-	KindLock                // acq, contended, handoffs, wait
-	KindMachine             // xfer-ns
-	KindRun                 // fairness, gc-cycles
-	KindCounter             // perf counters per page
-	KindKernel              // what the kernel did: folio sizes, fault entries
+	KindTime      Kind = iota // ns/page, cpu-ns/page
+	KindLock                  // acq, contended, handoffs, wait
+	KindMachine               // xfer-ns
+	KindRun                   // fairness, gc-cycles
+	KindCounter               // perf counters per page
+	KindFootprint             // cache footprint per page (FootprintUnits)
+	KindKernel                // what the kernel did: folio sizes, fault entries
 )
 
 // A Unit describes one unit of a result line.
@@ -182,6 +221,7 @@ func Units(per string) []Unit {
 		{UnitGCCycles, KindRun, false, "Go GC cycles completed in the measured window"},
 		{UnitXferEnd, KindMachine, false, "the xfer-ns probe again, right after the repetition"},
 		{UnitBlock, KindRun, false, "paired runs: the block of back-to-back slices this line belongs to"},
+		{UnitRunq, KindRun, false, "time a worker waited for its CPU in the window, mean of workers: over 5% of the window marks the repetition disturbed (another process on its CPUs)"},
 		{UnitFolioPages, KindKernel, false, "kernel workloads: mean folio size the kernel allocated, in base pages (per-size THP counters)"},
 		{PerUnit(StemFaults, per), KindKernel, false, "kernel workloads: page-fault entries per " + per + " (page-faults software counter)"},
 	}
@@ -192,13 +232,18 @@ func Units(per string) []Unit {
 }
 
 // Lookup returns the description of unit, written in either
-// denominator. ok is false for a unit lockbench does not write.
+// denominator, or a footprint unit (FootprintUnits). ok is false for a unit lockbench does not write.
 func Lookup(unit string) (u Unit, ok bool) {
 	for _, per := range []string{PerPage, PerOp} {
 		for _, x := range Units(per) {
 			if x.Name == unit {
 				return x, true
 			}
+		}
+	}
+	for _, x := range FootprintUnits() {
+		if x.Name == unit {
+			return x, true
 		}
 	}
 	return Unit{}, false
@@ -246,6 +291,17 @@ const (
 	// ConfTiming says which locks ns/page timed: TimingBare or
 	// TimingInstrumented.
 	ConfTiming = "timing"
+	// lockbench ab's results (one file, both sides): which side and
+	// which worker process of that side a line's slice ran in (proc
+	// numbers from 1 per side), and the run's two executables and each
+	// side's own flags (ConfSeed is the seed of its orders).
+	ConfSide      = "side"
+	ConfProc      = "proc"
+	ConfBaseExe   = "ab-base"
+	ConfNewExe    = "ab-new"
+	ConfBaseFlags = "ab-base-flags"
+	ConfNewFlags  = "ab-new-flags"
+	ConfPlanFlags = "ab-plan-flags"
 )
 
 // Values of ConfTiming.
@@ -271,6 +327,8 @@ func ConfigKeys() []string {
 		ConfWorkload, ConfDuration, ConfWarmup, ConfCount, ConfOrder, ConfAffinity, ConfBare,
 		ConfFiles, ConfZones, ConfTouch, ConfFilePages, ConfDelay, ConfHoldEvery, ConfStackEvery,
 		ConfOversubscribed, ConfTiming, ConfSeed, ConfBudget, ConfTargetCI,
-		ConfMachine, ConfPlan, ConfShard, ConfCases,
+		ConfMachine, ConfPlan, ConfShard, ConfCases, ConfRun, ConfNode, ConfStarted,
+		ConfSide, ConfProc, ConfBaseExe, ConfNewExe, ConfBaseFlags, ConfNewFlags, ConfPlanFlags,
+		ConfCacheSim, ConfCacheI1, ConfCacheD1, ConfCacheLL, ConfFootprintPages,
 	}
 }

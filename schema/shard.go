@@ -28,7 +28,27 @@ const (
 	// with a KeyClass key, not counted) the run writes when it finishes:
 	// a shard file with fewer is incomplete.
 	ConfCases = "cases"
+	// ConfRun identifies one sweep: the plan's hash, a '-', and the
+	// sweep's ID given to every shard (--run-id: the time the sweep was
+	// submitted, a CI run's ID): "3f2a9c1e0b7d2a11-20261203t090000z".
+	// Shards of one sweep share it; merge refuses shards of different runs
+	// unless told, so that a shard left over from an earlier sweep of the
+	// same plan is not taken for a missing one. A run given no ID writes
+	// no run line.
+	ConfRun = "run"
+	// ConfNode is the host a shard ran on: --node (a Kubernetes pod's
+	// spec.nodeName), else the kernel's host name. Shards of one machine
+	// type run on different nodes; the node tells them apart.
+	ConfNode = "node"
+	// ConfStarted is when the run started, UTC, RFC 3339 to the second.
+	ConfStarted = "started"
 )
+
+// SourceConfigKeys are the keys that differ between the shards of one
+// machine (the node each ran on, when it started) while describing
+// neither the machine type nor the plan: a merged file states them per
+// machine, all values joined, without a warning.
+func SourceConfigKeys() []string { return []string{ConfNode, ConfStarted} }
 
 // MachineConfigKeys are the file configuration keys that describe the
 // machine rather than the plan: they differ between machines, so a

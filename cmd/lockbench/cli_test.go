@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 
+	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/locks"
 )
 
@@ -97,10 +99,53 @@ func TestExitCode(t *testing.T) {
 		{failure(context.DeadlineExceeded), exitFailure, "marked failure"},
 		{context.Canceled, exitInterrupted, "an interrupt cancels the command's context"},
 		{bytes.ErrTooLarge, exitUsage, "unmarked errors come from cobra's argument checks"},
+		{recovered("boom", nil), exitInternal, "a panic is a bug, not bad input: a controller retries it"},
+		{fmt.Errorf("running: %w", usage(recovered("boom", nil))), exitInternal, "a panic wins over a usage mark around it"},
+		{failure(fmt.Errorf("case: %w", &harness.PanicError{Value: "boom"})), exitInternal, "a benchmark worker's panic, recovered by harness, is a bug too"},
 	}
 	for _, tt := range tests {
 		if got := exitCode(tt.err); got != tt.want {
 			t.Errorf("exitCode(%v) = %d, want %d (%s)", tt.err, got, tt.want, tt.reason)
 		}
+	}
+}
+
+// A panic in a command is recovered into one line and exit status 70, in
+// the process as a controller sees it; LOCKBENCH_TRACEBACK=1 adds the
+// stack.
+func TestPanicExitsInternal(t *testing.T) {
+	for _, trace := range []bool{false, true} {
+		t.Run(fmt.Sprintf("traceback=%v", trace), func(t *testing.T) {
+			cmd := lockbenchCmd(t, panicCmd)
+			cmd.Env = append(cmd.Env, envPanic+"=1")
+			if trace {
+				cmd.Env = append(cmd.Env, envTraceback+"=1")
+			}
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			code := cmd.ProcessState.ExitCode()
+			if code != exitInternal {
+				t.Fatalf("exit %d (%v), want %d; stderr:\n%s", code, err, exitInternal, stderr.String())
+			}
+			first, rest, _ := strings.Cut(stderr.String(), "\n")
+			if !strings.HasPrefix(first, "lockbench: internal error") || !strings.Contains(first, "nil map") {
+				t.Errorf("first stderr line %q: want lockbench: internal error ... and the panic's value", first)
+			}
+			if hasStack := strings.Contains(rest, "goroutine "); hasStack != trace {
+				t.Errorf("stack printed = %v, want %v (%s); stderr:\n%s", hasStack, trace, envTraceback, stderr.String())
+			}
+		})
+	}
+}
+
+// In-process, the panic path returns the status without taking the test
+// binary down with it.
+func TestExecuteRecovers(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	out := &checkedWriter{w: &stdout}
+	code := execute(context.Background(), withPanicCmd(newRootCmd(out, &stderr)), out, []string{panicCmd}, &stderr)
+	if code != exitInternal || strings.Count(stderr.String(), "\n") != 1 {
+		t.Errorf("exit %d, stderr %q: want %d and one line", code, stderr.String(), exitInternal)
 	}
 }

@@ -11,14 +11,26 @@ import (
 	"github.com/lockbench/lockbench/harness"
 )
 
-// Exit statuses, mapped from errors in one place: exitCode.
+// Exit statuses, mapped from errors in one place: exitCode. They are
+// the contract a controller acts on (deploy/kubernetes/job.yaml's
+// podFailurePolicy): 2 means the same command fails the same way again,
+// so a Job fails at once; 70 is a bug in lockbench, 1 a measurement that
+// failed and 130/143 a signal, all worth a retry. README.md's "Exit
+// status" lists the same table.
 const (
 	exitOK          = 0
 	exitFailure     = 1   // a measurement failed, gate found a regression, or a write failed
 	exitUsage       = 2   // bad flags, arguments or input files
+	exitUnjudged    = 3   // gate or ab could not judge a case asked for (and found no regression)
+	exitInternal    = 70  // a panic or an internal error: a bug (EX_SOFTWARE of sysexits.h)
 	exitInterrupted = 130 // SIGINT (128 + 2), the shell's convention
 	exitTerminated  = 143 // SIGTERM (128 + 15)
 )
+
+// envTraceback, set to 1, makes a recovered panic print its stack after
+// the one line; without it the stack is left out, as a controller's log
+// wants one line per failure.
+const envTraceback = "LOCKBENCH_TRACEBACK"
 
 // stopGrace is how long a command may take, after the first signal, to
 // finish what it keeps (run's partial summary and report) before
@@ -70,6 +82,34 @@ func failure(err error) error {
 	return &statusError{code: exitFailure, err: err}
 }
 
+// unjudged marks err as a comparison that could not judge every case it
+// was asked to: exit status 3, never 0 (a gate that cannot judge must not
+// pass silently), unless the user allowed it.
+func unjudged(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &statusError{code: exitUnjudged, err: err}
+}
+
+// internalError is a panic recovered from a command, or another
+// condition that is lockbench's bug rather than the user's input: exit
+// status 70.
+type internalError struct {
+	msg   string
+	stack []byte // the panicking goroutine's stack, for envTraceback
+}
+
+func (e *internalError) Error() string {
+	return "internal error (a bug in lockbench, please report it): " + e.msg
+}
+
+// recovered turns a value recovered from a panic into an *internalError
+// with the stack of the goroutine that panicked.
+func recovered(p any, stack []byte) error {
+	return &internalError{msg: fmt.Sprintf("panic: %v", p), stack: stack}
+}
+
 // An interrupt is the cause of main's context's cancellation: the signal
 // received. It is context.Canceled to errors.Is.
 type interrupt struct{ sig os.Signal }
@@ -103,7 +143,9 @@ func (e *interrupted) Unwrap() []error { return []error{e.err, e.cause} }
 
 // exitCode picks the status for an error returned by a command. A signal
 // wins over whatever failure it caused: 143 for SIGTERM, 130 for SIGINT
-// or any other cancellation of main's context. Errors not marked
+// or any other cancellation of main's context; then a panic (an
+// *internalError, or a benchmark worker's *harness.PanicError) gets 70,
+// whatever wraps it. Errors not marked
 // otherwise are usage errors: cobra's own argument errors are of that
 // kind, and every command marks its runtime failures.
 func exitCode(err error) int {
@@ -116,6 +158,8 @@ func exitCode(err error) int {
 		return exitOK
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
+	case errors.As(err, new(*internalError)), errors.As(err, new(*harness.PanicError)):
+		return exitInternal
 	case errors.As(err, &se):
 		return se.code
 	default:

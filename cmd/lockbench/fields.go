@@ -84,6 +84,10 @@ func fieldFlag(field string) (string, bool) {
 		return "shard", true
 	case harness.FieldMachine:
 		return "machine", true
+	case harness.FieldRunID:
+		return "run-id", true
+	case harness.FieldNode:
+		return "node", true
 	case harness.FieldTiming:
 		return "timing", true
 	case harness.FieldBudget:

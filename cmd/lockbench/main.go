@@ -2,8 +2,10 @@
 // batch of pages saves. See the README for the subcommands.
 //
 // Exit status: 0 success, 1 a failed measurement, a regression found by
-// gate or a failed write, 2 bad input or usage, 130 interrupted by
-// SIGINT, 143 stopped by SIGTERM.
+// gate or ab or a failed write, 2 bad input or usage, 3 gate or ab could
+// not judge a case (and found no regression), 70 an internal error (a
+// panic), 130 interrupted by SIGINT, 143 stopped by SIGTERM (errors.go
+// maps them).
 package main
 
 import (
@@ -13,10 +15,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/internal/printable"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -66,12 +70,31 @@ func notifyContext(parent context.Context) (context.Context, func()) {
 // lockbench returns the interrupt's status whether or not it has, and
 // main exits. A command cut short that way may leave a temporary file of
 // an atomic write (safefile.IsTemp), never a half-written one.
+//
+// A panic in the command's goroutine is recovered: one line on stderr
+// (the stack too with LOCKBENCH_TRACEBACK=1) and exit status 70, so that a
+// controller can tell a bug from bad input. A benchmark worker's panic
+// is recovered by harness and returned as a *harness.PanicError: status
+// 70 too. A panic in any other goroutine a command starts ends the
+// process as Go does, with status 2 and the stack.
 func lockbench(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	out := &checkedWriter{w: stdout}
-	root := newRootCmd(out, stderr)
+	return execute(ctx, newRootCmd(out, stderr), out, args, stderr)
+}
+
+// execute runs root with args, as lockbench describes; out is root's
+// standard output.
+func execute(ctx context.Context, root *cobra.Command, out *checkedWriter, args []string, stderr io.Writer) int {
 	root.SetArgs(args)
 	done := make(chan error, 1)
-	go func() { done <- root.ExecuteContext(ctx) }()
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- recovered(p, debug.Stack())
+			}
+		}()
+		done <- root.ExecuteContext(ctx)
+	}()
 	var err error
 	select {
 	case err = <-done:
@@ -101,6 +124,13 @@ func lockbench(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	code := exitCode(err)
 	if msg := err.Error(); msg != "" {
 		fmt.Fprintf(stderr, "lockbench: %s\n", printable.String(msg))
+	}
+	if os.Getenv(envTraceback) == "1" {
+		if ie, ok := errors.AsType[*internalError](err); ok {
+			stderr.Write(ie.stack)
+		} else if pe, ok := errors.AsType[*harness.PanicError](err); ok {
+			stderr.Write(pe.Stack)
+		}
 	}
 	return code
 }
@@ -158,6 +188,10 @@ contention, wait tails and how close a batch gets to one big page.`,
 		newReportCmd(),
 		newMergeCmd(),
 		newClassesCmd(),
+		newABCmd(),
+		newWorkerCmd(),
+		newFootprintCmd(),
+		newFootprintModelCmd(),
 		newKernelRestoreCmd(),
 		newBesideCmd(),
 	)

@@ -25,14 +25,18 @@ after checking that they make one sweep: the same plan (the flags that decide
 what a line means), every shard 1..N exactly once per machine (--machine), every
 shard finished, and no case measured twice on one machine. Otherwise it says
 what is wrong in one line and writes nothing; --allow-partial merges what is
-there and lists what is missing.
+there and lists what is missing. Shards of different runs of the plan (run:
+lines, --run-id) are refused too, naming both, unless --allow-mixed-runs.
 
 Each machine's lines follow a "machine: NAME" line, and each machine's
-description (cpu, cores, kernel, ...) is written once at the top, so that
-machines sit side by side:
+description (cpu, cores, kernel, ...) is written once at the top. Names lose
+their -GOMAXPROCS suffix (the CPU count is the machine's cpus line) and the
+regime of a steady repetition (regime=llc: the machine's state; switched
+and unprobed repetitions keep theirs, so that they are never pooled), so
+that machines with different CPU counts and regimes sit on the same rows:
 
   lockbench merge -o merged shards/*/results.txt
-  go tool benchstat -col machine -filter '.unit:ns/page' merged/results.txt
+  go run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da -col machine -filter '.unit:ns/page' merged/results.txt
   lockbench compare --col machine merged/results.txt
   lockbench report merged
 
@@ -69,5 +73,7 @@ A directory given as RESULTS stands for the results.txt inside it.`,
 	fl := cmd.Flags()
 	fl.StringVarP(&out, "out", "o", "", "write the merged results.txt into `DIR`")
 	fl.BoolVar(&opts.AllowPartial, "allow-partial", false, "merge what is there when shards are missing or unfinished, and list what is missing")
+	fl.BoolVar(&opts.KeepRegimes, "keep-regimes", false, "keep each repetition's regime (regime=llc, ...) in the merged names, so that no statistic pools two regimes of a machine; machines in different regimes then sit on different rows")
+	fl.BoolVar(&opts.AllowMixedRuns, "allow-mixed-runs", false, "merge shards of different runs of the plan (their run: lines differ), such as machines measured on different days, instead of refusing them")
 	return cmd
 }

@@ -30,6 +30,7 @@ type runFlags struct {
 	dryRun, kernelSetup                      bool
 	thpSysfs                                 string // tests: a fake THP settings tree
 	shard, machine, timing                   string
+	runID, node                              string
 	budget                                   time.Duration
 	targetCI                                 string
 	seed                                     uint64
@@ -122,6 +123,8 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.DurationVar(&f.grace, "watchdog", f.grace, "how long a worker may overrun a phase before the run is stopped")
 	fl.StringVar(&f.shard, "shard", "", "run part `K/N` of the sweep: whole comparison groups (a lock at a thread count), balanced by estimated time; 'lockbench merge' joins the parts")
 	fl.StringVar(&f.machine, "machine", "", "the machine's `name` in the results (default: from the CPU model, CPU count and kernel); 'benchstat -col machine' compares machines")
+	fl.StringVar(&f.runID, "run-id", "", "the sweep's `id`, the same for every shard (its start time, a CI run's ID): results record run: PLAN-ID and merge refuses shards of different runs (default: this run's start time)")
+	fl.StringVar(&f.node, "node", "", "the `host` the run is on, in the results' node: line (default: the host name; in a pod, pass spec.nodeName)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the cases the sweep (or --shard) would run and their estimated time, and run nothing")
 	fl.BoolVar(&f.dryRun, "list", false, "the same as --dry-run")
 	fl.BoolVar(&f.kernelSetup, "kernel-setup", false, "fault, shmem: set the THP settings mode large needs for the run (root), saving the originals in the results folder first, and restore them on exit")

@@ -33,7 +33,7 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	}
 	r.Duration, r.Warmup, r.Grace, r.Affinity = f.duration, f.warmup, f.grace, harness.Affinity(f.affinity)
 	r.Labels, r.ClassLabels = f.profile, f.profileClasses
-	r.Machine = f.machine
+	r.Machine, r.RunID, r.Node = f.machine, f.runID, f.node
 	if info, err := workloads.Lookup(f.workload); err == nil { // else Plan.Validate says so
 		if err := f.applies(cmd, info); err != nil {
 			return p, r, err

@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"testing"
 
+	"github.com/spf13/cobra"
 	"go.uber.org/goleak"
 )
 
@@ -12,6 +14,27 @@ import (
 // a test can run it as a subprocess (and send it signals) without a
 // separate go build.
 const envMain = "LOCKBENCH_TEST_MAIN"
+
+// envPanic, with envMain, adds the hidden command panicCmd to the test
+// binary's lockbench: the one way to reach the panic path as a process.
+const envPanic = "LOCKBENCH_TEST_PANIC"
+
+// panicCmd panics in the command's goroutine, as a bug in a command would.
+const panicCmd = "test-panic"
+
+// withPanicCmd is root with panicCmd added.
+func withPanicCmd(root *cobra.Command) *cobra.Command {
+	root.AddCommand(&cobra.Command{
+		Use:    panicCmd,
+		Hidden: true,
+		RunE: func(*cobra.Command, []string) error {
+			var m map[string]int
+			m["a bug"]++ // assignment to entry in nil map
+			return nil
+		},
+	})
+	return root
+}
 
 // lockbenchCmd is the test binary as the lockbench command with args,
 // not started: the one place a test builds that command.
@@ -28,6 +51,14 @@ func lockbenchCmd(t *testing.T, args ...string) *exec.Cmd {
 
 func TestMain(m *testing.M) {
 	if os.Getenv(envMain) == "1" {
+		if os.Getenv(envPanic) == "1" {
+			// main, with the hidden command added.
+			ctx, stop := notifyContext(context.Background())
+			out := &checkedWriter{w: os.Stdout}
+			code := execute(ctx, withPanicCmd(newRootCmd(out, os.Stderr)), out, os.Args[1:], os.Stderr)
+			stop()
+			os.Exit(code)
+		}
 		main()
 		return
 	}

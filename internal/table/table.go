@@ -76,3 +76,29 @@ func EscapeMarkdown(s string) string {
 		"<", "&lt;", ">", "&gt;", "&", "&amp;", "\n", " ", "\r", " ")
 	return r.Replace(s)
 }
+
+// Markdown writes a GitHub-flavoured Markdown table (tablewriter's
+// Markdown renderer): the header, an alignment rule, the rows, each
+// column padded to its width so that the text reads as a table too.
+// Every cell is escaped (EscapeMarkdown), so text from input files stays
+// text.
+func Markdown(w io.Writer, header []string, rows [][]string) error {
+	esc := func(cells []string) []string {
+		out := make([]string, len(cells))
+		for i, c := range cells {
+			out[i] = EscapeMarkdown(c)
+		}
+		return out
+	}
+	tbl := tablewriter.NewTable(w, tablewriter.WithRenderer(renderer.NewMarkdown()),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+		tablewriter.WithHeaderAutoWrap(tw.WrapNone))
+	tbl.Header(esc(header))
+	for _, r := range rows {
+		if err := tbl.Append(esc(r)); err != nil {
+			return err
+		}
+	}
+	return tbl.Render()
+}

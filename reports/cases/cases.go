@@ -46,7 +46,7 @@ const (
 	InstNSPage = schema.StemInstNS + "/" + schema.PerPage
 	// L1DMissesPage is the counter behind the seed's claim that batching
 	// is "all about reducing the L1 cache footprint".
-	L1DMissesPage = "l1d-misses" + "/" + schema.PerPage
+	L1DMissesPage = schema.CounterL1DMisses + "/" + schema.PerPage
 )
 
 // A Case is every repetition of one benchmark name in one input.
@@ -239,13 +239,14 @@ func Group(results []*benchfmt.Result) *Model {
 	var badOrder []string
 	var classLines []*benchfmt.Result
 	for _, r := range results {
-		if Switched(r) {
-			if _, class := schema.ParseName(r.Name).Get(schema.KeyClass); !class {
+		n := schema.ParseName(r.Name)
+		if n.IsSwitched() {
+			if !n.IsClass() {
 				m.Switched = append(m.Switched, r)
 			}
 			continue
 		}
-		if _, ok := schema.ParseName(r.Name).Get(schema.KeyClass); ok {
+		if n.IsClass() {
 			classLines = append(classLines, r) // placed under their case below
 			continue
 		}
@@ -292,15 +293,6 @@ func Group(results []*benchfmt.Result) *Model {
 	}
 	m.index()
 	return m
-}
-
-// Switched reports whether r ran while the machine changed regime, or in
-// no known one: its name's regime key is schema.RegimeSwitched or
-// schema.RegimeUnprobed. Such a line measured two machines at once, or
-// an unknown one; every statistic leaves it out.
-func Switched(r *benchfmt.Result) bool {
-	v, _ := schema.ParseName(r.Name).Get(schema.KeyRegime)
-	return v == schema.RegimeSwitched || v == schema.RegimeUnprobed
 }
 
 // add appends r's values to c's samples and returns its units.
@@ -439,14 +431,10 @@ func variantOf(n schema.Name, file, machine string, multiFile, multiProcs, multi
 	return strings.Join(variant, " ")
 }
 
-// FloorLock is the lock of the per-page work floor: no lock at all
-// (harness.Plan.Floor adds its cases).
-const FloorLock = "none"
-
 // IsFloor reports whether c is a floor case: lock=none without class
 // lock overrides.
 func (c *Case) IsFloor() bool {
-	if l, _ := c.Key(schema.KeyLock); l != FloorLock {
+	if l, _ := c.Key(schema.KeyLock); l != schema.FloorLock {
 		return false
 	}
 	for _, kv := range c.Name.Keys {
@@ -523,7 +511,7 @@ func (m *Model) Floor(c *Case) *Case {
 	for _, kv := range c.Name.Keys {
 		switch {
 		case kv.Key == schema.KeyLock:
-			n.Keys = append(n.Keys, schema.KV{Key: kv.Key, Value: FloorLock})
+			n.Keys = append(n.Keys, schema.KV{Key: kv.Key, Value: schema.FloorLock})
 		case strings.HasSuffix(kv.Key, schema.ClassLockSuffix) && schema.IsKey(kv.Key):
 		default:
 			n.Keys = append(n.Keys, kv)
@@ -664,6 +652,19 @@ func (m *Model) Counters() []string {
 	var out []string
 	for _, u := range m.Units {
 		if k, ok := schema.Lookup(u); ok && k.Kind == schema.KindCounter {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// Footprint returns the units of m that are cache footprints
+// (schema.KindFootprint: 'lockbench footprint' lines), in order of first
+// appearance.
+func (m *Model) Footprint() []string {
+	var out []string
+	for _, u := range m.Units {
+		if k, ok := schema.Lookup(u); ok && k.Kind == schema.KindFootprint {
 			out = append(out, u)
 		}
 	}

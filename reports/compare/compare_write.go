@@ -10,9 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchunit"
 
@@ -199,23 +196,8 @@ func (t *Table) writeMarkdown(w io.Writer, header, units []string, rows [][]stri
 		default:
 			head[i] = header[i] + " " + units[i]
 		}
-		head[i] = table.EscapeMarkdown(head[i])
 	}
-	tbl := tablewriter.NewTable(w, tablewriter.WithRenderer(renderer.NewMarkdown()),
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithHeaderAutoWrap(tw.WrapNone))
-	tbl.Header(head)
-	for _, r := range rows {
-		esc := make([]string, len(r))
-		for i := range r {
-			esc[i] = table.EscapeMarkdown(r[i])
-		}
-		if err := tbl.Append(esc); err != nil {
-			return err
-		}
-	}
-	if err := tbl.Render(); err != nil {
+	if err := table.Markdown(w, head, rows); err != nil {
 		return err
 	}
 	for i, n := range notes.list {

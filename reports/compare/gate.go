@@ -2,9 +2,11 @@ package compare
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 
 	"golang.org/x/perf/benchfmt"
@@ -44,11 +46,32 @@ type GateOptions struct {
 	// higher is better, 0 decides by Better (unit metadata, then rates
 	// per second are higher-is-better).
 	Better int
+	// BetweenProcess is the spread of a process's offset that the gate
+	// allows for when a side has too few processes to measure it
+	// (fewer than stats.MinRepetitions), as the standard deviation of
+	// ln(process median / true median): 0.05 is 5%. Repetitions of one
+	// process share its memory layout and its host, so they can never
+	// show how far another process of the same binary would land; the
+	// gate widens the interval of the change by z·BetweenProcess·√(1/k1+1/k2)
+	// (k processes a side) in quadrature, instead of treating
+	// repetitions as replications. 0 trusts the repetitions.
+	BetweenProcess float64
 }
 
+// DefaultBetweenProcess is the between-process spread the gate allows
+// for by default: 5%, the size measured between processes of one
+// binary on a 2-vCPU VM in the wave before `lockbench ab` (the closing
+// note of that wave). With one process a side the allowance is
+// 1.645·0.05·√2 ≈ 11.6 points at alpha 0.05, so two separate runs fail
+// the default gate only for a change shown beyond about +17%: use
+// `lockbench ab`, which replicates processes, for anything finer. To
+// measure it on a machine, see docs/ab.md ("Between-process spread").
+const DefaultBetweenProcess = 0.05
+
 // DefaultGate are Gate's defaults: ns/page may grow by at most 5% at
-// alpha 0.05.
-var DefaultGate = GateOptions{Metric: schema.PerUnit(schema.StemNS, schema.PerPage), MaxRegress: 0.05, Alpha: 0.05, Filter: "*", Row: ".fullname"}
+// family-wise alpha 0.05, with DefaultBetweenProcess allowed for where
+// the processes are too few to measure it.
+var DefaultGate = GateOptions{Metric: schema.PerUnit(schema.StemNS, schema.PerPage), MaxRegress: 0.05, Alpha: 0.05, Filter: "*", Row: ".fullname", BetweenProcess: DefaultBetweenProcess}
 
 // Gate statuses of a Check.
 const (
@@ -68,21 +91,54 @@ const (
 	StatusOnlyNew      = "only-in-new"
 )
 
+// Unjudged reports whether c is a benchmark the gate was asked to judge
+// and could not: too few samples (unless judged in another regime),
+// regimes that differ, or a benchmark on one side only. Any such check
+// keeps the verdict from passing (exit 3 of lockbench gate).
+func (c Check) Unjudged() bool {
+	switch c.Status {
+	case StatusInsufficient:
+		return c.Note == ""
+	case StatusInconclusive, StatusOnlyBase, StatusOnlyNew:
+		return true
+	}
+	return false
+}
+
+// reason is why an unjudged check was not judged, in a few words.
+func (c Check) reason(alpha float64) string {
+	switch c.Status {
+	case StatusInsufficient:
+		return fmt.Sprintf("n=%d+%d can at best reach p=%.3f > alpha %v", c.Old.N, c.New.N, float64(c.MinP), alpha)
+	case StatusInconclusive:
+		return c.Note + "; the change itself can move the probe, so rerun both sides interleaved (lockbench ab), or pool the regimes on purpose with --ignore /regime"
+	case StatusOnlyBase:
+		return "only in the baseline"
+	case StatusOnlyNew:
+		return "only in the new results"
+	}
+	return ""
+}
+
 // A Verdict is Gate's judgement.
 type Verdict struct {
-	// Pass is false when a benchmark regressed. Insufficient samples do
-	// not make Pass false: the caller decides (lockbench gate treats
-	// them as bad input unless --allow-insufficient).
+	// Pass is true only when every benchmark asked for was judged and
+	// none regressed (exit 0 of lockbench gate).
 	Pass bool `json:"pass"`
 	// Status sums up: "regression" when a benchmark regressed, else
-	// "insufficient" when one could not be judged, else "pass".
+	// "unjudged" when one could not be judged (Check.Unjudged), else
+	// "pass".
 	Status     string  `json:"status"`
 	Metric     string  `json:"metric"`
 	Better     string  `json:"better"` // "lower" or "higher"
 	MaxRegress float64 `json:"max_regress"`
 	Alpha      float64 `json:"alpha"`
-	Checks     []Check `json:"checks"`
-	// Counts of Checks by status.
+	// Family is the number of judged benchmarks whose p-values the
+	// Holm adjustment is over.
+	Family int     `json:"family"`
+	Checks []Check `json:"checks"`
+	// Counts of Checks by status; Unjudged counts Check.Unjudged.
+	Unjudged     int      `json:"unjudged"`
 	Regressed    int      `json:"regressed"`
 	Improved     int      `json:"improved"`
 	Insufficient int      `json:"insufficient"`
@@ -101,19 +157,39 @@ type Check struct {
 	// Delta is new/old - 1 (+0.10 is 10% higher, whichever direction is
 	// better).
 	Delta Float `json:"delta"`
-	// P is the Mann-Whitney U p-value; MinP the smallest p samples of
-	// these sizes can reach.
-	P    Float `json:"p"`
-	MinP Float `json:"min_p"`
+	// P is the Mann-Whitney U p-value, Holm-adjusted over the family of
+	// judged benchmarks; MinP the smallest p samples of these sizes can
+	// reach. PBeyond is the one-sided p of "worse by at most MaxRegress"
+	// (normal, from the bootstrap interval of the change widened by the
+	// between-process allowance), Holm-adjusted too; 1 where the change
+	// is not significant or not beyond the threshold. A regression needs
+	// both at most Alpha.
+	P       Float `json:"p"`
+	MinP    Float `json:"min_p"`
+	PBeyond Float `json:"p_beyond"`
+	// Procs are the processes each side's samples came from (an input
+	// file, a proc configuration, a restart of block numbers). When
+	// either side has fewer than stats.MinRepetitions, the between-run
+	// spread is unknown and the gate allows GateOptions.BetweenProcess
+	// for it; otherwise the samples are the processes' medians.
+	OldProcs int `json:"old_procs,omitempty"`
+	NewProcs int `json:"new_procs,omitempty"`
 	// Regime is the machine regime of the benchmark's lines, "" when they
 	// carry none.
 	Regime string `json:"regime,omitempty"`
 	// Note says why a check is inconclusive ("regimes differ: 25 ns
-	// against 170 ns"), or that an insufficient regime is not counted
-	// because another regime of the benchmark was judged.
+	// against 170 ns"), that an insufficient regime is not counted
+	// because another regime of the benchmark was judged, or that one
+	// side's regimes were pooled against a side without regime keys.
 	Note string `json:"note,omitempty"`
+	// Reason says why an unjudged check was not judged.
+	Reason string `json:"reason,omitempty"`
 
-	stem string // Name without its regime key
+	stem    string  // Name without its regime key
+	p       float64 // unadjusted p, for Holm
+	pBeyond float64 // p of "worse by at most MaxRegress" (with the allowance), for Holm
+	bound   float64 // the least change for the worse the data allow (with the allowance)
+	worse   float64 // the median change for the worse
 }
 
 // Gate compares the Metric of each benchmark in head with the same
@@ -165,11 +241,23 @@ func Gate(base, head *reports.Set, opts GateOptions) (*Verdict, error) {
 	if err != nil {
 		return nil, err
 	}
+	poolRegimeless(&old, &cur, "baseline")
+	poolRegimeless(&cur, &old, "new results")
 	common, differ, err := pairSides(base, head, old, cur)
 	if err != nil {
 		return nil, err
 	}
 	v.judgeAll(old, cur, differ, better, opts)
+	if v.Family > 0 {
+		for _, c := range v.Checks {
+			if c.Status != StatusInsufficient && c.Status != StatusOnlyBase && c.Status != StatusOnlyNew && c.Status != StatusInconclusive &&
+				(c.OldProcs < stats.MinRepetitions(opts.Alpha) || c.NewProcs < stats.MinRepetitions(opts.Alpha)) && opts.BetweenProcess > 0 {
+				v.Warnings = append(v.Warnings, fmt.Sprintf("the between-run spread is unknown: a side has fewer than %d processes (e.g. %s: %d+%d); the gate allows a between-process spread of %s for it (GateOptions.BetweenProcess), so only a larger change can be shown; compare builds with lockbench ab, which replicates processes",
+					stats.MinRepetitions(opts.Alpha), c.Name, c.OldProcs, c.NewProcs, stats.Pct(opts.BetweenProcess, 1, false)))
+				break
+			}
+		}
+	}
 	if n := len(old.order) - common - len(differ); n > 0 {
 		v.Warnings = append(v.Warnings, fmt.Sprintf("%d benchmark(s) of the baseline are missing from the new results and were not judged", n))
 	}
@@ -178,16 +266,63 @@ func Gate(base, head *reports.Set, opts GateOptions) (*Verdict, error) {
 	}
 	_, cfgWarn := sharedConfig(append(append([]*benchfmt.Result(nil), base.Results...), head.Results...))
 	v.Warnings = append(v.Warnings, cfgWarn...)
-	v.Pass = v.Regressed == 0
+	v.Pass = v.Regressed == 0 && v.Unjudged == 0
 	switch {
-	case !v.Pass:
+	case v.Regressed > 0:
 		v.Status = "regression"
-	case v.Insufficient > 0:
-		v.Status = "insufficient"
+	case v.Unjudged > 0:
+		v.Status = "unjudged"
 	default:
 		v.Status = "pass"
 	}
 	return v, nil
+}
+
+// poolRegimeless compares a side without regime keys (plain go test
+// -bench, harness.Benchmark) with one that has them: for each row of
+// plain that carries no regime and that other lacks, the other side's
+// rows of the same name but for the regime key are pooled into one row
+// of that name, and both rows note it. Without this every contended
+// benchmark would be on one side only, and nothing of it judged.
+func poolRegimeless(plain, other *side, plainName string) {
+	for _, name := range plain.order {
+		if plain.meta[name].regime != "" || other.values[name] != nil {
+			continue
+		}
+		var rows []string
+		for _, o := range other.order {
+			if m := other.meta[o]; m.regime != "" && m.stem == name {
+				rows = append(rows, o)
+			}
+		}
+		if len(rows) == 0 {
+			continue
+		}
+		var regimes []string
+		var vals []float64
+		var procs []string
+		for _, o := range rows {
+			regimes = append(regimes, other.meta[o].regime)
+			vals = append(vals, other.values[o]...)
+			procs = append(procs, other.procs[o]...)
+			delete(other.values, o)
+		}
+		other.values[name], other.procs[name] = vals, procs
+		m := other.meta[rows[0]]
+		m.regime, m.pooled = "", fmt.Sprintf("compared pooled: the %s has no regime keys, the other side's regimes %s are pooled", plainName, strings.Join(regimes, ", "))
+		other.meta[name] = m
+		order := other.order[:0:0]
+		for _, o := range other.order {
+			switch {
+			case o == rows[0]:
+				order = append(order, name)
+			case slices.Contains(rows, o):
+			default:
+				order = append(order, o)
+			}
+		}
+		other.order = order
+	}
 }
 
 // gateQuery is what GateOptions select: the filter, the row projection,
@@ -242,6 +377,7 @@ func mergedUnits(base, head *reports.Set) benchfmt.UnitMetadataMap {
 // appearance, and what is known of each row besides its samples.
 type side struct {
 	values map[string][]float64
+	procs  map[string][]string // the process of each value (processOf)
 	order  []string
 	meta   map[string]rowMeta
 }
@@ -280,7 +416,8 @@ func estimate(vals []float64) *stats.Estimate {
 
 // judgeAll adds a Check for every row: each baseline row judged against
 // the new one (judgeRow), the new rows the baseline lacks, and the
-// inconclusive pairs; then the counts by status.
+// inconclusive pairs; then the Holm adjustment over the judged rows,
+// their statuses (decide), and the counts by status.
 func (v *Verdict) judgeAll(old, cur side, differ []inconclusive, better int, opts GateOptions) {
 	paired := map[string]bool{} // rows that are one side of an inconclusive check
 	for _, c := range differ {
@@ -291,21 +428,13 @@ func (v *Verdict) judgeAll(old, cur side, differ []inconclusive, better int, opt
 		if paired[name] {
 			continue
 		}
-		c := Check{Name: name, Delta: nan, P: nan, MinP: nan, Regime: old.meta[name].regime, stem: old.meta[name].stem}
+		c := Check{Name: name, Delta: nan, P: nan, MinP: nan, Regime: old.meta[name].regime, stem: old.meta[name].stem, Note: old.meta[name].pooled + cur.meta[name].pooled}
 		c.Old = estimate(old.values[name])
 		if cur.values[name] == nil {
 			c.Status = StatusOnlyBase
 		} else {
 			c.New = estimate(cur.values[name])
-			judgeRow(&c, old.values[name], cur.values[name], better, opts)
-		}
-		switch c.Status {
-		case StatusRegressed:
-			v.Regressed++
-		case StatusUnconfirmed:
-			v.Unconfirmed++
-		case StatusImproved:
-			v.Improved++
+			judgeRow(&c, old.values[name], cur.values[name], old.procs[name], cur.procs[name], better, opts)
 		}
 		v.Checks = append(v.Checks, c)
 	}
@@ -321,40 +450,144 @@ func (v *Verdict) judgeAll(old, cur side, differ []inconclusive, better int, opt
 		v.Inconclusive++
 	}
 	v.Insufficient = uncountedInsufficient(v.Checks)
+	ps, pb := make([]float64, len(v.Checks)), make([]float64, len(v.Checks))
+	for i, c := range v.Checks {
+		ps[i], pb[i] = math.NaN(), math.NaN()
+		if c.Status == statusJudging {
+			ps[i], pb[i] = c.p, c.pBeyond
+			v.Family++
+		}
+	}
+	adj, adjB := stats.Holm(ps), stats.Holm(pb)
+	for i := range v.Checks {
+		c := &v.Checks[i]
+		c.PBeyond = nan
+		if c.Status == statusJudging {
+			c.P, c.PBeyond = Float(adj[i]), Float(adjB[i])
+			decide(c, better, opts)
+		}
+		switch c.Status {
+		case StatusRegressed:
+			v.Regressed++
+		case StatusUnconfirmed:
+			v.Unconfirmed++
+		case StatusImproved:
+			v.Improved++
+		}
+		if c.Unjudged() {
+			c.Reason = c.reason(opts.Alpha)
+			v.Unjudged++
+		}
+	}
 }
 
-// judgeRow sets c's change, p-value and status: the samples old and cur
-// of one benchmark, better +1 when higher values are better.
-func judgeRow(c *Check, old, cur []float64, better int, opts GateOptions) {
+// statusJudging marks a check judgeRow could judge, until Holm's
+// adjustment over all of them lets decide set its status.
+const statusJudging = "judging"
+
+// judgeRow sets c's change, unadjusted p-value and the least change for
+// the worse the data allow: the samples old and cur of one benchmark,
+// from the processes oldProcs and curProcs (one id per sample), better
+// +1 when higher values are better. When both sides have enough
+// processes for the U test to reach significance on them, the samples
+// are the processes' medians: the processes are the replications.
+// Otherwise the repetitions are compared and the interval of the change
+// is widened by the between-process allowance (GateOptions.BetweenProcess).
+func judgeRow(c *Check, old, cur []float64, oldProcs, curProcs []string, better int, opts GateOptions) {
+	need := stats.MinRepetitions(opts.Alpha)
+	c.OldProcs, c.NewProcs = distinct(oldProcs), distinct(curProcs)
+	byProcess := c.OldProcs >= need && c.NewProcs >= need
+	if byProcess {
+		old, cur = procMedians(old, oldProcs), procMedians(cur, curProcs)
+	}
 	cmp := stats.Compare(old, cur, opts.Alpha)
-	c.P = Float(cmp.P)
-	c.MinP = Float(stats.MinP(c.Old.N, c.New.N))
+	c.p = cmp.P
+	c.MinP = Float(stats.MinP(len(old), len(cur)))
 	r := ratio(float64(c.New.Median), float64(c.Old.Median))
 	c.Delta = Float(r - 1)
-	worse := r - 1 // fraction for the worse
+	c.worse = r - 1 // fraction for the worse
 	if better > 0 {
-		worse = 1 - r
+		c.worse = 1 - r
 	}
-	switch {
-	case float64(c.MinP) > opts.Alpha:
+	if float64(c.MinP) > opts.Alpha {
 		c.Status = StatusInsufficient // counted by uncountedInsufficient
-	case cmp.P <= opts.Alpha && worse > opts.MaxRegress:
-		lo, hi := stats.RatioCI(old, cur, 1-2*opts.Alpha)
-		bound := lo - 1 // the least change for the worse the data allow
-		if better > 0 {
-			bound = 1 - hi
+		return
+	}
+	c.Status = statusJudging
+	c.pBeyond, c.bound = 1, math.Inf(-1)
+	if cmp.P > opts.Alpha || c.worse <= opts.MaxRegress {
+		return // neither significant nor beyond: no bound needed (and no bootstrap spent)
+	}
+	lo, hi := stats.RatioCI(old, cur, 1-2*opts.Alpha)
+	bound := lo - 1 // the least change for the worse the data allow
+	if better > 0 {
+		bound = 1 - hi
+	}
+	// In log terms, a normal approximation of the change: its standard
+	// error from the bootstrap bound, and the between-process allowance
+	// added in quadrature when the processes are too few to measure it.
+	z := -math.Sqrt2 * math.Erfcinv(2*(1-opts.Alpha)) // one-sided normal quantile
+	est, lb := math.Log1p(c.worse), math.Log1p(bound)
+	se := max(est-lb, 0) / z
+	if !byProcess && opts.BetweenProcess > 0 && c.OldProcs > 0 && c.NewProcs > 0 {
+		se = math.Hypot(se, opts.BetweenProcess*math.Sqrt(1/float64(c.OldProcs)+1/float64(c.NewProcs)))
+	}
+	c.bound = math.Expm1(est - z*se)
+	if se > 0 {
+		c.pBeyond = 0.5 * math.Erfc((est-math.Log1p(opts.MaxRegress))/se/math.Sqrt2)
+	} else if est > math.Log1p(opts.MaxRegress) {
+		c.pBeyond = 0
+	}
+}
+
+// decide sets the status of a judged check from its Holm-adjusted
+// p-values: regressed when the change is significant (P) and shown
+// beyond MaxRegress (PBeyond, with the allowance), unconfirmed when
+// significant with the median but not shown beyond it, improved when
+// significantly better beyond the threshold, ok otherwise.
+func decide(c *Check, better int, opts GateOptions) {
+	sig := float64(c.P) <= opts.Alpha
+	switch {
+	case sig && c.worse > opts.MaxRegress && float64(c.PBeyond) <= opts.Alpha:
+		c.Status = StatusRegressed
+	case sig && c.worse > opts.MaxRegress:
+		c.Status = StatusUnconfirmed
+		c.Note = fmt.Sprintf("median beyond the threshold, but the %.0f%% interval of the change reaches %+.1f%%", 100*(1-2*opts.Alpha), 100*c.bound*sign(better))
+		if c.OldProcs < stats.MinRepetitions(opts.Alpha) || c.NewProcs < stats.MinRepetitions(opts.Alpha) {
+			c.Note += fmt.Sprintf(" with the between-process allowance (%d+%d processes)", c.OldProcs, c.NewProcs)
 		}
-		if bound > opts.MaxRegress {
-			c.Status = StatusRegressed
-		} else {
-			c.Status = StatusUnconfirmed
-			c.Note = fmt.Sprintf("median beyond the threshold, but the %.0f%% interval of the change reaches %+.1f%%", 100*(1-2*opts.Alpha), 100*bound*sign(better))
-		}
-	case cmp.P <= opts.Alpha && -worse > opts.MaxRegress:
+	case sig && -c.worse > opts.MaxRegress:
 		c.Status = StatusImproved
 	default:
 		c.Status = StatusOK
 	}
+}
+
+// distinct counts the distinct ids.
+func distinct(ids []string) int {
+	seen := map[string]bool{}
+	for _, id := range ids {
+		seen[id] = true
+	}
+	return len(seen)
+}
+
+// procMedians returns the median of vals per process id, in order of
+// first appearance.
+func procMedians(vals []float64, ids []string) []float64 {
+	by := map[string][]float64{}
+	var order []string
+	for i, v := range vals {
+		if by[ids[i]] == nil {
+			order = append(order, ids[i])
+		}
+		by[ids[i]] = append(by[ids[i]], v)
+	}
+	out := make([]float64, len(order))
+	for i, id := range order {
+		out[i] = stats.Median(by[id])
+	}
+	return out
 }
 
 // samples returns the metric's values (in the metric's own unit) per
@@ -363,9 +596,11 @@ func judgeRow(c *Check, old, cur []float64, better int, opts GateOptions) {
 func (q gateQuery) samples(s *reports.Set, opts GateOptions) (side, error) {
 	filter, rowBy, unit, factor := q.filter, q.rowBy, q.unit, q.factor
 	samples := map[string][]float64{}
+	procs := map[string][]string{}
 	meta := map[string]rowMeta{}
 	var order []string
 	unitsSeen := map[string]bool{}
+	var proc processOf
 	var unitList []string
 	kept := 0
 	classes := namesClassKey(opts.Filter, opts.Row)
@@ -381,6 +616,7 @@ func (q gateQuery) samples(s *reports.Set, opts GateOptions) (side, error) {
 			continue
 		}
 		kept++
+		pid := proc.of(r)
 		name := rowBy.Project(r).StringValues()
 		meta[name] = meta[name].note(r, name)
 		for _, val := range r.Values {
@@ -389,6 +625,7 @@ func (q gateQuery) samples(s *reports.Set, opts GateOptions) (side, error) {
 					order = append(order, name)
 				}
 				samples[name] = append(samples[name], val.Value/factor)
+				procs[name] = append(procs[name], pid)
 			}
 			u := val.Unit
 			if val.OrigUnit != "" {
@@ -414,7 +651,35 @@ func (q gateQuery) samples(s *reports.Set, opts GateOptions) (side, error) {
 				opts.Metric, strings.Join(unitList, ", "))},
 			Remedy: "to judge one of them", Option: OptionMetric}
 	}
-	return side{values: samples, order: order, meta: meta}, nil
+	return side{values: samples, procs: procs, order: order, meta: meta}, nil
+}
+
+// processOf tells the processes of a set's results apart: a process is
+// one input file (the ".file" key Load sets), one "proc" configuration
+// value within it (lockbench ab's results), and one run of increasing
+// block numbers (a file concatenated from several runs restarts them).
+// Results without any of these (plain go test -bench output) are one
+// process per file.
+type processOf struct {
+	last    map[string]float64 // last block number per file and proc
+	segment map[string]int
+}
+
+func (p *processOf) of(r *benchfmt.Result) string {
+	if p.last == nil {
+		p.last, p.segment = map[string]float64{}, map[string]int{}
+	}
+	key := r.GetConfig(".file") + "\x00" + r.GetConfig(schema.ConfProc)
+	for _, v := range r.Values {
+		if v.Unit != schema.UnitBlock {
+			continue
+		}
+		if b, ok := p.last[key]; ok && v.Value < b {
+			p.segment[key]++
+		}
+		p.last[key] = v.Value
+	}
+	return fmt.Sprintf("%s\x00%d", key, p.segment[key])
 }
 
 // rowMeta is what the gate knows of a row besides its samples: its
@@ -422,6 +687,7 @@ func (q gateQuery) samples(s *reports.Set, opts GateOptions) (side, error) {
 type rowMeta struct {
 	regime, stem string
 	xfer         []float64
+	pooled       string // a note when this row pools the other side's regimes
 }
 
 // note returns m with result r of row name added: the regime and stem
@@ -556,37 +822,29 @@ func listSome(names []string) string {
 	return strings.Join(names, ", ")
 }
 
-// InsufficientError says which benchmarks have too few samples for the
-// Mann-Whitney U test ever to reach significance at the verdict's alpha.
-//
-// It is nil when at least one benchmark was judged: the gate exits 2
-// only when nothing at all could be compared (the insufficient ones are
-// still listed, and Status says "insufficient").
-func (v *Verdict) InsufficientError() error {
-	if v.Insufficient == 0 {
+// UnjudgedError says which benchmarks could not be judged
+// (Check.Unjudged): too few samples, regimes that differ, a benchmark on
+// one side only. It is nil only when every benchmark asked for was
+// judged; lockbench gate exits 3 for it unless --allow-unjudged.
+func (v *Verdict) UnjudgedError() error {
+	if v.Unjudged == 0 {
 		return nil
 	}
 	for _, c := range v.Checks {
-		switch c.Status {
-		case StatusOK, StatusImproved, StatusRegressed:
-			return nil
+		if c.Unjudged() {
+			msg := fmt.Sprintf("%d benchmark(s) could not be judged, e.g. %s: %s", v.Unjudged, c.Name, c.Reason)
+			if c.Status == StatusInsufficient {
+				msg += fmt.Sprintf(": run at least %d repetitions on each side", stats.MinRepetitions(v.Alpha))
+			}
+			return errors.New(msg)
 		}
 	}
-	var worst Check
-	for _, c := range v.Checks {
-		if c.Status == StatusInsufficient && c.Note == "" {
-			worst = c
-			break
-		}
-	}
-	need := stats.MinRepetitions(v.Alpha)
-	return fmt.Errorf("%d benchmark(s) have too few samples for any change to be significant, e.g. %s with n=%d+%d can at best reach p=%.3f, but alpha is %v: run at least %d repetitions on each side",
-		v.Insufficient, worst.Name, worst.Old.N, worst.New.N, float64(worst.MinP), v.Alpha, need)
+	return nil
 }
 
-// Err returns the regression as an error, nil when v passes.
+// Err returns the regression as an error, nil when none regressed.
 func (v *Verdict) Err() error {
-	if v.Pass {
+	if v.Regressed == 0 {
 		return nil
 	}
 	return fmt.Errorf("%d benchmark(s) regressed beyond %s in %s", v.Regressed, threshold(v.MaxRegress), v.Metric)
@@ -614,8 +872,8 @@ func (v *Verdict) WriteText(w io.Writer) error {
 	if v.Better == "higher" {
 		dir = "-"
 	}
-	fmt.Fprintf(&b, "gate: %s (%s is better): fail on a change significant at alpha %v (Mann-Whitney U) and shown beyond %s%s (the %.0f%% interval of the change)\n\n",
-		v.Metric, v.Better, v.Alpha, dir, threshold(v.MaxRegress), 100*(1-2*v.Alpha))
+	fmt.Fprintf(&b, "gate: %s (%s is better): fail on a change significant at alpha %v (Mann-Whitney U, Holm over the %d judged benchmarks) and shown beyond %s%s (the %.0f%% interval of the change)\n\n",
+		v.Metric, v.Better, v.Alpha, v.Family, dir, threshold(v.MaxRegress), 100*(1-2*v.Alpha))
 	rows := [][]string{}
 	for _, c := range v.Checks {
 		rows = append(rows, []string{c.Name, sumString(c.Old), sumString(c.New), checkDelta(c), checkP(c), c.Status})
@@ -629,14 +887,8 @@ func (v *Verdict) WriteText(w io.Writer) error {
 		}
 	}
 	for _, c := range v.Checks {
-		if c.Status == StatusInsufficient && c.Note == "" {
-			fmt.Fprintf(&b, "INSUFFICIENT %s: n=%d+%d can at best reach p=%.3f > alpha %v; this benchmark cannot be judged\n",
-				c.Name, c.Old.N, c.New.N, float64(c.MinP), v.Alpha)
-		}
-	}
-	for _, c := range v.Checks {
-		if c.Status == StatusInconclusive {
-			fmt.Fprintf(&b, "INCONCLUSIVE %s: %s; not judged, not failed\n", c.Name, c.Note)
+		if c.Unjudged() {
+			fmt.Fprintf(&b, "UNJUDGED %s: %s\n", c.Name, c.Reason)
 		}
 	}
 	for _, c := range v.Checks {
@@ -644,25 +896,21 @@ func (v *Verdict) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "UNCONFIRMED %s: %s; not failed\n", checkLine(v, c), c.Note)
 		}
 	}
+	for _, c := range v.Checks {
+		if strings.HasPrefix(c.Note, "compared pooled") {
+			fmt.Fprintf(&b, "POOLED %s: %s\n", c.Name, c.Note)
+		}
+	}
 	for _, warn := range v.Warnings {
 		fmt.Fprintf(&b, "note: %s\n", warn)
 	}
-	judged := 0
-	for _, c := range v.Checks {
-		if c.Status != StatusOnlyBase && c.Status != StatusOnlyNew && c.Status != StatusInconclusive {
-			judged++
-		}
-	}
 	switch {
-	case !v.Pass:
-		fmt.Fprintf(&b, "FAIL: %d of %d benchmarks regressed beyond %s in %s\n", v.Regressed, judged, threshold(v.MaxRegress), v.Metric)
-	case v.Insufficient > 0:
-		fmt.Fprintf(&b, "NOT JUDGED: %d of %d benchmarks have too few samples; no regression found in the rest\n", v.Insufficient, judged)
+	case v.Regressed > 0:
+		fmt.Fprintf(&b, "FAIL: %d of %d judged benchmarks regressed beyond %s in %s\n", v.Regressed, v.Family, threshold(v.MaxRegress), v.Metric)
+	case v.Unjudged > 0:
+		fmt.Fprintf(&b, "NOT JUDGED: %d benchmark(s) could not be judged; no regression in the %d judged\n", v.Unjudged, v.Family)
 	default:
-		fmt.Fprintf(&b, "PASS: no significant regression beyond %s in %d benchmarks (%d improved)\n", threshold(v.MaxRegress), judged, v.Improved)
-	}
-	if v.Inconclusive > 0 {
-		fmt.Fprintf(&b, "INCONCLUSIVE: %d benchmarks ran in no machine regime common to both sides; they were not judged\n", v.Inconclusive)
+		fmt.Fprintf(&b, "PASS: no significant regression beyond %s in %d benchmarks (%d improved)\n", threshold(v.MaxRegress), v.Family, v.Improved)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -674,21 +922,22 @@ func checkLine(v *Verdict, c Check) string {
 }
 
 // WriteGitHub writes GitHub Actions workflow commands: an error
-// annotation per regression, and per insufficient benchmark (a warning
-// when allowInsufficient).
-func (v *Verdict) WriteGitHub(w io.Writer, allowInsufficient bool) error {
+// annotation per regression, one per unjudged benchmark with its reason
+// (a warning when allowUnjudged), and a warning per unconfirmed one.
+func (v *Verdict) WriteGitHub(w io.Writer, allowUnjudged bool) error {
 	var b strings.Builder
 	for _, c := range v.Checks {
-		switch c.Status {
-		case StatusRegressed:
+		switch {
+		case c.Status == StatusRegressed:
 			fmt.Fprintf(&b, "::error title=%s::%s\n", ghProperty("lockbench gate: "+v.Metric+" regression"), ghData(checkLine(v, c)))
-		case StatusInsufficient:
+		case c.Unjudged():
 			kind := "error"
-			if allowInsufficient {
+			if allowUnjudged {
 				kind = "warning"
 			}
-			fmt.Fprintf(&b, "::%s title=%s::%s\n", kind, ghProperty("lockbench gate: too few samples"),
-				ghData(fmt.Sprintf("%s: n=%d+%d can at best reach p=%.3f > alpha %v", c.Name, c.Old.N, c.New.N, float64(c.MinP), v.Alpha)))
+			fmt.Fprintf(&b, "::%s title=%s::%s\n", kind, ghProperty("lockbench gate: not judged"), ghData(c.Name+": "+c.Reason))
+		case c.Status == StatusUnconfirmed:
+			fmt.Fprintf(&b, "::warning title=%s::%s\n", ghProperty("lockbench gate: unconfirmed "+v.Metric+" regression"), ghData(checkLine(v, c)+": "+c.Note))
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -44,7 +44,7 @@ func TestGateRegimes(t *testing.T) {
 			"nothing in common but the case in another regime: nothing could be compared, exit 2"},
 		{"one regime shared, one not", cat(mk("llc", 8, 200, 25), reps("PageCache/mode=batch/batch=16/lock=mcs/threads=2/regime=llc-2", 8, 50, 0.5, 25)),
 			cat(mk("llc", 8, 200, 25), reps("PageCache/mode=batch/batch=16/lock=mcs/threads=2/regime=xllc-2", 8, 170, 0.5, 170)),
-			"pass", true, false, 0, 1, "the batch case ran in different regimes: inconclusive (25 ns against 170 ns), not failed"},
+			"unjudged", false, false, 0, 1, "the batch case ran in different regimes: inconclusive (25 ns against 170 ns), not judged, and so not a pass (exit 3)"},
 		{"slow regime not pooled", cat(mk("llc", 8, 200, 25), mk("xllc", 3, 680, 170)), cat(mk("llc", 6, 200, 25), mk("xllc", 8, 680, 170)), "pass", true, false, 0, 0,
 			"more slow-regime repetitions in the new run do not read as a regression"},
 		{"real regression", cat(mk("llc", 8, 200, 25)), cat(mk("llc", 8, 260, 25)), "regression", false, false, 1, 0,
@@ -65,8 +65,8 @@ func TestGateRegimes(t *testing.T) {
 			if v.Pass != tt.pass || v.Regressed != tt.regressed || v.Inconclusive != tt.inconcl {
 				t.Errorf("%s: pass %v regressed %d inconclusive %d; want %v %d %d", tt.reason, v.Pass, v.Regressed, v.Inconclusive, tt.pass, tt.regressed, tt.inconcl)
 			}
-			if v.InsufficientError() != nil && tt.pass {
-				t.Errorf("%s: insufficient error %v though a benchmark was judged", tt.reason, v.InsufficientError())
+			if (v.UnjudgedError() != nil) != (tt.inconcl > 0) || v.Status != tt.status {
+				t.Errorf("%s: status %s, unjudged error %v; want %s, an error exactly when a case was not judged", tt.reason, v.Status, v.UnjudgedError(), tt.status)
 			}
 			var b strings.Builder
 			v.WriteText(&b)

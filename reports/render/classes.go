@@ -58,7 +58,7 @@ func shortOpt(f *reports.Float) string {
 	if f == nil {
 		return stats.None
 	}
-	return short(float64(*f))
+	return stats.Short(float64(*f))
 }
 
 // classPlots draws, per variant at the largest thread count, each lock

@@ -82,7 +82,20 @@ func drawPlots(m *cases.Model) (plots []Plot, missing []string) {
 	}
 	hb := headlineBatch(m)
 
-	// ns/page against batch size, one plot per variant.
+	nsPerPagePlots(rp, m, hb)
+	throughputPlots(rp, m, hb)
+	waitP99Plot(rp, m, hb)
+	decompositionPlots(rp, m, hb)
+	savingSplitPlots(rp, m, hb)
+	regimePlots(rp, m, hb)
+	classPlots(m, rp) // classes.go
+	l1dPlot(rp, m, hb)
+	return rp.plots, rp.missing
+}
+
+// nsPerPagePlots draws ns/page against batch size, one plot per
+// variant: mode batch against page and large.
+func nsPerPagePlots(rp *plotter, m *cases.Model, hb int) {
 	for _, v := range m.Variants {
 		if reports.FloorVariant(m, v) {
 			continue // the floor is in the decomposition
@@ -126,8 +139,11 @@ func drawPlots(m *cases.Model) (plots []Plot, missing []string) {
 				"Colours are thread counts.",
 			func(b *bytes.Buffer) error { return c.WriteSVG(b) })
 	}
+}
 
-	// Throughput against threads, one plot per variant, a line per mode.
+// throughputPlots draws throughput against threads, one plot per
+// variant, a line per mode.
+func throughputPlots(rp *plotter, m *cases.Model, hb int) {
 	for _, v := range m.Variants {
 		if reports.FloorVariant(m, v) {
 			continue // one thread only
@@ -157,44 +173,46 @@ func drawPlots(m *cases.Model) (plots []Plot, missing []string) {
 				"a line that falls as threads are added is a lock that does not scale.", hb),
 			func(b *bytes.Buffer) error { return c.WriteSVG(b) })
 	}
+}
 
-	// Wait p99 against batch size.
-	{
-		c := &plot.Chart{
-			Title:  "Wait p99 vs batch size (mode batch)",
-			XLabel: "batch size (pages, log2 scale)",
-			YLabel: "wait p99 (ns per contended acquisition)",
-			XScale: plot.Log2,
-		}
-		i := 0
-		for _, v := range m.Variants {
-			for _, t := range m.Threads {
-				var xs, ys []float64
-				for _, cs := range m.PageCache {
-					if cs.Variant == v && cs.Threads == t && cs.Mode == workloads.ModeBatch && cs.Has(schema.UnitWaitP99) {
-						xs, ys = append(xs, float64(cs.Batch)), append(ys, cs.Median(schema.UnitWaitP99))
-					}
-				}
-				if len(xs) == 0 {
-					continue
-				}
-				label := threadsLabel(t)
-				if len(m.Variants) > 1 || v != "" {
-					label = reports.VariantLabel(v) + ", " + label
-				}
-				c.Lines = append(c.Lines, plot.Series{Label: label, X: xs, Y: ys, Color: i})
-				i++
-			}
-		}
-		rp.add("wait-p99", c.Title,
-			"The 99th percentile of one contended acquisition's wait, median over repetitions, as the batch grows. "+
-				"A bigger batch holds each lock longer, so fewer but longer waits: the throughput/latency trade-off the kernel met when it raised its per-CPU batch. "+
-				"Zero means no acquisition was contended.",
-			func(b *bytes.Buffer) error { return c.WriteSVG(b) })
+// waitP99Plot draws the wait p99 against batch size.
+func waitP99Plot(rp *plotter, m *cases.Model, hb int) {
+	c := &plot.Chart{
+		Title:  "Wait p99 vs batch size (mode batch)",
+		XLabel: "batch size (pages, log2 scale)",
+		YLabel: "wait p99 (ns per contended acquisition)",
+		XScale: plot.Log2,
 	}
+	i := 0
+	for _, v := range m.Variants {
+		for _, t := range m.Threads {
+			var xs, ys []float64
+			for _, cs := range m.PageCache {
+				if cs.Variant == v && cs.Threads == t && cs.Mode == workloads.ModeBatch && cs.Has(schema.UnitWaitP99) {
+					xs, ys = append(xs, float64(cs.Batch)), append(ys, cs.Median(schema.UnitWaitP99))
+				}
+			}
+			if len(xs) == 0 {
+				continue
+			}
+			label := threadsLabel(t)
+			if len(m.Variants) > 1 || v != "" {
+				label = reports.VariantLabel(v) + ", " + label
+			}
+			c.Lines = append(c.Lines, plot.Series{Label: label, X: xs, Y: ys, Color: i})
+			i++
+		}
+	}
+	rp.add("wait-p99", c.Title,
+		"The 99th percentile of one contended acquisition's wait, median over repetitions, as the batch grows. "+
+			"A bigger batch holds each lock longer, so fewer but longer waits: the throughput/latency trade-off the kernel met when it raised its per-CPU batch. "+
+			"Zero means no acquisition was contended.",
+		func(b *bytes.Buffer) error { return c.WriteSVG(b) })
+}
 
-	// Stacked counterfactual decomposition of per-page time, one plot per
-	// lock at the largest thread count.
+// decompositionPlots draws the stacked counterfactual decomposition of
+// per-page time, one plot per lock at the largest thread count.
+func decompositionPlots(rp *plotter, m *cases.Model, hb int) {
 	for _, v := range m.Variants {
 		if reports.FloorVariant(m, v) {
 			continue
@@ -237,10 +255,12 @@ func drawPlots(m *cases.Model) (plots []Plot, missing []string) {
 				"and the lock at these threads minus the lock at one thread (contention, split into waiting and the rest). Negative parts are drawn as zero; see Decomposition below for the numbers.",
 			func(buf *bytes.Buffer) error { return b.WriteSVG(buf) })
 	}
+}
 
-	// The saving of mode batch against page split by source, across batch
-	// sizes: where lock amortization stops mattering and per-page work
-	// takes over.
+// savingSplitPlots draws the saving of mode batch against page split by
+// source, across batch sizes: where lock amortization stops mattering
+// and per-page work takes over.
+func savingSplitPlots(rp *plotter, m *cases.Model, hb int) {
 	for _, v := range m.Variants {
 		if reports.FloorVariant(m, v) {
 			continue
@@ -275,8 +295,10 @@ func drawPlots(m *cases.Model) (plots []Plot, missing []string) {
 				"Where the lock lines flatten and the per-page work line keeps rising, lock amortization has stopped mattering and the saving is per-page work done once per batch.",
 			func(buf *bytes.Buffer) error { return c.WriteSVG(buf) })
 	}
+}
 
-	// ns/page against the regime probe, one plot per lock.
+// regimePlots draws ns/page against the regime probe, one plot per lock.
+func regimePlots(rp *plotter, m *cases.Model, hb int) {
 	for _, c := range xferCharts(m, hb) {
 		rp.add("regimes", c.Title,
 			fmt.Sprintf("One point per timed repetition: its wall-clock ns per page against the cache-line transfer cost probed before it (xfer-ns, log2 scale), "+
@@ -285,46 +307,46 @@ func drawPlots(m *cases.Model) (plots []Plot, missing []string) {
 				"Counting (instrumented) repetitions carry no probe and are not drawn; repetitions whose regime changed in flight are left out.", hb),
 			func(buf *bytes.Buffer) error { return c.WriteSVG(buf) })
 	}
+}
 
-	// Wait by lock class (classes.go).
-	classPlots(m, rp)
-
-	// Counters per page: the L1d misses, the seed's "L1 cache footprint".
-	if slices.Contains(m.Units, cases.L1DMissesPage) {
-		b := &plot.Bars{
-			Title:  fmt.Sprintf("L1d misses per page by mode (batched modes at batch=%d)", hb),
-			YLabel: "L1-dcache load misses per page",
-		}
-		for _, mode := range m.Modes {
-			b.Categories = append(b.Categories, modeLabel(mode, hb))
-		}
-		i := 0
-		for _, v := range m.Variants {
-			for _, t := range m.Threads {
-				if len(m.Variants)*len(m.Threads) > 6 && t != maxThreads(m, v) {
-					continue
+// l1dPlot draws the L1d misses per page by mode: the seed's "L1 cache
+// footprint".
+func l1dPlot(rp *plotter, m *cases.Model, hb int) {
+	if !slices.Contains(m.Units, cases.L1DMissesPage) {
+		return
+	}
+	b := &plot.Bars{
+		Title:  fmt.Sprintf("L1d misses per page by mode (batched modes at batch=%d)", hb),
+		YLabel: "L1-dcache load misses per page",
+	}
+	for _, mode := range m.Modes {
+		b.Categories = append(b.Categories, modeLabel(mode, hb))
+	}
+	i := 0
+	for _, v := range m.Variants {
+		for _, t := range m.Threads {
+			if len(m.Variants)*len(m.Threads) > 6 && t != maxThreads(m, v) {
+				continue
+			}
+			l := plot.Layer{Label: reports.VariantLabel(v) + ", " + threadsLabel(t), Color: i}
+			found := false
+			for _, mode := range m.Modes {
+				val := math.NaN()
+				if cs := m.Find(v, t, mode, hb); cs != nil && cs.Has(cases.L1DMissesPage) {
+					val, found = cs.Median(cases.L1DMissesPage), true
 				}
-				l := plot.Layer{Label: reports.VariantLabel(v) + ", " + threadsLabel(t), Color: i}
-				found := false
-				for _, mode := range m.Modes {
-					val := math.NaN()
-					if cs := m.Find(v, t, mode, hb); cs != nil && cs.Has(cases.L1DMissesPage) {
-						val, found = cs.Median(cases.L1DMissesPage), true
-					}
-					l.Values = append(l.Values, val)
-				}
-				if found {
-					b.Layers = append(b.Layers, l)
-					i++
-				}
+				l.Values = append(l.Values, val)
+			}
+			if found {
+				b.Layers = append(b.Layers, l)
+				i++
 			}
 		}
-		rp.add("l1d-misses", b.Title,
-			"Hardware L1 data-cache load misses per page, median. The seed's claim is that batching is \"all about reducing the L1 cache footprint\": "+
-				"if it holds, the misses fall from page to batch as ns/page does.",
-			func(buf *bytes.Buffer) error { return b.WriteSVG(buf) })
 	}
-	return rp.plots, rp.missing
+	rp.add("l1d-misses", b.Title,
+		"Hardware L1 data-cache load misses per page, median. The seed's claim is that batching is \"all about reducing the L1 cache footprint\": "+
+			"if it holds, the misses fall from page to batch as ns/page does.",
+		func(buf *bytes.Buffer) error { return b.WriteSVG(buf) })
 }
 
 // xferCharts returns the scatter plots of ns/page against xfer-ns: one

@@ -241,10 +241,6 @@ const noPageCache = "The input has no lockbench page-cache cases (benchmark name
 // needsPageCache stands in for noPageCache after its first use.
 const needsPageCache = "Not available: this section needs lockbench page-cache cases, and the input has none (see The answer)."
 
-// short formats a value of the report's tables: three significant
-// digits, denser than the summary's four.
-func short(v float64) string { return stats.Format(v, 3) }
-
 // percent formats a fraction as a whole percentage.
 func percent(f float64) string { return stats.Pct(f, 0, false) }
 
@@ -254,12 +250,28 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 		v.Warnings = append(v.Warnings, w.Error())
 	}
 	v.Warnings = append(v.Warnings, m.Warnings...)
-	effs := efficiencies(m)
 	hb := headlineBatch(m)
+	sum := reports.SummarizeModel(m) // for the headlines and the machines' table
+	v.fillAnswer(m, sum)
+	v.fillEfficiency(m, efficiencies(m), opts)
+	v.Machines = machineHeadlines(m, sum, hb)
+	v.MachineDesc = machineTable(m)
+	plots := v.fillPlotsAndScaling(m, hb)
+	v.fillDecomposition(m, hb)
+	v.Classes, v.ClassesNote, v.NoClasses = classGrid(m)
+	v.fillCounters(m, hb)
+	v.fillResults(m)
+	// Comparison tables: every mode against page, benchstat's way.
+	v.Comparison, v.ComparisonMD, v.NoComparison = modeComparison(set, m)
+	v.fillOther(m)
+	v.fillMachine(m)
+	v.Methodology = methodology(set, m, opts)
+	return plots, v
+}
 
-	// Headlines and the seed's claim; one summary for the headlines and
-	// the machines' table.
-	sum := reports.SummarizeModel(m)
+// fillAnswer fills the headlines and the seed's claim from the summary of
+// the case model, the same engine as `lockbench run`'s.
+func (v *view) fillAnswer(m *cases.Model, sum *reports.Summary) {
 	v.Headlines, v.HeadlineNotes = headlines(m, sum)
 	switch {
 	case len(m.PageCache) == 0:
@@ -268,11 +280,16 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 		v.NoHeadline = "No headline: it needs mode page and mode batch at the same lock and thread count " +
 			fmt.Sprintf("(modes present: %s).", strings.Join(workloads.ModeStrings(m.Modes), ", "))
 	}
+}
+
+// fillEfficiency fills the efficiency of each batch size against the
+// one-big-page ideal, its notes, the claims and the knees.
+func (v *view) fillEfficiency(m *cases.Model, effs []efficiencyRow, opts Options) {
 	v.Efficiency.Header = []string{schema.KeyLock, schema.KeyThreads, schema.KeyBatch, "page " + cases.NSPage, "batch " + cases.NSPage, "large " + cases.NSPage, "efficiency"}
 	for _, e := range effs {
 		v.Efficiency.Rows = append(v.Efficiency.Rows, []string{
 			reports.VariantLabel(e.Variant), strconv.Itoa(e.Threads), strconv.Itoa(e.Batch),
-			short(e.Page), short(e.Bat), short(e.Large), percent(e.Efficiency)})
+			stats.Short(e.Page), stats.Short(e.Bat), stats.Short(e.Large), percent(e.Efficiency)})
 	}
 	v.Claims = claims(m, effs)
 	var above, below bool
@@ -307,11 +324,11 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 		}
 		v.Knees.Rows = append(v.Knees.Rows, []string{reports.VariantLabel(k.Variant), strconv.Itoa(k.Threads), s})
 	}
+}
 
-	v.Machines = machineHeadlines(m, sum, hb)
-	v.MachineDesc = machineTable(m)
-
-	// Plots, the scaling fits' last.
+// fillPlotsAndScaling fills the plots, the scaling fits' last, and the
+// scaling table, and returns the plots.
+func (v *view) fillPlotsAndScaling(m *cases.Model, hb int) []Plot {
 	plots, missing := drawPlots(m)
 	fits, fitNotes := scalingFits(m, hb)
 	rp := &plotter{plots: plots, missing: missing}
@@ -329,18 +346,22 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 	if len(m.PageCache) == 0 {
 		v.NoPlots = append(v.NoPlots, needsPageCache)
 	}
+	return plots
+}
 
-	// Decomposition.
+// fillDecomposition fills the counterfactual decomposition of per-page
+// time.
+func (v *view) fillDecomposition(m *cases.Model, hb int) {
 	if len(m.PageCache) == 0 {
 		v.NoDecomposition = needsPageCache
 	} else {
 		v.Decomposition, v.DecompositionT = decomposition(m, hb)
 	}
+}
 
-	// Lock classes.
-	v.Classes, v.ClassesNote, v.NoClasses = classGrid(m)
-
-	// Counters per page.
+// fillCounters fills the counters per page and names the units the results
+// contract does not declare.
+func (v *view) fillCounters(m *cases.Model, hb int) {
 	v.Counters, v.NoCounters = counters(m)
 	if hb > 0 {
 		v.CountersNote = fmt.Sprintf("Medians per page at batch=%d (the results table and file have the other batch sizes).", hb)
@@ -349,8 +370,10 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 		v.UnknownUnits = "Units that lockbench's results contract (package schema) does not declare, so neither counters nor any other known measure: " +
 			strings.Join(unknown, ", ") + ". They were written by another version of lockbench or by another tool; the results file has their values."
 	}
+}
 
-	// Results: the medians of every page-cache case.
+// fillResults fills the medians of every page-cache case.
+func (v *view) fillResults(m *cases.Model) {
 	units := []string{cases.CPUNSPage, cases.AcqPage, cases.ContendedPage, schema.UnitHandoffs, cases.WaitNSPage, schema.UnitWaitP99, schema.UnitXfer}
 	v.Results.Header = append([]string{schema.KeyMode, schema.KeyBatch, schema.KeyLock, schema.KeyThreads, "n", cases.NSPage + " [95% CI]"}, units...)
 	for _, c := range m.PageCache {
@@ -361,18 +384,17 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 			row = append(row, stats.None)
 		}
 		for _, u := range units {
-			row = append(row, short(c.Median(u)))
+			row = append(row, stats.Short(c.Median(u)))
 		}
 		v.Results.Rows = append(v.Results.Rows, row)
 	}
 	if len(m.PageCache) == 0 {
 		v.NoResults = needsPageCache
 	}
+}
 
-	// Comparison tables: every mode against page, benchstat's way.
-	v.Comparison, v.ComparisonMD, v.NoComparison = modeComparison(set, m)
-
-	// Other benchmarks.
+// fillOther fills the benchmarks that are not page-cache cases.
+func (v *view) fillOther(m *cases.Model) {
 	v.Other.Header = []string{"benchmark", "unit", "n", "median [95% CI]"}
 	for _, c := range m.Other {
 		for _, u := range c.Units {
@@ -380,14 +402,14 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 			v.Other.Rows = append(v.Other.Rows, []string{c.Name.Full(), u, strconv.Itoa(e.N), e.Interval(3)})
 		}
 	}
+}
 
-	// Machine and method.
+// fillMachine fills the machine's description.
+func (v *view) fillMachine(m *cases.Model) {
 	v.Machine = m.Config
 	if len(v.Machine) == 0 {
 		v.NoMachine = "The input has no file configuration lines (\"key: value\" before the results), so the machine is not described."
 	}
-	v.Methodology = methodology(set, m, opts)
-	return plots, v
 }
 
 // headlines are the answer: for each lock at the largest thread count,
@@ -452,7 +474,7 @@ func claims(m *cases.Model, effs []efficiencyRow) []string {
 			}
 			if math.IsNaN(e.Efficiency) {
 				others = append(others, fmt.Sprintf("batch=%d: no ideal to approach, large (%s ns/page) is not significantly faster than page (%s ns/page)",
-					e.Batch, short(e.Large), short(e.Page)))
+					e.Batch, stats.Short(e.Large), stats.Short(e.Page)))
 				continue
 			}
 			if e.Batch == hb {
@@ -506,15 +528,15 @@ func decomposition(m *cases.Model, hb int) ([]string, grid) {
 				p, why := reports.CaseParts(m, c)
 				row := []string{reports.VariantLabel(v), strconv.Itoa(th), modeLabel(mode, c.Batch)}
 				if why != "" {
-					row = append(row, short(float64(c.Median(cases.NSPage))*float64(th)), stats.None, stats.None, stats.None, stats.None, why)
+					row = append(row, stats.Short(float64(c.Median(cases.NSPage))*float64(th)), stats.None, stats.None, stats.None, stats.None, why)
 					t.Rows = append(t.Rows, row)
 					continue
 				}
 				wait, rest := stats.None, stats.None
 				if p.Waiting != nil {
-					wait, rest = short(float64(*p.Waiting)), short(float64(p.Contention-*p.Waiting))
+					wait, rest = stats.Short(float64(*p.Waiting)), stats.Short(float64(p.Contention-*p.Waiting))
 				}
-				row = append(row, short(float64(p.Total)), short(float64(p.Work)), short(float64(p.Lock)), short(float64(p.Contention)), wait, rest)
+				row = append(row, stats.Short(float64(p.Total)), stats.Short(float64(p.Work)), stats.Short(float64(p.Lock)), stats.Short(float64(p.Contention)), wait, rest)
 				t.Rows = append(t.Rows, row)
 			}
 		}
@@ -522,11 +544,13 @@ func decomposition(m *cases.Model, hb int) ([]string, grid) {
 	return paras, t
 }
 
-// counters tabulates the perf counters per page (schema.KindCounter);
-// a unit the contract does not declare is not one (see view.UnknownUnits).
+// counters tabulates the perf counters per page (schema.KindCounter)
+// and the cache footprint of 'lockbench footprint' lines
+// (schema.KindFootprint) when the results carry them; a unit the contract
+// does not declare is not one (see view.UnknownUnits).
 func counters(m *cases.Model) (grid, string) {
 	var units []string
-	for _, u := range m.Counters() {
+	for _, u := range append(m.Counters(), m.Footprint()...) {
 		for _, c := range m.PageCache {
 			if c.Has(u) {
 				units = append(units, u)
@@ -549,7 +573,7 @@ func counters(m *cases.Model) (grid, string) {
 		}
 		row := []string{string(c.Mode), strconv.Itoa(c.Batch), reports.VariantLabel(c.Variant), strconv.Itoa(c.Threads)}
 		for _, u := range units {
-			row = append(row, short(c.Median(u)))
+			row = append(row, stats.Short(c.Median(u)))
 		}
 		t.Rows = append(t.Rows, row)
 	}
@@ -693,7 +717,7 @@ func methodology(set *reports.Set, m *cases.Model, opts Options) []fact {
 	if len(xfer) > 0 {
 		sp := stats.NewSpread(xfer)
 		s := fmt.Sprintf("one-way cache-line transfer min %s, median %s, max %s ns over %d repetitions",
-			short(float64(sp.Min)), short(float64(sp.Median)), short(float64(sp.Max)), len(xfer))
+			stats.Short(float64(sp.Min)), stats.Short(float64(sp.Median)), stats.Short(float64(sp.Max)), len(xfer))
 		if sp.Min > 0 && float64(sp.Max) > stats.RegimeRatio*float64(sp.Min) {
 			s += "; WARNING: the transfer cost changed more than twofold during the sweep (the machine switched regimes): contended results of different cases may not be comparable"
 		}
@@ -746,24 +770,7 @@ func markdownTemplate() (*template.Template, error) {
 // mdTable renders a table in GitHub Markdown, every cell escaped.
 func mdTable(t grid) string {
 	var b strings.Builder
-	row := func(cells []string) {
-		b.WriteString("|")
-		for _, c := range cells {
-			b.WriteString(" ")
-			b.WriteString(table.EscapeMarkdown(c))
-			b.WriteString(" |")
-		}
-		b.WriteString("\n")
-	}
-	row(t.Header)
-	b.WriteString("|")
-	for range t.Header {
-		b.WriteString(" --- |")
-	}
-	b.WriteString("\n")
-	for _, r := range t.Rows {
-		row(r)
-	}
+	table.Markdown(&b, t.Header, t.Rows) // a strings.Builder does not fail
 	return b.String()
 }
 

@@ -19,7 +19,8 @@ func TestEveryFieldHasAFlag(t *testing.T) {
 	run := newRunCmd()
 	fields := []string{harness.FieldWorkload, harness.FieldLocks, harness.FieldModes, harness.FieldBatches,
 		harness.FieldThreads, harness.FieldCount, harness.FieldOrder, harness.FieldDuration, harness.FieldWarmup,
-		harness.FieldGrace, harness.FieldAffinity, harness.FieldTiming}
+		harness.FieldGrace, harness.FieldAffinity, harness.FieldTiming, harness.FieldBudget, harness.FieldTarget,
+		harness.FieldLabels, harness.FieldShard, harness.FieldMachine}
 	planFields := []workloads.Knob{workloads.KnobWorkload, workloads.KnobWorkers, workloads.KnobLock, workloads.KnobMode, workloads.KnobBatch}
 	for _, k := range workloads.Knobs() {
 		if !slices.Contains(planFields, k) {
@@ -36,7 +37,7 @@ func TestEveryFieldHasAFlag(t *testing.T) {
 	for _, f := range fields {
 		flag, ok := fieldFlag(f)
 		if !ok {
-			t.Errorf("field %q has no flag: teach fieldFlag (runflags.go) its flag", f)
+			t.Errorf("field %q has no flag: teach fieldFlag (fields.go) its flag", f)
 			continue
 		}
 		if run.Flags().Lookup(flag) == nil {
@@ -66,6 +67,12 @@ func TestRunDefaultsAreTheLibrarys(t *testing.T) {
 		if got := fl.Lookup(flag).DefValue; got != want {
 			t.Errorf("--%s defaults to %q, want %q", flag, got, want)
 		}
+	}
+	if v, err := parseFraction(fl.Lookup("target-ci").DefValue); err != nil || v != p.Target || p.Target != harness.DefaultTarget {
+		t.Errorf("--target-ci defaults to %q (%v), want DefaultPlan.Target %v", fl.Lookup("target-ci").DefValue, v, p.Target)
+	}
+	if p.Budget != harness.DefaultBudget {
+		t.Errorf("DefaultPlan.Budget = %v, want DefaultBudget %v: the default run is adaptive", p.Budget, harness.DefaultBudget)
 	}
 	if p.Count != harness.DefaultBlocks || p.Order != harness.Paired || !slices.Equal(p.Locks, []string{"mutex", "mcs"}) || !slices.Equal(p.Modes, workloads.Modes()) {
 		t.Errorf("DefaultPlan = %+v, want mutex and mcs, every mode, %d paired blocks first", p, harness.DefaultBlocks)
