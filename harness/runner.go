@@ -25,7 +25,11 @@ import (
 type Runner struct {
 	Duration time.Duration // measured window per repetition
 	Warmup   time.Duration // unmeasured run before it, same workload and threads
-	Affinity Affinity      // worker placement
+	Affinity Affinity      // whether and how workers are pinned
+	// Placement picks the CPUs of pinned workers (Affinity Pinned) from
+	// the topology; "" is Topology.DefaultPlacement of the largest case
+	// (a Sweep's plan, or the one case Run runs).
+	Placement Placement
 	// Grace is how long the watchdog waits, after a phase's stop flag is
 	// set, for every worker to finish its step. A worker still running
 	// then (a lock that never releases, a livelock) fails the case with a
@@ -71,7 +75,7 @@ var DefaultRunner = Runner{
 	// (measured on a 2-vCPU VM under a load average of 12).
 	Duration: 60 * time.Millisecond,
 	Warmup:   20 * time.Millisecond,
-	Affinity: Compact,
+	Affinity: Pinned,
 	Grace:    2 * time.Second,
 	Counters: true,
 	Probe:    probeBudget,
@@ -110,6 +114,9 @@ func (r *Runner) Validate() error {
 	if _, err := ParseAffinity(string(r.Affinity)); err != nil {
 		return &FieldError{Field: FieldAffinity, Err: err}
 	}
+	if _, err := ParsePlacement(string(r.Placement)); err != nil {
+		return &FieldError{Field: FieldPlacement, Err: err}
+	}
 	return validMachine(r.Machine)
 }
 
@@ -130,6 +137,25 @@ func (r *Runner) build(s workloads.Spec) (workloads.Workload, error) {
 // Topology reads the machine's CPU topology from r.Sysfs (see
 // hostTopology).
 func (r *Runner) Topology() (Topology, error) { return hostTopology(r.Sysfs) }
+
+// Place returns the CPUs workers take on topo (worker i on cpus[i %
+// len]), nil when they are not pinned (Affinity None), and the placement
+// that picked them: r.Placement, or, when that is "", topo's default for
+// threads workers, with why it was chosen. Compact and Spread keep their
+// own orders and name no placement.
+func (r *Runner) Place(topo Topology, threads int) (cpus []int, p Placement, why string) {
+	switch r.Affinity {
+	case None:
+		return nil, "", ""
+	case Compact, Spread:
+		return topo.Order(r.Affinity), "", ""
+	}
+	p = r.Placement
+	if p == "" {
+		p, why = topo.DefaultPlacement(threads)
+	}
+	return topo.Place(p), p, why
+}
 
 // hostTopology reads the CPU topology under sysfs, "" meaning "/sys".
 // With the real sysfs ("") it keeps the CPUs this process may run on
@@ -376,12 +402,15 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	}
 
 	res := &Result{Case: c, Support: support}
-	order := topo.Order(r.Affinity)
-	if r.Affinity != None && len(order) > 0 {
+	order, _, _ := r.Place(topo, n)
+	if len(order) > 0 {
 		res.CPUs = make([]int, n)
 		for i := range res.CPUs {
 			res.CPUs[i] = order[i%len(order)]
 		}
+	}
+	if order == nil {
+		order = topo.Order(None) // the probe's CPUs when workers are not pinned
 	}
 
 	prev := runtime.GOMAXPROCS(0)

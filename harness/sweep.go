@@ -3,7 +3,10 @@ package harness
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
+
+	"github.com/lockbench/lockbench/schema"
 
 	"golang.org/x/perf/benchfmt"
 )
@@ -78,9 +81,20 @@ func NewSweep(p Plan, r Runner, dir string, force bool) (*Sweep, error) {
 		return nil, err
 	}
 	m := ReadMachine(topo)
+	// One placement for the whole sweep: the default is chosen for the
+	// largest case, so that every thread count runs on the same CPUs' prefix.
+	_, placement, why := r.Place(topo, slices.Max(p.Threads))
+	r.Placement = placement
 	s := &Sweep{runner: r, plan: p, cases: p.Cases(), out: out, cpus: m.CPUs, over: oversubscribed(p.Threads, m.CPUs)}
 	s.support = r.CounterSupport()
 	s.config = FileConfig(m, &r, p, s.support)
+	if placement != "" {
+		value := string(placement)
+		if why != "" {
+			value += " (" + why + ")"
+		}
+		s.config.Add(schema.ConfPlacement, value)
+	}
 	return s, nil
 }
 

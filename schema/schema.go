@@ -214,8 +214,12 @@ const (
 	ConfOrder    = "order"
 	// OrderPaired is the value of ConfOrder of a run in paired blocks
 	// (harness.Paired): its lines carry UnitBlock.
-	OrderPaired        = "paired"
-	ConfAffinity       = "affinity"
+	OrderPaired  = "paired"
+	ConfAffinity = "affinity"
+	// ConfPlacement is the placement of pinned workers (harness.Placement:
+	// smt, core, llc, node), with why it was chosen when it is the
+	// default: "core (default: 2 threads on distinct cores of one LLC (2 cores))".
+	ConfPlacement      = "placement"
 	ConfBare           = "bare"
 	ConfFiles          = "files"
 	ConfZones          = "zones"

@@ -156,6 +156,7 @@ contention, wait tails and how close a batch gets to one big page.`,
 		newReportCmd(),
 		newMergeCmd(),
 		newClassesCmd(),
+		newTopologyCmd(),
 	)
 	return root
 }

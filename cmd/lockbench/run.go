@@ -22,7 +22,7 @@ type runFlags struct {
 	modes, batch, threads, files             string
 	duration, warmup, grace                  time.Duration
 	count                                    int
-	order, affinity, workload                string
+	order, affinity, placement, workload     string
 	zones, touch, filePages, lines, think    int
 	delay, out                               string
 	force, quiet, json, bare, profile        bool
@@ -91,7 +91,8 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.DurationVar(&f.budget, "budget", f.budget, "paired: time the adaptive sweep may take; it stops earlier when every headline is within --target-ci")
 	fl.StringVar(&f.targetCI, "target-ci", f.targetCI, "paired: the half-width each headline's 95% interval should reach, as a percentage (5%) or fraction")
 	fl.Uint64Var(&f.seed, "seed", 0, "paired: seed of the blocks' random orders (default: from the clock; written to results.txt)")
-	fl.StringVar(&f.affinity, "affinity", f.affinity, "worker placement: compact, spread or none")
+	fl.StringVar(&f.affinity, "affinity", f.affinity, "pinned (to the CPUs --placement picks), none (the scheduler places workers), or the older orders compact and spread")
+	fl.StringVar(&f.placement, "placement", "", "pinned workers' CPUs: smt (siblings first), core (distinct cores of one LLC), llc (spread across LLCs) or node (spread across NUMA nodes); default core where one LLC has enough cores, else llc ('lockbench topology' shows the pick)")
 	fl.StringVar(&f.workload, "workload", f.workload, "pagecache or cs (one lock, a critical section of --lines cache lines)")
 	fl.IntVar(&f.zones, "zones", f.zones, "pagecache: number of zones (zone locks)")
 	fl.IntVar(&f.touch, "touch", f.touch, "pagecache: bytes of page data written per page (0-4096)")

@@ -28,6 +28,10 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	r.Duration, r.Warmup, r.Grace, r.Affinity = f.duration, f.warmup, f.grace, harness.Affinity(f.affinity)
 	r.Labels, r.ClassLabels = f.profile, f.profileClasses
 	r.Machine = f.machine
+	r.Placement, r.Sysfs = harness.Placement(f.placement), sysfsRoot()
+	if f.placement != "" && r.Affinity != harness.Pinned {
+		return p, r, usagef("--placement %s picks the CPUs of pinned workers: it needs --affinity pinned, not %s", f.placement, f.affinity)
+	}
 	if err := r.Validate(); err != nil {
 		return p, r, flagged(err)
 	}
