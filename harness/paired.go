@@ -140,16 +140,14 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 		if !ref.counting {
 			o.Blocks++
 		}
-		prev := 0.0 // the end probe of the slice before stands in for the next one's start probe
 		for _, c := range bl.block(ref) {
 			if !ref.counting {
 				c.Block = o.Blocks
 			}
-			res, err := s.runCase(ctx, o, c, prev)
+			res, err := s.runCase(ctx, o, c)
 			if err != nil {
 				return switched, err
 			}
-			prev = res.XferEndNS
 			switched = switched || res.Regime() == schema.RegimeSwitched
 		}
 		if switched {

@@ -198,11 +198,15 @@ type Result struct {
 	CPU         time.Duration // workers' thread CPU time in the window
 	Pages       uint64        // pages (cs: critical sections) of all workers
 	WorkerPages []uint64      // per worker, index i is worker i
-	XferNS      float64       // regime probe: one-way cache-line transfer, 0 if not probed
-	XferEndNS   float64       // the probe again right after the window, 0 if not probed
-	// NoProbe says the runner did not try the probe (Runner.Probe
-	// negative, or fewer than two CPUs to pin its threads to): the
-	// repetition has no regime, rather than an unknown one.
+	// XferNS is the one-way cache-line transfer between the workers' own
+	// CPUs (the mean over probePairs), before the window; 0 if not probed
+	// (one worker, or no round finished). XferEndNS is the same after it.
+	XferNS, XferEndNS float64
+	// Speed and SpeedEnd time fixed single-core work on the workers' CPUs
+	// before and after the window (speedProbe); zero if not probed.
+	Speed, SpeedEnd Speed
+	// NoProbe says the runner did not probe (Runner.Probe negative): the
+	// repetition has no state, rather than an unknown one.
 	NoProbe  bool
 	GCCycles uint64 // Go GC cycles completed during the window
 
@@ -216,36 +220,29 @@ type Result struct {
 	Support CounterSupport
 }
 
-// Regime is the machine regime of a contended repetition
-// (schema.RegimeOf of XferNS), schema.RegimeSwitched when the probe after
-// the window (XferEndNS) falls in another band, and "" for a repetition
-// of one worker, whose cost does not depend on cache-line transfers. A
-// repetition with one probe takes that probe's label; a contended one
-// with none (a machine too busy to run both probe threads at once) is
-// schema.RegimeUnprobed, left out of the statistics like a switched one.
-// A runner that does not probe (NoProbe) leaves every repetition without
-// a regime: nothing is stratified.
-//
-// Why 1-thread repetitions get none, measured: three default runs on a
-// 2-vCPU KVM guest (llc ~26 ns, xllc ~160 ns, each seen in every run),
-// 1-thread slices split by the band of their own probe: page mutex 108.2
-// ns/page in llc against 109.1 and 110.4 in xllc, page mcs 101.7 and
-// 103.9 against 99.9 and 99.8, batch 35.8-36.3 against 35.9-37.9; within
-// 4%, no direction, while 2-thread page mcs moves 2.8x (230 against 653 in run 1).
+// Regime is the name key schema.KeyRegime the harness writes:
+// schema.RegimeSwitched when a probe moved in flight by its state factor
+// (the speed of fixed work on the workers' CPUs by schema.SpeedFactor, in
+// every case; the transfer between them by schema.XferFactor, in a
+// contended one), schema.RegimeUnprobed for a contended repetition whose
+// transfer probe never finished (a machine too busy to run both probe
+// threads at once), and "" otherwise: the state of a steady repetition
+// is labelled by the readers, from the clusters of every line's probes
+// (schema.States), not from bands fixed here. A runner that does not
+// probe (NoProbe) writes no regime.
 func (r *Result) Regime() string {
-	if r.Case.Spec.Workers < 2 || r.NoProbe {
+	if r.NoProbe {
 		return ""
 	}
-	before, after := schema.RegimeOf(r.XferNS), schema.RegimeOf(r.XferEndNS)
+	contended := r.Case.Spec.Workers >= 2
 	switch {
-	case before == "" && after == "":
-		return schema.RegimeUnprobed
-	case before == "":
-		return after
-	case after != "" && after != before:
+	case schema.Moved(r.Speed.NS, r.SpeedEnd.NS, schema.SpeedFactor),
+		contended && schema.Moved(r.XferNS, r.XferEndNS, schema.XferFactor):
 		return schema.RegimeSwitched
+	case contended && r.XferNS <= 0 && r.XferEndNS <= 0:
+		return schema.RegimeUnprobed
 	}
-	return before
+	return ""
 }
 
 // ClassStats are the merged lock counts of one class of a case: every
@@ -369,13 +366,11 @@ var phaseNames = [2]string{"warm-up", "measurement"}
 // A worker that does not stop in time returns a *WatchdogError, a failed
 // invariant an *InvariantError.
 func (r *Runner) Run(ctx context.Context, c Case) (*Result, error) {
-	return r.run(ctx, c, 0)
+	return r.run(ctx, c, nil)
 }
 
-// run is Run; a positive before is the regime probe just taken (the end
-// probe of the slice before, in a paired block) and stands in for the
-// probe before the repetition.
-func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, error) {
+// run is Run, with the speed probe of a sweep (nil: one of its own).
+func (r *Runner) run(ctx context.Context, c Case, sp *speedProbe) (*Result, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
@@ -416,22 +411,33 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	prev := runtime.GOMAXPROCS(0)
 	defer runtime.GOMAXPROCS(prev)
 
-	// The probe needs two Ps to play ping-pong.
-	probe := func() float64 {
-		if r.Probe < 0 || len(order) < 2 {
-			return 0
+	// The machine's state where the workers run (state.go): the transfer
+	// between their own CPUs, and the speed of fixed work on each. The
+	// transfer probe needs two Ps to play ping-pong.
+	res.NoProbe = r.Probe < 0
+	pairs := probePairs(res.CPUs)
+	if res.CPUs == nil && len(order) >= 2 {
+		pairs = [][2]int{{order[0], order[1]}} // unpinned workers: the compact order's first two CPUs
+	}
+	if !res.NoProbe && sp == nil {
+		sp = newSpeedProbe(0)
+	}
+	probe := func() (float64, Speed) {
+		if res.NoProbe {
+			return 0, Speed{}
+		}
+		speed := sp.measure(res.CPUs)
+		if n < 2 || len(pairs) == 0 {
+			return 0, speed // one worker moves no line between cores
 		}
 		runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), 2))
 		budget := r.Probe
 		if budget == 0 {
 			budget = probeBudget
 		}
-		return probeXfer(order[0], order[1], budget)
+		return probePairsXfer(pairs, budget), speed
 	}
-	res.NoProbe = r.Probe < 0 || len(order) < 2
-	if res.XferNS = before; before <= 0 {
-		res.XferNS = probe()
-	}
+	res.XferNS, res.Speed = probe()
 	res.GOMAXPROCS = max(prev, n)
 	runtime.GOMAXPROCS(res.GOMAXPROCS)
 
@@ -578,9 +584,11 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	res.GCCycles = gcCycles() - gc0
 	res.Wall = wall
 	finished.Wait()
-	// Probed again after the window: a regime that changed in flight
-	// shows as two labels (Result.Regime).
-	res.XferEndNS = probe()
+	// Probed again after the window, once every worker's thread is gone
+	// (the slice's state settled), and never reused as the next slice's
+	// start: a state that changed in flight shows as two values
+	// (Result.Regime).
+	res.XferEndNS, res.SpeedEnd = probe()
 
 	res.WorkerPages = make([]uint64, n)
 	for i := range slots {

@@ -56,6 +56,7 @@ type Sweep struct {
 	support CounterSupport
 	config  Config
 	ran     bool
+	speed   *speedProbe // built at the first case, reused by every one
 }
 
 // NewSweep validates r and p (a *FieldError names the field to change),
@@ -180,7 +181,7 @@ func (s *Sweep) Run(ctx context.Context) (Outcome, error) {
 	}
 	var err error
 	for _, c := range s.cases {
-		if _, err = s.runCase(ctx, &o, c, 0); err != nil {
+		if _, err = s.runCase(ctx, &o, c); err != nil {
 			break
 		}
 	}
@@ -191,13 +192,16 @@ func (s *Sweep) Run(ctx context.Context) (Outcome, error) {
 	return o, err
 }
 
-// runCase runs one repetition (before as Runner.run takes it), writes
+// runCase runs one repetition, writes
 // and syncs its lines, adds them to o (Done counts it, Cases grows with
 // an adaptive sweep's extra blocks) and calls Progress, with the case's
 // index in run order, and Record. On an error the case counts for
 // nothing but a line Record refused, which is written already.
-func (s *Sweep) runCase(ctx context.Context, o *Outcome, c Case, before float64) (*Result, error) {
-	res, err := s.runner.run(ctx, c, before)
+func (s *Sweep) runCase(ctx context.Context, o *Outcome, c Case) (*Result, error) {
+	if s.speed == nil && s.runner.Probe >= 0 {
+		s.speed = newSpeedProbe(s.plan.Seed)
+	}
+	res, err := s.runner.run(ctx, c, s.speed)
 	if err != nil {
 		return nil, err
 	}

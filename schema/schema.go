@@ -165,11 +165,14 @@ func Units(per string) []Unit {
 		{UnitWaitP99, KindLock, false, "99th percentile of one wait"},
 		{UnitWaitMax, KindLock, false, "the longest single wait"},
 		{UnitHoldNS, KindLock, false, "mean hold time of one acquisition, sampled (one in hold-every); absent when none was sampled"},
-		{UnitXfer, KindMachine, false, "one-way cross-core cache-line transfer, probed before the repetition"},
+		{UnitXfer, KindMachine, false, "one-way cache-line transfer between the workers' own CPUs (mean over their pairs), probed before the repetition"},
 		{UnitFairness, KindRun, true, "fewest pages of a worker over most; 1 is perfectly fair"},
 		{UnitGCCycles, KindRun, false, "Go GC cycles completed in the measured window"},
 		{UnitXferEnd, KindMachine, false, "the xfer-ns probe again, right after the repetition"},
 		{UnitBlock, KindRun, false, "paired runs: the block of back-to-back slices this line belongs to"},
+		{UnitSpeed, KindMachine, false, "one ALU step plus one step of a pointer chase over 8 MB, on the workers' CPUs, probed before the repetition"},
+		{UnitSpeedEnd, KindMachine, false, "the speed-ns probe again, right after the repetition"},
+		{UnitMem, KindMachine, false, "the pointer chase's part of speed-ns: the memory side of the machine's state"},
 	}
 	for _, c := range Counters() {
 		u = append(u, Unit{PerUnit(c, per), KindCounter, false, c + " per " + per + " (perf_event_open)"})
