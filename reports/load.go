@@ -19,6 +19,7 @@ import (
 
 	"github.com/lockbench/lockbench/internal/printable"
 	"github.com/lockbench/lockbench/internal/safefile"
+	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/schema"
 )
 
@@ -304,7 +305,7 @@ func (s *Set) loadBytes(data []byte, path, label string) error {
 		s.Warnings = append(s.Warnings, torn)
 	}
 
-	found := 0
+	found, first := 0, len(s.Results)
 	r := benchfmt.NewReader(bytes.NewReader(data), path)
 	r.Reset(bytes.NewReader(data), path, ".file", label)
 	for r.Scan() {
@@ -335,6 +336,9 @@ func (s *Set) loadBytes(data []byte, path, label string) error {
 	if len(errs) > 0 {
 		return joinErrors(errs)
 	}
+	// The file's machine states, from its own probes: every reader
+	// (summary, compare, gate) then sees them as name keys.
+	copy(s.Results[first:], cases.LabelStates(s.Results[first:]))
 	if found == 0 {
 		if torn != nil {
 			return torn

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // Machine states from the data (issue 20). A run's probes — the transfer
@@ -193,4 +194,41 @@ func preferred(v float64) string {
 		return strconv.FormatFloat(math.Round(p), 'f', -1, 64)
 	}
 	return fmt.Sprintf("%.3g", p)
+}
+
+// compareStates compares two state labels part by part (name, then
+// value); ok is false unless both are state labels.
+func compareStates(a, b string) (c int, ok bool) {
+	pa, oka := parseState(a)
+	pb, okb := parseState(b)
+	if !oka || !okb {
+		return 0, false
+	}
+	for i := range min(len(pa), len(pb)) {
+		if c := cmp.Or(cmp.Compare(pa[i].name, pb[i].name), cmp.Compare(pa[i].ns, pb[i].ns)); c != 0 {
+			return c, true
+		}
+	}
+	return cmp.Compare(len(pa), len(pb)), true
+}
+
+type statePart struct {
+	name string
+	ns   float64
+}
+
+func parseState(l string) ([]statePart, bool) {
+	var out []statePart
+	for _, p := range strings.Split(l, "+") {
+		name, v, ok := strings.Cut(p, "-")
+		if !ok || !strings.HasSuffix(v, "ns") {
+			return nil, false
+		}
+		ns, err := strconv.ParseFloat(strings.TrimSuffix(v, "ns"), 64)
+		if err != nil {
+			return nil, false
+		}
+		out = append(out, statePart{name, ns})
+	}
+	return out, len(out) > 0
 }

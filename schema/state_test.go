@@ -138,3 +138,19 @@ func TestMoved(t *testing.T) {
 		}
 	}
 }
+
+func TestRegimeBeforeStates(t *testing.T) {
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{"xfer-25ns", "xfer-160ns", true},
+		{"xfer-160ns", "xfer-25ns", false},
+		{"xfer-25ns+speed-160ns", "xfer-25ns+speed-200ns", true},
+		{"llc", "xllc", true},
+	} {
+		if got := RegimeBefore(tt.a, tt.b); got != tt.want {
+			t.Errorf("RegimeBefore(%s, %s) = %t, want %t", tt.a, tt.b, got, tt.want)
+		}
+	}
+}

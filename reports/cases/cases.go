@@ -219,10 +219,12 @@ type group struct {
 	threads int
 }
 
-// Group groups results into cases. Values may be tidied (read by
+// Group groups results into cases, each line in its machine state
+// (LabelStates). Values may be tidied (read by
 // reports.Load: "sec/page" with the original "ns/page") or not (made by
 // the harness in memory); cases keep them as written.
 func Group(results []*benchfmt.Result) *Model {
+	results = LabelStates(results) // lines made in memory carry no state yet
 	m := &Model{byKey: map[string]*Case{}, groups: map[group][]*Case{}}
 	procs := map[int]bool{}
 	for _, r := range results {

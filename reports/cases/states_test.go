@@ -1,0 +1,68 @@
+package cases
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/lockbench/lockbench/schema"
+)
+
+// TestLabelStates labels simulated runs: each line's state comes from the
+// clusters of its file's probes at its thread count, not from bands.
+func TestLabelStates(t *testing.T) {
+	rng := rand.New(rand.NewPCG(20, 1))
+	noise := func(m float64) float64 { return m * (1 + 0.05*rng.NormFloat64()) }
+	var in []*benchfmt.Result
+	want := map[int]string{} // index in in -> regime key ("" none)
+	add := func(r *benchfmt.Result, key string) {
+		want[len(in)] = key
+		in = append(in, r)
+	}
+	const two, one = "PageCache/mode=page/batch=4/lock=mcs/threads=2-2", "PageCache/mode=page/batch=4/lock=none/threads=1-2"
+	for i := range 40 {
+		// 2 threads: transfers at 25 and 160 ns, one speed state.
+		x, label := 25.0, "xfer-25ns"
+		if i%3 == 0 {
+			x, label = 160, "xfer-160ns"
+		}
+		add(result("a", two, 100.0, "ns/page", noise(x), schema.UnitXfer, noise(150), schema.UnitSpeed), label)
+		add(result("a", two+"/class=zone", 2.0, "acq/page"), label)
+		// 1 thread: two speed states, 1.33x apart.
+		s, sl := 150.0, "speed-160ns"
+		if i%2 == 0 {
+			s, sl = 200, "speed-200ns"
+		}
+		add(result("a", one, 90.0, "ns/page", noise(s), schema.UnitSpeed), sl)
+		// Another file: one state at 68 ns, next to the old band edge.
+		add(result("b", two, 100.0, "ns/page", noise(68), schema.UnitXfer, noise(150), schema.UnitSpeed), "")
+	}
+	add(result("a", two+"/regime=switched", 100.0, "ns/page", 25.0, schema.UnitXfer, 150.0, schema.UnitSpeed), schema.RegimeSwitched)
+	add(result("a", two, 100.0, "ns/page", 2.0, "acq/page"), "") // a counting line: no probes
+	add(result("a", two, 100.0, "ns/page", 25.0, schema.UnitXfer), "") // an earlier version's line: no speed probe
+	names := make([]benchfmt.Name, len(in))
+	for i, r := range in {
+		names[i] = r.Name
+	}
+	out := LabelStates(in)
+	for i, r := range out {
+		got, _ := schema.ParseName(r.Name).Get(schema.KeyRegime)
+		if got != want[i] {
+			t.Errorf("line %d %s: regime %q, want %q", i, r.Name, got, want[i])
+		}
+		if string(in[i].Name) != string(names[i]) {
+			t.Fatalf("line %d: LabelStates changed its input's name to %s", i, in[i].Name)
+		}
+	}
+	if n := schema.ParseName(out[1].Name); n.Keys[len(n.Keys)-1].Key != schema.KeyClass {
+		t.Errorf("class line %s: the class key must stay last", out[1].Name)
+	}
+	// Labelled once, the lines are kept as they are: LabelStates is idempotent.
+	again := LabelStates(out)
+	for i := range out {
+		if string(again[i].Name) != string(out[i].Name) {
+			t.Errorf("line %d relabelled %s -> %s", i, out[i].Name, again[i].Name)
+		}
+	}
+}
