@@ -39,7 +39,7 @@ func TestLabelStates(t *testing.T) {
 		add(result("b", two, 100.0, "ns/page", noise(68), schema.UnitXfer, noise(150), schema.UnitSpeed), "")
 	}
 	add(result("a", two+"/regime=switched", 100.0, "ns/page", 25.0, schema.UnitXfer, 150.0, schema.UnitSpeed), schema.RegimeSwitched)
-	add(result("a", two, 100.0, "ns/page", 2.0, "acq/page"), "") // a counting line: no probes
+	add(result("a", two, 100.0, "ns/page", 2.0, "acq/page"), "")       // a counting line: no probes
 	add(result("a", two, 100.0, "ns/page", 25.0, schema.UnitXfer), "") // an earlier version's line: no speed probe
 	names := make([]benchfmt.Name, len(in))
 	for i, r := range in {
