@@ -197,3 +197,71 @@ func TestPairedAdaptive(t *testing.T) {
 		})
 	}
 }
+
+// scriptedStates is a machine whose speed moves 1.33x during the slices
+// (0-based, in run order) listed in switched, and is steady otherwise.
+func scriptedStates(switched ...int) func([]int, int) (float64, Speed) {
+	calls := 0
+	return func(_ []int, workers int) (float64, Speed) {
+		slice, after := calls/2, calls%2 == 1
+		calls++
+		x, _ := steadyState(nil, workers)
+		if after && slices.Contains(switched, slice) {
+			return x, Speed{NS: 200, MemNS: 199}
+		}
+		return x, Speed{NS: 150, MemNS: 149}
+	}
+}
+
+// TestPairedRepeatsSwitched: a switched counting repetition runs again at
+// once (its case keeps its lock counts), and a switched timed block runs
+// again, in a fixed sweep and, before the judge is asked, in an adaptive
+// one; Outcome.Repeated counts both.
+func TestPairedRepeatsSwitched(t *testing.T) {
+	p := pairedPlan(1, 1)
+	p.Locks, p.Threads, p.Modes = []string{"mutex"}, []int{1}, []workloads.Mode{workloads.ModePage, workloads.ModeBatch}
+	// Count 1: the counting block (slices 0-1, and the retries) runs
+	// first, then the timed block.
+	for _, adaptive := range []bool{false, true} {
+		r := testRunner()
+		// Slice 0: counting, switched -> slice 1 is its retry; slice 2:
+		// the other counting case, switched -> slice 3 its retry; slices
+		// 4-5: the timed block, 4 switched -> slices 6-7 run it again.
+		r.stateProbe = scriptedStates(0, 2, 4)
+		sw, err := NewSweep(p, r, filepath.Join(t.TempDir(), "out"), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if adaptive {
+			sw.Now, sw.Budget = (&fakeClock{t: time.Unix(0, 0), step: time.Millisecond}).now, time.Hour
+			sw.Judge = func([]*benchfmt.Result) []string { return nil } // content at once: only the re-run adds a block
+		}
+		out, err := sw.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		counted := map[string]int{}
+		for _, l := range out.Lines {
+			n := schema.ParseName(l.Name)
+			reg, _ := n.Get(schema.KeyRegime)
+			if _, class := n.Get(schema.KeyClass); class || reg == schema.RegimeSwitched {
+				continue
+			}
+			for _, v := range l.Values {
+				if v.Unit == schema.PerUnit(schema.StemAcq, schema.PerPage) {
+					counted[n.Case()]++
+				}
+			}
+		}
+		if len(counted) != 2 {
+			t.Errorf("adaptive %v: lock counts outside switched lines for %v, want both cases", adaptive, counted)
+		}
+		if out.Repeated != 3 || out.Blocks != 2 || out.Switched != 2 {
+			t.Errorf("adaptive %v: repeated %d, blocks %d, switched %d; want 3 (two counting repetitions, one block), 2 timed blocks, 2 blocks switched",
+				adaptive, out.Repeated, out.Blocks, out.Switched)
+		}
+		if adaptive && out.Stopped != "tight" {
+			t.Errorf("adaptive: stopped %q, want tight", out.Stopped)
+		}
+	}
+}

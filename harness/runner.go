@@ -60,6 +60,10 @@ type Runner struct {
 	PerfEventOpen PerfEventOpenFunc
 	// Sysfs is the root of the CPU topology files; "" means "/sys".
 	Sysfs string
+	// stateProbe, when set, stands in for the state probes (tests script
+	// the machine's states with it): it is called before and after each
+	// window with the workers' CPUs and count.
+	stateProbe func(cpus []int, workers int) (xferNS float64, speed Speed)
 	// Machine names the machine in the results (config key machine), so
 	// that merged results of several machines can be told apart; "" means
 	// the name ReadMachine derives (Machine.Name). Letters, digits, '.',
@@ -419,12 +423,15 @@ func (r *Runner) run(ctx context.Context, c Case, sp *speedProbe) (*Result, erro
 	if res.CPUs == nil && len(order) >= 2 {
 		pairs = [][2]int{{order[0], order[1]}} // unpinned workers: the compact order's first two CPUs
 	}
-	if !res.NoProbe && sp == nil {
-		sp = newSpeedProbe(0)
-	}
 	probe := func() (float64, Speed) {
 		if res.NoProbe {
 			return 0, Speed{}
+		}
+		if r.stateProbe != nil {
+			return r.stateProbe(res.CPUs, n)
+		}
+		if sp == nil {
+			sp = newSpeedProbe(0)
 		}
 		speed := sp.measure(res.CPUs)
 		if n < 2 || len(pairs) == 0 {

@@ -153,6 +153,10 @@ type Outcome struct {
 	// "budget", or "" (not adaptive, or an error).
 	Blocks, Switched int
 	Stopped          string
+	// Repeated counts the switched work a paired sweep ran again: timed
+	// blocks and counting repetitions. A summary says "run again" with
+	// this count, and only when it is positive.
+	Repeated int
 }
 
 // Partial reports whether the sweep ended before its last case.
@@ -198,7 +202,7 @@ func (s *Sweep) Run(ctx context.Context) (Outcome, error) {
 // index in run order, and Record. On an error the case counts for
 // nothing but a line Record refused, which is written already.
 func (s *Sweep) runCase(ctx context.Context, o *Outcome, c Case) (*Result, error) {
-	if s.speed == nil && s.runner.Probe >= 0 {
+	if s.speed == nil && s.runner.Probe >= 0 && s.runner.stateProbe == nil {
 		s.speed = newSpeedProbe(s.plan.Seed)
 	}
 	res, err := s.runner.run(ctx, c, s.speed)

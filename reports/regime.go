@@ -82,8 +82,9 @@ func unitOf(v benchfmt.Value) string {
 }
 
 // RegimeLine is one line about the machine's regimes: their probe
-// values and share of the blocks, and the blocks that switched in
-// flight; "" when no contended case carries a regime.
+// values and share of the blocks, the blocks that switched in flight,
+// and how many of those the run ran again (Repeated, when known); ""
+// when no case carries a regime.
 func (s *Summary) RegimeLine() string {
 	if len(s.Regimes) == 0 && s.Switched == 0 {
 		return ""
@@ -97,7 +98,10 @@ func (s *Summary) RegimeLine() string {
 		line = "machine regime: " + parts[0] + "; it did not change"
 	}
 	if s.Switched > 0 {
-		line += fmt.Sprintf("; %d switched in flight, left out and run again", s.Switched)
+		line += fmt.Sprintf("; %d switched in flight, left out", s.Switched)
+	}
+	if s.Repeated > 0 {
+		line += fmt.Sprintf("; %d run again", s.Repeated)
 	}
 	return line
 }
