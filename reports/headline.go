@@ -442,6 +442,21 @@ func halfWidth(delta, lo, hi float64) float64 {
 	return max(hi-delta, delta-lo)
 }
 
+// RelHalfWidth is HalfWidth relative to the ratio the headline compares
+// (1 + Delta): the half-width of the ratio's interval as a fraction of
+// the ratio, what an adaptive run's target (--target-ci) is. ± 5 points
+// is ± 17% of a ratio of 0.3 and ± 5% of a ratio of 1.0: a target in
+// points stops a run early for large savings and late for small ones,
+// one relative to the ratio asks every headline for the same precision.
+// +Inf without an interval.
+func (h *Headline) RelHalfWidth() float64 {
+	ratio := 1 + float64(h.Delta)
+	if !(ratio > 0) {
+		return math.Inf(1)
+	}
+	return float64(h.HalfWidth) / ratio
+}
+
 // provisional reports whether h is a contended headline in a regime seen
 // in too few paired blocks to have an interval (stats.MinPairs). Such a
 // headline is kept (JSON, the judge) but printed on one line after the

@@ -144,15 +144,15 @@ func (s *Summary) uncontended(m *cases.Model) {
 	}
 }
 
-// target marks the headlines whose interval is wider than target, with
-// the reason.
+// target marks the headlines whose interval, relative to their ratio
+// (Headline.RelHalfWidth), is wider than target, with the reason.
 func (s *Summary) target(target float64) {
 	if target <= 0 {
 		return
 	}
 	for i := range s.Headlines {
 		h := &s.Headlines[i]
-		hw := float64(h.HalfWidth)
+		hw := h.RelHalfWidth()
 		if hw <= target {
 			continue
 		}
@@ -166,7 +166,7 @@ func (s *Summary) target(target float64) {
 		case math.IsInf(hw, 1):
 			h.NotTight = "no interval: too few repetitions"
 		default:
-			h.NotTight = fmt.Sprintf("± %s after %d blocks against a target of ± %s: the budget ran out first",
+			h.NotTight = fmt.Sprintf("± %s of the ratio after %d blocks against a target of ± %s: the budget ran out first",
 				stats.Pct(hw, 0, false), h.Blocks, stats.Pct(target, 0, false))
 		}
 	}
@@ -191,7 +191,7 @@ func (s *Summary) WriteDetails(w io.Writer) error {
 // lines so far and returns the groups (the page case's name without the
 // mode, batch and regime keys, as harness.Case.Group names them) that have a
 // headline, in any regime, whose interval is wider than target (a
-// half-width in points of the delta), widest first and, among equals,
+// half-width relative to the ratio: Headline.RelHalfWidth), widest first and, among equals,
 // the group with fewer blocks in all first: a regime the machine rarely
 // visits leaves its groups without an interval however many blocks they
 // get, and the tie-break keeps it from starving the other groups (one
@@ -221,7 +221,7 @@ func Pending(results []*benchfmt.Result, target float64) []string {
 			byGroup[g] = n
 			order = append(order, n)
 		}
-		n.width = max(n.width, float64(h.HalfWidth))
+		n.width = max(n.width, h.RelHalfWidth())
 		n.byRegime[reg] = max(n.byRegime[reg], h.Blocks)
 	}
 	for _, n := range order {

@@ -89,7 +89,7 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.IntVar(&f.count, "count", f.count, "repetitions of every case (paired: blocks of every lock and thread count); given, the run is fixed, not adaptive")
 	fl.StringVar(&f.order, "order", f.order, "paired (blocks of every mode back to back, random order), interleaved (A B A B) or grouped (A A B B)")
 	fl.DurationVar(&f.budget, "budget", f.budget, "paired: time the adaptive sweep may take; it stops earlier when every headline is within --target-ci")
-	fl.StringVar(&f.targetCI, "target-ci", f.targetCI, "paired: the half-width each headline's 95% interval should reach, as a percentage (5%) or fraction")
+	fl.StringVar(&f.targetCI, "target-ci", f.targetCI, "paired: the half-width each headline's 95% interval should reach, relative to its ratio (5%: batch/page = 0.30 ± 0.015), as a percentage or fraction")
 	fl.Uint64Var(&f.seed, "seed", 0, "paired: seed of the blocks' random orders (default: from the clock; written to results.txt)")
 	fl.StringVar(&f.affinity, "affinity", f.affinity, "pinned (to the CPUs --placement picks), none (the scheduler places workers), or the older orders compact and spread")
 	fl.StringVar(&f.placement, "placement", "", "pinned workers' CPUs: smt (siblings first), core (distinct cores of one LLC), llc (spread across LLCs) or node (spread across NUMA nodes); default core where one LLC has enough cores, else llc ('lockbench topology' shows the pick)")
