@@ -79,14 +79,16 @@ func probePairsXfer(pairs [][2]int, budget time.Duration) float64 {
 
 // Speed probe sizes: a chase over chaseBytes, one node a cache line, of
 // chaseSteps steps per round, and an ALU chain of aluOps dependent
-// multiply-adds per round; each a few µs to tens of µs, speedRounds
-// rounds, the median kept.
+// multiply-adds per round: about 4 µs of ALU and 40-60 µs of chase a
+// round on the 2-vCPU VMs lockbench was built on, speedRounds rounds, the
+// median kept (about 0.5 ms per CPU and probe). Fewer chase steps made
+// the median too noisy under load to tell a state from its own spread.
 const (
 	chaseBytes  = 8 << 20
 	chaseLine   = 64
-	chaseSteps  = 128
+	chaseSteps  = 256
 	aluOps      = 4096
-	speedRounds = 5
+	speedRounds = 7
 )
 
 // A speedProbe times fixed single-core work: an ALU chain (core speed)

@@ -225,7 +225,8 @@ type group struct {
 // the harness in memory); cases keep them as written.
 func Group(results []*benchfmt.Result) *Model {
 	results = LabelStates(results) // lines made in memory carry no state yet
-	m := &Model{byKey: map[string]*Case{}, groups: map[group][]*Case{}}
+	results, rescued := RescueCounts(results)
+	m := &Model{byKey: map[string]*Case{}, groups: map[group][]*Case{}, Warnings: rescued}
 	procs := map[int]bool{}
 	for _, r := range results {
 		if f := r.GetConfig(".file"); !slices.Contains(m.Files, f) {

@@ -1,6 +1,8 @@
 package cases
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 
 	"golang.org/x/perf/benchfmt"
@@ -124,4 +126,58 @@ func value(r *benchfmt.Result, unit string) float64 {
 		}
 	}
 	return 0
+}
+
+// RescueCounts returns results with the lock counts of every case kept: a
+// counting repetition (one with the unit InstNSPage) whose every try
+// switched (schema.RegimeSwitched: the harness runs a switched one
+// again, a few times) would leave its case without lock counts, so when a
+// case has no other counting line its switched ones are kept, their
+// regime key dropped, with their class lines, and a warning says so.
+// Timed lines that switched are never kept: their time measured two
+// machines at once; a count of acquisitions per page does not depend on
+// the machine, and the contention units are flagged by the warning.
+func RescueCounts(results []*benchfmt.Result) (out []*benchfmt.Result, warnings []string) {
+	isCounting := func(r *benchfmt.Result) bool {
+		for _, v := range r.Values {
+			if v.Unit == InstNSPage || v.OrigUnit == InstNSPage {
+				return true
+			}
+		}
+		return false
+	}
+	key := func(r *benchfmt.Result, n schema.Name) string {
+		return r.GetConfig(".file") + "\x00" + r.GetConfig(schema.ConfMachine) + "\x00" + n.Without(schema.KeyRegime, schema.KeyClass).Full()
+	}
+	clean := map[string]bool{}
+	for _, r := range results {
+		n := schema.ParseName(r.Name)
+		if _, class := n.Get(schema.KeyClass); !class && !Switched(r) && isCounting(r) {
+			clean[key(r, n)] = true
+		}
+	}
+	rescued := map[string]bool{}
+	out = results
+	copied := false
+	for i, r := range results {
+		n := schema.ParseName(r.Name)
+		if v, _ := n.Get(schema.KeyRegime); v != schema.RegimeSwitched {
+			continue
+		}
+		k := key(r, n)
+		_, class := n.Get(schema.KeyClass)
+		if clean[k] || (class && !rescued[k]) || (!class && !isCounting(r)) {
+			continue
+		}
+		if !class && !rescued[k] {
+			rescued[k] = true
+			warnings = append(warnings, fmt.Sprintf("%s: lock counts from a counting repetition whose machine state moved in flight on every try; its contention units may mix two states",
+				n.Without(schema.KeyRegime).Case()))
+		}
+		if !copied {
+			out, copied = slices.Clone(results), true
+		}
+		out[i] = relabel(r, n.Without(schema.KeyRegime))
+	}
+	return out, warnings
 }

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"golang.org/x/perf/benchfmt"
@@ -63,6 +64,41 @@ func TestLabelStates(t *testing.T) {
 	for i := range out {
 		if string(again[i].Name) != string(out[i].Name) {
 			t.Errorf("line %d relabelled %s -> %s", i, out[i].Name, again[i].Name)
+		}
+	}
+}
+
+// TestRescueCounts: a case whose every counting try switched keeps its
+// lock counts (the last tries' lines, the regime key dropped, with their
+// class lines) and a warning; a case with a clean counting line keeps
+// only that one; switched timed lines stay left out.
+func TestRescueCounts(t *testing.T) {
+	const a, b = "PageCache/mode=page/batch=16/lock=mcs/threads=2", "PageCache/mode=batch/batch=16/lock=mcs/threads=2"
+	in := []*benchfmt.Result{
+		result("f", a+"/regime=switched-2", 600.0, InstNSPage, 8.0, AcqPage),
+		result("f", a+"/regime=switched/class=zone-2", 2.0, AcqPage),
+		result("f", a+"/regime=switched-2", 650.0, InstNSPage, 8.0, AcqPage),
+		result("f", b+"/regime=switched-2", 300.0, InstNSPage, 0.5, AcqPage),
+		result("f", b+"-2", 310.0, InstNSPage, 0.5, AcqPage),
+		result("f", a+"/regime=switched-2", 500.0, NSPage),
+	}
+	out, warnings := RescueCounts(in)
+	want := []bool{true, true, true, false, false, false} // rescued: the regime key dropped
+	for i, r := range out {
+		if rescued := string(in[i].Name) != string(r.Name); rescued != want[i] {
+			t.Errorf("line %d %s: rescued %v, want %v", i, r.Name, rescued, want[i])
+		}
+		if _, has := schema.ParseName(r.Name).Get(schema.KeyRegime); want[i] && has {
+			t.Errorf("line %d %s: rescued with its regime key", i, r.Name)
+		}
+	}
+	if len(warnings) != 1 || !strings.Contains(warnings[0], "mode=page") {
+		t.Errorf("warnings %q, want one naming the page case", warnings)
+	}
+	m := Group(in)
+	for _, c := range m.Cases {
+		if c.Name.Case() == a && (!c.Has(AcqPage) || len(c.Classes) == 0) {
+			t.Errorf("%s: acq/page %v, %d classes; want its rescued counts", a, c.Has(AcqPage), len(c.Classes))
 		}
 	}
 }
