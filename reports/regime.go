@@ -91,11 +91,20 @@ func (s *Summary) RegimeLine() string {
 	}
 	var parts []string
 	for _, r := range s.Regimes {
-		parts = append(parts, fmt.Sprintf("%s (xfer %s ns) in %d blocks (%s)", r.Regime, stats.Format(float64(r.XferNS), 2), r.Blocks, stats.Pct(float64(r.Share), 0, false)))
+		name := r.Regime
+		if !schema.IsStateLabel(r.Regime) { // a band label of an earlier version: say its probe
+			name += fmt.Sprintf(" (xfer %s ns)", stats.Format(float64(r.XferNS), 2))
+		}
+		parts = append(parts, fmt.Sprintf("%s in %d blocks (%s)", name, r.Blocks, stats.Pct(float64(r.Share), 0, false)))
 	}
-	line := "machine regimes: " + strings.Join(parts, ", ")
-	if len(s.Regimes) == 1 {
+	var line string
+	switch len(s.Regimes) {
+	case 0: // the probes formed one cluster: one state, no label
+		line = "machine state: one (its probes form one cluster)"
+	case 1:
 		line = "machine regime: " + parts[0] + "; it did not change"
+	default:
+		line = "machine regimes: " + strings.Join(parts, ", ")
 	}
 	if s.Switched > 0 {
 		line += fmt.Sprintf("; %d switched in flight, left out", s.Switched)

@@ -196,6 +196,13 @@ func preferred(v float64) string {
 	return fmt.Sprintf("%.3g", p)
 }
 
+// IsStateLabel reports whether l is a state label of StateLabel's form
+// (parts joined by "+"), not a band label or switched.
+func IsStateLabel(l string) bool {
+	_, ok := parseState(l)
+	return ok
+}
+
 // compareStates compares two state labels part by part (name, then
 // value); ok is false unless both are state labels.
 func compareStates(a, b string) (c int, ok bool) {
