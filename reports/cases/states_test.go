@@ -102,3 +102,53 @@ func TestRescueCounts(t *testing.T) {
 		}
 	}
 }
+
+// TestAloneInSpeedStates: when the 1-thread cases are split by speed
+// state, a contended case's case at one thread is the one in its own
+// speed state, else the most repeated; and so is the floor.
+func TestAloneInSpeedStates(t *testing.T) {
+	const base = "PageCache/mode=page/batch=16/lock=mcs"
+	var in []*benchfmt.Result
+	add := func(name string, n int) {
+		for range n {
+			in = append(in, result("f", name, 100.0, NSPage))
+		}
+	}
+	add(base+"/threads=1/regime=speed-160ns-2", 5)
+	add(base+"/threads=1/regime=speed-200ns-2", 2)
+	add("PageCache/mode=page/batch=16/lock=none/threads=1/regime=speed-160ns-2", 4)
+	add(base+"/threads=2/regime=xfer-25ns+speed-200ns-2", 3)
+	add(base+"/threads=2/regime=xfer-160ns-2", 3)
+	m := Group(in)
+	for _, tt := range []struct {
+		c, want, floor string
+		reason         string
+	}{
+		{base + "/threads=2/regime=xfer-25ns+speed-200ns", "speed-200ns", "speed-160ns", "its own speed state; the floor has only the other one"},
+		{base + "/threads=2/regime=xfer-160ns", "speed-160ns", "speed-160ns", "no speed part: the most repeated state"},
+	} {
+		var c *Case
+		for _, x := range m.Cases {
+			if x.Name.Case() == tt.c {
+				c = x
+			}
+		}
+		if c == nil {
+			t.Fatalf("no case %s", tt.c)
+		}
+		a := m.Alone(c)
+		if a == nil {
+			t.Fatalf("Alone(%s) = nil, want the 1-thread case in %s: %s", tt.c, tt.want, tt.reason)
+		}
+		if got, _ := a.Key(schema.KeyRegime); got != tt.want {
+			t.Errorf("Alone(%s) in %s, want %s: %s", tt.c, got, tt.want, tt.reason)
+		}
+		f := m.Floor(a)
+		if f == nil {
+			t.Fatalf("Floor(%s) = nil, want the floor in %s", a.Name.Case(), tt.floor)
+		}
+		if got, _ := f.Key(schema.KeyRegime); got != tt.floor {
+			t.Errorf("Floor(%s) in %s, want %s", a.Name.Case(), got, tt.floor)
+		}
+	}
+}
