@@ -26,6 +26,7 @@ type runFlags struct {
 	zones, touch, filePages, lines, think    int
 	delay, out                               string
 	force, quiet, json, bare, profile        bool
+	probe                                    bool
 	profileClasses, noReport, verbose, floor bool
 	dryRun                                   bool
 	shard, machine, timing                   string
@@ -46,6 +47,7 @@ func defaultRunFlags() runFlags {
 		zones: p.Base.Zones, touch: p.Base.Touch, filePages: p.Base.FilePages, lines: p.Base.Lines, think: p.Base.Think,
 		classLocks: map[workloads.Class]*string{}, floor: p.Floor,
 		budget: harness.DefaultBudget, targetCI: "5%", timing: string(p.Timing),
+		probe: r.Probe >= 0,
 	}
 }
 
@@ -92,6 +94,7 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.StringVar(&f.targetCI, "target-ci", f.targetCI, "paired: the half-width each headline's 95% interval should reach, relative to its ratio (5%: batch/page = 0.30 ± 0.015), as a percentage or fraction")
 	fl.Uint64Var(&f.seed, "seed", 0, "paired: seed of the blocks' random orders (default: from the clock; written to results.txt)")
 	fl.StringVar(&f.affinity, "affinity", f.affinity, "pinned (to the CPUs --placement picks), none (the scheduler places workers), or the older orders compact and spread")
+	fl.BoolVar(&f.probe, "probe", f.probe, "probe the machine's state where the workers run, before and after every slice (xfer-ns, speed-ns); --probe=false writes no state, so nothing is switched or run again")
 	fl.StringVar(&f.placement, "placement", "", "pinned workers' CPUs: smt (siblings first), core (distinct cores of one LLC), llc (spread across LLCs) or node (spread across NUMA nodes); default core where one LLC has enough cores, else llc ('lockbench topology' shows the pick)")
 	fl.StringVar(&f.workload, "workload", f.workload, "pagecache or cs (one lock, a critical section of --lines cache lines)")
 	fl.IntVar(&f.zones, "zones", f.zones, "pagecache: number of zones (zone locks)")

@@ -29,6 +29,9 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	r.Labels, r.ClassLabels = f.profile, f.profileClasses
 	r.Machine = f.machine
 	r.Placement, r.Sysfs = harness.Placement(f.placement), sysfsRoot()
+	if !f.probe {
+		r.Probe = -1
+	}
 	if f.placement != "" && r.Affinity != harness.Pinned {
 		return p, r, usagef("--placement %s picks the CPUs of pinned workers: it needs --affinity pinned, not %s", f.placement, f.affinity)
 	}
