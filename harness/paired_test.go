@@ -95,23 +95,25 @@ func TestResultRegime(t *testing.T) {
 		workers       int
 		before, after float64
 		speed         [2]float64
+		pairs         int
 		noProbe       bool
 		want          string
 		reason        string
 	}{
-		{2, 25, 27, [2]float64{150, 152}, false, "", "steady probes: no key; readers label states from the data"},
-		{2, 66, 72, [2]float64{150, 152}, false, "", "probes either side of the old 70 ns band edge are one state"},
-		{2, 25, 170, [2]float64{150, 152}, false, schema.RegimeSwitched, "the transfer moved 6.8x under the repetition"},
-		{2, 25, 27, [2]float64{150, 200}, false, schema.RegimeSwitched, "the speed moved 1.33x under the repetition"},
-		{2, 25, 0, [2]float64{150, 152}, false, "", "no end probe: nothing says it moved"},
-		{2, 0, 0, [2]float64{150, 152}, false, schema.RegimeUnprobed, "a contended repetition without a transfer probe is in no known state"},
-		{2, 0, 0, [2]float64{}, true, "", "a runner that does not probe stratifies nothing: no regime, not unprobed"},
-		{1, 0, 0, [2]float64{150, 200}, false, schema.RegimeSwitched, "one worker: its speed moved, and it is repeated like a contended one"},
-		{1, 25, 170, [2]float64{150, 152}, false, "", "one worker does not depend on transfers"},
+		{2, 25, 27, [2]float64{150, 152}, 1, false, "", "steady probes: no key; readers label states from the data"},
+		{2, 66, 72, [2]float64{150, 152}, 1, false, "", "probes either side of the old 70 ns band edge are one state"},
+		{2, 25, 170, [2]float64{150, 152}, 1, false, schema.RegimeSwitched, "the transfer moved 6.8x under the repetition"},
+		{2, 25, 27, [2]float64{150, 200}, 1, false, schema.RegimeSwitched, "the speed moved 1.33x under the repetition"},
+		{2, 25, 0, [2]float64{150, 152}, 1, false, "", "no end probe: nothing says it moved"},
+		{2, 0, 0, [2]float64{150, 152}, 1, false, schema.RegimeUnprobed, "a contended repetition without a transfer probe is in no known state"},
+		{2, 0, 0, [2]float64{}, 1, true, "", "a runner that does not probe stratifies nothing: no regime, not unprobed"},
+		{1, 0, 0, [2]float64{150, 200}, 1, false, schema.RegimeSwitched, "one worker: its speed moved, and it is repeated like a contended one"},
+		{1, 25, 170, [2]float64{150, 152}, 1, false, "", "one worker does not depend on transfers"},
+		{2, 0, 0, [2]float64{150, 152}, 0, false, "", "workers sharing one CPU (a 1-CPU machine) have no transfer to probe: not unprobed"},
 	}
 	for _, tt := range tests {
 		r := &Result{Case: testCase(tt.workers), XferNS: tt.before, XferEndNS: tt.after, NoProbe: tt.noProbe,
-			Speed: Speed{NS: tt.speed[0]}, SpeedEnd: Speed{NS: tt.speed[1]}}
+			Speed: Speed{NS: tt.speed[0]}, SpeedEnd: Speed{NS: tt.speed[1]}, XferPairs: tt.pairs}
 		if got := r.Regime(); got != tt.want {
 			t.Errorf("%s: Regime() = %q, want %q", tt.reason, got, tt.want)
 		}

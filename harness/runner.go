@@ -206,6 +206,10 @@ type Result struct {
 	// CPUs (the mean over probePairs), before the window; 0 if not probed
 	// (one worker, or no round finished). XferEndNS is the same after it.
 	XferNS, XferEndNS float64
+	// XferPairs is how many CPU pairs the transfer probe measured: 0 for
+	// one worker, or workers that share one CPU (a 1-CPU machine), whose
+	// repetition then has no transfer to probe rather than an unknown one.
+	XferPairs int
 	// Speed and SpeedEnd time fixed single-core work on the workers' CPUs
 	// before and after the window (speedProbe); zero if not probed.
 	Speed, SpeedEnd Speed
@@ -243,7 +247,7 @@ func (r *Result) Regime() string {
 	case schema.Moved(r.Speed.NS, r.SpeedEnd.NS, schema.SpeedFactor),
 		contended && schema.Moved(r.XferNS, r.XferEndNS, schema.XferFactor):
 		return schema.RegimeSwitched
-	case contended && r.XferNS <= 0 && r.XferEndNS <= 0:
+	case contended && r.XferPairs > 0 && r.XferNS <= 0 && r.XferEndNS <= 0:
 		return schema.RegimeUnprobed
 	}
 	return ""
@@ -428,6 +432,9 @@ func (r *Runner) run(ctx context.Context, c Case, sp *speedProbe) (*Result, erro
 			return 0, Speed{}
 		}
 		if r.stateProbe != nil {
+			if n >= 2 {
+				res.XferPairs = max(len(pairs), 1)
+			}
 			return r.stateProbe(res.CPUs, n)
 		}
 		if sp == nil {
@@ -435,8 +442,9 @@ func (r *Runner) run(ctx context.Context, c Case, sp *speedProbe) (*Result, erro
 		}
 		speed := sp.measure(res.CPUs)
 		if n < 2 || len(pairs) == 0 {
-			return 0, speed // one worker moves no line between cores
+			return 0, speed // one worker, or one CPU: no line moves between CPUs
 		}
+		res.XferPairs = len(pairs)
 		runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), 2))
 		budget := r.Probe
 		if budget == 0 {
