@@ -142,11 +142,13 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 	start := now()
 	bl := s.plan.blocks()
 	var longest time.Duration
+	adaptive := s.Adaptive()
 	runBlock := func(ref blockRef) (switched bool, err error) {
 		t0 := now()
 		if !ref.counting {
 			o.Blocks++
 		}
+		first := len(o.Lines)
 		for _, c := range bl.block(ref) {
 			if !ref.counting {
 				c.Block = o.Blocks
@@ -166,6 +168,9 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 		}
 		if switched {
 			o.Switched++
+		}
+		if adaptive {
+			s.Judge.Add(o.Lines[first:])
 		}
 		if !ref.counting {
 			longest = max(longest, now().Sub(t0))
@@ -201,12 +206,12 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 		}
 		return err
 	}
-	if s.Adaptive() {
+	if adaptive {
 		// Judge sees switched blocks as missing data and asks for more;
 		// the switched blocks themselves come first.
 		for {
-			if now().Sub(start)+longest > s.Budget {
-				o.Stopped = "budget"
+			if now().Sub(start)+longest > s.plan.Budget {
+				o.Stopped = StopBudget
 				return nil
 			}
 			if len(again) > 0 && limit > 0 {
@@ -215,9 +220,9 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 				}
 				continue
 			}
-			want := s.Judge(o.Lines)
+			want := s.Judge.Pending(s.plan.Target)
 			if len(want) == 0 {
-				o.Stopped = "tight"
+				o.Stopped = StopTight
 				return nil
 			}
 			g, ok := bl.index[want[0]]

@@ -368,20 +368,21 @@ const (
 var phaseNames = [2]string{"warm-up", "measurement"}
 
 // Run runs one repetition of c: build the workload, pin one locked OS
-// thread per worker, probe the regime, warm up, reset the locks' counts,
+// thread per worker, probe the machine's state, warm up, reset the locks' counts,
 // measure for r.Duration, merge, and check the workload's invariants. A
 // cancelled ctx abandons the case and returns an error wrapping ctx.Err().
 // A worker that does not stop in time returns a *WatchdogError, a failed
-// invariant an *InvariantError.
+// invariant an *InvariantError; an invalid r, Validate's *FieldError.
 func (r *Runner) Run(ctx context.Context, c Case) (*Result, error) {
-	return r.run(ctx, c, nil)
-}
-
-// run is Run, with the speed probe of a sweep (nil: one of its own).
-func (r *Runner) run(ctx context.Context, c Case, sp *speedProbe) (*Result, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
+	return r.run(ctx, c, nil)
+}
+
+// run is Run of a validated r (a Sweep validates its runner once, in
+// NewSweep), with the speed probe of a sweep (nil: one of its own).
+func (r *Runner) run(ctx context.Context, c Case, sp *speedProbe) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Name(), err)
 	}
