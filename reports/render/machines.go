@@ -1,4 +1,4 @@
-package reports
+package render
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/reports/plot"
 	"github.com/lockbench/lockbench/reports/stats"
@@ -51,7 +52,7 @@ func maxThreads(m *cases.Model, v string) int {
 // column per machine: the change of ns/page of batch against page at the
 // headline batch, with its 95% interval. Empty unless m has several
 // machines.
-func machineHeadlines(m *cases.Model, sum *Summary, hb int) grid {
+func machineHeadlines(m *cases.Model, sum *reports.Summary, hb int) grid {
 	var g grid
 	if len(m.Machines) < 2 {
 		return g
@@ -63,7 +64,7 @@ func machineHeadlines(m *cases.Model, sum *Summary, hb int) grid {
 	var rows []row
 	cell := map[row]map[string]string{}
 	for _, h := range sum.Headlines {
-		c := h.batch
+		c := h.BatchedCase()
 		if c == nil || c.Mode != workloads.ModeBatch || c.Batch != hb {
 			continue
 		}
@@ -83,7 +84,7 @@ func machineHeadlines(m *cases.Model, sum *Summary, hb int) grid {
 		g.Header = append(g.Header, mc)
 	}
 	for _, r := range rows {
-		line := []string{variantLabel(r.variant), strconv.Itoa(r.threads)}
+		line := []string{reports.VariantLabel(r.variant), strconv.Itoa(r.threads)}
 		for _, mc := range m.Machines {
 			line = append(line, cmp.Or(cell[r][mc], stats.None))
 		}
@@ -179,7 +180,7 @@ func scalingFits(m *cases.Model, hb int) (fits []scalingFit, notes []string) {
 			}
 			model, err := scaling.Fit(pts)
 			if err != nil {
-				notes = append(notes, fmt.Sprintf("%s, %s: no fit (%v).", variantLabel(v), modeLabel(mode, hb), err))
+				notes = append(notes, fmt.Sprintf("%s, %s: no fit (%v).", reports.VariantLabel(v), modeLabel(mode, hb), err))
 				continue
 			}
 			f.Model = model
@@ -194,7 +195,7 @@ func scalingGrid(fits []scalingFit) grid {
 	g := grid{Header: []string{schema.KeyLock, schema.KeyMode, "threads measured", "σ (contention)", "κ (coherency)", "peak N*", "R²"}}
 	for _, f := range fits {
 		md := f.Model
-		g.Rows = append(g.Rows, []string{variantLabel(f.Variant), modeLabel(f.Mode, f.Batch),
+		g.Rows = append(g.Rows, []string{reports.VariantLabel(f.Variant), modeLabel(f.Mode, f.Batch),
 			fmt.Sprintf("%d–%d", md.MinN, md.MaxN), stats.Format(md.Sigma, 3), stats.Format(md.Kappa, 3),
 			peakLabel(md), stats.Format(md.R2, 3)})
 	}
@@ -226,7 +227,7 @@ func scalingPlots(rp *plotter, fits []scalingFit) {
 	}
 	for _, v := range variants {
 		c := &plot.Chart{
-			Title:  "Scaling fit (USL) — " + variantLabel(v),
+			Title:  "Scaling fit (USL) — " + reports.VariantLabel(v),
 			XLabel: "threads",
 			YLabel: "million pages/s, all threads",
 			XScale: plot.Integer,
