@@ -34,6 +34,9 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	r.Duration, r.Warmup, r.Grace, r.Affinity = f.duration, f.warmup, f.grace, harness.Affinity(f.affinity)
 	r.Labels, r.ClassLabels = f.profile, f.profileClasses
 	r.Machine = f.machine
+	if err := checkSysfs(); err != nil {
+		return p, r, err
+	}
 	r.Placement, r.Sysfs = harness.Placement(f.placement), sysfsRoot()
 	if !f.probe {
 		r.Probe = -1

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 
 	"github.com/lockbench/lockbench/harness"
@@ -21,6 +22,19 @@ const sysfsEnv = "LOCKBENCH_SYSFS"
 // or "" for /sys with this process's allowed CPUs.
 func sysfsRoot() string { return os.Getenv(sysfsEnv) }
 
+// checkSysfs refuses a $LOCKBENCH_SYSFS that is no sysfs tree (bad
+// input: exit 2, naming the variable), before anything reads it.
+func checkSysfs() error {
+	root := sysfsRoot()
+	if root == "" {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(root, "devices", "system", "cpu", "online")); err != nil {
+		return usagef("%s=%s: no devices/system/cpu/online under it: give the root of a sysfs tree (a copy of /sys)", sysfsEnv, root)
+	}
+	return nil
+}
+
 func newTopologyCmd() *cobra.Command {
 	var placement string
 	var threads int
@@ -36,6 +50,9 @@ worker 0, and one line 'cpus: LIST' in the kernel's list syntax.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r := harness.DefaultRunner
 			r.Sysfs, r.Placement = sysfsRoot(), harness.Placement(placement)
+			if err := checkSysfs(); err != nil {
+				return err
+			}
 			if threads < 1 {
 				return usagef("--threads %d: want at least 1", threads)
 			}

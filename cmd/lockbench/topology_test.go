@@ -31,4 +31,8 @@ func TestTopologyCommand(t *testing.T) {
 	if _, errOut, code := execCLI(t, "topology", "--placement", "socket"); code != 2 || !strings.Contains(errOut, "--placement") {
 		t.Errorf("topology --placement socket: exit %d, stderr %q; want 2 naming --placement", code, errOut)
 	}
+	t.Setenv(sysfsEnv, t.TempDir())
+	for _, args := range [][]string{{"topology"}, {"run", "--dry-run"}} {
+		wantUsageError(t, args, "a LOCKBENCH_SYSFS that is no sysfs tree is bad input", sysfsEnv)
+	}
 }
