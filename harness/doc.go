@@ -95,6 +95,8 @@
 //	                 median over CPUs of the median of 7 rounds)
 //	speed-end-ns     the same probe right after the window
 //	mem-ns           the chase's part of speed-ns
+//	run-delay        share of the workers' window spent runnable but waiting for a
+//	                 CPU (/proc/thread-self/schedstat, read at the window's edges)
 //	fairness         Jain's index of the per-worker page counts: (sum x)^2 / (n sum x^2),
 //	                 1 when all workers did the same work, 1/n when one did all of it
 //	gc-cycles        Go GC cycles completed during the measured window

@@ -213,6 +213,11 @@ type Result struct {
 	// Speed and SpeedEnd time fixed single-core work on the workers' CPUs
 	// before and after the window (speedProbe); zero if not probed.
 	Speed, SpeedEnd Speed
+	// RunDelay is the share of the workers' window they spent runnable
+	// but waiting for a CPU (their schedstat run delay over workers x
+	// Wall); 0 where the kernel does not report it. Unlike the probes it
+	// is measured during the window itself.
+	RunDelay float64
 	// NoProbe says the runner did not probe (Runner.Probe negative): the
 	// repetition has no state, rather than an unknown one.
 	NoProbe  bool
@@ -346,6 +351,7 @@ type slot struct {
 	_        [128]byte
 	pages    uint64
 	cpu      int64 // ns of thread CPU time in the window
+	runDelay int64 // ns runnable but not running in the window; -1 unknown
 	counters map[string]float64
 	err      error
 	done     [2]atomic.Bool // the worker finished phase i
@@ -499,13 +505,15 @@ func (r *Runner) run(ctx context.Context, c Case, sp *speedProbe) (*Result, erro
 				case <-abort:
 					return
 				}
-				var cpu0 int64
+				var cpu0, rd0 int64
+				rdOK := false
 				if phase == phaseMeasure {
 					if tc != nil {
 						if err := tc.enable(); err != nil && s.err == nil {
 							s.err = err
 						}
 					}
+					rd0, rdOK = runDelay()
 					cpu0 = threadCPU()
 				}
 				// At least one step per phase, even if the worker's thread
@@ -519,6 +527,10 @@ func (r *Runner) run(ctx context.Context, c Case, sp *speedProbe) (*Result, erro
 				}
 				if phase == phaseMeasure {
 					s.cpu = threadCPU() - cpu0
+					s.runDelay = -1
+					if rd1, ok := runDelay(); ok && rdOK {
+						s.runDelay = rd1 - rd0
+					}
 					s.pages = pages
 					if tc != nil {
 						s.counters = map[string]float64{}
@@ -607,6 +619,15 @@ func (r *Runner) run(ctx context.Context, c Case, sp *speedProbe) (*Result, erro
 	res.XferEndNS, res.SpeedEnd = probe()
 
 	res.WorkerPages = make([]uint64, n)
+	var delay int64
+	delayKnown := true
+	for i := range slots {
+		delay += slots[i].runDelay
+		delayKnown = delayKnown && slots[i].runDelay >= 0
+	}
+	if delayKnown && res.Wall > 0 {
+		res.RunDelay = float64(delay) / (float64(n) * float64(res.Wall.Nanoseconds()))
+	}
 	for i := range slots {
 		s := &slots[i]
 		if s.err != nil {

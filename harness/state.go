@@ -2,8 +2,11 @@ package harness
 
 import (
 	"math/rand/v2"
+	"os"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -191,4 +194,23 @@ func (p *speedProbe) measure(cpus []int) Speed {
 		total, mem = append(total, r[0]), append(mem, r[1])
 	}
 	return Speed{NS: median(total), MemNS: median(mem)}
+}
+
+// runDelay is the calling thread's time spent runnable but waiting for a
+// CPU, in ns (the second field of /proc/thread-self/schedstat), and
+// whether the kernel reports it (CONFIG_SCHEDSTATS). It is read at the
+// edges of the measured window only: a worker descheduled by another
+// process's thread (or a busy host's other vCPU tenants, seen inside the
+// guest as a longer wait) shows here and not in the probes.
+func runDelay() (int64, bool) {
+	b, err := os.ReadFile("/proc/thread-self/schedstat")
+	if err != nil {
+		return 0, false
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(f[1], 10, 64)
+	return v, err == nil
 }

@@ -74,3 +74,21 @@ func TestSpeedProbeChase(t *testing.T) {
 	}
 	t.Logf("speed-ns %.1f, mem-ns %.1f", s.NS, s.MemNS)
 }
+
+// TestRunDelay: the workers' run delay is read where the kernel reports
+// it, and a repetition's share of waiting for a CPU lies in [0, 1] (the
+// edges' reads may add a little; how much it is depends on the machine).
+func TestRunDelay(t *testing.T) {
+	if _, ok := runDelay(); !ok {
+		t.Skip("no /proc/thread-self/schedstat (CONFIG_SCHEDSTATS off)")
+	}
+	r := testRunner()
+	res, err := r.Run(t.Context(), testCase(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.RunDelay < 0 || res.RunDelay > 1.1 {
+		t.Errorf("RunDelay = %v, want a share of the window in [0, 1]", res.RunDelay)
+	}
+	t.Logf("run delay %.3f of the window", res.RunDelay)
+}

@@ -173,6 +173,7 @@ func Units(per string) []Unit {
 		{UnitSpeed, KindMachine, false, "one ALU step plus one step of a pointer chase over 8 MB, on the workers' CPUs, probed before the repetition"},
 		{UnitSpeedEnd, KindMachine, false, "the speed-ns probe again, right after the repetition"},
 		{UnitMem, KindMachine, false, "the pointer chase's part of speed-ns: the memory side of the machine's state"},
+		{UnitRunDelay, KindMachine, false, "share of the workers' window spent runnable but waiting for a CPU (schedstat run delay); absent where the kernel does not report it"},
 	}
 	for _, c := range Counters() {
 		u = append(u, Unit{PerUnit(c, per), KindCounter, false, c + " per " + per + " (perf_event_open)"})

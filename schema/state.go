@@ -48,6 +48,10 @@ const (
 	UnitSpeed    = "speed-ns"     // one ALU step plus one step of a chase over 8 MB, on the workers' CPUs, before
 	UnitSpeedEnd = "speed-end-ns" // the same after the repetition
 	UnitMem      = "mem-ns"       // the chase's part of speed-ns
+	// UnitRunDelay is the share of the workers' measured window they spent
+	// runnable but waiting for a CPU (schedstat run delay): a covariate
+	// measured in the window, where the probes measure its edges.
+	UnitRunDelay = "run-delay"
 )
 
 // Moved reports whether a probe moved by at least factor between a and
