@@ -70,9 +70,10 @@ type Headline struct {
 	WaitClass string   `json:"wait_class,omitempty"`
 	WaitShare *Float   `json:"wait_class_share,omitempty"`
 	Notes     []string `json:"notes,omitempty"`
-	// Regime is the machine regime of the cases compared (schema.RegimeOf
-	// bands) when the results saw more than one; "" when they saw one or
-	// none, or the cases are uncontended (1 thread).
+	// Regime is the machine state of the cases compared (their
+	// schema.KeyRegime: a state label from the clusters of the probes,
+	// cases.LabelStates, or an earlier version's band) when the results
+	// saw more than one; "" when they saw one or none.
 	Regime string `json:"regime,omitempty"`
 	// XferNS is the median regime probe of the compared cases, when
 	// Regime is set.
