@@ -112,6 +112,7 @@ func TestFalseFailUnderProcessEffect(t *testing.T) {
 	if rate := float64(fails) / runs; rate > 0.05 {
 		t.Errorf("A/A with a 5%% between-process effect failed in %.1f%% of %d runs, want at most 5%%", 100*rate, runs)
 	}
+	t.Logf("A/A, 5%% between-process effect, 8 cases, 12 blocks: false fail in %d of %d runs", fails, runs)
 }
 
 // TestFindsRegression: +25% on one case, 12 blocks under the same
