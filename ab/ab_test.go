@@ -257,3 +257,17 @@ func TestServe(t *testing.T) {
 		t.Errorf("version 2: err %v, wrote %q; want a *ProtocolError and a Hello naming version 1", err, out.String())
 	}
 }
+
+// TestUndecidedStaysPending: a case whose interval still holds the
+// threshold gets more blocks, however tight; one clearly below does not.
+func TestUndecidedStaysPending(t *testing.T) {
+	o := Options{TargetCI: 0.5, Threshold: 0.05, MinBlocks: 6}
+	d := map[string][]float64{
+		"near":  {0.03, 0.05, 0.07, 0.04, 0.06, 0.05, 0.055, 0.045},
+		"clear": {0.001, -0.001, 0.002, -0.002, 0, 0.001, -0.001, 0},
+	}
+	got := o.pending([]string{"near", "clear"}, d, 8)
+	if len(got) != 1 || got[0] != "near" {
+		t.Errorf("pending %v, want [near] (its interval holds +5%%; clear's is far below)", got)
+	}
+}

@@ -115,7 +115,7 @@ annotations.`,
 			})
 			opts := ab.Options{
 				Base: ab.Side{Exe: exes[0], Flags: strings.Fields(baseFlags)}, New: ab.Side{Exe: exes[1], Flags: strings.Fields(newFlags)},
-				Shared: shared, Seed: seed, Blocks: count, Budget: budget, TargetCI: tc,
+				Shared: shared, Seed: seed, Blocks: count, Budget: budget, TargetCI: tc, Threshold: judge.MaxRegress,
 			}
 			dir := out
 			if dir == "" {
