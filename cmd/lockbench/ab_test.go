@@ -111,3 +111,21 @@ func TestVerdictExit(t *testing.T) {
 		}
 	}
 }
+
+// TestABPlanFlagsAreRunFlags: every flag ab hands to the workers is one
+// of run's (a flag renamed in run must be renamed here), and ab offers
+// each with run's default.
+func TestABPlanFlagsAreRunFlags(t *testing.T) {
+	rc, _ := runCommand()
+	abc := newABCmd()
+	for _, n := range abPlanFlags() {
+		rf := rc.Flags().Lookup(n)
+		if rf == nil {
+			t.Errorf("ab hands --%s to the workers, but run has no such flag", n)
+			continue
+		}
+		if af := abc.Flags().Lookup(n); af == nil || af.DefValue != rf.DefValue {
+			t.Errorf("ab's --%s is missing or defaults otherwise than run's", n)
+		}
+	}
+}
