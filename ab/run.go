@@ -123,6 +123,19 @@ type Outcome struct {
 	Seed    uint64
 }
 
+// A SideError is a worker that refused its side's flags (bad input: a
+// flag its build does not know, a value out of range).
+type SideError struct {
+	Side string // Base or New
+	Exe  string
+	Args []string
+	Msg  string // the worker's error
+}
+
+func (e *SideError) Error() string {
+	return fmt.Sprintf("the %s side (%s) refused its run flags %q: %s", e.Side, e.Exe, strings.Join(e.Args, " "), e.Msg)
+}
+
 // Run compares the two sides block by block; see the package doc. It
 // returns what it ran so far with an error when a worker fails (a
 // *ProtocolError when a side does not speak Protocol).
@@ -176,7 +189,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 				return cases, &ProtocolError{Exe: s.Exe, Got: h.Protocol}
 			}
 			if h.Error != "" {
-				return cases, fmt.Errorf("%s side (%s %s): %s", names[i], s.Exe, strings.Join(append(slices.Clone(o.Shared), s.Flags...), " "), h.Error)
+				return cases, &SideError{Side: names[i], Exe: s.Exe, Args: append(slices.Clone(o.Shared), s.Flags...), Msg: h.Error}
 			}
 			cases[i] = h.Cases
 		}

@@ -155,6 +155,9 @@ annotations.`,
 				if _, ok := errors.AsType[*ab.ProtocolError](runErr); ok {
 					return usage(runErr)
 				}
+				if _, ok := errors.AsType[*ab.SideError](runErr); ok {
+					return usage(runErr)
+				}
 				return failure(runErr)
 			}
 			v := ab.Judge(outcome, judge)

@@ -129,3 +129,19 @@ func TestABPlanFlagsAreRunFlags(t *testing.T) {
 		}
 	}
 }
+
+func TestABBadSideFlags(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs subprocesses")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(envMain, "1")
+	var stdout, stderr bytes.Buffer
+	code := lockbench(context.Background(), []string{"ab", "--quiet", "--count", "6", "--new-flags", "--delay mapping=soon", "--out", t.TempDir(), self, self}, &stdout, &stderr)
+	if code != exitUsage || !strings.Contains(stderr.String(), "the new side") || !strings.Contains(stderr.String(), "--delay") || strings.Count(strings.TrimSpace(stderr.String()), "\n") != 0 {
+		t.Errorf("exit %d, stderr %q; want exit 2 and one line naming the new side and its bad --delay", code, stderr.String())
+	}
+}
