@@ -125,9 +125,14 @@ func modelCommand(exe string) func(c footprint.Case, pages int) []string {
 }
 
 func runFootprint(cmd *cobra.Command, f *footprintFlags) error {
-	plan, _, err := f.parse(cmd)
+	plan, runner, err := f.parse(cmd)
 	if err != nil {
 		return err
+	}
+	// The plan's rules (lock and mode names, batch sizes) as run checks
+	// them, before anything is measured or created.
+	if plan, err = harness.Prepare(plan, runner); err != nil {
+		return flagged(err)
 	}
 	if plan.Base.Workload != workloads.PageCache {
 		return usagef("footprint measures the pagecache workload only")
