@@ -67,7 +67,7 @@ func TestWriterContract(t *testing.T) {
 				t.Fatalf("%s/%s: no counting repetition in a TimeBare plan", info.Name, m)
 			}
 			res := &Result{Case: c, GOMAXPROCS: 2, Pages: 100, WorkerPages: []uint64{100}, XferNS: 40, XferEndNS: 41,
-				Classes: []ClassStats{{Class: info.Classes[0], Lock: "mutex", Stats: locks.Stats{Acquisitions: 10, HoldSamples: 1, HoldTotal: 5}}}, Counters: counters}
+				Classes: []ClassStats{{Class: info.Classes[0], Lock: "mutex", Stats: locks.Stats{Acquisitions: 10, HoldSamples: 1, HoldTotal: 5, WaitCounted: true}}}, Counters: counters}
 			line := res.Benchfmt(cfg)
 			cres := *res
 			cres.Case = counting

@@ -106,6 +106,12 @@ type SummaryRow struct {
 	ContendedPerPage *Float `json:"contended_per_page,omitempty"`
 	WaitP99Ns        *Float `json:"wait_p99_ns,omitempty"`
 	HandoffsPerAcq   *Float `json:"handoffs_per_acq,omitempty"`
+	// YieldsPerAcq and SleepsPerAcq are how often the spinning locks'
+	// waiters gave up the CPU (yields/acq, sleeps/acq); nil for locks that
+	// do not count them. A FIFO spinlock whose waiters sleep hands the
+	// lock back to its holder: its result is a spin-then-sleep lock's.
+	YieldsPerAcq *Float `json:"yields_per_acq,omitempty"`
+	SleepsPerAcq *Float `json:"sleeps_per_acq,omitempty"`
 	// InstNSPerPage is the median time of the instrumented repetitions
 	// (inst-ns/page) when ns/page timed bare locks.
 	InstNSPerPage *Float `json:"inst_ns_per_page,omitempty"`
@@ -153,6 +159,9 @@ func summarize(m *cases.Model, judge bool) *Summary {
 		}
 		row := summaryRow(c, m.Counted(c), len(m.Files) > 1)
 		s.Rows = append(s.Rows, row)
+		if w := sleptWarning(caseLabel(m, c), row); w != "" {
+			s.Warnings = append(s.Warnings, w)
+		}
 		if sp := row.Xfer; sp != nil && sp.Bimodal {
 			s.Details = append(s.Details, fmt.Sprintf("%s: %s samples fall into two clusters (%s .. %s ns): the machine switched regimes during the runs, so its repetitions are not alike",
 				caseLabel(m, c), schema.UnitXfer, num(float64(sp.Min)), num(float64(sp.Max))))
@@ -221,12 +230,29 @@ func summaryRow(c, counted *cases.Case, multiFile bool) SummaryRow {
 	row.ContendedPerPage = medianOf(lc, schema.PerUnit(schema.StemContended, per))
 	row.WaitP99Ns = medianOf(lc, schema.UnitWaitP99)
 	row.HandoffsPerAcq = medianOf(lc, schema.UnitHandoffs)
+	row.YieldsPerAcq = medianOf(lc, schema.UnitYields)
+	row.SleepsPerAcq = medianOf(lc, schema.UnitSleeps)
 	row.InstNSPerPage = medianOf(lc, cases.InstNSPage)
 	if c.Has(schema.UnitXfer) {
 		sp := stats.NewSpread(c.Samples[schema.UnitXfer])
 		row.Xfer = &sp
 	}
 	return row
+}
+
+// SleptShare is the share of acquisitions (sleeps/acq, the median over a
+// case's counting repetitions) above which the summary says a case's
+// waiters slept: one acquisition in a thousand.
+const SleptShare = 1e-3
+
+// sleptWarning says that the waiters of a case slept, "" if they did not
+// (or the lock does not count it).
+func sleptWarning(label string, r SummaryRow) string {
+	if r.SleepsPerAcq == nil || float64(*r.SleepsPerAcq) <= SleptShare {
+		return ""
+	}
+	return fmt.Sprintf("%s: waiters slept on %s of acquisitions (%s %s, %s %s): its result is that of a spin-then-sleep lock, not of the algorithm as written; oversubscribed, that is the price of progress; otherwise raise --%s",
+		label, stats.Pct(float64(*r.SleepsPerAcq), 1, false), optNum(r.SleepsPerAcq), schema.UnitSleeps, optNum(r.YieldsPerAcq), schema.UnitYields, schema.ConfSpin)
 }
 
 func medianOf(c *cases.Case, unit string) *Float {

@@ -301,3 +301,49 @@ func notFloor(ws []string) []string {
 	}
 	return out
 }
+
+// TestSummarySlept checks that the summary says when a spinning lock's
+// waiters slept, and stays quiet when they only spun or the lock does not
+// count its waits.
+func TestSummarySlept(t *testing.T) {
+	const c = "CS/lock=ticket/threads=2-2"
+	mk := func(sleeps float64, counted bool) []*benchfmt.Result {
+		var out []*benchfmt.Result
+		for i := range 3 {
+			r := result(c, 100+float64(i), "ns/op", 1.0, "acq/op", 0.9, "handoffs/acq", 30.0, "xfer-ns")
+			if counted {
+				r.Values = append(r.Values, benchfmt.Value{Value: 2 * sleeps, Unit: "yields/acq"}, benchfmt.Value{Value: sleeps, Unit: "sleeps/acq"})
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name    string
+		results []*benchfmt.Result
+		warn    bool
+		reason  string
+	}{
+		{"slept", mk(0.2, true), true, "a fifth of acquisitions slept: the lock was not the algorithm"},
+		{"spun", mk(0, true), false, "no sleep: nothing to say"},
+		{"rare", mk(SleptShare/2, true), false, "below one in a thousand: noise of a preempted holder"},
+		{"uncounted", mk(0, false), false, "a lock that does not count its waits has no claim either way"},
+	} {
+		s, err := Summarize(tc.results)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := false
+		for _, w := range s.Warnings {
+			if strings.Contains(w, "waiters slept on") && strings.Contains(w, "lock=ticket") {
+				got = true
+			}
+		}
+		if got != tc.warn {
+			t.Errorf("%s: slept warning %v, want %v (%s); warnings %q", tc.name, got, tc.warn, tc.reason, s.Warnings)
+		}
+		if tc.name == "slept" && (s.Rows[0].SleepsPerAcq == nil || *s.Rows[0].SleepsPerAcq != 0.2) {
+			t.Errorf("slept: row sleeps/acq = %v, want 0.2", s.Rows[0].SleepsPerAcq)
+		}
+	}
+}

@@ -102,6 +102,12 @@ const (
 	UnitBlock   = "block"
 	UnitWaitMax = "wait-max-ns" // the longest single wait
 	UnitHoldNS  = "hold-ns"     // sampled mean hold time of one acquisition
+	// UnitYields and UnitSleeps are how often a waiter gave up the CPU,
+	// per acquisition: a spinning lock whose waiters yield or sleep did
+	// not behave as its algorithm. Written only for locks that count them
+	// (locks.Stats.WaitCounted).
+	UnitYields = "yields/acq"
+	UnitSleeps = "sleeps/acq"
 )
 
 // ClassUnits returns the units of a class line, in the order harness
@@ -111,7 +117,7 @@ const (
 // benchstat's ns/page tables never list it; see KeyClass.
 func ClassUnits(per string) []string {
 	return []string{PerUnit(StemAcq, per), PerUnit(StemContended, per), UnitHandoffs,
-		PerUnit(StemWaitNS, per), UnitWaitP99, UnitWaitMax, UnitHoldNS}
+		PerUnit(StemWaitNS, per), UnitWaitP99, UnitWaitMax, UnitHoldNS, UnitYields, UnitSleeps}
 }
 
 // PerUnit is stem/per, the unit as written: PerUnit(StemNS, PerPage) is
@@ -165,6 +171,8 @@ func Units(per string) []Unit {
 		{UnitWaitP99, KindLock, false, "99th percentile of one wait"},
 		{UnitWaitMax, KindLock, false, "the longest single wait"},
 		{UnitHoldNS, KindLock, false, "mean hold time of one acquisition, sampled (one in hold-every); absent when none was sampled"},
+		{UnitYields, KindLock, false, "waits' yields of the processor per acquisition, after the spin budget; absent for locks that do not count them"},
+		{UnitSleeps, KindLock, false, "waits' sleeps (spinpark: parks) per acquisition; absent for locks that do not count them"},
 		{UnitXfer, KindMachine, false, "one-way cross-core cache-line transfer, probed before the repetition"},
 		{UnitFairness, KindRun, true, "fewest pages of a worker over most; 1 is perfectly fair"},
 		{UnitGCCycles, KindRun, false, "Go GC cycles completed in the measured window"},
@@ -214,16 +222,20 @@ const (
 	ConfOrder    = "order"
 	// OrderPaired is the value of ConfOrder of a run in paired blocks
 	// (harness.Paired): its lines carry UnitBlock.
-	OrderPaired        = "paired"
-	ConfAffinity       = "affinity"
-	ConfBare           = "bare"
-	ConfFiles          = "files"
-	ConfZones          = "zones"
-	ConfTouch          = "touch"
-	ConfFilePages      = "file-pages"
-	ConfDelay          = "delay"
-	ConfHoldEvery      = "hold-every"
-	ConfStackEvery     = "stack-every"
+	OrderPaired    = "paired"
+	ConfAffinity   = "affinity"
+	ConfBare       = "bare"
+	ConfFiles      = "files"
+	ConfZones      = "zones"
+	ConfTouch      = "touch"
+	ConfFilePages  = "file-pages"
+	ConfDelay      = "delay"
+	ConfHoldEvery  = "hold-every"
+	ConfStackEvery = "stack-every"
+	// ConfSpin is the spinning locks' relax budget (locks.Spin): "auto"
+	// is locks.DedicatedSpin for thread counts within the CPUs and
+	// locks.SharedSpin for those listed on the oversubscribed line.
+	ConfSpin           = "spin"
 	ConfOversubscribed = "oversubscribed"
 	// Paired runs (harness.Paired order).
 	ConfSeed     = "seed"      // the seed of the blocks' random slice orders
@@ -256,7 +268,7 @@ func ConfigKeys() []string {
 		ConfGo, ConfLockbench, ConfCounters, ConfCountNote,
 		ConfWorkload, ConfDuration, ConfWarmup, ConfCount, ConfOrder, ConfAffinity, ConfBare,
 		ConfFiles, ConfZones, ConfTouch, ConfFilePages, ConfDelay, ConfHoldEvery, ConfStackEvery,
-		ConfOversubscribed, ConfTiming, ConfSeed, ConfBudget, ConfTargetCI,
+		ConfSpin, ConfOversubscribed, ConfTiming, ConfSeed, ConfBudget, ConfTargetCI,
 		ConfMachine, ConfPlan, ConfShard, ConfCases,
 	}
 }

@@ -48,7 +48,7 @@ func (b *builder) newLockOpts(c Class, o locks.Options) (locks.Lock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s lock: %w", c, err)
 	}
-	l := info.New()
+	l := info.NewSpin(b.spec.Spin)
 	cl := ClassLock{Class: c, Name: name}
 	if !b.spec.Bare {
 		il := locks.Instrument(l, o)

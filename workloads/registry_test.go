@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/schema"
 )
 
@@ -277,5 +278,24 @@ func TestValidateNamesTheKnob(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNewPassesSpin checks that the spec's spin budget reaches every
+// spinning lock the builder makes.
+func TestNewPassesSpin(t *testing.T) {
+	for _, w := range All() {
+		s := DefaultSpec
+		s.Workload, s.Lock, s.Workers, s.Spin = w.Name, "ticket", 2, 77
+		wl, err := New(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cl := range wl.Locks() {
+			b, ok := cl.Lock.Unwrap().(interface{ SpinBudget() locks.Spin })
+			if !ok || b.SpinBudget() != 77 {
+				t.Errorf("%s: %s lock built without the spec's spin budget 77", w.Name, cl.Class)
+			}
+		}
 	}
 }

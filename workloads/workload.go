@@ -64,6 +64,11 @@ type Spec struct {
 	// Bare builds the locks without instrumentation (to measure its cost).
 	Bare       bool
 	Instrument locks.Options
+	// Spin is the spinning locks' relax budget before a waiter yields
+	// (locks.Spin). Unresolved, SpinAuto is locks.SharedSpin; a caller
+	// that knows the CPUs (harness.Runner) resolves it first with
+	// Spin.Resolve.
+	Spin locks.Spin
 
 	// Page-cache knobs.
 	Mode        Mode
