@@ -176,6 +176,14 @@ func TestCalibrator(t *testing.T) {
 		if cal.InstrumentationNS() != cal.InstNS-cal.BareNS {
 			t.Errorf("%+v: InstrumentationNS is not the difference", cal)
 		}
+		// Both handles are known to locks.DirectLoop: the dispatch is
+		// measured, as the difference (its sign is the machine's).
+		if !(cal.DirectNS > 0) || cal.DispatchNS() != cal.BareNS-cal.DirectNS {
+			t.Errorf("%+v: want a direct figure and DispatchNS = bare - direct", cal)
+		}
+	}
+	if (Calibration{BareNS: 3}).DispatchNS() != 0 {
+		t.Error("DispatchNS without a direct figure is not 0")
 	}
 	for _, tt := range []struct {
 		edit   func(*Calibrator)

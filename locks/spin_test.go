@@ -161,3 +161,26 @@ func TestInstrumentedCountsYields(t *testing.T) {
 		t.Errorf("mutex Stats say WaitCounted; sync.Mutex's parks cannot be counted from outside")
 	}
 }
+
+// TestDirectLoop names the visible lock whose Handle DirectLoop does not
+// know (its dispatch could not be measured), and checks that each loop
+// leaves the lock free.
+func TestDirectLoop(t *testing.T) {
+	for _, i := range All(false) {
+		if i.Name == "futex" {
+			continue // Linux only; dispatched through the Handle
+		}
+		l := i.New()
+		h := l.Handle()
+		if !DirectLoop(h, 100) {
+			t.Errorf("%s: DirectLoop does not know its Handle type %T: add a case", i.Name, h)
+			continue
+		}
+		if !h.TryLock() {
+			t.Errorf("%s: held after DirectLoop's lock+unlock pairs", i.Name)
+		}
+	}
+	if DirectLoop(Instrument(new(TAS), Options{}).Handle(), 1) {
+		t.Error("DirectLoop took an instrumented handle: its figure would not be the bare lock's")
+	}
+}
