@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -17,6 +18,10 @@ import (
 // (thread-ns/page). Repetitions jitter by ±jitter, deterministically.
 type synthetic struct {
 	work, acq, cont map[string]float64
+	// scale, when set, is the machine's scaling loss by mode at 2 threads
+	// (thread-ns/page): the private no-lock floor at 2 threads costs it,
+	// and so does the lock at 2 threads, on top of its contention.
+	scale           map[string]float64
 	lockNS          float64
 	jitter          float64
 	reps            int
@@ -33,6 +38,10 @@ func (s synthetic) results() []*benchfmt.Result {
 			w, a, c := s.work[mode], s.acq[mode], s.cont[mode]
 			alone := w + a*s.lockNS
 			line(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=none/threads=1", mode), benchfmt.Value{Value: w * j, Unit: "ns/page"})
+			if s.scale != nil {
+				c += s.scale[mode]
+				line(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=none/threads=2", mode), benchfmt.Value{Value: (w + s.scale[mode]) / 2 * j, Unit: "ns/page"})
+			}
 			line(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mutex/threads=1", mode), benchfmt.Value{Value: alone * j, Unit: "ns/page"})
 			// ns/page at 2 threads is wall time: (alone + contention) / 2.
 			line(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mutex/threads=2", mode), benchfmt.Value{Value: (alone + c) / 2 * j, Unit: "ns/page"})
@@ -234,5 +243,58 @@ func TestSavingWaitingByClass(t *testing.T) {
 	}
 	if !strings.Contains(h.Text, "less waiting: mapping 58.8, lru 7.20)") {
 		t.Errorf("headline %q does not split the waiting by class", h.Text)
+	}
+}
+
+// TestSavingScalingFloor: with the private no-lock floor at 2 threads,
+// the machine's scaling loss is its own part, contention is what is left
+// of the total, the parts add up, and at one thread scaling is 0.
+func TestSavingScalingFloor(t *testing.T) {
+	k := knownSweep
+	k.scale = map[string]float64{"page": 40, "batch": 15}
+	s, err := Summarize(k.results())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := findHeadline(t, s, "2")
+	sp := h.Saving
+	if sp == nil {
+		t.Fatalf("no split at 2 threads: %v", h.Notes)
+	}
+	if want := k.scale["page"] - k.scale["batch"]; !within(float64(sp.ScalingNS), want, 0.10) {
+		t.Errorf("scaling part %v, want %v: the private floor's loss", sp.ScalingNS, want)
+	}
+	if !(sp.ScalingLo <= sp.ScalingNS && sp.ScalingNS <= sp.ScalingHi) {
+		t.Errorf("scaling interval %v .. %v does not hold %v", sp.ScalingLo, sp.ScalingHi, sp.ScalingNS)
+	}
+	if want := k.cont["page"] - k.cont["batch"]; !within(float64(sp.ContentionNS), want, 0.10) {
+		t.Errorf("contention %v, want %v: without the scaling loss", sp.ContentionNS, want)
+	}
+	if got := sp.TotalNS - sp.WorkNS - sp.ScalingNS - sp.LockNS; math.Abs(float64(got-sp.ContentionNS)) > 1e-9*math.Abs(float64(sp.TotalNS)) {
+		t.Errorf("contention %v is not the total less the other parts (%v)", sp.ContentionNS, got)
+	}
+	if sp.ScalingCase != "PageCache/mode=batch/batch=16/lock=none/threads=2" {
+		t.Errorf("scaling case %q, want the private floor of batch at 2 threads", sp.ScalingCase)
+	}
+	if !strings.Contains(h.Text, "from less scaling loss") {
+		t.Errorf("headline %q does not name the scaling part", h.Text)
+	}
+	one := findHeadline(t, s, "1").Saving
+	if one == nil || one.ScalingNS != 0 || one.ScalingLo != 0 || one.ScalingHi != 0 {
+		t.Errorf("1-thread split %+v: scaling must be exactly 0", one)
+	}
+	b, err := json.Marshal(sp)
+	if err != nil || !strings.Contains(string(b), `"scaling_ns":`) || !strings.Contains(string(b), `"scaling_ns_lo":`) {
+		t.Errorf("JSON saving %s (%v) lacks scaling_ns and its interval", b, err)
+	}
+
+	// Without the private floor the split says so, and contention keeps
+	// the scaling loss as before.
+	old, err := Summarize(knownSweep.results())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := findHeadline(t, old, "2"); h.Saving == nil || !math.IsNaN(float64(h.Saving.ScalingNS)) || !strings.Contains(h.Text, "no private no-lock floor") {
+		t.Errorf("split without the private floor: %+v; want scaling unknown (NaN) and said", h.Saving)
 	}
 }
