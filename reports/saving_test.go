@@ -21,10 +21,10 @@ type synthetic struct {
 	// scale, when set, is the machine's scaling loss by mode at 2 threads
 	// (thread-ns/page): the private no-lock floor at 2 threads costs it,
 	// and so does the lock at 2 threads, on top of its contention.
-	scale           map[string]float64
-	lockNS          float64
-	jitter          float64
-	reps            int
+	scale  map[string]float64
+	lockNS float64
+	jitter float64
+	reps   int
 }
 
 func (s synthetic) results() []*benchfmt.Result {
