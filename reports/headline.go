@@ -101,6 +101,10 @@ type Headline struct {
 	batch *cases.Case // the batched case, for the report to find its headline
 }
 
+// BatchedCase is the batched case h compares with its page case: the report
+// finds a case's headline by it.
+func (h *Headline) BatchedCase() *cases.Case { return h.batch }
+
 // headlines finds, for every batched case, its page and large cases
 // (cases.Model.Page and Large: one pairing rule for the summary and the
 // report) and compares them.
@@ -145,9 +149,11 @@ func referenceFloor(m *cases.Model, c *cases.Case) bool {
 	return c.IsFloor() && slices.ContainsFunc(m.PageCache, func(o *cases.Case) bool { return !o.IsFloor() })
 }
 
-// floorVariant is referenceFloor of variant v's page-cache cases (a
-// variant names the lock, so its cases are all floor or none are).
-func floorVariant(m *cases.Model, v string) bool {
+// FloorVariant reports whether variant v's page-cache cases are the
+// reference floor (lock=none beside other locks): headlines, claims and
+// plots leave it out. A variant names the lock, so its cases are all
+// floor or none are.
+func FloorVariant(m *cases.Model, v string) bool {
 	for _, c := range m.PageCache {
 		if c.Variant == v {
 			return referenceFloor(m, c)
@@ -319,7 +325,7 @@ func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) He
 		if lv := l.Samples[unit]; len(lv) > 0 {
 			lm := Float(stats.Median(lv))
 			h.Large = &lm
-			e, why := efficiency(pv, bv, lv, unit)
+			e, why := Efficiency(pv, bv, lv, unit)
 			if why != "" {
 				h.Notes = append(h.Notes, why)
 			} else {
@@ -407,13 +413,13 @@ func (s *Summary) regime(m *cases.Model, h *Headline, label string, compared ...
 	}
 }
 
-// efficiency is how close batching gets to the one-big-page ideal,
+// Efficiency is how close batching gets to the one-big-page ideal,
 // (page - batch) / (page - large) on medians, for the headline and the
 // report's table alike. It is defined only when large is significantly
 // faster than page (stats.Lower): otherwise page - large is noise, and a
 // ratio with it as divisor means nothing. why says, in words of unit, why
 // it is undefined ("" when it is defined; eff is then NaN).
-func efficiency(page, batch, large []float64, unit string) (eff float64, why string) {
+func Efficiency(page, batch, large []float64, unit string) (eff float64, why string) {
 	pm, bm, lm := stats.Median(page), stats.Median(batch), stats.Median(large)
 	switch {
 	case pm-lm <= 0:

@@ -124,7 +124,7 @@ const maxLineErrors = 5
 // (lockbench's results and `go test -bench` output alike; everything that
 // is not a benchmark, configuration or unit line is ignored, as the format
 // requires). An argument LABEL=PATH reads PATH and labels its results
-// LABEL (the ".file" key, a column of Compare), unless a file is named
+// LABEL (the ".file" key, a column of compare.Tables), unless a file is named
 // like the whole argument.
 //
 // These are errors, and Load returns a nil Set with them (InputErrors
@@ -445,9 +445,10 @@ func checkUnit(unit string) string {
 	return ""
 }
 
-// loadReader is Load for one stream; the name is used in errors and as
-// ".file". It serves tests and fuzzing.
-func loadReader(r io.Reader, name string) (*Set, error) {
+// Read is Load for one stream, already open (a pipe, a buffer): name
+// stands for its file in errors and is its ".file" label. The errors and
+// warnings are Load's, bar those about the file itself.
+func Read(r io.Reader, name string) (*Set, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
 		return nil, &InputError{FileName: name, Msg: "reading results", Err: err}

@@ -319,7 +319,7 @@ func (s *Summary) saving(m *cases.Model, h *Headline, b, p *cases.Case) {
 		s.noFloor = true // one warning for all (summarize), not a note on each
 		return
 	}
-	sp, why := caseSaving(m, p, b)
+	sp, why := CaseSaving(m, p, b)
 	if why != "" {
 		h.Notes = append(h.Notes, "no split of the saving: "+why)
 		return
@@ -331,11 +331,11 @@ func (s *Summary) saving(m *cases.Model, h *Headline, b, p *cases.Case) {
 	h.Text += "; " + sp.Text()
 }
 
-// caseSaving is the saving split (SplitSaving) of batched case b against
+// CaseSaving is the saving split (SplitSaving) of batched case b against
 // page case p, from the model, with the 1-thread and floor cases it read
 // named; why says what is missing ("" when the split is there). The
 // headlines and the report's saving plot both split with it.
-func caseSaving(m *cases.Model, p, b *cases.Case) (sp SavingSplit, why string) {
+func CaseSaving(m *cases.Model, p, b *cases.Case) (sp SavingSplit, why string) {
 	pin, palone, pfloor, why := partsInput(m, p)
 	if why != "" {
 		return SavingSplit{}, why
@@ -398,7 +398,17 @@ func instrumentationText(costs []InstrumentationCost) string {
 	}
 	var parts []string
 	for _, c := range costs {
-		parts = append(parts, fmt.Sprintf("%s %s ns", variantLabel(c.Variant), stats.Format(float64(c.NSPerAcq), 2)))
+		parts = append(parts, fmt.Sprintf("%s %s ns", VariantLabel(c.Variant), stats.Format(float64(c.NSPerAcq), 2)))
 	}
 	return "instrumentation cost per acquisition (1-thread cases, " + cases.InstNSPage + " − " + cases.NSPage + " over " + cases.AcqPage + "): " + strings.Join(parts, ", ")
+}
+
+// CaseParts is the counterfactual decomposition of case c (Decompose),
+// or why there is none (no 1-thread case, no floor).
+func CaseParts(m *cases.Model, c *cases.Case) (Parts, string) {
+	in, _, _, why := partsInput(m, c)
+	if why != "" {
+		return Parts{}, why
+	}
+	return Decompose(in), ""
 }

@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 
+	"github.com/lockbench/lockbench/internal/table"
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/reports/stats"
 	"github.com/lockbench/lockbench/schema"
@@ -60,6 +61,13 @@ type Summary struct {
 	// summarize then leaves out the saving splits (a bootstrap each), the
 	// class rows and the instrumentation costs.
 	judge bool
+}
+
+// A ConfigValue is one key and value: of the file configuration
+// (compare.Comparison's Config) or of a name (SummaryRow's Keys).
+type ConfigValue struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // A RegimeShare is one machine regime of a run.
@@ -145,7 +153,12 @@ func SummarizeWith(results []*benchfmt.Result, opts SummaryOptions) (*Summary, e
 	return s, nil
 }
 
-// summarize is Summarize of a case model; NewReport shares the model.
+// SummarizeModel is Summarize of results already grouped into a case
+// model (cases.Group), as the report groups them once for all its
+// sections.
+func SummarizeModel(m *cases.Model) *Summary { return summarize(m, false) }
+
+// summarize is Summarize of a case model.
 // For the judge of an adaptive run (Pending) it computes the headlines
 // and what they need, and leaves out what only a reader of the summary
 // uses (see Summary.judge).
@@ -339,7 +352,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 	if line := s.RegimeLine(); line != "" {
 		b.WriteString(line + "\n\n")
 	}
-	if err := writePlainTable(&b, header, rows); err != nil {
+	if err := table.Plain(&b, header, rows); err != nil {
 		return err
 	}
 	if len(lent) > 0 {
@@ -382,4 +395,14 @@ func (s *Summary) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// VariantLabel names a variant (cases.Case.Variant) for a reader: the
+// variant itself, or "all cases" for the one variant of results without
+// one.
+func VariantLabel(v string) string {
+	if v == "" {
+		return "all cases"
+	}
+	return v
 }

@@ -6,13 +6,12 @@ import (
 	"os"
 	"strings"
 
+	"github.com/lockbench/lockbench/reports/compare"
 	"github.com/spf13/cobra"
-
-	"github.com/lockbench/lockbench/reports"
 )
 
 func newGateCmd() *cobra.Command {
-	opts := reports.DefaultGate
+	opts := compare.DefaultGate
 	var (
 		baseline          []string
 		maxRegress        = "5%"
@@ -75,7 +74,7 @@ each offender is also printed as a GitHub '::error' annotation.`,
 			for _, w := range append(base.Warnings, head.Warnings...) {
 				warn(stderr, w)
 			}
-			v, err := reports.Gate(base, head, opts)
+			v, err := compare.Gate(base, head, opts)
 			if err != nil {
 				return usage(optionFlagged(err))
 			}
@@ -145,15 +144,15 @@ func parseFraction(s string) (float64, error) {
 	return f, nil
 }
 
-// optionFlagged names gate's flag for the option a *reports.OptionError
-// says to set ("--ignore /gomaxprocs" for reports.OptionIgnore); other
+// optionFlagged names gate's flag for the option a *compare.OptionError
+// says to set ("--ignore /gomaxprocs" for compare.OptionIgnore); other
 // errors are returned as they are.
 func optionFlagged(err error) error {
-	oe, ok := errors.AsType[*reports.OptionError](err)
+	oe, ok := errors.AsType[*compare.OptionError](err)
 	if !ok {
 		return err
 	}
-	flag := map[string]string{reports.OptionIgnore: "ignore", reports.OptionMetric: "metric"}[oe.Option]
+	flag := map[string]string{compare.OptionIgnore: "ignore", compare.OptionMetric: "metric"}[oe.Option]
 	if flag == "" {
 		return err // an option without a flag: the library's words
 	}

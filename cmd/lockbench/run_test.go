@@ -19,7 +19,7 @@ import (
 	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/internal/benchfile"
 	"github.com/lockbench/lockbench/locks"
-	"github.com/lockbench/lockbench/reports"
+	"github.com/lockbench/lockbench/reports/render"
 	"github.com/lockbench/lockbench/schema"
 	"golang.org/x/perf/benchfmt"
 )
@@ -177,12 +177,12 @@ func TestRunSweep(t *testing.T) {
 	if stderr != "" {
 		t.Errorf("--quiet run wrote to stderr: %q", stderr)
 	}
-	for _, f := range []string{"summary.txt", reports.ReportHTMLFile, reports.ReportMarkdownFile} {
+	for _, f := range []string{"summary.txt", render.HTMLFile, render.MarkdownFile} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
 			t.Errorf("the run did not write %s: %v", f, err)
 		}
 	}
-	if md, err := os.ReadFile(filepath.Join(out, reports.ReportMarkdownFile)); err == nil && !strings.Contains(string(md), "lockbench run --count=2") {
+	if md, err := os.ReadFile(filepath.Join(out, render.MarkdownFile)); err == nil && !strings.Contains(string(md), "lockbench run --count=2") {
 		t.Errorf("report.md does not record the command that made it")
 	}
 	// --force reuses the folder; without it the folder is refused (exit 2).

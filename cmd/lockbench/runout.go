@@ -14,6 +14,7 @@ import (
 	"github.com/lockbench/lockbench/internal/safefile"
 	"github.com/lockbench/lockbench/profiles"
 	"github.com/lockbench/lockbench/reports"
+	"github.com/lockbench/lockbench/reports/render"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -62,9 +63,9 @@ func (f *runFlags) finish(cmd *cobra.Command, sw *harness.Sweep, out harness.Out
 		if !f.noReport {
 			// Also after an interrupt: a partial sweep still deserves its report.
 			set := &reports.Set{Results: out.Lines, Files: []string{sw.Path()}}
-			opts := reports.DefaultReportOptions
+			opts := render.DefaultOptions
 			opts.Command = commandLine(cmd)
-			if err := reports.WriteReport(sw.Dir(), set, opts); err != nil {
+			if err := render.Write(sw.Dir(), set, opts); err != nil {
 				keep(fmt.Errorf("writing the report: %w", err))
 			} else {
 				reported = true
@@ -77,7 +78,7 @@ func (f *runFlags) finish(cmd *cobra.Command, sw *harness.Sweep, out harness.Out
 			fmt.Fprintf(where, "classes: lockbench classes %s\n", sw.Dir())
 		}
 		if reported { // a report that failed to write is not there to open
-			fmt.Fprintf(where, "report:  %s\n", filepath.Join(sw.Dir(), reports.ReportHTMLFile))
+			fmt.Fprintf(where, "report:  %s\n", filepath.Join(sw.Dir(), render.HTMLFile))
 		}
 		if prof != nil {
 			fmt.Fprintf(where, "profiles: %s\n", strings.Join(profiles.Files(), ", "))

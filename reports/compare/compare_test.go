@@ -1,4 +1,4 @@
-package reports
+package compare
 
 import (
 	"encoding/json"
@@ -8,17 +8,18 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lockbench/lockbench/reports"
 	"golang.org/x/perf/benchfmt"
 )
 
 func TestCompareModes(t *testing.T) {
-	set, err := Load("testdata/run.txt")
+	set, err := reports.Load("../testdata/run.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
 	opts := DefaultOptions
 	opts.Col, opts.Row, opts.Filter = "/mode", "/lock,/threads", ".unit:ns/page"
-	cmp, err := Compare(set, opts)
+	cmp, err := Tables(set, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,11 +58,11 @@ func TestCompareHostileNames(t *testing.T) {
 	if err := os.WriteFile(path, []byte("BenchmarkX/name=a|b_<script>-2 100 10 ns/op\n"), 0o666); err != nil {
 		t.Fatal(err)
 	}
-	set, err := Load(path)
+	set, err := reports.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmp, err := Compare(set, DefaultOptions)
+	cmp, err := Tables(set, DefaultOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,11 +77,11 @@ func TestCompareConfigDiffers(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(dir+"/a.txt", []byte("goos: linux\nlockbench-version: v1\nBenchmarkX-2 100 10 ns/op\n"), 0o666)
 	os.WriteFile(dir+"/b.txt", []byte("goos: linux\nlockbench-version: v2\nBenchmarkX-2 100 11 ns/op\n"), 0o666)
-	set, err := Load(dir+"/a.txt", dir+"/b.txt")
+	set, err := reports.Load(dir+"/a.txt", dir+"/b.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmp, err := Compare(set, DefaultOptions)
+	cmp, err := Tables(set, DefaultOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,15 +96,15 @@ func TestCompareConfigDiffers(t *testing.T) {
 	}
 }
 
-func ExampleCompare() {
-	set, err := Load("old=testdata/gotest-old.txt", "new=testdata/gotest-new.txt")
+func ExampleTables() {
+	set, err := reports.Load("old=testdata/gotest-old.txt", "new=testdata/gotest-new.txt")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	opts := DefaultOptions
 	opts.Filter = ".name:Repeat .unit:ns/op"
-	cmp, err := Compare(set, opts)
+	cmp, err := Tables(set, opts)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -121,12 +122,12 @@ func ExampleCompare() {
 }
 
 func ExampleGate() {
-	base, err := Load("testdata/gotest-old.txt")
+	base, err := reports.Load("testdata/gotest-old.txt")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	head, err := Load("testdata/gotest-new.txt")
+	head, err := reports.Load("testdata/gotest-new.txt")
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -156,7 +157,7 @@ func TestCompareRegimesDiffer(t *testing.T) {
 	// only in the old file (just missing, not inconclusive).
 	const batch = "PageCache/mode=batch/batch=16/lock=mcs/threads=2/regime=%s-2"
 	const page = "PageCache/mode=page/batch=16/lock=mcs/threads=2/regime=llc-2"
-	set := &Set{Files: []string{"old.txt", "new.txt"}, Units: benchfmt.UnitMetadataMap{}}
+	set := &reports.Set{Files: []string{"old.txt", "new.txt"}, Units: benchfmt.UnitMetadataMap{}}
 	add := func(file string, rs []*benchfmt.Result) {
 		for _, r := range rs {
 			r.SetConfig(".file", file)
@@ -169,7 +170,7 @@ func TestCompareRegimesDiffer(t *testing.T) {
 	add("old.txt", reps("PageCache/mode=page/batch=16/lock=mutex/threads=2/regime=llc-2", 6, 300, 8, 25))
 	add("new.txt", reps(page, 6, 201, 8, 25))
 	add("new.txt", reps(fmt.Sprintf(batch, "xllc"), 6, 170, 0.5, 162))
-	cmp, err := Compare(set, DefaultOptions)
+	cmp, err := Tables(set, DefaultOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +192,7 @@ func TestCompareRegimesDiffer(t *testing.T) {
 	// inconclusive.
 	opts := DefaultOptions
 	opts.Col = "/regime"
-	if cmp, err = Compare(set, opts); err != nil {
+	if cmp, err = Tables(set, opts); err != nil {
 		t.Fatal(err)
 	}
 	if len(cmp.Inconclusive) != 0 {

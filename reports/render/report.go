@@ -1,4 +1,4 @@
-package reports
+package render
 
 import (
 	"bytes"
@@ -19,16 +19,19 @@ import (
 	"golang.org/x/perf/benchunit"
 
 	"github.com/lockbench/lockbench/internal/safefile"
+	"github.com/lockbench/lockbench/internal/table"
+	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/reports/compare"
 	"github.com/lockbench/lockbench/reports/stats"
 	"github.com/lockbench/lockbench/scaling"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 )
 
-// ReportOptions say what a report shows. The zero value means the
-// defaults (DefaultReportOptions).
-type ReportOptions struct {
+// Options say what a report shows. The zero value means the
+// defaults (DefaultOptions).
+type Options struct {
 	// Title heads the report; default "lockbench report".
 	Title string
 	// Knee is the fraction of the one-big-page ideal that a batch size
@@ -39,42 +42,42 @@ type ReportOptions struct {
 	Command string
 }
 
-// DefaultReportOptions are the defaults of ReportOptions.
-var DefaultReportOptions = ReportOptions{Title: "lockbench report", Knee: 0.9}
+// DefaultOptions are the defaults of Options.
+var DefaultOptions = Options{Title: "lockbench report", Knee: 0.9}
 
-// The file names WriteReport writes in its directory, besides the plots'
-// (ReportPlot.File).
+// The file names Write writes in its directory, besides the plots'
+// (Plot.File).
 const (
-	ReportHTMLFile     = "report.html"
-	ReportMarkdownFile = "report.md"
+	HTMLFile     = "report.html"
+	MarkdownFile = "report.md"
 )
 
 // A Report is the self-contained answer to lockbench's question for a Set
 // of results: the headline and the efficiency of each batch size against
 // the one-big-page ideal, the knee, plots, comparison tables, the machine
-// and the method. Build it with NewReport; write it with WriteHTML (one
+// and the method. Build it with New; write it with WriteHTML (one
 // file: inline SVG and CSS, no JavaScript, no external assets) and
 // WriteMarkdown (which links the plots as files beside it: write them
-// from Plots, or use WriteReport, which does all of it).
+// from Plots, or use Write, which does all of it).
 //
 // Input that holds no lockbench page-cache case (plain `go test -bench`
 // output) gives a report of what it has, each missing section saying
 // why. Every string taken from input is escaped in both formats.
 type Report struct {
 	view  *view
-	plots []ReportPlot
+	plots []Plot
 }
 
-// NewReport builds the report of set. It fails only for a nil or empty set.
-func NewReport(set *Set, opts ReportOptions) (*Report, error) {
+// New builds the report of set. It fails only for a nil or empty set.
+func New(set *reports.Set, opts Options) (*Report, error) {
 	if set == nil || len(set.Results) == 0 {
 		return nil, errors.New("report: no results to report on")
 	}
 	if opts.Title == "" {
-		opts.Title = DefaultReportOptions.Title
+		opts.Title = DefaultOptions.Title
 	}
 	if opts.Knee <= 0 || opts.Knee > 1 || math.IsNaN(opts.Knee) {
-		opts.Knee = DefaultReportOptions.Knee
+		opts.Knee = DefaultOptions.Knee
 	}
 	r := &Report{}
 	r.plots, r.view = buildView(set, cases.Group(set.Results), opts)
@@ -82,7 +85,7 @@ func NewReport(set *Set, opts ReportOptions) (*Report, error) {
 }
 
 // Plots returns the report's plots in the order the report shows them.
-func (r *Report) Plots() []ReportPlot { return slices.Clone(r.plots) }
+func (r *Report) Plots() []Plot { return slices.Clone(r.plots) }
 
 // WriteHTML writes the report as one self-contained HTML document.
 func (r *Report) WriteHTML(w io.Writer) error {
@@ -97,7 +100,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 }
 
 // WriteMarkdown writes the report as Markdown. It links each plot by its
-// ReportPlot.File name, relative to the Markdown file.
+// Plot.File name, relative to the Markdown file.
 func (r *Report) WriteMarkdown(w io.Writer) error {
 	t, err := markdownTemplate()
 	if err != nil {
@@ -109,13 +112,13 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	return nil
 }
 
-// WriteReport builds the report of set and writes report.html, report.md
+// Write builds the report of set and writes report.html, report.md
 // and the plots' SVG files (which report.md links) into dir, creating dir
 // if needed. Each file is written to a temporary file and renamed into
 // place (safefile.WriteFile): on an error, a file is old or absent, never
 // cut short.
-func WriteReport(dir string, set *Set, opts ReportOptions) error {
-	r, err := NewReport(set, opts)
+func Write(dir string, set *reports.Set, opts Options) error {
+	r, err := New(set, opts)
 	if err != nil {
 		return err
 	}
@@ -140,7 +143,7 @@ func WriteReport(dir string, set *Set, opts ReportOptions) error {
 	for _, p := range r.plots {
 		files = append(files, file{p.File, p.SVG})
 	}
-	files = append(files, file{ReportMarkdownFile, md.Bytes()}, file{ReportHTMLFile, html.Bytes()})
+	files = append(files, file{MarkdownFile, md.Bytes()}, file{HTMLFile, html.Bytes()})
 	for _, f := range files {
 		err := safefile.WriteFile(filepath.Join(dir, f.name), 0o644, func(w io.Writer) error {
 			_, err := w.Write(f.data)
@@ -160,7 +163,7 @@ type view struct {
 	Files []string
 
 	Headlines     []string
-	HeadlineNotes []string // Summarize's warnings: regimes, cases without a page to compare with
+	HeadlineNotes []string // reports.Summarize's warnings: regimes, cases without a page to compare with
 	NoHeadline    string
 
 	Claims     []string // "batch=16 reaches 93% of the one-big-page ideal (...)"
@@ -181,7 +184,7 @@ type view struct {
 	ScalingNotes []string
 	NoScaling    string
 
-	Plots   []ReportPlot
+	Plots   []Plot
 	NoPlots []string
 
 	Decomposition   []string // paragraphs: derivation and limits
@@ -189,7 +192,7 @@ type view struct {
 	NoDecomposition string
 
 	// Classes is the lockstat-style table of the lock classes (see
-	// Summary.WriteClasses) at the largest thread count and the
+	// reports.Summary.WriteClasses) at the largest thread count and the
 	// headline batch.
 	Classes     grid
 	ClassesNote string
@@ -245,7 +248,7 @@ func short(v float64) string { return stats.Format(v, 3) }
 // percent formats a fraction as a whole percentage.
 func percent(f float64) string { return stats.Pct(f, 0, false) }
 
-func buildView(set *Set, m *cases.Model, opts ReportOptions) ([]ReportPlot, *view) {
+func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 	v := &view{Title: opts.Title, Files: set.Files, Knee: percent(opts.Knee)}
 	for _, w := range set.Warnings {
 		v.Warnings = append(v.Warnings, w.Error())
@@ -256,7 +259,7 @@ func buildView(set *Set, m *cases.Model, opts ReportOptions) ([]ReportPlot, *vie
 
 	// Headlines and the seed's claim; one summary for the headlines and
 	// the machines' table.
-	sum := summarize(m, false)
+	sum := reports.SummarizeModel(m)
 	v.Headlines, v.HeadlineNotes = headlines(m, sum)
 	switch {
 	case len(m.PageCache) == 0:
@@ -268,7 +271,7 @@ func buildView(set *Set, m *cases.Model, opts ReportOptions) ([]ReportPlot, *vie
 	v.Efficiency.Header = []string{schema.KeyLock, schema.KeyThreads, schema.KeyBatch, "page " + cases.NSPage, "batch " + cases.NSPage, "large " + cases.NSPage, "efficiency"}
 	for _, e := range effs {
 		v.Efficiency.Rows = append(v.Efficiency.Rows, []string{
-			variantLabel(e.Variant), strconv.Itoa(e.Threads), strconv.Itoa(e.Batch),
+			reports.VariantLabel(e.Variant), strconv.Itoa(e.Threads), strconv.Itoa(e.Batch),
 			short(e.Page), short(e.Bat), short(e.Large), percent(e.Efficiency)})
 	}
 	v.Claims = claims(m, effs)
@@ -302,7 +305,7 @@ func buildView(set *Set, m *cases.Model, opts ReportOptions) ([]ReportPlot, *vie
 		default:
 			s = "not reached: large is not faster than page"
 		}
-		v.Knees.Rows = append(v.Knees.Rows, []string{variantLabel(k.Variant), strconv.Itoa(k.Threads), s})
+		v.Knees.Rows = append(v.Knees.Rows, []string{reports.VariantLabel(k.Variant), strconv.Itoa(k.Threads), s})
 	}
 
 	v.Machines = machineHeadlines(m, sum, hb)
@@ -351,7 +354,7 @@ func buildView(set *Set, m *cases.Model, opts ReportOptions) ([]ReportPlot, *vie
 	units := []string{cases.CPUNSPage, cases.AcqPage, cases.ContendedPage, schema.UnitHandoffs, cases.WaitNSPage, schema.UnitWaitP99, schema.UnitXfer}
 	v.Results.Header = append([]string{schema.KeyMode, schema.KeyBatch, schema.KeyLock, schema.KeyThreads, "n", cases.NSPage + " [95% CI]"}, units...)
 	for _, c := range m.PageCache {
-		row := []string{string(c.Mode), strconv.Itoa(c.Batch), variantLabel(c.Variant), strconv.Itoa(c.Threads), strconv.Itoa(c.N())}
+		row := []string{string(c.Mode), strconv.Itoa(c.Batch), reports.VariantLabel(c.Variant), strconv.Itoa(c.Threads), strconv.Itoa(c.N())}
 		if e, ok := c.Estimate(cases.NSPage); ok {
 			row = append(row, e.Interval(3))
 		} else {
@@ -392,7 +395,7 @@ func buildView(set *Set, m *cases.Model, opts ReportOptions) ([]ReportPlot, *vie
 // batch against page, so that the report and `lockbench run` agree.
 // notes are the summary's warnings bar the model's, which the report
 // shows with the input's.
-func headlines(m *cases.Model, sum *Summary) (out, notes []string) {
+func headlines(m *cases.Model, sum *reports.Summary) (out, notes []string) {
 	if len(m.Threads) == 0 {
 		return nil, nil
 	}
@@ -415,7 +418,7 @@ func headlines(m *cases.Model, sum *Summary) (out, notes []string) {
 			continue
 		}
 		for _, h := range sum.Headlines {
-			if h.batch != bc {
+			if h.BatchedCase() != bc {
 				continue
 			}
 			text := h.Text + "."
@@ -437,7 +440,7 @@ func claims(m *cases.Model, effs []efficiencyRow) []string {
 	hb := headlineBatch(m)
 	var out []string
 	for _, v := range m.Variants {
-		if floorVariant(m, v) {
+		if reports.FloorVariant(m, v) {
 			continue // the per-page work floor is a reference, not an answer
 		}
 		maxT := maxThreads(m, v)
@@ -465,7 +468,7 @@ func claims(m *cases.Model, effs []efficiencyRow) []string {
 		if s == "" {
 			s = fmt.Sprintf("batch=%d has no efficiency", hb)
 		}
-		s += fmt.Sprintf(" (%s, %s)", variantLabel(v), threadsLabel(maxT))
+		s += fmt.Sprintf(" (%s, %s)", reports.VariantLabel(v), threadsLabel(maxT))
 		if len(others) > 0 {
 			s += "; " + strings.Join(others, "; ")
 		}
@@ -500,8 +503,8 @@ func decomposition(m *cases.Model, hb int) ([]string, grid) {
 				if c == nil || c.IsFloor() || !c.Has(cases.NSPage) {
 					continue
 				}
-				p, why := caseParts(m, c)
-				row := []string{variantLabel(v), strconv.Itoa(th), modeLabel(mode, c.Batch)}
+				p, why := reports.CaseParts(m, c)
+				row := []string{reports.VariantLabel(v), strconv.Itoa(th), modeLabel(mode, c.Batch)}
 				if why != "" {
 					row = append(row, short(float64(c.Median(cases.NSPage))*float64(th)), stats.None, stats.None, stats.None, stats.None, why)
 					t.Rows = append(t.Rows, row)
@@ -544,7 +547,7 @@ func counters(m *cases.Model) (grid, string) {
 		if c.Batch != hb && hb != 0 { // the other batch sizes are in the results file
 			continue
 		}
-		row := []string{string(c.Mode), strconv.Itoa(c.Batch), variantLabel(c.Variant), strconv.Itoa(c.Threads)}
+		row := []string{string(c.Mode), strconv.Itoa(c.Batch), reports.VariantLabel(c.Variant), strconv.Itoa(c.Threads)}
 		for _, u := range units {
 			row = append(row, short(c.Median(u)))
 		}
@@ -558,48 +561,48 @@ func comparedUnits() []string { return []string{cases.NSPage, schema.UnitWaitP99
 
 // modeComparison compares every mode with page (benchstat -col /mode)
 // over the page-cache results.
-func modeComparison(set *Set, m *cases.Model) (text, md, missing string) {
+func modeComparison(set *reports.Set, m *cases.Model) (text, md, missing string) {
 	if len(m.PageCache) == 0 {
 		return "", "", needsPageCache
 	}
 	if !slices.Contains(m.Modes, workloads.ModePage) || len(m.Modes) < 2 {
 		return "", "", "No comparison: it needs mode page and at least one other mode."
 	}
-	sub := &Set{Files: set.Files, Units: set.Units}
+	sub := &reports.Set{Files: set.Files, Units: set.Units}
 	for _, r := range set.Results {
 		if c := m.CaseOf(r); c != nil && c.PageCache() {
 			sub.Results = append(sub.Results, r)
 		}
 	}
-	opts := DefaultOptions
+	opts := compare.DefaultOptions
 	opts.Col = "/" + schema.KeyMode + "@(" + strings.Join(workloads.ModeStrings(m.Modes), " ") + ")"
-	cmp, err := Compare(sub, opts)
+	cmp, err := compare.Tables(sub, opts)
 	if err != nil {
 		return "", "", fmt.Sprintf("No comparison: %v.", err)
 	}
 	var keep []string
 	for _, u := range comparedUnits() {
-		// Tidied as Load reads it ("sec/page"), or as the harness
+		// Tidied as reports.Load reads it ("sec/page"), or as the harness
 		// wrote it when the results come from memory ("ns/page").
 		_, tidy := benchunit.Tidy(1, u)
 		keep = append(keep, tidy, u)
 	}
-	var tables []*Table
+	var tables []*compare.Table
 	for _, t := range cmp.Tables {
 		if slices.Contains(keep, t.Unit) {
 			tables = append(tables, t)
 		}
 	}
-	slices.SortStableFunc(tables, func(a, b *Table) int {
+	slices.SortStableFunc(tables, func(a, b *compare.Table) int {
 		return slices.Index(keep, a.Unit)/2 - slices.Index(keep, b.Unit)/2
 	})
 	cmp.Tables = tables
 	cmp.Config = nil // the Machine section shows it
 	var tb, mb bytes.Buffer
-	if err := cmp.Write(&tb, Text); err != nil {
+	if err := cmp.Write(&tb, compare.Text); err != nil {
 		return "", "", fmt.Sprintf("No comparison: %v.", err)
 	}
-	if err := cmp.Write(&mb, Markdown); err != nil {
+	if err := cmp.Write(&mb, compare.Markdown); err != nil {
 		return "", "", fmt.Sprintf("No comparison: %v.", err)
 	}
 	return tb.String(), mb.String(), ""
@@ -607,7 +610,7 @@ func modeComparison(set *Set, m *cases.Model) (text, md, missing string) {
 
 // methodology says how the numbers were made, from the file
 // configuration (schema's keys) and the results themselves.
-func methodology(set *Set, m *cases.Model, opts ReportOptions) []fact {
+func methodology(set *reports.Set, m *cases.Model, opts Options) []fact {
 	notRecorded := "not recorded in the input"
 	or := func(s string) string {
 		if s == "" {
@@ -617,7 +620,7 @@ func methodology(set *Set, m *cases.Model, opts ReportOptions) []fact {
 	}
 	classLines := 0
 	for _, r := range set.Results {
-		if isClassLine(r) {
+		if schema.IsClassLine(r.Name) {
 			classLines++
 		}
 	}
@@ -731,7 +734,7 @@ func htmlTemplate() (*htmltemplate.Template, error) {
 
 func markdownTemplate() (*template.Template, error) {
 	t, err := template.New("report.md.tmpl").Funcs(template.FuncMap{
-		"md":      mdEscape,
+		"md":      table.EscapeMarkdown,
 		"mdtable": mdTable,
 	}).ParseFS(templates, "templates/report.md.tmpl")
 	if err != nil {
@@ -747,7 +750,7 @@ func mdTable(t grid) string {
 		b.WriteString("|")
 		for _, c := range cells {
 			b.WriteString(" ")
-			b.WriteString(mdEscape(c))
+			b.WriteString(table.EscapeMarkdown(c))
 			b.WriteString(" |")
 		}
 		b.WriteString("\n")

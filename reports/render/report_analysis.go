@@ -1,9 +1,10 @@
-package reports
+package render
 
 import (
 	"math"
 	"slices"
 
+	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/workloads"
 )
@@ -42,7 +43,7 @@ func efficiencies(m *cases.Model) []efficiencyRow {
 				}
 				e := efficiencyRow{Variant: v, Threads: t, Batch: b,
 					Page: pc.Median(cases.NSPage), Bat: bc.Median(cases.NSPage), Large: lc.Median(cases.NSPage)}
-				e.Efficiency, _ = efficiency(pc.Samples[cases.NSPage], bc.Samples[cases.NSPage], lc.Samples[cases.NSPage], cases.NSPage)
+				e.Efficiency, _ = reports.Efficiency(pc.Samples[cases.NSPage], bc.Samples[cases.NSPage], lc.Samples[cases.NSPage], cases.NSPage)
 				out = append(out, e)
 			}
 		}
@@ -97,27 +98,17 @@ func headlineBatch(m *cases.Model) int {
 	return m.Batches[len(m.Batches)-1]
 }
 
-// caseParts is the counterfactual decomposition of case c (Decompose),
-// or why there is none.
-func caseParts(m *cases.Model, c *cases.Case) (Parts, string) {
-	in, _, _, why := partsInput(m, c)
-	if why != "" {
-		return Parts{}, why
-	}
-	return Decompose(in), ""
-}
-
 // batchSaving is the saving split of mode batch at batch b against page
 // for variant v at t threads; ok is false when a case is missing.
-func batchSaving(m *cases.Model, v string, t, b int) (SavingSplit, bool) {
+func batchSaving(m *cases.Model, v string, t, b int) (reports.SavingSplit, bool) {
 	bc := m.Find(v, t, workloads.ModeBatch, b)
 	if bc == nil || bc.Batch != b {
-		return SavingSplit{}, false
+		return reports.SavingSplit{}, false
 	}
 	pc := m.Page(bc)
 	if pc == nil {
-		return SavingSplit{}, false
+		return reports.SavingSplit{}, false
 	}
-	sp, why := caseSaving(m, pc, bc)
+	sp, why := reports.CaseSaving(m, pc, bc)
 	return sp, why == ""
 }

@@ -1,4 +1,4 @@
-package reports
+package render
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/schema"
 	"golang.org/x/perf/benchfmt"
@@ -58,7 +59,7 @@ func mergedFile(t *testing.T) string {
 }
 
 func TestReportMachinesSideBySide(t *testing.T) {
-	set, err := Load(mergedFile(t))
+	set, err := reports.Load(mergedFile(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func TestReportMachinesSideBySide(t *testing.T) {
 			t.Errorf("case %s (variant %q, machine %q) has %d samples, want 5 of one machine", c.Name.Case(), c.Variant, c.Machine, c.N())
 		}
 	}
-	r, err := NewReport(set, DefaultReportOptions)
+	r, err := New(set, DefaultOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func TestReportMachinesSideBySide(t *testing.T) {
 }
 
 func TestReportScalingFit(t *testing.T) {
-	set, err := Load(mergedFile(t))
+	set, err := reports.Load(mergedFile(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +128,7 @@ func TestReportScalingFit(t *testing.T) {
 			t.Errorf("row %q: peak extrapolated = %v, want it only for machine big", row, extra)
 		}
 	}
-	r, err := NewReport(set, DefaultReportOptions)
+	r, err := New(set, DefaultOptions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,11 +170,11 @@ func TestReportMachinesOwnThreads(t *testing.T) {
 	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	set, err := Load(path)
+	set, err := reports.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewReport(set, DefaultReportOptions)
+	r, err := New(set, DefaultOptions)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package reports
+package compare
 
 import (
 	"fmt"
@@ -11,10 +11,12 @@ import (
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchproc"
 
+	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/reports/stats"
+	"github.com/lockbench/lockbench/schema"
 )
 
-// Options say how Compare groups and judges results. The projection and
+// Options say how Tables groups and judges results. The projection and
 // filter strings are benchstat's (golang.org/x/perf/benchproc syntax):
 // "-col /mode", "-row /threads", "-filter '/lock:mcs .unit:ns/page'".
 type Options struct {
@@ -49,13 +51,13 @@ type Options struct {
 // DefaultOptions are benchstat's defaults, bar Table (see Options.Table).
 var DefaultOptions = Options{Row: ".fullname", Col: ".file", Filter: "*", Alpha: 0.05, Confidence: 0.95}
 
-// A Comparison is the result of Compare: benchstat-style tables, one per
+// A Comparison is the result of Tables: benchstat-style tables, one per
 // unit (and per Options.Table key).
 type Comparison struct {
 	// Config is the file configuration shared by every result, in order
 	// of first appearance ("goos: linux").
-	Config []ConfigValue `json:"config,omitempty"`
-	Tables []*Table      `json:"tables"`
+	Config []reports.ConfigValue `json:"config,omitempty"`
+	Tables []*Table              `json:"tables"`
 	// Warnings concern the whole comparison (file configuration that
 	// differs between files, a filter that matched nothing).
 	Warnings []string `json:"warnings,omitempty"`
@@ -79,12 +81,6 @@ type Inconclusive struct {
 	// Note says which regimes, with their median probes: "regimes
 	// differ: llc 25 ns against xllc 162 ns".
 	Note string `json:"note"`
-}
-
-// A ConfigValue is one file configuration key and value.
-type ConfigValue struct {
-	Key   string `json:"key"`
-	Value string `json:"value"`
 }
 
 // A Table compares the columns of one unit, row by row.
@@ -144,11 +140,11 @@ type Delta struct {
 	MinP Float `json:"min_p"`
 }
 
-// Compare groups the results of set as opts say and compares every column
+// Tables groups the results of set as opts say and compares every column
 // with the first, benchstat's way: medians with confidence intervals, the
 // Mann-Whitney U test, geomeans. Errors are bad options (a projection or
 // filter that does not parse) and a filter that keeps nothing.
-func Compare(set *Set, opts Options) (*Comparison, error) {
+func Tables(set *reports.Set, opts Options) (*Comparison, error) {
 	g, err := newGrouping(opts)
 	if err != nil {
 		return nil, err
@@ -158,7 +154,7 @@ func Compare(set *Set, opts Options) (*Comparison, error) {
 	var filterErr error
 	classes := namesClassKey(opts.Filter, opts.Row, opts.Col, opts.Table)
 	for _, r := range set.Results {
-		if !classes && isClassLine(r) {
+		if !classes && schema.IsClassLine(r.Name) {
 			continue
 		}
 		orig := r
@@ -451,7 +447,7 @@ func geomeanRow(t *Table) *Row {
 // p of two samples that do not overlap at all. When MinP(n1, n2) > alpha,
 // no change can be found significant, however large: 3 against 3 gives
 // 0.1, so 4 samples a side are the least for alpha 0.05. (It is
-// stats.MinP, here for the users of Compare and Gate.)
+// stats.MinP, here for the users of Tables and Gate.)
 func MinP(n1, n2 int) float64 { return stats.MinP(n1, n2) }
 
 // Better reports whether higher (+1) or lower (-1) values of the tidied
@@ -473,7 +469,7 @@ func Better(units benchfmt.UnitMetadataMap, unit string) int {
 // sharedConfig returns the file configuration every result has with the
 // same value, and a warning for each key whose value differs between
 // results (a base and a head on different machines, Go versions).
-func sharedConfig(results []*benchfmt.Result) ([]ConfigValue, []string) {
+func sharedConfig(results []*benchfmt.Result) ([]reports.ConfigValue, []string) {
 	type kv struct {
 		values map[string]bool
 		first  string
@@ -496,12 +492,12 @@ func sharedConfig(results []*benchfmt.Result) ([]ConfigValue, []string) {
 			e.count++
 		}
 	}
-	var shared []ConfigValue
+	var shared []reports.ConfigValue
 	var warns []string
 	for _, k := range order {
 		e := seen[k]
 		if len(e.values) == 1 && e.count == len(results) {
-			shared = append(shared, ConfigValue{k, e.first})
+			shared = append(shared, reports.ConfigValue{Key: k, Value: e.first})
 			continue
 		}
 		vals := make([]string, 0, len(e.values))
@@ -520,3 +516,7 @@ func sharedConfig(results []*benchfmt.Result) ([]ConfigValue, []string) {
 	}
 	return shared, warns
 }
+
+// A Float is a float64 that marshals to JSON null when it is not finite
+// (stats.Float), for Comparison's and Verdict's fields.
+type Float = stats.Float

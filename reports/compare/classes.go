@@ -1,24 +1,17 @@
-package reports
+package compare
 
 import (
 	"strings"
-
-	"golang.org/x/perf/benchfmt"
 
 	"github.com/lockbench/lockbench/schema"
 )
 
 // Class lines (a schema.KeyClass key: one lock class's share of a case's
-// lock units) are not benchmarks of their own: Compare and Gate leave
-// them out unless the user asks for them by naming the class key in a
-// filter or projection ("--filter /class:lru", "--col /class"), so that
-// a results file with class lines compares and gates as one without.
-
-// isClassLine reports whether r is a class line.
-func isClassLine(r *benchfmt.Result) bool {
-	_, ok := schema.ParseName(r.Name).Get(schema.KeyClass)
-	return ok
-}
+// lock units, schema.IsClassLine) are not benchmarks of their own:
+// Tables and Gate leave them out unless the user asks for them by naming
+// the class key in a filter or projection ("--filter /class:lru",
+// "--col /class"), so that a results file with class lines compares and
+// gates as one without.
 
 // namesClassKey reports whether any of the benchproc expressions names
 // the class key ("/class", as in "/class:lru" or "/class@(zone lru)").

@@ -1,19 +1,18 @@
-package reports
+package render
 
 import (
 	"bytes"
 	"flag"
 	"fmt"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/lockbench/lockbench/internal/golden"
+	"github.com/lockbench/lockbench/internal/table"
+	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/workloads"
 
@@ -24,23 +23,23 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/report")
 
-// loadReportdata reads testdata/report/NAME into a Set.
-func loadReportdata(t *testing.T, names ...string) *Set {
+// loadReportdata reads testdata/report/NAME into a reports.Set.
+func loadReportdata(t *testing.T, names ...string) *reports.Set {
 	t.Helper()
 	var paths []string
 	for _, n := range names {
 		paths = append(paths, filepath.Join("testdata", "report", n))
 	}
-	set, err := Load(paths...)
+	set, err := reports.Load(paths...)
 	if err != nil {
-		t.Fatalf("Load(%v): %v", paths, err)
+		t.Fatalf("reports.Load(%v): %v", paths, err)
 	}
 	return set
 }
 
 func buildReport(t *testing.T, names ...string) *Report {
 	t.Helper()
-	r, err := NewReport(loadReportdata(t, names...), ReportOptions{})
+	r, err := New(loadReportdata(t, names...), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +50,7 @@ func buildReport(t *testing.T, names ...string) *Report {
 // as lockbench run hands them over.
 func markdownOf(t *testing.T, results []*benchfmt.Result) string {
 	t.Helper()
-	r, err := NewReport(&Set{Results: results, Files: []string{"results.txt"}}, ReportOptions{})
+	r, err := New(&reports.Set{Results: results, Files: []string{"results.txt"}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,7 +270,7 @@ func TestReportPartialSweep(t *testing.T) {
 		}
 	}
 	set.Results = kept
-	r, err := NewReport(set, ReportOptions{})
+	r, err := New(set, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,20 +286,20 @@ func TestReportPartialSweep(t *testing.T) {
 	}
 }
 
-func TestWriteReport(t *testing.T) {
+func TestWrite(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	set := loadReportdata(t, "lockbench.txt")
-	if err := WriteReport(dir, set, ReportOptions{Command: "lockbench run --count 5"}); err != nil {
+	if err := Write(dir, set, Options{Command: "lockbench run --count 5"}); err != nil {
 		t.Fatal(err)
 	}
-	md, err := os.ReadFile(filepath.Join(dir, ReportMarkdownFile))
+	md, err := os.ReadFile(filepath.Join(dir, MarkdownFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, ReportHTMLFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(dir, HTMLFile)); err != nil {
 		t.Fatal(err)
 	}
-	r, _ := NewReport(set, ReportOptions{})
+	r, _ := New(set, Options{})
 	for _, p := range r.Plots() {
 		if !bytes.Contains(md, []byte("]("+p.File+")")) {
 			t.Errorf("report.md does not link %s", p.File)
@@ -319,12 +318,12 @@ func TestWriteReport(t *testing.T) {
 	}
 }
 
-func TestNewReportEmpty(t *testing.T) {
-	if _, err := NewReport(nil, ReportOptions{}); err == nil {
-		t.Error("NewReport(nil) must fail")
+func TestNewEmpty(t *testing.T) {
+	if _, err := New(nil, Options{}); err == nil {
+		t.Error("New(nil) must fail")
 	}
-	if _, err := NewReport(&Set{}, ReportOptions{}); err == nil {
-		t.Error("NewReport of an empty set must fail")
+	if _, err := New(&reports.Set{}, Options{}); err == nil {
+		t.Error("New of an empty set must fail")
 	}
 }
 
@@ -349,10 +348,10 @@ func TestReportKnees(t *testing.T) {
 }
 
 func TestMDEscape(t *testing.T) {
-	got := mdEscape("a|b <i>*x*</i> [l](u) `c` _u_ & # ~s~\nrow")
+	got := table.EscapeMarkdown("a|b <i>*x*</i> [l](u) `c` _u_ & # ~s~\nrow")
 	for _, bad := range []string{"<i>", "a|b", " *x", "[l]", "`c`", " _u", "& ", " ~s", "\n"} {
 		if strings.Contains(got, bad) {
-			t.Errorf("mdEscape left %q in %q", bad, got)
+			t.Errorf("table.EscapeMarkdown left %q in %q", bad, got)
 		}
 	}
 }
@@ -410,9 +409,9 @@ func TestReportNeverPanics(t *testing.T) {
 			}
 			results = append(results, r)
 		}
-		rep, err := NewReport(&Set{Results: results, Files: []string{"x.txt"}}, ReportOptions{})
+		rep, err := New(&reports.Set{Results: results, Files: []string{"x.txt"}}, Options{})
 		if err != nil {
-			t.Fatalf("NewReport: %v", err)
+			t.Fatalf("New: %v", err)
 		}
 		var hb, mb bytes.Buffer
 		if err := rep.WriteHTML(&hb); err != nil {
@@ -505,18 +504,18 @@ func TestEveryModeReported(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	set, err := loadReader(&buf, "results.txt")
+	set, err := reports.Read(&buf, "results.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := Summarize(set.Results)
+	s, err := reports.Summarize(set.Results)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if ws := notFloor(s.Warnings); len(ws) > 0 {
 		t.Errorf("warnings for workloads' own modes: %q", ws)
 	}
-	r, err := NewReport(set, ReportOptions{})
+	r, err := New(set, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -530,7 +529,7 @@ func TestEveryModeReported(t *testing.T) {
 		if !cases.Batched(mode) {
 			continue
 		}
-		if !slices.ContainsFunc(s.Headlines, func(h Headline) bool { return h.Mode == string(mode) && h.Efficiency != nil }) {
+		if !slices.ContainsFunc(s.Headlines, func(h reports.Headline) bool { return h.Mode == string(mode) && h.Efficiency != nil }) {
 			t.Errorf("batched mode %q has no headline with an efficiency in %+v", mode, s.Headlines)
 		}
 	}
@@ -561,7 +560,7 @@ func TestReportUnknownUnit(t *testing.T) {
 // benchmath.NewSample sorted them in place once).
 func TestReportKeepsSampleOrder(t *testing.T) {
 	results := sweepResults(6)
-	set := &Set{Results: results, Files: []string{"results.txt"}}
+	set := &reports.Set{Results: results, Files: []string{"results.txt"}}
 	m := cases.Group(results)
 	want := map[*cases.Case][]float64{}
 	for _, c := range m.Cases {
@@ -570,8 +569,8 @@ func TestReportKeepsSampleOrder(t *testing.T) {
 			t.Fatalf("%s: fixture samples %v are sorted already: the test could not fail", c.Name.Case(), want[c])
 		}
 	}
-	summarize(m, false)
-	buildView(set, m, DefaultReportOptions)
+	reports.SummarizeModel(m)
+	buildView(set, m, DefaultOptions)
 	for c, w := range want {
 		if got := c.Samples[cases.NSPage]; !slices.Equal(got, w) {
 			t.Errorf("%s: samples %v after the report, want file order %v", c.Name.Case(), got, w)
@@ -584,11 +583,11 @@ func TestReportKeepsSampleOrder(t *testing.T) {
 // the change), never pooling the two.
 func TestReportSeveralFiles(t *testing.T) {
 	set := loadReportdata(t, "lockbench.txt")
-	two, err := Load("base="+set.Files[0], "new="+set.Files[0])
+	two, err := reports.Load("base="+set.Files[0], "new="+set.Files[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewReport(two, ReportOptions{})
+	r, err := New(two, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -599,46 +598,5 @@ func TestReportSeveralFiles(t *testing.T) {
 		if !strings.Contains(h, "95% CI") || !(strings.Contains(h, "file=base") || strings.Contains(h, "file=new")) {
 			t.Errorf("headline %q: want the engine's interval and its input", h)
 		}
-	}
-}
-
-// TestNoHarnessImport: reports reads files, never the harness; benchfmt
-// is the seam. It may import workloads (the mode vocabulary) and schema.
-func TestNoHarnessImport(t *testing.T) {
-	const module = "github.com/lockbench/lockbench/"
-	seen := map[string]bool{}
-	var walk func(pkg, via string)
-	walk = func(pkg, via string) {
-		if seen[pkg] {
-			return
-		}
-		seen[pkg] = true
-		if pkg == module+"harness" {
-			t.Errorf("reports imports harness (via %s)", via)
-			return
-		}
-		dir := filepath.Join("..", strings.TrimPrefix(pkg, module))
-		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
-		if err != nil || len(files) == 0 {
-			t.Fatalf("no Go files for %s in %s", pkg, dir)
-		}
-		for _, f := range files {
-			if strings.HasSuffix(f, "_test.go") {
-				continue
-			}
-			af, err := parser.ParseFile(token.NewFileSet(), f, nil, parser.ImportsOnly)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, imp := range af.Imports {
-				if p, _ := strconv.Unquote(imp.Path.Value); strings.HasPrefix(p, module) {
-					walk(p, pkg)
-				}
-			}
-		}
-	}
-	walk(module+"reports", "")
-	if !seen[module+"workloads"] || !seen[module+"schema"] {
-		t.Errorf("reports does not import workloads and schema: the walk found %v", seen)
 	}
 }

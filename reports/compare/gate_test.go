@@ -1,4 +1,4 @@
-package reports
+package compare
 
 import (
 	"errors"
@@ -7,13 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lockbench/lockbench/reports"
 	"golang.org/x/perf/benchfmt"
 )
 
 // synthSet builds a Set of one benchmark's samples in unit, as Load
 // would (tidied; benchfmt's names have no "Benchmark" prefix).
-func synthSet(file, name, unit string, vals []float64) *Set {
-	s := &Set{Files: []string{file}, Units: benchfmt.UnitMetadataMap{}}
+func synthSet(file, name, unit string, vals []float64) *reports.Set {
+	s := &reports.Set{Files: []string{file}, Units: benchfmt.UnitMetadataMap{}}
 	for _, v := range vals {
 		r := &benchfmt.Result{Name: benchfmt.Name(name), Iters: 1000, Values: []benchfmt.Value{{Value: v, Unit: unit}}}
 		r.SetConfig(".file", file)
@@ -127,7 +128,7 @@ func TestGateBetterOverride(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	base := synthSet("base.txt", "X-2", "score", noisy(rng, 10, 100, 0.01))
 	head := synthSet("new.txt", "X-2", "score", noisy(rng, 10, 80, 0.01))
-	metadata := func(s *Set) {
+	metadata := func(s *reports.Set) {
 		s.Units[benchfmt.UnitMetadataKey{Unit: "score", Key: "better"}] = &benchfmt.UnitMetadata{
 			UnitMetadataKey: benchfmt.UnitMetadataKey{Unit: "score", Key: "better"}, OrigUnit: "score", Value: "higher"}
 	}
@@ -219,7 +220,7 @@ func TestGateErrorsNameNoFlag(t *testing.T) {
 	// to set is an *OptionError's Option, which a command maps to its flag.
 	tests := []struct {
 		name       string
-		base, head *Set
+		base, head *reports.Set
 		option     string // "" for an error that is no OptionError
 		want       string
 		reason     string

@@ -1,4 +1,4 @@
-package reports
+package compare
 
 import (
 	"encoding/json"
@@ -11,7 +11,8 @@ import (
 	"golang.org/x/perf/benchproc"
 	"golang.org/x/perf/benchunit"
 
-	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/internal/table"
+	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/reports/stats"
 	"github.com/lockbench/lockbench/schema"
 )
@@ -47,7 +48,7 @@ type GateOptions struct {
 
 // DefaultGate are Gate's defaults: ns/page may grow by at most 5% at
 // alpha 0.05.
-var DefaultGate = GateOptions{Metric: cases.NSPage, MaxRegress: 0.05, Alpha: 0.05, Filter: "*", Row: ".fullname"}
+var DefaultGate = GateOptions{Metric: schema.PerUnit(schema.StemNS, schema.PerPage), MaxRegress: 0.05, Alpha: 0.05, Filter: "*", Row: ".fullname"}
 
 // Gate statuses of a Check.
 const (
@@ -140,151 +141,39 @@ type Check struct {
 // does not parse, no Metric values in base or in head (the mismatch is
 // named with the file and line of its first result and the units it does
 // have), no benchmark common to both.
-func Gate(base, head *Set, opts GateOptions) (*Verdict, error) {
+func Gate(base, head *reports.Set, opts GateOptions) (*Verdict, error) {
 	if opts.Metric == "" {
 		opts.Metric = DefaultGate.Metric
 	}
-	if !(opts.MaxRegress >= 0) || math.IsInf(opts.MaxRegress, 0) {
-		return nil, fmt.Errorf("maximum regression %v must be a fraction >= 0 (0.05 is 5%%)", opts.MaxRegress)
-	}
-	if !(opts.Alpha > 0 && opts.Alpha < 1) { // NaN too
-		return nil, fmt.Errorf("alpha %v is not between 0 and 1 (try 0.05)", opts.Alpha)
-	}
-	filter, err := benchproc.NewFilter(orDefault(opts.Filter, "*"))
+	q, err := parseGateQuery(opts)
 	if err != nil {
-		return nil, queryError("filter", opts.Filter, err)
-	}
-	var pp benchproc.ProjectionParser
-	rowBy, err := pp.Parse(orDefault(opts.Row, ".fullname"), filter)
-	if err != nil {
-		return nil, queryError("row projection", opts.Row, err)
-	}
-	if _, err := pp.Parse(opts.Ignore, filter); err != nil {
-		return nil, queryError("ignore keys", opts.Ignore, err)
-	}
-	factor, unit := benchunit.Tidy(1, opts.Metric)
-
-	units := benchfmt.UnitMetadataMap{}
-	for k, v := range base.Units {
-		units[k] = v
-	}
-	for k, v := range head.Units {
-		if _, ok := units[k]; !ok {
-			units[k] = v
-		}
+		return nil, err
 	}
 	better := opts.Better
 	if better == 0 {
-		better = Better(units, unit)
+		better = Better(mergedUnits(base, head), q.unit)
 	}
 	v := &Verdict{Metric: opts.Metric, MaxRegress: opts.MaxRegress, Alpha: opts.Alpha, Better: "lower"}
 	if better > 0 {
 		v.Better = "higher"
 	}
-
-	baseS, baseOrder, baseMeta, err := metricSamples(base, filter, rowBy, unit, factor, opts)
+	old, err := q.samples(base, opts)
 	if err != nil {
 		return nil, err
 	}
-	headS, headOrder, headMeta, err := metricSamples(head, filter, rowBy, unit, factor, opts)
+	cur, err := q.samples(head, opts)
 	if err != nil {
 		return nil, err
 	}
-	common := 0
-	for _, name := range baseOrder {
-		if headS[name] != nil {
-			common++
-		}
-	}
-	differ := regimesDiffer(baseOrder, headOrder, baseS, headS, baseMeta, headMeta)
-	if common == 0 && len(differ) > 0 {
-		first := differ[0]
-		return nil, fmt.Errorf("nothing could be compared: every benchmark of the baseline (%s) and the new results (%s) ran in different machine regimes, e.g. %s: %s; rerun one side, or pool the regimes on purpose with ignore /%s",
-			strings.Join(base.Files, ", "), strings.Join(head.Files, ", "), first.Name, first.Note, schema.KeyRegime)
-	}
-	if common == 0 {
-		err := fmt.Errorf("no benchmark is in both the baseline (%s) and the new results (%s): baseline has %s; new has %s",
-			strings.Join(base.Files, ", "), strings.Join(head.Files, ", "), listSome(baseOrder), listSome(headOrder))
-		if sameButProcs(baseOrder, headOrder) {
-			return nil, &OptionError{Err: fmt.Errorf("%w (the names differ only in their -N GOMAXPROCS suffix: the runs had different CPU counts)", err),
-				Remedy: "to compare anyway", Option: OptionIgnore, Value: "/gomaxprocs"}
-		}
+	common, differ, err := pairSides(base, head, old, cur)
+	if err != nil {
 		return nil, err
 	}
-
-	summarize := func(vals []float64) *stats.Estimate {
-		e := stats.MedianCI(vals, stats.DefaultConfidence)
-		return &e
-	}
-	paired := map[string]bool{} // rows that are one side of an inconclusive check
-	for _, c := range differ {
-		paired[c.baseRow], paired[c.headRow] = true, true
-	}
-	for _, name := range baseOrder {
-		if paired[name] {
-			continue
-		}
-		c := Check{Name: name, Delta: Float(math.NaN()), P: Float(math.NaN()), MinP: Float(math.NaN()),
-			Regime: baseMeta[name].regime, stem: baseMeta[name].stem}
-		bsum := summarize(baseS[name])
-		c.Old = bsum
-		if headS[name] == nil {
-			c.Status = StatusOnlyBase
-			v.Checks = append(v.Checks, c)
-			continue
-		}
-		hsum := summarize(headS[name])
-		c.New = hsum
-		cmp := stats.Compare(baseS[name], headS[name], opts.Alpha)
-		c.P = Float(cmp.P)
-		c.MinP = Float(stats.MinP(bsum.N, hsum.N))
-		r := ratio(float64(hsum.Median), float64(bsum.Median))
-		c.Delta = Float(r - 1)
-		worse := r - 1 // fraction for the worse
-		if better > 0 {
-			worse = 1 - r
-		}
-		switch {
-		case float64(c.MinP) > opts.Alpha:
-			c.Status = StatusInsufficient // counted by uncountedInsufficient
-		case cmp.P <= opts.Alpha && worse > opts.MaxRegress:
-			lo, hi := stats.RatioCI(baseS[name], headS[name], 1-2*opts.Alpha)
-			bound := lo - 1 // the least change for the worse the data allow
-			if better > 0 {
-				bound = 1 - hi
-			}
-			if bound > opts.MaxRegress {
-				c.Status = StatusRegressed
-				v.Regressed++
-			} else {
-				c.Status = StatusUnconfirmed
-				c.Note = fmt.Sprintf("median beyond the threshold, but the %.0f%% interval of the change reaches %+.1f%%", 100*(1-2*opts.Alpha), 100*bound*sign(better))
-				v.Unconfirmed++
-			}
-		case cmp.P <= opts.Alpha && -worse > opts.MaxRegress:
-			c.Status = StatusImproved
-			v.Improved++
-		default:
-			c.Status = StatusOK
-		}
-		v.Checks = append(v.Checks, c)
-	}
-	for _, name := range headOrder {
-		if baseS[name] == nil && !paired[name] {
-			v.Checks = append(v.Checks, Check{Name: name, Status: StatusOnlyNew, New: summarize(headS[name]),
-				Delta: Float(math.NaN()), P: Float(math.NaN()), MinP: Float(math.NaN()), Regime: headMeta[name].regime})
-		}
-	}
-	for _, d := range differ {
-		d.Old, d.New = summarize(baseS[d.baseRow]), summarize(headS[d.headRow])
-		v.Checks = append(v.Checks, d.Check)
-		v.Inconclusive++
-	}
-	v.Insufficient = uncountedInsufficient(v.Checks)
-	if n := len(baseOrder) - common - len(differ); n > 0 {
+	v.judgeAll(old, cur, differ, better, opts)
+	if n := len(old.order) - common - len(differ); n > 0 {
 		v.Warnings = append(v.Warnings, fmt.Sprintf("%d benchmark(s) of the baseline are missing from the new results and were not judged", n))
 	}
-	if n := len(headOrder) - common - len(differ); n > 0 {
+	if n := len(cur.order) - common - len(differ); n > 0 {
 		v.Warnings = append(v.Warnings, fmt.Sprintf("%d benchmark(s) are new (not in the baseline) and were not judged", n))
 	}
 	_, cfgWarn := sharedConfig(append(append([]*benchfmt.Result(nil), base.Results...), head.Results...))
@@ -301,9 +190,178 @@ func Gate(base, head *Set, opts GateOptions) (*Verdict, error) {
 	return v, nil
 }
 
-// metricSamples returns the metric's values (in the metric's own unit)
-// per benchmark of s, and the benchmarks in order of appearance.
-func metricSamples(s *Set, filter *benchproc.Filter, rowBy *benchproc.Projection, unit string, factor float64, opts GateOptions) (map[string][]float64, []string, map[string]rowMeta, error) {
+// gateQuery is what GateOptions select: the filter, the row projection,
+// and the metric's tidied unit with the factor that tidied it.
+type gateQuery struct {
+	filter *benchproc.Filter
+	rowBy  *benchproc.Projection
+	unit   string
+	factor float64
+}
+
+// parseGateQuery checks opts' thresholds and parses their filter and
+// projections.
+func parseGateQuery(opts GateOptions) (gateQuery, error) {
+	var q gateQuery
+	if !(opts.MaxRegress >= 0) || math.IsInf(opts.MaxRegress, 0) {
+		return q, fmt.Errorf("maximum regression %v must be a fraction >= 0 (0.05 is 5%%)", opts.MaxRegress)
+	}
+	if !(opts.Alpha > 0 && opts.Alpha < 1) { // NaN too
+		return q, fmt.Errorf("alpha %v is not between 0 and 1 (try 0.05)", opts.Alpha)
+	}
+	var err error
+	if q.filter, err = benchproc.NewFilter(orDefault(opts.Filter, "*")); err != nil {
+		return q, queryError("filter", opts.Filter, err)
+	}
+	var pp benchproc.ProjectionParser
+	if q.rowBy, err = pp.Parse(orDefault(opts.Row, ".fullname"), q.filter); err != nil {
+		return q, queryError("row projection", opts.Row, err)
+	}
+	if _, err := pp.Parse(opts.Ignore, q.filter); err != nil {
+		return q, queryError("ignore keys", opts.Ignore, err)
+	}
+	q.factor, q.unit = benchunit.Tidy(1, opts.Metric)
+	return q, nil
+}
+
+// mergedUnits is the unit metadata of both sides, the baseline's first.
+func mergedUnits(base, head *reports.Set) benchfmt.UnitMetadataMap {
+	units := benchfmt.UnitMetadataMap{}
+	for k, v := range base.Units {
+		units[k] = v
+	}
+	for k, v := range head.Units {
+		if _, ok := units[k]; !ok {
+			units[k] = v
+		}
+	}
+	return units
+}
+
+// side is one side's metric samples per row, the rows in order of
+// appearance, and what is known of each row besides its samples.
+type side struct {
+	values map[string][]float64
+	order  []string
+	meta   map[string]rowMeta
+}
+
+// pairSides counts the rows both sides have, finds those they ran in no
+// common regime, and refuses a pair of sides with nothing to compare.
+func pairSides(base, head *reports.Set, old, cur side) (common int, differ []inconclusive, err error) {
+	for _, name := range old.order {
+		if cur.values[name] != nil {
+			common++
+		}
+	}
+	differ = regimesDiffer(old.order, cur.order, old.values, cur.values, old.meta, cur.meta)
+	if common == 0 && len(differ) > 0 {
+		first := differ[0]
+		return 0, nil, fmt.Errorf("nothing could be compared: every benchmark of the baseline (%s) and the new results (%s) ran in different machine regimes, e.g. %s: %s; rerun one side, or pool the regimes on purpose with ignore /%s",
+			strings.Join(base.Files, ", "), strings.Join(head.Files, ", "), first.Name, first.Note, schema.KeyRegime)
+	}
+	if common == 0 {
+		err := fmt.Errorf("no benchmark is in both the baseline (%s) and the new results (%s): baseline has %s; new has %s",
+			strings.Join(base.Files, ", "), strings.Join(head.Files, ", "), listSome(old.order), listSome(cur.order))
+		if sameButProcs(old.order, cur.order) {
+			return 0, nil, &OptionError{Err: fmt.Errorf("%w (the names differ only in their -N GOMAXPROCS suffix: the runs had different CPU counts)", err),
+				Remedy: "to compare anyway", Option: OptionIgnore, Value: "/gomaxprocs"}
+		}
+		return 0, nil, err
+	}
+	return common, differ, nil
+}
+
+// estimate is the median of vals with its 95% interval.
+func estimate(vals []float64) *stats.Estimate {
+	e := stats.MedianCI(vals, stats.DefaultConfidence)
+	return &e
+}
+
+// judgeAll adds a Check for every row: each baseline row judged against
+// the new one (judgeRow), the new rows the baseline lacks, and the
+// inconclusive pairs; then the counts by status.
+func (v *Verdict) judgeAll(old, cur side, differ []inconclusive, better int, opts GateOptions) {
+	paired := map[string]bool{} // rows that are one side of an inconclusive check
+	for _, c := range differ {
+		paired[c.baseRow], paired[c.headRow] = true, true
+	}
+	nan := Float(math.NaN())
+	for _, name := range old.order {
+		if paired[name] {
+			continue
+		}
+		c := Check{Name: name, Delta: nan, P: nan, MinP: nan, Regime: old.meta[name].regime, stem: old.meta[name].stem}
+		c.Old = estimate(old.values[name])
+		if cur.values[name] == nil {
+			c.Status = StatusOnlyBase
+		} else {
+			c.New = estimate(cur.values[name])
+			judgeRow(&c, old.values[name], cur.values[name], better, opts)
+		}
+		switch c.Status {
+		case StatusRegressed:
+			v.Regressed++
+		case StatusUnconfirmed:
+			v.Unconfirmed++
+		case StatusImproved:
+			v.Improved++
+		}
+		v.Checks = append(v.Checks, c)
+	}
+	for _, name := range cur.order {
+		if old.values[name] == nil && !paired[name] {
+			v.Checks = append(v.Checks, Check{Name: name, Status: StatusOnlyNew, New: estimate(cur.values[name]),
+				Delta: nan, P: nan, MinP: nan, Regime: cur.meta[name].regime})
+		}
+	}
+	for _, d := range differ {
+		d.Old, d.New = estimate(old.values[d.baseRow]), estimate(cur.values[d.headRow])
+		v.Checks = append(v.Checks, d.Check)
+		v.Inconclusive++
+	}
+	v.Insufficient = uncountedInsufficient(v.Checks)
+}
+
+// judgeRow sets c's change, p-value and status: the samples old and cur
+// of one benchmark, better +1 when higher values are better.
+func judgeRow(c *Check, old, cur []float64, better int, opts GateOptions) {
+	cmp := stats.Compare(old, cur, opts.Alpha)
+	c.P = Float(cmp.P)
+	c.MinP = Float(stats.MinP(c.Old.N, c.New.N))
+	r := ratio(float64(c.New.Median), float64(c.Old.Median))
+	c.Delta = Float(r - 1)
+	worse := r - 1 // fraction for the worse
+	if better > 0 {
+		worse = 1 - r
+	}
+	switch {
+	case float64(c.MinP) > opts.Alpha:
+		c.Status = StatusInsufficient // counted by uncountedInsufficient
+	case cmp.P <= opts.Alpha && worse > opts.MaxRegress:
+		lo, hi := stats.RatioCI(old, cur, 1-2*opts.Alpha)
+		bound := lo - 1 // the least change for the worse the data allow
+		if better > 0 {
+			bound = 1 - hi
+		}
+		if bound > opts.MaxRegress {
+			c.Status = StatusRegressed
+		} else {
+			c.Status = StatusUnconfirmed
+			c.Note = fmt.Sprintf("median beyond the threshold, but the %.0f%% interval of the change reaches %+.1f%%", 100*(1-2*opts.Alpha), 100*bound*sign(better))
+		}
+	case cmp.P <= opts.Alpha && -worse > opts.MaxRegress:
+		c.Status = StatusImproved
+	default:
+		c.Status = StatusOK
+	}
+}
+
+// samples returns the metric's values (in the metric's own unit) per
+// benchmark of s, the benchmarks in order of appearance, and their
+// regimes.
+func (q gateQuery) samples(s *reports.Set, opts GateOptions) (side, error) {
+	filter, rowBy, unit, factor := q.filter, q.rowBy, q.unit, q.factor
 	samples := map[string][]float64{}
 	meta := map[string]rowMeta{}
 	var order []string
@@ -312,10 +370,10 @@ func metricSamples(s *Set, filter *benchproc.Filter, rowBy *benchproc.Projection
 	kept := 0
 	classes := namesClassKey(opts.Filter, opts.Row)
 	for _, r := range s.Results {
-		if cases.Switched(r) {
+		if schema.IsSwitched(r.Name) {
 			continue // the machine changed under it: two machines in one line
 		}
-		if !classes && isClassLine(r) {
+		if !classes && schema.IsClassLine(r.Name) {
 			continue
 		}
 		r = r.Clone()
@@ -344,19 +402,19 @@ func metricSamples(s *Set, filter *benchproc.Filter, rowBy *benchproc.Projection
 	}
 	files := strings.Join(s.Files, ", ")
 	if kept == 0 {
-		return nil, nil, nil, &InputError{FileName: files, Msg: fmt.Sprintf("no benchmark matches the filter %q", opts.Filter)}
+		return side{}, &reports.InputError{FileName: files, Msg: fmt.Sprintf("no benchmark matches the filter %q", opts.Filter)}
 	}
 	if len(order) == 0 {
 		file, line := s.Results[0].Pos()
 		if file == "" {
 			file = files
 		}
-		return nil, nil, nil, &OptionError{Err: &InputError{FileName: file, Line: line,
+		return side{}, &OptionError{Err: &reports.InputError{FileName: file, Line: line,
 			Msg: fmt.Sprintf("no %s measurements; these results have %s (the baseline and the new results must measure the same metric)",
 				opts.Metric, strings.Join(unitList, ", "))},
 			Remedy: "to judge one of them", Option: OptionMetric}
 	}
-	return samples, order, meta, nil
+	return side{values: samples, order: order, meta: meta}, nil
 }
 
 // rowMeta is what the gate knows of a row besides its samples: its
@@ -377,7 +435,7 @@ func (m rowMeta) note(r *benchfmt.Result, name string) rowMeta {
 		}
 	}
 	for _, val := range r.Values {
-		if unitOf(val) == schema.UnitXfer {
+		if val.Unit == schema.UnitXfer || val.OrigUnit == schema.UnitXfer {
 			x := val.Value
 			if val.OrigUnit != "" {
 				x = val.OrigValue
@@ -563,7 +621,7 @@ func (v *Verdict) WriteText(w io.Writer) error {
 		rows = append(rows, []string{c.Name, sumString(c.Old), sumString(c.New), checkDelta(c), checkP(c), c.Status})
 	}
 	header := []string{"benchmark", "old " + v.Metric, "new " + v.Metric, "delta", "p", "status"}
-	writePlainTable(&b, header, rows)
+	table.Plain(&b, header, rows)
 	b.WriteString("\n")
 	for _, c := range v.Checks {
 		if c.Status == StatusRegressed {
@@ -611,7 +669,7 @@ func (v *Verdict) WriteText(w io.Writer) error {
 }
 
 func checkLine(v *Verdict, c Check) string {
-	return fmt.Sprintf("%s: %s -> %s %s (%s, p=%.3f n=%d+%d)", c.Name, num(float64(c.Old.Median)), num(float64(c.New.Median)),
+	return fmt.Sprintf("%s: %s -> %s %s (%s, p=%.3f n=%d+%d)", c.Name, stats.Format(float64(c.Old.Median), 4), stats.Format(float64(c.New.Median), 4),
 		v.Metric, stats.Pct(float64(c.Delta), 2, true), float64(c.P), c.Old.N, c.New.N)
 }
 

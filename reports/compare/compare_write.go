@@ -1,4 +1,4 @@
-package reports
+package compare
 
 import (
 	"bytes"
@@ -16,6 +16,7 @@ import (
 	"golang.org/x/perf/benchmath"
 	"golang.org/x/perf/benchunit"
 
+	"github.com/lockbench/lockbench/internal/table"
 	"github.com/lockbench/lockbench/reports/stats"
 )
 
@@ -94,7 +95,7 @@ func (c *Comparison) writeTables(w io.Writer, f Format) error {
 	var b bytes.Buffer
 	for _, cv := range c.Config {
 		if f == Markdown {
-			fmt.Fprintf(&b, "%s: %s  \n", mdEscape(cv.Key), mdEscape(cv.Value))
+			fmt.Fprintf(&b, "%s: %s  \n", table.EscapeMarkdown(cv.Key), table.EscapeMarkdown(cv.Value))
 		} else {
 			fmt.Fprintf(&b, "%s: %s\n", cv.Key, cv.Value)
 		}
@@ -120,7 +121,7 @@ func (c *Comparison) writeTables(w io.Writer, f Format) error {
 		}
 		line += fmt.Sprintf(": inconclusive (%s)", in.Note)
 		if f == Markdown {
-			line = mdEscape(line) + "  "
+			line = table.EscapeMarkdown(line) + "  "
 		}
 		b.WriteString(line + "\n")
 	}
@@ -178,62 +179,11 @@ func (t *Table) write(w io.Writer, f Format, alpha float64) error {
 	if f == Markdown {
 		return t.writeMarkdown(w, header, units, rows, &notes)
 	}
-	if err := writePlainTable(w, header, append([][]string{units}, rows...)); err != nil {
+	if err := table.Plain(w, header, append([][]string{units}, rows...)); err != nil {
 		return err
 	}
 	for i, n := range notes.list {
 		fmt.Fprintf(w, "%s %s\n", superscript(i+1), n)
-	}
-	return nil
-}
-
-// writePlainTable renders a borderless table, benchstat's look: the first
-// column left-aligned, the others right-aligned, headers centred, no
-// trailing blanks.
-func writePlainTable(w io.Writer, header []string, rows [][]string) error {
-	return writeTableLeft(w, header, rows, 1)
-}
-
-// writeTableLeft is writePlainTable with the first left columns aligned
-// left.
-func writeTableLeft(w io.Writer, header []string, rows [][]string, left int) error {
-	var buf bytes.Buffer
-	align := make([]tw.Align, len(header))
-	for i := range align {
-		align[i] = tw.AlignRight
-		if i < left {
-			align[i] = tw.AlignLeft
-		}
-	}
-	tbl := tablewriter.NewTable(&buf,
-		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-			Borders: tw.BorderNone,
-			Symbols: tw.NewSymbols(tw.StyleNone),
-			Settings: tw.Settings{
-				Separators: tw.Separators{BetweenColumns: tw.Off, BetweenRows: tw.Off},
-				Lines:      tw.Lines{ShowHeaderLine: tw.Off},
-			},
-		})),
-		tablewriter.WithRowAlignmentConfig(tw.CellAlignment{PerColumn: align}),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
-		tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-	)
-	// The header is a row like the others: tablewriter pads header cells
-	// differently, which would shift it against the columns.
-	for _, r := range append([][]string{header}, rows...) {
-		if err := tbl.Append(r); err != nil {
-			return err
-		}
-	}
-	if err := tbl.Render(); err != nil {
-		return err
-	}
-	// tablewriter pads every line to the table's width; trailing blanks
-	// only make diffs noisy.
-	for _, line := range strings.Split(strings.TrimRight(buf.String(), "\n"), "\n") {
-		if _, err := fmt.Fprintln(w, strings.TrimRight(strings.TrimPrefix(line, " "), " ")); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -249,7 +199,7 @@ func (t *Table) writeMarkdown(w io.Writer, header, units []string, rows [][]stri
 		default:
 			head[i] = header[i] + " " + units[i]
 		}
-		head[i] = mdEscape(head[i])
+		head[i] = table.EscapeMarkdown(head[i])
 	}
 	tbl := tablewriter.NewTable(w, tablewriter.WithRenderer(renderer.NewMarkdown()),
 		tablewriter.WithHeaderAutoFormat(tw.Off),
@@ -259,7 +209,7 @@ func (t *Table) writeMarkdown(w io.Writer, header, units []string, rows [][]stri
 	for _, r := range rows {
 		esc := make([]string, len(r))
 		for i := range r {
-			esc[i] = mdEscape(r[i])
+			esc[i] = table.EscapeMarkdown(r[i])
 		}
 		if err := tbl.Append(esc); err != nil {
 			return err
@@ -269,23 +219,12 @@ func (t *Table) writeMarkdown(w io.Writer, header, units []string, rows [][]stri
 		return err
 	}
 	for i, n := range notes.list {
-		fmt.Fprintf(w, "\n%s %s", superscript(i+1), mdEscape(n))
+		fmt.Fprintf(w, "\n%s %s", superscript(i+1), table.EscapeMarkdown(n))
 	}
 	if len(notes.list) > 0 {
 		fmt.Fprintln(w)
 	}
 	return nil
-}
-
-// mdEscape keeps text taken from input files from being read as
-// Markdown or HTML, in comparison tables and reports alike: a backslash
-// before Markdown's punctuation (a pipe would end a table cell), entities
-// for < > &, and a space for a line break (which would end a table row).
-func mdEscape(s string) string {
-	r := strings.NewReplacer(
-		`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "|", `\|`, "#", `\#`, "~", `\~`,
-		"<", "&lt;", ">", "&gt;", "&", "&amp;", "\n", " ", "\r", " ")
-	return r.Replace(s)
 }
 
 // rowScaler picks one SI scale for a row's centers so they read alike.

@@ -1,4 +1,4 @@
-package reports
+package render
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/reports/plot"
 	"github.com/lockbench/lockbench/reports/stats"
@@ -51,7 +52,7 @@ func maxThreads(m *cases.Model, v string) int {
 // column per machine: the change of ns/page of batch against page at the
 // headline batch, with its 95% interval. Empty unless m has several
 // machines.
-func machineHeadlines(m *cases.Model, sum *Summary, hb int) grid {
+func machineHeadlines(m *cases.Model, sum *reports.Summary, hb int) grid {
 	var g grid
 	if len(m.Machines) < 2 {
 		return g
@@ -63,7 +64,7 @@ func machineHeadlines(m *cases.Model, sum *Summary, hb int) grid {
 	var rows []row
 	cell := map[row]map[string]string{}
 	for _, h := range sum.Headlines {
-		c := h.batch
+		c := h.BatchedCase()
 		if c == nil || c.Mode != workloads.ModeBatch || c.Batch != hb {
 			continue
 		}
@@ -83,7 +84,7 @@ func machineHeadlines(m *cases.Model, sum *Summary, hb int) grid {
 		g.Header = append(g.Header, mc)
 	}
 	for _, r := range rows {
-		line := []string{variantLabel(r.variant), strconv.Itoa(r.threads)}
+		line := []string{reports.VariantLabel(r.variant), strconv.Itoa(r.threads)}
 		for _, mc := range m.Machines {
 			line = append(line, cmp.Or(cell[r][mc], stats.None))
 		}
@@ -202,7 +203,7 @@ func scalingFits(m *cases.Model, hb int) (fits []scalingFit, notes []string) {
 			if contended == nil {
 				continue // one thread count: nothing to fit, and nothing lost
 			}
-			label := fmt.Sprintf("%s, %s", variantLabel(v), modeLabel(mode, hb))
+			label := fmt.Sprintf("%s, %s", reports.VariantLabel(v), modeLabel(mode, hb))
 			if len(f.Threads) < scaling.MinDistinctN {
 				notes = append(notes, fmt.Sprintf("%s: no fit: measured at %d thread counts (%s) in this state, the fit needs %d (λ, σ and κ cannot be told apart with fewer).",
 					label, len(f.Threads), joinThreads(f.Threads), scaling.MinDistinctN))
@@ -228,7 +229,7 @@ func scalingGrid(fits []scalingFit) grid {
 	g := grid{Header: []string{schema.KeyLock, schema.KeyMode, "threads measured", "σ (contention)", "κ (coherency)", "peak N*", "R²"}}
 	for _, f := range fits {
 		md := f.Model
-		g.Rows = append(g.Rows, []string{variantLabel(f.Variant), modeLabel(f.Mode, f.Batch),
+		g.Rows = append(g.Rows, []string{reports.VariantLabel(f.Variant), modeLabel(f.Mode, f.Batch),
 			fmt.Sprintf("%d–%d", md.MinN, md.MaxN), stats.Format(md.Sigma, 3), stats.Format(md.Kappa, 3),
 			peakLabel(md), stats.Format(md.R2, 3)})
 	}
@@ -260,7 +261,7 @@ func scalingPlots(rp *plotter, fits []scalingFit) {
 	}
 	for _, v := range variants {
 		c := &plot.Chart{
-			Title:  "Scaling fit (USL) — " + variantLabel(v),
+			Title:  "Scaling fit (USL) — " + reports.VariantLabel(v),
 			XLabel: "threads",
 			YLabel: "million pages/s, all threads",
 			XScale: plot.Integer,
