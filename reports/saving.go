@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strings"
 
@@ -192,10 +193,29 @@ func classWaits(m *cases.Model, page, batched *cases.Case) []ClassWait {
 	return out
 }
 
+// BlockPairs are, for each input the split reads, the samples of page and
+// of batched that ran in the same paired block ([0] page's, [1]
+// batched's, aligned; see pairedValues): page and batched of one lock and
+// thread count are one comparison group, and a block runs them back to
+// back. The bootstrap resamples such pairs whole, so that a block's drift
+// moves both sides together as it did in the run; an input with fewer
+// than two pairs is resampled unpaired.
+type BlockPairs struct {
+	AtT, Alone, Floor, FloorAtT [2][]float64
+}
+
 // SplitSaving splits the saving of batched against page, each given as
-// the decomposition's input at the same lock and thread count. ok is
-// false when an input lacks a sample.
+// the decomposition's input at the same lock and thread count, with every
+// sample resampled independently. ok is false when an input lacks a
+// sample.
 func SplitSaving(page, batched PartsInput) (s SavingSplit, ok bool) {
+	return SplitSavingPaired(page, batched, BlockPairs{})
+}
+
+// SplitSavingPaired is SplitSaving with the intervals from a block
+// bootstrap over the inputs' paired blocks (BlockPairs); the estimates
+// are the same medians.
+func SplitSavingPaired(page, batched PartsInput, pairs BlockPairs) (s SavingSplit, ok bool) {
 	if !page.ok() || !batched.ok() || page.Threads != batched.Threads {
 		return SavingSplit{}, false
 	}
@@ -225,16 +245,22 @@ func SplitSaving(page, batched PartsInput) (s SavingSplit, ok bool) {
 		w := *pp.Waiting - *bp.Waiting
 		s.WaitingNS = &w
 	}
-	samples := [][]float64{page.AtT, page.Alone, page.Floor, batched.AtT, batched.Alone, batched.Floor}
-	if scaled {
-		samples = append(samples, page.FloorAtT, batched.FloorAtT)
+	roles := []splitRole{
+		{page.AtT, batched.AtT, pairs.AtT}, {page.Alone, batched.Alone, pairs.Alone}, {page.Floor, batched.Floor, pairs.Floor},
 	}
-	lo, hi := stats.MedianBootstrap(samples, 5, stats.DefaultConfidence, func(m []float64) []float64 {
+	if scaled {
+		roles = append(roles, splitRole{page.FloorAtT, batched.FloorAtT, pairs.FloorAtT})
+	}
+	bootstrap := blockBootstrap
+	if !anyPaired(roles) {
+		bootstrap = unpairedBootstrap // as before block pairs: the same draws
+	}
+	lo, hi := bootstrap(roles, 5, stats.DefaultConfidence, func(m []float64) []float64 {
 		pt, bt := math.NaN(), math.NaN() // unknown, or unused at one thread
 		if scaled {
 			pt, bt = m[6], m[7]
 		}
-		p, b := parts(page.Threads, m[0], m[1], m[2], pt), parts(page.Threads, m[3], m[4], m[5], bt)
+		p, b := parts(page.Threads, m[0], m[2], m[4], pt), parts(page.Threads, m[1], m[3], m[5], bt)
 		return []float64{float64(p.Total - b.Total), float64(p.Lock - b.Lock), float64(p.Contention - b.Contention), float64(p.Work - b.Work), float64(p.Scaling - b.Scaling)}
 	})
 	s.TotalLo, s.TotalHi = Float(lo[0]), Float(hi[0])
@@ -344,7 +370,23 @@ func CaseSaving(m *cases.Model, p, b *cases.Case) (sp SavingSplit, why string) {
 	if why != "" {
 		return SavingSplit{}, why
 	}
-	sp, ok := SplitSaving(pin, bin)
+	// Page and batched of one lock and thread count share their blocks
+	// (one comparison group): pair each input by block.
+	pair := func(x, y *cases.Case) [2][]float64 {
+		if x == nil || y == nil {
+			return [2][]float64{}
+		}
+		pv, bv, ok := pairedValues(x, y, cases.NSPage)
+		if !ok {
+			return [2][]float64{}
+		}
+		return [2][]float64{pv, bv}
+	}
+	pairs := BlockPairs{AtT: pair(p, b), Alone: pair(palone, balone), Floor: pair(pfloor, bfloor)}
+	if p.Threads > 1 {
+		pairs.FloorAtT = pair(m.FloorAt(p), m.FloorAt(b))
+	}
+	sp, ok := SplitSavingPaired(pin, bin, pairs)
 	if !ok {
 		return SavingSplit{}, "the cases compared have no ns/page samples"
 	}
@@ -411,4 +453,114 @@ func CaseParts(m *cases.Model, c *cases.Case) (Parts, string) {
 		return Parts{}, why
 	}
 	return Decompose(in), ""
+}
+
+// A splitRole is one input of the split: page's and batched's samples,
+// and those of them that ran in the same blocks.
+type splitRole struct {
+	page, batched []float64
+	paired        [2][]float64
+}
+
+// anyPaired reports whether a role has two or more paired blocks.
+func anyPaired(roles []splitRole) bool {
+	for _, r := range roles {
+		if n := len(r.paired[0]); n >= 2 && n == len(r.paired[1]) {
+			return true
+		}
+	}
+	return false
+}
+
+// unpairedBootstrap is blockBootstrap's signature over
+// stats.MedianBootstrap: every sample resampled independently, page's
+// samples first, then batched's.
+func unpairedBootstrap(roles []splitRole, k int, confidence float64, f func(medians []float64) []float64) (lo, hi []float64) {
+	var samples [][]float64
+	for _, r := range roles {
+		samples = append(samples, r.page)
+	}
+	for _, r := range roles {
+		samples = append(samples, r.batched)
+	}
+	n := len(roles)
+	meds := make([]float64, 2*n)
+	return stats.MedianBootstrap(samples, k, confidence, func(m []float64) []float64 {
+		for j := range n {
+			meds[2*j], meds[2*j+1] = m[j], m[n+j]
+		}
+		return f(meds)
+	})
+}
+
+// blockBootstrap is the percentile bootstrap of f over the medians of
+// each role's page and batched samples (in that order, role after role).
+// A role with two or more paired blocks is resampled by block: the same
+// draws index both sides, so each side's median moves with the blocks'
+// drift as the run's did. Other roles resample each side independently
+// (stats.MedianBootstrap's rule). Fixed seed; a NaN figure is left out of
+// its round; an empty sample gives NaN intervals.
+func blockBootstrap(roles []splitRole, k int, confidence float64, f func(medians []float64) []float64) (lo, hi []float64) {
+	lo, hi = make([]float64, k), make([]float64, k)
+	for i := range k {
+		lo[i], hi[i] = math.NaN(), math.NaN()
+	}
+	for i, r := range roles {
+		if len(r.page) == 0 || len(r.batched) == 0 {
+			return lo, hi
+		}
+		// Drawn from sorted values, as stats.MedianBootstrap: the same
+		// input gives the same interval in whatever order it ran.
+		roles[i].page, roles[i].batched = slices.Sorted(slices.Values(r.page)), slices.Sorted(slices.Values(r.batched))
+	}
+	rng := rand.New(rand.NewPCG(0x10c4be4c, 0x5eed))
+	meds := make([]float64, 2*len(roles))
+	dist := make([][]float64, k)
+	var bufP, bufB []float64
+	draw := func(dst, from []float64, idx []int) []float64 {
+		dst = dst[:0]
+		for _, i := range idx {
+			dst = append(dst, from[i])
+		}
+		return dst
+	}
+	var idx []int
+	for range stats.BootstrapRounds {
+		for j, r := range roles {
+			if n := len(r.paired[0]); n >= 2 && n == len(r.paired[1]) {
+				idx = idx[:0]
+				for range n {
+					idx = append(idx, rng.IntN(n))
+				}
+				bufP, bufB = draw(bufP, r.paired[0], idx), draw(bufB, r.paired[1], idx)
+			} else {
+				idx = idx[:0]
+				for range r.page {
+					idx = append(idx, rng.IntN(len(r.page)))
+				}
+				bufP = draw(bufP, r.page, idx)
+				idx = idx[:0]
+				for range r.batched {
+					idx = append(idx, rng.IntN(len(r.batched)))
+				}
+				bufB = draw(bufB, r.batched, idx)
+			}
+			meds[2*j], meds[2*j+1] = stats.Median(bufP), stats.Median(bufB)
+		}
+		for i, v := range f(meds) {
+			if i < k && !math.IsNaN(v) {
+				dist[i] = append(dist[i], v)
+			}
+		}
+	}
+	tail := (1 - confidence) / 2
+	for i, d := range dist {
+		if len(d) == 0 {
+			continue
+		}
+		slices.Sort(d)
+		at := func(q float64) float64 { return d[int(math.Round(q*float64(len(d)-1)))] }
+		lo[i], hi[i] = at(tail), at(1-tail)
+	}
+	return lo, hi
 }

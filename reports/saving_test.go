@@ -298,3 +298,37 @@ func TestSavingScalingFloor(t *testing.T) {
 		t.Errorf("split without the private floor: %+v; want scaling unknown (NaN) and said", h.Saving)
 	}
 }
+
+// TestSavingBlockBootstrap: page and batched ran in the same blocks, and
+// each block drifts both by the same factor (±15%). A bootstrap that
+// resamples them independently sees the drift as noise of the
+// difference; one that resamples whole blocks cancels it, so its
+// interval for the total is narrower, and still holds the truth.
+func TestSavingBlockBootstrap(t *testing.T) {
+	const n = 12
+	var pAt, bAt, pAlone, bAlone, pFloor, bFloor []float64
+	for i := range n {
+		d := 1 + 0.15*math.Sin(float64(i)*2.1) // the block's drift, shared
+		pAt, bAt = append(pAt, 200*d), append(bAt, 120*d)
+		pAlone, bAlone = append(pAlone, 100*d), append(bAlone, 60*d)
+		pFloor, bFloor = append(pFloor, 80*d), append(bFloor, 50*d)
+	}
+	page := PartsInput{Threads: 2, AtT: pAt, Alone: pAlone, Floor: pFloor}
+	batched := PartsInput{Threads: 2, AtT: bAt, Alone: bAlone, Floor: bFloor}
+	un, ok := SplitSaving(page, batched)
+	if !ok {
+		t.Fatal("no split")
+	}
+	pairs := BlockPairs{AtT: [2][]float64{pAt, bAt}, Alone: [2][]float64{pAlone, bAlone}, Floor: [2][]float64{pFloor, bFloor}}
+	bl, _ := SplitSavingPaired(page, batched, pairs)
+	if bl.TotalNS != un.TotalNS || bl.LockNS != un.LockNS {
+		t.Errorf("pairing changed the estimates: %v/%v against %v/%v; only the intervals may change", bl.TotalNS, bl.LockNS, un.TotalNS, un.LockNS)
+	}
+	wu, wb := float64(un.TotalHi-un.TotalLo), float64(bl.TotalHi-bl.TotalLo)
+	if !(wb < 0.7*wu) {
+		t.Errorf("block bootstrap total interval width %.3g, unpaired %.3g: resampling whole blocks must cancel the shared drift", wb, wu)
+	}
+	if truth := (200.0 - 120) * 2; !(float64(bl.TotalLo) <= truth && truth <= float64(bl.TotalHi)) {
+		t.Errorf("block interval %v .. %v misses the drift-free total %v", bl.TotalLo, bl.TotalHi, truth)
+	}
+}
