@@ -151,6 +151,13 @@ type SavingSplit struct {
 	WorkLo       Float  `json:"work_ns_lo"`
 	WorkHi       Float  `json:"work_ns_hi"`
 	WaitingNS    *Float `json:"waiting_ns,omitempty"`
+	// WaitingLo and WaitingHi are WaitingNS's bootstrap interval over the
+	// counting repetitions' wait-ns/page (WaitingN per side, the fewer of
+	// page's and batched's): with one counting repetition a side, the
+	// interval is that repetition's value and says nothing of its spread.
+	WaitingLo *Float `json:"waiting_ns_lo,omitempty"`
+	WaitingHi *Float `json:"waiting_ns_hi,omitempty"`
+	WaitingN  int    `json:"waiting_n,omitempty"`
 	// WaitingByClass splits WaitingNS by lock class (the class lines of
 	// the counting repetitions, lockstat's per-lock view), largest first;
 	// the classes add up to WaitingNS up to the medians.
@@ -244,6 +251,11 @@ func SplitSavingPaired(page, batched PartsInput, pairs BlockPairs) (s SavingSpli
 	if pp.Waiting != nil && bp.Waiting != nil {
 		w := *pp.Waiting - *bp.Waiting
 		s.WaitingNS = &w
+		lo, hi := stats.MedianBootstrap([][]float64{page.Wait, batched.Wait}, 1, stats.DefaultConfidence, func(m []float64) []float64 {
+			return []float64{m[0] - m[1]}
+		})
+		l, h := Float(lo[0]), Float(hi[0])
+		s.WaitingLo, s.WaitingHi, s.WaitingN = &l, &h, min(len(page.Wait), len(batched.Wait))
 	}
 	roles := []splitRole{
 		{page.AtT, batched.AtT, pairs.AtT}, {page.Alone, batched.Alone, pairs.Alone}, {page.Floor, batched.Floor, pairs.Floor},
@@ -295,6 +307,9 @@ func (s SavingSplit) Text() string {
 	}
 	if s.WaitingNS != nil && s.Threads > 1 {
 		t += fmt.Sprintf(" (of the contention, %s less waiting", num3(*s.WaitingNS))
+		if s.WaitingN > 1 && s.WaitingLo != nil {
+			t += fmt.Sprintf(" (%s .. %s, n=%d)", num3(*s.WaitingLo), num3(*s.WaitingHi), s.WaitingN)
+		}
 		var by []string
 		for _, c := range s.WaitingByClass {
 			by = append(by, c.Class+" "+num3(c.NS))

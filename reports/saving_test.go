@@ -332,3 +332,21 @@ func TestSavingBlockBootstrap(t *testing.T) {
 		t.Errorf("block interval %v .. %v misses the drift-free total %v", bl.TotalLo, bl.TotalHi, truth)
 	}
 }
+
+// TestSavingWaitingInterval: with several counting repetitions the
+// waiting saved gets a bootstrap interval around its estimate.
+func TestSavingWaitingInterval(t *testing.T) {
+	x := []float64{100, 110, 105}
+	page := PartsInput{Threads: 2, AtT: x, Alone: x, Floor: x, Wait: []float64{50, 70, 60}}
+	batched := PartsInput{Threads: 2, AtT: x, Alone: x, Floor: x, Wait: []float64{10, 12, 11}}
+	sp, ok := SplitSaving(page, batched)
+	if !ok || sp.WaitingNS == nil || sp.WaitingLo == nil || sp.WaitingN != 3 {
+		t.Fatalf("split %+v: want waiting with an interval over 3 repetitions", sp)
+	}
+	if !(*sp.WaitingLo <= *sp.WaitingNS && *sp.WaitingNS <= *sp.WaitingHi && *sp.WaitingLo < *sp.WaitingHi) {
+		t.Errorf("waiting %v, interval %v .. %v: want a real interval around it", *sp.WaitingNS, *sp.WaitingLo, *sp.WaitingHi)
+	}
+	if !strings.Contains(sp.Text(), "n=3)") {
+		t.Errorf("text %q does not give the waiting interval", sp.Text())
+	}
+}
