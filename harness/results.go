@@ -120,7 +120,8 @@ func (r *Result) runUnits(vals []benchfmt.Value, perPage func(float64) float64, 
 }
 
 // lockValues appends the lock units of st (schema.ClassUnits, in that
-// order, hold-ns only where holds were sampled), per r's pages.
+// order, hold-ns only where holds were sampled, yields and sleeps only
+// where the lock counts them), per r's pages.
 func (r *Result) lockValues(vals []benchfmt.Value, st *locks.Stats) []benchfmt.Value {
 	per := r.Case.Per()
 	perPage := func(x float64) float64 {
@@ -144,6 +145,11 @@ func (r *Result) lockValues(vals []benchfmt.Value, st *locks.Stats) []benchfmt.V
 	add(float64(st.WaitMax), schema.UnitWaitMax)
 	if st.HoldSamples > 0 {
 		add(float64(st.HoldTotal)/float64(st.HoldSamples), schema.UnitHoldNS)
+	}
+	if st.WaitCounted && st.Acquisitions > 0 {
+		acq := float64(st.Acquisitions)
+		add(float64(st.Yields)/acq, schema.UnitYields)
+		add(float64(st.Sleeps)/acq, schema.UnitSleeps)
 	}
 	return vals
 }

@@ -451,6 +451,9 @@ func (r *Runner) run(ctx context.Context, c Case, sp *speedProbe) (*Result, erro
 	support := r.CounterSupport()
 
 	spec := c.Spec
+	// The spin budget depends on whether each worker has a CPU of the
+	// ones this process may use (locks.Spin.Resolve).
+	spec.Spin = spec.Spin.Resolve(spec.Workers, len(topo.CPUs))
 	labels := pprof.Labels(c.Labels()...)
 	spec = withLabels(pprof.WithLabels(ctx, labels), spec, r.Labels && r.ClassLabels)
 	wl, err := r.build(spec)

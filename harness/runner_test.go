@@ -371,3 +371,42 @@ func TestRunClassLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestRunResolvesSpin checks that a case's SpinAuto reaches the workload
+// resolved against the CPUs this process may use: every worker with a
+// CPU spins as the algorithm does, an oversubscribed case yields soon;
+// an explicit budget is passed as given.
+func TestRunResolvesSpin(t *testing.T) {
+	topo, err := hostTopology("")
+	if err != nil {
+		t.Skip(err)
+	}
+	cpus := len(topo.CPUs)
+	for _, tc := range []struct {
+		workers int
+		spin    locks.Spin
+		want    locks.Spin
+		reason  string
+	}{
+		{1, locks.SpinAuto, locks.DedicatedSpin, "one worker always has a CPU"},
+		{cpus + 1, locks.SpinAuto, locks.SharedSpin, "more workers than CPUs: yield soon"},
+		{cpus + 1, locks.SpinForever, locks.SpinForever, "an explicit budget is the user's"},
+	} {
+		r := testRunner()
+		r.PerfEventOpen = noCounters
+		var got locks.Spin
+		build := fakeBuilder(nil, false)
+		r.NewWorkload = func(s workloads.Spec) (workloads.Workload, error) {
+			got = s.Spin
+			return build(s)
+		}
+		c := testCase(tc.workers)
+		c.Spec.Spin = tc.spin
+		if _, err := r.Run(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("%d workers on %d CPUs, spin %v: the workload got %v, want %v (%s)", tc.workers, cpus, tc.spin, got, tc.want, tc.reason)
+		}
+	}
+}

@@ -123,6 +123,12 @@ const (
 	// pages over the window, from the kernel's per-size THP counters: 1
 	// for 4K folios, 16 for 64K ones.
 	UnitFolioPages = "folio-pages"
+	// UnitYields and UnitSleeps are how often a waiter gave up the CPU,
+	// per acquisition: a spinning lock whose waiters yield or sleep did
+	// not behave as its algorithm. Written only for locks that count them
+	// (locks.Stats.WaitCounted).
+	UnitYields = "yields/acq"
+	UnitSleeps = "sleeps/acq"
 )
 
 // DisturbedShare is the share of the window above which a repetition's
@@ -143,7 +149,7 @@ func Disturbed(runqNS float64, wall time.Duration) bool {
 // benchstat's ns/page tables never list it; see KeyClass.
 func ClassUnits(per string) []string {
 	return []string{PerUnit(StemAcq, per), PerUnit(StemContended, per), UnitHandoffs,
-		PerUnit(StemWaitNS, per), UnitWaitP99, UnitWaitMax, UnitHoldNS}
+		PerUnit(StemWaitNS, per), UnitWaitP99, UnitWaitMax, UnitHoldNS, UnitYields, UnitSleeps}
 }
 
 // PerUnit is stem/per, the unit as written: PerUnit(StemNS, PerPage) is
@@ -216,6 +222,8 @@ func Units(per string) []Unit {
 		{UnitWaitP99, KindLock, false, "99th percentile of one wait"},
 		{UnitWaitMax, KindLock, false, "the longest single wait"},
 		{UnitHoldNS, KindLock, false, "mean hold time of one acquisition, sampled (one in hold-every); absent when none was sampled"},
+		{UnitYields, KindLock, false, "waits' yields of the processor per acquisition, after the spin budget; absent for locks that do not count them"},
+		{UnitSleeps, KindLock, false, "waits' sleeps (spinpark: parks) per acquisition; absent for locks that do not count them"},
 		{UnitXfer, KindMachine, false, "one-way cache-line transfer between the workers' own CPUs (mean over their pairs), probed before the repetition"},
 		{UnitFairness, KindRun, true, "fewest pages of a worker over most; 1 is perfectly fair"},
 		{UnitGCCycles, KindRun, false, "Go GC cycles completed in the measured window"},
@@ -281,15 +289,19 @@ const (
 	// ConfPlacement is the placement of pinned workers (harness.Placement:
 	// smt, core, llc, node), with why it was chosen when it is the
 	// default: "core (default: 2 threads on distinct cores of one LLC (2 cores))".
-	ConfPlacement      = "placement"
-	ConfBare           = "bare"
-	ConfFiles          = "files"
-	ConfZones          = "zones"
-	ConfTouch          = "touch"
-	ConfFilePages      = "file-pages"
-	ConfDelay          = "delay"
-	ConfHoldEvery      = "hold-every"
-	ConfStackEvery     = "stack-every"
+	ConfPlacement  = "placement"
+	ConfBare       = "bare"
+	ConfFiles      = "files"
+	ConfZones      = "zones"
+	ConfTouch      = "touch"
+	ConfFilePages  = "file-pages"
+	ConfDelay      = "delay"
+	ConfHoldEvery  = "hold-every"
+	ConfStackEvery = "stack-every"
+	// ConfSpin is the spinning locks' relax budget (locks.Spin): "auto"
+	// is locks.DedicatedSpin for thread counts within the CPUs and
+	// locks.SharedSpin for those listed on the oversubscribed line.
+	ConfSpin           = "spin"
 	ConfOversubscribed = "oversubscribed"
 	// Paired runs (harness.Paired order).
 	ConfSeed     = "seed"      // the seed of the blocks' random slice orders
@@ -333,7 +345,7 @@ func ConfigKeys() []string {
 		ConfGo, ConfLockbench, ConfCounters, ConfCountNote,
 		ConfWorkload, ConfDuration, ConfWarmup, ConfCount, ConfOrder, ConfAffinity, ConfBare,
 		ConfFiles, ConfZones, ConfTouch, ConfFilePages, ConfDelay, ConfHoldEvery, ConfStackEvery,
-		ConfOversubscribed, ConfTiming, ConfSeed, ConfBudget, ConfTargetCI,
+		ConfSpin, ConfOversubscribed, ConfTiming, ConfSeed, ConfBudget, ConfTargetCI,
 		ConfMachine, ConfPlan, ConfShard, ConfCases, ConfRun, ConfNode, ConfStarted,
 		ConfSide, ConfProc, ConfBaseExe, ConfNewExe, ConfBaseFlags, ConfNewFlags, ConfPlanFlags,
 		ConfCacheSim, ConfCacheI1, ConfCacheD1, ConfCacheLL, ConfFootprintPages,

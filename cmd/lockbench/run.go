@@ -35,6 +35,7 @@ type runFlags struct {
 	budget                                   time.Duration
 	targetCI                                 string
 	seed                                     uint64
+	spin                                     string
 }
 
 // defaultRunFlags are harness.DefaultPlan and harness.DefaultRunner, as
@@ -52,6 +53,7 @@ func defaultRunFlags() runFlags {
 		// when profiling); the flag names the default it usually takes.
 		budget: p.Budget, targetCI: "5%", timing: string(harness.TimeBare),
 		probe: r.Probe >= 0,
+		spin: p.Base.Spin.String(),
 	}
 }
 
@@ -113,6 +115,7 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.StringVar(&f.delay, "delay", "", "extra time inside critical sections, class=duration,... (e.g. zone=200ns,lru=1us)")
 	fl.IntVar(&f.lines, "lines", f.lines, "cs: shared cache lines written in the critical section")
 	fl.IntVar(&f.think, "think", f.think, "cs: units of private work after the critical section")
+	fl.StringVar(&f.spin, "spin", f.spin, "spinning locks' relax hints before a waiter yields the CPU: auto (65536 when threads <= CPUs, 256 when oversubscribed), forever (pure spinning), or a number")
 	fl.StringVar(&f.out, "out", "", "results folder (default lockbench-results/<timestamp>; an existing non-empty one needs --force)")
 	fl.BoolVar(&f.force, "force", false, "write into an existing non-empty --out folder, removing the files an earlier run wrote there (and only those); also run a sweep estimated over a day")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress, no notes; only the summary")

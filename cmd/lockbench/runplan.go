@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 	"github.com/spf13/cobra"
@@ -74,6 +75,9 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	var err error
 	if base.Delay, err = parseDelays(f.delay); err != nil {
 		return p, r, usagef("--delay: %v", err)
+	}
+	if base.Spin, err = locks.ParseSpin(f.spin); err != nil {
+		return p, r, usagef("--spin: %v", err)
 	}
 	p = harness.Plan{Base: base, Count: f.count, Order: harness.Order(f.order), Seed: f.seed, Floor: f.floor}
 	if changed("seed") && f.seed == 0 {

@@ -537,29 +537,60 @@ func (m *Model) Floor(c *Case) *Case {
 	if c.Mode == "" {
 		return nil
 	}
+	if f := m.Find(m.floorVariant(c, true), 1, c.Mode, c.Batch); f != nil {
+		return f
+	}
+	// The floor in no state of c's: any state of it, the most repeated.
+	var best *Case
+	want := m.floorVariant(c, false)
+	for _, x := range m.Cases {
+		if x.Threads == 1 && x.Mode == c.Mode && x.Batch == c.Batch && m.Pooled(x) == want && (best == nil || x.N() > best.N()) {
+			best = x
+		}
+	}
+	return best
+}
+
+// floorVariant is the variant of c's floor: c's keys with lock none and
+// no class lock overrides, and c's regime only if regime.
+func (m *Model) floorVariant(c *Case, regime bool) string {
 	n := schema.Name{Base: c.Name.Base, Procs: c.Name.Procs}
 	for _, kv := range c.Name.Keys {
 		switch {
 		case kv.Key == schema.KeyLock:
 			n.Keys = append(n.Keys, schema.KV{Key: kv.Key, Value: schema.FloorLock})
 		case strings.HasSuffix(kv.Key, schema.ClassLockSuffix) && schema.IsKey(kv.Key):
+		case kv.Key == schema.KeyRegime && !regime:
 		default:
 			n.Keys = append(n.Keys, kv)
 		}
 	}
-	if f := m.Find(variantOf(n, c.File, c.Machine, len(m.Files) > 1, len(m.Procs) > 1, len(m.Machines) > 1), 1, c.Mode, c.Batch); f != nil {
+	return variantOf(n, c.File, c.Machine, len(m.Files) > 1, len(m.Procs) > 1, len(m.Machines) > 1)
+}
+
+// FloorAt returns the no-lock scaling floor of c: lock none at c's thread
+// count, each worker on a private instance of the model (the lines
+// harness.Plan.Floor adds), with c's mode, batch and other keys; in c's
+// machine regime when it ran in it, else in any regime (the first case
+// in model order). At one thread it is Floor(c). Nil when there is none
+// with ns/page.
+func (m *Model) FloorAt(c *Case) *Case {
+	if c.Mode == "" {
+		return nil
+	}
+	if c.Threads <= 1 {
+		return m.Floor(c)
+	}
+	if f := m.Find(m.floorVariant(c, true), c.Threads, c.Mode, c.Batch); f != nil && f.Has(NSPage) {
 		return f
 	}
-	// The floor in no state of c's: any state of it, the most repeated.
-	var best *Case
-	want := n.Without(schema.KeyRegime)
+	want := m.floorVariant(c, false)
 	for _, x := range m.Cases {
-		if x.Threads == 1 && x.Mode == c.Mode && x.File == c.File && x.Machine == c.Machine && x.Name.Procs == c.Name.Procs &&
-			x.Name.Without(schema.KeyRegime).Case() == want.Case() && (best == nil || x.N() > best.N()) {
-			best = x
+		if x.Threads == c.Threads && x.Mode == c.Mode && x.Batch == c.Batch && x.Has(NSPage) && m.Pooled(x) == want {
+			return x
 		}
 	}
-	return best
+	return nil
 }
 
 // modeIndex is m's position in workloads.Modes().
