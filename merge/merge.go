@@ -476,6 +476,7 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 	// The measured window, against which runq-ns marks a repetition
 	// disturbed; 0 (no duration line) marks none.
 	window, _ := time.ParseDuration(lastValue(s.config, schema.ConfDuration))
+	cpus, _ := strconv.Atoi(lastValue(s.config, schema.ConfCPUs))
 	var buf []byte // lineUp's output, reused
 	fail := func(line int, err error) error {
 		return &InputError{Path: s.Path, Line: line, Err: err}
@@ -534,7 +535,7 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 		if !strings.Contains(name, classPart) {
 			s.Lines++
 			res.Lines++
-			if runq, ok := unitValue(line, schema.UnitRunq); ok && schema.Disturbed(runq, window) {
+			if runq, ok := unitValue(line, schema.UnitRunq); ok && schema.Disturbed(runq, window, threadsOf(name), cpus) {
 				s.Disturbed++
 			}
 		}
@@ -730,4 +731,18 @@ func lastShard(res *Result, machine string) int {
 		}
 	}
 	return k
+}
+
+// threadsOf is the thread count of a case name (schema.KeyThreads), 0
+// when it has none.
+func threadsOf(name string) int {
+	_, v, ok := strings.Cut(name, "/"+schema.KeyThreads+"=")
+	if !ok {
+		return 0
+	}
+	if i := strings.IndexByte(v, '/'); i >= 0 {
+		v = v[:i]
+	}
+	n, _ := strconv.Atoi(v)
+	return n
 }

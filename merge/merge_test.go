@@ -330,6 +330,18 @@ func TestDisturbedWarning(t *testing.T) {
 	}
 }
 
+func TestThreadsOf(t *testing.T) {
+	for name, want := range map[string]int{
+		"PageCache/mode=page/lock=mcs/threads=2":                  2,
+		"PageCache/mode=page/lock=mcs/threads=16/regime=switched": 16,
+		"PageCache/mode=page/lock=mcs":                            0,
+	} {
+		if got := threadsOf(name); got != want {
+			t.Errorf("threadsOf(%s) = %d, want %d", name, got, want)
+		}
+	}
+}
+
 func TestLineUp(t *testing.T) {
 	tail := " \t 10 \t 85.4 ns/page\n"
 	tests := []struct {
