@@ -478,6 +478,7 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 	window, _ := time.ParseDuration(lastValue(s.config, schema.ConfDuration))
 	cpus, _ := strconv.Atoi(lastValue(s.config, schema.ConfCPUs))
 	var buf []byte // lineUp's output, reused
+	stable := stableRegimes()
 	fail := func(line int, err error) error {
 		return &InputError{Path: s.Path, Line: line, Err: err}
 	}
@@ -524,7 +525,7 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 		} else if !dup {
 			seen[name], mine[name] = s.Path, true
 		}
-		out, regime := lineUp(line, opts.KeepRegimes, buf[:0])
+		out, regime := lineUp(line, opts.KeepRegimes, stable, buf[:0])
 		buf = out
 		if regime != "" {
 			res.noteRegime(s.Machine, out, regime)
@@ -660,7 +661,9 @@ func unitValue(line []byte, unit string) (float64, bool) {
 // stable regime part, so that the same case has the same name on every
 // machine and `benchstat -col machine` puts machines on the same rows.
 // regime is the stable regime taken out, "" if none.
-func lineUp(line []byte, keep bool, buf []byte) (out []byte, regime string) {
+// stable lists the regimes to take out (stableRegimes, computed once by
+// the caller: lineUp runs on every line and allocates nothing).
+func lineUp(line []byte, keep bool, stable []string, buf []byte) (out []byte, regime string) {
 	end := 0
 	for end < len(line) && !space(line[end]) {
 		end++
@@ -676,10 +679,12 @@ func lineUp(line []byte, keep bool, buf []byte) (out []byte, regime string) {
 		for k < len(name) && name[k] != '/' {
 			k++
 		}
-		if v := string(name[j:k]); slices.Contains(stableRegimes(), v) {
-			buf = append(buf, name[:i]...)
-			buf = append(buf, name[k:]...)
-			return append(buf, line[end:]...), v
+		for _, v := range stable {
+			if string(name[j:k]) == v {
+				buf = append(buf, name[:i]...)
+				buf = append(buf, name[k:]...)
+				return append(buf, line[end:]...), v
+			}
 		}
 	}
 	buf = append(buf, name...)

@@ -358,9 +358,16 @@ func TestLineUp(t *testing.T) {
 		{"BenchmarkPageCache/mode=page/lock=ticket-2/threads=2", "BenchmarkPageCache/mode=page/lock=ticket-2/threads=2", "", false, "no suffix: a -2 inside the name stays"},
 	}
 	for _, tt := range tests {
-		out, regime := lineUp([]byte(tt.name+tail), tt.keep, nil)
+		out, regime := lineUp([]byte(tt.name+tail), tt.keep, stableRegimes(), nil)
 		if string(out) != tt.want+tail || regime != tt.regime {
 			t.Errorf("lineUp(%s) = %q, %q; want %q, %q (%s)", tt.name, out, regime, tt.want+tail, tt.regime, tt.reason)
 		}
+	}
+	// It runs on every line of a sweep: no allocation once buf has grown.
+	line := []byte(tests[1].name + tail)
+	buf := make([]byte, 0, 256)
+	stable := stableRegimes()
+	if n := testing.AllocsPerRun(100, func() { lineUp(line, false, stable, buf[:0]) }); n != 0 {
+		t.Errorf("lineUp allocates %v times a line", n)
 	}
 }
