@@ -527,7 +527,7 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 		}
 		out, regime := lineUp(line, opts.KeepRegimes, stable, buf[:0])
 		buf = out
-		if regime != "" {
+		if regime != "" && !strings.Contains(name, classPart) {
 			res.noteRegime(s.Machine, out, regime)
 		}
 		if _, err := w.Write(out); err != nil {

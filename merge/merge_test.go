@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -369,5 +370,41 @@ func TestLineUp(t *testing.T) {
 	stable := stableRegimes()
 	if n := testing.AllocsPerRun(100, func() { lineUp(line, false, stable, buf[:0]) }); n != 0 {
 		t.Errorf("lineUp allocates %v times a line", n)
+	}
+}
+
+// A machine that ran a case in two steady regimes has them pooled in the
+// merged names, and a warning says so once per machine; --keep-regimes
+// keeps them apart.
+func TestPooledRegimes(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.txt")
+	writeShard(t, p, "p1", "m", 1, 1, 0)
+	b, _ := os.ReadFile(p)
+	text := strings.Replace(string(b), "cases: 0", "cases: 3", 1)
+	for _, r := range []string{"llc", "xllc", "switched"} {
+		text += "BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=" + r + "-2 \t 10 \t 85.4 ns/page\n"
+	}
+	os.WriteFile(p, []byte(text), 0o644)
+	for _, keep := range []bool{false, true} {
+		opts := DefaultOptions
+		opts.KeepRegimes = keep
+		dst := filepath.Join(dir, fmt.Sprint("merged-", keep))
+		res, err := Files(context.Background(), dst, []string{p}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := os.ReadFile(dst)
+		pooled := strings.Count(string(out), "BenchmarkPageCache/mode=page/lock=mcs/threads=2 ")
+		warned := slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "more than one regime") })
+		switch {
+		case !keep && (pooled != 2 || !warned):
+			t.Errorf("llc and xllc: %d lines under one name, warned %v; want 2 and a warning", pooled, warned)
+		case keep && (pooled != 0 || warned):
+			t.Errorf("--keep-regimes: %d lines pooled, warned %v; want none", pooled, warned)
+		}
+		if !strings.Contains(string(out), "threads=2/regime=switched ") {
+			t.Errorf("the switched repetition lost its key:\n%s", out)
+		}
 	}
 }
