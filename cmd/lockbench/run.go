@@ -190,10 +190,20 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		total = 0 // unknown: the judge decides
 	}
 	prog := newProgress(stderr, total, f.quiet)
-	sw.Progress = func(i int, res *harness.Result) { prog.step(i, res, sw.CPUs()) }
+	disturbed := 0 // repetitions whose workers waited for their CPUs (runq-ns)
+	sw.Progress = func(i int, res *harness.Result) {
+		if res.Disturbed() {
+			disturbed++
+		}
+		prog.step(i, res, sw.CPUs())
+	}
 
 	out, runErr := sw.Run(cmd.Context())
 	prog.finish()
+	if disturbed > 0 {
+		note("%d of %d repetitions were disturbed: their workers waited for a CPU over %.0f%% of the window (runq-ns in results.txt); another process ran on their CPUs",
+			disturbed, out.Done, 100*schema.DisturbedShare)
+	}
 	switch out.Stopped {
 	case "tight":
 		note("adaptive: every headline within ± %s after %d blocks", f.targetCI, out.Blocks)
