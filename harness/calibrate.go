@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"slices"
 	"time"
 
 	"github.com/lockbench/lockbench/locks"
+	"github.com/lockbench/lockbench/schema"
 )
 
 // A Calibration is the cost of one uncontended lock+unlock of an
@@ -154,14 +154,10 @@ func loop(h locks.Handle, n int) time.Duration {
 	return time.Since(t0)
 }
 
+// median is schema.Median, 0 for no rounds.
 func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s) == 0 {
+	if len(v) == 0 {
 		return 0
 	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+	return schema.Median(v)
 }

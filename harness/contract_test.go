@@ -38,13 +38,16 @@ func TestWriterContract(t *testing.T) {
 	for _, info := range workloads.All() {
 		modes := []workloads.Mode{""}
 		if info.Takes(workloads.KnobMode) {
-			modes = workloads.Modes()
+			modes = info.ModeList()
 		}
+		locked := info.Takes(workloads.KnobLock) // the kernel workloads take none of ours
 		for _, m := range modes {
 			base := workloads.DefaultSpec
 			base.Workload = info.Name
-			base.Delay = map[workloads.Class]time.Duration{info.Classes[0]: time.Nanosecond}
-			base.ClassLocks = map[workloads.Class]string{info.Classes[len(info.Classes)-1]: "tas"}
+			if locked {
+				base.Delay = map[workloads.Class]time.Duration{info.Classes[0]: time.Nanosecond}
+				base.ClassLocks = map[workloads.Class]string{info.Classes[len(info.Classes)-1]: "tas"}
+			}
 			p := Plan{Base: base, Locks: []string{"mutex"}, Modes: []workloads.Mode{m}, Batches: []int{16},
 				Threads: []int{1, 3}, Count: 1, Order: Interleaved}
 			if err := p.Validate(); err != nil {
@@ -63,16 +66,25 @@ func TestWriterContract(t *testing.T) {
 				}
 			}
 			c.Block = 1 // a paired timed line carries every unit a counting one lacks
-			if !counting.Counting {
-				t.Fatalf("%s/%s: no counting repetition in a TimeBare plan", info.Name, m)
+			if counting.Counting != locked {
+				t.Fatalf("%s/%s: counting repetition %v in a TimeBare plan, want %v (only lockbench's locks are counted)", info.Name, m, counting.Counting, locked)
 			}
-			res := &Result{Case: c, GOMAXPROCS: 2, Pages: 100, WorkerPages: []uint64{100}, XferNS: 40, XferEndNS: 41,
-				Classes: []ClassStats{{Class: info.Classes[0], Lock: "mutex", Stats: locks.Stats{Acquisitions: 10, HoldSamples: 1, HoldTotal: 5}}}, Counters: counters}
+			res := &Result{Case: c, GOMAXPROCS: 2, Pages: 100, WorkerPages: []uint64{100}, XferNS: 40, XferEndNS: 41, Counters: counters}
+			if locked {
+				res.Classes = []ClassStats{{Class: info.Classes[0], Lock: "mutex", Stats: locks.Stats{Acquisitions: 10, HoldSamples: 1, HoldTotal: 5}}}
+			}
+			if info.Kernel() {
+				res.Metrics = []workloads.Metric{{Unit: schema.UnitFolioPages, Value: 16}, {Unit: schema.PerUnit(schema.StemFaults, info.Per), Value: 0.0625}}
+			}
 			line := res.Benchfmt(cfg)
-			cres := *res
-			cres.Case = counting
+			lines := []*benchfmt.Result{line}
+			if locked {
+				cres := *res
+				cres.Case = counting
+				lines = append(lines, cres.Benchfmt(cfg))
+			}
 			written := map[string]int{}
-			for _, l := range []*benchfmt.Result{line, cres.Benchfmt(cfg)} {
+			for _, l := range lines {
 				for _, v := range l.Values {
 					written[v.Unit]++
 					u, ok := schema.Lookup(v.Unit)
@@ -85,11 +97,20 @@ func TestWriterContract(t *testing.T) {
 					}
 				}
 			}
-			if got, want := len(written), len(schema.Units(info.Per)); got != want {
-				t.Errorf("%s: %d units written, schema declares %d: one side has a unit the other lacks", line.Name, got, want)
+			want := 0
+			for _, u := range schema.Units(info.Per) {
+				switch {
+				case u.Kind == schema.KindKernel && !info.Kernel():
+				case (u.Kind == schema.KindLock || u.Name == schema.PerUnit(schema.StemInstNS, info.Per)) && !locked:
+				default:
+					want++
+				}
+			}
+			if got := len(written); got != want {
+				t.Errorf("%s: %d units written, schema declares %d for it: one side has a unit the other lacks", line.Name, got, want)
 			}
 			for _, u := range []string{schema.PerUnit(schema.StemNS, info.Per), schema.PerUnit(schema.StemInstNS, info.Per)} {
-				if written[u] != 1 {
+				if written[u] != 1 && locked {
 					t.Errorf("%s: %s on %d of the timed and the counting line, want one: ns is the bare time, inst-ns the counting one", line.Name, u, written[u])
 				}
 			}
@@ -134,7 +155,9 @@ func TestWriterContract(t *testing.T) {
 				}
 				last = at
 			}
-			if _, ok := n.Get(schema.ClassLockKey(string(info.Classes[len(info.Classes)-1]))); !ok {
+			if !locked {
+				// No class to override.
+			} else if _, ok := n.Get(schema.ClassLockKey(string(info.Classes[len(info.Classes)-1]))); !ok {
 				t.Errorf("%s: the class lock override is not in the name", line.Name)
 			}
 
@@ -149,7 +172,7 @@ func TestWriterContract(t *testing.T) {
 				seen[kv.Key] = true
 			}
 			for _, k := range []string{schema.ConfDelay, schema.ConfOversubscribed, schema.ConfWorkload} {
-				if !seen[k] {
+				if !seen[k] && (locked || k != schema.ConfDelay) {
 					t.Errorf("%s: no configuration line %q", line.Name, k)
 				}
 			}

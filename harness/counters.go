@@ -16,6 +16,7 @@ import (
 	"runtime"
 	"unsafe"
 
+	"github.com/lockbench/lockbench/schema"
 	"golang.org/x/sys/unix"
 )
 
@@ -36,20 +37,20 @@ type event struct {
 func hardwareEvents() []event {
 	cache := func(c, op, res uint64) uint64 { return c | op<<8 | res<<16 }
 	return []event{
-		{unix.PERF_TYPE_HARDWARE, unix.PERF_COUNT_HW_CPU_CYCLES, "cycles"},
-		{unix.PERF_TYPE_HARDWARE, unix.PERF_COUNT_HW_INSTRUCTIONS, "instructions"},
-		{unix.PERF_TYPE_HW_CACHE, cache(unix.PERF_COUNT_HW_CACHE_L1D, unix.PERF_COUNT_HW_CACHE_OP_READ, unix.PERF_COUNT_HW_CACHE_RESULT_MISS), "l1d-misses"},
-		{unix.PERF_TYPE_HW_CACHE, cache(unix.PERF_COUNT_HW_CACHE_LL, unix.PERF_COUNT_HW_CACHE_OP_READ, unix.PERF_COUNT_HW_CACHE_RESULT_MISS), "llc-misses"},
-		{unix.PERF_TYPE_HARDWARE, unix.PERF_COUNT_HW_BRANCH_MISSES, "branch-misses"},
+		{unix.PERF_TYPE_HARDWARE, unix.PERF_COUNT_HW_CPU_CYCLES, schema.CounterCycles},
+		{unix.PERF_TYPE_HARDWARE, unix.PERF_COUNT_HW_INSTRUCTIONS, schema.CounterInstructions},
+		{unix.PERF_TYPE_HW_CACHE, cache(unix.PERF_COUNT_HW_CACHE_L1D, unix.PERF_COUNT_HW_CACHE_OP_READ, unix.PERF_COUNT_HW_CACHE_RESULT_MISS), schema.CounterL1DMisses},
+		{unix.PERF_TYPE_HW_CACHE, cache(unix.PERF_COUNT_HW_CACHE_LL, unix.PERF_COUNT_HW_CACHE_OP_READ, unix.PERF_COUNT_HW_CACHE_RESULT_MISS), schema.CounterLLCMisses},
+		{unix.PERF_TYPE_HARDWARE, unix.PERF_COUNT_HW_BRANCH_MISSES, schema.CounterBranchMisses},
 	}
 }
 
 func softwareEvents() []event {
 	return []event{
 		{unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_TASK_CLOCK, ""}, // leader; cpu-ns/page comes from the thread clock
-		{unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_CONTEXT_SWITCHES, "ctx-switches"},
-		{unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_CPU_MIGRATIONS, "migrations"},
-		{unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_PAGE_FAULTS, "page-faults"},
+		{unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_CONTEXT_SWITCHES, schema.CounterCtxSwitches},
+		{unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_CPU_MIGRATIONS, schema.CounterMigrations},
+		{unix.PERF_TYPE_SOFTWARE, unix.PERF_COUNT_SW_PAGE_FAULTS, schema.CounterPageFaults},
 	}
 }
 
@@ -164,12 +165,23 @@ func (g *group) read() ([]float64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading perf counters: %w", err)
 	}
-	if n != len(buf) {
-		return nil, fmt.Errorf("reading perf counters: got %d bytes, want %d", n, len(buf))
+	return decodeGroupRead(buf[:n], len(g.fds))
+}
+
+// decodeGroupRead decodes one read(2) of a group leader opened with
+// PERF_FORMAT_GROUP | PERF_FORMAT_TOTAL_TIME_ENABLED |
+// PERF_FORMAT_TOTAL_TIME_RUNNING, which perf_event_open(2) lays out as
+// native-endian u64s: nr, time_enabled, time_running, then nr values. It
+// returns the events' counts scaled by time_enabled/time_running (the
+// group was multiplexed for part of the window if they differ), all zero
+// when the group never ran. buf must hold exactly the events' values.
+func decodeGroupRead(buf []byte, events int) ([]float64, error) {
+	if want := 8 * (3 + events); len(buf) != want {
+		return nil, fmt.Errorf("reading perf counters: got %d bytes, want %d", len(buf), want)
 	}
 	u := func(i int) uint64 { return binary.NativeEndian.Uint64(buf[8*i:]) }
-	if int(u(0)) != len(g.fds) {
-		return nil, fmt.Errorf("reading perf counters: group has %d events, want %d", u(0), len(g.fds))
+	if u(0) != uint64(events) {
+		return nil, fmt.Errorf("reading perf counters: group has %d events, want %d", u(0), events)
 	}
 	enabled, running := u(1), u(2)
 	scale := 1.0
@@ -178,7 +190,7 @@ func (g *group) read() ([]float64, error) {
 	} else if running == 0 {
 		scale = 0 // never scheduled: no count to report
 	}
-	out := make([]float64, len(g.fds))
+	out := make([]float64, events)
 	for i := range out {
 		out[i] = float64(u(3+i)) * scale
 	}
@@ -247,4 +259,38 @@ func (tc *threadCounters) close() {
 	for _, g := range tc.groups {
 		g.close()
 	}
+}
+
+// CountHardware runs fn on the calling goroutine, locked to its OS
+// thread, with the hardware group (schema.HardwareCounters: cycles,
+// instructions, l1d-misses, llc-misses, branch-misses; the cache events
+// are PERF_TYPE_HW_CACHE's L1D and LL read misses) counting that thread
+// in user space, and returns the counts by unit, scaled for
+// multiplexing. open nil is unix.PerfEventOpen. An error before fn runs
+// means the machine gives no hardware counters (a VM without a virtual
+// PMU, perf_event_paranoid): fn has not run.
+func CountHardware(open PerfEventOpenFunc, fn func()) (map[string]float64, error) {
+	if open == nil {
+		open = unix.PerfEventOpen
+	}
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	g, err := openGroup(open, hardwareEvents())
+	if err != nil {
+		return nil, err
+	}
+	defer g.close()
+	if err := g.enable(); err != nil {
+		return nil, err
+	}
+	fn()
+	v, err := g.read()
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for i, e := range g.events {
+		out[e.unit] = v[i]
+	}
+	return out, nil
 }

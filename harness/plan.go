@@ -75,18 +75,22 @@ type Plan struct {
 	Threads []int
 	Count   int
 	Order   Order
-	// Seed seeds the slice order of Paired blocks (0 is a seed like any
-	// other); it is written to the file configuration so that a run's
-	// orders can be drawn again.
+	// Seed seeds the slice order of Paired blocks; it is written to the
+	// file configuration so that a run's orders can be drawn again. 0
+	// means "draw one" (Prepare): a sharded plan's (Shard set) from its
+	// ID, so that every shard on every machine draws the same orders, an
+	// unsharded plan's from the clock. A drawn seed is never 0.
 	Seed uint64
 	// Shard, when set, restricts Cases to part K of N of the plan: whole
 	// comparison groups (the modes and batch sizes of one lock at one
 	// thread count), balanced by estimated time. The zero Shard is the
 	// whole plan. Every shard of a plan has the plan's ID.
 	Shard schema.Shard
-	// Timing says which locks ns/page times (TimeBare when empty).
-	// Base.Bare overrides it: no repetition is instrumented, and the
-	// results carry no lock units.
+	// Timing says which locks ns/page times. Empty means TimeBare, or
+	// TimeInstrumented for a Runner that profiles (Runner.Labels: the
+	// contention stacks come from the instrumented wrapper; Prepare
+	// fills it in). Base.Bare overrides it: no repetition is
+	// instrumented, and the results carry no lock units.
 	Timing Timing
 	// Floor adds the per-page work floor that reports' counterfactual
 	// decomposition reads (see reports.Parts): each mode and batch at one
@@ -94,6 +98,16 @@ type Plan struct {
 	// repetitions interleaved with the rest. A workload without modes
 	// (cs) has no floor to add.
 	Floor bool
+	// Budget, with a Paired order, makes the sweep adaptive when its
+	// Sweep has a Judge: after Count timed blocks of every group, Run
+	// adds blocks of the groups the Judge names until it names none or
+	// the next block would end after Budget from the start (see
+	// Sweep.Judge). 0 runs the plan's Count blocks only.
+	Budget time.Duration
+	// Target is the half-width, as a fraction (0.05: ±5%), that an
+	// adaptive sweep's Judge wants every headline's 95% interval to
+	// reach. It must be positive when Budget is set.
+	Target float64
 }
 
 // timing is p.Timing with its default.
@@ -107,20 +121,27 @@ func (p Plan) timing() Timing {
 // counting reports whether every configuration (but the floor's) also
 // runs one instrumented counting repetition: TimeBare, unless Base.Bare
 // leaves nothing instrumented to count with.
-func (p Plan) counting() bool { return !p.Base.Bare && p.timing() == TimeBare }
+func (p Plan) counting() bool {
+	info, err := workloads.Lookup(p.Base.Workload)
+	if err == nil && !info.Takes(workloads.KnobLock) {
+		return false // no lock of lockbench's to count
+	}
+	return !p.Base.Bare && p.timing() == TimeBare
+}
 
 // FloorLock is the lock of the floor cases Plan.Floor adds: no lock at
 // all.
-const FloorLock = "none"
+const FloorLock = schema.FloorLock
 
 // DefaultPlan is the sweep of `lockbench run` without flags: mutex and
 // mcs, every mode, 16-page batches, 1 thread and one per CPU, and the
 // lock-free floor of each mode at one thread (Floor), in Paired blocks of
-// bare-timed slices: DefaultBlocks blocks of every comparison group first,
-// with one block of instrumented counting repetitions of each group after
-// the first (TimeBare), then (a Sweep with a Budget and a Judge:
-// `lockbench run` gives DefaultBudget) more blocks where the headlines are
-// least certain.
+// bare-timed slices (the empty Timing: TimeBare, unless the Runner
+// profiles): DefaultBlocks blocks of every comparison group first, with
+// one block of instrumented counting repetitions of each group after the
+// first, then, given a Judge (Sweep.Judge), more blocks where the
+// headlines are least certain until each is within DefaultTarget or
+// DefaultBudget is spent. Its seed is drawn (Seed 0).
 var DefaultPlan = Plan{
 	Base:    workloads.DefaultSpec,
 	Locks:   []string{"mutex", "mcs"},
@@ -129,8 +150,9 @@ var DefaultPlan = Plan{
 	Threads: defaultThreads(),
 	Count:   DefaultBlocks,
 	Order:   Paired,
-	Timing:  TimeBare,
 	Floor:   true,
+	Budget:  DefaultBudget,
+	Target:  DefaultTarget,
 }
 
 // DefaultBlocks is the default run's first blocks of every group: the
@@ -144,6 +166,10 @@ const DefaultBlocks = 3
 // measurements).
 const DefaultBudget = 40 * time.Second
 
+// DefaultTarget is the default run's target half-width of a headline's
+// 95% interval: ±5%.
+const DefaultTarget = 0.05
+
 // defaultThreads is 1 and, on a machine with more, one per CPU.
 func defaultThreads() []int {
 	if n := runtime.NumCPU(); n > 1 {
@@ -154,7 +180,7 @@ func defaultThreads() []int {
 
 // Validate checks the plan and returns the first problem as a
 // *FieldError naming the field to change, or, for a model too large for
-// memory, an error naming no single field. The plan's own rules are
+// memory, a *PlanError naming no single field. The plan's own rules are
 // checked here; every case's Spec is checked by workloads.Spec.Validate,
 // which owns the rules of its knobs (lock names, modes, ranges). It does
 // not build any workload.
@@ -165,7 +191,7 @@ func (p Plan) Validate() error {
 	}
 	none := errors.New("none given; a sweep needs at least one")
 	switch {
-	case len(p.Locks) == 0:
+	case len(p.Locks) == 0 && info.Takes(workloads.KnobLock):
 		return &FieldError{Field: FieldLocks, Err: none}
 	case info.Takes(workloads.KnobMode) && len(p.Modes) == 0:
 		return &FieldError{Field: FieldModes, Err: none}
@@ -189,6 +215,9 @@ func (p Plan) Validate() error {
 	default:
 		return &FieldError{Field: FieldTiming, Err: fmt.Errorf("unknown timing %q (known: %s, %s)", p.Timing, TimeBare, TimeInstrumented)}
 	}
+	if err := p.validateAdaptive(); err != nil {
+		return err
+	}
 	if p.Base.Bare && p.timing() == TimeInstrumented {
 		// Bare would win silently (no wrapper to time): say so instead.
 		return &FieldError{Field: FieldTiming, Value: string(TimeInstrumented), Err: errors.New("times instrumented locks, but the plan's base is bare (no instrumented lock at all)")}
@@ -198,7 +227,7 @@ func (p Plan) Validate() error {
 			if ke, ok := errors.AsType[*workloads.KnobError](err); ok {
 				return planField(ke)
 			}
-			return err
+			return &PlanError{Err: err}
 		}
 	}
 	return nil
@@ -281,7 +310,7 @@ func (p Plan) specs() (configs, floor []workloads.Spec) {
 // of configs at one thread with FloorLock and no class overrides, unless
 // configs have it already.
 func (p Plan) floorConfigs(info workloads.Info, configs []workloads.Spec) []workloads.Spec {
-	if !p.Floor || !info.Takes(workloads.KnobMode) {
+	if !p.Floor || !info.Takes(workloads.KnobMode) || !info.Takes(workloads.KnobLock) {
 		return nil
 	}
 	have := map[string]bool{}
@@ -317,7 +346,11 @@ func (p Plan) configs(info workloads.Info, fill bool) []workloads.Spec {
 	if !info.Takes(workloads.KnobBatch) {
 		batches = []int{0}
 	}
-	for _, l := range p.Locks {
+	lockList := p.Locks
+	if !info.Takes(workloads.KnobLock) {
+		lockList = []string{""} // the kernel's locks: one case, no lock key
+	}
+	for _, l := range lockList {
 		for _, m := range modes {
 			for _, b := range batches {
 				for _, n := range p.Threads {
@@ -355,7 +388,7 @@ type Case struct {
 // Group names the case's comparison group: its name without the mode and
 // batch keys ("PageCache/lock=mcs/threads=2"). The cases of one paired
 // block share it, and a Sweep's Judge names groups by it.
-func (c Case) Group() string { return c.schemaName(0).Without(schema.KeyMode, schema.KeyBatch).Case() }
+func (c Case) Group() string { return c.schemaName(0).Group() }
 
 // info is the case's registered workload; a Spec with an unknown workload
 // (which Run refuses) is named as the default workload.

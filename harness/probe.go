@@ -2,11 +2,11 @@ package harness
 
 import (
 	"runtime"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/lockbench/lockbench/schema"
 	"golang.org/x/sys/unix"
 )
 
@@ -85,8 +85,7 @@ func probeXfer(a, b int, budget time.Duration) float64 {
 	if len(rounds) == 0 {
 		return 0
 	}
-	sort.Float64s(rounds)
-	return rounds[len(rounds)/2]
+	return schema.Median(rounds)
 }
 
 // pin binds the calling thread to cpu; errors are ignored (a CPU taken

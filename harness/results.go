@@ -62,7 +62,8 @@ func (r *Result) Benchfmt(cfg Config) *benchfmt.Result {
 	}
 }
 
-// machineUnits appends the regime probes and the paired block. A
+// machineUnits appends the state probes (transfer and speed) and the
+// paired block. A
 // counting repetition carries none of them (its regime is in its name):
 // so that every unit a timed line carries has one value per timed line,
 // and a case's ns/page, xfer-ns and block samples line up one to one
@@ -80,11 +81,21 @@ func (r *Result) machineUnits(vals []benchfmt.Value) []benchfmt.Value {
 	if r.Case.Block > 0 {
 		add(float64(r.Case.Block), schema.UnitBlock)
 	}
+	if r.Speed.NS > 0 {
+		add(r.Speed.NS, schema.UnitSpeed)
+	}
+	if r.SpeedEnd.NS > 0 {
+		add(r.SpeedEnd.NS, schema.UnitSpeedEnd)
+	}
+	if r.Speed.MemNS > 0 {
+		add(r.Speed.MemNS, schema.UnitMem)
+	}
 	return vals
 }
 
 // runUnits appends the units that describe the run rather than the
-// locks: fairness, GC cycles and the perf counters per page.
+// locks: fairness, GC cycles, the perf counters per page, and what a
+// kernel workload measured of the kernel.
 func (r *Result) runUnits(vals []benchfmt.Value, perPage func(float64) float64, per string) []benchfmt.Value {
 	add := func(v float64, unit string) {
 		vals = append(vals, benchfmt.Value{Value: round(v), Unit: unit})
@@ -101,6 +112,9 @@ func (r *Result) runUnits(vals []benchfmt.Value, perPage func(float64) float64, 
 	sort.Strings(units)
 	for _, u := range units {
 		add(perPage(r.Counters[u]), schema.PerUnit(u, per))
+	}
+	for _, m := range r.Metrics {
+		add(m.Value, m.Unit)
 	}
 	return vals
 }

@@ -8,8 +8,10 @@
 //
 // It sits on the contract side of the stack, beside package schema, whose
 // configuration keys it reads (schema.ConfPlan, ConfShard, ConfCases,
-// ConfMachine, written by harness) and writes (schema.MachineKey). It never
-// imports harness: a shard is a file, wherever it was measured.
+// ConfMachine, written by harness) and writes (schema.MachineKey), and
+// package results, the one reader of the format, with which it reads
+// every line. It never imports harness or reports: a shard is a file,
+// wherever it was measured.
 //
 // # The merged file
 //
@@ -19,7 +21,11 @@
 // differ between machines and would make benchstat split its tables by
 // machine, so they are written once, at the top, per machine
 // ("machine-1: NAME", "machine-1-cpu: ..."); the run's knobs, which the
-// plan makes equal, follow them once. The shard and cases lines, which
+// plan makes equal, follow them once. The seed of the paired blocks'
+// orders is a knob when every source has the same one (the shards of a
+// sharded sweep) and otherwise a machine's ("machine-1-seed: ...", its
+// shards' seeds joined by " | "): two machines' own unsharded runs of a
+// plan each draw theirs. The shard and cases lines, which
 // only said what to check, are left out. The shards' nodes and start
 // times (schema.SourceConfigKeys) are stated per machine too, all values
 // joined; the run (schema.ConfRun), which every shard of one sweep
@@ -37,10 +43,13 @@
 //
 // # Streaming
 //
-// Files reads each source twice: once for its configuration header (the
-// lines before its first result), once to copy its result lines, each
-// checked and counted on the way. Memory is bounded by the plan (one
-// entry per distinct case and machine), not by the files' size. The
+// Files reads each source twice with a results.Reader: once for its
+// configuration header (the lines before its first result), once to copy
+// its result lines as written, each parsed by benchfmt, checked and
+// counted on the way. A torn last line is results' to find and merge's to
+// refuse (or, with AllowPartial, to leave out and list). Memory is
+// bounded by the plan (one entry per distinct case and machine), not by
+// the files' size. The
 // output is written whole or not at all (a temporary file renamed into
 // place, internal/safefile), so a refused merge leaves no file behind.
 package merge
@@ -60,6 +69,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/lockbench/lockbench/internal/safefile"
+	"github.com/lockbench/lockbench/results"
 	"github.com/lockbench/lockbench/schema"
 )
 
@@ -130,6 +140,7 @@ type Result struct {
 
 	regimes map[string]map[string]string // machine -> merged name -> first stable regime
 	pooled  map[string][]string          // machine -> cases seen in several regimes
+	oneSeed bool                         // every source has the same seed: written once, as a knob
 }
 
 // The kinds of set error, for errors.Is.
@@ -164,14 +175,6 @@ func (e *InputError) Error() string {
 
 func (e *InputError) Unwrap() error { return e.Err }
 
-// classPart marks a class line's name (harness.Result.ClassLines): it
-// follows its case line and is not one of the shard's cases.
-const classPart = "/" + schema.KeyClass + "="
-
-// maxLine is the longest line read; a lockbench line is a few hundred
-// bytes.
-const maxLine = 1 << 20
-
 // Files merges the results files at paths into the file dst, checking
 // that they make one sweep (see the package doc). An error is an
 // *InputError for a source that is not a lockbench shard or is broken, or
@@ -205,8 +208,8 @@ func Files(ctx context.Context, dst string, paths []string, opts Options) (*Resu
 	return res, nil
 }
 
-// readHeader reads a source's configuration header: the lines before
-// its first result line.
+// readHeader reads a source's configuration header: the configuration
+// and unit lines before its first result line.
 func readHeader(ctx context.Context, path string, max int64) (Source, error) {
 	s := Source{Path: path}
 	f, err := safefile.OpenInput(ctx, path, max)
@@ -214,39 +217,55 @@ func readHeader(ctx context.Context, path string, max int64) (Source, error) {
 		return s, err
 	}
 	defer f.Close()
-	r := bufio.NewReaderSize(f, maxLine)
 	fail := func(line int, format string, a ...any) (Source, error) {
 		return s, &InputError{Path: path, Line: line, Err: fmt.Errorf(format, a...)}
 	}
-	for n := 1; ; n++ {
-		line, err := readLine(r)
-		if err == io.EOF && len(line) == 0 {
+	var binary int
+	rd := results.NewReader(f, path, "", func(n int, line []byte) {
+		if binary == 0 && results.Binary(line) {
+			binary = n
+		}
+	})
+	unitLine, header := 0, false // header: s.config is read
+	for !header && rd.Scan() {
+		if binary > 0 {
 			break
 		}
-		if err != nil && err != io.EOF {
-			return fail(n, "%v", err)
-		}
-		if err == io.EOF {
-			return fail(n, "incomplete line: the file is truncated")
-		}
-		text := strings.TrimRight(string(line), "\r\n")
-		switch {
-		case strings.HasPrefix(text, "Benchmark"):
-			s.body = n
-		case strings.HasPrefix(text, "Unit "):
-			s.units = append(s.units, text)
-			continue
-		case strings.TrimSpace(text) == "":
-			continue
-		default:
-			k, v, ok := configLine(text)
-			if !ok {
-				return fail(n, "not a line of the Go benchmark format: %q", clip(text))
+		switch rec := rd.Record().(type) {
+		case *benchfmt.UnitMetadata:
+			if _, n := rec.Pos(); n != unitLine { // one line may declare several keys
+				unitLine = n
+				s.units = append(s.units, strings.TrimRight(string(rd.Line()), "\r\n"))
 			}
-			s.config = append(s.config, kv{k, v})
-			continue
+		case *benchfmt.SyntaxError:
+			if s.body == 0 {
+				s.body = rec.Line // copyBody refuses it
+			}
+		case *benchfmt.Result:
+			if s.body == 0 {
+				_, s.body = rec.Pos()
+			}
+			header = true
+			for _, c := range rec.Config {
+				if c.File {
+					s.config = append(s.config, kv{c.Key, string(c.Value)})
+				}
+			}
 		}
-		break
+	}
+	if binary > 0 {
+		return fail(binary, "binary data: not a text file in the Go benchmark format")
+	}
+	if err := rd.Err(); err != nil {
+		return fail(0, "%v", err)
+	}
+	if s.body == 0 && rd.Torn() != nil {
+		return fail(rd.Torn().Line, "incomplete line: the file is truncated")
+	}
+	if !header { // no results: the configuration the file ends with
+		for _, c := range rd.Config() {
+			s.config = append(s.config, kv{c.Key, string(c.Value)})
+		}
 	}
 	for _, k := range []string{schema.ConfPlan, schema.ConfShard, schema.ConfMachine, schema.ConfCases} {
 		if lastValue(s.config, k) == "" {
@@ -270,31 +289,11 @@ func readHeader(ctx context.Context, path string, max int64) (Source, error) {
 	return s, nil
 }
 
-// configLine splits a benchfmt configuration line "key: value"; the key
-// starts with a lower-case letter and has no space or upper-case letter.
-func configLine(text string) (key, value string, ok bool) {
-	k, v, found := strings.Cut(text, ":")
-	if !found || k == "" || !(k[0] >= 'a' && k[0] <= 'z') || strings.ContainsAny(k, " \t") || strings.ToLower(k) != k {
-		return "", "", false
-	}
-	return k, strings.TrimSpace(v), true
-}
-
 func clip(s string) string {
 	if len(s) > 60 {
 		return s[:60] + "..."
 	}
 	return s
-}
-
-// readLine returns the next line with its newline; io.EOF with a
-// non-empty line is a last line without one.
-func readLine(r *bufio.Reader) ([]byte, error) {
-	line, err := r.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		return line, fmt.Errorf("line longer than %d bytes", maxLine)
-	}
-	return line, err
 }
 
 // check validates the set: one plan, one shard count per machine, every
@@ -328,9 +327,13 @@ func (res *Result) check(partial, mixed bool) error {
 	// The knobs, which the plan's hash covers, must agree; a difference
 	// means a hand-edited file or a bug.
 	for _, s := range res.Sources[1:] {
-		if a, b := planKeys(&first), planKeys(&s); !slices.Equal(a, b) {
-			return fmt.Errorf("%w: %s and %s share the plan %s but not its settings", ErrPlan, first.Path, s.Path, s.Plan)
+		if diff := settingDiff(planKeys(&first, false), planKeys(&s, false)); diff != "" {
+			return fmt.Errorf("%w: %s and %s share the plan %s but not its settings: %s", ErrPlan, first.Path, s.Path, s.Plan, diff)
 		}
+	}
+	res.oneSeed = true
+	for _, s := range res.Sources[1:] {
+		res.oneSeed = res.oneSeed && lastValue(s.config, schema.ConfSeed) == lastValue(first.config, schema.ConfSeed)
 	}
 	var missing []string
 	for _, m := range res.Machines {
@@ -379,21 +382,68 @@ func (res *Result) runs() []string {
 }
 
 // planKeys are a source's configuration lines other than the machine's
-// and the shard's: the run's knobs.
-func planKeys(s *Source) []kv {
+// and the shard's: the run's knobs; the seed too when withSeed.
+func planKeys(s *Source, withSeed bool) []kv {
 	var out []kv
 	for _, c := range s.config {
-		if !perSource(c.key) {
+		if c.key == schema.ConfPlacement && strings.Contains(c.value, "(default") {
+			// A placement lockbench chose for the machine's topology is
+			// the machine's, as its CPU count is: stated per machine.
+			continue
+		}
+		if !perSource(c.key) || (withSeed && c.key == schema.ConfSeed) {
 			out = append(out, c)
 		}
 	}
 	return out
 }
 
-// perSource reports whether a key differs between sources of one sweep.
+// perSource reports whether a key may differ between sources of one
+// sweep: the machine's keys, the shard's, and the seed of the paired
+// blocks' orders. A seed belongs to its run as a machine does: every
+// shard of a sharded sweep draws the plan's (harness.Prepare), but two
+// machines' own unsharded runs of one plan draw theirs from the clock,
+// and the orders of slices within a block do not change what a line
+// means.
 func perSource(k string) bool {
 	return k == schema.ConfMachine || k == schema.ConfShard || k == schema.ConfCases || k == schema.ConfRun ||
-		slices.Contains(schema.MachineConfigKeys(), k) || slices.Contains(schema.SourceConfigKeys(), k)
+		k == schema.ConfSeed || slices.Contains(schema.MachineConfigKeys(), k) || slices.Contains(schema.SourceConfigKeys(), k)
+}
+
+// settingDiff names the first setting in which two sources' plan keys
+// differ ("count: 3 in one, 5 in the other"), or "" when they agree.
+// A key repeated in a header counts with its last value, as benchfmt
+// reads it.
+func settingDiff(a, b []kv) string {
+	var keys []string
+	for _, c := range slices.Concat(a, b) {
+		if !slices.Contains(keys, c.key) {
+			keys = append(keys, c.key)
+		}
+	}
+	for _, k := range keys {
+		va, oka := last(a, k)
+		vb, okb := last(b, k)
+		switch {
+		case oka && !okb:
+			return fmt.Sprintf("%s (%s) in one, absent in the other", k, clip(va))
+		case !oka && okb:
+			return fmt.Sprintf("%s absent in one, %s in the other", k, clip(vb))
+		case va != vb:
+			return fmt.Sprintf("%s %s in one, %s in the other", k, clip(va), clip(vb))
+		}
+	}
+	return ""
+}
+
+// last is the last value of key k in config, and whether there is one.
+func last(config []kv, k string) (string, bool) {
+	for i := len(config) - 1; i >= 0; i-- {
+		if config[i].key == k {
+			return config[i].value, true
+		}
+	}
+	return "", false
 }
 
 // write writes the merged file: the header, then every source's result
@@ -419,6 +469,9 @@ func (res *Result) write(ctx context.Context, out io.Writer, opts Options) error
 	// describe no machine type: stated per machine, without a warning.
 	// So is the run when several are mixed.
 	perMachine := append(schema.MachineConfigKeys(), schema.SourceConfigKeys()...)
+	if res.defaultPlacement() {
+		perMachine = append(perMachine, schema.ConfPlacement)
+	}
 	if len(runs) > 1 {
 		perMachine = append(perMachine, schema.ConfRun)
 	}
@@ -442,7 +495,22 @@ func (res *Result) write(ctx context.Context, out io.Writer, opts Options) error
 			}
 		}
 	}
-	for _, c := range planKeys(&res.Sources[0]) {
+	if !res.oneSeed {
+		// The sources' own seeds, by machine, as its other keys: a seed
+		// line per source would split benchstat's tables by seed.
+		for i, m := range res.Machines {
+			var vals []string
+			for _, s := range res.Sources {
+				if v := lastValue(s.config, schema.ConfSeed); s.Machine == m && v != "" && !slices.Contains(vals, v) {
+					vals = append(vals, v)
+				}
+			}
+			if len(vals) > 0 {
+				fmt.Fprintf(w, "%s: %s\n", schema.MachineKey(i+1, schema.ConfSeed), strings.Join(vals, " | "))
+			}
+		}
+	}
+	for _, c := range planKeys(&res.Sources[0], res.oneSeed) {
 		fmt.Fprintf(w, "%s: %s\n", c.key, c.value)
 	}
 	if len(runs) == 1 && runs[0] != "" {
@@ -463,15 +531,14 @@ func (res *Result) write(ctx context.Context, out io.Writer, opts Options) error
 	return w.Flush()
 }
 
-// copyBody copies s's result lines to w, checking each, and counts them
-// against s.Cases.
+// copyBody copies s's result lines to w as written, checking each, and
+// counts them against s.Cases.
 func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, seen map[string]string, cases caseNames, opts Options) error {
 	f, err := safefile.OpenInput(ctx, s.Path, opts.MaxBytes)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	r := bufio.NewReaderSize(f, maxLine)
 	mine := map[string]bool{}
 	// The measured window, against which runq-ns marks a repetition
 	// disturbed; 0 (no duration line) marks none.
@@ -482,64 +549,74 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 	fail := func(line int, err error) error {
 		return &InputError{Path: s.Path, Line: line, Err: err}
 	}
-	for n := 1; ; n++ {
-		line, err := readLine(r)
-		if err == io.EOF && len(line) == 0 {
-			break
+	binary := 0
+	other := false // a line other than a result since the last result: the configuration may have changed
+	rd := results.NewReader(f, s.Path, "", func(n int, line []byte) {
+		if binary == 0 && results.Binary(line) {
+			binary = n
 		}
-		if err != nil && err != io.EOF {
-			return fail(n, err)
+		other = other || !bytes.HasPrefix(line, []byte("Benchmark"))
+	})
+	for rd.Scan() {
+		if binary > 0 {
+			return fail(binary, errors.New("binary data: not a text file in the Go benchmark format"))
 		}
-		if err == io.EOF { // a last line without its newline: torn by a crash or a copy cut short
-			if !opts.AllowPartial {
-				return fail(n, fmt.Errorf("%w line: the file is truncated", ErrIncomplete))
+		var n int
+		switch rec := rd.Record().(type) {
+		case *benchfmt.UnitMetadata:
+			if _, n = rec.Pos(); n < s.body {
+				continue // the header, written once above
 			}
-			res.Missing = append(res.Missing, fmt.Sprintf("%s:%d: a torn last line, left out", s.Path, n))
-			break
-		}
-		if n < s.body {
-			continue // the header, written once above
-		}
-		switch {
-		case bytes.HasPrefix(line, []byte("Benchmark")):
-		case len(bytes.TrimSpace(line)) == 0:
-			continue
-		case bytes.HasPrefix(line, []byte("Unit ")):
 			return fail(n, errors.New("a Unit line after the first result; merge expects lockbench run's files"))
-		default:
-			k, v, ok := configLine(strings.TrimRight(string(line), "\r\n"))
-			if !ok {
-				return fail(n, fmt.Errorf("not a line of the Go benchmark format: %q", clip(strings.TrimSpace(string(line)))))
+		case *benchfmt.SyntaxError:
+			return fail(rec.Line, fmt.Errorf("malformed result line %q: %s", clip(strings.TrimSpace(string(rd.Line()))), rec.Msg))
+		case *benchfmt.Result:
+			_, n = rec.Pos()
+			if other { // else the configuration is the previous result's
+				if k, v, was, changed := configChange(rec.Config, s.config); changed {
+					return fail(n, fmt.Errorf("the configuration changes (%s: %q, was %q); merge expects lockbench run's files", k, clip(v), clip(was)))
+				}
 			}
-			if c := lastValue(s.config, k); c != v {
-				return fail(n, fmt.Errorf("the configuration changes (%s: %q, was %q); merge expects lockbench run's files", k, clip(v), clip(c)))
+
+			name := cases.of(rec.Name)
+			if p, dup := seen[name.of]; dup && !mine[name.of] {
+				return fail(n, fmt.Errorf("case %s of machine %s is also in %s: %w", name.of, s.Machine, p, ErrDuplicate))
+			} else if !dup {
+				seen[name.of], mine[name.of] = s.Path, true
 			}
-			continue
-		}
-		name, err := resultName(line, cases)
-		if err != nil {
-			return fail(n, err)
-		}
-		if p, dup := seen[name]; dup && !mine[name] {
-			return fail(n, fmt.Errorf("case %s of machine %s is also in %s: %w", name, s.Machine, p, ErrDuplicate))
-		} else if !dup {
-			seen[name], mine[name] = s.Path, true
-		}
-		out, regime := lineUp(line, opts.KeepRegimes, stable, buf[:0])
-		buf = out
-		if regime != "" && !strings.Contains(name, classPart) {
-			res.noteRegime(s.Machine, out, regime)
-		}
-		if _, err := w.Write(out); err != nil {
-			return err
-		}
-		if !strings.Contains(name, classPart) {
-			s.Lines++
-			res.Lines++
-			if runq, ok := unitValue(line, schema.UnitRunq); ok && schema.Disturbed(runq, window, threadsOf(name), cpus) {
-				s.Disturbed++
+			other = false
+			line := rd.Line()
+			out, regime := lineUp(line, opts.KeepRegimes, stable, buf[:0])
+			buf = out
+			if regime != "" && !name.class {
+				res.noteRegime(s.Machine, out, regime)
+			}
+			if _, err := w.Write(out); err != nil {
+				return err
+			}
+			if !name.class {
+				s.Lines++
+				res.Lines++
+				if runq, ok := unitValue(line, schema.UnitRunq); ok && schema.Disturbed(runq, window, threadsOf(name.of), cpus) {
+					s.Disturbed++
+				}
 			}
 		}
+	}
+	if binary > 0 {
+		return fail(binary, errors.New("binary data: not a text file in the Go benchmark format"))
+	}
+	if err := rd.Err(); err != nil {
+		return fail(0, err)
+	}
+	if k, v, was, changed := configChange(rd.Config(), s.config); changed { // after the last result
+		return fail(0, fmt.Errorf("the configuration changes (%s: %q, was %q); merge expects lockbench run's files", k, clip(v), clip(was)))
+	}
+	if t := rd.Torn(); t != nil { // torn by a crash or a copy cut short
+		if !opts.AllowPartial {
+			return fail(t.Line, fmt.Errorf("%w line: the file is truncated", ErrIncomplete))
+		}
+		res.Missing = append(res.Missing, fmt.Sprintf("%s:%d: a torn last line, left out", s.Path, t.Line))
 	}
 	if cases := res.pooled[s.Machine]; len(cases) > 0 && s.Shard.K == lastShard(res, s.Machine) {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("machine %s ran %d cases in more than one regime (%s first): the merged file pools a machine's regimes (merge --keep-regimes keeps them apart)",
@@ -559,71 +636,53 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 	return nil
 }
 
+// configChange returns the first file configuration key whose value in
+// config differs from the header's (a key added or dropped too): a file
+// whose configuration changes mid-way is not one run.
+func configChange(config []benchfmt.Config, header []kv) (key, value, was string, changed bool) {
+	files := 0
+	for _, c := range config {
+		if !c.File {
+			continue
+		}
+		files++
+		if h := lastValue(header, c.Key); h != string(c.Value) {
+			return c.Key, string(c.Value), h, true
+		}
+	}
+	if files != len(header) {
+		for _, h := range header {
+			if !slices.ContainsFunc(config, func(c benchfmt.Config) bool { return c.File && c.Key == h.key }) {
+				return h.key, "", h.value, true
+			}
+		}
+	}
+	return "", "", "", false
+}
+
 func lastValue(config []kv, k string) string {
-	for _, c := range slices.Backward(config) {
-		if c.key == k {
-			return c.value
-		}
-	}
-	return ""
+	v, _ := last(config, k)
+	return v
 }
 
-// resultName checks a result line's syntax as benchfmt reads it (name,
-// iterations, then value and unit pairs) and returns its case,
-// schema.Name.Case: the name without "Benchmark" and the -GOMAXPROCS
-// suffix. It splits the line in place and parses each name once
-// (caseNames): merge reads every line of a sweep, and bytes.Fields plus a
-// ParseName per line made it 6x slower (BenchmarkFiles, 256 MB: 470 MB/s
-// to 75 MB/s).
-func resultName(line []byte, cases caseNames) (string, error) {
-	fields := 0
-	var name []byte
-	ok := true
-	for rest := line; ok; {
-		i := 0
-		for i < len(rest) && space(rest[i]) {
-			i++
-		}
-		rest = rest[i:]
-		if len(rest) == 0 {
-			break
-		}
-		j := 0
-		for j < len(rest) && !space(rest[j]) {
-			j++
-		}
-		tok := rest[:j]
-		switch {
-		case fields == 0:
-			name = tok
-		case fields == 1:
-			iters, err := strconv.Atoi(string(tok))
-			ok = err == nil && iters >= 0
-		case fields%2 == 0:
-			_, err := strconv.ParseFloat(string(tok), 64)
-			ok = err == nil
-		}
-		fields++
-		rest = rest[j:]
-	}
-	if !ok || fields < 4 || fields%2 != 0 {
-		return "", fmt.Errorf("malformed result line %q: want name, iterations, then value and unit pairs", clip(strings.TrimSpace(string(line))))
-	}
-	return cases.of(name), nil
+// caseNames memoizes, by the name as read, the name's case
+// (schema.Name.Case: without "Benchmark" and the -GOMAXPROCS suffix) and
+// whether it is a class line (schema.Name.IsClass): a sweep repeats each
+// case, and ParseName allocates per part. It holds one entry per distinct
+// name, as the duplicate check does.
+type caseNames map[string]caseName
+
+type caseName struct {
+	of    string // the case
+	class bool   // a class line, which comes with its case line
 }
 
-func space(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
-
-// caseNames memoizes schema.ParseName(name).Case() by the name as
-// written: a sweep repeats each case, and ParseName allocates per part.
-// It holds one entry per distinct name, as the duplicate check does.
-type caseNames map[string]string
-
-func (c caseNames) of(name []byte) string {
+func (c caseNames) of(name benchfmt.Name) caseName {
 	if s, ok := c[string(name)]; ok {
 		return s
 	}
-	s := schema.ParseName(benchfmt.Name(bytes.TrimPrefix(name, []byte("Benchmark")))).Case()
+	n := schema.ParseName(name)
+	s := caseName{of: n.Case(), class: n.IsClass()}
 	c[string(name)] = s
 	return s
 }
@@ -750,4 +809,18 @@ func threadsOf(name string) int {
 	}
 	n, _ := strconv.Atoi(v)
 	return n
+}
+
+func space(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// defaultPlacement reports whether a source's placement line is one
+// lockbench chose for its machine ("core (default: ...)"), which planKeys
+// leaves to the machine's lines.
+func (res *Result) defaultPlacement() bool {
+	for _, s := range res.Sources {
+		if strings.Contains(lastValue(s.config, schema.ConfPlacement), "(default") {
+			return true
+		}
+	}
+	return false
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/lockbench/lockbench/schema"
+	"golang.org/x/perf/benchfmt"
 )
 
 // writeShard writes a shard file as lockbench run does: the header, then
@@ -90,6 +91,8 @@ func TestFilesRefuses(t *testing.T) {
 	os.WriteFile(p("torn.txt"), b[:len(b)-5], 0o644)
 	os.WriteFile(p("noplan.txt"), []byte(strings.Replace(string(b), "plan: p1\n", "", 1)), 0o644)
 	os.WriteFile(p("midconfig.txt"), []byte(string(b)+"cpu: another\n"), 0o644)
+	os.WriteFile(p("cs.txt"), []byte(strings.Replace(strings.Replace(string(b), "shard: 1/2", "shard: 2/2", 1), "workload: pagecache", "workload: cs", 1)), 0o644)
+	os.WriteFile(p("noworkload.txt"), []byte(strings.Replace(strings.Replace(string(b), "shard: 1/2", "shard: 2/2", 1), "workload: pagecache\n", "", 1)), 0o644)
 	tests := []struct {
 		paths  []string
 		is     error
@@ -104,6 +107,8 @@ func TestFilesRefuses(t *testing.T) {
 		{[]string{"torn.txt", "2.txt"}, ErrIncomplete, "truncated", "a torn last line"},
 		{[]string{"noplan.txt", "2.txt"}, nil, "no \"plan:\" line", "not a lockbench shard"},
 		{[]string{"midconfig.txt", "2.txt"}, nil, "configuration changes", "a file whose configuration changes is not one run"},
+		{[]string{"1.txt", "cs.txt"}, ErrPlan, "not its settings: workload pagecache in one, cs in the other", "a refusal names the setting that differs, and both values"},
+		{[]string{"1.txt", "noworkload.txt"}, ErrPlan, "not its settings: workload (pagecache) in one, absent in the other", "a setting one source lacks is named too"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.reason, func(t *testing.T) {
@@ -120,6 +125,41 @@ func TestFilesRefuses(t *testing.T) {
 				t.Error("a refused merge wrote its output")
 			}
 		})
+	}
+}
+
+// TestFilesOwnSeeds: two machines' own unsharded runs of one plan each
+// drew a seed; the merge takes both and records each machine's, and
+// leaves the seed a knob when the sources share it (a sharded sweep).
+func TestFilesOwnSeeds(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, machine, seed string) string {
+		path := filepath.Join(dir, name)
+		writeShard(t, path, "p1", machine, 1, 1, 3)
+		b, _ := os.ReadFile(path)
+		os.WriteFile(path, []byte(strings.Replace(string(b), "workload: pagecache\n", "workload: pagecache\nseed: "+seed+"\n", 1)), 0o644)
+		return path
+	}
+	merged := func(paths ...string) string {
+		dst := filepath.Join(t.TempDir(), "merged.txt")
+		if _, err := Files(context.Background(), dst, paths, DefaultOptions); err != nil {
+			t.Fatalf("merging %v: %v", paths, err)
+		}
+		b, _ := os.ReadFile(dst)
+		return string(b)
+	}
+	own := merged(write("a.txt", "box-a", "111"), write("b.txt", "box-b", "222"))
+	for _, want := range []string{"machine-1-seed: 111\n", "machine-2-seed: 222\n"} {
+		if !strings.Contains(own, want) {
+			t.Errorf("own seeds: the merged file lacks %q:\n%s", want, own)
+		}
+	}
+	if strings.Contains(own, "\nseed:") {
+		t.Error("own seeds: a seed line of its own would split benchstat's tables by seed")
+	}
+	shared := merged(write("c.txt", "box-a", "7"), write("d.txt", "box-b", "7"))
+	if !strings.Contains(shared, "\nseed: 7\n") || strings.Contains(shared, "-seed:") {
+		t.Errorf("one seed: want it once, as a knob:\n%s", shared)
 	}
 }
 
@@ -156,10 +196,13 @@ func BenchmarkFiles(b *testing.B) {
 	b.ReportMetric(float64(peak)/(1<<20), "heap-MB")
 }
 
-func TestResultName(t *testing.T) {
+// TestResultLines: merge reads result lines as benchfmt does (package
+// results) and copies them as written; a line benchfmt refuses is refused
+// with its file and line.
+func TestResultLines(t *testing.T) {
 	tests := []struct {
 		line   string
-		want   string // "" when refused
+		want   string // the case; "" when refused
 		reason string
 	}{
 		{"BenchmarkPageCache/lock=mcs/threads=2-2 \t 10 \t 85.4 ns/page\n", "PageCache/lock=mcs/threads=2", "the case is the name without Benchmark and -GOMAXPROCS"},
@@ -170,10 +213,32 @@ func TestResultName(t *testing.T) {
 		{"BenchmarkX 1x 5 ns/op\n", "", "iterations are an integer"},
 		{"BenchmarkX 10 5\n", "", "a value without its unit"},
 	}
-	for _, tt := range tests {
-		got, err := resultName([]byte(tt.line), caseNames{})
-		if got != tt.want || (err == nil) != (tt.want != "") {
-			t.Errorf("resultName(%q) = %q, %v; want %q (%s)", tt.line, got, err, tt.want, tt.reason)
+	dir := t.TempDir()
+	for i, tt := range tests {
+		src := filepath.Join(dir, fmt.Sprintf("%d.txt", i))
+		head := fmt.Sprintf("goos: linux\n%s: a\n%s: p\n%s: 1/1\n%s: 1\n\n", schema.ConfMachine, schema.ConfPlan, schema.ConfShard, schema.ConfCases)
+		if err := os.WriteFile(src, []byte(head+tt.line), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		dst := filepath.Join(dir, fmt.Sprintf("merged-%d.txt", i))
+		_, err := Files(context.Background(), dst, []string{src}, DefaultOptions)
+		if tt.want == "" {
+			if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%d.txt:7: malformed result line", i)) {
+				t.Errorf("%q: err %v, want a malformed line at %d.txt:7 (%s)", tt.line, err, i, tt.reason)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%q: %v (%s)", tt.line, err, tt.reason)
+			continue
+		}
+		b, _ := os.ReadFile(dst)
+		lined, _ := lineUp([]byte(tt.line), false, stableRegimes(), nil) // the name as merged: no -GOMAXPROCS suffix
+		if !strings.HasSuffix(string(b), "\n"+string(lined)) {
+			t.Errorf("%q: merged file does not end with the line as merged (%q):\n%s", tt.line, lined, b)
+		}
+		if got := (caseNames{}).of(benchfmt.Name(strings.TrimPrefix(strings.Fields(tt.line)[0], "Benchmark"))).of; got != tt.want {
+			t.Errorf("%q: case %q, want %q (%s)", tt.line, got, tt.want, tt.reason)
 		}
 	}
 }

@@ -17,7 +17,9 @@ import (
 
 // A Record is what one lock instance measured in one case, and the
 // labels its samples carry in the contention profile (see the Label*
-// keys; Case.Record fills them).
+// keys). `lockbench run --profile` adds one per lock class of each
+// repetition: the class's merged stats (harness.Result.Classes), labelled
+// by the case (harness.Case.Labels), the class and the lock it ran.
 type Record struct {
 	Labels map[string]string
 	Stats  *locks.Stats

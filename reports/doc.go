@@ -1,8 +1,8 @@
-// Package reports judges benchmark results: it reads the Go benchmark
-// format (golang.org/x/perf/benchfmt) and gives `lockbench run` its
-// summary and headline, `lockbench compare` benchstat-style tables,
-// `lockbench gate` its regression verdict and `lockbench report` its
-// HTML and Markdown report.
+// Package reports reads benchmark results and answers lockbench's
+// question from them: it reads the Go benchmark format
+// (golang.org/x/perf/benchfmt) into a Set (Load) and gives `lockbench
+// run` its summary and headline (Summarize), the saving splits, machine
+// regimes and lock classes, and the adaptive run its judge (Pending).
 //
 // reports reads files, not the harness: it works alike on lockbench's
 // results, on plain `go test -bench` output and on last month's baseline.
@@ -18,44 +18,27 @@
 //     for a ratio of medians, a spread) and the one number and
 //     percentage formatter. It knows nothing of benchmarks.
 //   - package reports/cases: results grouped into cases, the one model
-//     the summary, the headline and the report read: names parsed once
+//     the summary, the headline and the report read: names parsed
 //     (schema.ParseName), samples per unit as written, one case per input
 //     file, modes placed by workloads.Modes(), units classified by
 //     schema.Lookup.
 //   - this package: Load reads files into a Set; Summarize and the
-//     headline engine (Headline) answer the question; NewReport and
-//     WriteReport render it with plots (package reports/plot); Compare
-//     and Gate group results by the user's benchproc projections, as
-//     benchstat does, and judge them with reports/stats.
+//     headline engine answer the question.
+//   - package reports/compare, above this one: benchstat-style tables
+//     (compare.Tables) and the regression gate (compare.Gate), grouped by
+//     the user's benchproc projections; they read a Set, not the case
+//     model.
+//   - package reports/render, on top: the HTML and Markdown report and
+//     its plots (package reports/plot), quoting this package's headlines.
 //
 // The pieces:
 //   - Load reads files into a Set. Bad input is an error with its file and
 //     line (*InputError, *benchfmt.SyntaxError); what does not stop the
 //     analysis is in Set.Warnings.
-//   - Compare builds benchstat-style tables: a row per benchmark, a column
-//     per file (or per value of a column projection, such as /mode), the
-//     median with its 95% confidence interval in each cell, and every
-//     column compared with the first by the Mann-Whitney U test; a
-//     geomean row.
-//   - Gate decides whether new results regressed against a baseline.
 //   - Summarize gives `lockbench run` its table and headline; the report
 //     quotes the same headlines.
 //
-// # Statistics
-//
-// Everything follows benchstat (benchmath.AssumeNothing): medians, their
-// distribution-free confidence intervals, and the two-sided Mann-Whitney U
-// test. Units are tidied as benchfmt tidies them: ns/page is read as
-// sec/page, so Compare's tables show "41.2n" sec/page; Gate, Summarize
-// and the report speak in the units as written.
-//
-// Gate fails a benchmark only when its change for the worse is both beyond
-// the threshold and significant (p <= alpha). Lower is better for times,
-// sizes and counts (ns/page, B/op, acq/page); higher is better for rates
-// per second (pages/s, B/s, ops/s) and for any unit the files declare with
-// "Unit x better=higher". Samples too small to ever be significant — the
-// smallest p-value of the test, MinP, exceeds alpha; 3 against 3 gives
-// 0.1 — are reported as insufficient, never as a pass.
+// # Headlines
 //
 // A headline compares a batched case (every mode of workloads.Modes() but
 // page and large) with the mode=page case of the same lock, threads,

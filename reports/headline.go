@@ -70,9 +70,10 @@ type Headline struct {
 	WaitClass string   `json:"wait_class,omitempty"`
 	WaitShare *Float   `json:"wait_class_share,omitempty"`
 	Notes     []string `json:"notes,omitempty"`
-	// Regime is the machine regime of the cases compared (schema.RegimeOf
-	// bands) when the results saw more than one; "" when they saw one or
-	// none, or the cases are uncontended (1 thread).
+	// Regime is the machine state of the cases compared (their
+	// schema.KeyRegime: a state label from the clusters of the probes,
+	// cases.LabelStates, or an earlier version's band) when the results
+	// saw more than one; "" when they saw one or none.
 	Regime string `json:"regime,omitempty"`
 	// XferNS is the median regime probe of the compared cases, when
 	// Regime is set.
@@ -101,6 +102,10 @@ type Headline struct {
 	batch *cases.Case // the batched case, for the report to find its headline
 }
 
+// BatchedCase is the batched case h compares with its page case: the report
+// finds a case's headline by it.
+func (h *Headline) BatchedCase() *cases.Case { return h.batch }
+
 // headlines finds, for every batched case, its page and large cases
 // (cases.Model.Page and Large: one pairing rule for the summary and the
 // report) and compares them.
@@ -127,7 +132,7 @@ func (s *Summary) headlines(m *cases.Model) {
 				label, schema.KeyMode, workloads.ModePage, workloads.ModePage))
 			continue
 		}
-		s.Headlines = append(s.Headlines, s.headline(m, c, page, m.Large(c), label))
+		s.Headlines = append(s.Headlines, s.batchVersusPage(m, c, page, m.Large(c), label))
 	}
 	if len(s.Headlines) == 0 && len(s.Warnings) == 0 {
 		batched := slices.DeleteFunc(workloads.Modes(), func(mode workloads.Mode) bool { return !cases.Batched(mode) })
@@ -145,9 +150,11 @@ func referenceFloor(m *cases.Model, c *cases.Case) bool {
 	return c.IsFloor() && slices.ContainsFunc(m.PageCache, func(o *cases.Case) bool { return !o.IsFloor() })
 }
 
-// floorVariant is referenceFloor of variant v's page-cache cases (a
-// variant names the lock, so its cases are all floor or none are).
-func floorVariant(m *cases.Model, v string) bool {
+// FloorVariant reports whether variant v's page-cache cases are the
+// reference floor (lock=none beside other locks): headlines, claims and
+// plots leave it out. A variant names the lock, so its cases are all
+// floor or none are.
+func FloorVariant(m *cases.Model, v string) bool {
 	for _, c := range m.PageCache {
 		if c.Variant == v {
 			return referenceFloor(m, c)
@@ -209,24 +216,20 @@ func otherKeys(c *cases.Case) []string {
 	return out
 }
 
-// headline compares batched case b with its page case p and its large
-// case l (nil when there is none).
-func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) Headline {
-	h := Headline{Workload: b.Name.Base, Mode: string(b.Mode), PageCase: p.Name.Case(), BatchCase: b.Name.Case(), batch: b}
-	h.Batch, _ = b.Key(schema.KeyBatch)
-	h.Lock, _ = b.Key(schema.KeyLock)
-	h.Threads, _ = b.Key(schema.KeyThreads)
-	h.Others = strings.Join(otherKeys(b), " ")
-	if len(m.Files) > 1 {
-		h.File = b.File
-	}
-
+// batchVersusPage is the headline of a batched case against its page
+// case (and its large case, the one-big-page ideal; nil when there is
+// none): the change of the median time with its interval and p-value,
+// acquisitions per page before and after, the lock most of the remaining
+// wait is for, the efficiency against the ideal, and, for the summary,
+// the saving split; label names the comparison in its text.
+func (s *Summary) batchVersusPage(m *cases.Model, batched, page, large *cases.Case, label string) Headline {
+	h := newHeadline(m, batched, page)
 	unit := cases.NSPage
-	if !b.Has(unit) || !p.Has(unit) {
+	if !batched.Has(unit) || !page.Has(unit) {
 		unit = cases.NSOp
 	}
 	h.Metric = unit
-	bv, pv := b.Samples[unit], p.Samples[unit]
+	bv, pv := batched.Samples[unit], page.Samples[unit]
 	nan := Float(math.NaN())
 	h.Page, h.Batched, h.Delta, h.DeltaLo, h.DeltaHi, h.P = nan, nan, nan, nan, nan, nan
 	if len(bv) == 0 || len(pv) == 0 {
@@ -235,23 +238,56 @@ func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) He
 		s.Warnings = append(s.Warnings, h.Text)
 		return h
 	}
-	pm, bm := stats.Median(pv), stats.Median(bv)
-	h.Page, h.Batched = Float(pm), Float(bm)
-	if reg, ok := b.Key(schema.KeyRegime); ok && len(s.Regimes) > 1 {
+	h.Page, h.Batched = Float(stats.Median(pv)), Float(stats.Median(bv))
+	if reg, ok := batched.Key(schema.KeyRegime); ok && len(s.Regimes) > 1 {
 		h.Regime = reg
-		if x := stats.Median(append(slices.Clone(p.Samples[schema.UnitXfer]), b.Samples[schema.UnitXfer]...)); x > 0 {
+		if x := stats.Median(append(slices.Clone(page.Samples[schema.UnitXfer]), batched.Samples[schema.UnitXfer]...)); x > 0 {
 			xf := Float(x)
 			h.XferNS = &xf
 		}
 	}
-	var cmpText string
-	if pp, pb, ok := pairedValues(p, b, unit); ok {
-		// Paired blocks: the delta is the median of the per-block ratios.
+	test := h.compareTimes(page, batched, unit)
+	counted := h.lockCounts(m, page, batched)
+	h.waitClass(counted)
+	h.efficiency(large, pv, bv, unit)
+	h.Text = h.text(label, test)
+	if !s.judge {
+		s.saving(m, &h, batched, page)
+	}
+	s.regime(m, &h, label, page, batched, large)
+	return h
+}
+
+// newHeadline is the headline of batched against page before any
+// number: which cases, lock, threads and other settings.
+func newHeadline(m *cases.Model, batched, page *cases.Case) Headline {
+	h := Headline{Workload: batched.Name.Base, Mode: string(batched.Mode), PageCase: page.Name.Case(), BatchCase: batched.Name.Case(), batch: batched}
+	h.Batch, _ = batched.Key(schema.KeyBatch)
+	h.Lock, _ = batched.Key(schema.KeyLock)
+	h.Threads, _ = batched.Key(schema.KeyThreads)
+	h.Others = strings.Join(otherKeys(batched), " ")
+	if len(m.Files) > 1 {
+		h.File = batched.File
+	}
+	return h
+}
+
+// compareTimes sets the change of unit from page to batched: the median
+// of the per-block ratios when the cases ran in paired blocks, else the
+// ratio of medians with its bootstrap interval and the Mann-Whitney
+// p-value; and notes when the samples are too few. It returns the test's
+// text for the headline ("p=0.002 n=6", "p=0.001, 12 blocks").
+func (h *Headline) compareTimes(page, batched *cases.Case, unit string) string {
+	pv, bv := page.Samples[unit], batched.Samples[unit]
+	var test string
+	if pp, pb, ok := pairedValues(page, batched, unit); ok {
+		// Paired blocks: the delta is the Hodges-Lehmann estimate of the
+		// per-block ratios, with its own signed-rank interval and p.
 		pr := stats.PairedRatio(pp, pb, stats.DefaultConfidence)
 		h.Blocks, h.N1, h.N2 = pr.N, pr.N, pr.N
 		h.P, h.Significant = Float(pr.P), pr.P <= stats.DefaultAlpha
 		h.Delta, h.DeltaLo, h.DeltaHi = Float(pr.Ratio-1), Float(pr.Lo-1), Float(pr.Hi-1)
-		cmpText = fmt.Sprintf("p=%.3f, %d blocks", pr.P, pr.N)
+		test = fmt.Sprintf("p=%.3f, %d blocks", pr.P, pr.N)
 		if pr.N < stats.MinPairs {
 			h.Notes = append(h.Notes, fmt.Sprintf("%d paired blocks can never be significant at alpha %v: it takes %d", pr.N, stats.DefaultAlpha, stats.MinPairs))
 		}
@@ -259,9 +295,9 @@ func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) He
 		cmp := stats.Compare(pv, bv, stats.DefaultAlpha)
 		h.P, h.N1, h.N2 = Float(cmp.P), cmp.N1, cmp.N2
 		h.Significant = cmp.P <= stats.DefaultAlpha
-		cmpText = cmp.String()
-		if pm > 0 {
-			h.Delta = Float(bm/pm - 1)
+		test = cmp.String()
+		if pm := float64(h.Page); pm > 0 {
+			h.Delta = Float(float64(h.Batched)/pm - 1)
 			lo, hi := stats.RatioCI(pv, bv, stats.DefaultConfidence)
 			h.DeltaLo, h.DeltaHi = Float(lo-1), Float(hi-1)
 		}
@@ -276,25 +312,74 @@ func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) He
 	case min(len(pv), len(bv)) < 5:
 		h.Notes = append(h.Notes, fmt.Sprintf("few samples (n=%d+%d): the interval is rough", len(pv), len(bv)))
 	}
-	// The lock counts come from each case's one counting repetition,
-	// which ran in one regime: another regime's headline borrows them.
-	cp, cb := m.Counted(p), m.Counted(b)
+	return test
+}
+
+// lockCounts sets acquisitions per page before and after, from each
+// case's counting repetition (Model.Counted), and returns the batched
+// side's counted case (batched itself when it has none). The counting
+// repetition ran in one regime: another regime's headline borrows it,
+// and says so.
+func (h *Headline) lockCounts(m *cases.Model, page, batched *cases.Case) *cases.Case {
+	cp, cb := m.Counted(page), m.Counted(batched)
 	if cp != nil {
 		h.AcqPage = medianOf(cp, cases.AcqPage)
 	}
-	if cb != nil {
-		h.AcqBatch = medianOf(cb, cases.AcqPage)
-		if reg, ok := cb.Key(schema.KeyRegime); ok && cb != b {
-			h.Notes = append(h.Notes, fmt.Sprintf("lock counts (acquisitions, wait by class) from the instrumented repetition, which ran in the %s regime", reg))
-		}
+	if cb == nil {
+		return batched
 	}
+	h.AcqBatch = medianOf(cb, cases.AcqPage)
+	if reg, ok := cb.Key(schema.KeyRegime); ok && cb != batched {
+		h.Notes = append(h.Notes, fmt.Sprintf("lock counts (acquisitions, wait by class) from the instrumented repetition, which ran in the %s regime", reg))
+	}
+	return cb
+}
 
+// waitClass sets the lock class with the largest share of counted's
+// wait, if any waited.
+func (h *Headline) waitClass(counted *cases.Case) {
+	if class, share, ok := dominantClass(counted); ok {
+		h.WaitClass = class
+		sh := Float(share)
+		h.WaitShare = &sh
+	}
+}
+
+// efficiency sets the large case and the efficiency of batching against
+// it, (page - batch) / (page - large) on medians of unit, or notes why
+// there is none.
+func (h *Headline) efficiency(large *cases.Case, pv, bv []float64, unit string) {
+	if large == nil {
+		h.Notes = append(h.Notes, fmt.Sprintf("no %s=%s case with these settings: no efficiency against the large-page ideal (run with %s among the modes)",
+			schema.KeyMode, workloads.ModeLarge, workloads.ModeLarge))
+		return
+	}
+	h.LargeCase = large.Name.Case()
+	lv := large.Samples[unit]
+	if len(lv) == 0 {
+		return
+	}
+	lm := Float(stats.Median(lv))
+	h.Large = &lm
+	e, why := Efficiency(pv, bv, lv, unit)
+	if why != "" {
+		h.Notes = append(h.Notes, why)
+		return
+	}
+	eff := Float(e)
+	h.Efficiency = &eff
+}
+
+// text is the headline's one line: label, the change with its interval
+// and test, acquisitions before and after, the waiting lock, the
+// efficiency.
+func (h *Headline) text(label, test string) string {
 	var t strings.Builder
 	if math.IsNaN(float64(h.DeltaLo)) {
-		fmt.Fprintf(&t, "%s: %s %s (no interval yet, %s)", label, stats.Pct(float64(h.Delta), 0, true), unit, cmpText)
+		fmt.Fprintf(&t, "%s: %s %s (no interval yet, %s)", label, stats.Pct(float64(h.Delta), 0, true), h.Metric, test)
 	} else {
-		fmt.Fprintf(&t, "%s: %s %s (95%% CI %s .. %s, %s)", label, stats.Pct(float64(h.Delta), 0, true), unit,
-			stats.Pct(float64(h.DeltaLo), 0, true), stats.Pct(float64(h.DeltaHi), 0, true), cmpText)
+		fmt.Fprintf(&t, "%s: %s %s (95%% CI %s .. %s, %s)", label, stats.Pct(float64(h.Delta), 0, true), h.Metric,
+			stats.Pct(float64(h.DeltaLo), 0, true), stats.Pct(float64(h.DeltaHi), 0, true), test)
 	}
 	if !h.Significant {
 		t.WriteString(" not significant")
@@ -302,39 +387,13 @@ func (s *Summary) headline(m *cases.Model, b, p, l *cases.Case, label string) He
 	if h.AcqPage != nil && h.AcqBatch != nil {
 		fmt.Fprintf(&t, ", %s -> %s acquisitions/page", stats.Format(float64(*h.AcqPage), 2), stats.Format(float64(*h.AcqBatch), 2))
 	}
-	if cb == nil {
-		cb = b
+	if h.WaitShare != nil {
+		fmt.Fprintf(&t, "; %s of remaining wait is the %s lock", stats.Pct(float64(*h.WaitShare), 0, false), h.WaitClass)
 	}
-	if class, share, ok := dominantClass(cb); ok {
-		h.WaitClass = class
-		sh := Float(share)
-		h.WaitShare = &sh
-		fmt.Fprintf(&t, "; %s of remaining wait is the %s lock", stats.Pct(share, 0, false), class)
+	if h.Efficiency != nil {
+		fmt.Fprintf(&t, "; reaches %s of the large-page ideal", stats.Pct(float64(*h.Efficiency), 0, false))
 	}
-	if l == nil {
-		h.Notes = append(h.Notes, fmt.Sprintf("no %s=%s case with these settings: no efficiency against the large-page ideal (run with %s among the modes)",
-			schema.KeyMode, workloads.ModeLarge, workloads.ModeLarge))
-	} else {
-		h.LargeCase = l.Name.Case()
-		if lv := l.Samples[unit]; len(lv) > 0 {
-			lm := Float(stats.Median(lv))
-			h.Large = &lm
-			e, why := efficiency(pv, bv, lv, unit)
-			if why != "" {
-				h.Notes = append(h.Notes, why)
-			} else {
-				eff := Float(e)
-				h.Efficiency = &eff
-				fmt.Fprintf(&t, "; reaches %s of the large-page ideal", stats.Pct(e, 0, false))
-			}
-		}
-	}
-	h.Text = t.String()
-	if !s.judge {
-		s.saving(m, &h, b, p)
-	}
-	s.regime(m, &h, label, p, b, l)
-	return h
+	return t.String()
 }
 
 // pairedValues returns the values of unit of page case p and batched
@@ -407,13 +466,13 @@ func (s *Summary) regime(m *cases.Model, h *Headline, label string, compared ...
 	}
 }
 
-// efficiency is how close batching gets to the one-big-page ideal,
+// Efficiency is how close batching gets to the one-big-page ideal,
 // (page - batch) / (page - large) on medians, for the headline and the
 // report's table alike. It is defined only when large is significantly
 // faster than page (stats.Lower): otherwise page - large is noise, and a
 // ratio with it as divisor means nothing. why says, in words of unit, why
 // it is undefined ("" when it is defined; eff is then NaN).
-func efficiency(page, batch, large []float64, unit string) (eff float64, why string) {
+func Efficiency(page, batch, large []float64, unit string) (eff float64, why string) {
 	pm, bm, lm := stats.Median(page), stats.Median(batch), stats.Median(large)
 	switch {
 	case pm-lm <= 0:
@@ -440,6 +499,21 @@ func halfWidth(delta, lo, hi float64) float64 {
 		return math.Inf(1)
 	}
 	return max(hi-delta, delta-lo)
+}
+
+// RelHalfWidth is HalfWidth relative to the ratio the headline compares
+// (1 + Delta): the half-width of the ratio's interval as a fraction of
+// the ratio, what an adaptive run's target (--target-ci) is. ± 5 points
+// is ± 17% of a ratio of 0.3 and ± 5% of a ratio of 1.0: a target in
+// points stops a run early for large savings and late for small ones,
+// one relative to the ratio asks every headline for the same precision.
+// +Inf without an interval.
+func (h *Headline) RelHalfWidth() float64 {
+	ratio := 1 + float64(h.Delta)
+	if !(ratio > 0) {
+		return math.Inf(1)
+	}
+	return float64(h.HalfWidth) / ratio
 }
 
 // provisional reports whether h is a contended headline in a regime seen

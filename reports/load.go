@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -19,13 +18,17 @@ import (
 
 	"github.com/lockbench/lockbench/internal/printable"
 	"github.com/lockbench/lockbench/internal/safefile"
+	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/results"
 	"github.com/lockbench/lockbench/schema"
 )
 
 // MaxInputBytes is the most Load reads of one file: 1 GiB, about three
-// million lockbench result lines, far beyond any sweep. A larger file (or
-// /dev/zero's endless stream, which Load refuses anyway as not a regular
-// file) is an error, not a process the kernel kills for its memory.
+// million lockbench result lines, far beyond any sweep. Load streams each
+// file (package results), but keeps every result it reads in the Set: a
+// larger file (or /dev/zero's endless stream, which Load refuses anyway
+// as not a regular file) is an error, not a process the kernel kills for
+// its memory.
 const MaxInputBytes int64 = 1 << 30
 
 // A Set is the benchmark results read from one or more files, in file
@@ -124,7 +127,7 @@ const maxLineErrors = 5
 // (lockbench's results and `go test -bench` output alike; everything that
 // is not a benchmark, configuration or unit line is ignored, as the format
 // requires). An argument LABEL=PATH reads PATH and labels its results
-// LABEL (the ".file" key, a column of Compare), unless a file is named
+// LABEL (the ".file" key, a column of compare.Tables), unless a file is named
 // like the whole argument.
 //
 // These are errors, and Load returns a nil Set with them (InputErrors
@@ -166,7 +169,7 @@ func LoadContext(ctx context.Context, paths ...string) (*Set, error) {
 		return nil, errors.New("no input files")
 	}
 	set := &Set{Units: benchfmt.UnitMetadataMap{}}
-	paths, labels := fileLabels(paths)
+	paths, labels := results.Labels(paths)
 	var errs []error
 	for i, path := range paths {
 		set.Files = append(set.Files, path)
@@ -184,39 +187,6 @@ func LoadContext(ctx context.Context, paths ...string) (*Set, error) {
 	return set, nil
 }
 
-// fileLabels returns the file to read for each argument and its ".file"
-// value: the path itself, path#N when the same path is given more than
-// once (benchfmt.Files does the same, so that results from the two
-// readings stay apart), or LABEL for an argument LABEL=PATH, as benchstat
-// allows ("base=old.txt"), when no file is named like the whole argument.
-func fileLabels(args []string) (paths, labels []string) {
-	paths = make([]string, len(args))
-	labels = make([]string, len(args))
-	count := map[string]int{}
-	for i, a := range args {
-		paths[i] = a
-		if l, p, ok := strings.Cut(a, "="); ok && l != "" && p != "" {
-			if _, err := os.Stat(a); err != nil {
-				paths[i], labels[i] = p, l
-				continue
-			}
-		}
-		count[a]++
-	}
-	seen := map[string]int{}
-	for i, p := range paths {
-		switch {
-		case labels[i] != "":
-		case count[p] == 1:
-			labels[i] = p
-		default:
-			labels[i] = fmt.Sprintf("%s#%d", p, seen[p])
-			seen[p]++
-		}
-	}
-	return paths, labels
-}
-
 func (s *Set) loadFile(ctx context.Context, path, label string, maxBytes int64) error {
 	fi, err := os.Stat(path)
 	if err != nil {
@@ -230,11 +200,7 @@ func (s *Set) loadFile(ctx context.Context, path, label string, maxBytes int64) 
 		return inputError(path, err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return inputError(path, err)
-	}
-	return s.loadBytes(data, path, label)
+	return s.read(f, path, label)
 }
 
 // inputError says why a file could not be read, without repeating its
@@ -259,67 +225,50 @@ func unwrapPathError(err error) error {
 	return err
 }
 
-// loadBytes parses data, the contents of the file called path, adding its
-// results to s. It is the whole reading path bar the file system, and what
-// FuzzLoad exercises.
-func (s *Set) loadBytes(data []byte, path, label string) error {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return &InputError{FileName: path, Msg: "empty file: no benchmark results"}
-	}
-	var torn *InputError
-	if i := bytes.LastIndexByte(data, '\n'); i+1 < len(data) && len(bytes.TrimSpace(data[i+1:])) > 0 {
-		// A torn last line: leave it out, whatever it would parse as.
-		torn = &InputError{FileName: path, Line: bytes.Count(data, []byte("\n")) + 1, Msg: "is incomplete (no newline: cut by a crash or a full disk); the rest is used"}
-		data = data[:i+1]
-	}
-	var errs []error
-	addErr := func(err error) bool {
-		errs = append(errs, err)
-		return len(errs) < maxLineErrors
-	}
-
-	// A first pass over the raw lines catches what benchfmt silently
-	// ignores (it skips any line it does not recognise): binary data,
-	// and the failures `go test` prints among its results.
-	lineNo := 0
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(nil, len(data)+1)
-	for sc.Scan() {
-		lineNo++
-		line := sc.Bytes()
-		if bytes.IndexByte(line, 0) >= 0 || !utf8.Valid(line) {
-			if !addErr(&InputError{FileName: path, Line: lineNo, Msg: "binary data: not a text file in the Go benchmark format"}) {
-				break
-			}
-			continue
+// read reads in, the file called path, with results.Reader, adding its
+// results to s. It is the whole reading path bar the file system, and
+// what FuzzLoad exercises. It streams: it holds a line of the file at a
+// time, besides the results it keeps.
+//
+// The errors are those a first look at the whole file would give first:
+// a read error alone; then an empty file; then binary lines alone (at
+// most maxLineErrors), which make the file's other errors noise; then
+// the lines benchfmt or checkResult refuse. The warnings are in the
+// same order: failures, the torn last line, unit metadata.
+func (s *Set) read(in io.Reader, path, label string) error {
+	var binary, errs, fails, unitWarns []error
+	blank := true
+	onLine := func(n int, line []byte) {
+		if len(bytes.TrimSpace(line)) > 0 {
+			blank = false
+		}
+		if len(binary) >= maxLineErrors {
+			return
+		}
+		if results.Binary(line) {
+			binary = append(binary, &InputError{FileName: path, Line: n, Msg: "binary data: not a text file in the Go benchmark format"})
+			return
 		}
 		if bytes.HasPrefix(line, []byte("--- FAIL")) || bytes.HasPrefix(line, []byte("FAIL\t")) || bytes.Equal(line, []byte("FAIL")) {
-			s.Warnings = append(s.Warnings, &InputError{FileName: path, Line: lineNo, Msg: "a test or benchmark failed: " + printable.String(string(bytes.TrimSpace(line)))})
+			fails = append(fails, &InputError{FileName: path, Line: n, Msg: "a test or benchmark failed: " + printable.String(string(bytes.TrimSpace(line)))})
 		}
 	}
-	if len(errs) > 0 {
-		return joinErrors(errs)
-	}
-	if torn != nil {
-		s.Warnings = append(s.Warnings, torn)
-	}
-
-	found := 0
-	r := benchfmt.NewReader(bytes.NewReader(data), path)
-	r.Reset(bytes.NewReader(data), path, ".file", label)
-	for r.Scan() {
-		switch rec := r.Result().(type) {
+	rd := results.NewReader(in, path, label, onLine)
+	found, first := 0, len(s.Results)
+	for rd.Scan() && len(binary) < maxLineErrors {
+		if len(errs) >= maxLineErrors {
+			continue // read on: a binary line would still say more
+		}
+		switch rec := rd.Record().(type) {
 		case *benchfmt.SyntaxError:
-			if !addErr(rec) {
-				return joinErrors(errs)
-			}
+			errs = append(errs, rec)
 		case *benchfmt.UnitMetadata:
-			s.addUnitMetadata(rec)
+			if w := s.addUnitMetadata(rec); w != nil {
+				unitWarns = append(unitWarns, w)
+			}
 		case *benchfmt.Result:
 			if err := checkResult(rec); err != nil {
-				if !addErr(err) {
-					return joinErrors(errs)
-				}
+				errs = append(errs, err)
 				continue
 			}
 			found++
@@ -329,12 +278,30 @@ func (s *Set) loadBytes(data []byte, path, label string) error {
 			s.Results = append(s.Results, c)
 		}
 	}
-	if err := r.Err(); err != nil {
-		errs = append(errs, &InputError{FileName: path, Msg: "reading results", Err: err})
+	if err := rd.Err(); err != nil {
+		return inputError(path, err)
 	}
+	var torn *InputError
+	if t := rd.Torn(); t != nil {
+		torn = &InputError{FileName: path, Line: t.Line, Msg: "is incomplete (no newline: cut by a crash or a full disk); the rest is used"}
+	}
+	switch {
+	case blank && torn == nil:
+		return &InputError{FileName: path, Msg: "empty file: no benchmark results"}
+	case len(binary) > 0:
+		return joinErrors(binary)
+	}
+	s.Warnings = append(s.Warnings, fails...)
+	if torn != nil {
+		s.Warnings = append(s.Warnings, torn)
+	}
+	s.Warnings = append(s.Warnings, unitWarns...)
 	if len(errs) > 0 {
 		return joinErrors(errs)
 	}
+	// The file's machine states, from its own probes: every reader
+	// (summary, compare, gate) then sees them as name keys.
+	copy(s.Results[first:], cases.LabelStates(s.Results[first:]))
 	if found == 0 {
 		if torn != nil {
 			return torn
@@ -344,18 +311,21 @@ func (s *Set) loadBytes(data []byte, path, label string) error {
 	return nil
 }
 
-func (s *Set) addUnitMetadata(m *benchfmt.UnitMetadata) {
+// addUnitMetadata keeps m unless another file said otherwise first, and
+// returns the disagreement as a warning.
+func (s *Set) addUnitMetadata(m *benchfmt.UnitMetadata) error {
 	have, ok := s.Units[m.UnitMetadataKey]
 	if !ok {
 		s.Units[m.UnitMetadataKey] = m
-		return
+		return nil
 	}
 	if have.Value != m.Value {
 		file, line := m.Pos()
 		hfile, hline := have.Pos()
-		s.Warnings = append(s.Warnings, &InputError{FileName: file, Line: line,
-			Msg: fmt.Sprintf("unit %s has %s=%s, but %s:%d said %s=%s; keeping the first", m.OrigUnit, m.Key, m.Value, hfile, hline, m.Key, have.Value)})
+		return &InputError{FileName: file, Line: line,
+			Msg: fmt.Sprintf("unit %s has %s=%s, but %s:%d said %s=%s; keeping the first", m.OrigUnit, m.Key, m.Value, hfile, hline, m.Key, have.Value)}
 	}
+	return nil
 }
 
 // checkResult rejects what benchfmt accepts but no measurement can be:
@@ -445,15 +415,12 @@ func checkUnit(unit string) string {
 	return ""
 }
 
-// loadReader is Load for one stream; the name is used in errors and as
-// ".file". It serves tests and fuzzing.
-func loadReader(r io.Reader, name string) (*Set, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, &InputError{FileName: name, Msg: "reading results", Err: err}
-	}
+// Read is Load for one stream, already open (a pipe, a buffer): name
+// stands for its file in errors and is its ".file" label. The errors and
+// warnings are Load's, bar those about the file itself.
+func Read(r io.Reader, name string) (*Set, error) {
 	s := &Set{Files: []string{name}, Units: benchfmt.UnitMetadataMap{}}
-	if err := s.loadBytes(data, name, name); err != nil {
+	if err := s.read(r, name, name); err != nil {
 		return nil, err
 	}
 	return s, nil

@@ -3,7 +3,6 @@ package reports
 import (
 	"context"
 	"errors"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,7 +29,7 @@ func TestTornLastLine(t *testing.T) {
 		{"BenchmarkPageCache/mode=page/lock=mcs/threads=2-2\t1000\t41.5 ns/page", "a line that would parse is still incomplete"},
 	}
 	for _, tt := range tests {
-		set, err := loadReader(strings.NewReader(tornHead+tt.tail), "r.txt")
+		set, err := Read(strings.NewReader(tornHead+tt.tail), "r.txt")
 		if err != nil {
 			t.Errorf("%s: Load = %v, want the whole lines used", tt.reason, err)
 			continue
@@ -47,7 +46,7 @@ func TestTornLastLine(t *testing.T) {
 			t.Errorf("%s: warnings %v, want line 3 reported incomplete", tt.reason, set.Warnings)
 		}
 	}
-	if _, err := loadReader(strings.NewReader("BenchmarkX 10 5 ns/op"), "only.txt"); err == nil || !strings.Contains(err.Error(), "only.txt:1: is incomplete") {
+	if _, err := Read(strings.NewReader("BenchmarkX 10 5 ns/op"), "only.txt"); err == nil || !strings.Contains(err.Error(), "only.txt:1: is incomplete") {
 		t.Errorf("a file of one torn line: %v, want it called incomplete", err)
 	}
 }
@@ -69,7 +68,7 @@ func TestImpossibleValues(t *testing.T) {
 		{"BenchmarkX-2 10 5 ns/op -3 drift", true, "a custom metric may be negative"},
 	}
 	for _, tt := range tests {
-		_, err := loadReader(strings.NewReader(tt.line+"\n"), "v.txt")
+		_, err := Read(strings.NewReader(tt.line+"\n"), "v.txt")
 		if (err == nil) != tt.ok {
 			t.Errorf("%q: err %v, want ok=%v (%s)", tt.line, err, tt.ok, tt.reason)
 		}
@@ -98,35 +97,11 @@ func TestLoadRefusesNonRegularAndLarge(t *testing.T) {
 	}
 }
 
-// TestNaNThresholds: the library refuses NaN alpha and confidence too
-// (item 1), not only the flags.
-func TestNaNThresholds(t *testing.T) {
-	set, err := loadReader(strings.NewReader(tornHead), "a.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	g := DefaultGate
-	g.Alpha = math.NaN()
-	if _, err := Gate(set, set, g); err == nil {
-		t.Error("Gate with alpha NaN passed")
-	}
-	o := DefaultOptions
-	o.Alpha = math.NaN()
-	if _, err := Compare(set, o); err == nil {
-		t.Error("Compare with alpha NaN passed")
-	}
-	o = DefaultOptions
-	o.Confidence = math.NaN()
-	if _, err := Compare(set, o); err == nil {
-		t.Error("Compare with confidence NaN passed")
-	}
-}
-
 // TestSummaryCSPerOp: cs cases show acq/op and contended/op, not "-"
 // (item 16).
 func TestSummaryCSPerOp(t *testing.T) {
 	in := "BenchmarkCS/lock=mcs/lines=1/think=0/threads=2-2\t1000\t41.0 ns/op\t1 acq/op\t0.25 contended/op\n"
-	set, err := loadReader(strings.NewReader(in+in+in), "cs.txt")
+	set, err := Read(strings.NewReader(in+in+in), "cs.txt")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,21 +119,5 @@ func TestSummaryCSPerOp(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "acq/op") || !strings.Contains(b.String(), "contended/op") {
 		t.Errorf("cs summary header does not say acq/op and contended/op:\n%s", b.String())
-	}
-}
-
-// TestQueryErrorOneLine: a bad filter or projection is one line with its
-// column (item 14).
-func TestQueryErrorOneLine(t *testing.T) {
-	set, err := loadReader(strings.NewReader(tornHead), "a.txt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	o := DefaultOptions
-	o.Filter = "((("
-	_, err = Compare(set, o)
-	qe, ok := errors.AsType[*QueryError](err)
-	if !ok || strings.Contains(err.Error(), "\n") || qe.Column != 4 {
-		t.Errorf("Compare(filter '(((') = %q, want one-line *QueryError at column 4", err)
 	}
 }

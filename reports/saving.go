@@ -9,6 +9,7 @@ import (
 
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/reports/stats"
+	"github.com/lockbench/lockbench/schema"
 )
 
 // The counterfactual decomposition: where the time of a case, and the
@@ -30,10 +31,6 @@ import (
 // model, so that it applies to any group of repetitions: per machine
 // regime as well as pooled.
 
-// UnitThreadNSPage is the unit of Parts and SavingSplit: ns of thread
-// time per page, ns/page × threads.
-const UnitThreadNSPage = "thread-ns/page"
-
 // A PartsInput is what the decomposition of lock L in one mode and batch
 // at Threads threads reads: bare ns/page samples (see schema.TimingBare)
 // of L at Threads, of L at one thread and of the lock-free floor at one
@@ -52,7 +49,7 @@ func (in PartsInput) ok() bool {
 }
 
 // Parts is the counterfactual decomposition of one case, in thread-ns per
-// page (UnitThreadNSPage): Work + Lock + Contention = Total.
+// page (schema.UnitThreadNSPage): Work + Lock + Contention = Total.
 type Parts struct {
 	Threads    int    `json:"threads"`
 	Total      Float  `json:"total_ns"`      // ns/page × threads of L at Threads
@@ -158,7 +155,7 @@ func SplitSaving(page, batched PartsInput) (s SavingSplit, ok bool) {
 		return SavingSplit{}, false
 	}
 	pp, bp := Decompose(page), Decompose(batched)
-	s = SavingSplit{Unit: UnitThreadNSPage, Threads: page.Threads, PageParts: pp, BatchedParts: bp,
+	s = SavingSplit{Unit: schema.UnitThreadNSPage, Threads: page.Threads, PageParts: pp, BatchedParts: bp,
 		TotalNS: pp.Total - bp.Total, LockNS: pp.Lock - bp.Lock,
 		ContentionNS: pp.Contention - bp.Contention, WorkNS: pp.Work - bp.Work}
 	if pp.Waiting != nil && bp.Waiting != nil {
@@ -186,17 +183,17 @@ func (s SavingSplit) Text() string {
 		unit = fmt.Sprintf("thread-ns/page (ns/page × %d threads)", s.Threads)
 	}
 	part := func(v, lo, hi Float, what string) string {
-		return fmt.Sprintf("%s (%s .. %s) %s", num3(v), num3(lo), num3(hi), what)
+		return fmt.Sprintf("%s (%s .. %s) %s", stats.Short(float64(v)), stats.Short(float64(lo)), stats.Short(float64(hi)), what)
 	}
-	t := fmt.Sprintf("of the %s %s saved, %s, %s, %s", num3(s.TotalNS), unit,
+	t := fmt.Sprintf("of the %s %s saved, %s, %s, %s", stats.Short(float64(s.TotalNS)), unit,
 		part(s.LockNS, s.LockLo, s.LockHi, "from fewer lock instructions"),
 		part(s.ContentionNS, s.ContentionLo, s.ContentionHi, "from less contention"),
 		part(s.WorkNS, s.WorkLo, s.WorkHi, "from per-page work batched"))
 	if s.WaitingNS != nil && s.Threads > 1 {
-		t += fmt.Sprintf(" (of the contention, %s less waiting", num3(*s.WaitingNS))
+		t += fmt.Sprintf(" (of the contention, %s less waiting", stats.Short(float64(*s.WaitingNS)))
 		var by []string
 		for _, c := range s.WaitingByClass {
-			by = append(by, c.Class+" "+num3(c.NS))
+			by = append(by, c.Class+" "+stats.Short(float64(c.NS)))
 		}
 		if len(by) > 0 {
 			t += ": " + strings.Join(by, ", ")
@@ -205,9 +202,6 @@ func (s SavingSplit) Text() string {
 	}
 	return t
 }
-
-// num3 formats a part: three significant digits.
-func num3(f Float) string { return stats.Format(float64(f), 3) }
 
 // partsInput gathers, from the case model, the decomposition's input of
 // case c (L at c's threads): why says what is missing when ok is false.
@@ -219,7 +213,7 @@ func partsInput(m *cases.Model, c *cases.Case) (in PartsInput, alone, floor *cas
 	}
 	floor = m.Floor(alone)
 	if floor == nil || !floor.Has(cases.NSPage) {
-		return in, alone, nil, fmt.Sprintf("no lock=%s 1-thread case of mode %s to measure the per-page work floor from", cases.FloorLock, c.Mode)
+		return in, alone, nil, fmt.Sprintf("no lock=%s 1-thread case of mode %s to measure the per-page work floor from", schema.FloorLock, c.Mode)
 	}
 	in.AtT, in.Alone, in.Floor = c.Samples[cases.NSPage], alone.Samples[cases.NSPage], floor.Samples[cases.NSPage]
 	in.Wait = c.Samples[cases.WaitNSPage]
@@ -239,7 +233,7 @@ func (s *Summary) saving(m *cases.Model, h *Headline, b, p *cases.Case) {
 		s.noFloor = true // one warning for all (summarize), not a note on each
 		return
 	}
-	sp, why := caseSaving(m, p, b)
+	sp, why := CaseSaving(m, p, b)
 	if why != "" {
 		h.Notes = append(h.Notes, "no split of the saving: "+why)
 		return
@@ -251,11 +245,11 @@ func (s *Summary) saving(m *cases.Model, h *Headline, b, p *cases.Case) {
 	h.Text += "; " + sp.Text()
 }
 
-// caseSaving is the saving split (SplitSaving) of batched case b against
+// CaseSaving is the saving split (SplitSaving) of batched case b against
 // page case p, from the model, with the 1-thread and floor cases it read
 // named; why says what is missing ("" when the split is there). The
 // headlines and the report's saving plot both split with it.
-func caseSaving(m *cases.Model, p, b *cases.Case) (sp SavingSplit, why string) {
+func CaseSaving(m *cases.Model, p, b *cases.Case) (sp SavingSplit, why string) {
 	pin, palone, pfloor, why := partsInput(m, p)
 	if why != "" {
 		return SavingSplit{}, why
@@ -315,7 +309,17 @@ func instrumentationText(costs []InstrumentationCost) string {
 	}
 	var parts []string
 	for _, c := range costs {
-		parts = append(parts, fmt.Sprintf("%s %s ns", variantLabel(c.Variant), stats.Format(float64(c.NSPerAcq), 2)))
+		parts = append(parts, fmt.Sprintf("%s %s ns", VariantLabel(c.Variant), stats.Format(float64(c.NSPerAcq), 2)))
 	}
 	return "instrumentation cost per acquisition (1-thread cases, " + cases.InstNSPage + " − " + cases.NSPage + " over " + cases.AcqPage + "): " + strings.Join(parts, ", ")
+}
+
+// CaseParts is the counterfactual decomposition of case c (Decompose),
+// or why there is none (no 1-thread case, no floor).
+func CaseParts(m *cases.Model, c *cases.Case) (Parts, string) {
+	in, _, _, why := partsInput(m, c)
+	if why != "" {
+		return Parts{}, why
+	}
+	return Decompose(in), ""
 }

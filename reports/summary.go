@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 
+	"github.com/lockbench/lockbench/internal/table"
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/reports/stats"
 	"github.com/lockbench/lockbench/schema"
@@ -50,6 +51,9 @@ type Summary struct {
 	// changed regime in flight: kept in the file, left out of every
 	// statistic.
 	Switched int `json:"switched,omitempty"`
+	// Repeated is SummaryOptions.Repeated: the switched blocks and
+	// counting repetitions the run ran again.
+	Repeated int `json:"repeated,omitempty"`
 	// Details are what a reader checking the run wants and a reader of
 	// the answer does not: per-case probe clusters, 1-thread cases by
 	// regime. summary.txt and --verbose show them.
@@ -60,6 +64,13 @@ type Summary struct {
 	// summarize then leaves out the saving splits (a bootstrap each), the
 	// class rows and the instrumentation costs.
 	judge bool
+}
+
+// A ConfigValue is one key and value: of the file configuration
+// (compare.Comparison's Config) or of a name (SummaryRow's Keys).
+type ConfigValue struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
 }
 
 // A RegimeShare is one machine regime of a run.
@@ -76,6 +87,11 @@ type SummaryOptions struct {
 	// headline (0.05 is "± 5%"); 0 means no target, and no headline is
 	// said to miss it.
 	TargetCI float64
+	// Repeated is how much switched work the run ran again (blocks and
+	// counting repetitions: harness.Outcome.Repeated); the regime line
+	// says "run again" only when it is positive. A summary of a file
+	// alone cannot know it, and says "left out".
+	Repeated int
 }
 
 // A SummaryRow summarizes the repetitions of one case. Medians of the
@@ -136,10 +152,16 @@ func SummarizeWith(results []*benchfmt.Result, opts SummaryOptions) (*Summary, e
 	}
 	s := summarize(cases.Group(results), false)
 	s.target(opts.TargetCI)
+	s.Repeated = opts.Repeated
 	return s, nil
 }
 
-// summarize is Summarize of a case model; NewReport shares the model.
+// SummarizeModel is Summarize of results already grouped into a case
+// model (cases.Group), as the report groups them once for all its
+// sections.
+func SummarizeModel(m *cases.Model) *Summary { return summarize(m, false) }
+
+// summarize is Summarize of a case model.
 // For the judge of an adaptive run (Pending) it computes the headlines
 // and what they need, and leaves out what only a reader of the summary
 // uses (see Summary.judge).
@@ -162,7 +184,7 @@ func summarize(m *cases.Model, judge bool) *Summary {
 	s.uncontended(m)
 	if s.noFloor {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("no %s=%s case at 1 thread (the per-page work floor): the savings are not split into lock instructions, contention and per-page work (a lockbench run adds the floor by default)",
-			schema.KeyLock, cases.FloorLock))
+			schema.KeyLock, schema.FloorLock))
 	}
 	if s.judge {
 		return s
@@ -313,7 +335,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 	if line := s.RegimeLine(); line != "" {
 		b.WriteString(line + "\n\n")
 	}
-	if err := writePlainTable(&b, header, rows); err != nil {
+	if err := table.Plain(&b, header, rows); err != nil {
 		return err
 	}
 	if len(lent) > 0 {
@@ -356,4 +378,14 @@ func (s *Summary) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// VariantLabel names a variant (cases.Case.Variant) for a reader: the
+// variant itself, or "all cases" for the one variant of results without
+// one.
+func VariantLabel(v string) string {
+	if v == "" {
+		return "all cases"
+	}
+	return v
 }

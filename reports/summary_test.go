@@ -2,19 +2,22 @@ package reports
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/lockbench/lockbench/internal/golden"
-
 	"golang.org/x/perf/benchfmt"
+
+	"github.com/lockbench/lockbench/internal/golden"
 )
 
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
 // checkGolden compares got with testdata/name.stdout (see package golden);
-// -update is report_test.go's flag, shared by the package's golden tests.
+// -update rewrites it.
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
 	golden.Check(t, filepath.Join("testdata", name+".stdout"), []byte(got), *update)

@@ -111,3 +111,34 @@ func (n Name) Full() string {
 func (n Name) Benchfmt() benchfmt.Name {
 	return benchfmt.Name(strings.TrimPrefix(n.Full(), "Benchmark"))
 }
+
+// IsClass reports whether n names a class line: one lock class's share of
+// a case, with a KeyClass key. Readers that judge cases leave class lines
+// out unless asked for them (see KeyClass).
+func (n Name) IsClass() bool {
+	_, ok := n.Get(KeyClass)
+	return ok
+}
+
+// IsSwitched reports whether n names a repetition whose machine changed
+// under it or is unknown (KeyRegime is RegimeSwitched or RegimeUnprobed):
+// two machines in one line, kept in the file but left out of every
+// statistic.
+func (n Name) IsSwitched() bool {
+	v, _ := n.Get(KeyRegime)
+	return v == RegimeSwitched || v == RegimeUnprobed
+}
+
+// Group is the comparison group of the case n names: the name without the
+// mode, batch and regime keys ("PageCache/lock=mcs/threads=2"). The
+// cases of one paired block share it (harness's Case.Group), and the
+// judge of an adaptive run (reports' Pending) names groups by it.
+func (n Name) Group() string { return n.Without(KeyMode, KeyBatch, KeyRegime).Case() }
+
+// IsClassLine reports whether the result named n is a class line
+// (Name.IsClass). It is the one answer to the question for every reader.
+func IsClassLine(n benchfmt.Name) bool { return ParseName(n).IsClass() }
+
+// IsSwitched reports whether the result named n ran while the machine
+// changed regime, or unprobed (Name.IsSwitched).
+func IsSwitched(n benchfmt.Name) bool { return ParseName(n).IsSwitched() }

@@ -29,6 +29,8 @@ import (
 const (
 	BasePageCache = "PageCache"
 	BaseCS        = "CS"
+	BaseFault     = "Fault" // the kernel's anonymous faults (workload fault)
+	BaseShmem     = "Shmem" // the kernel's shmem page cache (workload shmem)
 )
 
 // Name keys, in the order they appear in a name.
@@ -49,6 +51,11 @@ const (
 	// KeyRegime (regime.go) is the machine regime of a contended
 	// repetition; it comes after threads, before class.
 )
+
+// FloorLock is the lock of the floor cases (harness's Plan.Floor): no
+// lock at all, at one thread, whose time is the per-page work the locks
+// are measured against. Readers find the floor by it.
+const FloorLock = "none"
 
 // ClassLockSuffix ends the key of a per-class lock override:
 // "zone-lock=mcs" when the zone class runs another lock than lock=.
@@ -88,6 +95,11 @@ const (
 	// the lock counts (see TimingBare): "inst-ns/page" beside the lock
 	// units on its line, so that "ns/page" stays the bare locks' time.
 	StemInstNS = "inst-ns"
+	// StemFaults is the kernel workloads' page-fault entries (traps), from
+	// a page-faults software counter on each worker's thread: 1/page when
+	// every page faults, 1/N for one fault per N-page folio, 0 when
+	// MADV_POPULATE_WRITE maps the pages from inside the kernel.
+	StemFaults = "faults"
 )
 
 // Units that are not per page.
@@ -107,6 +119,10 @@ const (
 	// measured window (runnable, not running), averaged over workers:
 	// another process on the workers' CPUs. See Disturbed.
 	UnitRunq = "runq-ns"
+	// UnitFolioPages is the kernel workloads' mean folio size in base
+	// pages over the window, from the kernel's per-size THP counters: 1
+	// for 4K folios, 16 for 64K ones.
+	UnitFolioPages = "folio-pages"
 )
 
 // DisturbedShare is the share of the window above which a repetition's
@@ -141,29 +157,48 @@ func ClassUnits(per string) []string {
 // "ns/page".
 func PerUnit(stem, per string) string { return stem + "/" + per }
 
+// The perf_event counters harness reads, by the names it writes them
+// under as per-page units ("cycles/page").
+const (
+	CounterCycles       = "cycles"
+	CounterInstructions = "instructions"
+	CounterL1DMisses    = "l1d-misses"
+	CounterLLCMisses    = "llc-misses"
+	CounterBranchMisses = "branch-misses"
+	CounterCtxSwitches  = "ctx-switches"
+	CounterMigrations   = "migrations"
+	CounterPageFaults   = "page-faults"
+)
+
 // Counters are the perf_event names that harness writes as per-page
 // units ("cycles/page"), hardware first. A counter written but not listed
 // here fails TestContract.
 func Counters() []string {
-	return []string{"cycles", "instructions", "l1d-misses", "llc-misses", "branch-misses",
-		"ctx-switches", "migrations", "page-faults"}
+	return append(HardwareCounters(), CounterCtxSwitches, CounterMigrations, CounterPageFaults)
 }
 
 // HardwareCounters are the Counters that need a hardware PMU.
 func HardwareCounters() []string {
-	return []string{"cycles", "instructions", "l1d-misses", "llc-misses", "branch-misses"}
+	return []string{CounterCycles, CounterInstructions, CounterL1DMisses, CounterLLCMisses, CounterBranchMisses}
 }
+
+// UnitThreadNSPage is the unit reports derives for the parts of a case's
+// time and of a saving (thread time per page: ns/page x threads); no line
+// carries it.
+const UnitThreadNSPage = "thread-ns/page"
 
 // A Kind groups units for display.
 type Kind int
 
 // The kinds of unit.
 const (
-	KindTime    Kind = iota // ns/page, cpu-ns/page
-	KindLock                // acq, contended, handoffs, wait
-	KindMachine             // xfer-ns
-	KindRun                 // fairness, gc-cycles
-	KindCounter             // perf counters per page
+	KindTime      Kind = iota // ns/page, cpu-ns/page
+	KindLock                  // acq, contended, handoffs, wait
+	KindMachine               // xfer-ns
+	KindRun                   // fairness, gc-cycles
+	KindCounter               // perf counters per page
+	KindFootprint             // cache footprint per page (FootprintUnits)
+	KindKernel                // what the kernel did: folio sizes, fault entries
 )
 
 // A Unit describes one unit of a result line.
@@ -188,12 +223,17 @@ func Units(per string) []Unit {
 		{UnitWaitP99, KindLock, false, "99th percentile of one wait"},
 		{UnitWaitMax, KindLock, false, "the longest single wait"},
 		{UnitHoldNS, KindLock, false, "mean hold time of one acquisition, sampled (one in hold-every); absent when none was sampled"},
-		{UnitXfer, KindMachine, false, "one-way cross-core cache-line transfer, probed before the repetition"},
+		{UnitXfer, KindMachine, false, "one-way cache-line transfer between the workers' own CPUs (mean over their pairs), probed before the repetition"},
 		{UnitFairness, KindRun, true, "fewest pages of a worker over most; 1 is perfectly fair"},
 		{UnitGCCycles, KindRun, false, "Go GC cycles completed in the measured window"},
 		{UnitXferEnd, KindMachine, false, "the xfer-ns probe again, right after the repetition"},
 		{UnitBlock, KindRun, false, "paired runs: the block of back-to-back slices this line belongs to"},
 		{UnitRunq, KindRun, false, "time a worker waited for its CPU in the window, mean of workers: over 5% of the window, beyond what oversubscribed workers make each other wait, marks the repetition disturbed (another process on its CPUs)"},
+		{UnitFolioPages, KindKernel, false, "kernel workloads: mean folio size the kernel allocated, in base pages (per-size THP counters)"},
+		{PerUnit(StemFaults, per), KindKernel, false, "kernel workloads: page-fault entries per " + per + " (page-faults software counter)"},
+		{UnitSpeed, KindMachine, false, "one ALU step plus one step of a pointer chase over 8 MB, on the workers' CPUs, probed before the repetition"},
+		{UnitSpeedEnd, KindMachine, false, "the speed-ns probe again, right after the repetition"},
+		{UnitMem, KindMachine, false, "the pointer chase's part of speed-ns: the memory side of the machine's state"},
 	}
 	for _, c := range Counters() {
 		u = append(u, Unit{PerUnit(c, per), KindCounter, false, c + " per " + per + " (perf_event_open)"})
@@ -202,13 +242,18 @@ func Units(per string) []Unit {
 }
 
 // Lookup returns the description of unit, written in either
-// denominator. ok is false for a unit lockbench does not write.
+// denominator, or a footprint unit (FootprintUnits). ok is false for a unit lockbench does not write.
 func Lookup(unit string) (u Unit, ok bool) {
 	for _, per := range []string{PerPage, PerOp} {
 		for _, x := range Units(per) {
 			if x.Name == unit {
 				return x, true
 			}
+		}
+	}
+	for _, x := range FootprintUnits() {
+		if x.Name == unit {
+			return x, true
 		}
 	}
 	return Unit{}, false
@@ -238,8 +283,12 @@ const (
 	ConfOrder    = "order"
 	// OrderPaired is the value of ConfOrder of a run in paired blocks
 	// (harness.Paired): its lines carry UnitBlock.
-	OrderPaired        = "paired"
-	ConfAffinity       = "affinity"
+	OrderPaired  = "paired"
+	ConfAffinity = "affinity"
+	// ConfPlacement is the placement of pinned workers (harness.Placement:
+	// smt, core, llc, node), with why it was chosen when it is the
+	// default: "core (default: 2 threads on distinct cores of one LLC (2 cores))".
+	ConfPlacement      = "placement"
 	ConfBare           = "bare"
 	ConfFiles          = "files"
 	ConfZones          = "zones"
@@ -256,6 +305,17 @@ const (
 	// ConfTiming says which locks ns/page timed: TimingBare or
 	// TimingInstrumented.
 	ConfTiming = "timing"
+	// lockbench ab's results (one file, both sides): which side and
+	// which worker process of that side a line's slice ran in (proc
+	// numbers from 1 per side), and the run's two executables and each
+	// side's own flags (ConfSeed is the seed of its orders).
+	ConfSide      = "side"
+	ConfProc      = "proc"
+	ConfBaseExe   = "ab-base"
+	ConfNewExe    = "ab-new"
+	ConfBaseFlags = "ab-base-flags"
+	ConfNewFlags  = "ab-new-flags"
+	ConfPlanFlags = "ab-plan-flags"
 )
 
 // Values of ConfTiming.
@@ -282,5 +342,7 @@ func ConfigKeys() []string {
 		ConfFiles, ConfZones, ConfTouch, ConfFilePages, ConfDelay, ConfHoldEvery, ConfStackEvery,
 		ConfOversubscribed, ConfTiming, ConfSeed, ConfBudget, ConfTargetCI,
 		ConfMachine, ConfPlan, ConfShard, ConfCases, ConfRun, ConfNode, ConfStarted,
+		ConfSide, ConfProc, ConfBaseExe, ConfNewExe, ConfBaseFlags, ConfNewFlags, ConfPlanFlags,
+		ConfCacheSim, ConfCacheI1, ConfCacheD1, ConfCacheLL, ConfFootprintPages,
 	}
 }

@@ -129,6 +129,51 @@
 // work (libslock's stress knobs). Check verifies that no increment was
 // lost.
 //
+// # The fault workload
+//
+// Morton's question asked of the running kernel (Linux 6.8+ with
+// multi-size THP) instead of the model: each worker has a private
+// anonymous region (one process, so with several workers one mm), and
+// maps it page by page in the model's modes:
+//
+//   - page: one write fault per 4K page (the trap, the fault entry, a 4K
+//     folio from the zone through the per-CPU lists, the memcg charge, the
+//     LRU add through the per-CPU folio batches, one PTE);
+//   - batch: madvise(MADV_POPULATE_WRITE) over Batch pages: one entry into
+//     the kernel per batch, which still faults each page inside it (the
+//     rest of the chain per page);
+//   - large: one fault per Batch-page folio (MADV_HUGEPAGE on a region
+//     aligned to the folio size, the size's setting madvise): one
+//     allocation, one charge, one LRU add, one fault for Batch pages.
+//
+// Every mode writes one byte to each page. Modes page and batch set
+// MADV_NOHUGEPAGE, so their folios are 4K whatever the settings. At the
+// end of its region (regionBytes, at least 1024 pages) a worker gives it
+// back with MADV_DONTNEED: the pages are unmapped, uncharged, taken off
+// the LRU and freed, so every mode runs in steady state.
+//
+// The workload is Metered: each line carries folio-pages, the mean folio
+// size the kernel allocated in the window by the per-size THP counters
+// (package mthp), and faults/page, the fault entries counted by a
+// page-faults software counter on each worker's thread (1 in mode page,
+// 0 in mode batch, whose faults are taken inside the kernel, 1/Batch in
+// mode large). A window of mode large whose folios came out smaller than
+// Batch is a *FallbackError, never a line of mode large. The workload
+// takes none of lockbench's locks: the lock and delay knobs do not apply.
+//
+// # The shmem workload
+//
+// The page cache of the running kernel: one memfd (a tmpfs file) of a
+// region per worker, mapped shared once; each worker faults its own range
+// of the one file, in the modes of the fault workload, so the file's
+// mapping (its xarray lock, Morton's mapping lock) is shared by all
+// workers. At the end of its range a worker punches a hole in it
+// (fallocate PUNCH_HOLE), which removes the pages from the page cache and
+// the LRU and frees them. Mode large needs the size's shmem_enabled set to
+// advise and the top-level shmem_enabled never (see package mthp: on
+// Linux 6.18 the top level set to advise gives a memfd every size, and a
+// large region got 2M folios).
+//
 // # Knobs shared by both
 //
 // Spec.Delay spins a calibrated loop inside one class's critical sections

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lockbench/lockbench/internal/mthp"
 	"github.com/lockbench/lockbench/schema"
 )
 
@@ -12,6 +13,8 @@ import (
 const (
 	PageCache = "pagecache"
 	CS        = "cs"
+	Fault     = "fault" // the kernel's anonymous page faults
+	Shmem     = "shmem" // the kernel's shmem (memfd) page cache
 )
 
 // A Knob is one setting of a Spec. Its value is the name key or file
@@ -79,15 +82,51 @@ type Info struct {
 	// checks them and ignores the others. Those not among Keys are
 	// written as file configuration lines, in this order.
 	Knobs []Knob
+	// Modes are the modes the workload runs, nil for every registered
+	// mode (or none, for a workload without KnobMode).
+	Modes []Mode
 
 	build    func(*builder) (Workload, error)
 	validate func(Spec) error // the workload's own knobs
+	kind     mthp.Kind        // the kernel workloads' fault path
 }
 
-// Takes reports whether knob k applies to the workload.
+// Takes reports whether knob k applies to the workload. The lock and
+// delay knobs apply only to a workload with lock classes: the kernel
+// workloads take the kernel's locks, none of lockbench's.
 func (i Info) Takes(k Knob) bool {
+	if (k == KnobLock || k == KnobDelay) && len(i.Classes) == 0 {
+		return false
+	}
 	return slices.Contains(commonKnobs(), k) || slices.Contains(i.Knobs, k)
 }
+
+// RunsMode reports whether the workload runs mode m.
+func (i Info) RunsMode(m Mode) bool {
+	if !slices.Contains(i.Knobs, KnobMode) {
+		return false
+	}
+	return i.Modes == nil || slices.Contains(i.Modes, m)
+}
+
+// ModeList is the modes the workload runs, in historical order.
+func (i Info) ModeList() []Mode {
+	var out []Mode
+	for _, m := range Modes() {
+		if i.RunsMode(m) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Kernel reports whether the workload measures the running kernel (its
+// mode large needs the THP settings of package mthp) rather than a model.
+func (i Info) Kernel() bool { return i.kind != "" }
+
+// THPKind is the fault path whose THP settings and counters the kernel
+// workload uses: "anon" or "shmem"; "" for a model.
+func (i Info) THPKind() string { return string(i.kind) }
 
 // workloadTable registers the workloads. Adding a workload is one entry
 // here, its build and validate functions, and its section of the package
@@ -113,6 +152,28 @@ func workloadTable() []Info {
 			Knobs:    []Knob{KnobLines, KnobThink},
 			build:    func(b *builder) (Workload, error) { return newCS(b) },
 			validate: validateCS,
+		},
+		{
+			Name: Fault, Doc: "the running kernel's anonymous page faults: one fault per page, MADV_POPULATE_WRITE per batch, or one per large folio",
+			Base: schema.BaseFault, Per: schema.PerPage,
+			Keys:     []Knob{KnobMode, KnobBatch, KnobWorkers},
+			Labels:   []Knob{KnobMode, KnobBatch, KnobWorkers},
+			Knobs:    []Knob{KnobMode, KnobBatch},
+			Modes:    kernelModes(),
+			build:    func(b *builder) (Workload, error) { return buildKernel(b, mthp.Anon) },
+			validate: validateKernel,
+			kind:     mthp.Anon,
+		},
+		{
+			Name: Shmem, Doc: "the running kernel's shmem page cache: faults into one shared memfd, holes punched to stay steady",
+			Base: schema.BaseShmem, Per: schema.PerPage,
+			Keys:     []Knob{KnobMode, KnobBatch, KnobWorkers},
+			Labels:   []Knob{KnobMode, KnobBatch, KnobWorkers},
+			Knobs:    []Knob{KnobMode, KnobBatch},
+			Modes:    kernelModes(),
+			build:    func(b *builder) (Workload, error) { return buildKernel(b, mthp.Shmem) },
+			validate: validateKernel,
+			kind:     mthp.Shmem,
 		},
 	}
 }

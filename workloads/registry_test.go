@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -152,8 +153,16 @@ func TestWorkloadRegistry(t *testing.T) {
 		if i.Per != schema.PerPage && i.Per != schema.PerOp {
 			t.Errorf("workload %s: unit denominator %q, want schema.PerPage or schema.PerOp (or declare a new one in schema)", i.Name, i.Per)
 		}
-		if len(i.Classes) == 0 {
-			t.Errorf("workload %s takes no lock class", i.Name)
+		if len(i.Classes) == 0 && !i.Kernel() {
+			t.Errorf("workload %s takes no lock class: only a workload measuring the kernel (its locks, none of ours) may have none", i.Name)
+		}
+		if i.Kernel() && (len(i.Classes) > 0 || i.Takes(KnobLock) || i.Takes(KnobDelay)) {
+			t.Errorf("workload %s measures the kernel but takes lock classes or --locks/--delay: they would change nothing it measures", i.Name)
+		}
+		for _, m := range i.Modes {
+			if _, err := LookupMode(m); err != nil || !i.Takes(KnobMode) {
+				t.Errorf("workload %s runs mode %q, which is not registered or not a knob of it", i.Name, m)
+			}
 		}
 		for _, c := range i.Classes {
 			if !slices.Contains(allClasses(), c) {
@@ -166,7 +175,7 @@ func TestWorkloadRegistry(t *testing.T) {
 
 		// Name keys: declared in schema, in its order, lock and threads
 		// included, each a knob of the workload.
-		if !slices.Contains(i.Keys, KnobLock) || !slices.Contains(i.Keys, KnobWorkers) {
+		if slices.Contains(i.Keys, KnobLock) != i.Takes(KnobLock) || !slices.Contains(i.Keys, KnobWorkers) {
 			t.Errorf("workload %s: name keys %v lack lock or workers (threads)", i.Name, i.Keys)
 		}
 		last := -1
@@ -212,6 +221,12 @@ func TestWorkloadRegistry(t *testing.T) {
 			t.Errorf("workload %s: New(DefaultSpec) = %v", i.Name, err)
 			continue
 		}
+		if c, ok := wl.(io.Closer); ok {
+			defer c.Close()
+		}
+		if _, ok := wl.(Metered); i.Kernel() && !ok {
+			t.Errorf("workload %s measures the kernel but is not Metered: its lines would not prove what the kernel did", i.Name)
+		}
 		for range 100 {
 			wl.Workers()[0].Step()
 		}
@@ -224,10 +239,10 @@ func TestWorkloadRegistry(t *testing.T) {
 			t.Errorf("knob %q applies to no workload", k)
 		}
 	}
-	if !slices.Equal(Names(), []string{PageCache, CS}) {
-		t.Errorf("Names() = %v, want pagecache (the default) first, then cs", Names())
+	if !slices.Equal(Names(), []string{PageCache, CS, Fault, Shmem}) {
+		t.Errorf("Names() = %v, want pagecache (the default) first, then cs, fault, shmem", Names())
 	}
-	if _, err := Lookup("db"); err == nil || !strings.Contains(err.Error(), "pagecache, cs") {
+	if _, err := Lookup("db"); err == nil || !strings.Contains(err.Error(), "pagecache, cs, fault, shmem") {
 		t.Errorf("Lookup(db) = %v, want an error listing the workloads", err)
 	}
 }

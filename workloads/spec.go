@@ -179,8 +179,10 @@ func (s Spec) Validate() error {
 		}
 		return l.CheckWorkers(s.Workers)
 	}
-	if err := checkLock(s.Lock); err != nil {
-		return &KnobError{Knob: KnobLock, Err: err}
+	if info.Takes(KnobLock) {
+		if err := checkLock(s.Lock); err != nil {
+			return &KnobError{Knob: KnobLock, Err: err}
+		}
 	}
 	for _, c := range sortedClasses(s.ClassLocks) {
 		if !slices.Contains(classes, c) {
@@ -275,4 +277,32 @@ func classList(cs []Class) string {
 		n = append(n, string(c))
 	}
 	return strings.Join(n, ", ")
+}
+
+// kernelModes are the modes of the kernel workloads: the model's names
+// for what the kernel can do today (see the package doc).
+func kernelModes() []Mode { return []Mode{ModePage, ModeBatch, ModeLarge} }
+
+// MaxLargeBatch is the largest folio of mode large, in pages: 2 MiB, the
+// largest size the kernel's per-size settings offer on x86-64.
+const MaxLargeBatch = 512
+
+// validateKernel checks the kernel workloads' knobs. A large folio is a
+// power of two of pages; whether the kernel has that size is for the
+// THP settings to say (package mthp).
+func validateKernel(s Spec) error {
+	info, _ := Lookup(s.Workload)
+	if !info.RunsMode(s.Mode) {
+		return knobErr(KnobMode, "%s runs modes %s, not %q (the model's other modes have no counterpart in the kernel)", s.Workload, strings.Join(ModeStrings(info.ModeList()), ", "), s.Mode)
+	}
+	if s.Batch < 1 || s.Batch > MaxBatch {
+		return knobErr(KnobBatch, "must be between 1 and %d pages, not %d", MaxBatch, s.Batch)
+	}
+	if s.Mode == ModeLarge && (s.Batch < 2 || s.Batch > MaxLargeBatch || s.Batch&(s.Batch-1) != 0) {
+		return knobErr(KnobBatch, "mode large needs a folio size: a power of two between 2 and %d pages, not %d", MaxLargeBatch, s.Batch)
+	}
+	if mem := s.Workers * (regionBytes + s.Batch*PageSize); mem > MaxMemory {
+		return fmt.Errorf("%d workers would fault %d MiB, more than %d MiB; use fewer workers", s.Workers, mem>>20, MaxMemory>>20)
+	}
+	return nil
 }

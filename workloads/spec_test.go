@@ -17,7 +17,7 @@ func TestValidate(t *testing.T) {
 		{"default", func(*Spec) {}, "", "DefaultSpec with defaults filled is valid"},
 		{"cs", func(s *Spec) { s.Workload = CS; s.Mode = "nonsense" }, "", "cs ignores the page-cache knobs"},
 		{"touch 0", func(s *Spec) { s.Touch = 0 }, "", "touching no data is allowed: it measures the locks and structs alone"},
-		{"workload", func(s *Spec) { s.Workload = "pagecahe" }, `unknown workload "pagecahe" (known: pagecache, cs)`, "a typo lists the valid names"},
+		{"workload", func(s *Spec) { s.Workload = "pagecahe" }, `unknown workload "pagecahe" (known: pagecache, cs, fault, shmem)`, "a typo lists the valid names"},
 		{"mode", func(s *Spec) { s.Mode = "folio" }, `unknown mode "folio" (known: page, pagevec, batch, pcp, large)`, "a typo lists the valid modes"},
 		{"lock", func(s *Spec) { s.Lock = "spinlock" }, `lock: unknown lock "spinlock" (known:`, "the lock name is checked against the registry, with its list"},
 		{"class lock", func(s *Spec) { s.ClassLocks = map[Class]string{ClassLRU: "nope"} }, `lock for class "lru": unknown lock "nope"`, "a per-class override is checked too"},

@@ -2,6 +2,7 @@ package workloads
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/lockbench/lockbench/locks"
@@ -97,3 +98,43 @@ func (s Spec) LockFor(c Class) string {
 
 // allClasses lists the classes of every workload, page cache first.
 func allClasses() []Class { return append(PageCacheClasses(), ClassCS) }
+
+// A Metered workload measures what the kernel did in the measured
+// window. The runner calls Begin right before the window and End right
+// after it, each while no worker is in a Step, and writes End's metrics on
+// the result line after its other units. An error of End fails the case:
+// the window did not measure what its name says (see FallbackError).
+type Metered interface {
+	Begin() error
+	End() ([]Metric, error)
+}
+
+// A Metric is one value a Metered workload measured, in a unit declared
+// in package schema.
+type Metric struct {
+	Unit  string
+	Value float64
+}
+
+// A FallbackError says a window of mode large did not get folios of the
+// batch's size: the kernel fell back to smaller ones (Got is the mean
+// folio size in pages, Fallbacks the faults the counters saw fall back),
+// or its folio counters could not be read (Err). Such a window is not
+// reported as large.
+type FallbackError struct {
+	Workload  string
+	Batch     int
+	Got       float64
+	Fallbacks uint64
+	Err       error
+}
+
+func (e *FallbackError) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s mode large: cannot tell which folio size the kernel used, so the window is not reported: %v", e.Workload, e.Err)
+	}
+	return fmt.Sprintf("%s mode large fell back to small folios: %.3g pages per folio, want %d (%d fallbacks counted); the window is not reported as large (memory too fragmented for %d KiB folios, or the THP settings changed: see --kernel-setup)",
+		e.Workload, e.Got, e.Batch, e.Fallbacks, e.Batch*PageSize/1024)
+}
+
+func (e *FallbackError) Unwrap() error { return e.Err }

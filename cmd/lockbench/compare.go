@@ -1,14 +1,13 @@
 package main
 
 import (
+	"github.com/lockbench/lockbench/reports/compare"
 	"github.com/spf13/cobra"
-
-	"github.com/lockbench/lockbench/reports"
 )
 
 func newCompareCmd() *cobra.Command {
-	opts := reports.DefaultOptions
-	format := string(reports.Text)
+	opts := compare.DefaultOptions
+	format := string(compare.Text)
 	cmd := &cobra.Command{
 		Use:   "compare OLD [NEW...]",
 		Short: "Compare benchmark results benchstat's way (medians, 95% CI, Mann-Whitney U)",
@@ -32,7 +31,7 @@ column and another ran in no common machine regime (the regime key in the
 name) is listed after the tables as inconclusive, as gate does.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			f, err := reports.ParseFormat(format)
+			f, err := compare.ParseFormat(format)
 			if err != nil {
 				return usagef("--format: %v", err)
 			}
@@ -40,7 +39,7 @@ name) is listed after the tables as inconclusive, as gate does.`,
 			if err != nil {
 				return err
 			}
-			cmp, err := reports.Compare(set, opts)
+			cmp, err := compare.Tables(set, opts)
 			if err != nil {
 				return usage(err)
 			}

@@ -28,7 +28,7 @@ func TestContract(t *testing.T) {
 	for _, info := range workloads.All() {
 		modes := []workloads.Mode{""}
 		if info.Takes(workloads.KnobMode) {
-			modes = workloads.Modes()
+			modes = info.ModeList()
 		}
 		for _, m := range modes {
 			p := harness.DefaultPlan
@@ -43,9 +43,13 @@ func TestContract(t *testing.T) {
 			r := harness.DefaultRunner
 			cfg := harness.FileConfig(harness.Machine{CPUModel: "x", CPUs: 2, Kernel: "k"}, &r, p, harness.CounterSupport{Hardware: true, Software: true})
 			for _, c := range p.Cases() {
-				res := &harness.Result{Case: c, GOMAXPROCS: 2, Pages: 100, WorkerPages: []uint64{50, 50}, XferNS: 40,
-					Classes:  []harness.ClassStats{{Class: info.Classes[0], Lock: "mutex", Stats: locks.Stats{Acquisitions: 10, Contended: 1}}},
-					Counters: counters}
+				res := &harness.Result{Case: c, GOMAXPROCS: 2, Pages: 100, WorkerPages: []uint64{50, 50}, XferNS: 40, Counters: counters}
+				if len(info.Classes) > 0 {
+					res.Classes = []harness.ClassStats{{Class: info.Classes[0], Lock: "mutex", Stats: locks.Stats{Acquisitions: 10, Contended: 1}}}
+				}
+				if info.Kernel() {
+					res.Metrics = []workloads.Metric{{Unit: schema.UnitFolioPages, Value: 1}, {Unit: schema.PerUnit(schema.StemFaults, info.Per), Value: 1}}
+				}
 				lines = append(lines, res.Benchfmt(cfg))
 			}
 		}

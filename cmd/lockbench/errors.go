@@ -21,6 +21,7 @@ const (
 	exitOK          = 0
 	exitFailure     = 1   // a measurement failed, gate found a regression, or a write failed
 	exitUsage       = 2   // bad flags, arguments or input files
+	exitUnjudged    = 3   // gate or ab could not judge a case asked for (and found no regression)
 	exitInternal    = 70  // a panic or an internal error: a bug (EX_SOFTWARE of sysexits.h)
 	exitInterrupted = 130 // SIGINT (128 + 2), the shell's convention
 	exitTerminated  = 143 // SIGTERM (128 + 15)
@@ -79,6 +80,16 @@ func failure(err error) error {
 		return nil
 	}
 	return &statusError{code: exitFailure, err: err}
+}
+
+// unjudged marks err as a comparison that could not judge every case it
+// was asked to: exit status 3, never 0 (a gate that cannot judge must not
+// pass silently), unless the user allowed it.
+func unjudged(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &statusError{code: exitUnjudged, err: err}
 }
 
 // internalError is a panic recovered from a command, or another
@@ -154,4 +165,26 @@ func exitCode(err error) int {
 	default:
 		return exitUsage
 	}
+}
+
+// sweepError maps NewSweep's error: bad input (a field, the folder, a
+// sweep too long without --force) is a usage error naming the flag.
+func sweepError(err error) error {
+	switch {
+	case errors.Is(err, harness.ErrOutputExists):
+		return usagef("%v (use --force to replace lockbench's files in it, or another --out)", err)
+	case errors.Is(err, harness.ErrOutputBusy):
+		return usagef("%v: another lockbench run is writing there (use another --out)", err)
+	}
+	if e, ok := errors.AsType[*harness.EstimateError](err); ok {
+		return usagef("this sweep would take about %s: over %s needs --force (or fewer cases, a smaller --count or --duration)", roughly(e.Estimate), roughly(harness.MaxUnforced))
+	}
+	if _, ok := errors.AsType[*harness.OutputError](err); ok {
+		return usage(err)
+	}
+	_, field := errors.AsType[*harness.FieldError](err)
+	if _, plan := errors.AsType[*harness.PlanError](err); field || plan {
+		return flagged(err)
+	}
+	return failure(err) // the machine
 }

@@ -6,39 +6,54 @@ import (
 	"os"
 	"strings"
 
+	"github.com/lockbench/lockbench/reports/compare"
 	"github.com/spf13/cobra"
-
-	"github.com/lockbench/lockbench/reports"
 )
 
 func newGateCmd() *cobra.Command {
-	opts := reports.DefaultGate
+	opts := compare.DefaultGate
 	var (
-		baseline          []string
-		maxRegress        = "5%"
-		better            string
-		asJSON            bool
-		allowInsufficient bool
+		baseline       []string
+		maxRegress     = "5%"
+		better         string
+		asJSON         bool
+		allowUnjudged  bool
+		betweenProcess = "5%"
 	)
 	cmd := &cobra.Command{
 		Use:   "gate --baseline BASE NEW...",
 		Short: "Fail when NEW is significantly slower than a baseline (CI regression gate)",
 		Long: `gate compares one metric of every benchmark in NEW with the same benchmark in
 the baseline and fails only for a change for the worse that is both beyond
---max-regress and significant (Mann-Whitney U, p <= --alpha): a large change
-that may be noise passes, and so does a significant change too small to matter.
+--max-regress and significant (Mann-Whitney U, p <= --alpha after Holm's
+adjustment over the judged benchmarks, whose number is printed): a large
+change that may be noise passes, and so does a significant change too small
+to matter.
+
+Repetitions of one process are not replications: they share its memory
+layout and its host. Each input file is a process (and each proc
+configuration, and each restart of block numbers within a file); when a side
+has fewer than 4, the between-run spread is unknown, gate says so, and it
+widens the interval of the change by --between-process (default 5%, the
+spread measured between processes of one binary). Two separate runs then fail
+only for a change shown beyond about +17%. To compare two builds finely on a
+shared machine, use 'lockbench ab', which interleaves them.
 
 Inputs are lockbench results or plain 'go test -bench' output (use
 --metric ns/op for the latter). Higher is worse for times, sizes and counts
 (ns/page, B/op, acq/page); for rates per second (pages/s, B/s) lower is worse;
 unit metadata in the files ("Unit x better=higher") or --better decides
-otherwise.
+otherwise. A side without regime keys (go test -bench) is compared with the
+other side's regimes pooled, and gate says so.
 
-Samples too few for any change to be significant (3 against 3 can at best
-reach p=0.1) are bad input, exit 2, unless --allow-insufficient.
+gate never passes silently: a benchmark it could not judge (too few samples,
+regimes that differ, one side only) is listed with its reason and makes it
+exit 3, unless --allow-unjudged.
 
-Exit status: 0 pass, 1 regression, 2 bad input. With GITHUB_ACTIONS=true,
-each offender is also printed as a GitHub '::error' annotation.`,
+Exit status: 0 every benchmark judged and none regressed, 1 regression, 2 bad
+input, 3 a benchmark not judged. With GITHUB_ACTIONS=true each regression and
+each benchmark not judged is also a GitHub '::error' annotation ('::warning'
+when allowed), and each unconfirmed regression a '::warning'.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usagef("gate needs the new results: lockbench gate --baseline BASE NEW")
@@ -54,6 +69,11 @@ each offender is also printed as a GitHub '::error' annotation.`,
 				return usagef("--max-regress: %v", err)
 			}
 			opts.MaxRegress = mr
+			bp, err := parseFraction(betweenProcess)
+			if err != nil {
+				return usagef("--between-process: %v", err)
+			}
+			opts.BetweenProcess = bp
 			switch better {
 			case "":
 			case "lower":
@@ -75,7 +95,7 @@ each offender is also printed as a GitHub '::error' annotation.`,
 			for _, w := range append(base.Warnings, head.Warnings...) {
 				warn(stderr, w)
 			}
-			v, err := reports.Gate(base, head, opts)
+			v, err := compare.Gate(base, head, opts)
 			if err != nil {
 				return usage(optionFlagged(err))
 			}
@@ -96,30 +116,27 @@ each offender is also printed as a GitHub '::error' annotation.`,
 				if asJSON {
 					ann = stderr
 				}
-				if err := v.WriteGitHub(ann, allowInsufficient); err != nil {
+				if err := v.WriteGitHub(ann, allowUnjudged); err != nil {
 					return failure(err)
 				}
 			}
-			if err := v.Err(); err != nil {
-				return failure(err)
-			}
-			if err := v.InsufficientError(); err != nil && !allowInsufficient {
-				return usagef("%v, or pass --allow-insufficient to accept an unjudged benchmark", err)
-			}
-			return nil
+			return verdictExit(v.Err(), v.UnjudgedError(), allowUnjudged, stderr)
 		},
 	}
 	fl := cmd.Flags()
 	fl.StringSliceVar(&baseline, "baseline", nil, "baseline results `file` (repeatable)")
 	fl.StringVar(&opts.Metric, "metric", opts.Metric, "`unit` to judge, as written in the results (ns/page, ns/op, B/op, pages/s, ...)")
 	fl.StringVar(&maxRegress, "max-regress", maxRegress, "largest tolerated change for the worse: `fraction` (0.05) or percentage (5%)")
-	floatVar(fl, &opts.Alpha, "alpha", opts.Alpha, "significance level `α` of the Mann-Whitney U test")
+	floatVar(fl, &opts.Alpha, "alpha", opts.Alpha, "family-wise significance level `α` (Mann-Whitney U, Holm over the judged benchmarks)")
 	fl.StringVar(&opts.Filter, "filter", opts.Filter, "judge only benchmarks matching the benchproc `query`")
 	fl.StringVar(&opts.Row, "row", opts.Row, "identify benchmarks across the inputs by `projection`")
 	fl.StringVar(&opts.Ignore, "ignore", opts.Ignore, "leave `keys` out of the benchmark identity (/gomaxprocs: BenchmarkX-2 matches BenchmarkX-4)")
 	fl.StringVar(&better, "better", "", "direction of the metric, `lower|higher` (default: from the unit)")
 	fl.BoolVar(&asJSON, "json", false, "print the verdict as JSON")
-	fl.BoolVar(&allowInsufficient, "allow-insufficient", false, "pass benchmarks with too few samples to judge instead of failing with exit 2")
+	fl.BoolVar(&allowUnjudged, "allow-unjudged", false, "exit 0 instead of 3 when a benchmark could not be judged (the reasons are still printed, and annotated as warnings)")
+	fl.BoolVar(&allowUnjudged, "allow-insufficient", false, "the former name of --allow-unjudged")
+	_ = fl.MarkHidden("allow-insufficient")
+	fl.StringVar(&betweenProcess, "between-process", betweenProcess, "between-process spread allowed for where a side has too few processes to measure it: `fraction` or percentage (0 trusts repetitions of one process)")
 	return cmd
 }
 
@@ -145,15 +162,15 @@ func parseFraction(s string) (float64, error) {
 	return f, nil
 }
 
-// optionFlagged names gate's flag for the option a *reports.OptionError
-// says to set ("--ignore /gomaxprocs" for reports.OptionIgnore); other
+// optionFlagged names gate's flag for the option a *compare.OptionError
+// says to set ("--ignore /gomaxprocs" for compare.OptionIgnore); other
 // errors are returned as they are.
 func optionFlagged(err error) error {
-	oe, ok := errors.AsType[*reports.OptionError](err)
+	oe, ok := errors.AsType[*compare.OptionError](err)
 	if !ok {
 		return err
 	}
-	flag := map[string]string{reports.OptionIgnore: "ignore", reports.OptionMetric: "metric"}[oe.Option]
+	flag := map[string]string{compare.OptionIgnore: "ignore", compare.OptionMetric: "metric"}[oe.Option]
 	if flag == "" {
 		return err // an option without a flag: the library's words
 	}

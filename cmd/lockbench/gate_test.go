@@ -17,20 +17,22 @@ func TestGateGolden(t *testing.T) {
 		wantCode int
 		reason   string
 	}{
-		{"gate-regression", []string{"gate", "--baseline", "testdata/run.txt", "testdata/run-slower.txt"}, false, exitFailure,
-			"mode=batch lock=mcs is ~10% slower in run-slower.txt: named, with old, new, delta and p"},
-		{"gate-github", []string{"gate", "--baseline", "testdata/run.txt", "testdata/run-slower.txt"}, true, exitFailure,
+		{"gate-regression", []string{"gate", "--between-process", "0", "--baseline", "testdata/run.txt", "testdata/run-slower.txt"}, false, exitFailure,
+			"mode=batch lock=mcs is ~10% slower in run-slower.txt: named, with old, new, delta and p (trusting the repetitions of the one process a side)"},
+		{"gate-separate-runs", []string{"gate", "--baseline", "testdata/run.txt", "testdata/run-slower.txt"}, false, exitOK,
+			"at the defaults, one process a side: the between-run spread is unknown, said so, and +10% is unconfirmed within the allowance"},
+		{"gate-github", []string{"gate", "--between-process", "0", "--baseline", "testdata/run.txt", "testdata/run-slower.txt"}, true, exitFailure,
 			"GITHUB_ACTIONS=true adds ::error annotations"},
 		{"gate-pass", []string{"gate", "--baseline", "testdata/run.txt", "--filter", "/lock:mutex", "testdata/run-slower.txt"}, false, exitOK,
 			"the mutex cases did not change"},
-		{"gate-gotest", []string{"gate", "--metric", "ns/op", "--baseline", "testdata/gotest-old.txt", "testdata/gotest-new.txt"}, false, exitFailure,
+		{"gate-gotest", []string{"gate", "--metric", "ns/op", "--between-process", "0", "--baseline", "testdata/gotest-old.txt", "testdata/gotest-new.txt"}, false, exitFailure,
 			"plain go test -bench output: Repeat got 13% slower"},
 		{"gate-gotest-rate", []string{"gate", "--metric", "MB/s", "--max-regress", "0.5%", "--baseline", "testdata/gotest-old.txt", "testdata/gotest-new.txt"}, false, exitOK,
 			"MB/s is higher-is-better; the changes are within 0.5% or noise"},
-		{"gate-ignore-procs", []string{"gate", "--metric", "ns/op", "--ignore", "/gomaxprocs", "--baseline", "testdata/gotest-old.txt", "testdata/gotest-new-4.txt"}, false, exitFailure,
+		{"gate-ignore-procs", []string{"gate", "--metric", "ns/op", "--between-process", "0", "--ignore", "/gomaxprocs", "--baseline", "testdata/gotest-old.txt", "testdata/gotest-new-4.txt"}, false, exitFailure,
 			"--ignore /gomaxprocs matches Repeat-2 with Repeat-4"},
-		{"gate-insufficient-allowed", []string{"gate", "--allow-insufficient", "--baseline", "testdata/few-old.txt", "testdata/few-new.txt"}, false, exitOK,
-			"with --allow-insufficient the unjudgeable benchmark is reported, not failed"},
+		{"gate-insufficient-allowed", []string{"gate", "--allow-unjudged", "--baseline", "testdata/few-old.txt", "testdata/few-new.txt"}, false, exitOK,
+			"with --allow-unjudged the unjudgeable benchmark is reported, not failed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,12 +52,13 @@ func TestGateGolden(t *testing.T) {
 
 func TestGateRegressionNamed(t *testing.T) {
 	t.Setenv("GITHUB_ACTIONS", "true")
-	stdout, stderr, code := execCLI(t, "gate", "--baseline", "testdata/run.txt", "testdata/run-slower.txt")
+	stdout, stderr, code := execCLI(t, "gate", "--between-process", "0", "--baseline", "testdata/run.txt", "testdata/run-slower.txt")
 	if code != exitFailure {
 		t.Fatalf("exit %d, want 1", code)
 	}
 	for _, want := range []string{
-		"REGRESSION PageCache/mode=batch/batch=16/lock=mcs/threads=2-2: 112.2 -> 124.1 ns/page (+10.59%, p=0.002 n=6+6)",
+		// p is Holm-adjusted over the 16 judged benchmarks: 16 x 0.0022.
+		"REGRESSION PageCache/mode=batch/batch=16/lock=mcs/threads=2-2: 112.2 -> 124.1 ns/page (+10.59%, p=0.035 n=6+6)",
 		"::error title=lockbench gate%3A ns/page regression::PageCache/mode=batch/batch=16/lock=mcs/threads=2-2",
 	} {
 		if !strings.Contains(stdout, want) {
@@ -72,22 +75,22 @@ func TestGateInsufficient(t *testing.T) {
 	// 3 against 3 samples can at best give p=0.1: a +10% change is
 	// reported as unjudgeable, never as a pass.
 	stdout, stderr, code := execCLI(t, "gate", "--baseline", "testdata/few-old.txt", "testdata/few-new.txt")
-	if code != exitUsage {
-		t.Errorf("exit %d, want 2", code)
+	if code != exitUnjudged {
+		t.Errorf("exit %d, want 3", code)
 	}
-	for _, want := range []string{"too few samples", "n=3+3 can at best reach p=0.100", "at least 4 repetitions", "--allow-insufficient"} {
+	for _, want := range []string{"could not be judged", "n=3+3 can at best reach p=0.100", "at least 4 repetitions", "--allow-unjudged"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr %q does not contain %q", stderr, want)
 		}
 	}
-	if !strings.Contains(stdout, "INSUFFICIENT") || strings.Contains(stdout, "PASS") {
+	if !strings.Contains(stdout, "UNJUDGED") || strings.Contains(stdout, "PASS") {
 		t.Errorf("stdout must report the benchmark as insufficient, not pass:\n%s", stdout)
 	}
 }
 
 func TestGateJSON(t *testing.T) {
 	t.Setenv("GITHUB_ACTIONS", "")
-	stdout, _, code := execCLI(t, "gate", "--json", "--baseline", "testdata/run.txt", "testdata/run-slower.txt")
+	stdout, _, code := execCLI(t, "gate", "--json", "--between-process", "0", "--baseline", "testdata/run.txt", "testdata/run-slower.txt")
 	if code != exitFailure {
 		t.Fatalf("exit %d, want 1", code)
 	}
@@ -187,13 +190,18 @@ func TestGateAction(t *testing.T) {
 	gate := newGateCmd()
 	for name, in := range action.Inputs {
 		switch name {
-		case "baseline", "new":
-			if !in.Required {
-				t.Errorf("input %s must be required", name)
+		case "baseline", "new", "base-lockbench", "new-lockbench":
+			if in.Required || in.Default != "" {
+				t.Errorf("input %s must be optional and empty by default: the action runs gate on files or ab on builds", name)
 			}
 			continue
-		case "version", "lockbench":
+		case "version", "lockbench", "ab-flags":
 			continue // the action's own
+		case "out":
+			if newABCmd().Flags().Lookup(name) == nil {
+				t.Errorf("input %s is not a flag of lockbench ab", name)
+			}
+			continue
 		}
 		f := gate.Flags().Lookup(name)
 		if f == nil {
@@ -208,7 +216,7 @@ func TestGateAction(t *testing.T) {
 			t.Errorf("input %s defaults to %q, gate's flag to %q", name, in.Default, want)
 		}
 	}
-	for _, name := range []string{"baseline", "new", "metric", "max-regress", "alpha"} {
+	for _, name := range []string{"baseline", "new", "base-lockbench", "new-lockbench", "metric", "max-regress", "alpha", "allow-unjudged"} {
 		if _, ok := action.Inputs[name]; !ok {
 			t.Errorf("action lacks input %s", name)
 		}

@@ -2,7 +2,8 @@
 // batch of pages saves. See the README for the subcommands.
 //
 // Exit status: 0 success, 1 a failed measurement, a regression found by
-// gate or a failed write, 2 bad input or usage, 70 an internal error (a
+// gate or ab or a failed write, 2 bad input or usage, 3 gate or ab could
+// not judge a case (and found no regression), 70 an internal error (a
 // panic), 130 interrupted by SIGINT, 143 stopped by SIGTERM (errors.go
 // maps them).
 package main
@@ -15,12 +16,14 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/internal/printable"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 func main() {
@@ -185,6 +188,13 @@ contention, wait tails and how close a batch gets to one big page.`,
 		newReportCmd(),
 		newMergeCmd(),
 		newClassesCmd(),
+		newABCmd(),
+		newWorkerCmd(),
+		newFootprintCmd(),
+		newFootprintModelCmd(),
+		newKernelRestoreCmd(),
+		newBesideCmd(),
+		newTopologyCmd(),
 	)
 	return root
 }
@@ -198,4 +208,18 @@ func noArgs(cmd *cobra.Command, args []string) error {
 		return usagef("unknown command %q for %q (see '%s --help')", args[0], cmd.CommandPath(), cmd.CommandPath())
 	}
 	return usagef("%s takes no arguments, got %q (see '%s --help')", cmd.CommandPath(), args[0], cmd.CommandPath())
+}
+
+// commandLine renders the command as the user could type it again, for
+// the report's methodology section.
+func commandLine(cmd *cobra.Command) string {
+	parts := []string{cmd.CommandPath()}
+	cmd.Flags().Visit(func(fl *pflag.Flag) {
+		if fl.Value.Type() == "bool" {
+			parts = append(parts, "--"+fl.Name)
+			return
+		}
+		parts = append(parts, "--"+fl.Name+"="+fl.Value.String())
+	})
+	return strings.Join(parts, " ")
 }

@@ -16,7 +16,7 @@ import (
 
 	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/profiles"
-	"github.com/lockbench/lockbench/reports"
+	"github.com/lockbench/lockbench/reports/render"
 )
 
 // Issue 13's bad inputs, each refused as the contract says: exit 2, one
@@ -151,7 +151,7 @@ func TestControlCharactersNeutralised(t *testing.T) {
 	if _, se, code := execCLI(t, "report", "-o", out, h); code != 0 {
 		t.Fatalf("report: exit %d, %s", code, se)
 	}
-	for _, f := range []string{reports.ReportHTMLFile, reports.ReportMarkdownFile} {
+	for _, f := range []string{render.HTMLFile, render.MarkdownFile} {
 		b, err := os.ReadFile(filepath.Join(out, f))
 		if err != nil {
 			t.Fatal(err)
@@ -188,7 +188,7 @@ func TestReportWriteErrorClass(t *testing.T) {
 // "report: …" for a file that is not there (item 6).
 func TestRunReportFailureNotAnnounced(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
-	if err := os.MkdirAll(filepath.Join(out, reports.ReportHTMLFile), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(out, render.HTMLFile), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	so, se, code := execCLI(t, tinyRun(out, "--force", "--locks", "mutex", "--modes", "page", "--threads", "1", "--count", "1")...)
@@ -198,7 +198,7 @@ func TestRunReportFailureNotAnnounced(t *testing.T) {
 	if strings.Contains(so, "report:") {
 		t.Errorf("stdout announces a report that was not written:\n%s", so)
 	}
-	if _, err := os.Stat(filepath.Join(out, reports.ReportMarkdownFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(out, render.MarkdownFile)); err != nil {
 		t.Errorf("report.md, written before report.html failed, is missing: %v", err)
 	}
 }
@@ -276,7 +276,7 @@ func TestOutputFilesOwned(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := append(profiles.Files(), reports.ReportHTMLFile, reports.ReportMarkdownFile)
+	names := append(profiles.Files(), render.HTMLFile, render.MarkdownFile)
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}

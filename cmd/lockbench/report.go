@@ -9,13 +9,12 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/lockbench/lockbench/reports/render"
 	"github.com/spf13/cobra"
-
-	"github.com/lockbench/lockbench/reports"
 )
 
 func newReportCmd() *cobra.Command {
-	opts := reports.DefaultReportOptions
+	opts := render.DefaultOptions
 	var out string
 	cmd := &cobra.Command{
 		Use:   "report RESULTS... [-o DIR]",
@@ -61,11 +60,11 @@ RESULTS stands for the results.txt inside it.
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return reportWriteError(dir, err)
 			}
-			if err := reports.WriteReport(dir, set, opts); err != nil {
+			if err := render.Write(dir, set, opts); err != nil {
 				return reportWriteError(dir, err)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s and %s\n",
-				filepath.Join(dir, reports.ReportHTMLFile), filepath.Join(dir, reports.ReportMarkdownFile))
+				filepath.Join(dir, render.HTMLFile), filepath.Join(dir, render.MarkdownFile))
 			return nil
 		},
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 func TestReportCmd(t *testing.T) {
-	fixture := filepath.Join("..", "..", "reports", "testdata", "report", "lockbench.txt")
+	fixture := filepath.Join("..", "..", "reports", "render", "testdata", "report", "lockbench.txt")
 	dir := t.TempDir()
 	stdout, stderr, code := execCLI(t, "report", "-o", dir, fixture)
 	if code != exitOK {
@@ -24,7 +24,7 @@ func TestReportCmd(t *testing.T) {
 	}
 
 	// A go test -bench file is a valid input: a report of what it has.
-	gotest := filepath.Join("..", "..", "reports", "testdata", "report", "gotest.txt")
+	gotest := filepath.Join("..", "..", "reports", "render", "testdata", "report", "gotest.txt")
 	if _, stderr, code := execCLI(t, "report", "-o", t.TempDir(), gotest); code != exitOK {
 		t.Errorf("go test input: exit %d, stderr %q", code, stderr)
 	}
@@ -33,7 +33,7 @@ func TestReportCmd(t *testing.T) {
 func TestReportCmdDefaultDir(t *testing.T) {
 	// Without -o the report lands beside the results, given as a directory.
 	dir := t.TempDir()
-	data, err := os.ReadFile(filepath.Join("..", "..", "reports", "testdata", "report", "gotest.txt"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "reports", "render", "testdata", "report", "gotest.txt"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestReportCmdErrors(t *testing.T) {
 }
 
 func TestReportCmdUnwritableDir(t *testing.T) {
-	fixture := filepath.Join("..", "..", "reports", "testdata", "report", "gotest.txt")
+	fixture := filepath.Join("..", "..", "reports", "render", "testdata", "report", "gotest.txt")
 	file := filepath.Join(t.TempDir(), "file")
 	if err := os.WriteFile(file, nil, 0o644); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/internal/mthp"
 	"github.com/lockbench/lockbench/profiles"
 	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/schema"
@@ -22,12 +23,14 @@ type runFlags struct {
 	modes, batch, threads, files             string
 	duration, warmup, grace                  time.Duration
 	count                                    int
-	order, affinity, workload                string
+	order, affinity, placement, workload     string
 	zones, touch, filePages, lines, think    int
 	delay, out                               string
 	force, quiet, json, bare, profile        bool
+	probe                                    bool
 	profileClasses, noReport, verbose, floor bool
-	dryRun                                   bool
+	dryRun, kernelSetup                      bool
+	thpSysfs                                 string // tests: a fake THP settings tree
 	shard, machine, timing                   string
 	runID, node                              string
 	budget                                   time.Duration
@@ -46,11 +49,20 @@ func defaultRunFlags() runFlags {
 		order: string(p.Order), affinity: string(r.Affinity), workload: p.Base.Workload,
 		zones: p.Base.Zones, touch: p.Base.Touch, filePages: p.Base.FilePages, lines: p.Base.Lines, think: p.Base.Think,
 		classLocks: map[workloads.Class]*string{}, floor: p.Floor,
-		budget: harness.DefaultBudget, targetCI: "5%", timing: string(p.Timing),
+		// The plan leaves the timing to the runner (bare, instrumented
+		// when profiling); the flag names the default it usually takes.
+		budget: p.Budget, targetCI: "5%", timing: string(harness.TimeBare),
+		probe: r.Probe >= 0,
 	}
 }
 
 func newRunCmd() *cobra.Command {
+	cmd, _ := runCommand()
+	return cmd
+}
+
+// runCommand returns the run command and the flags it parses into.
+func runCommand() (*cobra.Command, *runFlags) {
 	f := defaultRunFlags()
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -90,10 +102,12 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.IntVar(&f.count, "count", f.count, "repetitions of every case (paired: blocks of every lock and thread count); given, the run is fixed, not adaptive")
 	fl.StringVar(&f.order, "order", f.order, "paired (blocks of every mode back to back, random order), interleaved (A B A B) or grouped (A A B B)")
 	fl.DurationVar(&f.budget, "budget", f.budget, "paired: time the adaptive sweep may take; it stops earlier when every headline is within --target-ci")
-	fl.StringVar(&f.targetCI, "target-ci", f.targetCI, "paired: the half-width each headline's 95% interval should reach, as a percentage (5%) or fraction")
+	fl.StringVar(&f.targetCI, "target-ci", f.targetCI, "paired: the half-width each headline's 95% interval should reach, relative to its ratio (5%: batch/page = 0.30 ± 0.015), as a percentage or fraction")
 	fl.Uint64Var(&f.seed, "seed", 0, "paired: seed of the blocks' random orders (default: from the clock; written to results.txt)")
-	fl.StringVar(&f.affinity, "affinity", f.affinity, "worker placement: compact, spread or none")
-	fl.StringVar(&f.workload, "workload", f.workload, "pagecache or cs (one lock, a critical section of --lines cache lines)")
+	fl.StringVar(&f.affinity, "affinity", f.affinity, "pinned (to the CPUs --placement picks), none (the scheduler places workers), or the older orders compact and spread")
+	fl.BoolVar(&f.probe, "probe", f.probe, "probe the machine's state where the workers run, before and after every slice (xfer-ns, speed-ns); --probe=false writes no state, so nothing is switched or run again")
+	fl.StringVar(&f.placement, "placement", "", "pinned workers' CPUs: smt (siblings first), core (distinct cores of one LLC), llc (spread across LLCs) or node (spread across NUMA nodes); default core where one LLC has enough cores, else llc ('lockbench topology' shows the pick)")
+	fl.StringVar(&f.workload, "workload", f.workload, "pagecache, cs (one lock, a critical section of --lines cache lines), or fault or shmem (the running kernel's page faults and shmem page cache: modes page, batch, large; see --kernel-setup)")
 	fl.IntVar(&f.zones, "zones", f.zones, "pagecache: number of zones (zone locks)")
 	fl.IntVar(&f.touch, "touch", f.touch, "pagecache: bytes of page data written per page (0-4096)")
 	fl.IntVar(&f.filePages, "file-pages", f.filePages, "pagecache: pages per file (0: sized from batch and threads)")
@@ -118,8 +132,14 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.StringVar(&f.node, "node", "", "the `host` the run is on, in the results' node: line (default: the host name; in a pod, pass spec.nodeName)")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the cases the sweep (or --shard) would run and their estimated time, and run nothing")
 	fl.BoolVar(&f.dryRun, "list", false, "the same as --dry-run")
-	return cmd
+	fl.BoolVar(&f.kernelSetup, "kernel-setup", false, "fault, shmem: set the THP settings mode large needs for the run (root), saving the originals in the results folder first, and restore them on exit")
+	fl.StringVar(&f.thpSysfs, "thp-sysfs", "", "the THP settings directory --kernel-setup reads and changes (tests)")
+	fl.MarkHidden("thp-sysfs")
+	return cmd, &f
 }
+
+// The run's judge is reports': harness cannot import it.
+var _ harness.Judge = (*reports.Judge)(nil)
 
 // runRun validates, then runs the sweep. Results go to the output folder
 // as they come; the summary goes to stdout; progress and notes to stderr.
@@ -127,6 +147,14 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	plan, runner, err := f.parse(cmd)
 	if err != nil {
 		return err
+	}
+	kp, err := f.planKernel(cmd, &plan, mthp.Dir{Root: f.thpSysfs})
+	if err != nil {
+		return err
+	}
+	if kp.skipped != "" {
+		// Even with --quiet: the run will not measure all it was asked.
+		fmt.Fprintf(cmd.ErrOrStderr(), "lockbench: %s\n", kp.skipped)
 	}
 	if f.dryRun {
 		return dryRun(cmd.OutOrStdout(), plan, &runner)
@@ -136,9 +164,6 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		if !f.quiet {
 			fmt.Fprintf(stderr, "lockbench: "+format+"\n", a...)
 		}
-	}
-	if err := f.announce(plan, runner, note); err != nil {
-		return err
 	}
 	dir := f.out
 	if dir == "" {
@@ -150,18 +175,17 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	}
 	sw, err := harness.NewSweep(plan, runner, dir, f.force)
 	if err != nil {
-		switch {
-		case errors.Is(err, harness.ErrOutputExists):
-			return usagef("%v (use --force to replace lockbench's files in it, or another --out)", err)
-		case errors.Is(err, harness.ErrOutputBusy):
-			return usagef("%v: another lockbench run is writing there (use another --out)", err)
-		}
-		if _, ok := errors.AsType[*harness.OutputError](err); ok {
-			return usage(err)
-		}
-		return failure(err) // the machine: parse validated the rest
+		return sweepError(err)
 	}
 	defer sw.Close() // the claim on the folder lasts until the report is written
+	restore, err := kp.apply(sw.Dir(), note)
+	if err != nil {
+		return err
+	}
+	defer restore() // also on a panic; a second call does nothing
+	if est := harness.Estimate(sw.Plan(), runner); est > announceOver {
+		note("this sweep will take about %s", roughly(est))
+	}
 	var prof *profiles.Session
 	if f.profile {
 		// Started before the sweep so that an unwritable path fails now.
@@ -177,14 +201,7 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	if over := sw.Oversubscribed(); len(over) > 0 {
 		note("threads %s oversubscribed: more workers than the %d CPUs", joinInts(over), sw.CPUs())
 	}
-	target := f.target()
-	if plan.Order == harness.Paired && !cmd.Flags().Changed("count") {
-		// Adaptive: --count set by hand asks for a fixed number of blocks.
-		sw.Budget = f.budget
-		sw.Judge = func(lines []*benchfmt.Result) []string { return reports.Pending(lines, target) }
-		sw.SetConfig(schema.ConfBudget, f.budget.String())
-		sw.SetConfig(schema.ConfTargetCI, f.targetCI)
-	}
+	sw.Judge = reports.NewJudge() // adaptive when the plan has a budget
 	total := len(sw.Cases())
 	if sw.Adaptive() {
 		total = 0 // unknown: the judge decides
@@ -200,14 +217,19 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 
 	out, runErr := sw.Run(cmd.Context())
 	prog.finish()
+	// Put the kernel's settings back before anything else, so that an
+	// interrupt's grace is not spent on the report first.
+	if err := restore(); err != nil {
+		runErr = errors.Join(runErr, fmt.Errorf("restoring the THP settings: %w (run 'lockbench kernel-restore %s')", err, sw.Dir()))
+	}
 	if disturbed > 0 {
 		note("%d of %d repetitions were disturbed: their workers waited for a CPU over %.0f%% of the window (runq-ns in results.txt); another process ran on their CPUs",
 			disturbed, out.Done, 100*schema.DisturbedShare)
 	}
 	switch out.Stopped {
-	case "tight":
+	case harness.StopTight:
 		note("adaptive: every headline within ± %s after %d blocks", f.targetCI, out.Blocks)
-	case "budget":
+	case harness.StopBudget:
 		note("adaptive: the --budget of %v ran out after %d blocks; headlines wider than ± %s say why", f.budget, out.Blocks, f.targetCI)
 	}
 	if prof != nil {
@@ -219,6 +241,8 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		runErr = err
 	}
 	switch {
+	case runErr == nil && kp.skipped != "":
+		return failure(errors.New(kp.skipped))
 	case runErr == nil:
 		return nil
 	case out.Interrupted:

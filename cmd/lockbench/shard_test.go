@@ -27,7 +27,7 @@ var shardFlags = []string{"--locks", "mutex,mcs,ticket,futex", "--modes", "page,
 func shardPlan() harness.Plan {
 	p := harness.DefaultPlan
 	p.Locks, p.Modes, p.Batches = []string{"mutex", "mcs", "ticket", "futex"}, []workloads.Mode{workloads.ModePage, workloads.ModeBatch}, []int{16}
-	p.Threads, p.Count = []int{1, 2}, 1
+	p.Threads, p.Count, p.Budget = []int{1, 2}, 1, 0 // --count: a fixed run
 	return p
 }
 
@@ -201,6 +201,33 @@ func TestMergeRefuses(t *testing.T) {
 			t.Errorf("stderr %q: want the cpu warning with its escape shown as text", stderr)
 		}
 	})
+}
+
+// TestMergeOwnRuns: two machines' own unsharded runs of one plan, each
+// with the seed it drew from the clock, merge; the seed of each is kept.
+func TestMergeOwnRuns(t *testing.T) {
+	root := t.TempDir()
+	var paths []string
+	for _, m := range []string{"box-a", "box-b"} {
+		out := filepath.Join(root, m)
+		if _, stderr, code := execCLI(t, tinyRun(out, "--locks", "mutex", "--modes", "page", "--threads", "1", "--count", "1", "--no-report", "--machine", m)...); code != 0 {
+			t.Fatalf("run --machine %s: exit %d: %s", m, code, stderr)
+		}
+		paths = append(paths, out)
+	}
+	out := filepath.Join(root, "merged")
+	if _, stderr, code := execCLI(t, append([]string{"merge", "-o", out}, paths...)...); code != 0 {
+		t.Fatalf("merge of two machines' own runs: exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(out, harness.ResultsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range paths {
+		if key := schema.MachineKey(i+1, schema.ConfSeed) + ": "; !bytes.Contains(b, []byte("\n"+key)) {
+			t.Errorf("the merged file has no %q line: each run's seed is its own", key)
+		}
+	}
 }
 
 // TestMergeMachinesSideBySide: two machines' shards merge into one file

@@ -8,10 +8,14 @@ import (
 	"testing"
 
 	"golang.org/x/perf/benchfmt"
+
+	"github.com/lockbench/lockbench/results"
 )
 
 // Read returns every result of the file at path, in order, each cloned
-// (benchfmt reuses its records). A missing file or a syntax error fails t.
+// (benchfmt reuses its records), read by package results as every reader
+// of the format reads it. A missing file, a syntax error or a torn last
+// line fails t.
 func Read(t testing.TB, path string) []*benchfmt.Result {
 	t.Helper()
 	f, err := os.Open(path)
@@ -20,9 +24,9 @@ func Read(t testing.TB, path string) []*benchfmt.Result {
 	}
 	defer f.Close()
 	var out []*benchfmt.Result
-	rd := benchfmt.NewReader(f, path)
+	rd := results.NewReader(f, path, "", nil)
 	for rd.Scan() {
-		switch rec := rd.Result().(type) {
+		switch rec := rd.Record().(type) {
 		case *benchfmt.SyntaxError:
 			t.Fatalf("%s: %v", path, rec)
 		case *benchfmt.Result:
@@ -31,6 +35,9 @@ func Read(t testing.TB, path string) []*benchfmt.Result {
 	}
 	if err := rd.Err(); err != nil {
 		t.Fatal(err)
+	}
+	if torn := rd.Torn(); torn != nil {
+		t.Fatal(torn)
 	}
 	return out
 }

@@ -117,7 +117,8 @@ func (l *Log) append(p []byte) error {
 	// an error means it is not in the file. The cut is not synced here
 	// (the disk just failed a write or a sync): the next write's fsync
 	// carries it. Should a crash come first, the file may end in the torn
-	// line; readers of results.txt skip an incomplete last line.
+	// line; every reader of results.txt leaves an incomplete last line out
+	// (package results' one rule for a torn line).
 	if cut := l.f.Truncate(l.size); cut != nil {
 		l.err = fmt.Errorf("appending to %s: an earlier write failed and cutting it back failed too (%v); the file may end in an incomplete line", l.path, cut)
 		return fmt.Errorf("appending to %s: %w; cutting the incomplete line back off failed too: %v", l.path, err, cut)

@@ -46,7 +46,7 @@ const (
 	InstNSPage = schema.StemInstNS + "/" + schema.PerPage
 	// L1DMissesPage is the counter behind the seed's claim that batching
 	// is "all about reducing the L1 cache footprint".
-	L1DMissesPage = "l1d-misses" + "/" + schema.PerPage
+	L1DMissesPage = schema.CounterL1DMisses + "/" + schema.PerPage
 )
 
 // A Case is every repetition of one benchmark name in one input.
@@ -219,11 +219,14 @@ type group struct {
 	threads int
 }
 
-// Group groups results into cases. Values may be tidied (read by
+// Group groups results into cases, each line in its machine state
+// (LabelStates). Values may be tidied (read by
 // reports.Load: "sec/page" with the original "ns/page") or not (made by
 // the harness in memory); cases keep them as written.
 func Group(results []*benchfmt.Result) *Model {
-	m := &Model{byKey: map[string]*Case{}, groups: map[group][]*Case{}}
+	results = LabelStates(results) // lines made in memory carry no state yet
+	results, rescued := RescueCounts(results)
+	m := &Model{byKey: map[string]*Case{}, groups: map[group][]*Case{}, Warnings: rescued}
 	procs := map[int]bool{}
 	for _, r := range results {
 		if f := r.GetConfig(".file"); !slices.Contains(m.Files, f) {
@@ -239,13 +242,14 @@ func Group(results []*benchfmt.Result) *Model {
 	var badOrder []string
 	var classLines []*benchfmt.Result
 	for _, r := range results {
-		if Switched(r) {
-			if _, class := schema.ParseName(r.Name).Get(schema.KeyClass); !class {
+		n := schema.ParseName(r.Name)
+		if n.IsSwitched() {
+			if !n.IsClass() {
 				m.Switched = append(m.Switched, r)
 			}
 			continue
 		}
-		if _, ok := schema.ParseName(r.Name).Get(schema.KeyClass); ok {
+		if n.IsClass() {
 			classLines = append(classLines, r) // placed under their case below
 			continue
 		}
@@ -292,15 +296,6 @@ func Group(results []*benchfmt.Result) *Model {
 	}
 	m.index()
 	return m
-}
-
-// Switched reports whether r ran while the machine changed regime, or in
-// no known one: its name's regime key is schema.RegimeSwitched or
-// schema.RegimeUnprobed. Such a line measured two machines at once, or
-// an unknown one; every statistic leaves it out.
-func Switched(r *benchfmt.Result) bool {
-	v, _ := schema.ParseName(r.Name).Get(schema.KeyRegime)
-	return v == schema.RegimeSwitched || v == schema.RegimeUnprobed
 }
 
 // add appends r's values to c's samples and returns its units.
@@ -439,14 +434,10 @@ func variantOf(n schema.Name, file, machine string, multiFile, multiProcs, multi
 	return strings.Join(variant, " ")
 }
 
-// FloorLock is the lock of the per-page work floor: no lock at all
-// (harness.Plan.Floor adds its cases).
-const FloorLock = "none"
-
 // IsFloor reports whether c is a floor case: lock=none without class
 // lock overrides.
 func (c *Case) IsFloor() bool {
-	if l, _ := c.Key(schema.KeyLock); l != FloorLock {
+	if l, _ := c.Key(schema.KeyLock); l != schema.FloorLock {
 		return false
 	}
 	for _, kv := range c.Name.Keys {
@@ -462,11 +453,38 @@ func (c *Case) IsFloor() bool {
 // A contended case's regime key (schema.KeyRegime) is left out of the
 // match: 1-thread cases have none, and one worker moves no cache line
 // between cores, so every regime of c shares one case at one thread.
+//
+// Where the 1-thread cases are split by a speed state of their own
+// (LabelStates: "speed-200ns"), c's case at one thread is the one in c's
+// speed state when c's label names one, else the 1-thread state with the
+// most repetitions.
 func (m *Model) Alone(c *Case) *Case {
 	if c.Mode == "" {
 		return nil
 	}
-	return m.Find(m.Pooled(c), 1, c.Mode, c.Batch)
+	if a := m.Find(m.Pooled(c), 1, c.Mode, c.Batch); a != nil {
+		return a
+	}
+	if _, ok := c.Key(schema.KeyRegime); !ok && c.Threads == 1 {
+		return nil
+	}
+	var best *Case
+	want := c.Name.Without(schema.KeyRegime, schema.KeyThreads)
+	reg, _ := c.Key(schema.KeyRegime)
+	for _, x := range m.Cases {
+		if x.Threads != 1 || x.Mode != c.Mode || x.File != c.File || x.Machine != c.Machine || x.Name.Procs != c.Name.Procs || x.CountsOnly() ||
+			x.Name.Without(schema.KeyRegime, schema.KeyThreads).Case() != want.Case() {
+			continue
+		}
+		xr, _ := x.Key(schema.KeyRegime)
+		if xr != "" && strings.Contains("+"+reg+"+", "+"+xr+"+") {
+			return x // c's own speed state
+		}
+		if best == nil || x.N() > best.N() {
+			best = x
+		}
+	}
+	return best
 }
 
 // Pooled returns c's Variant without its machine regime
@@ -523,13 +541,25 @@ func (m *Model) Floor(c *Case) *Case {
 	for _, kv := range c.Name.Keys {
 		switch {
 		case kv.Key == schema.KeyLock:
-			n.Keys = append(n.Keys, schema.KV{Key: kv.Key, Value: FloorLock})
+			n.Keys = append(n.Keys, schema.KV{Key: kv.Key, Value: schema.FloorLock})
 		case strings.HasSuffix(kv.Key, schema.ClassLockSuffix) && schema.IsKey(kv.Key):
 		default:
 			n.Keys = append(n.Keys, kv)
 		}
 	}
-	return m.Find(variantOf(n, c.File, c.Machine, len(m.Files) > 1, len(m.Procs) > 1, len(m.Machines) > 1), 1, c.Mode, c.Batch)
+	if f := m.Find(variantOf(n, c.File, c.Machine, len(m.Files) > 1, len(m.Procs) > 1, len(m.Machines) > 1), 1, c.Mode, c.Batch); f != nil {
+		return f
+	}
+	// The floor in no state of c's: any state of it, the most repeated.
+	var best *Case
+	want := n.Without(schema.KeyRegime)
+	for _, x := range m.Cases {
+		if x.Threads == 1 && x.Mode == c.Mode && x.File == c.File && x.Machine == c.Machine && x.Name.Procs == c.Name.Procs &&
+			x.Name.Without(schema.KeyRegime).Case() == want.Case() && (best == nil || x.N() > best.N()) {
+			best = x
+		}
+	}
+	return best
 }
 
 // modeIndex is m's position in workloads.Modes().
@@ -664,6 +694,19 @@ func (m *Model) Counters() []string {
 	var out []string
 	for _, u := range m.Units {
 		if k, ok := schema.Lookup(u); ok && k.Kind == schema.KindCounter {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// Footprint returns the units of m that are cache footprints
+// (schema.KindFootprint: 'lockbench footprint' lines), in order of first
+// appearance.
+func (m *Model) Footprint() []string {
+	var out []string
+	for _, u := range m.Units {
+		if k, ok := schema.Lookup(u); ok && k.Kind == schema.KindFootprint {
 			out = append(out, u)
 		}
 	}

@@ -9,6 +9,10 @@ import (
 // table and sentence of reports.
 const None = "—"
 
+// Short is Format(v, 3): the three significant digits of the report's
+// tables and the saving texts.
+func Short(v float64) string { return Format(v, 3) }
+
 // Format formats v for reading with digits significant digits, without
 // an exponent from 1 up to a million: Format(120.83, 4) is "120.8",
 // Format(4, 3) is "4.00", Format(0.0625, 3) is "0.0625", Format(1.5e7, 3)

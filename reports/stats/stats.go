@@ -24,6 +24,7 @@ import (
 	"math/rand/v2"
 	"slices"
 
+	"github.com/lockbench/lockbench/schema"
 	"golang.org/x/perf/benchmath"
 )
 
@@ -102,27 +103,15 @@ func sample(vals []float64, alpha float64) *benchmath.Sample {
 
 // Median returns the median of vals, NaN when there are none. It does
 // not reorder vals.
-func Median(vals []float64) float64 {
-	if len(vals) == 0 {
-		return math.NaN()
-	}
-	v := slices.Clone(vals)
-	return medianSorted(sortInPlace(v))
-}
+func Median(vals []float64) float64 { return schema.Median(vals) }
 
 func sortInPlace(v []float64) []float64 {
 	slices.Sort(v)
 	return v
 }
 
-// medianSorted is the median of sorted, non-empty v.
-func medianSorted(v []float64) float64 {
-	n := len(v)
-	if n%2 == 1 {
-		return v[n/2]
-	}
-	return (v[n/2-1] + v[n/2]) / 2
-}
+// medianSorted is the median of sorted, non-empty v (schema.MedianSorted).
+func medianSorted(v []float64) float64 { return schema.MedianSorted(v) }
 
 // Compare tests whether a and b come from one distribution by the
 // two-sided Mann-Whitney U test (benchmath.AssumeNothing), at alpha.

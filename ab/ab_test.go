@@ -1,0 +1,258 @@
+package ab
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// sim is a simulated machine running two builds: each case has a true
+// time per page, the new side is slower by factor[case], each worker
+// process has its own offset (the between-process effect, procSD as a
+// log-normal sigma), the machine switches between a fast and a 1.5x
+// slow state between blocks (both sides of a block share it), and each
+// slice has its own noise.
+type sim struct {
+	rng     *rand.Rand
+	cases   []string
+	factor  map[string]float64
+	procSD  float64
+	noise   float64
+	machine float64
+	block   int
+	started map[string]int
+	version int // the protocol the fake speaks; 0 is Protocol
+}
+
+func newSim(seed uint64, procSD float64) *sim {
+	s := &sim{rng: rand.New(rand.NewPCG(seed, 99)), factor: map[string]float64{}, procSD: procSD, noise: 0.03, started: map[string]int{}}
+	for _, l := range []string{"mutex", "mcs"} {
+		for _, m := range []string{"page", "batch"} {
+			for _, th := range []int{1, 2} {
+				s.cases = append(s.cases, fmt.Sprintf("PageCache/mode=%s/batch=16/lock=%s/threads=%d", m, l, th))
+			}
+		}
+	}
+	return s
+}
+
+func (s *sim) start(ctx context.Context, exe string) (Conn, error) {
+	s.started[exe]++
+	return &fakeConn{s: s, side: exe, offset: math.Exp(s.procSD * s.rng.NormFloat64())}, nil
+}
+
+type fakeConn struct {
+	s      *sim
+	side   string
+	offset float64
+	closed bool
+}
+
+func (c *fakeConn) Hello(spec Spec) (Hello, error) {
+	v := c.s.version
+	if v == 0 {
+		v = Protocol
+	}
+	return Hello{Protocol: v, Cases: c.s.cases}, nil
+}
+
+func (c *fakeConn) Run(req Request) (Reply, error) {
+	s := c.s
+	if req.Block != s.block {
+		s.block = req.Block
+		s.machine = 1
+		if s.rng.IntN(3) == 0 {
+			s.machine = 1.5
+		}
+	}
+	v := 100 * s.machine * c.offset * math.Exp(s.noise*s.rng.NormFloat64())
+	if c.side == "new" {
+		if f, ok := s.factor[req.Case]; ok {
+			v *= f
+		}
+	}
+	return Reply{Case: req.Case, Value: v, Unit: "ns/page", Lines: []string{fmt.Sprintf("BenchmarkX 1 %v ns/page", v)}}, nil
+}
+
+func (c *fakeConn) Close() error { c.closed = true; return nil }
+
+func simRun(t *testing.T, s *sim, o Options) (*Outcome, *Verdict) {
+	t.Helper()
+	o.Base, o.New, o.Start = Side{Exe: "base"}, Side{Exe: "new"}, s.start
+	if o.Blocks == 0 && o.Budget == 0 {
+		o.Blocks = 12
+	}
+	out, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out, Judge(out, DefaultJudge)
+}
+
+// TestFalseFailUnderProcessEffect runs simulated A/A comparisons with a
+// between-process effect of 5% (the size measured between processes of
+// one binary) and asserts that at most 5% of them fail: restarting the
+// workers every round puts the process effect into every block's
+// ratio, so the interval carries it.
+func TestFalseFailUnderProcessEffect(t *testing.T) {
+	const runs = 300
+	fails := 0
+	for i := range runs {
+		s := newSim(uint64(i), 0.05)
+		_, v := simRun(t, s, Options{Seed: uint64(i), Blocks: 12})
+		if v.Regressed > 0 {
+			fails++
+		}
+	}
+	if rate := float64(fails) / runs; rate > 0.05 {
+		t.Errorf("A/A with a 5%% between-process effect failed in %.1f%% of %d runs, want at most 5%%", 100*rate, runs)
+	}
+}
+
+// TestFindsRegression: +25% on one case, 12 blocks under the same
+// machine, is found, and only there.
+func TestFindsRegression(t *testing.T) {
+	found := 0
+	for i := range 20 {
+		s := newSim(uint64(1000+i), 0.05)
+		s.factor[s.cases[0]] = 1.25
+		_, v := simRun(t, s, Options{Seed: uint64(i), Blocks: 12})
+		for _, c := range v.Checks {
+			if c.Status == StatusRegressed && c.Name != s.cases[0] {
+				t.Errorf("run %d: %s regressed, but only %s was slowed", i, c.Name, s.cases[0])
+			}
+			if c.Status == StatusRegressed && c.Name == s.cases[0] {
+				found++
+			}
+		}
+		if v.Family != len(s.cases) {
+			t.Errorf("family %d, want %d judged cases", v.Family, len(s.cases))
+		}
+	}
+	if found < 18 {
+		t.Errorf("a +25%% regression found in %d of 20 runs, want at least 18", found)
+	}
+}
+
+// TestEveryBlockOfACaseHasItsOwnProcesses checks the restart rule: no
+// process runs two blocks of one case.
+func TestEveryBlockOfACaseHasItsOwnProcesses(t *testing.T) {
+	s := newSim(1, 0.05)
+	out, _ := simRun(t, s, Options{Seed: 1, Blocks: 7})
+	seen := map[string]bool{}
+	firsts := map[string]int{}
+	for _, b := range out.Blocks {
+		for _, k := range []string{fmt.Sprintf("%s base %d", b.Case, b.BaseProc), fmt.Sprintf("%s new %d", b.Case, b.NewProc)} {
+			if seen[k] {
+				t.Fatalf("%s ran two blocks", k)
+			}
+			seen[k] = true
+		}
+		firsts[b.First]++
+	}
+	if out.Procs != 7 || s.started["base"] != 7 || s.started["new"] != 7 {
+		t.Errorf("%d rounds, %d+%d processes started, want 7 each", out.Procs, s.started["base"], s.started["new"])
+	}
+	if firsts[Base] == 0 || firsts[New] == 0 {
+		t.Errorf("sides first: %v; want both orders drawn", firsts)
+	}
+}
+
+// TestBudgetLeavesCasesUnjudged: a budget that runs out before the
+// blocks that judge a case leaves it unjudged, with the reason; the
+// verdict does not pass.
+func TestBudgetLeavesCasesUnjudged(t *testing.T) {
+	s := newSim(2, 0)
+	now := int64(0)
+	clock := func() timeT { now += 1e8; return timeAt(now) } // every reading is 100ms later
+	out, v := simRun(t, s, Options{Seed: 2, Budget: 3e9, TargetCI: 0.01, Now: clock})
+	if out.Stopped != "budget" {
+		t.Fatalf("stopped %q, want budget", out.Stopped)
+	}
+	if v.Pass || v.Status != "unjudged" || v.Unjudged == 0 || v.UnjudgedError() == nil {
+		t.Errorf("verdict %+v; want unjudged, not pass", v)
+	}
+	var b bytes.Buffer
+	v.WriteGitHub(&b, false)
+	if n := strings.Count(b.String(), "::error title=lockbench ab%3A not judged::"); n != v.Unjudged {
+		t.Errorf("%d annotations for %d unjudged cases:\n%s", n, v.Unjudged, b.String())
+	}
+	b.Reset()
+	v.WriteGitHub(&b, true)
+	if strings.Contains(b.String(), "::error") || !strings.Contains(b.String(), "::warning") {
+		t.Errorf("allowed unjudged cases must be warnings:\n%s", b.String())
+	}
+}
+
+func TestAdaptiveStopsWhenTight(t *testing.T) {
+	s := newSim(3, 0)
+	s.noise = 0.001
+	out, v := simRun(t, s, Options{Seed: 3, Budget: 1e12, TargetCI: 0.05})
+	if out.Stopped != "tight" || !v.Pass || len(out.Blocks) != DefaultMinBlocks*len(s.cases) {
+		t.Errorf("stopped %q after %d blocks, pass %t; want tight after the first %d rounds", out.Stopped, len(out.Blocks), v.Pass, DefaultMinBlocks)
+	}
+}
+
+func TestOtherProtocolIsRefused(t *testing.T) {
+	s := newSim(4, 0)
+	s.version = Protocol + 1
+	_, err := Run(context.Background(), Options{Base: Side{Exe: "old"}, New: Side{Exe: "new"}, Start: s.start, Blocks: 6})
+	var pe *ProtocolError
+	if !errors.As(err, &pe) || pe.Exe != "old" || !strings.Contains(err.Error(), "version") {
+		t.Errorf("err = %v; want a *ProtocolError naming the old side and the versions", err)
+	}
+}
+
+func TestOnlyOneSideIsUnjudged(t *testing.T) {
+	out := &Outcome{Cases: nil, OnlyBase: []string{"A"}}
+	v := Judge(out, DefaultJudge)
+	if v.Pass || v.Unjudged != 1 || !strings.Contains(v.Checks[0].Reason, "only the base") {
+		t.Errorf("verdict %+v; want A unjudged, not pass", v)
+	}
+}
+
+func TestResultsCarrySideAndProc(t *testing.T) {
+	s := newSim(5, 0)
+	var buf bytes.Buffer
+	simRun(t, s, Options{Seed: 5, Blocks: 2, Results: &buf})
+	txt := buf.String()
+	for _, want := range []string{"side: base\nproc: 1\n", "side: new\nproc: 1\n", "side: base\nproc: 2\n", "side: new\nproc: 2\n"} {
+		if !strings.Contains(txt, want) {
+			t.Errorf("results lack %q", want)
+		}
+	}
+}
+
+type bench struct{ ran []string }
+
+func (b *bench) Cases() []string { return []string{"A", "B"} }
+func (b *bench) Run(ctx context.Context, name string, block int) (Reply, error) {
+	b.ran = append(b.ran, name)
+	return Reply{Case: name, Value: float64(block), Unit: "ns/page"}, nil
+}
+
+func TestServe(t *testing.T) {
+	b := &bench{}
+	in := strings.NewReader(`{"protocol":1,"args":["--locks","mcs"]}` + "\n" + `{"case":"A","block":1}` + "\n" + `{"case":"B","block":2}` + "\n")
+	var out bytes.Buffer
+	var gotArgs []string
+	err := Serve(context.Background(), in, &out, func(args []string) (Bench, error) { gotArgs = args; return b, nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"protocol":1,"cases":["A","B"]}` + "\n" + `{"case":"A","value":1,"unit":"ns/page"}` + "\n" + `{"case":"B","value":2,"unit":"ns/page"}` + "\n"
+	if out.String() != want || strings.Join(gotArgs, " ") != "--locks mcs" {
+		t.Errorf("Serve wrote\n%s\nwith args %q; want\n%s", out.String(), gotArgs, want)
+	}
+	out.Reset()
+	err = Serve(context.Background(), strings.NewReader(`{"protocol":2,"args":[]}`+"\n"), &out, nil)
+	var pe *ProtocolError
+	if !errors.As(err, &pe) || pe.Got != 2 || !strings.Contains(out.String(), `"protocol":1`) {
+		t.Errorf("version 2: err %v, wrote %q; want a *ProtocolError and a Hello naming version 1", err, out.String())
+	}
+}

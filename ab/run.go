@@ -1,0 +1,427 @@
+package ab
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os/exec"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lockbench/lockbench/reports/stats"
+	"github.com/lockbench/lockbench/schema"
+)
+
+// Side names.
+const (
+	Base = "base"
+	New  = "new"
+)
+
+// A Side is one of the two things compared: an executable and the run
+// flags of this side only.
+type Side struct {
+	Exe   string
+	Flags []string
+}
+
+// A Conn is a running worker, as the parent sees it.
+type Conn interface {
+	// Hello sends the Spec and returns the worker's Hello.
+	Hello(spec Spec) (Hello, error)
+	// Run sends one Request and returns its Reply.
+	Run(req Request) (Reply, error)
+	// Close ends the worker (closing its input) and waits for it.
+	Close() error
+}
+
+// A StartFunc starts a worker of an executable. Exec is the real one;
+// tests start fakes in-process.
+type StartFunc func(ctx context.Context, exe string) (Conn, error)
+
+// Options configure Run.
+type Options struct {
+	Base, New Side
+	// Shared are the run flags of both sides (the plan: --locks,
+	// --modes, --threads, ...), before each side's own.
+	Shared []string
+	// Seed seeds the order of the cases in each round and of the two
+	// sides in each block.
+	Seed uint64
+	// Blocks, when positive, is the fixed number of blocks of every
+	// case; otherwise the run is adaptive: MinBlocks of every case, then
+	// more of the cases whose interval is wider than TargetCI, until
+	// none is or Budget is spent.
+	Blocks    int
+	MinBlocks int
+	Budget    time.Duration
+	// TargetCI is the half-width of the 95% interval of the change a
+	// case should reach, as a fraction (0.05: ±5 points).
+	TargetCI float64
+	// Start starts a worker; nil is Exec.
+	Start StartFunc
+	// Now is the clock of the budget; nil is time.Now.
+	Now func() time.Time
+	// Results, when set, receives both sides' result lines as they come,
+	// in the Go benchmark format, each side's lines under the
+	// configuration lines "side: base|new" and "proc: N" (the worker
+	// process, numbered from 1 per side).
+	Results io.Writer
+	// Progress, when set, is called after every block.
+	Progress func(b Block)
+}
+
+// DefaultMinBlocks is the fewest blocks of every case before the run
+// may stop: stats.MinPairs, the fewest that give a 95% interval.
+const DefaultMinBlocks = stats.MinPairs
+
+// A Block is one slice of one case on each side, back to back.
+type Block struct {
+	Case  string `json:"case"`
+	N     int    `json:"block"` // 1, 2, ... in run order
+	First string `json:"first"` // the side that ran first
+	Base  Reply  `json:"base"`
+	New   Reply  `json:"new"`
+	// BaseProc and NewProc number the worker processes that ran the
+	// slices, from 1 per side.
+	BaseProc int `json:"base_proc"`
+	NewProc  int `json:"new_proc"`
+}
+
+// LogRatio is the block's statistic, ln(new/base); NaN when a side has
+// no positive value.
+func (b Block) LogRatio() float64 {
+	if !(b.Base.Value > 0 && b.New.Value > 0) {
+		return math.NaN()
+	}
+	return math.Log(b.New.Value / b.Base.Value)
+}
+
+// An Outcome is what Run ran.
+type Outcome struct {
+	// Cases are the cases both sides have, in the base's order; OnlyBase
+	// and OnlyNew those of one side only.
+	Cases, OnlyBase, OnlyNew []string
+	Blocks                   []Block
+	// Procs counts the worker processes started per side.
+	Procs int
+	// Stopped says why the run ended: "fixed" (Blocks reached), "tight"
+	// (every case within TargetCI), "budget", or "" when it failed.
+	Stopped string
+	Seed    uint64
+}
+
+// Run compares the two sides block by block; see the package doc. It
+// returns what it ran so far with an error when a worker fails (a
+// *ProtocolError when a side does not speak Protocol).
+func Run(ctx context.Context, o Options) (*Outcome, error) {
+	if o.Start == nil {
+		o.Start = Exec
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MinBlocks <= 0 {
+		o.MinBlocks = DefaultMinBlocks
+	}
+	start := o.Now()
+	out := &Outcome{Seed: o.Seed}
+	rng := rand.New(rand.NewPCG(o.Seed, 0xab))
+	res := &resultWriter{w: o.Results}
+
+	var procs [2]*worker // base, new
+	sides := [2]Side{o.Base, o.New}
+	names := [2]string{Base, New}
+	defer func() {
+		for _, p := range procs {
+			if p != nil {
+				p.conn.Close()
+			}
+		}
+	}()
+	restart := func() ([2][]string, error) {
+		var cases [2][]string
+		for i := range procs {
+			if procs[i] != nil {
+				if err := procs[i].conn.Close(); err != nil {
+					return cases, fmt.Errorf("%s worker %d: %w", names[i], procs[i].n, err)
+				}
+				procs[i] = nil
+			}
+		}
+		out.Procs++
+		for i, s := range sides {
+			c, err := o.Start(ctx, s.Exe)
+			if err != nil {
+				return cases, fmt.Errorf("starting the %s worker %s: %w", names[i], s.Exe, err)
+			}
+			procs[i] = &worker{conn: c, n: out.Procs}
+			h, err := c.Hello(Spec{Protocol: Protocol, Args: append(slices.Clone(o.Shared), s.Flags...)})
+			if err != nil {
+				return cases, err
+			}
+			if h.Protocol != Protocol {
+				return cases, &ProtocolError{Exe: s.Exe, Got: h.Protocol}
+			}
+			if h.Error != "" {
+				return cases, fmt.Errorf("%s side (%s %s): %s", names[i], s.Exe, strings.Join(append(slices.Clone(o.Shared), s.Flags...), " "), h.Error)
+			}
+			cases[i] = h.Cases
+		}
+		return cases, nil
+	}
+	cases, err := restart()
+	if err != nil {
+		return out, err
+	}
+	inNew := map[string]bool{}
+	for _, c := range cases[1] {
+		inNew[c] = true
+	}
+	inBase := map[string]bool{}
+	for _, c := range cases[0] {
+		inBase[c] = true
+		if inNew[c] {
+			out.Cases = append(out.Cases, c)
+		} else {
+			out.OnlyBase = append(out.OnlyBase, c)
+		}
+	}
+	for _, c := range cases[1] {
+		if !inBase[c] {
+			out.OnlyNew = append(out.OnlyNew, c)
+		}
+	}
+	if len(out.Cases) == 0 {
+		return out, errors.New("the two sides have no case in common: compare the same plan (the side flags should change how, not what, they run)")
+	}
+
+	d := map[string][]float64{}        // per case, the blocks' log ratios
+	took := map[string]time.Duration{} // per case, its last block's time
+	fresh := true                      // the processes have run nothing yet
+	for round := 0; ; round++ {
+		todo := o.pending(out.Cases, d, round)
+		if len(todo) == 0 {
+			out.Stopped = "tight"
+			if o.Blocks > 0 {
+				out.Stopped = "fixed"
+			}
+			return out, nil
+		}
+		if !fresh {
+			if _, err := restart(); err != nil {
+				return out, err
+			}
+		}
+		fresh = false
+		for _, i := range rng.Perm(len(todo)) {
+			name := todo[i]
+			if o.Blocks <= 0 && o.Budget > 0 && o.Now().Sub(start)+took[name] > o.Budget {
+				out.Stopped = "budget"
+				return out, nil
+			}
+			if err := ctx.Err(); err != nil {
+				return out, err
+			}
+			t0 := o.Now()
+			b := Block{Case: name, N: len(out.Blocks) + 1, BaseProc: procs[0].n, NewProc: procs[1].n}
+			order := [2]int{0, 1}
+			if rng.IntN(2) == 1 {
+				order = [2]int{1, 0}
+			}
+			b.First = names[order[0]]
+			for _, s := range order {
+				rep, err := procs[s].conn.Run(Request{Case: name, Block: b.N})
+				if err == nil && rep.Error != "" {
+					err = errors.New(rep.Error)
+				}
+				if err != nil {
+					return out, fmt.Errorf("%s side, %s, block %d: %w", names[s], name, b.N, err)
+				}
+				if s == 0 {
+					b.Base = rep
+				} else {
+					b.New = rep
+				}
+				if err := res.write(names[s], procs[s].n, rep.Lines); err != nil {
+					return out, err
+				}
+			}
+			took[name] = o.Now().Sub(t0)
+			out.Blocks = append(out.Blocks, b)
+			if lr := b.LogRatio(); !math.IsNaN(lr) {
+				d[name] = append(d[name], lr)
+			}
+			if o.Progress != nil {
+				o.Progress(b)
+			}
+		}
+	}
+}
+
+// pending returns the cases that need a block in this round: every case
+// in the first MinBlocks rounds (or the Blocks of a fixed run), then the
+// cases whose 95% interval is wider than TargetCI.
+func (o *Options) pending(all []string, d map[string][]float64, round int) []string {
+	if o.Blocks > 0 {
+		if round < o.Blocks {
+			return all
+		}
+		return nil
+	}
+	if round < o.MinBlocks {
+		return all
+	}
+	var out []string
+	for _, c := range all {
+		p := stats.PairedCentre(d[c], stats.DefaultConfidence)
+		if math.IsNaN(p.Lo) || math.Exp(p.Hi)-math.Exp(p.Ratio) > o.TargetCI || math.Exp(p.Ratio)-math.Exp(p.Lo) > o.TargetCI {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+type worker struct {
+	conn Conn
+	n    int
+}
+
+// resultWriter writes result lines under side and proc configuration
+// lines, repeating them only when they change.
+type resultWriter struct {
+	w          io.Writer
+	side       string
+	proc       int
+	configured bool
+}
+
+func (r *resultWriter) write(side string, proc int, lines []string) error {
+	if r.w == nil || len(lines) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	if !r.configured || side != r.side || proc != r.proc {
+		fmt.Fprintf(&b, "%s: %s\n%s: %d\n", schema.ConfSide, side, schema.ConfProc, proc)
+		r.side, r.proc, r.configured = side, proc, true
+	}
+	for _, l := range lines {
+		b.WriteString(strings.TrimRight(l, "\n"))
+		b.WriteByte('\n')
+	}
+	_, err := io.WriteString(r.w, b.String())
+	return err
+}
+
+// Exec starts `exe worker` as a child process, speaking the protocol on
+// its stdin and stdout; its stderr is kept for the error of a worker
+// that does not answer.
+func Exec(ctx context.Context, exe string) (Conn, error) {
+	cmd := exec.CommandContext(ctx, exe, "worker")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return &execConn{exe: exe, cmd: cmd, in: in, out: bufio.NewReader(out), stderr: &stderr}, nil
+}
+
+type execConn struct {
+	exe    string
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	out    *bufio.Reader
+	stderr *bytes.Buffer
+	closed bool
+}
+
+var _ Conn = (*execConn)(nil)
+
+func (c *execConn) send(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = c.in.Write(append(b, '\n'))
+	return err
+}
+
+func (c *execConn) recv(v any) error {
+	line, err := c.out.ReadBytes('\n')
+	if err != nil && len(line) == 0 {
+		return err
+	}
+	return json.Unmarshal(line, v)
+}
+
+func (c *execConn) Hello(spec Spec) (Hello, error) {
+	var h Hello
+	err := c.send(spec)
+	if err == nil {
+		err = c.recv(&h)
+	}
+	if err != nil || h.Protocol == 0 {
+		// No answer in the protocol: an old build prints its usage
+		// error and exits; say what it said.
+		c.Close()
+		return h, &ProtocolError{Exe: c.exe, Detail: firstLine(c.stderr.String())}
+	}
+	return h, nil
+}
+
+func (c *execConn) Run(req Request) (Reply, error) {
+	var r Reply
+	if err := c.send(req); err != nil {
+		return r, c.died(err)
+	}
+	if err := c.recv(&r); err != nil {
+		return r, c.died(err)
+	}
+	return r, nil
+}
+
+// died is the error of a worker that stopped answering: its own last
+// words when it left any.
+func (c *execConn) died(err error) error {
+	c.Close()
+	if s := firstLine(c.stderr.String()); s != "" {
+		return fmt.Errorf("worker %s stopped: %s", c.exe, s)
+	}
+	return fmt.Errorf("worker %s stopped: %w", c.exe, err)
+}
+
+func (c *execConn) Close() error {
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	c.in.Close()
+	err := c.cmd.Wait()
+	if err != nil && c.stderr.Len() > 0 {
+		return fmt.Errorf("%w: %s", err, firstLine(c.stderr.String()))
+	}
+	return err
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}

@@ -1,0 +1,354 @@
+package ab
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/lockbench/lockbench/reports/stats"
+)
+
+// Statuses of a Check.
+const (
+	StatusOK        = "ok"        // no change beyond the threshold shown
+	StatusImproved  = "improved"  // shown better beyond the threshold
+	StatusRegressed = "regressed" // shown worse beyond the threshold
+	StatusUnjudged  = "unjudged"  // could not be judged; Reason says why
+)
+
+// JudgeOptions configure Judge.
+type JudgeOptions struct {
+	// MaxRegress is the largest tolerated change for the worse, as a
+	// fraction (0.05 is 5%).
+	MaxRegress float64
+	// Alpha is the family-wise significance level: the regression tests
+	// of the judged cases are Holm-adjusted, so that a sweep of 30
+	// unchanged cases fails with probability at most Alpha, not 1.5
+	// expected false alarms.
+	Alpha float64
+	// MinBlocks is the fewest blocks that judge a case (stats.MinPairs
+	// when 0: fewer give no 95% interval).
+	MinBlocks int
+}
+
+// DefaultJudge are Judge's defaults: ns per page may grow by at most 5%,
+// family-wise alpha 0.05.
+var DefaultJudge = JudgeOptions{MaxRegress: 0.05, Alpha: stats.DefaultAlpha, MinBlocks: stats.MinPairs}
+
+// A Check is one case's judgement.
+type Check struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	// Reason says why a case is unjudged, or notes an estimate beyond
+	// the threshold that was not shown to be.
+	Reason string `json:"reason,omitempty"`
+	// Base and New are the sides' median time per unit over the blocks.
+	Base stats.Float `json:"base"`
+	New  stats.Float `json:"new"`
+	Unit string      `json:"unit,omitempty"`
+	// Change is the Hodges-Lehmann estimate of new/base - 1 over the
+	// blocks, Lo and Hi its 95% signed-rank interval.
+	Change stats.Float `json:"change"`
+	Lo     stats.Float `json:"lo"`
+	Hi     stats.Float `json:"hi"`
+	// P is the one-sided signed-rank p of "worse by at most MaxRegress",
+	// Holm-adjusted over the family; PImproved the same for "better by
+	// at most MaxRegress".
+	P         stats.Float `json:"p"`
+	PImproved stats.Float `json:"p_improved"`
+	Blocks    int         `json:"blocks"`
+	// Regimes counts the blocks by the new side's machine regime (a
+	// record: pairing cancels the machine, nothing is stratified).
+	Regimes map[string]int `json:"regimes,omitempty"`
+}
+
+// A Verdict is Judge's judgement of an Outcome.
+type Verdict struct {
+	// Pass is true only when every case asked for was judged and none
+	// regressed (the exit status 0 of lockbench ab).
+	Pass bool `json:"pass"`
+	// Status is "regression" when a case regressed, else "unjudged"
+	// when a case could not be judged, else "pass".
+	Status     string  `json:"status"`
+	MaxRegress float64 `json:"max_regress"`
+	Alpha      float64 `json:"alpha"`
+	// Family is the number of judged cases the Holm adjustment is over.
+	Family    int     `json:"family"`
+	Regressed int     `json:"regressed"`
+	Improved  int     `json:"improved"`
+	Unjudged  int     `json:"unjudged"`
+	Seed      uint64  `json:"seed"`
+	Stopped   string  `json:"stopped,omitempty"`
+	Checks    []Check `json:"checks"`
+}
+
+// Judge judges every case of o. A case is regressed when its blocks show
+// it worse than MaxRegress: the one-sided signed-rank test of the
+// per-block log ratios against ln(1+MaxRegress), Holm-adjusted over the
+// judged cases, at Alpha. Improved is the mirror image. A case with
+// fewer than MinBlocks blocks, or run by one side only, is unjudged with
+// its reason.
+func Judge(o *Outcome, opts JudgeOptions) *Verdict {
+	if opts.MinBlocks <= 0 {
+		opts.MinBlocks = stats.MinPairs
+	}
+	v := &Verdict{MaxRegress: opts.MaxRegress, Alpha: opts.Alpha, Seed: o.Seed, Stopped: o.Stopped}
+	byCase := map[string][]Block{}
+	for _, b := range o.Blocks {
+		byCase[b.Case] = append(byCase[b.Case], b)
+	}
+	nan := stats.Float(math.NaN())
+	var pw, pb []float64 // per check: worse, better; NaN when unjudged
+	up, down := math.Log1p(opts.MaxRegress), -math.Log1p(opts.MaxRegress)
+	for _, name := range o.Cases {
+		c := Check{Name: name, Base: nan, New: nan, Change: nan, Lo: nan, Hi: nan, P: nan, PImproved: nan}
+		var d, bv, nv []float64
+		for _, b := range byCase[name] {
+			if lr := b.LogRatio(); !math.IsNaN(lr) {
+				d = append(d, lr)
+				bv, nv = append(bv, b.Base.Value), append(nv, b.New.Value)
+				c.Unit = b.New.Unit
+				if c.Regimes == nil {
+					c.Regimes = map[string]int{}
+				}
+				r := b.New.Regime
+				if r == "" {
+					r = "none"
+				}
+				c.Regimes[r]++
+			}
+		}
+		c.Blocks = len(d)
+		if len(d) > 0 {
+			c.Base, c.New = stats.Float(stats.Median(bv)), stats.Float(stats.Median(nv))
+			pc := stats.PairedCentre(d, stats.DefaultConfidence)
+			c.Change = stats.Float(math.Expm1(pc.Ratio))
+			c.Lo, c.Hi = stats.Float(math.Expm1(pc.Lo)), stats.Float(math.Expm1(pc.Hi))
+		}
+		w, b := math.NaN(), math.NaN()
+		if len(d) < opts.MinBlocks {
+			c.Status = StatusUnjudged
+			c.Reason = fmt.Sprintf("%d blocks, the least that judge a case is %d", len(d), opts.MinBlocks)
+			if o.Stopped == "budget" {
+				c.Reason += ": the budget ran out (give more --budget, or fewer cases)"
+			}
+		} else {
+			w = stats.SignedRankGreater(d, up)
+			neg := make([]float64, len(d))
+			for i, x := range d {
+				neg[i] = -x
+			}
+			b = stats.SignedRankGreater(neg, -down)
+		}
+		v.Checks = append(v.Checks, c)
+		pw, pb = append(pw, w), append(pb, b)
+	}
+	hw, hb := stats.Holm(pw), stats.Holm(pb)
+	for i := range v.Checks {
+		c := &v.Checks[i]
+		if c.Status == StatusUnjudged {
+			continue
+		}
+		v.Family++
+		c.P, c.PImproved = stats.Float(hw[i]), stats.Float(hb[i])
+		switch {
+		case hw[i] <= opts.Alpha:
+			c.Status = StatusRegressed
+		case hb[i] <= opts.Alpha:
+			c.Status = StatusImproved
+		default:
+			c.Status = StatusOK
+			if float64(c.Change) > opts.MaxRegress {
+				c.Reason = fmt.Sprintf("estimate %s beyond +%s, not shown (p=%.3f): more blocks would tell", stats.Pct(float64(c.Change), 1, true), threshold(opts.MaxRegress), hw[i])
+			}
+		}
+	}
+	for _, name := range o.OnlyBase {
+		v.Checks = append(v.Checks, Check{Name: name, Status: StatusUnjudged, Reason: "only the base side has this case", Base: nan, New: nan, Change: nan, Lo: nan, Hi: nan, P: nan, PImproved: nan})
+	}
+	for _, name := range o.OnlyNew {
+		v.Checks = append(v.Checks, Check{Name: name, Status: StatusUnjudged, Reason: "only the new side has this case", Base: nan, New: nan, Change: nan, Lo: nan, Hi: nan, P: nan, PImproved: nan})
+	}
+	for _, c := range v.Checks {
+		switch c.Status {
+		case StatusRegressed:
+			v.Regressed++
+		case StatusImproved:
+			v.Improved++
+		case StatusUnjudged:
+			v.Unjudged++
+		}
+	}
+	switch {
+	case v.Regressed > 0:
+		v.Status = "regression"
+	case v.Unjudged > 0:
+		v.Status = "unjudged"
+	default:
+		v.Status, v.Pass = "pass", true
+	}
+	return v
+}
+
+// Err returns the regression as an error, nil when none regressed.
+func (v *Verdict) Err() error {
+	if v.Regressed == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d of %d cases regressed beyond +%s", v.Regressed, v.Family, threshold(v.MaxRegress))
+}
+
+// UnjudgedError says how many cases could not be judged, nil when all
+// were.
+func (v *Verdict) UnjudgedError() error {
+	if v.Unjudged == 0 {
+		return nil
+	}
+	for _, c := range v.Checks {
+		if c.Status == StatusUnjudged {
+			return fmt.Errorf("%d case(s) could not be judged, e.g. %s: %s", v.Unjudged, c.Name, c.Reason)
+		}
+	}
+	return nil
+}
+
+func threshold(f float64) string { return strings.TrimPrefix(stats.Pct(f, 1, false), "+") }
+
+// WriteText writes the verdict as a table, one row per case, then the
+// offenders and the unjudged with their reasons, and the summary line.
+func (v *Verdict) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ab: fail on a change shown beyond +%s (one-sided signed-rank test of the per-block ratios, Holm over the %d judged cases at alpha %v); change = Hodges-Lehmann estimate [95%% interval]\n\n",
+		threshold(v.MaxRegress), v.Family, v.Alpha)
+	rows := [][]string{{"case", "base", "new", "change [95% interval]", "blocks", "p", "status"}}
+	for _, c := range v.Checks {
+		st := c.Status
+		if c.Status == StatusUnjudged {
+			st += " (" + c.Reason + ")"
+		}
+		rows = append(rows, []string{c.Name, num(c.Base, c.Unit), num(c.New, c.Unit), change(c), fmt.Sprint(c.Blocks), pText(c.P), st})
+	}
+	writeTable(&b, rows)
+	b.WriteString("\n")
+	for _, c := range v.Checks {
+		if c.Status == StatusRegressed {
+			fmt.Fprintf(&b, "REGRESSION %s\n", line(c))
+		}
+	}
+	for _, c := range v.Checks {
+		if c.Status == StatusOK && c.Reason != "" {
+			fmt.Fprintf(&b, "NOTE %s: %s\n", c.Name, c.Reason)
+		}
+	}
+	for _, c := range v.Checks {
+		if c.Status == StatusUnjudged {
+			fmt.Fprintf(&b, "UNJUDGED %s: %s\n", c.Name, c.Reason)
+		}
+	}
+	switch v.Status {
+	case "regression":
+		fmt.Fprintf(&b, "FAIL: %d of %d judged cases regressed beyond +%s\n", v.Regressed, v.Family, threshold(v.MaxRegress))
+	case "unjudged":
+		fmt.Fprintf(&b, "NOT JUDGED: %d case(s) could not be judged; no regression in the %d judged\n", v.Unjudged, v.Family)
+	default:
+		fmt.Fprintf(&b, "PASS: no regression beyond +%s in %d cases (%d improved)\n", threshold(v.MaxRegress), v.Family, v.Improved)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func line(c Check) string {
+	return fmt.Sprintf("%s: %s -> %s, %s, p=%.3f, %d blocks", c.Name, num(c.Base, c.Unit), num(c.New, c.Unit), change(c), float64(c.P), c.Blocks)
+}
+
+func num(f stats.Float, unit string) string {
+	if math.IsNaN(float64(f)) {
+		return stats.None
+	}
+	return stats.Format(float64(f), 4) + " " + unit
+}
+
+func change(c Check) string {
+	if math.IsNaN(float64(c.Change)) {
+		return stats.None
+	}
+	s := stats.Pct(float64(c.Change), 1, true)
+	if math.IsNaN(float64(c.Lo)) {
+		return s + " (no interval)"
+	}
+	return fmt.Sprintf("%s [%s, %s]", s, stats.Pct(float64(c.Lo), 1, true), stats.Pct(float64(c.Hi), 1, true))
+}
+
+func pText(p stats.Float) string {
+	if math.IsNaN(float64(p)) {
+		return stats.None
+	}
+	return fmt.Sprintf("%.3f", float64(p))
+}
+
+// writeTable writes rows as left-aligned columns two spaces apart.
+func writeTable(b *strings.Builder, rows [][]string) {
+	width := make([]int, len(rows[0]))
+	for _, r := range rows {
+		for i, c := range r {
+			width[i] = max(width[i], len([]rune(c)))
+		}
+	}
+	for _, r := range rows {
+		var l strings.Builder
+		for i, c := range r {
+			if i > 0 {
+				l.WriteString("  ")
+			}
+			l.WriteString(c)
+			if i < len(r)-1 {
+				l.WriteString(strings.Repeat(" ", width[i]-len([]rune(c))))
+			}
+		}
+		b.WriteString(strings.TrimRight(l.String(), " "))
+		b.WriteByte('\n')
+	}
+}
+
+// WriteGitHub writes GitHub Actions workflow commands: an error per
+// regression, and per unjudged case an error (a warning when
+// allowUnjudged), and a warning per estimate beyond the threshold that
+// was not shown to be.
+func (v *Verdict) WriteGitHub(w io.Writer, allowUnjudged bool) error {
+	var b strings.Builder
+	for _, c := range v.Checks {
+		switch {
+		case c.Status == StatusRegressed:
+			fmt.Fprintf(&b, "::error title=%s::%s\n", ghProperty("lockbench ab: regression"), ghData(line(c)))
+		case c.Status == StatusUnjudged:
+			kind := "error"
+			if allowUnjudged {
+				kind = "warning"
+			}
+			fmt.Fprintf(&b, "::%s title=%s::%s\n", kind, ghProperty("lockbench ab: not judged"), ghData(c.Name+": "+c.Reason))
+		case c.Reason != "":
+			fmt.Fprintf(&b, "::warning title=%s::%s\n", ghProperty("lockbench ab: unconfirmed"), ghData(c.Name+": "+c.Reason))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// ghData and ghProperty escape workflow command text as the Actions
+// runner expects (toolkit's escapeData and escapeProperty).
+func ghData(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
+}
+
+func ghProperty(s string) string {
+	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
+}
+
+// WriteJSON writes the verdict as indented JSON.
+func (v *Verdict) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

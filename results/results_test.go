@@ -1,0 +1,189 @@
+package results
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"golang.org/x/perf/benchfmt"
+)
+
+const head = "goos: linux\nUnit ns/page better=lower\n\n" +
+	"BenchmarkPageCache/mode=page/lock=mcs/threads=2-2\t1000\t41.2 ns/page\t4.0 acq/page\n" +
+	"some text benchfmt ignores\n" +
+	"BenchmarkX-2 100 10 ns/op\n"
+
+// TestLineIsTheRecords: each record comes with the very line it was
+// parsed from, and its number, whatever lines lie between.
+func TestLineIsTheRecords(t *testing.T) {
+	var seen []int
+	r := NewReader(strings.NewReader(head), "a.txt", "", func(n int, line []byte) { seen = append(seen, n) })
+	var lines []string
+	for r.Scan() {
+		switch rec := r.Record().(type) {
+		case *benchfmt.Result:
+			if _, n := rec.Pos(); !strings.HasPrefix(string(r.Line()), "Benchmark") || n != 4 && n != 6 {
+				t.Errorf("result at line %d has line %q", n, r.Line())
+			}
+			if rec.GetConfig(".file") != "a.txt" {
+				t.Errorf(".file %q, want the path when no label is given", rec.GetConfig(".file"))
+			}
+		case *benchfmt.UnitMetadata:
+			if !strings.HasPrefix(string(r.Line()), "Unit ") {
+				t.Errorf("unit metadata has line %q", r.Line())
+			}
+		}
+		lines = append(lines, string(r.Line()))
+	}
+	if err := r.Err(); err != nil || r.Torn() != nil {
+		t.Fatalf("err %v, torn %v", err, r.Torn())
+	}
+	want := []string{"Unit ns/page better=lower\n", strings.Split(head, "\n")[3] + "\n", "BenchmarkX-2 100 10 ns/op\n"}
+	if !slices.Equal(lines, want) {
+		t.Errorf("lines %q, want %q", lines, want)
+	}
+	if !slices.Equal(seen, []int{1, 2, 3, 4, 5, 6}) {
+		t.Errorf("onLine saw lines %v, want 1..6", seen)
+	}
+}
+
+// TestTorn: a last line without its newline is never parsed, wherever it
+// is cut; blank space after the last newline is no line at all.
+func TestTorn(t *testing.T) {
+	tests := []struct {
+		tail   string
+		torn   bool
+		reason string
+	}{
+		{"BenchmarkY-2 10 5 ns/op\t3 wait-p", true, "cut mid-unit: 'wait-p' must not become a unit"},
+		{"BenchmarkY-2 10 5", true, "a value without its unit must not become a syntax error"},
+		{"BenchmarkY-2 10 5 ns/op", true, "a line that would parse is still incomplete"},
+		{"cpu: cut", true, "a configuration line too"},
+		{"  \t", false, "blank space is not a line"},
+		{"", false, "a whole file"},
+	}
+	for _, tt := range tests {
+		r := NewReader(strings.NewReader(head+tt.tail), "a.txt", "", nil)
+		n := 0
+		for r.Scan() {
+			if _, ok := r.Record().(*benchfmt.SyntaxError); ok {
+				t.Errorf("%s: syntax error %v", tt.reason, r.Record())
+			}
+			n++
+		}
+		if n != 3 || r.Err() != nil {
+			t.Errorf("%s: %d records, err %v; want the 3 whole ones", tt.reason, n, r.Err())
+		}
+		if got := r.Torn() != nil; got != tt.torn {
+			t.Errorf("%s: torn %v, want %v", tt.reason, r.Torn(), tt.torn)
+		} else if got && (r.Torn().Line != 7 || r.Torn().Path != "a.txt") {
+			t.Errorf("%s: torn at %s:%d, want a.txt:7", tt.reason, r.Torn().Path, r.Torn().Line)
+		}
+	}
+}
+
+// TestLongLine: a line past benchfmt's limit is an error naming it, not a
+// silent end.
+func TestLongLine(t *testing.T) {
+	r := NewReader(strings.NewReader(head+"BenchmarkZ 1 1 ns/op "+strings.Repeat("x", MaxLine)+"\n"), "a.txt", "", nil)
+	for r.Scan() {
+	}
+	if r.Err() == nil || !strings.Contains(r.Err().Error(), "a.txt:7") {
+		t.Errorf("err %v, want one naming a.txt:7", r.Err())
+	}
+}
+
+// TestLabelsAreBenchfmts: Labels gives every argument the ".file" label
+// benchfmt.Files gives it (so `lockbench compare` labels its columns as
+// benchstat does), checked against benchfmt.Files itself.
+func TestLabelsAreBenchfmts(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.txt"), filepath.Join(dir, "b.txt")
+	for _, p := range []string{a, b} {
+		if err := os.WriteFile(p, []byte("BenchmarkX 1 1 ns/op\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, args := range [][]string{
+		{a, b},
+		{a, a},
+		{a, b, a, a},
+		{"old=" + a, "new=" + b},
+		{"base=" + a, a},
+		{"x=" + a, "x=" + a, b},
+	} {
+		files := benchfmt.Files{Paths: args, AllowLabels: true}
+		var want []string
+		for files.Scan() {
+			want = append(want, files.Result().(*benchfmt.Result).GetConfig(".file"))
+		}
+		if err := files.Err(); err != nil {
+			t.Fatal(err)
+		}
+		_, got := Labels(args)
+		if !slices.Equal(got, want) {
+			t.Errorf("Labels(%q) = %q, benchfmt.Files labels %q", args, got, want)
+		}
+	}
+}
+
+func TestBinary(t *testing.T) {
+	for _, tt := range []struct {
+		line   string
+		binary bool
+	}{{"BenchmarkX 1 1 ns/op", false}, {"naïve µs", false}, {"a\x00b", true}, {"\xff\xfe", true}} {
+		if got := Binary([]byte(tt.line)); got != tt.binary {
+			t.Errorf("Binary(%q) = %v, want %v", tt.line, got, tt.binary)
+		}
+	}
+}
+
+// endless is an input that never ends: a header, then result lines.
+type endless struct{ sent int }
+
+func (e *endless) Read(p []byte) (int, error) {
+	line := "BenchmarkX-2 100 10 ns/op\n"
+	if e.sent == 0 {
+		line = "goos: linux\n"
+	}
+	e.sent++
+	return copy(p, line), nil // p is never shorter than a line here
+}
+
+// TestStreams: a Reader returns records as it reads, holding a line at a
+// time, never the input: an endless input gives its first records.
+func TestStreams(t *testing.T) {
+	r := NewReader(&endless{}, "endless", "", nil)
+	for i := range 1000 {
+		if !r.Scan() {
+			t.Fatalf("record %d: Scan stopped, err %v", i, r.Err())
+		}
+		if _, n := r.Record().(*benchfmt.Result).Pos(); n != i+2 {
+			t.Fatalf("record %d at line %d, want %d", i, n, i+2)
+		}
+	}
+}
+
+// TestConfigAtEnd: the configuration a file ends with is known, results
+// or none, and the end marker is no record.
+func TestConfigAtEnd(t *testing.T) {
+	for _, in := range []string{"goos: linux\nplan: p\nplan: q\n\n", "goos: linux\nplan: q\nBenchmarkX 1 1 ns/op\n", "goos: linux\nplan: q\ncut: x"} {
+		r := NewReader(strings.NewReader(in), "a.txt", "", nil)
+		n := 0
+		for r.Scan() {
+			n++
+		}
+		if n != strings.Count(in, "Benchmark") {
+			t.Errorf("%q: %d records, want %d", in, n, strings.Count(in, "Benchmark"))
+		}
+		var got []string
+		for _, c := range r.Config() {
+			got = append(got, c.Key+"="+string(c.Value))
+		}
+		if !slices.Equal(got, []string{"goos=linux", "plan=q"}) {
+			t.Errorf("%q: config %q, want goos=linux plan=q", in, got)
+		}
+	}
+}
