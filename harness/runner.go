@@ -879,8 +879,19 @@ func runqMean(slots []slot) float64 {
 // their own wait well under 1%, a second process on the same CPUs makes
 // them wait tens of percent): something else ran there, and the
 // repetition measured it too.
+//
+// Workers that outnumber their CPUs (an oversubscribed case) wait for
+// each other; only the wait beyond that share counts.
 func (r *Result) Disturbed() bool {
-	return schema.Disturbed(r.RunqNS, r.Wall)
+	cpus := 0 // unpinned: no CPUs to count, none oversubscribed
+	if r.CPUs != nil {
+		distinct := map[int]bool{}
+		for _, c := range r.CPUs {
+			distinct[c] = true
+		}
+		cpus = len(distinct)
+	}
+	return schema.Disturbed(r.RunqNS, r.Wall, r.Case.Spec.Workers, cpus)
 }
 
 // firstPanic is the panic of the first worker that panicked, or nil.

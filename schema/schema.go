@@ -135,11 +135,18 @@ const (
 // UnitRunq marks it disturbed.
 const DisturbedShare = 0.05
 
-// Disturbed reports whether a repetition whose workers waited runqNS on
-// average in a window of wall was disturbed: runqNS over DisturbedShare
-// of wall. A negative runqNS (not measured) is not disturbed.
-func Disturbed(runqNS float64, wall time.Duration) bool {
-	return runqNS > 0 && wall > 0 && runqNS > DisturbedShare*float64(wall.Nanoseconds())
+// Disturbed reports whether a repetition of threads workers on cpus CPUs,
+// whose workers waited runqNS on average in a window of wall, was
+// disturbed: runqNS over DisturbedShare of wall beyond what the workers
+// make each other wait when they outnumber the CPUs (1 - cpus/threads of
+// the window; cpus <= 0 means as many as threads). A negative runqNS
+// (not measured) is not disturbed.
+func Disturbed(runqNS float64, wall time.Duration, threads, cpus int) bool {
+	own := 0.0
+	if cpus > 0 && threads > cpus {
+		own = 1 - float64(cpus)/float64(threads)
+	}
+	return runqNS > 0 && wall > 0 && runqNS > (own+DisturbedShare)*float64(wall.Nanoseconds())
 }
 
 // ClassUnits returns the units of a class line, in the order harness
@@ -229,7 +236,7 @@ func Units(per string) []Unit {
 		{UnitGCCycles, KindRun, false, "Go GC cycles completed in the measured window"},
 		{UnitXferEnd, KindMachine, false, "the xfer-ns probe again, right after the repetition"},
 		{UnitBlock, KindRun, false, "paired runs: the block of back-to-back slices this line belongs to"},
-		{UnitRunq, KindRun, false, "time a worker waited for its CPU in the window, mean of workers: over 5% of the window marks the repetition disturbed (another process on its CPUs)"},
+		{UnitRunq, KindRun, false, "time a worker waited for its CPU in the window, mean of workers: over 5% of the window, beyond what oversubscribed workers make each other wait, marks the repetition disturbed (another process on its CPUs)"},
 		{UnitFolioPages, KindKernel, false, "kernel workloads: mean folio size the kernel allocated, in base pages (per-size THP counters)"},
 		{PerUnit(StemFaults, per), KindKernel, false, "kernel workloads: page-fault entries per " + per + " (page-faults software counter)"},
 		{UnitSpeed, KindMachine, false, "one ALU step plus one step of a pointer chase over 8 MB, on the workers' CPUs, probed before the repetition"},

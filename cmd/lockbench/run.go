@@ -10,6 +10,7 @@ import (
 	"github.com/lockbench/lockbench/internal/mthp"
 	"github.com/lockbench/lockbench/profiles"
 	"github.com/lockbench/lockbench/reports"
+	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 	"github.com/spf13/cobra"
 	"golang.org/x/perf/benchfmt"
@@ -209,7 +210,13 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		total = 0 // unknown: the judge decides
 	}
 	prog := newProgress(stderr, total, f.quiet)
-	sw.Progress = func(i int, res *harness.Result) { prog.step(i, res, sw.CPUs()) }
+	disturbed := 0 // repetitions whose workers waited for their CPUs (runq-ns)
+	sw.Progress = func(i int, res *harness.Result) {
+		if res.Disturbed() {
+			disturbed++
+		}
+		prog.step(i, res, sw.CPUs())
+	}
 
 	out, runErr := sw.Run(cmd.Context())
 	prog.finish()
@@ -217,6 +224,10 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	// interrupt's grace is not spent on the report first.
 	if err := restore(); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("restoring the THP settings: %w (run 'lockbench kernel-restore %s')", err, sw.Dir()))
+	}
+	if disturbed > 0 {
+		note("%d of %d repetitions were disturbed: their workers waited for a CPU over %.0f%% of the window (runq-ns in results.txt); another process ran on their CPUs",
+			disturbed, out.Done, 100*schema.DisturbedShare)
 	}
 	switch out.Stopped {
 	case harness.StopTight:
