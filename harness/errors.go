@@ -2,6 +2,7 @@ package harness
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
@@ -24,6 +25,9 @@ const (
 	FieldGrace    = "grace"    // Runner.Grace
 	FieldAffinity = "affinity" // Runner.Affinity
 	FieldTiming   = "timing"   // Plan.Timing
+	FieldBudget   = "budget"   // Plan.Budget
+	FieldTarget   = "target"   // Plan.Target
+	FieldLabels   = "labels"   // Runner.Labels: profiling
 )
 
 // ClassLockField is the Field of a lock override of class c in
@@ -75,6 +79,17 @@ func planField(ke *workloads.KnobError) *FieldError {
 	return fe
 }
 
+// A PlanError is a plan that cannot run for a reason no single field
+// names: a model too large for memory. Plan.Validate returns it beside
+// *FieldError; both are the caller's input, not the machine's.
+type PlanError struct {
+	Err error
+}
+
+func (e *PlanError) Error() string { return e.Err.Error() }
+
+func (e *PlanError) Unwrap() error { return e.Err }
+
 // An OutputError is a results folder that cannot be written: it exists
 // and is not empty (the error wraps ErrOutputExists), or reading or
 // creating it or its results file failed.
@@ -91,3 +106,14 @@ func (e *OutputError) Error() string {
 }
 
 func (e *OutputError) Unwrap() error { return e.Err }
+
+// An EstimateError is a sweep estimated (Estimate) to take longer than
+// MaxUnforced, which NewSweep runs only when forced: a plan of that
+// length is more often a typo (a --duration of 2562047h) than a plan.
+type EstimateError struct {
+	Estimate time.Duration
+}
+
+func (e *EstimateError) Error() string {
+	return fmt.Sprintf("the sweep would take about %v: over %v needs force", e.Estimate.Round(time.Minute), MaxUnforced)
+}

@@ -135,11 +135,13 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 	start := now()
 	bl := s.plan.blocks()
 	var longest time.Duration
+	adaptive := s.Adaptive()
 	runBlock := func(ref blockRef) (switched bool, err error) {
 		t0 := now()
 		if !ref.counting {
 			o.Blocks++
 		}
+		first := len(o.Lines)
 		prev := 0.0 // the end probe of the slice before stands in for the next one's start probe
 		for _, c := range bl.block(ref) {
 			if !ref.counting {
@@ -154,6 +156,9 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 		}
 		if switched {
 			o.Switched++
+		}
+		if adaptive {
+			s.Judge.Add(o.Lines[first:])
 		}
 		if !ref.counting {
 			longest = max(longest, now().Sub(t0))
@@ -174,16 +179,16 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 			}
 		}
 	}
-	if s.Adaptive() {
+	if adaptive {
 		// Judge sees switched blocks as missing data and asks for more.
 		for {
-			if now().Sub(start)+longest > s.Budget {
-				o.Stopped = "budget"
+			if now().Sub(start)+longest > s.plan.Budget {
+				o.Stopped = StopBudget
 				return nil
 			}
-			want := s.Judge(o.Lines)
+			want := s.Judge.Pending(s.plan.Target)
 			if len(want) == 0 {
-				o.Stopped = "tight"
+				o.Stopped = StopTight
 				return nil
 			}
 			g, ok := bl.index[want[0]]

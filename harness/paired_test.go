@@ -137,38 +137,47 @@ func TestPairedAdaptive(t *testing.T) {
 		budget time.Duration
 		judge  func(calls int) []string
 		blocks int
-		stop   string
+		stop   StopReason
 		reason string
 	}{
-		{"tight at once", time.Hour, func(int) []string { return nil }, 1, "tight", "the minimum blocks run, then a judge content with them stops the run"},
+		{"tight at once", time.Hour, func(int) []string { return nil }, 1, StopTight, "the minimum blocks run, then a judge content with them stops the run"},
 		{"tight after 3", time.Hour, func(calls int) []string {
 			if calls < 3 {
 				return []string{"PageCache/lock=mutex/threads=1"}
 			}
 			return nil
-		}, 3, "tight", "each call that names a group gets a block of it: 1 + 2"},
-		{"budget", 100 * time.Millisecond, func(int) []string { return []string{"PageCache/lock=mutex/threads=1"} }, 4, "budget",
+		}, 3, StopTight, "each call that names a group gets a block of it: 1 + 2"},
+		{"budget", 100 * time.Millisecond, func(int) []string { return []string{"PageCache/lock=mutex/threads=1"} }, 4, StopBudget,
 			"a judge never content runs until the next block would pass the budget: the clock reads +10ms each time, a block takes 10ms, and the 4th ends at 90ms of the 100ms"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			p := p
+			p.Budget, p.Target = tt.budget, 0.05
 			sw, err := NewSweep(p, testRunner(), filepath.Join(t.TempDir(), "out"), false)
 			if err != nil {
 				t.Fatal(err)
 			}
 			clock := &fakeClock{t: time.Unix(0, 0), step: 10 * time.Millisecond}
 			calls := 0
-			sw.Now, sw.Budget = clock.now, tt.budget
-			sw.Judge = func(lines []*benchfmt.Result) []string {
+			j := &funcJudge{t: t, pending: func(lines []*benchfmt.Result, target float64) []string {
 				calls++
 				if calls == 1 && len(lines) < 2 {
 					t.Errorf("judge saw %d lines on its first call, want the first block's 2", len(lines))
 				}
+				if target != 0.05 {
+					t.Errorf("judge asked for target %v, want the plan's 0.05", target)
+				}
 				return tt.judge(calls)
-			}
+			}}
+			sw.Now, sw.Judge = clock.now, j
 			out, err := sw.Run(context.Background())
 			if err != nil {
 				t.Fatal(err)
+			}
+			if len(j.lines) != len(out.Lines) || j.adds != out.Blocks {
+				t.Errorf("judge was given %d lines in %d blocks, want every line written (%d), one Add per block (%d)",
+					len(j.lines), j.adds, len(out.Lines), out.Blocks)
 			}
 			var caseLines []*benchfmt.Result // without the class lines
 			for _, l := range out.Lines {
@@ -194,3 +203,24 @@ func TestPairedAdaptive(t *testing.T) {
 		})
 	}
 }
+
+// funcJudge is a Judge that keeps every line it is given and calls
+// pending with them all.
+type funcJudge struct {
+	t       *testing.T
+	lines   []*benchfmt.Result
+	adds    int
+	pending func(lines []*benchfmt.Result, target float64) []string
+}
+
+func (j *funcJudge) Add(lines []*benchfmt.Result) {
+	if len(lines) == 0 {
+		j.t.Errorf("Add %d: a block with no lines", j.adds)
+	}
+	j.adds++
+	j.lines = append(j.lines, lines...)
+}
+
+func (j *funcJudge) Pending(target float64) []string { return j.pending(j.lines, target) }
+
+var _ Judge = (*funcJudge)(nil)

@@ -75,18 +75,22 @@ type Plan struct {
 	Threads []int
 	Count   int
 	Order   Order
-	// Seed seeds the slice order of Paired blocks (0 is a seed like any
-	// other); it is written to the file configuration so that a run's
-	// orders can be drawn again.
+	// Seed seeds the slice order of Paired blocks; it is written to the
+	// file configuration so that a run's orders can be drawn again. 0
+	// means "draw one" (Prepare): a sharded plan's (Shard set) from its
+	// ID, so that every shard on every machine draws the same orders, an
+	// unsharded plan's from the clock. A drawn seed is never 0.
 	Seed uint64
 	// Shard, when set, restricts Cases to part K of N of the plan: whole
 	// comparison groups (the modes and batch sizes of one lock at one
 	// thread count), balanced by estimated time. The zero Shard is the
 	// whole plan. Every shard of a plan has the plan's ID.
 	Shard schema.Shard
-	// Timing says which locks ns/page times (TimeBare when empty).
-	// Base.Bare overrides it: no repetition is instrumented, and the
-	// results carry no lock units.
+	// Timing says which locks ns/page times. Empty means TimeBare, or
+	// TimeInstrumented for a Runner that profiles (Runner.Labels: the
+	// contention stacks come from the instrumented wrapper; Prepare
+	// fills it in). Base.Bare overrides it: no repetition is
+	// instrumented, and the results carry no lock units.
 	Timing Timing
 	// Floor adds the per-page work floor that reports' counterfactual
 	// decomposition reads (see reports.Parts): each mode and batch at one
@@ -94,6 +98,16 @@ type Plan struct {
 	// repetitions interleaved with the rest. A workload without modes
 	// (cs) has no floor to add.
 	Floor bool
+	// Budget, with a Paired order, makes the sweep adaptive when its
+	// Sweep has a Judge: after Count timed blocks of every group, Run
+	// adds blocks of the groups the Judge names until it names none or
+	// the next block would end after Budget from the start (see
+	// Sweep.Judge). 0 runs the plan's Count blocks only.
+	Budget time.Duration
+	// Target is the half-width, as a fraction (0.05: ±5%), that an
+	// adaptive sweep's Judge wants every headline's 95% interval to
+	// reach. It must be positive when Budget is set.
+	Target float64
 }
 
 // timing is p.Timing with its default.
@@ -116,11 +130,12 @@ const FloorLock = "none"
 // DefaultPlan is the sweep of `lockbench run` without flags: mutex and
 // mcs, every mode, 16-page batches, 1 thread and one per CPU, and the
 // lock-free floor of each mode at one thread (Floor), in Paired blocks of
-// bare-timed slices: DefaultBlocks blocks of every comparison group first,
-// with one block of instrumented counting repetitions of each group after
-// the first (TimeBare), then (a Sweep with a Budget and a Judge:
-// `lockbench run` gives DefaultBudget) more blocks where the headlines are
-// least certain.
+// bare-timed slices (the empty Timing: TimeBare, unless the Runner
+// profiles): DefaultBlocks blocks of every comparison group first, with
+// one block of instrumented counting repetitions of each group after the
+// first, then, given a Judge (Sweep.Judge), more blocks where the
+// headlines are least certain until each is within DefaultTarget or
+// DefaultBudget is spent. Its seed is drawn (Seed 0).
 var DefaultPlan = Plan{
 	Base:    workloads.DefaultSpec,
 	Locks:   []string{"mutex", "mcs"},
@@ -129,8 +144,9 @@ var DefaultPlan = Plan{
 	Threads: defaultThreads(),
 	Count:   DefaultBlocks,
 	Order:   Paired,
-	Timing:  TimeBare,
 	Floor:   true,
+	Budget:  DefaultBudget,
+	Target:  DefaultTarget,
 }
 
 // DefaultBlocks is the default run's first blocks of every group: the
@@ -144,6 +160,10 @@ const DefaultBlocks = 3
 // measurements).
 const DefaultBudget = 40 * time.Second
 
+// DefaultTarget is the default run's target half-width of a headline's
+// 95% interval: ±5%.
+const DefaultTarget = 0.05
+
 // defaultThreads is 1 and, on a machine with more, one per CPU.
 func defaultThreads() []int {
 	if n := runtime.NumCPU(); n > 1 {
@@ -154,7 +174,7 @@ func defaultThreads() []int {
 
 // Validate checks the plan and returns the first problem as a
 // *FieldError naming the field to change, or, for a model too large for
-// memory, an error naming no single field. The plan's own rules are
+// memory, a *PlanError naming no single field. The plan's own rules are
 // checked here; every case's Spec is checked by workloads.Spec.Validate,
 // which owns the rules of its knobs (lock names, modes, ranges). It does
 // not build any workload.
@@ -189,6 +209,9 @@ func (p Plan) Validate() error {
 	default:
 		return &FieldError{Field: FieldTiming, Err: fmt.Errorf("unknown timing %q (known: %s, %s)", p.Timing, TimeBare, TimeInstrumented)}
 	}
+	if err := p.validateAdaptive(); err != nil {
+		return err
+	}
 	if p.Base.Bare && p.timing() == TimeInstrumented {
 		// Bare would win silently (no wrapper to time): say so instead.
 		return &FieldError{Field: FieldTiming, Value: string(TimeInstrumented), Err: errors.New("times instrumented locks, but the plan's base is bare (no instrumented lock at all)")}
@@ -198,7 +221,7 @@ func (p Plan) Validate() error {
 			if ke, ok := errors.AsType[*workloads.KnobError](err); ok {
 				return planField(ke)
 			}
-			return err
+			return &PlanError{Err: err}
 		}
 	}
 	return nil

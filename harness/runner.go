@@ -341,18 +341,19 @@ var phaseNames = [2]string{"warm-up", "measurement"}
 // measure for r.Duration, merge, and check the workload's invariants. A
 // cancelled ctx abandons the case and returns an error wrapping ctx.Err().
 // A worker that does not stop in time returns a *WatchdogError, a failed
-// invariant an *InvariantError.
+// invariant an *InvariantError; an invalid r, Validate's *FieldError.
 func (r *Runner) Run(ctx context.Context, c Case) (*Result, error) {
-	return r.run(ctx, c, 0)
-}
-
-// run is Run; a positive before is the regime probe just taken (the end
-// probe of the slice before, in a paired block) and stands in for the
-// probe before the repetition.
-func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
+	return r.run(ctx, c, 0)
+}
+
+// run is Run of a validated r (a Sweep validates its runner once, in
+// NewSweep); a positive before is the regime probe just taken (the end
+// probe of the slice before, in a paired block) and stands in for the
+// probe before the repetition.
+func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Name(), err)
 	}

@@ -3,22 +3,26 @@ package harness
 import (
 	"context"
 	"errors"
+	"slices"
 	"time"
 
+	"github.com/lockbench/lockbench/schema"
 	"golang.org/x/perf/benchfmt"
 )
 
 // A Sweep runs a Plan into a results folder: what `lockbench run` does,
-// without its flags, display and summary. NewSweep checks the plan and
+// without its flags, display and summary. NewSweep prepares the plan
+// (Prepare: the run's policy, the same as the command's), checks it and
 // the runner, reads the machine and creates the folder; Run runs the
 // cases in order and appends each one's lines to DIR/results.txt, synced,
 // the moment it ends, so that a sweep cut short keeps every finished
 // line.
 //
-//	sw, err := harness.NewSweep(plan, runner, dir, false)
+//	sw, err := harness.NewSweep(harness.DefaultPlan, harness.DefaultRunner, dir, false)
 //	if err != nil {
-//		return err // *FieldError, *OutputError, or the machine's
+//		return err // *FieldError, *OutputError, *EstimateError, or the machine's
 //	}
+//	sw.Judge = reports.NewJudge() // adaptive, as `lockbench run`; nil: Count blocks only
 //	sw.Progress = func(i int, res *harness.Result) { fmt.Println(i, res.Case) }
 //	out, err := sw.Run(ctx)
 //	// out.Lines are the lines written, also when err != nil;
@@ -31,17 +35,18 @@ type Sweep struct {
 	// and its line (a profile session adds the result's lock records
 	// here); an error ends the sweep.
 	Record func(res *Result, line *benchfmt.Result) error
-	// Budget and Judge make a Paired sweep adaptive: after the plan's
-	// Count blocks of every group, Run asks Judge which groups
+	// Judge makes a Paired plan with a Budget adaptive (Adaptive): after
+	// the plan's Count blocks of every group, Run asks Judge which groups
 	// (Case.Group) still need blocks, most uncertain first, and runs one
-	// block of the first, until Judge names none ("tight") or the next
-	// block would end after Budget from the start of Run ("budget"). A
-	// block is estimated to take as long as the longest block so far.
-	// Without both, or in another order, the sweep runs the plan as is.
-	// Judge sees every line written so far, switched ones included.
-	Budget time.Duration
-	Judge  func(lines []*benchfmt.Result) []string
-	// Now is the clock of Budget; nil means time.Now. Tests inject one.
+	// block of the first, until Judge names none (StopTight) or the next
+	// block would end after the plan's Budget from the start of Run
+	// (StopBudget). A block is estimated to take as long as the longest
+	// block so far. Without a Judge, or in another order, the sweep runs
+	// the plan as is. harness has no judge of its own: it would need the
+	// summary's headlines; reports.NewJudge is the command's.
+	Judge Judge
+	// Now is the clock of the plan's Budget; nil means time.Now. Tests
+	// inject one.
 	Now func() time.Time
 
 	runner  Runner
@@ -55,19 +60,36 @@ type Sweep struct {
 	ran     bool
 }
 
-// NewSweep validates r and p (a *FieldError names the field to change),
-// reads the machine's topology and the counters it allows, and claims
-// and creates the output folder dir and its results file (CreateOutput:
-// an *OutputError when another run holds dir, when dir exists and is not
-// empty, unless force, or when it cannot be written). Nothing
-// is created when validation fails. Set r.Labels (and r.ClassLabels)
-// before, to profile the sweep.
+// A Judge decides which comparison groups of an adaptive sweep need more
+// blocks. Run hands it every line it writes, block by block (a block's
+// lines in one Add, counting blocks and switched blocks included), and
+// after each block asks Pending; a Judge keeps what it needs between
+// calls, so that a block costs it the block's lines, not the run's.
+type Judge interface {
+	// Add takes the lines of one finished block, in run order.
+	Add(lines []*benchfmt.Result)
+	// Pending returns the groups (Case.Group) whose headlines are not yet
+	// within target (a fraction: Plan.Target), the most in need first;
+	// none when every headline is.
+	Pending(target float64) []string
+}
+
+// NewSweep prepares p for r (Prepare: it validates r and p once, a
+// *FieldError naming the field to change, and draws the seed), refuses a
+// sweep estimated over MaxUnforced unless force (an *EstimateError),
+// reads the machine's topology and the counters it allows, and claims and
+// creates the output folder dir and its results file (CreateOutput: an
+// *OutputError when another run holds dir, when dir exists and is not
+// empty, unless force, or when it cannot be written). Nothing is created
+// when validation fails. Set r.Labels (and r.ClassLabels) before, to
+// profile the sweep.
 func NewSweep(p Plan, r Runner, dir string, force bool) (*Sweep, error) {
-	if err := r.Validate(); err != nil {
+	p, err := Prepare(p, r)
+	if err != nil {
 		return nil, err
 	}
-	if err := p.Validate(); err != nil {
-		return nil, err
+	if est := Estimate(p, r); est > MaxUnforced && !force {
+		return nil, &EstimateError{Estimate: est}
 	}
 	topo, err := r.Topology()
 	if err != nil {
@@ -84,22 +106,13 @@ func NewSweep(p Plan, r Runner, dir string, force bool) (*Sweep, error) {
 	return s, nil
 }
 
-// SetConfig adds or replaces a file configuration line (a reader's knob
-// the harness does not know, such as the adaptive run's target); call it
-// before Run.
-func (s *Sweep) SetConfig(key, value string) {
-	for i := range s.config {
-		if s.config[i].Key == key {
-			s.config[i].Value = []byte(value)
-			return
-		}
-	}
-	s.config.Add(key, value)
-}
+// Plan is the plan the sweep runs: the one given to NewSweep, prepared
+// (Prepare: its seed drawn, its timing filled in).
+func (s *Sweep) Plan() Plan { return s.plan }
 
-// Adaptive reports whether Run adds blocks beyond Cases (Budget and
-// Judge set on a Paired plan).
-func (s *Sweep) Adaptive() bool { return s.plan.Order == Paired && s.Budget > 0 && s.Judge != nil }
+// Adaptive reports whether Run adds blocks beyond Cases: a Paired plan
+// with a Budget, and a Judge.
+func (s *Sweep) Adaptive() bool { return s.plan.adaptive() && s.Judge != nil }
 
 // Dir is the output folder.
 func (s *Sweep) Dir() string { return s.out.Dir }
@@ -110,8 +123,19 @@ func (s *Sweep) Path() string { return s.out.Path }
 // Cases are the cases Run runs, in order.
 func (s *Sweep) Cases() []Case { return s.cases }
 
-// Config is the file configuration every line carries (FileConfig).
-func (s *Sweep) Config() Config { return s.config }
+// Config is the file configuration every line carries (FileConfig), and
+// when the sweep is Adaptive the plan's budget and target
+// (schema.ConfBudget, schema.ConfTargetCI: "40s", "5%"). Run writes the
+// configuration of the moment it starts.
+func (s *Sweep) Config() Config {
+	if s.ran || !s.Adaptive() {
+		return s.config
+	}
+	c := slices.Clone(s.config)
+	c.Add(schema.ConfBudget, s.plan.Budget.String())
+	c.Add(schema.ConfTargetCI, targetString(s.plan.Target))
+	return c
+}
 
 // Support is what counters the machine allows; its Note, if any, says
 // what is missing, once for the whole sweep.
@@ -132,12 +156,13 @@ type Outcome struct {
 	Done        int  // the repetitions finished: case lines among Lines
 	Cases       int  // the cases of the sweep (adaptive: those it ran)
 	Interrupted bool // the context ended the sweep
-	// Paired sweeps: the timed blocks run, those of them where the machine
-	// changed regime during a slice (schema.RegimeSwitched, run again),
-	// and why an adaptive sweep stopped: "tight" (Judge named no group),
-	// "budget", or "" (not adaptive, or an error).
+	// Paired sweeps: the blocks run, timed ones only, and those of all
+	// blocks where the machine changed regime during a slice
+	// (schema.RegimeSwitched; see runPaired for which are run again).
 	Blocks, Switched int
-	Stopped          string
+	// Stopped says why an adaptive sweep stopped adding blocks;
+	// NotStopped when it was not adaptive or ended on an error.
+	Stopped StopReason
 }
 
 // Partial reports whether the sweep ended before its last case.
@@ -155,6 +180,7 @@ func (s *Sweep) Run(ctx context.Context) (Outcome, error) {
 	if s.ran {
 		return o, errors.New("harness: Sweep.Run called twice")
 	}
+	s.config = s.Config() // the lines' configuration, fixed from here
 	s.ran = true
 	if s.plan.Order == Paired {
 		err := s.runPaired(ctx, &o)

@@ -7,6 +7,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/lockbench/lockbench/harness"
 )
 
 // Exit statuses, mapped from errors in one place: exitCode.
@@ -119,4 +121,26 @@ func exitCode(err error) int {
 	default:
 		return exitUsage
 	}
+}
+
+// sweepError maps NewSweep's error: bad input (a field, the folder, a
+// sweep too long without --force) is a usage error naming the flag.
+func sweepError(err error) error {
+	switch {
+	case errors.Is(err, harness.ErrOutputExists):
+		return usagef("%v (use --force to replace lockbench's files in it, or another --out)", err)
+	case errors.Is(err, harness.ErrOutputBusy):
+		return usagef("%v: another lockbench run is writing there (use another --out)", err)
+	}
+	if e, ok := errors.AsType[*harness.EstimateError](err); ok {
+		return usagef("this sweep would take about %s: over %s needs --force (or fewer cases, a smaller --count or --duration)", roughly(e.Estimate), roughly(harness.MaxUnforced))
+	}
+	if _, ok := errors.AsType[*harness.OutputError](err); ok {
+		return usage(err)
+	}
+	_, field := errors.AsType[*harness.FieldError](err)
+	if _, plan := errors.AsType[*harness.PlanError](err); field || plan {
+		return flagged(err)
+	}
+	return failure(err) // the machine
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/profiles"
 	"github.com/lockbench/lockbench/reports"
-	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 	"github.com/spf13/cobra"
 	"golang.org/x/perf/benchfmt"
@@ -45,11 +44,19 @@ func defaultRunFlags() runFlags {
 		order: string(p.Order), affinity: string(r.Affinity), workload: p.Base.Workload,
 		zones: p.Base.Zones, touch: p.Base.Touch, filePages: p.Base.FilePages, lines: p.Base.Lines, think: p.Base.Think,
 		classLocks: map[workloads.Class]*string{}, floor: p.Floor,
-		budget: harness.DefaultBudget, targetCI: "5%", timing: string(p.Timing),
+		// The plan leaves the timing to the runner (bare, instrumented
+		// when profiling); the flag names the default it usually takes.
+		budget: p.Budget, targetCI: "5%", timing: string(harness.TimeBare),
 	}
 }
 
 func newRunCmd() *cobra.Command {
+	cmd, _ := runCommand()
+	return cmd
+}
+
+// runCommand returns the run command and the flags it parses into.
+func runCommand() (*cobra.Command, *runFlags) {
 	f := defaultRunFlags()
 	cmd := &cobra.Command{
 		Use:   "run",
@@ -115,8 +122,11 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.StringVar(&f.machine, "machine", "", "the machine's `name` in the results (default: from the CPU model, CPU count and kernel); 'benchstat -col machine' compares machines")
 	fl.BoolVar(&f.dryRun, "dry-run", false, "print the cases the sweep (or --shard) would run and their estimated time, and run nothing")
 	fl.BoolVar(&f.dryRun, "list", false, "the same as --dry-run")
-	return cmd
+	return cmd, &f
 }
+
+// The run's judge is reports': harness cannot import it.
+var _ harness.Judge = (*reports.Judge)(nil)
 
 // runRun validates, then runs the sweep. Results go to the output folder
 // as they come; the summary goes to stdout; progress and notes to stderr.
@@ -134,9 +144,6 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 			fmt.Fprintf(stderr, "lockbench: "+format+"\n", a...)
 		}
 	}
-	if err := f.announce(plan, runner, note); err != nil {
-		return err
-	}
 	dir := f.out
 	if dir == "" {
 		// A new folder of its own: runs started in the same second get
@@ -147,18 +154,12 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	}
 	sw, err := harness.NewSweep(plan, runner, dir, f.force)
 	if err != nil {
-		switch {
-		case errors.Is(err, harness.ErrOutputExists):
-			return usagef("%v (use --force to replace lockbench's files in it, or another --out)", err)
-		case errors.Is(err, harness.ErrOutputBusy):
-			return usagef("%v: another lockbench run is writing there (use another --out)", err)
-		}
-		if _, ok := errors.AsType[*harness.OutputError](err); ok {
-			return usage(err)
-		}
-		return failure(err) // the machine: parse validated the rest
+		return sweepError(err)
 	}
 	defer sw.Close() // the claim on the folder lasts until the report is written
+	if est := harness.Estimate(sw.Plan(), runner); est > announceOver {
+		note("this sweep will take about %s", roughly(est))
+	}
 	var prof *profiles.Session
 	if f.profile {
 		// Started before the sweep so that an unwritable path fails now.
@@ -174,14 +175,7 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	if over := sw.Oversubscribed(); len(over) > 0 {
 		note("threads %s oversubscribed: more workers than the %d CPUs", joinInts(over), sw.CPUs())
 	}
-	target := f.target()
-	if plan.Order == harness.Paired && !cmd.Flags().Changed("count") {
-		// Adaptive: --count set by hand asks for a fixed number of blocks.
-		sw.Budget = f.budget
-		sw.Judge = func(lines []*benchfmt.Result) []string { return reports.Pending(lines, target) }
-		sw.SetConfig(schema.ConfBudget, f.budget.String())
-		sw.SetConfig(schema.ConfTargetCI, f.targetCI)
-	}
+	sw.Judge = reports.NewJudge() // adaptive when the plan has a budget
 	total := len(sw.Cases())
 	if sw.Adaptive() {
 		total = 0 // unknown: the judge decides
@@ -192,9 +186,9 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	out, runErr := sw.Run(cmd.Context())
 	prog.finish()
 	switch out.Stopped {
-	case "tight":
+	case harness.StopTight:
 		note("adaptive: every headline within ± %s after %d blocks", f.targetCI, out.Blocks)
-	case "budget":
+	case harness.StopBudget:
 		note("adaptive: the --budget of %v ran out after %d blocks; headlines wider than ± %s say why", f.budget, out.Blocks, f.targetCI)
 	}
 	if prof != nil {

@@ -3,7 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
-	"strconv"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/lockbench/lockbench/harness"
@@ -17,20 +18,22 @@ import (
 // and the estimate's announcement.
 
 // parse turns the flags into a plan and a runner. It parses the syntax
-// (lists, numbers, shared|private, class=duration) and leaves every rule
-// to the library, whose errors name a field that flagged maps to a flag.
+// (lists, numbers, shared|private, class=duration, a percentage) and
+// leaves every rule to the library (harness.Prepare, run by NewSweep),
+// whose errors name a field that flagged maps to a flag. What a flag
+// leaves unset stays unset for the library to decide, as it does for a
+// library user: the timing (a profiled run's is instrumented), the seed
+// (drawn), the budget of a run given --count (none: not adaptive).
 func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, error) {
 	var p harness.Plan
 	r := harness.DefaultRunner
+	changed := cmd.Flags().Changed
 	if f.profileClasses && !f.profile {
 		return p, r, usagef("--profile-classes labels the CPU profile and needs --profile")
 	}
 	r.Duration, r.Warmup, r.Grace, r.Affinity = f.duration, f.warmup, f.grace, harness.Affinity(f.affinity)
 	r.Labels, r.ClassLabels = f.profile, f.profileClasses
 	r.Machine = f.machine
-	if err := r.Validate(); err != nil {
-		return p, r, flagged(err)
-	}
 	if info, err := workloads.Lookup(f.workload); err == nil { // else Plan.Validate says so
 		if err := f.applies(cmd, info); err != nil {
 			return p, r, err
@@ -46,7 +49,7 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	}
 	base.Zones, base.Touch, base.FilePages, base.Lines, base.Think = f.zones, f.touch, f.filePages, f.lines, f.think
 	for _, k := range knobFlags() {
-		if k.zeroIsDefault && cmd.Flags().Changed(k.flag) && base.Value(k.knob) == "0" {
+		if k.zeroIsDefault && changed(k.flag) && base.Value(k.knob) == "0" {
 			return p, r, usagef("--%s 0: must be at least 1", k.flag)
 		}
 	}
@@ -62,20 +65,13 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	if base.Delay, err = parseDelays(f.delay); err != nil {
 		return p, r, usagef("--delay: %v", err)
 	}
-	p = harness.Plan{Base: base, Count: f.count, Order: harness.Order(f.order), Seed: f.seed,
-		Timing: harness.Timing(f.timing), Floor: f.floor}
-	if !cmd.Flags().Changed("seed") {
-		p.Seed = uint64(time.Now().UnixNano())
+	p = harness.Plan{Base: base, Count: f.count, Order: harness.Order(f.order), Seed: f.seed, Floor: f.floor}
+	if changed("seed") && f.seed == 0 {
+		// The library's 0 means "draw one", which the flag's default is.
+		return p, r, usagef("--seed 0: 0 draws a seed from the clock, the default; give another")
 	}
-	if f.profile {
-		// Contention stacks come from the instrumented wrapper.
-		switch {
-		case f.bare:
-			return p, r, usagef("--profile needs instrumented locks (contention stacks come from the wrapper); --bare runs none")
-		case cmd.Flags().Changed("timing") && p.Timing != harness.TimeInstrumented:
-			return p, r, usagef("--profile times every repetition instrumented (contention stacks come from the wrapper): drop --timing %s", f.timing)
-		}
-		p.Timing = harness.TimeInstrumented
+	if changed("timing") {
+		p.Timing = harness.Timing(f.timing)
 	}
 	if p.Locks, err = parseList(f.locks); err != nil {
 		return p, r, usagef("--locks: %v", err)
@@ -98,31 +94,24 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 			return p, r, usagef("--%v", err)
 		}
 	}
-	if err := p.Validate(); err != nil {
-		return p, r, flagged(err)
-	}
-	if f.shard != "" && !cmd.Flags().Changed("seed") {
-		// Every shard, on every machine, must draw the same orders (merge
-		// checks the seed like any knob): seed from the plan's ID, which
-		// the shards share and the seed is not part of.
-		p.Seed, _ = strconv.ParseUint(p.ID(&r), 16, 64)
-	}
-	if target, err := parseFraction(f.targetCI); err != nil || !(target > 0) {
+	if p.Target, err = parseFraction(f.targetCI); err != nil {
 		return p, r, usagef("--target-ci %q: want a positive percentage (5%%) or fraction (0.05)", f.targetCI)
 	}
-	if f.budget <= 0 {
-		return p, r, usagef("--budget %v: must be positive", f.budget)
+	if f.budget == 0 {
+		// The library's 0 means "not adaptive", which --count asks for.
+		return p, r, usagef("--budget 0s: must be positive (a run of a fixed number of blocks: --count)")
+	}
+	if !changed("count") {
+		// --count set by hand asks for a fixed number of blocks.
+		p.Budget = f.budget
 	}
 	return p, r, nil
 }
 
 // Sweeps estimated over announceOver are announced with their estimate
-// before they start; over maxUnforced they need --force (2562047h is a
-// typo, not a plan).
-const (
-	announceOver = 10 * time.Minute
-	maxUnforced  = 24 * time.Hour
-)
+// before they start (harness.NewSweep refuses those over
+// harness.MaxUnforced without --force).
+const announceOver = 10 * time.Minute
 
 // roughly renders an estimate to the minute, or to the day when long.
 func roughly(d time.Duration) string {
@@ -132,22 +121,14 @@ func roughly(d time.Duration) string {
 	return d.Round(time.Minute).String()
 }
 
-// announce announces a sweep estimated over announceOver with note, and
-// refuses one over maxUnforced without --force.
-func (f *runFlags) announce(plan harness.Plan, runner harness.Runner, note func(string, ...any)) error {
-	est := harness.Estimate(plan, runner)
-	switch {
-	case est > maxUnforced && !f.force:
-		return usagef("this sweep would take about %s: over %s needs --force (or fewer cases, a smaller --count or --duration)", roughly(est), roughly(maxUnforced))
-	case est > announceOver:
-		note("this sweep will take about %s", roughly(est))
-	}
-	return nil
-}
-
-// dryRun prints the cases plan would run, in order, with the time each is
-// estimated to take (harness.Runner.Estimate), and the total.
+// dryRun prints the cases plan would run, prepared as a sweep would
+// (harness.Prepare), in order, with the time each is estimated to take
+// (harness.Runner.Estimate), and the total.
 func dryRun(w io.Writer, plan harness.Plan, r *harness.Runner) error {
+	plan, err := harness.Prepare(plan, *r)
+	if err != nil {
+		return flagged(err)
+	}
 	cases := plan.Cases()
 	var total time.Duration
 	for _, c := range cases {
@@ -167,4 +148,27 @@ func groupsIn(cases []harness.Case) int {
 		seen[c.Group()] = true
 	}
 	return len(seen)
+}
+
+// applies refuses a flag given for a workload it does not apply to,
+// from the workload's registered knobs and lock classes.
+func (f *runFlags) applies(cmd *cobra.Command, info workloads.Info) error {
+	changed := cmd.Flags().Changed
+	for _, k := range knobFlags() {
+		if changed(k.flag) && !info.Takes(k.knob) {
+			return usagef("--%s applies to --workload %s only", k.flag, strings.Join(workloads.Taking(k.knob), " or "))
+		}
+	}
+	for _, c := range classLockFlags() {
+		if changed(c.flag) && !slices.Contains(info.Classes, c.class) {
+			var in []string
+			for _, w := range workloads.All() {
+				if slices.Contains(w.Classes, c.class) {
+					in = append(in, w.Name)
+				}
+			}
+			return usagef("--%s applies to --workload %s only", c.flag, strings.Join(in, " or "))
+		}
+	}
+	return nil
 }

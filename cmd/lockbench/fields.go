@@ -10,8 +10,11 @@ import (
 
 	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/workloads"
-	"github.com/spf13/cobra"
 )
+
+// This file names the library's fields by the flags that set them
+// (flagged: "--batch: ..." for harness.FieldBatches), for every command
+// that turns flags into a harness value, and parses the flags' lists.
 
 // A knobFlag is the flag of a workload knob that only some workloads
 // take (workloads.Info.Knobs).
@@ -83,6 +86,12 @@ func fieldFlag(field string) (string, bool) {
 		return "machine", true
 	case harness.FieldTiming:
 		return "timing", true
+	case harness.FieldBudget:
+		return "budget", true
+	case harness.FieldTarget:
+		return "target-ci", true
+	case harness.FieldLabels:
+		return "profile", true
 	case string(workloads.KnobDelay):
 		return "delay", true
 	}
@@ -123,35 +132,6 @@ func joinInts(ns []int) string {
 		s = append(s, strconv.Itoa(n))
 	}
 	return strings.Join(s, ",")
-}
-
-// target is --target-ci as a fraction; parse refuses any other value.
-func (f *runFlags) target() float64 {
-	v, _ := parseFraction(f.targetCI)
-	return v
-}
-
-// applies refuses a flag given for a workload it does not apply to,
-// from the workload's registered knobs and lock classes.
-func (f *runFlags) applies(cmd *cobra.Command, info workloads.Info) error {
-	changed := cmd.Flags().Changed
-	for _, k := range knobFlags() {
-		if changed(k.flag) && !info.Takes(k.knob) {
-			return usagef("--%s applies to --workload %s only", k.flag, strings.Join(workloads.Taking(k.knob), " or "))
-		}
-	}
-	for _, c := range classLockFlags() {
-		if changed(c.flag) && !slices.Contains(info.Classes, c.class) {
-			var in []string
-			for _, w := range workloads.All() {
-				if slices.Contains(w.Classes, c.class) {
-					in = append(in, w.Name)
-				}
-			}
-			return usagef("--%s applies to --workload %s only", c.flag, strings.Join(in, " or "))
-		}
-	}
-	return nil
 }
 
 // parseList splits a comma-separated list, refusing empty items and
