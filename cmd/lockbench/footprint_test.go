@@ -88,7 +88,7 @@ func TestFootprintCachegrind(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "out")
 	cmd := lockbenchCmd(t, "footprint", "--locks", "mutex", "--modes", "page,batch", "--batch", "4", "--file-pages", "64",
-		"--pages", "64", "--count", "1", "--floor=false", "--quiet", "--out", out)
+		"--pages", "1024", "--count", "1", "--floor=false", "--quiet", "--out", out)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
