@@ -129,8 +129,8 @@ func runFootprint(cmd *cobra.Command, f *footprintFlags) error {
 	if err != nil {
 		return err
 	}
-	// The plan's rules (lock and mode names, batch sizes) as run checks
-	// them, before anything is measured or created.
+	// The plan's rules (locks, modes, batch sizes, knobs) are the
+	// library's, as for run: a bad value is refused before anything runs.
 	if plan, err = harness.Prepare(plan, runner); err != nil {
 		return flagged(err)
 	}
