@@ -112,6 +112,7 @@ func TestFalseFailUnderProcessEffect(t *testing.T) {
 	if rate := float64(fails) / runs; rate > 0.05 {
 		t.Errorf("A/A with a 5%% between-process effect failed in %.1f%% of %d runs, want at most 5%%", 100*rate, runs)
 	}
+	t.Logf("A/A, 5%% between-process effect, 8 cases, 12 blocks: false fail in %d of %d runs", fails, runs)
 }
 
 // TestFindsRegression: +25% on one case, 12 blocks under the same
@@ -254,5 +255,19 @@ func TestServe(t *testing.T) {
 	var pe *ProtocolError
 	if !errors.As(err, &pe) || pe.Got != 2 || !strings.Contains(out.String(), `"protocol":1`) {
 		t.Errorf("version 2: err %v, wrote %q; want a *ProtocolError and a Hello naming version 1", err, out.String())
+	}
+}
+
+// TestUndecidedStaysPending: a case whose interval still holds the
+// threshold gets more blocks, however tight; one clearly below does not.
+func TestUndecidedStaysPending(t *testing.T) {
+	o := Options{TargetCI: 0.5, Threshold: 0.05, MinBlocks: 6}
+	d := map[string][]float64{
+		"near":  {0.03, 0.05, 0.07, 0.04, 0.06, 0.05, 0.055, 0.045},
+		"clear": {0.001, -0.001, 0.002, -0.002, 0, 0.001, -0.001, 0},
+	}
+	got := o.pending([]string{"near", "clear"}, d, 8)
+	if len(got) != 1 || got[0] != "near" {
+		t.Errorf("pending %v, want [near] (its interval holds +5%%; clear's is far below)", got)
 	}
 }

@@ -65,6 +65,11 @@ type Options struct {
 	// TargetCI is the half-width of the 95% interval of the change a
 	// case should reach, as a fraction (0.05: ±5 points).
 	TargetCI float64
+	// Threshold, when positive, is the change for the worse the verdict
+	// judges against (JudgeOptions.MaxRegress): a case whose interval
+	// still holds it is undecided, and stays pending however tight, so
+	// that the budget goes where the verdict is in doubt.
+	Threshold float64
 	// Start starts a worker; nil is Exec.
 	Start StartFunc
 	// Now is the clock of the budget; nil is time.Now.
@@ -116,6 +121,19 @@ type Outcome struct {
 	// (every case within TargetCI), "budget", or "" when it failed.
 	Stopped string
 	Seed    uint64
+}
+
+// A SideError is a worker that refused its side's flags (bad input: a
+// flag its build does not know, a value out of range).
+type SideError struct {
+	Side string // Base or New
+	Exe  string
+	Args []string
+	Msg  string // the worker's error
+}
+
+func (e *SideError) Error() string {
+	return fmt.Sprintf("the %s side (%s) refused its run flags %q: %s", e.Side, e.Exe, strings.Join(e.Args, " "), e.Msg)
 }
 
 // Run compares the two sides block by block; see the package doc. It
@@ -171,7 +189,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 				return cases, &ProtocolError{Exe: s.Exe, Got: h.Protocol}
 			}
 			if h.Error != "" {
-				return cases, fmt.Errorf("%s side (%s %s): %s", names[i], s.Exe, strings.Join(append(slices.Clone(o.Shared), s.Flags...), " "), h.Error)
+				return cases, &SideError{Side: names[i], Exe: s.Exe, Args: append(slices.Clone(o.Shared), s.Flags...), Msg: h.Error}
 			}
 			cases[i] = h.Cases
 		}
@@ -268,7 +286,8 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 
 // pending returns the cases that need a block in this round: every case
 // in the first MinBlocks rounds (or the Blocks of a fixed run), then the
-// cases whose 95% interval is wider than TargetCI.
+// cases whose 95% interval is wider than TargetCI or still holds the
+// Threshold.
 func (o *Options) pending(all []string, d map[string][]float64, round int) []string {
 	if o.Blocks > 0 {
 		if round < o.Blocks {
@@ -282,7 +301,9 @@ func (o *Options) pending(all []string, d map[string][]float64, round int) []str
 	var out []string
 	for _, c := range all {
 		p := stats.PairedCentre(d[c], stats.DefaultConfidence)
-		if math.IsNaN(p.Lo) || math.Exp(p.Hi)-math.Exp(p.Ratio) > o.TargetCI || math.Exp(p.Ratio)-math.Exp(p.Lo) > o.TargetCI {
+		lo, est, hi := math.Expm1(p.Lo), math.Expm1(p.Ratio), math.Expm1(p.Hi)
+		undecided := o.Threshold > 0 && lo <= o.Threshold && o.Threshold <= hi
+		if math.IsNaN(p.Lo) || hi-est > o.TargetCI || est-lo > o.TargetCI || undecided {
 			out = append(out, c)
 		}
 	}

@@ -44,6 +44,14 @@ func workflows(t *testing.T) (map[string]workflow, map[string]string) {
 		if err := yaml.Unmarshal(b, &w); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
+		if w.On == nil {
+			// YAML 1.1 reads the key on as true.
+			var top map[string]any
+			if err := yaml.Unmarshal(b, &top); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			w.On, _ = top["true"].(map[string]any)
+		}
 		wfs[filepath.Base(f)], raw[filepath.Base(f)] = w, string(b)
 	}
 	return wfs, raw

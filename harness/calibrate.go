@@ -14,17 +14,33 @@ import (
 // A Calibration is the cost of one uncontended lock+unlock of an
 // algorithm through a locks.Handle on this machine, bare and through the
 // instrumented wrapper (locks.Instrument with locks.DefaultOptions, as the
-// workloads use it). Each figure is the median of Rounds timed loops.
+// workloads use it), and bare with direct calls (locks.DirectLoop: no
+// interface dispatch, what a C or a per-lock instantiated loop pays).
+// Each figure is the median of Rounds timed loops.
 type Calibration struct {
-	Lock         string  `json:"lock"`
-	BareNS       float64 `json:"bare_ns_per_acq"`
-	InstNS       float64 `json:"instrumented_ns_per_acq"`
+	Lock   string  `json:"lock"`
+	BareNS float64 `json:"bare_ns_per_acq"`
+	InstNS float64 `json:"instrumented_ns_per_acq"`
+	// DirectNS is 0 for a lock whose Handle locks.DirectLoop does not
+	// know.
+	DirectNS     float64 `json:"direct_ns_per_acq,omitempty"`
 	Rounds       int     `json:"rounds"`
 	Acquisitions int     `json:"acquisitions_per_round"`
 }
 
 // InstrumentationNS is what the wrapper adds to one acquisition.
 func (c Calibration) InstrumentationNS() float64 { return c.InstNS - c.BareNS }
+
+// DispatchNS is what calling the lock through the Handle interface adds
+// to one lock+unlock: BareNS less DirectNS, or 0 when there is no direct
+// figure. For lock=none it is the whole cost of the floor's lock calls,
+// which a run books in the floor (per-page work), not in the lock.
+func (c Calibration) DispatchNS() float64 {
+	if c.DirectNS == 0 {
+		return 0
+	}
+	return c.BareNS - c.DirectNS
+}
 
 // A Calibrator measures the uncontended cost of lock algorithms: one
 // worker on one pinned, locked OS thread takes and releases a fresh lock
@@ -121,6 +137,8 @@ func (c *Calibrator) Run(ctx context.Context) ([]Calibration, error) {
 func (c *Calibrator) calibrate(ctx context.Context, info locks.Info) (Calibration, error) {
 	bare := info.New().Handle()
 	inst := locks.Instrument(info.New(), locks.DefaultOptions).Handle()
+	direct := info.New().Handle()
+	hasDirect := locks.DirectLoop(direct, 1000) // and warms it
 	n := 1000
 	for {
 		d := loop(bare, n)
@@ -132,15 +150,32 @@ func (c *Calibrator) calibrate(ctx context.Context, info locks.Info) (Calibratio
 	}
 	n = max(n, 1000)
 	loop(inst, n/10) // warm the instrumented handle too
-	var b, in []float64
+	var b, in, d []float64
 	for range c.Rounds {
 		if err := ctx.Err(); err != nil {
 			return Calibration{}, fmt.Errorf("calibrating %s: %w", info.Name, err)
 		}
 		b = append(b, float64(loop(bare, n).Nanoseconds())/float64(n))
 		in = append(in, float64(loop(inst, n).Nanoseconds())/float64(n))
+		if hasDirect {
+			d = append(d, float64(directLoop(direct, n).Nanoseconds())/float64(n))
+		}
 	}
-	return Calibration{Lock: info.Name, BareNS: median(b), InstNS: median(in), Rounds: c.Rounds, Acquisitions: n}, nil
+	cal := Calibration{Lock: info.Name, BareNS: median(b), InstNS: median(in), Rounds: c.Rounds, Acquisitions: n}
+	if hasDirect {
+		// A loop of inlined empty calls (none) can time at 0: keep the
+		// figure positive, so that 0 keeps meaning "not measured".
+		cal.DirectNS = max(median(d), 1e-3)
+	}
+	return cal, nil
+}
+
+// directLoop times n lock+unlock pairs through h with direct calls
+// (locks.DirectLoop).
+func directLoop(h locks.Handle, n int) time.Duration {
+	t0 := time.Now()
+	locks.DirectLoop(h, n)
+	return time.Since(t0)
 }
 
 // loop times n lock+unlock pairs through h. The calls go through the

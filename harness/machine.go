@@ -265,6 +265,7 @@ func planConfig(r *Runner, p Plan) Config {
 		c.Add(schema.ConfHoldEvery, strconv.Itoa(b.Instrument.HoldEvery))
 		c.Add(schema.ConfStackEvery, strconv.Itoa(b.Instrument.StackEvery))
 	}
+	c.Add(schema.ConfSpin, b.Spin.String())
 	return c
 }
 

@@ -92,11 +92,13 @@ type Plan struct {
 	// fills it in). Base.Bare overrides it: no repetition is
 	// instrumented, and the results carry no lock units.
 	Timing Timing
-	// Floor adds the per-page work floor that reports' counterfactual
-	// decomposition reads (see reports.Parts): each mode and batch at one
-	// thread with lock "none" and no class overrides, Count bare
-	// repetitions interleaved with the rest. A workload without modes
-	// (cs) has no floor to add.
+	// Floor adds the floors that reports' counterfactual decomposition
+	// reads (see reports.Parts): each mode and batch with lock "none" and
+	// no class overrides, Count bare repetitions interleaved with the
+	// rest, at one thread (the per-page work floor) and at each other
+	// thread count, where every worker runs its own private instance of
+	// the model (workloads.Spec.Private: the no-lock scaling floor). A
+	// workload without modes (cs) has no floor to add.
 	Floor bool
 	// Budget, with a Paired order, makes the sweep adaptive when its
 	// Sweep has a Judge: after Count timed blocks of every group, Run
@@ -307,8 +309,11 @@ func (p Plan) specs() (configs, floor []workloads.Spec) {
 }
 
 // floorConfigs are the floor cases Plan.Floor adds: each mode and batch
-// of configs at one thread with FloorLock and no class overrides, unless
-// configs have it already.
+// of configs with FloorLock and no class overrides, unless configs have
+// it already, at one thread (the per-page work floor) and at each other
+// thread count of the plan, where each worker runs a private instance
+// (workloads.Spec.Private) of the 1-thread floor's model (the no-lock
+// scaling floor).
 func (p Plan) floorConfigs(info workloads.Info, configs []workloads.Spec) []workloads.Spec {
 	if !p.Floor || !info.Takes(workloads.KnobMode) || !info.Takes(workloads.KnobLock) {
 		return nil
@@ -318,14 +323,20 @@ func (p Plan) floorConfigs(info workloads.Info, configs []workloads.Spec) []work
 		have[Case{Spec: s}.Name()] = true
 	}
 	var out []workloads.Spec
+	threads := slices.Concat([]int{1}, p.Threads)
 	for _, m := range p.Modes {
 		for _, b := range p.Batches {
-			s := p.Base
-			s.Lock, s.ClassLocks, s.Mode, s.Batch, s.Workers = FloorLock, nil, m, b, 1
-			s = s.WithDefaults()
-			if name := (Case{Spec: s}).Name(); !have[name] {
-				have[name] = true
-				out = append(out, s)
+			for _, n := range threads {
+				s := p.Base
+				s.Lock, s.ClassLocks, s.Mode, s.Batch, s.Workers = FloorLock, nil, m, b, 1
+				s = s.WithDefaults() // sized as one worker's model: each private instance is one
+				if n > 1 {
+					s.Workers, s.Private = n, true
+				}
+				if name := (Case{Spec: s}).Name(); !have[name] {
+					have[name] = true
+					out = append(out, s)
+				}
 			}
 		}
 	}

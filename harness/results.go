@@ -62,7 +62,8 @@ func (r *Result) Benchfmt(cfg Config) *benchfmt.Result {
 	}
 }
 
-// machineUnits appends the regime probes and the paired block. A
+// machineUnits appends the state probes (transfer and speed) and the
+// paired block. A
 // counting repetition carries none of them (its regime is in its name):
 // so that every unit a timed line carries has one value per timed line,
 // and a case's ns/page, xfer-ns and block samples line up one to one
@@ -79,6 +80,15 @@ func (r *Result) machineUnits(vals []benchfmt.Value) []benchfmt.Value {
 	}
 	if r.Case.Block > 0 {
 		add(float64(r.Case.Block), schema.UnitBlock)
+	}
+	if r.Speed.NS > 0 {
+		add(r.Speed.NS, schema.UnitSpeed)
+	}
+	if r.SpeedEnd.NS > 0 {
+		add(r.SpeedEnd.NS, schema.UnitSpeedEnd)
+	}
+	if r.Speed.MemNS > 0 {
+		add(r.Speed.MemNS, schema.UnitMem)
 	}
 	return vals
 }
@@ -110,7 +120,8 @@ func (r *Result) runUnits(vals []benchfmt.Value, perPage func(float64) float64, 
 }
 
 // lockValues appends the lock units of st (schema.ClassUnits, in that
-// order, hold-ns only where holds were sampled), per r's pages.
+// order, hold-ns only where holds were sampled, yields and sleeps only
+// where the lock counts them), per r's pages.
 func (r *Result) lockValues(vals []benchfmt.Value, st *locks.Stats) []benchfmt.Value {
 	per := r.Case.Per()
 	perPage := func(x float64) float64 {
@@ -134,6 +145,11 @@ func (r *Result) lockValues(vals []benchfmt.Value, st *locks.Stats) []benchfmt.V
 	add(float64(st.WaitMax), schema.UnitWaitMax)
 	if st.HoldSamples > 0 {
 		add(float64(st.HoldTotal)/float64(st.HoldSamples), schema.UnitHoldNS)
+	}
+	if st.WaitCounted && st.Acquisitions > 0 {
+		acq := float64(st.Acquisitions)
+		add(float64(st.Yields)/acq, schema.UnitYields)
+		add(float64(st.Sleeps)/acq, schema.UnitSleeps)
 	}
 	return vals
 }

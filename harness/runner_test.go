@@ -26,7 +26,17 @@ func testRunner() Runner {
 	r.Warmup = 5 * time.Millisecond
 	r.Grace = 2 * time.Second
 	r.NewWorkload = fakeBuilder(nil, false)
+	r.stateProbe = steadyState
 	return r
+}
+
+// steadyState is a machine that never changes: the tests of the sweep's
+// loops do not depend on the load of the machine running them.
+func steadyState(cpus []int, workers int) (float64, Speed) {
+	if workers < 2 {
+		return 0, Speed{NS: 150, MemNS: 149}
+	}
+	return 25, Speed{NS: 150, MemNS: 149}
 }
 
 func testCase(threads int) Case {
@@ -358,6 +368,45 @@ func TestRunClassLabels(t *testing.T) {
 		}
 		if got != tt.want {
 			t.Errorf("Labels=%t ClassLabels=%t: workload got a label context %t, want %t (%s)", tt.labels, tt.classLabels, got, tt.want, tt.reason)
+		}
+	}
+}
+
+// TestRunResolvesSpin checks that a case's SpinAuto reaches the workload
+// resolved against the CPUs this process may use: every worker with a
+// CPU spins as the algorithm does, an oversubscribed case yields soon;
+// an explicit budget is passed as given.
+func TestRunResolvesSpin(t *testing.T) {
+	topo, err := hostTopology("")
+	if err != nil {
+		t.Skip(err)
+	}
+	cpus := len(topo.CPUs)
+	for _, tc := range []struct {
+		workers int
+		spin    locks.Spin
+		want    locks.Spin
+		reason  string
+	}{
+		{1, locks.SpinAuto, locks.DedicatedSpin, "one worker always has a CPU"},
+		{cpus + 1, locks.SpinAuto, locks.SharedSpin, "more workers than CPUs: yield soon"},
+		{cpus + 1, locks.SpinForever, locks.SpinForever, "an explicit budget is the user's"},
+	} {
+		r := testRunner()
+		r.PerfEventOpen = noCounters
+		var got locks.Spin
+		build := fakeBuilder(nil, false)
+		r.NewWorkload = func(s workloads.Spec) (workloads.Workload, error) {
+			got = s.Spin
+			return build(s)
+		}
+		c := testCase(tc.workers)
+		c.Spec.Spin = tc.spin
+		if _, err := r.Run(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("%d workers on %d CPUs, spin %v: the workload got %v, want %v (%s)", tc.workers, cpus, tc.spin, got, tc.want, tc.reason)
 		}
 	}
 }

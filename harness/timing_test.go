@@ -16,9 +16,9 @@ func TestPlanTimeBare(t *testing.T) {
 	p := testPlan() // mutex, page and batch, 1 and 2 threads, count 3
 	p.Timing, p.Floor = TimeBare, true
 	cs := p.Cases()
-	const configs, floors = 4, 2
+	const configs, floors = 4, 4
 	if want := configs*(p.Count+1) + floors*p.Count; len(cs) != want {
-		t.Fatalf("got %d cases, want %d: %d configurations x (3 timed + 1 counting) + 2 floor modes x 3", len(cs), want, configs)
+		t.Fatalf("got %d cases, want %d: %d configurations x (3 timed + 1 counting) + 2 floor modes x 2 thread counts x 3", len(cs), want, configs)
 	}
 	var counting, timed, floor int
 	for i, c := range cs {
@@ -33,8 +33,8 @@ func TestPlanTimeBare(t *testing.T) {
 			}
 		case c.Spec.Lock == FloorLock:
 			floor++
-			if c.Spec.Workers != 1 || !c.Spec.Bare || len(c.Spec.ClassLocks) > 0 {
-				t.Errorf("case %d %s: a floor case is lock none, bare, one thread, no overrides", i, c)
+			if c.Spec.Private != (c.Spec.Workers > 1) || !c.Spec.Bare || len(c.Spec.ClassLocks) > 0 {
+				t.Errorf("case %d %s: a floor case is lock none, bare, no overrides, private instances above one thread", i, c)
 			}
 		default:
 			timed++
@@ -57,8 +57,8 @@ func TestPlanTimeBare(t *testing.T) {
 			n++
 		}
 	}
-	if n != floors*p.Count {
-		t.Errorf("%d timed floor cases with none in the plan's locks, want %d: the floor is not run twice", n, floors*p.Count)
+	if n != 2*p.Count { // 2 modes at the one thread count
+		t.Errorf("%d timed floor cases with none in the plan's locks, want %d: the floor is not run twice", n, 2*p.Count)
 	}
 	cs3 := p
 	cs3.Base = workloads.Spec{Workload: workloads.CS, Lines: 1}
@@ -176,6 +176,14 @@ func TestCalibrator(t *testing.T) {
 		if cal.InstrumentationNS() != cal.InstNS-cal.BareNS {
 			t.Errorf("%+v: InstrumentationNS is not the difference", cal)
 		}
+		// Both handles are known to locks.DirectLoop: the dispatch is
+		// measured, as the difference (its sign is the machine's).
+		if !(cal.DirectNS > 0) || cal.DispatchNS() != cal.BareNS-cal.DirectNS {
+			t.Errorf("%+v: want a direct figure and DispatchNS = bare - direct", cal)
+		}
+	}
+	if (Calibration{BareNS: 3}).DispatchNS() != 0 {
+		t.Error("DispatchNS without a direct figure is not 0")
 	}
 	for _, tt := range []struct {
 		edit   func(*Calibrator)

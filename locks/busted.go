@@ -30,11 +30,13 @@ type Busted struct {
 	v atomic.Uint32
 	owner
 	_ pad
+	spinPolicy
 }
 
 var (
 	_ ownerSlot = (*Busted)(nil)
 	_ Handle    = (*Busted)(nil)
+	_ spinner   = (*Busted)(nil)
 )
 
 // Handle returns the lock itself.
@@ -43,7 +45,7 @@ func (l *Busted) Handle() Handle { return l }
 // Lock waits for the word to read 0, yields, then sets it: the race is
 // the point.
 func (l *Busted) Lock() {
-	var w spinWait
+	w := l.wait(nil)
 	for l.v.Load() != 0 {
 		w.spin()
 	}

@@ -49,6 +49,7 @@ type CLH struct {
 
 	mu    sync.Mutex                 // serialises Handle
 	nodes atomic.Pointer[[]*clhNode] // by index; copy on write
+	spinPolicy
 }
 
 // clhNode is a queue node, padded so that spinning on it moves no other
@@ -59,7 +60,10 @@ type clhNode struct {
 	_        pad
 }
 
-var _ ownerSlot = (*CLH)(nil)
+var (
+	_ ownerSlot = (*CLH)(nil)
+	_ spinner   = (*CLH)(nil)
+)
 
 // Handle returns a new worker's view holding a fresh node.
 func (l *CLH) Handle() Handle {
@@ -96,7 +100,10 @@ type clhHandle struct {
 	predIdx uint32
 }
 
-var _ Handle = (*clhHandle)(nil)
+var (
+	_ Handle      = (*clhHandle)(nil)
+	_ waitCounter = (*clhHandle)(nil)
+)
 
 func (h *clhHandle) word() uint64 { return uint64(h.idx)<<32 | uint64(h.node.releases.Load()) }
 
@@ -105,13 +112,21 @@ func (h *clhHandle) word() uint64 { return uint64(h.idx)<<32 | uint64(h.node.rel
 func (h *clhHandle) Lock() {
 	old := h.l.tail.Swap(h.word())
 	if !h.l.released(old) {
-		h.wait(old)
+		h.wait(old, nil)
 	}
 	h.pred, h.predIdx = h.l.node(old), uint32(old>>32)
 }
 
-func (h *clhHandle) wait(old uint64) {
-	var w spinWait
+func (h *clhHandle) lockCounted(c *WaitCounts) {
+	old := h.l.tail.Swap(h.word())
+	if !h.l.released(old) {
+		h.wait(old, c)
+	}
+	h.pred, h.predIdx = h.l.node(old), uint32(old>>32)
+}
+
+func (h *clhHandle) wait(old uint64, c *WaitCounts) {
+	w := h.l.wait(c)
 	for !h.l.released(old) {
 		w.spin()
 	}

@@ -39,11 +39,15 @@
 //	busted     -     -      -       -     locktorture's lock_busted; hidden, broken on purpose
 //
 // Spinning locks wait with a CPU-relax hint (PAUSE on amd64, YIELD on
-// arm64) for a bounded budget, then yield the processor, then sleep
-// briefly: they make progress when workers outnumber cores, at a cost that
-// is highest for the FIFO locks, where a preempted waiter holds up every
-// waiter behind it. Lock words and queue nodes are padded (128 bytes)
-// against false sharing.
+// arm64) for a bounded budget ([Spin], set with [Info.NewSpin]), then
+// yield the processor, then sleep briefly: they make progress when
+// workers outnumber cores, at a cost that is highest for the FIFO locks,
+// where a preempted waiter holds up every waiter behind it. A waiter that
+// yields or sleeps is no longer the algorithm as written; the instrumented
+// wrapper counts it ([Stats] Yields and Sleeps) at no cost to a bare lock.
+// [DirectLoop] calls a Handle's methods without interface dispatch, to
+// measure what the dispatch costs. Lock words and queue nodes are padded
+// (128 bytes) against false sharing.
 //
 // # Measuring: the lockstat rule
 //

@@ -83,6 +83,14 @@ type Stats struct {
 	WaitMax      int64                   // ns, longest single wait
 	Wait         *hdrhistogram.Histogram // ns per contended acquisition; nil if none
 
+	// WaitCounts are the yields and sleeps of the contended
+	// acquisitions' waits, counted only when WaitCounted: the lock is one
+	// of this package's spinning locks (or spinpark, whose parks are its
+	// sleeps). Other locks (sync.Mutex, futex, chan) sleep by design and
+	// cannot be counted from outside.
+	WaitCounts
+	WaitCounted bool
+
 	HoldSamples uint64 // sampled acquisitions whose hold time was measured
 	HoldTotal   int64  // ns, summed over HoldSamples
 	HoldEvery   int    // sampling period of hold times
@@ -93,14 +101,17 @@ type Stats struct {
 }
 
 // Merge adds o's counts into s: sums for the counts and totals, the
-// larger for WaitMax and the sampling periods, the union of histograms and
-// samples. It never modifies o or shares its histogram or samples.
+// larger for WaitMax and the sampling periods, either for WaitCounted, the
+// union of histograms and samples. It never modifies o or shares its histogram or samples.
 func (s *Stats) Merge(o *Stats) {
 	s.Acquisitions += o.Acquisitions
 	s.Contended += o.Contended
 	s.Handoffs += o.Handoffs
 	s.WaitTotal += o.WaitTotal
 	s.WaitMax = max(s.WaitMax, o.WaitMax)
+	s.Yields += o.Yields
+	s.Sleeps += o.Sleeps
+	s.WaitCounted = s.WaitCounted || o.WaitCounted
 	if o.Wait != nil && o.Wait.TotalCount() > 0 {
 		if s.Wait == nil {
 			s.Wait = hdrhistogram.New(histMin, histMax, histSigfig)
@@ -181,6 +192,9 @@ func Instrument(l Lock, o Options) *Instrumented {
 	return &Instrumented{inner: l, opts: o}
 }
 
+// Unwrap returns the wrapped lock.
+func (l *Instrumented) Unwrap() Lock { return l.inner }
+
 // Handle returns a new worker's view; workers are numbered from 1 in the
 // order of these calls.
 func (l *Instrumented) Handle() Handle {
@@ -200,6 +214,10 @@ func (l *Instrumented) Handle() Handle {
 	h.stackLeft = l.opts.StackEvery
 	h.stats.HoldEvery = l.opts.HoldEvery
 	h.stats.StackEvery = l.opts.StackEvery
+	if wc, ok := h.inner.(waitCounter); ok {
+		h.counter = wc
+		h.stats.WaitCounted = true
+	}
 	h.stats.Wait = hdrhistogram.New(histMin, histMax, histSigfig)
 	if l.opts.StackEvery > 0 && l.opts.MaxStacks > 0 {
 		h.stats.Samples = make([]Sample, 0, l.opts.MaxStacks)
@@ -242,7 +260,7 @@ func (l *Instrumented) Reset() {
 	for _, h := range l.handles {
 		w, smp := h.stats.Wait, h.stats.Samples[:0]
 		w.Reset()
-		h.stats = Stats{Wait: w, Samples: smp, HoldEvery: l.opts.HoldEvery, StackEvery: l.opts.StackEvery}
+		h.stats = Stats{Wait: w, Samples: smp, HoldEvery: l.opts.HoldEvery, StackEvery: l.opts.StackEvery, WaitCounted: h.counter != nil}
 		h.holdLeft, h.stackLeft, h.holdStart = l.opts.holdCountdown(), l.opts.StackEvery, 0
 		h.rare, h.waited, h.wait, h.waitSample = false, false, 0, nil
 	}
@@ -254,6 +272,7 @@ func (l *Instrumented) Reset() {
 type instHandle struct {
 	_         pad
 	inner     Handle
+	counter   waitCounter // inner, when it counts its waits' yields and sleeps
 	owner     *int32
 	id        int32
 	holdLeft  int
@@ -324,7 +343,11 @@ func (h *instHandle) contended() {
 		}
 	}
 	t0 := now()
-	h.inner.Lock()
+	if h.counter != nil {
+		h.counter.lockCounted(&h.stats.WaitCounts)
+	} else {
+		h.inner.Lock()
+	}
 	h.wait = now() - t0
 	h.waitSample = smp
 	h.waited = true

@@ -46,6 +46,24 @@ type Info struct {
 	New func() Lock
 }
 
+// NewSpin returns a new lock whose waits spend the relax budget s before
+// they yield (see Spin). Locks that do not follow the Spin policy (those
+// that do not spin, and spinpark, whose bounded spin is its algorithm)
+// ignore s.
+func (i Info) NewSpin(s Spin) Lock {
+	l := i.New()
+	if sp, ok := l.(spinner); ok {
+		sp.setSpin(s)
+	}
+	return l
+}
+
+// FollowsSpin reports whether the lock's waits follow the Spin policy.
+func (i Info) FollowsSpin() bool {
+	_, ok := i.New().(spinner)
+	return ok
+}
+
 // CheckWorkers reports an error if the lock cannot be used by n workers.
 func (i Info) CheckWorkers(n int) error {
 	if i.MaxWorkers > 0 && n > i.MaxWorkers {

@@ -36,6 +36,7 @@ type MCS struct {
 	owner
 	_     pad
 	nodes nodeTable[mcsNode]
+	spinPolicy
 }
 
 // mcsNode is one waiter's queue node, padded so that spinning on it moves
@@ -54,7 +55,10 @@ type mcsNode struct {
 	_      pad
 }
 
-var _ ownerSlot = (*MCS)(nil)
+var (
+	_ ownerSlot = (*MCS)(nil)
+	_ spinner   = (*MCS)(nil)
+)
 
 // Handle returns a new worker's view holding its queue node.
 func (l *MCS) Handle() Handle {
@@ -70,7 +74,10 @@ type mcsHandle struct {
 	node mcsNode
 }
 
-var _ Handle = (*mcsHandle)(nil)
+var (
+	_ Handle      = (*mcsHandle)(nil)
+	_ waitCounter = (*mcsHandle)(nil)
+)
 
 // Lock enqueues the worker's node and waits for its predecessor to pass
 // the lock on.
@@ -79,13 +86,21 @@ func (h *mcsHandle) Lock() {
 	if pred == 0 {
 		return
 	}
-	h.wait(h.l.nodes.get(pred))
+	h.wait(h.l.nodes.get(pred), nil)
 }
 
-func (h *mcsHandle) wait(pred *mcsNode) {
+func (h *mcsHandle) lockCounted(c *WaitCounts) {
+	pred := h.l.tail.Swap(h.id)
+	if pred == 0 {
+		return
+	}
+	h.wait(h.l.nodes.get(pred), c)
+}
+
+func (h *mcsHandle) wait(pred *mcsNode, c *WaitCounts) {
 	n := &h.node
 	pred.next.Store(n)
-	var w spinWait
+	w := h.l.wait(c)
 	for n.locked.Load() != 0 {
 		w.spin()
 	}
@@ -106,8 +121,10 @@ func (h *mcsHandle) Unlock() {
 		if h.l.tail.CompareAndSwap(h.id, 0) {
 			return
 		}
-		// A successor swapped the tail but has not linked itself yet.
-		var w spinWait
+		// A successor swapped the tail but has not linked itself yet: a
+		// wait of the releaser, not counted (only acquisitions' waits
+		// are).
+		w := h.l.wait(nil)
 		for next = n.next.Load(); next == nil; next = n.next.Load() {
 			w.spin()
 		}

@@ -1,8 +1,11 @@
 package locks
 
+// NoneName is the registry name of None, the lock of the work floors.
+const NoneName = "none"
+
 func init() {
 	register(Info{
-		Name:       "none",
+		Name:       NoneName,
 		Doc:        "no lock at all: the cost floor of a single worker",
 		Source:     "lockbench (the uncontended baseline)",
 		MaxWorkers: 1,

@@ -57,6 +57,7 @@ type QSpin struct {
 	_ pad
 
 	nodes nodeTable[qspinNode] // id = the tail index of the node's Handle
+	spinPolicy
 }
 
 // qspinNode is an MCS node (struct mcs_spinlock), padded.
@@ -67,7 +68,10 @@ type qspinNode struct {
 	_      pad
 }
 
-var _ ownerSlot = (*QSpin)(nil)
+var (
+	_ ownerSlot = (*QSpin)(nil)
+	_ spinner   = (*QSpin)(nil)
+)
 
 // Handle returns a new worker's view holding its queue node. It panics
 // after 65535 Handles: the tail field has 16 bits.
@@ -105,14 +109,24 @@ type qspinHandle struct {
 	node qspinNode
 }
 
-var _ Handle = (*qspinHandle)(nil)
+var (
+	_ Handle      = (*qspinHandle)(nil)
+	_ waitCounter = (*qspinHandle)(nil)
+)
 
 // Lock is queued_spin_lock: a compare-and-swap, else the slow path.
 func (h *qspinHandle) Lock() {
 	if h.l.v.CompareAndSwap(0, qLocked) {
 		return
 	}
-	h.lockSlow()
+	h.lockSlow(nil)
+}
+
+func (h *qspinHandle) lockCounted(c *WaitCounts) {
+	if h.l.v.CompareAndSwap(0, qLocked) {
+		return
+	}
+	h.lockSlow(c)
 }
 
 // TryLock takes the lock only if the word is zero: free, nobody pending,
@@ -124,7 +138,7 @@ func (h *qspinHandle) TryLock() bool { return h.l.tryLock() }
 func (h *qspinHandle) Unlock() { h.l.v.Add(^uint32(0)) }
 
 // lockSlow is queued_spin_lock_slowpath.
-func (h *qspinHandle) lockSlow() {
+func (h *qspinHandle) lockSlow(c *WaitCounts) {
 	l := h.l
 	val := l.v.Load()
 
@@ -135,7 +149,7 @@ func (h *qspinHandle) lockSlow() {
 	}
 	// Anyone pending or queued: queue.
 	if val&^qLockedMask != 0 {
-		h.queue()
+		h.queue(c)
 		return
 	}
 	// Try to become the pending waiter.
@@ -146,12 +160,12 @@ func (h *qspinHandle) lockSlow() {
 		if val&qPending == 0 {
 			l.v.And(^uint32(qPending))
 		}
-		h.queue()
+		h.queue(c)
 		return
 	}
 	// Pending: wait for the holder to go (only it clears locked).
 	if val&qLockedMask != 0 {
-		var w spinWait
+		w := l.wait(c)
 		for l.v.Load()&qLockedMask != 0 {
 			w.spin()
 		}
@@ -161,7 +175,7 @@ func (h *qspinHandle) lockSlow() {
 }
 
 // queue is the MCS part of the slow path.
-func (h *qspinHandle) queue() {
+func (h *qspinHandle) queue(c *WaitCounts) {
 	l, n := h.l, &h.node
 	n.locked.Store(0)
 	n.next.Store(nil)
@@ -175,7 +189,7 @@ func (h *qspinHandle) queue() {
 	if old&qTailMask != 0 {
 		prev := l.node(old)
 		prev.next.Store(n)
-		var w spinWait
+		w := l.wait(c)
 		for n.locked.Load() == 0 {
 			w.spin()
 		}
@@ -183,7 +197,7 @@ func (h *qspinHandle) queue() {
 	}
 
 	// Head of the queue: wait for the holder and the pending waiter.
-	var w spinWait
+	w := l.wait(c)
 	val := l.v.Load()
 	for val&qLockedPendingMask != 0 {
 		w.spin()
@@ -197,7 +211,7 @@ func (h *qspinHandle) queue() {
 	// queue behind us: either way a successor is coming.
 	l.v.Or(qLocked)
 	if next == nil {
-		var w spinWait
+		w := l.wait(c)
 		for next = n.next.Load(); next == nil; next = n.next.Load() {
 			w.spin()
 		}

@@ -42,8 +42,9 @@ type SpinPark struct {
 }
 
 var (
-	_ ownerSlot = (*SpinPark)(nil)
-	_ Handle    = (*SpinPark)(nil)
+	_ ownerSlot   = (*SpinPark)(nil)
+	_ Handle      = (*SpinPark)(nil)
+	_ waitCounter = (*SpinPark)(nil)
 )
 
 // Handle returns the lock itself: SpinPark keeps no per-worker state.
@@ -57,10 +58,19 @@ func (l *SpinPark) Lock() {
 	if l.v.CompareAndSwap(0, 1) {
 		return
 	}
-	l.lockSlow()
+	l.lockSlow(nil)
 }
 
-func (l *SpinPark) lockSlow() {
+// lockCounted is Lock, counting each park as a sleep: parking is this
+// lock's algorithm, and a count says how often it came to that.
+func (l *SpinPark) lockCounted(c *WaitCounts) {
+	if l.v.CompareAndSwap(0, 1) {
+		return
+	}
+	l.lockSlow(c)
+}
+
+func (l *SpinPark) lockSlow(c *WaitCounts) {
 	// Phase 1: spin.
 	for range spinparkTries {
 		if l.v.Load() == 0 && l.v.CompareAndSwap(0, 1) {
@@ -72,6 +82,9 @@ func (l *SpinPark) lockSlow() {
 	// wake-up may be stale (a token left by an earlier release): the loop
 	// re-checks the word, as with a spurious futex wake-up.
 	for l.v.Swap(2) != 0 {
+		if c != nil {
+			c.Sleeps++
+		}
 		<-l.sema
 	}
 }

@@ -25,11 +25,14 @@ type TAS struct {
 	v atomic.Uint32
 	owner
 	_ pad
+	spinPolicy
 }
 
 var (
-	_ ownerSlot = (*TAS)(nil)
-	_ Handle    = (*TAS)(nil)
+	_ ownerSlot   = (*TAS)(nil)
+	_ Handle      = (*TAS)(nil)
+	_ spinner     = (*TAS)(nil)
+	_ waitCounter = (*TAS)(nil)
 )
 
 // Handle returns the lock itself: TAS keeps no per-worker state.
@@ -40,11 +43,18 @@ func (l *TAS) Lock() {
 	if l.v.Swap(1) == 0 {
 		return
 	}
-	l.lockSlow()
+	l.lockSlow(nil)
 }
 
-func (l *TAS) lockSlow() {
-	var w spinWait
+func (l *TAS) lockCounted(c *WaitCounts) {
+	if l.v.Swap(1) == 0 {
+		return
+	}
+	l.lockSlow(c)
+}
+
+func (l *TAS) lockSlow(c *WaitCounts) {
+	w := l.wait(c)
 	for l.v.Swap(1) != 0 {
 		w.spin()
 	}

@@ -36,11 +36,14 @@ type Ticket struct {
 	serving atomic.Uint32 // ticket now allowed to hold the lock
 	owner
 	_ pad
+	spinPolicy
 }
 
 var (
-	_ ownerSlot = (*Ticket)(nil)
-	_ Handle    = (*Ticket)(nil)
+	_ ownerSlot   = (*Ticket)(nil)
+	_ Handle      = (*Ticket)(nil)
+	_ spinner     = (*Ticket)(nil)
+	_ waitCounter = (*Ticket)(nil)
 )
 
 // Handle returns the lock itself: a ticket lives on the waiter's stack.
@@ -52,11 +55,19 @@ func (l *Ticket) Lock() {
 	if l.serving.Load() == t {
 		return
 	}
-	l.lockSlow(t)
+	l.lockSlow(t, nil)
 }
 
-func (l *Ticket) lockSlow(t uint32) {
-	var w spinWait
+func (l *Ticket) lockCounted(c *WaitCounts) {
+	t := l.next.Add(1) - 1
+	if l.serving.Load() == t {
+		return
+	}
+	l.lockSlow(t, c)
+}
+
+func (l *Ticket) lockSlow(t uint32, c *WaitCounts) {
+	w := l.wait(c)
 	for {
 		ahead := t - l.serving.Load() // wraps correctly modulo 2^32
 		if ahead == 0 {

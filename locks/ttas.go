@@ -36,11 +36,14 @@ type TTAS struct {
 	v atomic.Uint32
 	owner
 	_ pad
+	spinPolicy
 }
 
 var (
-	_ ownerSlot = (*TTAS)(nil)
-	_ Handle    = (*TTAS)(nil)
+	_ ownerSlot   = (*TTAS)(nil)
+	_ Handle      = (*TTAS)(nil)
+	_ spinner     = (*TTAS)(nil)
+	_ waitCounter = (*TTAS)(nil)
 )
 
 // Handle returns the lock itself: the backoff state lives on the waiter's
@@ -52,11 +55,18 @@ func (l *TTAS) Lock() {
 	if l.v.CompareAndSwap(0, 1) {
 		return
 	}
-	l.lockSlow()
+	l.lockSlow(nil)
 }
 
-func (l *TTAS) lockSlow() {
-	var w spinWait
+func (l *TTAS) lockCounted(c *WaitCounts) {
+	if l.v.CompareAndSwap(0, 1) {
+		return
+	}
+	l.lockSlow(c)
+}
+
+func (l *TTAS) lockSlow(c *WaitCounts) {
+	w := l.wait(c)
 	limit := ttasMinBackoff
 	for {
 		// Test: spin on the shared copy of the line.

@@ -386,6 +386,11 @@ func (res *Result) runs() []string {
 func planKeys(s *Source, withSeed bool) []kv {
 	var out []kv
 	for _, c := range s.config {
+		if c.key == schema.ConfPlacement && strings.Contains(c.value, "(default") {
+			// A placement lockbench chose for the machine's topology is
+			// the machine's, as its CPU count is: stated per machine.
+			continue
+		}
 		if !perSource(c.key) || (withSeed && c.key == schema.ConfSeed) {
 			out = append(out, c)
 		}
@@ -464,6 +469,9 @@ func (res *Result) write(ctx context.Context, out io.Writer, opts Options) error
 	// describe no machine type: stated per machine, without a warning.
 	// So is the run when several are mixed.
 	perMachine := append(schema.MachineConfigKeys(), schema.SourceConfigKeys()...)
+	if res.defaultPlacement() {
+		perMachine = append(perMachine, schema.ConfPlacement)
+	}
 	if len(runs) > 1 {
 		perMachine = append(perMachine, schema.ConfRun)
 	}
@@ -535,7 +543,9 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 	// The measured window, against which runq-ns marks a repetition
 	// disturbed; 0 (no duration line) marks none.
 	window, _ := time.ParseDuration(lastValue(s.config, schema.ConfDuration))
+	cpus, _ := strconv.Atoi(lastValue(s.config, schema.ConfCPUs))
 	var buf []byte // lineUp's output, reused
+	stable := stableRegimes()
 	fail := func(line int, err error) error {
 		return &InputError{Path: s.Path, Line: line, Err: err}
 	}
@@ -576,9 +586,9 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 			}
 			other = false
 			line := rd.Line()
-			out, regime := lineUp(line, opts.KeepRegimes, buf[:0])
+			out, regime := lineUp(line, opts.KeepRegimes, stable, buf[:0])
 			buf = out
-			if regime != "" {
+			if regime != "" && !name.class {
 				res.noteRegime(s.Machine, out, regime)
 			}
 			if _, err := w.Write(out); err != nil {
@@ -587,7 +597,7 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 			if !name.class {
 				s.Lines++
 				res.Lines++
-				if runq, ok := unitValue(line, schema.UnitRunq); ok && schema.Disturbed(runq, window) {
+				if runq, ok := unitValue(line, schema.UnitRunq); ok && schema.Disturbed(runq, window, threadsOf(name.of), cpus) {
 					s.Disturbed++
 				}
 			}
@@ -710,7 +720,9 @@ func unitValue(line []byte, unit string) (float64, bool) {
 // stable regime part, so that the same case has the same name on every
 // machine and `benchstat -col machine` puts machines on the same rows.
 // regime is the stable regime taken out, "" if none.
-func lineUp(line []byte, keep bool, buf []byte) (out []byte, regime string) {
+// stable lists the regimes to take out (stableRegimes, computed once by
+// the caller: lineUp runs on every line and allocates nothing).
+func lineUp(line []byte, keep bool, stable []string, buf []byte) (out []byte, regime string) {
 	end := 0
 	for end < len(line) && !space(line[end]) {
 		end++
@@ -726,10 +738,12 @@ func lineUp(line []byte, keep bool, buf []byte) (out []byte, regime string) {
 		for k < len(name) && name[k] != '/' {
 			k++
 		}
-		if v := string(name[j:k]); slices.Contains(stableRegimes(), v) {
-			buf = append(buf, name[:i]...)
-			buf = append(buf, name[k:]...)
-			return append(buf, line[end:]...), v
+		for _, v := range stable {
+			if string(name[j:k]) == v {
+				buf = append(buf, name[:i]...)
+				buf = append(buf, name[k:]...)
+				return append(buf, line[end:]...), v
+			}
 		}
 	}
 	buf = append(buf, name...)
@@ -783,4 +797,30 @@ func lastShard(res *Result, machine string) int {
 	return k
 }
 
+// threadsOf is the thread count of a case name (schema.KeyThreads), 0
+// when it has none.
+func threadsOf(name string) int {
+	_, v, ok := strings.Cut(name, "/"+schema.KeyThreads+"=")
+	if !ok {
+		return 0
+	}
+	if i := strings.IndexByte(v, '/'); i >= 0 {
+		v = v[:i]
+	}
+	n, _ := strconv.Atoi(v)
+	return n
+}
+
 func space(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+
+// defaultPlacement reports whether a source's placement line is one
+// lockbench chose for its machine ("core (default: ...)"), which planKeys
+// leaves to the machine's lines.
+func (res *Result) defaultPlacement() bool {
+	for _, s := range res.Sources {
+		if strings.Contains(lastValue(s.config, schema.ConfPlacement), "(default") {
+			return true
+		}
+	}
+	return false
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -232,7 +233,7 @@ func TestResultLines(t *testing.T) {
 			continue
 		}
 		b, _ := os.ReadFile(dst)
-		lined, _ := lineUp([]byte(tt.line), false, nil) // the name as merged: no -GOMAXPROCS suffix
+		lined, _ := lineUp([]byte(tt.line), false, stableRegimes(), nil) // the name as merged: no -GOMAXPROCS suffix
 		if !strings.HasSuffix(string(b), "\n"+string(lined)) {
 			t.Errorf("%q: merged file does not end with the line as merged (%q):\n%s", tt.line, lined, b)
 		}
@@ -395,6 +396,18 @@ func TestDisturbedWarning(t *testing.T) {
 	}
 }
 
+func TestThreadsOf(t *testing.T) {
+	for name, want := range map[string]int{
+		"PageCache/mode=page/lock=mcs/threads=2":                  2,
+		"PageCache/mode=page/lock=mcs/threads=16/regime=switched": 16,
+		"PageCache/mode=page/lock=mcs":                            0,
+	} {
+		if got := threadsOf(name); got != want {
+			t.Errorf("threadsOf(%s) = %d, want %d", name, got, want)
+		}
+	}
+}
+
 func TestLineUp(t *testing.T) {
 	tail := " \t 10 \t 85.4 ns/page\n"
 	tests := []struct {
@@ -411,9 +424,52 @@ func TestLineUp(t *testing.T) {
 		{"BenchmarkPageCache/mode=page/lock=ticket-2/threads=2", "BenchmarkPageCache/mode=page/lock=ticket-2/threads=2", "", false, "no suffix: a -2 inside the name stays"},
 	}
 	for _, tt := range tests {
-		out, regime := lineUp([]byte(tt.name+tail), tt.keep, nil)
+		out, regime := lineUp([]byte(tt.name+tail), tt.keep, stableRegimes(), nil)
 		if string(out) != tt.want+tail || regime != tt.regime {
 			t.Errorf("lineUp(%s) = %q, %q; want %q, %q (%s)", tt.name, out, regime, tt.want+tail, tt.regime, tt.reason)
+		}
+	}
+	// It runs on every line of a sweep: no allocation once buf has grown.
+	line := []byte(tests[1].name + tail)
+	buf := make([]byte, 0, 256)
+	stable := stableRegimes()
+	if n := testing.AllocsPerRun(100, func() { lineUp(line, false, stable, buf[:0]) }); n != 0 {
+		t.Errorf("lineUp allocates %v times a line", n)
+	}
+}
+
+// A machine that ran a case in two steady regimes has them pooled in the
+// merged names, and a warning says so once per machine; --keep-regimes
+// keeps them apart.
+func TestPooledRegimes(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.txt")
+	writeShard(t, p, "p1", "m", 1, 1, 0)
+	b, _ := os.ReadFile(p)
+	text := strings.Replace(string(b), "cases: 0", "cases: 3", 1)
+	for _, r := range []string{"llc", "xllc", "switched"} {
+		text += "BenchmarkPageCache/mode=page/lock=mcs/threads=2/regime=" + r + "-2 \t 10 \t 85.4 ns/page\n"
+	}
+	os.WriteFile(p, []byte(text), 0o644)
+	for _, keep := range []bool{false, true} {
+		opts := DefaultOptions
+		opts.KeepRegimes = keep
+		dst := filepath.Join(dir, fmt.Sprint("merged-", keep))
+		res, err := Files(context.Background(), dst, []string{p}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, _ := os.ReadFile(dst)
+		pooled := strings.Count(string(out), "BenchmarkPageCache/mode=page/lock=mcs/threads=2 ")
+		warned := slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "more than one regime") })
+		switch {
+		case !keep && (pooled != 2 || !warned):
+			t.Errorf("llc and xllc: %d lines under one name, warned %v; want 2 and a warning", pooled, warned)
+		case keep && (pooled != 0 || warned):
+			t.Errorf("--keep-regimes: %d lines pooled, warned %v; want none", pooled, warned)
+		}
+		if !strings.Contains(string(out), "threads=2/regime=switched ") {
+			t.Errorf("the switched repetition lost its key:\n%s", out)
 		}
 	}
 }

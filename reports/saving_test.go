@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strings"
@@ -17,9 +18,13 @@ import (
 // (thread-ns/page). Repetitions jitter by ±jitter, deterministically.
 type synthetic struct {
 	work, acq, cont map[string]float64
-	lockNS          float64
-	jitter          float64
-	reps            int
+	// scale, when set, is the machine's scaling loss by mode at 2 threads
+	// (thread-ns/page): the private no-lock floor at 2 threads costs it,
+	// and so does the lock at 2 threads, on top of its contention.
+	scale  map[string]float64
+	lockNS float64
+	jitter float64
+	reps   int
 }
 
 func (s synthetic) results() []*benchfmt.Result {
@@ -33,6 +38,10 @@ func (s synthetic) results() []*benchfmt.Result {
 			w, a, c := s.work[mode], s.acq[mode], s.cont[mode]
 			alone := w + a*s.lockNS
 			line(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=none/threads=1", mode), benchfmt.Value{Value: w * j, Unit: "ns/page"})
+			if s.scale != nil {
+				c += s.scale[mode]
+				line(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=none/threads=2", mode), benchfmt.Value{Value: (w + s.scale[mode]) / 2 * j, Unit: "ns/page"})
+			}
 			line(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mutex/threads=1", mode), benchfmt.Value{Value: alone * j, Unit: "ns/page"})
 			// ns/page at 2 threads is wall time: (alone + contention) / 2.
 			line(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mutex/threads=2", mode), benchfmt.Value{Value: (alone + c) / 2 * j, Unit: "ns/page"})
@@ -234,5 +243,110 @@ func TestSavingWaitingByClass(t *testing.T) {
 	}
 	if !strings.Contains(h.Text, "less waiting: mapping 58.8, lru 7.20)") {
 		t.Errorf("headline %q does not split the waiting by class", h.Text)
+	}
+}
+
+// TestSavingScalingFloor: with the private no-lock floor at 2 threads,
+// the machine's scaling loss is its own part, contention is what is left
+// of the total, the parts add up, and at one thread scaling is 0.
+func TestSavingScalingFloor(t *testing.T) {
+	k := knownSweep
+	k.scale = map[string]float64{"page": 40, "batch": 15}
+	s, err := Summarize(k.results())
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := findHeadline(t, s, "2")
+	sp := h.Saving
+	if sp == nil {
+		t.Fatalf("no split at 2 threads: %v", h.Notes)
+	}
+	if want := k.scale["page"] - k.scale["batch"]; !within(float64(sp.ScalingNS), want, 0.10) {
+		t.Errorf("scaling part %v, want %v: the private floor's loss", sp.ScalingNS, want)
+	}
+	if !(sp.ScalingLo <= sp.ScalingNS && sp.ScalingNS <= sp.ScalingHi) {
+		t.Errorf("scaling interval %v .. %v does not hold %v", sp.ScalingLo, sp.ScalingHi, sp.ScalingNS)
+	}
+	if want := k.cont["page"] - k.cont["batch"]; !within(float64(sp.ContentionNS), want, 0.10) {
+		t.Errorf("contention %v, want %v: without the scaling loss", sp.ContentionNS, want)
+	}
+	if got := sp.TotalNS - sp.WorkNS - sp.ScalingNS - sp.LockNS; math.Abs(float64(got-sp.ContentionNS)) > 1e-9*math.Abs(float64(sp.TotalNS)) {
+		t.Errorf("contention %v is not the total less the other parts (%v)", sp.ContentionNS, got)
+	}
+	if sp.ScalingCase != "PageCache/mode=batch/batch=16/lock=none/threads=2" {
+		t.Errorf("scaling case %q, want the private floor of batch at 2 threads", sp.ScalingCase)
+	}
+	if !strings.Contains(h.Text, "from less scaling loss") {
+		t.Errorf("headline %q does not name the scaling part", h.Text)
+	}
+	one := findHeadline(t, s, "1").Saving
+	if one == nil || one.ScalingNS != 0 || one.ScalingLo != 0 || one.ScalingHi != 0 {
+		t.Errorf("1-thread split %+v: scaling must be exactly 0", one)
+	}
+	b, err := json.Marshal(sp)
+	if err != nil || !strings.Contains(string(b), `"scaling_ns":`) || !strings.Contains(string(b), `"scaling_ns_lo":`) {
+		t.Errorf("JSON saving %s (%v) lacks scaling_ns and its interval", b, err)
+	}
+
+	// Without the private floor the split says so, and contention keeps
+	// the scaling loss as before.
+	old, err := Summarize(knownSweep.results())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if h := findHeadline(t, old, "2"); h.Saving == nil || !math.IsNaN(float64(h.Saving.ScalingNS)) || !strings.Contains(h.Text, "no private no-lock floor") {
+		t.Errorf("split without the private floor: %+v; want scaling unknown (NaN) and said", h.Saving)
+	}
+}
+
+// TestSavingBlockBootstrap: page and batched ran in the same blocks, and
+// each block drifts both by the same factor (±15%). A bootstrap that
+// resamples them independently sees the drift as noise of the
+// difference; one that resamples whole blocks cancels it, so its
+// interval for the total is narrower, and still holds the truth.
+func TestSavingBlockBootstrap(t *testing.T) {
+	const n = 12
+	var pAt, bAt, pAlone, bAlone, pFloor, bFloor []float64
+	for i := range n {
+		d := 1 + 0.15*math.Sin(float64(i)*2.1) // the block's drift, shared
+		pAt, bAt = append(pAt, 200*d), append(bAt, 120*d)
+		pAlone, bAlone = append(pAlone, 100*d), append(bAlone, 60*d)
+		pFloor, bFloor = append(pFloor, 80*d), append(bFloor, 50*d)
+	}
+	page := PartsInput{Threads: 2, AtT: pAt, Alone: pAlone, Floor: pFloor}
+	batched := PartsInput{Threads: 2, AtT: bAt, Alone: bAlone, Floor: bFloor}
+	un, ok := SplitSaving(page, batched)
+	if !ok {
+		t.Fatal("no split")
+	}
+	pairs := BlockPairs{AtT: [2][]float64{pAt, bAt}, Alone: [2][]float64{pAlone, bAlone}, Floor: [2][]float64{pFloor, bFloor}}
+	bl, _ := SplitSavingPaired(page, batched, pairs)
+	if bl.TotalNS != un.TotalNS || bl.LockNS != un.LockNS {
+		t.Errorf("pairing changed the estimates: %v/%v against %v/%v; only the intervals may change", bl.TotalNS, bl.LockNS, un.TotalNS, un.LockNS)
+	}
+	wu, wb := float64(un.TotalHi-un.TotalLo), float64(bl.TotalHi-bl.TotalLo)
+	if !(wb < 0.7*wu) {
+		t.Errorf("block bootstrap total interval width %.3g, unpaired %.3g: resampling whole blocks must cancel the shared drift", wb, wu)
+	}
+	if truth := (200.0 - 120) * 2; !(float64(bl.TotalLo) <= truth && truth <= float64(bl.TotalHi)) {
+		t.Errorf("block interval %v .. %v misses the drift-free total %v", bl.TotalLo, bl.TotalHi, truth)
+	}
+}
+
+// TestSavingWaitingInterval: with several counting repetitions the
+// waiting saved gets a bootstrap interval around its estimate.
+func TestSavingWaitingInterval(t *testing.T) {
+	x := []float64{100, 110, 105}
+	page := PartsInput{Threads: 2, AtT: x, Alone: x, Floor: x, Wait: []float64{50, 70, 60}}
+	batched := PartsInput{Threads: 2, AtT: x, Alone: x, Floor: x, Wait: []float64{10, 12, 11}}
+	sp, ok := SplitSaving(page, batched)
+	if !ok || sp.WaitingNS == nil || sp.WaitingLo == nil || sp.WaitingN != 3 {
+		t.Fatalf("split %+v: want waiting with an interval over 3 repetitions", sp)
+	}
+	if !(*sp.WaitingLo <= *sp.WaitingNS && *sp.WaitingNS <= *sp.WaitingHi && *sp.WaitingLo < *sp.WaitingHi) {
+		t.Errorf("waiting %v, interval %v .. %v: want a real interval around it", *sp.WaitingNS, *sp.WaitingLo, *sp.WaitingHi)
+	}
+	if !strings.Contains(sp.Text(), "n=3)") {
+		t.Errorf("text %q does not give the waiting interval", sp.Text())
 	}
 }

@@ -51,6 +51,9 @@ type Summary struct {
 	// changed regime in flight: kept in the file, left out of every
 	// statistic.
 	Switched int `json:"switched,omitempty"`
+	// Repeated is SummaryOptions.Repeated: the switched blocks and
+	// counting repetitions the run ran again.
+	Repeated int `json:"repeated,omitempty"`
 	// Details are what a reader checking the run wants and a reader of
 	// the answer does not: per-case probe clusters, 1-thread cases by
 	// regime. summary.txt and --verbose show them.
@@ -84,6 +87,11 @@ type SummaryOptions struct {
 	// headline (0.05 is "± 5%"); 0 means no target, and no headline is
 	// said to miss it.
 	TargetCI float64
+	// Repeated is how much switched work the run ran again (blocks and
+	// counting repetitions: harness.Outcome.Repeated); the regime line
+	// says "run again" only when it is positive. A summary of a file
+	// alone cannot know it, and says "left out".
+	Repeated int
 }
 
 // A SummaryRow summarizes the repetitions of one case. Medians of the
@@ -114,6 +122,12 @@ type SummaryRow struct {
 	ContendedPerPage *Float `json:"contended_per_page,omitempty"`
 	WaitP99Ns        *Float `json:"wait_p99_ns,omitempty"`
 	HandoffsPerAcq   *Float `json:"handoffs_per_acq,omitempty"`
+	// YieldsPerAcq and SleepsPerAcq are how often the spinning locks'
+	// waiters gave up the CPU (yields/acq, sleeps/acq); nil for locks that
+	// do not count them. A FIFO spinlock whose waiters sleep hands the
+	// lock back to its holder: its result is a spin-then-sleep lock's.
+	YieldsPerAcq *Float `json:"yields_per_acq,omitempty"`
+	SleepsPerAcq *Float `json:"sleeps_per_acq,omitempty"`
 	// InstNSPerPage is the median time of the instrumented repetitions
 	// (inst-ns/page) when ns/page timed bare locks.
 	InstNSPerPage *Float `json:"inst_ns_per_page,omitempty"`
@@ -144,6 +158,7 @@ func SummarizeWith(results []*benchfmt.Result, opts SummaryOptions) (*Summary, e
 	}
 	s := summarize(cases.Group(results), false)
 	s.target(opts.TargetCI)
+	s.Repeated = opts.Repeated
 	return s, nil
 }
 
@@ -166,6 +181,12 @@ func summarize(m *cases.Model, judge bool) *Summary {
 		}
 		row := summaryRow(c, m.Counted(c), len(m.Files) > 1)
 		s.Rows = append(s.Rows, row)
+		if w := sleptWarning(caseLabel(m, c), c, row); w != "" {
+			s.Warnings = append(s.Warnings, w)
+		}
+		if w := offCPUWarning(caseLabel(m, c), c, row, m.ConfigValue(schema.ConfCPUs)); w != "" {
+			s.Warnings = append(s.Warnings, w)
+		}
 		if sp := row.Xfer; sp != nil && sp.Bimodal {
 			s.Details = append(s.Details, fmt.Sprintf("%s: %s samples fall into two clusters (%s .. %s ns): the machine switched regimes during the runs, so its repetitions are not alike",
 				caseLabel(m, c), schema.UnitXfer, num(float64(sp.Min)), num(float64(sp.Max))))
@@ -234,12 +255,75 @@ func summaryRow(c, counted *cases.Case, multiFile bool) SummaryRow {
 	row.ContendedPerPage = medianOf(lc, schema.PerUnit(schema.StemContended, per))
 	row.WaitP99Ns = medianOf(lc, schema.UnitWaitP99)
 	row.HandoffsPerAcq = medianOf(lc, schema.UnitHandoffs)
+	row.YieldsPerAcq = medianOf(lc, schema.UnitYields)
+	row.SleepsPerAcq = medianOf(lc, schema.UnitSleeps)
 	row.InstNSPerPage = medianOf(lc, cases.InstNSPage)
 	if c.Has(schema.UnitXfer) {
 		sp := stats.NewSpread(c.Samples[schema.UnitXfer])
 		row.Xfer = &sp
 	}
 	return row
+}
+
+// SleptShare is the share of acquisitions (sleeps/acq, the median over a
+// case's counting repetitions) above which the summary says a case's
+// waiters slept: one acquisition in a thousand.
+const SleptShare = 1e-3
+
+// parksByDesign is the lock whose counted sleeps are its algorithm's
+// parks (locks.SpinPark), not a spinning lock giving up.
+const parksByDesign = "spinpark"
+
+// sleptWarning says that the waiters of a case slept, "" if they did not
+// (or the lock does not count it, or parks by design).
+func sleptWarning(label string, c *cases.Case, r SummaryRow) string {
+	if r.SleepsPerAcq == nil || float64(*r.SleepsPerAcq) <= SleptShare {
+		return ""
+	}
+	if l, _ := c.Key(schema.KeyLock); l == parksByDesign {
+		return ""
+	}
+	return fmt.Sprintf("%s: waiters slept on %s of acquisitions (%s %s, %s %s): its result is that of a spin-then-sleep lock, not of the algorithm as written; oversubscribed, that is the price of progress; otherwise raise --%s",
+		label, stats.Pct(float64(*r.SleepsPerAcq), 1, false), optNum(r.SleepsPerAcq), schema.UnitSleeps, optNum(r.YieldsPerAcq), schema.UnitYields, schema.ConfSpin)
+}
+
+// BusyShare is the share of its threads' time below which a contended
+// case of a spinning lock is said to have been off the CPUs: its waiters
+// spin, so cpu-ns over ns should be the thread count.
+const BusyShare = 0.9
+
+// offCPUWarning says that the workers of a spinning lock's contended
+// case, with a CPU each, were not all running although its waiters did
+// not sleep: the machine (other processes, the hypervisor) took the
+// CPUs, and a low handoffs/acq is then one worker running alone, not
+// the lock. "" otherwise, or when it cannot tell (no yields/acq: the
+// lock does not count its waits; no cpu time; unknown CPU count).
+func offCPUWarning(label string, c *cases.Case, r SummaryRow, cpus string) string {
+	n, err := strconv.Atoi(cpus)
+	if err != nil || c.Threads < 2 || c.Threads > n || r.YieldsPerAcq == nil {
+		return ""
+	}
+	if l, _ := c.Key(schema.KeyLock); l == parksByDesign {
+		return ""
+	}
+	if r.SleepsPerAcq != nil && float64(*r.SleepsPerAcq) > SleptShare {
+		return "" // sleptWarning says why the threads were off the CPUs
+	}
+	per := schema.PerPage
+	if r.Metric == cases.NSOp {
+		per = schema.PerOp
+	}
+	cpu := schema.PerUnit(schema.StemCPUNS, per)
+	wall := float64(r.Time.Median)
+	if !c.Has(cpu) || !(wall > 0) {
+		return ""
+	}
+	busy := c.Median(cpu) / wall
+	if busy >= BusyShare*float64(c.Threads) {
+		return ""
+	}
+	return fmt.Sprintf("%s: the %d spinning workers ran %s threads' worth of CPU time (%s ÷ %s) though their waiters slept on %s of acquisitions: the machine took the CPUs (other processes, the hypervisor), and %s %s is one worker running alone as much as the lock",
+		label, c.Threads, num(busy), cpu, r.Metric, optNum(r.SleepsPerAcq), optNum(r.HandoffsPerAcq), schema.UnitHandoffs)
 }
 
 func medianOf(c *cases.Case, unit string) *Float {

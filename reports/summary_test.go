@@ -304,3 +304,94 @@ func notFloor(ws []string) []string {
 	}
 	return out
 }
+
+// TestSummarySlept checks that the summary says when a spinning lock's
+// waiters slept, and stays quiet when they only spun or the lock does not
+// count its waits.
+func TestSummarySlept(t *testing.T) {
+	const c = "CS/lock=ticket/threads=2-2"
+	mk := func(sleeps float64, counted bool) []*benchfmt.Result {
+		var out []*benchfmt.Result
+		for i := range 3 {
+			r := result(c, 100+float64(i), "ns/op", 1.0, "acq/op", 0.9, "handoffs/acq", 30.0, "xfer-ns")
+			if counted {
+				r.Values = append(r.Values, benchfmt.Value{Value: 2 * sleeps, Unit: "yields/acq"}, benchfmt.Value{Value: sleeps, Unit: "sleeps/acq"})
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		name    string
+		results []*benchfmt.Result
+		warn    bool
+		reason  string
+	}{
+		{"slept", mk(0.2, true), true, "a fifth of acquisitions slept: the lock was not the algorithm"},
+		{"spun", mk(0, true), false, "no sleep: nothing to say"},
+		{"rare", mk(SleptShare/2, true), false, "below one in a thousand: noise of a preempted holder"},
+		{"uncounted", mk(0, false), false, "a lock that does not count its waits has no claim either way"},
+		{"spinpark", func() []*benchfmt.Result {
+			rs := mk(0.2, true)
+			for _, r := range rs {
+				r.Name = benchfmt.Name(strings.Replace(string(r.Name), "ticket", "spinpark", 1))
+			}
+			return rs
+		}(), false, "spinpark's sleeps are its parks: the algorithm as written"},
+	} {
+		s, err := Summarize(tc.results)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := false
+		for _, w := range s.Warnings {
+			if strings.Contains(w, "waiters slept on") {
+				got = true
+			}
+		}
+		if got != tc.warn {
+			t.Errorf("%s: slept warning %v, want %v (%s); warnings %q", tc.name, got, tc.warn, tc.reason, s.Warnings)
+		}
+		if tc.name == "slept" && (s.Rows[0].SleepsPerAcq == nil || *s.Rows[0].SleepsPerAcq != 0.2) {
+			t.Errorf("slept: row sleeps/acq = %v, want 0.2", s.Rows[0].SleepsPerAcq)
+		}
+	}
+}
+
+// TestSummaryOffCPU checks that a spinning lock's contended case whose
+// workers were not all on a CPU, while its waiters did not sleep, is said
+// to have lost the CPUs to the machine.
+func TestSummaryOffCPU(t *testing.T) {
+	const c = "CS/lock=ticket/threads=2-2"
+	mk := func(cpuPerOp float64, cpus string) []*benchfmt.Result {
+		var out []*benchfmt.Result
+		for i := range 3 {
+			out = append(out, result(c, 100+float64(i), "ns/op", cpuPerOp, "cpu-ns/op", 1.0, "acq/op", 0.1, "handoffs/acq", 0.0, "yields/acq", 0.0, "sleeps/acq"))
+		}
+		out[0].Config = append(out[0].Config, benchfmt.Config{Key: "cpus", Value: []byte(cpus), File: true})
+		return out
+	}
+	for _, tc := range []struct {
+		name   string
+		cpu    float64
+		cpus   string
+		want   bool
+		reason string
+	}{
+		{"off", 130, "2", true, "1.3 of 2 threads' time with no sleeps: the machine took a CPU"},
+		{"busy", 199, "2", false, "both spinners ran the whole window"},
+		{"oversubscribed", 130, "1", false, "more threads than CPUs: they cannot all run"},
+	} {
+		s, err := Summarize(mk(tc.cpu, tc.cpus))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := false
+		for _, w := range s.Warnings {
+			got = got || strings.Contains(w, "the machine took the CPUs")
+		}
+		if got != tc.want {
+			t.Errorf("%s: off-CPU warning %v, want %v (%s); warnings %q", tc.name, got, tc.want, tc.reason, s.Warnings)
+		}
+	}
+}

@@ -187,3 +187,36 @@ func TestConfigAtEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestOneReader: no package but this one parses results lines. A new
+// reader of the format (benchfmt.NewReader, benchfmt.Files, or a parser
+// of its own) reads lines one way where this package reads them another:
+// a torn line, a label, a syntax error would mean two things. Tests may
+// use benchfmt.Files to check Labels against it.
+func TestOneReader(t *testing.T) {
+	root := filepath.Join("..")
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) && p != root {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") || filepath.Dir(p) == filepath.Join(root, "results") {
+			return nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for _, call := range []string{"benchfmt.NewReader(", "benchfmt.Files{"} {
+			if strings.Contains(string(b), call) {
+				t.Errorf("%s calls %s: read results with results.NewReader", p, call)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

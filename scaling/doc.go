@@ -29,6 +29,8 @@
 //   - a point with N < 1, or a throughput that is not a finite positive
 //     number (*PointError, with the point's index).
 //
+// Model.R2 is computed on ln X, what the fit minimises.
+//
 // The fit is deterministic: the same points give the same Model.
 // Degenerate data give a Model, not an error: data that rise linearly
 // fit σ = κ = 0 and Peak = +Inf; flat data fit σ = 1, κ = 0 and Peak = 1
@@ -50,5 +52,8 @@
 // reports package) turns ns/page into throughput (pages per second is
 // 1e9 / ns/page, since ns/page is wall time over all pages of all
 // workers), groups the points by machine, lock and mode, never pooling
-// machines, and draws Model.X through the measured points.
+// machines, and draws Model.X through the measured points. Contended
+// cases carry their machine regime and a 1-thread case has none, so the
+// caller fits each regime on every measured N with the 1-thread point
+// pooled across regimes, and says so.
 package scaling

@@ -31,8 +31,10 @@ type Model struct {
 
 	MinN, MaxN int // the measured thread counts' range
 
-	// R2 is the coefficient of determination, 1 − SS_res/SS_tot, of the
-	// fit on X; NaN when all X are equal (SS_tot = 0).
+	// R2 is the coefficient of determination, 1 − SS_res/SS_tot, on
+	// ln X: on what the fit minimises, so that it measures the fit's own
+	// objective (on X a fit of ln X is not the best one, and R² on X can
+	// even come out negative). NaN when all X are equal (SS_tot = 0).
 	R2 float64
 }
 
@@ -113,14 +115,15 @@ func Fit(points []Point) (Model, error) {
 	mean := 0.0
 	for _, p := range points {
 		m.MinN, m.MaxN = min(m.MinN, p.N), max(m.MaxN, p.N)
-		mean += p.X
+		mean += math.Log(p.X)
 	}
 	mean /= float64(len(points))
 	var ssRes, ssTot float64
 	for _, p := range points {
-		r := p.X - m.X(float64(p.N))
+		lx := math.Log(p.X)
+		r := lx - math.Log(m.X(float64(p.N)))
 		ssRes += r * r
-		ssTot += (p.X - mean) * (p.X - mean)
+		ssTot += (lx - mean) * (lx - mean)
 	}
 	m.R2 = math.NaN()
 	if ssTot > 0 {

@@ -296,14 +296,15 @@ func TestR2(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// On ln X, what the fit minimises: the fit's own residuals.
 	var mean, ssRes, ssTot float64
 	for _, p := range pts {
-		mean += p.X / float64(len(pts))
+		mean += math.Log(p.X) / float64(len(pts))
 	}
 	for _, p := range pts {
-		r := p.X - m.X(float64(p.N)) // the residual
+		r := math.Log(p.X) - math.Log(m.X(float64(p.N))) // the residual
 		ssRes += r * r
-		ssTot += (p.X - mean) * (p.X - mean)
+		ssTot += (math.Log(p.X) - mean) * (math.Log(p.X) - mean)
 	}
 	if want := 1 - ssRes/ssTot; math.Abs(m.R2-want) > 1e-12 {
 		t.Errorf("R2 = %g, want %g", m.R2, want)

@@ -123,17 +123,30 @@ const (
 	// pages over the window, from the kernel's per-size THP counters: 1
 	// for 4K folios, 16 for 64K ones.
 	UnitFolioPages = "folio-pages"
+	// UnitYields and UnitSleeps are how often a waiter gave up the CPU,
+	// per acquisition: a spinning lock whose waiters yield or sleep did
+	// not behave as its algorithm. Written only for locks that count them
+	// (locks.Stats.WaitCounted).
+	UnitYields = "yields/acq"
+	UnitSleeps = "sleeps/acq"
 )
 
 // DisturbedShare is the share of the window above which a repetition's
 // UnitRunq marks it disturbed.
 const DisturbedShare = 0.05
 
-// Disturbed reports whether a repetition whose workers waited runqNS on
-// average in a window of wall was disturbed: runqNS over DisturbedShare
-// of wall. A negative runqNS (not measured) is not disturbed.
-func Disturbed(runqNS float64, wall time.Duration) bool {
-	return runqNS > 0 && wall > 0 && runqNS > DisturbedShare*float64(wall.Nanoseconds())
+// Disturbed reports whether a repetition of threads workers on cpus CPUs,
+// whose workers waited runqNS on average in a window of wall, was
+// disturbed: runqNS over DisturbedShare of wall beyond what the workers
+// make each other wait when they outnumber the CPUs (1 - cpus/threads of
+// the window; cpus <= 0 means as many as threads). A negative runqNS
+// (not measured) is not disturbed.
+func Disturbed(runqNS float64, wall time.Duration, threads, cpus int) bool {
+	own := 0.0
+	if cpus > 0 && threads > cpus {
+		own = 1 - float64(cpus)/float64(threads)
+	}
+	return runqNS > 0 && wall > 0 && runqNS > (own+DisturbedShare)*float64(wall.Nanoseconds())
 }
 
 // ClassUnits returns the units of a class line, in the order harness
@@ -143,7 +156,7 @@ func Disturbed(runqNS float64, wall time.Duration) bool {
 // benchstat's ns/page tables never list it; see KeyClass.
 func ClassUnits(per string) []string {
 	return []string{PerUnit(StemAcq, per), PerUnit(StemContended, per), UnitHandoffs,
-		PerUnit(StemWaitNS, per), UnitWaitP99, UnitWaitMax, UnitHoldNS}
+		PerUnit(StemWaitNS, per), UnitWaitP99, UnitWaitMax, UnitHoldNS, UnitYields, UnitSleeps}
 }
 
 // PerUnit is stem/per, the unit as written: PerUnit(StemNS, PerPage) is
@@ -216,14 +229,19 @@ func Units(per string) []Unit {
 		{UnitWaitP99, KindLock, false, "99th percentile of one wait"},
 		{UnitWaitMax, KindLock, false, "the longest single wait"},
 		{UnitHoldNS, KindLock, false, "mean hold time of one acquisition, sampled (one in hold-every); absent when none was sampled"},
-		{UnitXfer, KindMachine, false, "one-way cross-core cache-line transfer, probed before the repetition"},
+		{UnitYields, KindLock, false, "waits' yields of the processor per acquisition, after the spin budget; absent for locks that do not count them"},
+		{UnitSleeps, KindLock, false, "waits' sleeps (spinpark: parks) per acquisition; absent for locks that do not count them"},
+		{UnitXfer, KindMachine, false, "one-way cache-line transfer between the workers' own CPUs (mean over their pairs), probed before the repetition"},
 		{UnitFairness, KindRun, true, "fewest pages of a worker over most; 1 is perfectly fair"},
 		{UnitGCCycles, KindRun, false, "Go GC cycles completed in the measured window"},
 		{UnitXferEnd, KindMachine, false, "the xfer-ns probe again, right after the repetition"},
 		{UnitBlock, KindRun, false, "paired runs: the block of back-to-back slices this line belongs to"},
-		{UnitRunq, KindRun, false, "time a worker waited for its CPU in the window, mean of workers: over 5% of the window marks the repetition disturbed (another process on its CPUs)"},
+		{UnitRunq, KindRun, false, "time a worker waited for its CPU in the window, mean of workers: over 5% of the window, beyond what oversubscribed workers make each other wait, marks the repetition disturbed (another process on its CPUs)"},
 		{UnitFolioPages, KindKernel, false, "kernel workloads: mean folio size the kernel allocated, in base pages (per-size THP counters)"},
 		{PerUnit(StemFaults, per), KindKernel, false, "kernel workloads: page-fault entries per " + per + " (page-faults software counter)"},
+		{UnitSpeed, KindMachine, false, "one ALU step plus one step of a pointer chase over 8 MB, on the workers' CPUs, probed before the repetition"},
+		{UnitSpeedEnd, KindMachine, false, "the speed-ns probe again, right after the repetition"},
+		{UnitMem, KindMachine, false, "the pointer chase's part of speed-ns: the memory side of the machine's state"},
 	}
 	for _, c := range Counters() {
 		u = append(u, Unit{PerUnit(c, per), KindCounter, false, c + " per " + per + " (perf_event_open)"})
@@ -273,16 +291,24 @@ const (
 	ConfOrder    = "order"
 	// OrderPaired is the value of ConfOrder of a run in paired blocks
 	// (harness.Paired): its lines carry UnitBlock.
-	OrderPaired        = "paired"
-	ConfAffinity       = "affinity"
-	ConfBare           = "bare"
-	ConfFiles          = "files"
-	ConfZones          = "zones"
-	ConfTouch          = "touch"
-	ConfFilePages      = "file-pages"
-	ConfDelay          = "delay"
-	ConfHoldEvery      = "hold-every"
-	ConfStackEvery     = "stack-every"
+	OrderPaired  = "paired"
+	ConfAffinity = "affinity"
+	// ConfPlacement is the placement of pinned workers (harness.Placement:
+	// smt, core, llc, node), with why it was chosen when it is the
+	// default: "core (default: 2 threads on distinct cores of one LLC (2 cores))".
+	ConfPlacement  = "placement"
+	ConfBare       = "bare"
+	ConfFiles      = "files"
+	ConfZones      = "zones"
+	ConfTouch      = "touch"
+	ConfFilePages  = "file-pages"
+	ConfDelay      = "delay"
+	ConfHoldEvery  = "hold-every"
+	ConfStackEvery = "stack-every"
+	// ConfSpin is the spinning locks' relax budget (locks.Spin): "auto"
+	// is locks.DedicatedSpin for thread counts within the CPUs and
+	// locks.SharedSpin for those listed on the oversubscribed line.
+	ConfSpin           = "spin"
 	ConfOversubscribed = "oversubscribed"
 	// Paired runs (harness.Paired order).
 	ConfSeed     = "seed"      // the seed of the blocks' random slice orders
@@ -326,7 +352,7 @@ func ConfigKeys() []string {
 		ConfGo, ConfLockbench, ConfCounters, ConfCountNote,
 		ConfWorkload, ConfDuration, ConfWarmup, ConfCount, ConfOrder, ConfAffinity, ConfBare,
 		ConfFiles, ConfZones, ConfTouch, ConfFilePages, ConfDelay, ConfHoldEvery, ConfStackEvery,
-		ConfOversubscribed, ConfTiming, ConfSeed, ConfBudget, ConfTargetCI,
+		ConfSpin, ConfOversubscribed, ConfTiming, ConfSeed, ConfBudget, ConfTargetCI,
 		ConfMachine, ConfPlan, ConfShard, ConfCases, ConfRun, ConfNode, ConfStarted,
 		ConfSide, ConfProc, ConfBaseExe, ConfNewExe, ConfBaseFlags, ConfNewFlags, ConfPlanFlags,
 		ConfCacheSim, ConfCacheI1, ConfCacheD1, ConfCacheLL, ConfFootprintPages,

@@ -16,6 +16,9 @@ func New(s Spec) (Workload, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
+	if s.Private {
+		return newPrivate(s)
+	}
 	b := builder{spec: s}
 	for _, d := range s.Delay {
 		if d > 0 && b.rate == 0 {
@@ -48,7 +51,7 @@ func (b *builder) newLockOpts(c Class, o locks.Options) (locks.Lock, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s lock: %w", c, err)
 	}
-	l := info.New()
+	l := info.NewSpin(b.spec.Spin)
 	cl := ClassLock{Class: c, Name: name}
 	if !b.spec.Bare {
 		il := locks.Instrument(l, o)
@@ -183,4 +186,53 @@ func newPageCache(b *builder) (*pageCache, error) {
 		pc.workers = append(pc.workers, w)
 	}
 	return pc, nil
+}
+
+// private is the workload of a Private spec: one instance per worker,
+// each built from the spec at one worker and sharing nothing with the
+// others.
+type private struct {
+	instances []Workload
+}
+
+var _ Workload = (*private)(nil)
+
+func newPrivate(s Spec) (*private, error) {
+	p := &private{}
+	for range s.Workers {
+		w, err := New(s.instance())
+		if err != nil {
+			return nil, err
+		}
+		p.instances = append(p.instances, w)
+	}
+	return p, nil
+}
+
+// Workers returns the one worker of each instance, in instance order.
+func (p *private) Workers() []Worker {
+	var out []Worker
+	for _, w := range p.instances {
+		out = append(out, w.Workers()...)
+	}
+	return out
+}
+
+// Locks returns every instance's locks (lock none).
+func (p *private) Locks() []ClassLock {
+	var out []ClassLock
+	for _, w := range p.instances {
+		out = append(out, w.Locks()...)
+	}
+	return out
+}
+
+// Check checks every instance's invariants.
+func (p *private) Check() error {
+	for i, w := range p.instances {
+		if err := w.Check(); err != nil {
+			return fmt.Errorf("private instance %d: %w", i, err)
+		}
+	}
+	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/schema"
 )
 
@@ -292,5 +293,66 @@ func TestValidateNamesTheKnob(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNewPassesSpin checks that the spec's spin budget reaches every
+// spinning lock the builder makes.
+func TestNewPassesSpin(t *testing.T) {
+	for _, w := range All() {
+		s := DefaultSpec
+		s.Workload, s.Lock, s.Workers, s.Spin = w.Name, "ticket", 2, 77
+		wl, err := New(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, cl := range wl.Locks() {
+			b, ok := cl.Lock.Unwrap().(interface{ SpinBudget() locks.Spin })
+			if !ok || b.SpinBudget() != 77 {
+				t.Errorf("%s: %s lock built without the spec's spin budget 77", w.Name, cl.Class)
+			}
+		}
+	}
+}
+
+// TestPrivate builds the no-lock scaling floor: one private instance per
+// worker, each the 1-worker model, and refuses it with a real lock.
+func TestPrivate(t *testing.T) {
+	for _, w := range All() {
+		one := DefaultSpec
+		one.Workload, one.Lock, one.Workers = w.Name, locks.NoneName, 1
+		one = one.WithDefaults()
+		s := one
+		s.Workers, s.Private = 3, true // FilePages stays the 1-worker instance's
+		wl, err := New(s)
+		if err != nil {
+			t.Fatalf("%s: %v", w.Name, err)
+		}
+		ws := wl.Workers()
+		if len(ws) != 3 {
+			t.Fatalf("%s: %d workers, want 3", w.Name, len(ws))
+		}
+		for _, x := range ws {
+			for range 50 {
+				x.Step()
+			}
+		}
+		if err := wl.Check(); err != nil {
+			t.Errorf("%s: private instances broke an invariant: %v", w.Name, err)
+		}
+		one1, _ := New(one)
+		if got, want := len(wl.Locks()), 3*len(one1.Locks()); got != want {
+			t.Errorf("%s: %d locks, want %d: one instance's per worker", w.Name, got, want)
+		}
+		bad := s
+		bad.Lock = "mcs"
+		if err := bad.Validate(); err == nil {
+			t.Errorf("%s: a private spec with lock mcs validated; private instances run lock none only", w.Name)
+		}
+		shared := s
+		shared.Private = false
+		if err := shared.Validate(); err == nil {
+			t.Errorf("%s: lock none with 3 shared workers validated", w.Name)
+		}
 	}
 }

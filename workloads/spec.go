@@ -171,6 +171,9 @@ func (s Spec) Validate() error {
 	if s.Workers < 1 || s.Workers > MaxWorkers {
 		return knobErr(KnobWorkers, "must be between 1 and %d, not %d", MaxWorkers, s.Workers)
 	}
+	if s.Private {
+		return s.validatePrivate()
+	}
 	classes := info.Classes
 	checkLock := func(name string) error {
 		l, err := locks.Lookup(name)
@@ -202,6 +205,27 @@ func (s Spec) Validate() error {
 		}
 	}
 	return info.validate(s)
+}
+
+// validatePrivate checks a Private spec: lock none for every class, and
+// an instance (the spec at one worker) that is valid.
+func (s Spec) validatePrivate() error {
+	if s.Lock != locks.NoneName {
+		return knobErr(KnobLock, "private instances run lock %q only, not %q", locks.NoneName, s.Lock)
+	}
+	for _, c := range sortedClasses(s.ClassLocks) {
+		if l := s.ClassLocks[c]; l != locks.NoneName {
+			return &KnobError{Knob: KnobLock, Class: c, Err: fmt.Errorf("private instances run lock %q only, not %q", locks.NoneName, l)}
+		}
+	}
+	return s.instance().Validate()
+}
+
+// instance is one private instance of a Private spec: the spec at one
+// worker.
+func (s Spec) instance() Spec {
+	s.Private, s.Workers = false, 1
+	return s
 }
 
 func notAClass(info Info) error {

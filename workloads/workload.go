@@ -65,6 +65,18 @@ type Spec struct {
 	// Bare builds the locks without instrumentation (to measure its cost).
 	Bare       bool
 	Instrument locks.Options
+	// Private builds one private instance of the model per worker, each
+	// the spec with one worker: no shared structure, no lock. It is the
+	// no-lock scaling floor at Workers threads (what more threads cost
+	// with nothing shared but the machine), and is valid with lock
+	// "none" only, the one lock that is otherwise refused for several
+	// workers.
+	Private bool
+	// Spin is the spinning locks' relax budget before a waiter yields
+	// (locks.Spin). Unresolved, SpinAuto is locks.SharedSpin; a caller
+	// that knows the CPUs (harness.Runner) resolves it first with
+	// Spin.Resolve.
+	Spin locks.Spin
 
 	// Page-cache knobs.
 	Mode        Mode

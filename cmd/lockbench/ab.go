@@ -18,14 +18,16 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// abPlanFlags are the flags of 'lockbench run' that 'lockbench ab'
+// abPlanFlags lists the flags of 'lockbench run' that 'lockbench ab'
 // takes too and hands to both sides' workers: what the plan is and how a
 // slice runs. Run's output, report, profiling, shard and order flags are
 // not among them: ab writes its own results, and its blocks are its own.
-var abPlanFlags = []string{
-	"locks", "zone-lock", "mapping-lock", "lru-lock", "queue-lock", "modes", "batch", "threads",
-	"files", "duration", "warmup", "affinity", "workload", "zones", "touch", "file-pages",
-	"delay", "lines", "think", "timing", "bare", "watchdog",
+func abPlanFlags() []string {
+	return []string{
+		"locks", "zone-lock", "mapping-lock", "lru-lock", "queue-lock", "modes", "batch", "threads",
+		"files", "duration", "warmup", "affinity", "workload", "zones", "touch", "file-pages",
+		"delay", "lines", "think", "timing", "bare", "watchdog",
+	}
 }
 
 func newABCmd() *cobra.Command {
@@ -107,7 +109,7 @@ annotations.`,
 			// a --floor among the shared flags comes after and wins.
 			shared := []string{"--floor=false"}
 			cmd.Flags().Visit(func(fl *pflag.Flag) {
-				for _, n := range abPlanFlags {
+				for _, n := range abPlanFlags() {
 					if fl.Name == n {
 						shared = append(shared, "--"+fl.Name+"="+fl.Value.String())
 					}
@@ -115,7 +117,7 @@ annotations.`,
 			})
 			opts := ab.Options{
 				Base: ab.Side{Exe: exes[0], Flags: strings.Fields(baseFlags)}, New: ab.Side{Exe: exes[1], Flags: strings.Fields(newFlags)},
-				Shared: shared, Seed: seed, Blocks: count, Budget: budget, TargetCI: tc,
+				Shared: shared, Seed: seed, Blocks: count, Budget: budget, TargetCI: tc, Threshold: judge.MaxRegress,
 			}
 			dir := out
 			if dir == "" {
@@ -153,6 +155,9 @@ annotations.`,
 				if _, ok := errors.AsType[*ab.ProtocolError](runErr); ok {
 					return usage(runErr)
 				}
+				if _, ok := errors.AsType[*ab.SideError](runErr); ok {
+					return usage(runErr)
+				}
 				return failure(runErr)
 			}
 			v := ab.Judge(outcome, judge)
@@ -182,7 +187,7 @@ annotations.`,
 	}
 	fl := cmd.Flags()
 	rc, _ := runCommand()
-	for _, n := range abPlanFlags {
+	for _, n := range abPlanFlags() {
 		if f := rc.Flags().Lookup(n); f != nil {
 			fl.AddFlag(f)
 		}

@@ -111,3 +111,37 @@ func TestVerdictExit(t *testing.T) {
 		}
 	}
 }
+
+// TestABPlanFlagsAreRunFlags: every flag ab hands to the workers is one
+// of run's (a flag renamed in run must be renamed here), and ab offers
+// each with run's default.
+func TestABPlanFlagsAreRunFlags(t *testing.T) {
+	rc, _ := runCommand()
+	abc := newABCmd()
+	for _, n := range abPlanFlags() {
+		rf := rc.Flags().Lookup(n)
+		if rf == nil {
+			t.Errorf("ab hands --%s to the workers, but run has no such flag", n)
+			continue
+		}
+		if af := abc.Flags().Lookup(n); af == nil || af.DefValue != rf.DefValue {
+			t.Errorf("ab's --%s is missing or defaults otherwise than run's", n)
+		}
+	}
+}
+
+func TestABBadSideFlags(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs subprocesses")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(envMain, "1")
+	var stdout, stderr bytes.Buffer
+	code := lockbench(context.Background(), []string{"ab", "--quiet", "--count", "6", "--new-flags", "--delay mapping=soon", "--out", t.TempDir(), self, self}, &stdout, &stderr)
+	if code != exitUsage || !strings.Contains(stderr.String(), "the new side") || !strings.Contains(stderr.String(), "--delay") || strings.Count(strings.TrimSpace(stderr.String()), "\n") != 0 {
+		t.Errorf("exit %d, stderr %q; want exit 2 and one line naming the new side and its bad --delay", code, stderr.String())
+	}
+}

@@ -59,10 +59,11 @@ func writeCalibration(w io.Writer, cals []harness.Calibration, asJSON bool) erro
 		type row struct {
 			harness.Calibration
 			Instrumentation float64 `json:"instrumentation_ns_per_acq"`
+			Dispatch        float64 `json:"dispatch_ns_per_acq,omitempty"`
 		}
 		var rows []row
 		for _, c := range cals {
-			rows = append(rows, row{c, c.InstrumentationNS()})
+			rows = append(rows, row{c, c.InstrumentationNS(), c.DispatchNS()})
 		}
 		b, err := json.MarshalIndent(rows, "", "  ")
 		if err != nil {
@@ -72,15 +73,19 @@ func writeCalibration(w io.Writer, cals []harness.Calibration, asJSON bool) erro
 		return err
 	}
 	t := tablewriter.NewTable(w)
-	t.Header("lock", "bare ns/acq", "instrumented ns/acq", "instrumentation ns/acq")
+	t.Header("lock", "bare ns/acq", "instrumented ns/acq", "instrumentation ns/acq", "direct ns/acq", "dispatch ns/acq")
 	for _, c := range cals {
-		if err := t.Append(c.Lock, fmt.Sprintf("%.2f", c.BareNS), fmt.Sprintf("%.2f", c.InstNS), fmt.Sprintf("%+.2f", c.InstrumentationNS())); err != nil {
+		direct, dispatch := "—", "—"
+		if c.DirectNS > 0 {
+			direct, dispatch = fmt.Sprintf("%.2f", c.DirectNS), fmt.Sprintf("%+.2f", c.DispatchNS())
+		}
+		if err := t.Append(c.Lock, fmt.Sprintf("%.2f", c.BareNS), fmt.Sprintf("%.2f", c.InstNS), fmt.Sprintf("%+.2f", c.InstrumentationNS()), direct, dispatch); err != nil {
 			return err
 		}
 	}
 	if err := t.Render(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintln(w, "uncontended lock+unlock through a Handle, one pinned thread; median of the loops")
+	_, err := fmt.Fprintln(w, "uncontended lock+unlock through a Handle (bare, instrumented) and by direct calls (direct: no interface dispatch, comparable with C), one pinned thread; median of the loops")
 	return err
 }

@@ -125,9 +125,14 @@ func modelCommand(exe string) func(c footprint.Case, pages int) []string {
 }
 
 func runFootprint(cmd *cobra.Command, f *footprintFlags) error {
-	plan, _, err := f.parse(cmd)
+	plan, runner, err := f.parse(cmd)
 	if err != nil {
 		return err
+	}
+	// The plan's rules (locks, modes, batch sizes, knobs) are the
+	// library's, as for run: a bad value is refused before anything runs.
+	if plan, err = harness.Prepare(plan, runner); err != nil {
+		return flagged(err)
 	}
 	if plan.Base.Workload != workloads.PageCache {
 		return usagef("footprint measures the pagecache workload only")

@@ -18,6 +18,9 @@ import (
 )
 
 func TestFootprintUsageErrors(t *testing.T) {
+	// Without valgrind, input that got past the checks fails at once
+	// ("valgrind not found") instead of simulating a bad plan.
+	t.Setenv("PATH", t.TempDir())
 	out := filepath.Join(t.TempDir(), "out")
 	tests := []struct {
 		args   []string
@@ -85,7 +88,7 @@ func TestFootprintCachegrind(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "out")
 	cmd := lockbenchCmd(t, "footprint", "--locks", "mutex", "--modes", "page,batch", "--batch", "4", "--file-pages", "64",
-		"--pages", "64", "--count", "1", "--floor=false", "--quiet", "--out", out)
+		"--pages", "1024", "--count", "1", "--floor=false", "--quiet", "--out", out)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/lockbench/lockbench/internal/mthp"
 	"github.com/lockbench/lockbench/profiles"
 	"github.com/lockbench/lockbench/reports"
+	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 	"github.com/spf13/cobra"
 	"golang.org/x/perf/benchfmt"
@@ -22,10 +23,11 @@ type runFlags struct {
 	modes, batch, threads, files             string
 	duration, warmup, grace                  time.Duration
 	count                                    int
-	order, affinity, workload                string
+	order, affinity, placement, workload     string
 	zones, touch, filePages, lines, think    int
 	delay, out                               string
 	force, quiet, json, bare, profile        bool
+	probe                                    bool
 	profileClasses, noReport, verbose, floor bool
 	dryRun, kernelSetup                      bool
 	thpSysfs                                 string // tests: a fake THP settings tree
@@ -34,6 +36,7 @@ type runFlags struct {
 	budget                                   time.Duration
 	targetCI                                 string
 	seed                                     uint64
+	spin                                     string
 }
 
 // defaultRunFlags are harness.DefaultPlan and harness.DefaultRunner, as
@@ -50,6 +53,8 @@ func defaultRunFlags() runFlags {
 		// The plan leaves the timing to the runner (bare, instrumented
 		// when profiling); the flag names the default it usually takes.
 		budget: p.Budget, targetCI: "5%", timing: string(harness.TimeBare),
+		probe: r.Probe >= 0,
+		spin: p.Base.Spin.String(),
 	}
 }
 
@@ -99,9 +104,11 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.IntVar(&f.count, "count", f.count, "repetitions of every case (paired: blocks of every lock and thread count); given, the run is fixed, not adaptive")
 	fl.StringVar(&f.order, "order", f.order, "paired (blocks of every mode back to back, random order), interleaved (A B A B) or grouped (A A B B)")
 	fl.DurationVar(&f.budget, "budget", f.budget, "paired: time the adaptive sweep may take; it stops earlier when every headline is within --target-ci")
-	fl.StringVar(&f.targetCI, "target-ci", f.targetCI, "paired: the half-width each headline's 95% interval should reach, as a percentage (5%) or fraction")
+	fl.StringVar(&f.targetCI, "target-ci", f.targetCI, "paired: the half-width each headline's 95% interval should reach, relative to its ratio (5%: batch/page = 0.30 ± 0.015), as a percentage or fraction")
 	fl.Uint64Var(&f.seed, "seed", 0, "paired: seed of the blocks' random orders (default: from the clock; written to results.txt)")
-	fl.StringVar(&f.affinity, "affinity", f.affinity, "worker placement: compact, spread or none")
+	fl.StringVar(&f.affinity, "affinity", f.affinity, "pinned (to the CPUs --placement picks), none (the scheduler places workers), or the older orders compact and spread")
+	fl.BoolVar(&f.probe, "probe", f.probe, "probe the machine's state where the workers run, before and after every slice (xfer-ns, speed-ns); --probe=false writes no state, so nothing is switched or run again")
+	fl.StringVar(&f.placement, "placement", "", "pinned workers' CPUs: smt (siblings first), core (distinct cores of one LLC), llc (spread across LLCs) or node (spread across NUMA nodes); default core where one LLC has enough cores, else llc ('lockbench topology' shows the pick)")
 	fl.StringVar(&f.workload, "workload", f.workload, "pagecache, cs (one lock, a critical section of --lines cache lines), or fault or shmem (the running kernel's page faults and shmem page cache: modes page, batch, large; see --kernel-setup)")
 	fl.IntVar(&f.zones, "zones", f.zones, "pagecache: number of zones (zone locks)")
 	fl.IntVar(&f.touch, "touch", f.touch, "pagecache: bytes of page data written per page (0-4096)")
@@ -109,6 +116,7 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.StringVar(&f.delay, "delay", "", "extra time inside critical sections, class=duration,... (e.g. zone=200ns,lru=1us)")
 	fl.IntVar(&f.lines, "lines", f.lines, "cs: shared cache lines written in the critical section")
 	fl.IntVar(&f.think, "think", f.think, "cs: units of private work after the critical section")
+	fl.StringVar(&f.spin, "spin", f.spin, "spinning locks' relax hints before a waiter yields the CPU: auto (65536 when threads <= CPUs, 256 when oversubscribed), forever (pure spinning), or a number")
 	fl.StringVar(&f.out, "out", "", "results folder (default lockbench-results/<timestamp>; an existing non-empty one needs --force)")
 	fl.BoolVar(&f.force, "force", false, "write into an existing non-empty --out folder, removing the files an earlier run wrote there (and only those); also run a sweep estimated over a day")
 	fl.BoolVar(&f.quiet, "quiet", false, "no progress, no notes; only the summary")
@@ -202,7 +210,13 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		total = 0 // unknown: the judge decides
 	}
 	prog := newProgress(stderr, total, f.quiet)
-	sw.Progress = func(i int, res *harness.Result) { prog.step(i, res, sw.CPUs()) }
+	disturbed := 0 // repetitions whose workers waited for their CPUs (runq-ns)
+	sw.Progress = func(i int, res *harness.Result) {
+		if res.Disturbed() {
+			disturbed++
+		}
+		prog.step(i, res, sw.CPUs())
+	}
 
 	out, runErr := sw.Run(cmd.Context())
 	prog.finish()
@@ -210,6 +224,10 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	// interrupt's grace is not spent on the report first.
 	if err := restore(); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("restoring the THP settings: %w (run 'lockbench kernel-restore %s')", err, sw.Dir()))
+	}
+	if disturbed > 0 {
+		note("%d of %d repetitions were disturbed: their workers waited for a CPU over %.0f%% of the window (runq-ns in results.txt); another process ran on their CPUs",
+			disturbed, out.Done, 100*schema.DisturbedShare)
 	}
 	switch out.Stopped {
 	case harness.StopTight:

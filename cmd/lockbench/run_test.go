@@ -25,7 +25,11 @@ import (
 )
 
 // tiny are the flags of a fast sweep for tests.
-var tinyFlags = []string{"--duration", "15ms", "--warmup", "2ms", "--quiet"}
+// tinyFlags make a run short; --probe=false keeps the line counts the
+// tests assert exact: a probed slice whose machine state moves in flight
+// (often, on a loaded CI machine) is run again, adding lines. The probes
+// are the harness's tests' (scripted states) and TestREADME's.
+var tinyFlags = []string{"--duration", "15ms", "--warmup", "2ms", "--quiet", "--probe=false"}
 
 func tinyRun(out string, extra ...string) []string {
 	args := append([]string{"run", "--out", out}, tinyFlags...)
@@ -140,11 +144,15 @@ func TestRunSweep(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	lines, classes := splitClasses(readLines(t, filepath.Join(out, harness.ResultsFile)))
-	// 3 modes x 2 thread counts x (2 bare + 1 counting), and the floor:
-	// 3 modes x 2 with lock none at one thread. Class lines (4 classes)
-	// follow the counting lines, the only ones with lock counts.
-	if len(lines) != 3*2*3+3*2 || len(classes) != 4*3*2 {
-		t.Fatalf("%d case lines and %d class lines, want 24 and 24", len(lines), len(classes))
+	// 3 modes x 2 thread counts x (2 bare + 1 counting), and the floors:
+	// 3 modes x 2 with lock none at one thread and x 2 at two threads
+	// (private instances). Class lines (4 classes) follow the counting
+	// lines, the only ones with lock counts.
+	// A timed block whose machine switched regime in flight is run once
+	// more, and its first lines stay in the file: on a busy machine there
+	// may be more timed lines, never fewer.
+	if len(lines) < 3*2*3+3*2*2 || len(classes) != 4*3*2 {
+		t.Fatalf("%d case lines and %d class lines, want at least 30 and 24", len(lines), len(classes))
 	}
 	var timed, counting, floor int
 	for _, l := range lines {
@@ -170,8 +178,8 @@ func TestRunSweep(t *testing.T) {
 			}
 		}
 	}
-	if timed != 12 || counting != 6 || floor != 6 {
-		t.Errorf("%d timed, %d counting, %d floor lines; want 12, 6, 6", timed, counting, floor)
+	if timed < 12 || counting != 6 || floor < 12 {
+		t.Errorf("%d timed, %d counting, %d floor lines; want at least 12, 6 and at least 12", timed, counting, floor)
 	}
 	for _, s := range []string{"ns/page", "batch=16 vs page", "from fewer lock instructions", "instrumentation cost per acquisition", "results: " + filepath.Join(out, harness.ResultsFile), "go tool benchstat -col /mode"} {
 		if !strings.Contains(stdout, s) {

@@ -24,6 +24,9 @@ func TestRunID(t *testing.T) {
 		t.Fatal(err)
 	}
 	header := string(b)
+	if _, err := os.Stat("/proc/thread-self/schedstat"); err == nil && !strings.Contains(header, " "+schema.UnitRunq) {
+		t.Errorf("%s: no %s on the result lines, where the kernel keeps schedstat", a[0], schema.UnitRunq)
+	}
 	for _, want := range []string{"\n" + schema.ConfRun + ": ", "-20261203t0900z\n", "\n" + schema.ConfNode + ": node-1\n", "\n" + schema.ConfStarted + ": 20"} {
 		if !strings.Contains(header, want) {
 			t.Errorf("%s has no %q", a[0], want)

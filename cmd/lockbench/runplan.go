@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 	"github.com/spf13/cobra"
@@ -34,6 +35,16 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	r.Duration, r.Warmup, r.Grace, r.Affinity = f.duration, f.warmup, f.grace, harness.Affinity(f.affinity)
 	r.Labels, r.ClassLabels = f.profile, f.profileClasses
 	r.Machine, r.RunID, r.Node = f.machine, f.runID, f.node
+	if err := checkSysfs(); err != nil {
+		return p, r, err
+	}
+	r.Placement, r.Sysfs = harness.Placement(f.placement), sysfsRoot()
+	if !f.probe {
+		r.Probe = -1
+	}
+	if f.placement != "" && r.Affinity != harness.Pinned {
+		return p, r, usagef("--placement %s picks the CPUs of pinned workers: it needs --affinity pinned, not %s", f.placement, f.affinity)
+	}
 	if info, err := workloads.Lookup(f.workload); err == nil { // else Plan.Validate says so
 		if err := f.applies(cmd, info); err != nil {
 			return p, r, err
@@ -64,6 +75,9 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	var err error
 	if base.Delay, err = parseDelays(f.delay); err != nil {
 		return p, r, usagef("--delay: %v", err)
+	}
+	if base.Spin, err = locks.ParseSpin(f.spin); err != nil {
+		return p, r, usagef("--spin: %v", err)
 	}
 	p = harness.Plan{Base: base, Count: f.count, Order: harness.Order(f.order), Seed: f.seed, Floor: f.floor}
 	if changed("seed") && f.seed == 0 {

@@ -101,7 +101,7 @@ func TestSavingOnDelays(t *testing.T) {
 				t.Fatalf("%s: no saving split (notes %v)", h.Text, h.Notes)
 			}
 			sp := h.Saving
-			if sum := sp.LockNS + sp.ContentionNS + sp.WorkNS; math.Abs(float64(sum-sp.TotalNS)) > 1e-6*math.Abs(float64(sp.TotalNS)) {
+			if sum := sp.LockNS + sp.ContentionNS + sp.WorkNS + sp.ScalingNS; math.Abs(float64(sum-sp.TotalNS)) > 1e-6*math.Abs(float64(sp.TotalNS)) {
 				t.Errorf("%s threads: parts add to %v, total %v", h.Threads, sum, sp.TotalNS)
 			}
 			if h.Threads == "1" && sp.ContentionNS != 0 {

@@ -297,9 +297,10 @@ func TestDryRun(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
-	// 8 groups (and the floor's) in 4 shards: 2 groups of 2 modes, one
-	// timed and one counting repetition each.
-	if len(lines) != 9 || !strings.Contains(lines[8], "shard 2/4: 8 repetitions, 2 comparison groups of 8") {
+	// 8 groups (and the floors' at 1 and 2 threads) in 4 shards: 2 groups
+	// of 2 modes, one timed and one counting repetition each, and the
+	// private floor at 2 threads (2 modes, timed only).
+	if len(lines) != 11 || !strings.Contains(lines[10], "shard 2/4: 10 repetitions, 3 comparison groups of 8") {
 		t.Errorf("dry run printed %q", stdout)
 	}
 	if _, err := os.Stat(out); err == nil {

@@ -219,11 +219,14 @@ type group struct {
 	threads int
 }
 
-// Group groups results into cases. Values may be tidied (read by
+// Group groups results into cases, each line in its machine state
+// (LabelStates). Values may be tidied (read by
 // reports.Load: "sec/page" with the original "ns/page") or not (made by
 // the harness in memory); cases keep them as written.
 func Group(results []*benchfmt.Result) *Model {
-	m := &Model{byKey: map[string]*Case{}, groups: map[group][]*Case{}}
+	results = LabelStates(results) // lines made in memory carry no state yet
+	results, rescued := RescueCounts(results)
+	m := &Model{byKey: map[string]*Case{}, groups: map[group][]*Case{}, Warnings: rescued}
 	procs := map[int]bool{}
 	for _, r := range results {
 		if f := r.GetConfig(".file"); !slices.Contains(m.Files, f) {
@@ -450,11 +453,38 @@ func (c *Case) IsFloor() bool {
 // A contended case's regime key (schema.KeyRegime) is left out of the
 // match: 1-thread cases have none, and one worker moves no cache line
 // between cores, so every regime of c shares one case at one thread.
+//
+// Where the 1-thread cases are split by a speed state of their own
+// (LabelStates: "speed-200ns"), c's case at one thread is the one in c's
+// speed state when c's label names one, else the 1-thread state with the
+// most repetitions.
 func (m *Model) Alone(c *Case) *Case {
 	if c.Mode == "" {
 		return nil
 	}
-	return m.Find(m.Pooled(c), 1, c.Mode, c.Batch)
+	if a := m.Find(m.Pooled(c), 1, c.Mode, c.Batch); a != nil {
+		return a
+	}
+	if _, ok := c.Key(schema.KeyRegime); !ok && c.Threads == 1 {
+		return nil
+	}
+	var best *Case
+	want := c.Name.Without(schema.KeyRegime, schema.KeyThreads)
+	reg, _ := c.Key(schema.KeyRegime)
+	for _, x := range m.Cases {
+		if x.Threads != 1 || x.Mode != c.Mode || x.File != c.File || x.Machine != c.Machine || x.Name.Procs != c.Name.Procs || x.CountsOnly() ||
+			x.Name.Without(schema.KeyRegime, schema.KeyThreads).Case() != want.Case() {
+			continue
+		}
+		xr, _ := x.Key(schema.KeyRegime)
+		if xr != "" && strings.Contains("+"+reg+"+", "+"+xr+"+") {
+			return x // c's own speed state
+		}
+		if best == nil || x.N() > best.N() {
+			best = x
+		}
+	}
+	return best
 }
 
 // Pooled returns c's Variant without its machine regime
@@ -507,17 +537,60 @@ func (m *Model) Floor(c *Case) *Case {
 	if c.Mode == "" {
 		return nil
 	}
+	if f := m.Find(m.floorVariant(c, true), 1, c.Mode, c.Batch); f != nil {
+		return f
+	}
+	// The floor in no state of c's: any state of it, the most repeated.
+	var best *Case
+	want := m.floorVariant(c, false)
+	for _, x := range m.Cases {
+		if x.Threads == 1 && x.Mode == c.Mode && x.Batch == c.Batch && m.Pooled(x) == want && (best == nil || x.N() > best.N()) {
+			best = x
+		}
+	}
+	return best
+}
+
+// floorVariant is the variant of c's floor: c's keys with lock none and
+// no class lock overrides, and c's regime only if regime.
+func (m *Model) floorVariant(c *Case, regime bool) string {
 	n := schema.Name{Base: c.Name.Base, Procs: c.Name.Procs}
 	for _, kv := range c.Name.Keys {
 		switch {
 		case kv.Key == schema.KeyLock:
 			n.Keys = append(n.Keys, schema.KV{Key: kv.Key, Value: schema.FloorLock})
 		case strings.HasSuffix(kv.Key, schema.ClassLockSuffix) && schema.IsKey(kv.Key):
+		case kv.Key == schema.KeyRegime && !regime:
 		default:
 			n.Keys = append(n.Keys, kv)
 		}
 	}
-	return m.Find(variantOf(n, c.File, c.Machine, len(m.Files) > 1, len(m.Procs) > 1, len(m.Machines) > 1), 1, c.Mode, c.Batch)
+	return variantOf(n, c.File, c.Machine, len(m.Files) > 1, len(m.Procs) > 1, len(m.Machines) > 1)
+}
+
+// FloorAt returns the no-lock scaling floor of c: lock none at c's thread
+// count, each worker on a private instance of the model (the lines
+// harness.Plan.Floor adds), with c's mode, batch and other keys; in c's
+// machine regime when it ran in it, else in any regime (the first case
+// in model order). At one thread it is Floor(c). Nil when there is none
+// with ns/page.
+func (m *Model) FloorAt(c *Case) *Case {
+	if c.Mode == "" {
+		return nil
+	}
+	if c.Threads <= 1 {
+		return m.Floor(c)
+	}
+	if f := m.Find(m.floorVariant(c, true), c.Threads, c.Mode, c.Batch); f != nil && f.Has(NSPage) {
+		return f
+	}
+	want := m.floorVariant(c, false)
+	for _, x := range m.Cases {
+		if x.Threads == c.Threads && x.Mode == c.Mode && x.Batch == c.Batch && x.Has(NSPage) && m.Pooled(x) == want {
+			return x
+		}
+	}
+	return nil
 }
 
 // modeIndex is m's position in workloads.Modes().

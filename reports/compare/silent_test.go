@@ -106,6 +106,9 @@ func TestGateNeverSilent(t *testing.T) {
 // over 8 benchmarks a run; repetitions treated as replications failed
 // 11-17%.
 func TestGateFalseFailUnderProcessEffect(t *testing.T) {
+	if testing.Short() {
+		t.Skip("simulation")
+	}
 	const runs = 200
 	for _, tt := range []struct {
 		procs, n1, n2 int

@@ -153,20 +153,26 @@ type scalingFit struct {
 }
 
 // scalingFits fits the Universal Scalability Law (package scaling) to
-// every variant (a lock on a machine) and mode with at least
-// scaling.MinDistinctN thread counts, batched modes at the headline
-// batch. Every repetition is a point: throughput is 1e9 / ns/page pages
-// per second, since ns/page is wall time over all workers' pages.
+// every variant (a lock on a machine, in one machine regime) and mode
+// measured at more than one thread count, batched modes at the headline
+// batch, on every measured N, N=1 included. Every repetition is a point:
+// throughput is 1e9 / ns/page pages per second, since ns/page is wall
+// time over all workers' pages.
+//
+// A contended case's variant carries its regime (schema.KeyRegime) and a
+// 1-thread case has none, so the N=1 point of a regime's fit is the
+// 1-thread case (cases.Model.Alone), pooled on purpose across the states
+// the contended cases ran in, and a note says so. A variant and mode
+// with more than one thread count but no fit gets a note saying why;
+// variants measured at one thread count only (the 1-thread variant the
+// regimes borrow from) get none.
 func scalingFits(m *cases.Model, hb int) (fits []scalingFit, notes []string) {
 	for _, v := range m.Variants {
 		for _, mode := range m.Modes {
 			f := scalingFit{Variant: v, Mode: mode, Batch: hb}
 			var pts []scaling.Point
-			for _, t := range m.Threads {
-				c := m.Find(v, t, mode, hb)
-				if c == nil || !c.Has(cases.NSPage) {
-					continue
-				}
+			pooled := ""
+			add := func(t int, c *cases.Case) {
 				for _, ns := range c.Samples[cases.NSPage] {
 					if ns > 0 {
 						pts = append(pts, scaling.Point{N: t, X: 1e9 / ns})
@@ -175,16 +181,44 @@ func scalingFits(m *cases.Model, hb int) (fits []scalingFit, notes []string) {
 				f.Threads = append(f.Threads, t)
 				f.Medians = append(f.Medians, 1e9/c.Median(cases.NSPage))
 			}
+			var contended *cases.Case // any case of v above one thread
+			for _, t := range m.Threads {
+				if c := m.Find(v, t, mode, hb); t > 1 && c != nil && c.Has(cases.NSPage) {
+					contended = c
+					break
+				}
+			}
+			for _, t := range m.Threads {
+				c := m.Find(v, t, mode, hb)
+				if c == nil && t == 1 && contended != nil {
+					if c = m.Alone(contended); c != nil && c.Has(cases.NSPage) {
+						pooled = c.Name.Case()
+					}
+				}
+				if c == nil || !c.Has(cases.NSPage) {
+					continue
+				}
+				add(t, c)
+			}
+			if contended == nil {
+				continue // one thread count: nothing to fit, and nothing lost
+			}
+			label := fmt.Sprintf("%s, %s", reports.VariantLabel(v), modeLabel(mode, hb))
 			if len(f.Threads) < scaling.MinDistinctN {
+				notes = append(notes, fmt.Sprintf("%s: no fit: measured at %d thread counts (%s) in this state, the fit needs %d (λ, σ and κ cannot be told apart with fewer).",
+					label, len(f.Threads), joinThreads(f.Threads), scaling.MinDistinctN))
 				continue
 			}
 			model, err := scaling.Fit(pts)
 			if err != nil {
-				notes = append(notes, fmt.Sprintf("%s, %s: no fit (%v).", reports.VariantLabel(v), modeLabel(mode, hb), err))
+				notes = append(notes, fmt.Sprintf("%s: no fit (%v).", label, err))
 				continue
 			}
 			f.Model = model
 			fits = append(fits, f)
+			if pooled != "" {
+				notes = append(notes, fmt.Sprintf("%s: the N=1 point is %s, pooled on purpose across machine states (a 1-thread case has no regime).", label, pooled))
+			}
 		}
 	}
 	return fits, notes

@@ -12,6 +12,7 @@ import (
 	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/schema"
+	"golang.org/x/perf/benchfmt"
 )
 
 // usl is X(N) for the synthetic machines.
@@ -203,5 +204,42 @@ func TestReportMachinesOwnThreads(t *testing.T) {
 		if rows != 2 { // page and batch, one class each
 			t.Errorf("machine %s: %d lock-class rows, want 2 (page and batch at %s)", mach, rows, want)
 		}
+	}
+}
+
+// TestScalingFitPoolsOneThread fits a lock whose contended cases carry a
+// regime and whose 1-thread case has none: the fit must include N=1, say
+// that the point is pooled across states, and a lock measured at too few
+// thread counts must say why it has no fit.
+func TestScalingFitPoolsOneThread(t *testing.T) {
+	usl := func(n float64) float64 { return 1e6 * n / (1 + 0.1*(n-1) + 0.01*n*(n-1)) } // pages/s
+	var res []*benchfmt.Result
+	add := func(name string, n float64) {
+		for i := range 3 {
+			ns := 1e9 / usl(n) * (1 + 0.001*float64(i-1))
+			res = append(res, result(name, ns, "ns/page"))
+		}
+	}
+	add("PageCache/mode=page/lock=mcs/threads=1-2", 1)
+	for _, n := range []int{2, 4, 8} {
+		add(fmt.Sprintf("PageCache/mode=page/lock=mcs/threads=%d/regime=llc-2", n), float64(n))
+	}
+	add("PageCache/mode=page/lock=tas/threads=1-2", 1)
+	add("PageCache/mode=page/lock=tas/threads=2/regime=llc-2", 2)
+	m := cases.Group(res)
+	fits, notes := scalingFits(m, headlineBatch(m))
+	if len(fits) != 1 || fits[0].Model.MinN != 1 || fits[0].Model.MaxN != 8 {
+		t.Fatalf("fits %+v; want one, mcs over N=1..8 (N=1 from the 1-thread case)", fits)
+	}
+	if md := fits[0].Model; math.Abs(md.Sigma-0.1) > 0.01 || math.Abs(md.Kappa-0.01) > 0.001 {
+		t.Errorf("σ %.4f κ %.4f, want 0.1 and 0.01: with N=1 in the fit λ is measured, not extrapolated", md.Sigma, md.Kappa)
+	}
+	var pooled, tooFew bool
+	for _, n := range notes {
+		pooled = pooled || strings.Contains(n, "lock=mcs") && strings.Contains(n, "N=1 point") && strings.Contains(n, "pooled")
+		tooFew = tooFew || strings.Contains(n, "lock=tas") && strings.Contains(n, "no fit: measured at 2 thread counts (1, 2)")
+	}
+	if !pooled || !tooFew {
+		t.Errorf("notes %q; want mcs's pooled N=1 said (%v) and tas's missing fit explained (%v)", notes, pooled, tooFew)
 	}
 }

@@ -143,7 +143,7 @@ func TestPairedCoverage(t *testing.T) {
 		{"skewed n=12", skew, 12}, {"skewed n=40", skew, 40}, {"skewed n=100", skew, 100},
 		{"bimodal n=20", bimodal, 20}, {"bimodal n=80", bimodal, 80},
 	}
-	const runs = 2000
+	const runs = 1000
 	for _, tt := range tests {
 		rng := rand.New(rand.NewPCG(19, uint64(tt.n)))
 		for _, ratio := range []float64{1, 1.1} {

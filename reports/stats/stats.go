@@ -7,7 +7,9 @@
 // one percentage formatter (Pct) for every table and sentence.
 //
 // It is the bottom of reports' stack, as benchmath is of benchstat's: it
-// knows nothing of benchmarks, names or units. Package cases groups
+// knows nothing of benchmarks, names or units, and imports of lockbench
+// only schema.Median, the median the harness takes of its probes too, so
+// that there is one (Median is it). Package cases groups
 // results into samples; package reports judges and renders them with
 // this package. Where golang.org/x/perf/benchmath does the job (the
 // median's distribution-free interval, the U test, the "± 4%" and

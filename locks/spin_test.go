@@ -1,0 +1,186 @@
+package locks
+
+import (
+	"runtime"
+	"testing"
+	"time"
+)
+
+// TestSpinPolicyRegistry names the spinning lock a contributor forgot to
+// put under the Spin policy: a lock that spins and does not sleep by
+// design must take its budget from --spin (spinner) and count its waits'
+// yields and sleeps (waitCounter), or its results cannot say when it
+// stopped behaving as its algorithm.
+func TestSpinPolicyRegistry(t *testing.T) {
+	for _, i := range All(true) {
+		if !i.Spins || i.Sleeps {
+			continue
+		}
+		l := i.New()
+		if !i.FollowsSpin() {
+			t.Errorf("%s spins but ignores the Spin policy: embed spinPolicy and start its waits with wait(c)", i.Name)
+		}
+		if i.Hidden {
+			continue // busted races on purpose; its waits are not measured
+		}
+		if _, ok := l.Handle().(waitCounter); !ok {
+			t.Errorf("%s spins but its Handle does not count yields and sleeps: implement lockCounted", i.Name)
+		}
+	}
+}
+
+func TestParseSpin(t *testing.T) {
+	for _, c := range []struct {
+		in     string
+		want   Spin
+		ok     bool
+		reason string
+	}{
+		{"auto", SpinAuto, true, "the default, resolved per case"},
+		{"forever", SpinForever, true, "pure spinning"},
+		{"256", 256, true, "a relax budget"},
+		{"1", 1, true, "the smallest budget"},
+		{"0", 0, false, "zero would be auto written as a number: ambiguous"},
+		{"-3", 0, false, "negative budgets are not budgets"},
+		{"2000000000", 0, false, "past MaxSpin: a typo"},
+		{"lots", 0, false, "not a number"},
+	} {
+		got, err := ParseSpin(c.in)
+		if (err == nil) != c.ok || got != c.want {
+			t.Errorf("ParseSpin(%q) = %v, %v; want %v, ok %v (%s)", c.in, got, err, c.want, c.ok, c.reason)
+		}
+		if c.ok && got.String() != c.in {
+			t.Errorf("ParseSpin(%q).String() = %q, want the input back", c.in, got.String())
+		}
+	}
+}
+
+func TestSpinResolve(t *testing.T) {
+	for _, c := range []struct {
+		s             Spin
+		workers, cpus int
+		want          Spin
+		reason        string
+	}{
+		{SpinAuto, 2, 2, DedicatedSpin, "every worker has a CPU: spin as the algorithm does"},
+		{SpinAuto, 1, 2, DedicatedSpin, "fewer workers than CPUs"},
+		{SpinAuto, 3, 2, SharedSpin, "oversubscribed: yield soon so the worker waited for can run"},
+		{SpinAuto, 2, 0, SharedSpin, "CPUs unknown: assume shared"},
+		{SpinForever, 8, 2, SpinForever, "an explicit budget is kept"},
+		{64, 1, 2, 64, "an explicit budget is kept"},
+	} {
+		if got := c.s.Resolve(c.workers, c.cpus); got != c.want {
+			t.Errorf("%v.Resolve(%d, %d) = %v, want %v (%s)", c.s, c.workers, c.cpus, got, c.want, c.reason)
+		}
+	}
+}
+
+// TestSpinWaitPhases walks one wait through its phases: the budget's
+// relax hints count nothing, then yieldBudget yields, then sleeps.
+func TestSpinWaitPhases(t *testing.T) {
+	var c WaitCounts
+	p := spinPolicy{spin: 4}
+	w := p.wait(&c)
+	for range 4 {
+		w.spin()
+	}
+	if c != (WaitCounts{}) {
+		t.Fatalf("after the 4-hint budget: %+v, want no yields or sleeps", c)
+	}
+	for range yieldBudget {
+		w.spin()
+	}
+	if c != (WaitCounts{Yields: yieldBudget}) {
+		t.Fatalf("after %d more spins: %+v, want %d yields and no sleep", yieldBudget, c, yieldBudget)
+	}
+	w.spin()
+	if c != (WaitCounts{Yields: yieldBudget, Sleeps: 1}) {
+		t.Fatalf("one more spin: %+v, want the first sleep", c)
+	}
+
+	// Forever never yields, however long the wait.
+	c = WaitCounts{}
+	p = spinPolicy{spin: SpinForever}
+	w = p.wait(&c)
+	for range 10 * yieldBudget {
+		w.spin()
+	}
+	if c != (WaitCounts{}) {
+		t.Errorf("SpinForever: %+v after %d spins, want no yield", c, 10*yieldBudget)
+	}
+	// The zero policy is SharedSpin's budget.
+	var zero spinPolicy
+	if got := zero.wait(nil).budget; got != int(SharedSpin) {
+		t.Errorf("unresolved auto budget = %d, want SharedSpin %d", got, SharedSpin)
+	}
+}
+
+func TestNewSpin(t *testing.T) {
+	tk, _ := Lookup("ticket")
+	if got := tk.NewSpin(DedicatedSpin).(*Ticket).spin; got != DedicatedSpin {
+		t.Errorf("NewSpin(DedicatedSpin) left the ticket lock's budget at %v", got)
+	}
+	mu, _ := Lookup("mutex")
+	_ = mu.NewSpin(DedicatedSpin) // must not panic: mutex ignores the policy
+	if mu.FollowsSpin() {
+		t.Errorf("mutex reports following the Spin policy; sync.Mutex has its own")
+	}
+}
+
+// TestInstrumentedCountsYields holds an instrumented ticket lock while a
+// waiter with a one-hint budget waits for it: the waiter must run out of
+// budget and its yields or sleeps must reach the Stats. A mutex is not
+// counted, and says so.
+func TestInstrumentedCountsYields(t *testing.T) {
+	info, _ := Lookup("ticket")
+	raw := info.NewSpin(1)
+	il := Instrument(raw, Options{})
+	holder, waiter := il.Handle(), il.Handle()
+	holder.Lock()
+	done := make(chan struct{})
+	go func() {
+		waiter.Lock()
+		waiter.Unlock()
+		close(done)
+	}()
+	for raw.(*Ticket).queued() == 0 {
+		runtime.Gosched()
+	}
+	// Not a timing claim: the waiter has its ticket and is in its wait;
+	// this gives it the processor long enough to spend a one-hint budget.
+	time.Sleep(50 * time.Millisecond)
+	holder.Unlock()
+	<-done
+	st := il.Stats()
+	if !st.WaitCounted || st.Yields+st.Sleeps == 0 || st.Contended != 1 {
+		t.Errorf("ticket with a 1-hint budget, held 50 ms: %+v; want WaitCounted, yields or sleeps, 1 contended", st.WaitCounts)
+	}
+
+	mu, _ := Lookup("mutex")
+	if ms := Instrument(mu.New(), Options{}); func() bool { _ = ms.Handle(); return ms.Stats().WaitCounted }() {
+		t.Errorf("mutex Stats say WaitCounted; sync.Mutex's parks cannot be counted from outside")
+	}
+}
+
+// TestDirectLoop names the visible lock whose Handle DirectLoop does not
+// know (its dispatch could not be measured), and checks that each loop
+// leaves the lock free.
+func TestDirectLoop(t *testing.T) {
+	for _, i := range All(false) {
+		if i.Name == "futex" {
+			continue // Linux only; dispatched through the Handle
+		}
+		l := i.New()
+		h := l.Handle()
+		if !DirectLoop(h, 100) {
+			t.Errorf("%s: DirectLoop does not know its Handle type %T: add a case", i.Name, h)
+			continue
+		}
+		if !h.TryLock() {
+			t.Errorf("%s: held after DirectLoop's lock+unlock pairs", i.Name)
+		}
+	}
+	if DirectLoop(Instrument(new(TAS), Options{}).Handle(), 1) {
+		t.Error("DirectLoop took an instrumented handle: its figure would not be the bare lock's")
+	}
+}
