@@ -54,7 +54,7 @@ func defaultRunFlags() runFlags {
 		// when profiling); the flag names the default it usually takes.
 		budget: p.Budget, targetCI: "5%", timing: string(harness.TimeBare),
 		probe: r.Probe >= 0,
-		spin: p.Base.Spin.String(),
+		spin:  p.Base.Spin.String(),
 	}
 }
 
