@@ -1,15 +1,16 @@
 package harness
 
 import (
-	"golang.org/x/perf/benchfmt"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/profiles"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
+	"golang.org/x/perf/benchfmt"
 )
 
 // TestWriterContract checks the writing side of the results contract:
@@ -54,7 +55,7 @@ func TestWriterContract(t *testing.T) {
 				t.Fatalf("%s/%s: %v", info.Name, m, err)
 			}
 			r := DefaultRunner
-			cfg := FileConfig(Machine{CPUModel: "x", CPUs: 2, Kernel: "k"}, &r, p, CounterSupport{Hardware: true, Software: true})
+			cfg := FileConfig(host.Machine{CPUModel: "x", CPUs: 2, Kernel: "k"}, &r, p, CounterSupport{Hardware: true, Software: true})
 			// A timed repetition and a counting one (TimeBare) together
 			// write every unit; neither writes one twice.
 			var c, counting Case
