@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 )
@@ -64,7 +65,7 @@ func (r *Runner) Benchmark(b *testing.B, spec workloads.Spec) {
 			defer done.Done()
 			runtime.LockOSThread() // never unlocked: the pinned thread ends with the goroutine
 			if len(cpus) > 0 {
-				if err := pin(cpus[i%len(cpus)]); err != nil {
+				if err := host.Pin(cpus[i%len(cpus)]); err != nil {
 					slots[i].err = err
 				}
 			}

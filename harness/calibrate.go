@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"time"
 
+	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/schema"
 )
@@ -50,14 +51,14 @@ type Calibrator struct {
 	Locks    []string      // lock algorithms (locks.Lookup); empty means every visible one
 	Round    time.Duration // length of one timed loop, about
 	Rounds   int           // timed loops of each kind per lock
-	Affinity Affinity      // where the thread runs: the first CPU of this order
+	Affinity host.Affinity // where the thread runs: the first CPU of this order
 	Sysfs    string        // topology root; "" means "/sys", within this process's cpuset (as Runner.Sysfs)
 }
 
 // DefaultCalibrator measures every visible lock: 7 rounds of about 10 ms
 // each, bare and instrumented, under a second and a half for the twelve
 // locks.
-var DefaultCalibrator = Calibrator{Round: 10 * time.Millisecond, Rounds: 7, Affinity: Compact}
+var DefaultCalibrator = Calibrator{Round: 10 * time.Millisecond, Rounds: 7, Affinity: host.Compact}
 
 // Validate reports the first field that cannot run as a *FieldError.
 func (c *Calibrator) Validate() error {
@@ -67,7 +68,7 @@ func (c *Calibrator) Validate() error {
 	case c.Rounds <= 0:
 		return &FieldError{Field: FieldCount, Value: fmt.Sprint(c.Rounds), Err: errors.New("must be at least 1")}
 	}
-	if _, err := ParseAffinity(string(c.Affinity)); err != nil {
+	if _, err := host.ParseAffinity(string(c.Affinity)); err != nil {
 		return &FieldError{Field: FieldAffinity, Err: err}
 	}
 	for _, l := range c.Locks {
@@ -93,7 +94,7 @@ func (c *Calibrator) Run(ctx context.Context) ([]Calibration, error) {
 		}
 	}
 	cpu := -1
-	if c.Affinity != None {
+	if c.Affinity != host.None {
 		topo, err := hostTopology(c.Sysfs)
 		if err != nil {
 			return nil, err
@@ -111,7 +112,7 @@ func (c *Calibrator) Run(ctx context.Context) ([]Calibration, error) {
 		// The thread ends with the goroutine: nobody inherits its pinning.
 		runtime.LockOSThread()
 		if cpu >= 0 {
-			if err := pin(cpu); err != nil {
+			if err := host.Pin(cpu); err != nil {
 				done <- result{err: &FieldError{Field: FieldAffinity, Value: string(c.Affinity), Err: fmt.Errorf("pinning to CPU %d: %w", cpu, err)}}
 				return
 			}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
@@ -19,7 +20,7 @@ func classRunner() Runner {
 	r.Duration = 150 * time.Millisecond
 	r.Warmup = 20 * time.Millisecond
 	r.Grace = 5 * time.Second
-	r.Affinity = None // a busy shared box: let the scheduler place them
+	r.Affinity = host.None // a busy shared box: let the scheduler place them
 	return r
 }
 

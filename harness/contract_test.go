@@ -1,15 +1,16 @@
 package harness
 
 import (
-	"golang.org/x/perf/benchfmt"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/profiles"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
+	"golang.org/x/perf/benchfmt"
 )
 
 // TestWriterContract checks the writing side of the results contract:
@@ -54,7 +55,7 @@ func TestWriterContract(t *testing.T) {
 				t.Fatalf("%s/%s: %v", info.Name, m, err)
 			}
 			r := DefaultRunner
-			cfg := FileConfig(Machine{CPUModel: "x", CPUs: 2, Kernel: "k"}, &r, p, CounterSupport{Hardware: true, Software: true})
+			cfg := FileConfig(host.Machine{CPUModel: "x", CPUs: 2, Kernel: "k"}, &r, p, CounterSupport{Hardware: true, Software: true})
 			// A timed repetition and a counting one (TimeBare) together
 			// write every unit; neither writes one twice.
 			var c, counting Case
@@ -70,7 +71,7 @@ func TestWriterContract(t *testing.T) {
 				t.Fatalf("%s/%s: counting repetition %v in a TimeBare plan, want %v (only lockbench's locks are counted)", info.Name, m, counting.Counting, locked)
 			}
 			res := &Result{Case: c, GOMAXPROCS: 2, Pages: 100, WorkerPages: []uint64{100}, XferNS: 40, XferEndNS: 41,
-				Speed: Speed{NS: 150, MemNS: 149}, SpeedEnd: Speed{NS: 152, MemNS: 151}, RunqNS: 1000, Counters: counters}
+				Speed: host.Speed{NS: 150, MemNS: 149}, SpeedEnd: host.Speed{NS: 152, MemNS: 151}, RunqNS: 1000, Counters: counters}
 			if locked {
 				res.Classes = []ClassStats{{Class: info.Classes[0], Lock: "mutex", Stats: locks.Stats{Acquisitions: 10, HoldSamples: 1, HoldTotal: 5, WaitCounted: true}}}
 			}

@@ -3,9 +3,11 @@
 // the results in the Go benchmark format.
 //
 // It sits on top of the stack: locks (the algorithms and the instrumented
-// wrapper) and workloads (the page-cache model and the cs micro workload)
-// below it; reports and profiles beside it read what it writes (reports
-// through benchfmt files only, profiles through Result.Classes).
+// wrapper), workloads (the page-cache model and the cs micro workload)
+// and host (the machine: its CPU topology, the Placement of workers on
+// it, its description for the file configuration, and the probes of its
+// state) below it; reports and profiles beside it read what it writes
+// (reports through benchfmt files only, profiles through Result.Classes).
 //
 // A run is four values:
 //
@@ -91,7 +93,7 @@
 //	hold-ns          mean hold time of one acquisition, sampled one in HoldEvery
 //	                 (absent when none was sampled)
 //	xfer-ns          one-way cache-line transfer between the workers' own CPUs: the
-//	                 mean over their pairs (probePairs) of each pair's median
+//	                 mean over their pairs (host.ProbePairs) of each pair's median
 //	                 ping-pong round, just before the repetition (absent with one
 //	                 worker, or if no round finished within the ~15 ms budget)
 //	xfer-end-ns      the same probe right after the window
@@ -150,7 +152,7 @@
 // count, order, affinity, bare, files, zones, touch, file-pages, delay,
 // hold-every, stack-every; oversubscribed: threads=N when a thread count
 // exceeds the CPUs), then the sweep's place: machine (Runner.Machine or the
-// derived Machine.Name), plan (Plan.ID), shard (Plan.Shard, 1/1 for the
+// derived host.Machine.Name), plan (Plan.ID), shard (Plan.Shard, 1/1 for the
 // whole plan) and cases (the lines a finished run writes); last the run's
 // identity: run (the plan's ID and Runner.RunID, the sweep's, or the start
 // time), node (Runner.Node or the host name) and started. See FileConfig.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 	"golang.org/x/perf/benchfmt"
@@ -113,7 +114,7 @@ func TestResultRegime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		r := &Result{Case: testCase(tt.workers), XferNS: tt.before, XferEndNS: tt.after, NoProbe: tt.noProbe,
-			Speed: Speed{NS: tt.speed[0]}, SpeedEnd: Speed{NS: tt.speed[1]}, XferPairs: tt.pairs}
+			Speed: host.Speed{NS: tt.speed[0]}, SpeedEnd: host.Speed{NS: tt.speed[1]}, XferPairs: tt.pairs}
 		if got := r.Regime(); got != tt.want {
 			t.Errorf("%s: Regime() = %q, want %q", tt.reason, got, tt.want)
 		}
@@ -211,16 +212,16 @@ func TestPairedAdaptive(t *testing.T) {
 
 // scriptedStates is a machine whose speed moves 1.33x during the slices
 // (0-based, in run order) listed in switched, and is steady otherwise.
-func scriptedStates(switched ...int) func([]int, int) (float64, Speed) {
+func scriptedStates(switched ...int) func([]int, int) (float64, host.Speed) {
 	calls := 0
-	return func(_ []int, workers int) (float64, Speed) {
+	return func(_ []int, workers int) (float64, host.Speed) {
 		slice, after := calls/2, calls%2 == 1
 		calls++
 		x, _ := steadyState(nil, workers)
 		if after && slices.Contains(switched, slice) {
-			return x, Speed{NS: 200, MemNS: 199}
+			return x, host.Speed{NS: 200, MemNS: 199}
 		}
-		return x, Speed{NS: 150, MemNS: 149}
+		return x, host.Speed{NS: 150, MemNS: 149}
 	}
 }
 

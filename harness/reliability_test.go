@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/workloads"
 )
 
@@ -170,7 +171,7 @@ func TestEstimate(t *testing.T) {
 func TestFileConfigZeroDefaults(t *testing.T) {
 	p := DefaultPlan
 	p.Base.Zones = 0
-	c := FileConfig(Machine{CPUs: 2}, &DefaultRunner, p, CounterSupport{})
+	c := FileConfig(host.Machine{CPUs: 2}, &DefaultRunner, p, CounterSupport{})
 	found := false
 	for _, kv := range c {
 		if kv.Key == workloads.KnobZones.Key() {

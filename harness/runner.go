@@ -17,6 +17,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
@@ -29,11 +30,11 @@ import (
 type Runner struct {
 	Duration time.Duration // measured window per repetition
 	Warmup   time.Duration // unmeasured run before it, same workload and threads
-	Affinity Affinity      // whether and how workers are pinned
-	// Placement picks the CPUs of pinned workers (Affinity Pinned) from
-	// the topology; "" is Topology.DefaultPlacement of the largest case
+	Affinity host.Affinity // whether and how workers are pinned
+	// Placement picks the CPUs of pinned workers (Affinity host.Pinned) from
+	// the topology; "" is host.Topology.DefaultPlacement of the largest case
 	// (a Sweep's plan, or the one case Run runs).
-	Placement Placement
+	Placement host.Placement
 	// Grace is how long the watchdog waits, after a phase's stop flag is
 	// set, for every worker to finish its step. A worker still running
 	// then (a lock that never releases, a livelock) fails the case with a
@@ -72,10 +73,10 @@ type Runner struct {
 	// stateProbe, when set, stands in for the state probes (tests script
 	// the machine's states with it): it is called before and after each
 	// window with the workers' CPUs and count.
-	stateProbe func(cpus []int, workers int) (xferNS float64, speed Speed)
+	stateProbe func(cpus []int, workers int) (xferNS float64, speed host.Speed)
 	// Machine names the machine in the results (config key machine), so
 	// that merged results of several machines can be told apart; "" means
-	// the name ReadMachine derives (Machine.Name). Letters, digits, '.',
+	// the name host.ReadMachine derives (host.Machine.Name). Letters, digits, '.',
 	// '_' and '-'.
 	Machine string
 	// RunID names the sweep this run is a part of, the same for every
@@ -87,7 +88,7 @@ type Runner struct {
 	RunID string
 	// Node names the host the run is on (schema.ConfNode): a Kubernetes
 	// pod's spec.nodeName, which the pod's own host name is not; "" means
-	// the kernel's host name (Machine.Node).
+	// the kernel's host name (host.Machine.Node).
 	Node string
 	// Started is when the run started (schema.ConfStarted); zero means
 	// the time NewSweep is called.
@@ -102,10 +103,10 @@ var DefaultRunner = Runner{
 	// (measured on a 2-vCPU VM under a load average of 12).
 	Duration: 60 * time.Millisecond,
 	Warmup:   20 * time.Millisecond,
-	Affinity: Pinned,
+	Affinity: host.Pinned,
 	Grace:    2 * time.Second,
 	Counters: true,
-	Probe:    probeBudget,
+	Probe:    host.ProbeBudget,
 }
 
 // MinDuration is the shortest measured window Validate accepts. The
@@ -138,10 +139,10 @@ func (r *Runner) Validate() error {
 	case r.Grace < MinGrace:
 		return &FieldError{Field: FieldGrace, Value: r.Grace.String(), Err: fmt.Errorf("too short to tell a hung lock from a busy machine: the minimum is %v", MinGrace)}
 	}
-	if _, err := ParseAffinity(string(r.Affinity)); err != nil {
+	if _, err := host.ParseAffinity(string(r.Affinity)); err != nil {
 		return &FieldError{Field: FieldAffinity, Err: err}
 	}
-	if _, err := ParsePlacement(string(r.Placement)); err != nil {
+	if _, err := host.ParsePlacement(string(r.Placement)); err != nil {
 		return &FieldError{Field: FieldPlacement, Err: err}
 	}
 	if err := validMachine(r.Machine); err != nil {
@@ -169,18 +170,18 @@ func (r *Runner) build(s workloads.Spec) (workloads.Workload, error) {
 
 // Topology reads the machine's CPU topology from r.Sysfs (see
 // hostTopology).
-func (r *Runner) Topology() (Topology, error) { return hostTopology(r.Sysfs) }
+func (r *Runner) Topology() (host.Topology, error) { return hostTopology(r.Sysfs) }
 
 // Place returns the CPUs workers take on topo (worker i on cpus[i %
 // len]), nil when they are not pinned (Affinity None), and the placement
 // that picked them: r.Placement, or, when that is "", topo's default for
-// threads workers, with why it was chosen. Compact and Spread keep their
+// threads workers, with why it was chosen. host.Compact and host.Spread keep their
 // own orders and name no placement.
-func (r *Runner) Place(topo Topology, threads int) (cpus []int, p Placement, why string) {
+func (r *Runner) Place(topo host.Topology, threads int) (cpus []int, p host.Placement, why string) {
 	switch r.Affinity {
-	case None:
+	case host.None:
 		return nil, "", ""
-	case Compact, Spread:
+	case host.Compact, host.Spread:
 		return topo.Order(r.Affinity), "", ""
 	}
 	p = r.Placement
@@ -196,15 +197,15 @@ func (r *Runner) Place(topo Topology, threads int) (cpus []int, p Placement, why
 // under the static CPU manager) sysfs lists the node's CPUs, and pinning
 // a thread to one outside the cpuset fails. Another sysfs root describes
 // another machine, which the process's mask says nothing about.
-func hostTopology(sysfs string) (Topology, error) {
+func hostTopology(sysfs string) (host.Topology, error) {
 	if sysfs != "" {
-		return ReadTopology(sysfs)
+		return host.ReadTopology(sysfs)
 	}
-	t, err := ReadTopology("/sys")
+	t, err := host.ReadTopology("/sys")
 	if err != nil {
 		return t, err
 	}
-	if allowed, err := AllowedCPUs(); err == nil {
+	if allowed, err := host.AllowedCPUs(); err == nil {
 		t = t.Restrict(allowed)
 	}
 	return t, nil
@@ -232,7 +233,7 @@ type Result struct {
 	Pages       uint64        // pages (cs: critical sections) of all workers
 	WorkerPages []uint64      // per worker, index i is worker i
 	// XferNS is the one-way cache-line transfer between the workers' own
-	// CPUs (the mean over probePairs), before the window; 0 if not probed
+	// CPUs (the mean over host.ProbePairs), before the window; 0 if not probed
 	// (one worker, or no round finished). XferEndNS is the same after it.
 	XferNS, XferEndNS float64
 	// XferPairs is how many CPU pairs the transfer probe measured: 0 for
@@ -240,8 +241,8 @@ type Result struct {
 	// repetition then has no transfer to probe rather than an unknown one.
 	XferPairs int
 	// Speed and SpeedEnd time fixed single-core work on the workers' CPUs
-	// before and after the window (speedProbe); zero if not probed.
-	Speed, SpeedEnd Speed
+	// before and after the window (host.SpeedProbe); zero if not probed.
+	Speed, SpeedEnd host.Speed
 	// NoProbe says the runner did not probe (Runner.Probe negative): the
 	// repetition has no state, rather than an unknown one.
 	NoProbe  bool
@@ -440,7 +441,7 @@ func (r *Runner) Run(ctx context.Context, c Case) (*Result, error) {
 
 // run is Run of a validated r (a Sweep validates its runner once, in
 // NewSweep), with the speed probe of a sweep (nil: one of its own).
-func (r *Runner) run(ctx context.Context, c Case, sp *speedProbe) (*Result, error) {
+func (r *Runner) run(ctx context.Context, c Case, sp *host.SpeedProbe) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Name(), err)
 	}
@@ -489,23 +490,23 @@ func (r *Runner) run(ctx context.Context, c Case, sp *speedProbe) (*Result, erro
 		}
 	}
 	if order == nil {
-		order = topo.Order(None) // the probe's CPUs when workers are not pinned
+		order = topo.Order(host.None) // the probe's CPUs when workers are not pinned
 	}
 
 	prev := runtime.GOMAXPROCS(0)
 	defer runtime.GOMAXPROCS(prev)
 
-	// The machine's state where the workers run (state.go): the transfer
+	// The machine's state where the workers run (package host): the transfer
 	// between their own CPUs, and the speed of fixed work on each. The
 	// transfer probe needs two Ps to play ping-pong.
 	res.NoProbe = r.Probe < 0
-	pairs := probePairs(res.CPUs)
+	pairs := host.ProbePairs(res.CPUs)
 	if res.CPUs == nil && len(order) >= 2 {
 		pairs = [][2]int{{order[0], order[1]}} // unpinned workers: the compact order's first two CPUs
 	}
-	probe := func() (float64, Speed) {
+	probe := func() (float64, host.Speed) {
 		if res.NoProbe {
-			return 0, Speed{}
+			return 0, host.Speed{}
 		}
 		if r.stateProbe != nil {
 			if n >= 2 {
@@ -514,9 +515,9 @@ func (r *Runner) run(ctx context.Context, c Case, sp *speedProbe) (*Result, erro
 			return r.stateProbe(res.CPUs, n)
 		}
 		if sp == nil {
-			sp = newSpeedProbe(0)
+			sp = host.NewSpeedProbe(0)
 		}
-		speed := sp.measure(res.CPUs)
+		speed := sp.Measure(res.CPUs)
 		if n < 2 || len(pairs) == 0 {
 			return 0, speed // one worker, or one CPU: no line moves between CPUs
 		}
@@ -524,9 +525,9 @@ func (r *Runner) run(ctx context.Context, c Case, sp *speedProbe) (*Result, erro
 		runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), 2))
 		budget := r.Probe
 		if budget == 0 {
-			budget = probeBudget
+			budget = host.ProbeBudget
 		}
-		return probePairsXfer(pairs, budget), speed
+		return host.MeasureXfer(pairs, budget), speed
 	}
 	res.XferNS, res.Speed = probe()
 	res.GOMAXPROCS = max(prev, n)
@@ -574,7 +575,7 @@ func (r *Runner) run(ctx context.Context, c Case, sp *speedProbe) (*Result, erro
 			runtime.LockOSThread()
 			var tc *threadCounters
 			if res.CPUs != nil {
-				if err := pin(res.CPUs[i]); err != nil {
+				if err := host.Pin(res.CPUs[i]); err != nil {
 					// A FieldError: the placement cannot be had here, and
 					// affinity none leaves it to the scheduler.
 					s.err = &FieldError{Field: FieldAffinity, Value: string(r.Affinity),

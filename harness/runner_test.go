@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
@@ -32,11 +33,11 @@ func testRunner() Runner {
 
 // steadyState is a machine that never changes: the tests of the sweep's
 // loops do not depend on the load of the machine running them.
-func steadyState(cpus []int, workers int) (float64, Speed) {
+func steadyState(cpus []int, workers int) (float64, host.Speed) {
 	if workers < 2 {
-		return 0, Speed{NS: 150, MemNS: 149}
+		return 0, host.Speed{NS: 150, MemNS: 149}
 	}
-	return 25, Speed{NS: 150, MemNS: 149}
+	return 25, host.Speed{NS: 150, MemNS: 149}
 }
 
 func testCase(threads int) Case {

@@ -2,7 +2,6 @@ package harness
 
 import (
 	"errors"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -152,50 +151,5 @@ func TestPlanID(t *testing.T) {
 	other("the duration", p, r2)
 	if len(id) != 16 {
 		t.Errorf("ID %q: want 16 hex digits", id)
-	}
-}
-
-func TestRestrict(t *testing.T) {
-	topo := Topology{CPUs: []CPU{{ID: 0}, {ID: 1, Core: 1}, {ID: 2, Core: 2}, {ID: 3, Core: 3}}}
-	got := topo.Restrict([]int{1, 3, 9})
-	if ids(got.CPUs)[0] != 1 || len(got.CPUs) != 2 || got.Cores() != 2 {
-		t.Errorf("Restrict to 1,3: got %v, want CPUs 1 and 3 (a cpuset of two)", ids(got.CPUs))
-	}
-	if got := topo.Restrict([]int{7}); len(got.CPUs) != 4 {
-		t.Errorf("a mask sharing no CPU must leave the topology whole, got %v", ids(got.CPUs))
-	}
-	allowed, err := AllowedCPUs()
-	if err != nil || len(allowed) == 0 {
-		t.Fatalf("AllowedCPUs: %v, %v", allowed, err)
-	}
-}
-
-func TestDeriveName(t *testing.T) {
-	tests := []struct {
-		model  string
-		cpus   int
-		kernel string
-		want   string
-		reason string
-	}{
-		{"Intel(R) Xeon(R) Platinum 8259CL CPU @ 2.50GHz", 4, "Linux 6.8.0-1012-aws",
-			"intel-xeon-platinum-8259cl-cpu-2.50ghz-4cpu-linux-6.8.0-1012-aws", "64 characters: nothing to cut"},
-		{"Intel(R) Xeon(R) Platinum 8370C CPU @ 2.80GHz", 16, "Linux 6.5.0-1025-azure",
-			"intel-xeon-platinum-8370c-cpu-2.80g-16cpu-linux-6.5.0-1025-azure", "66 characters: the model's end goes, the count and kernel stay"},
-		{"AMD EPYC 7B13 64-Core Processor", 8, "Linux 6.8.0-1015-gcp",
-			"amd-epyc-7b13-64-core-processor-8cpu-linux-6.8.0-1015-gcp", "short enough: whole"},
-		{"x", 2, "Linux 6.8.0-" + strings.Repeat("a", 70),
-			"2cpu-linux-6.8.0-" + strings.Repeat("a", 47), "a kernel too long by itself: the model goes, then the kernel's end"},
-		{"", 1, "", runtime.GOARCH + "-1cpu", "no model read: the architecture stands in"},
-		{".Weird CPU.", 2, "", "weird-cpu.-2cpu", "a leading '.' would not start a valid name"},
-	}
-	for _, tt := range tests {
-		got := deriveName(tt.model, tt.cpus, tt.kernel)
-		if got != tt.want {
-			t.Errorf("deriveName(%q, %d, %q) = %q, want %q (%s)", tt.model, tt.cpus, tt.kernel, got, tt.want, tt.reason)
-		}
-		if err := validMachine(got); err != nil {
-			t.Errorf("deriveName(%q, %d, %q) = %q, not a valid --machine: %v (%s)", tt.model, tt.cpus, tt.kernel, got, err, tt.reason)
-		}
 	}
 }

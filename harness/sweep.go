@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/schema"
 
 	"golang.org/x/perf/benchfmt"
@@ -59,7 +60,7 @@ type Sweep struct {
 	support CounterSupport
 	config  Config
 	ran     bool
-	speed   *speedProbe // built at the first case, reused by every one
+	speed   *host.SpeedProbe // built at the first case, reused by every one
 }
 
 // A Judge decides which comparison groups of an adaptive sweep need more
@@ -101,7 +102,7 @@ func NewSweep(p Plan, r Runner, dir string, force bool) (*Sweep, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := ReadMachine(topo)
+	m := host.ReadMachine(topo)
 	if r.Started.IsZero() {
 		r.Started = time.Now().Truncate(time.Second)
 	}
@@ -230,7 +231,7 @@ func (s *Sweep) Run(ctx context.Context) (Outcome, error) {
 // nothing but a line Record refused, which is written already.
 func (s *Sweep) runCase(ctx context.Context, o *Outcome, c Case) (*Result, error) {
 	if s.speed == nil && s.runner.Probe >= 0 && s.runner.stateProbe == nil {
-		s.speed = newSpeedProbe(s.plan.Seed)
+		s.speed = host.NewSpeedProbe(s.plan.Seed)
 	}
 	res, err := s.runner.run(ctx, c, s.speed)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
@@ -135,7 +136,7 @@ func TestCountingLine(t *testing.T) {
 
 func TestFileConfigTiming(t *testing.T) {
 	r := DefaultRunner
-	m := Machine{CPUs: 2}
+	m := host.Machine{CPUs: 2}
 	for _, tt := range []struct {
 		timing Timing
 		bare   bool
@@ -161,7 +162,7 @@ func TestFileConfigTiming(t *testing.T) {
 }
 
 func TestCalibrator(t *testing.T) {
-	c := Calibrator{Locks: []string{"mutex", "none"}, Round: time.Millisecond, Rounds: 3, Affinity: None}
+	c := Calibrator{Locks: []string{"mutex", "none"}, Round: time.Millisecond, Rounds: 3, Affinity: host.None}
 	cals, err := c.Run(context.Background())
 	if err != nil {
 		t.Fatal(err)

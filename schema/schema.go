@@ -293,7 +293,7 @@ const (
 	// (harness.Paired): its lines carry UnitBlock.
 	OrderPaired  = "paired"
 	ConfAffinity = "affinity"
-	// ConfPlacement is the placement of pinned workers (harness.Placement:
+	// ConfPlacement is the placement of pinned workers (host.Placement:
 	// smt, core, llc, node), with why it was chosen when it is the
 	// default: "core (default: 2 threads on distinct cores of one LLC (2 cores))".
 	ConfPlacement  = "placement"

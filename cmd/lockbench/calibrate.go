@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/host"
 	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 )
@@ -26,7 +27,7 @@ instrumentation's cost per acquisition. One pinned thread, alternating bare
 and instrumented loops; each figure is the median of --count loops.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c.Round, c.Affinity = round, harness.Affinity(affinity)
+			c.Round, c.Affinity = round, host.Affinity(affinity)
 			var err error
 			if lockList != "" {
 				if c.Locks, err = parseList(lockList); err != nil {

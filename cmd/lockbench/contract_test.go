@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/schema"
@@ -41,7 +42,7 @@ func TestContract(t *testing.T) {
 				t.Fatalf("%s/%s: %v", info.Name, m, err)
 			}
 			r := harness.DefaultRunner
-			cfg := harness.FileConfig(harness.Machine{CPUModel: "x", CPUs: 2, Kernel: "k"}, &r, p, harness.CounterSupport{Hardware: true, Software: true})
+			cfg := harness.FileConfig(host.Machine{CPUModel: "x", CPUs: 2, Kernel: "k"}, &r, p, harness.CounterSupport{Hardware: true, Software: true})
 			for _, c := range p.Cases() {
 				res := &harness.Result{Case: c, GOMAXPROCS: 2, Pages: 100, WorkerPages: []uint64{50, 50}, XferNS: 40, Counters: counters}
 				if len(info.Classes) > 0 {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lockbench/lockbench/footprint"
 	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/internal/safefile"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
@@ -208,7 +209,7 @@ func runFootprint(cmd *cobra.Command, f *footprintFlags) error {
 	if err != nil {
 		return failure(err)
 	}
-	cfg = harness.ReadMachine(topo).Config()
+	cfg = harness.Config(host.ReadMachine(topo).Config())
 	cfg.Add(schema.ConfWorkload, plan.Base.Workload)
 	cfg.Add(schema.ConfBare, "true")
 	cfg.Add(schema.ConfFiles, plan.Base.Value(workloads.KnobFiles))

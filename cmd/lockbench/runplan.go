@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/locks"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
@@ -32,17 +33,17 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	if f.profileClasses && !f.profile {
 		return p, r, usagef("--profile-classes labels the CPU profile and needs --profile")
 	}
-	r.Duration, r.Warmup, r.Grace, r.Affinity = f.duration, f.warmup, f.grace, harness.Affinity(f.affinity)
+	r.Duration, r.Warmup, r.Grace, r.Affinity = f.duration, f.warmup, f.grace, host.Affinity(f.affinity)
 	r.Labels, r.ClassLabels = f.profile, f.profileClasses
 	r.Machine, r.RunID, r.Node = f.machine, f.runID, f.node
 	if err := checkSysfs(); err != nil {
 		return p, r, err
 	}
-	r.Placement, r.Sysfs = harness.Placement(f.placement), sysfsRoot()
+	r.Placement, r.Sysfs = host.Placement(f.placement), sysfsRoot()
 	if !f.probe {
 		r.Probe = -1
 	}
-	if f.placement != "" && r.Affinity != harness.Pinned {
+	if f.placement != "" && r.Affinity != host.Pinned {
 		return p, r, usagef("--placement %s picks the CPUs of pinned workers: it needs --affinity pinned, not %s", f.placement, f.affinity)
 	}
 	if info, err := workloads.Lookup(f.workload); err == nil { // else Plan.Validate says so

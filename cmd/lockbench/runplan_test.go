@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/schema"
 )
 
@@ -39,7 +40,7 @@ func TestRunPlanIsTheLibrarys(t *testing.T) {
 			p.Timing, p.Order, p.Seed = harness.TimeInstrumented, harness.Interleaved, 5
 		}, false, "a run in another order has a budget it does not use, as the library's"},
 	}
-	m := harness.Machine{CPUs: 2, Name: "test-machine"}
+	m := host.Machine{CPUs: 2, Name: "test-machine"}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			cmd, f := runCommand()

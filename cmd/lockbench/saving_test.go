@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/workloads"
 )
@@ -49,7 +50,7 @@ func TestSavingOnDelays(t *testing.T) {
 		workloads.ModeBatch: {work: 1500 * time.Nanosecond, lock: 200 * time.Nanosecond, contention: 300 * time.Nanosecond},
 	}
 	r := harness.DefaultRunner
-	r.Duration, r.Warmup, r.Affinity, r.Counters, r.Probe = 20*time.Millisecond, 5*time.Millisecond, harness.None, false, -1
+	r.Duration, r.Warmup, r.Affinity, r.Counters, r.Probe = 20*time.Millisecond, 5*time.Millisecond, host.None, false, -1
 	r.NewWorkload = func(s workloads.Spec) (workloads.Workload, error) {
 		c := costs[s.Mode]
 		d := c.work

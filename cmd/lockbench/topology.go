@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/host"
 	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 )
@@ -49,7 +50,7 @@ worker 0, and one line 'cpus: LIST' in the kernel's list syntax.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			r := harness.DefaultRunner
-			r.Sysfs, r.Placement = sysfsRoot(), harness.Placement(placement)
+			r.Sysfs, r.Placement = sysfsRoot(), host.Placement(placement)
 			if err := checkSysfs(); err != nil {
 				return err
 			}
@@ -74,12 +75,12 @@ worker 0, and one line 'cpus: LIST' in the kernel's list syntax.`,
 
 // writeTopology prints topo's CPUs and relations, then the CPUs threads
 // workers take under r's placement.
-func writeTopology(w io.Writer, topo harness.Topology, r *harness.Runner, threads int) error {
+func writeTopology(w io.Writer, topo host.Topology, r *harness.Runner, threads int) error {
 	t := tablewriter.NewWriter(w)
 	t.Header("cpu", "core", "smt siblings", "llc", "llc cpus", "package", "node")
 	for _, c := range topo.CPUs {
-		if err := t.Append(strconv.Itoa(c.ID), strconv.Itoa(c.Core), harness.FormatCPUList(topo.Siblings(c)),
-			strconv.Itoa(c.LLC), harness.FormatCPUList(topo.SharingLLC(c)), strconv.Itoa(c.Package), strconv.Itoa(c.Node)); err != nil {
+		if err := t.Append(strconv.Itoa(c.ID), strconv.Itoa(c.Core), host.FormatCPUList(topo.Siblings(c)),
+			strconv.Itoa(c.LLC), host.FormatCPUList(topo.SharingLLC(c)), strconv.Itoa(c.Package), strconv.Itoa(c.Node)); err != nil {
 			return err
 		}
 	}
@@ -102,6 +103,6 @@ func writeTopology(w io.Writer, topo harness.Topology, r *harness.Runner, thread
 		}
 		fmt.Fprintf(w, "worker %d: cpu %d (%s)\n", i, cpus[i], rel)
 	}
-	_, err := fmt.Fprintf(w, "cpus: %s\n", harness.FormatCPUList(cpus))
+	_, err := fmt.Fprintf(w, "cpus: %s\n", host.FormatCPUList(cpus))
 	return err
 }

@@ -10,7 +10,7 @@ import (
 // tree of the harness's tests (LOCKBENCH_SYSFS): the four
 // placements, each by its cpus line.
 func TestTopologyCommand(t *testing.T) {
-	t.Setenv(sysfsEnv, filepath.Join("..", "..", "harness", "testdata", "sysfs", "intel-2s-smt"))
+	t.Setenv(sysfsEnv, filepath.Join("..", "..", "host", "testdata", "sysfs", "intel-2s-smt"))
 	for _, tt := range []struct {
 		args   []string
 		want   string

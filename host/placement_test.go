@@ -1,6 +1,7 @@
-package harness
+package host
 
 import (
+	"errors"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -181,7 +182,16 @@ func TestParsePlacement(t *testing.T) {
 			t.Errorf("ParsePlacement(%q): %v", s, err)
 		}
 	}
-	if _, err := ParsePlacement("socket"); err == nil {
-		t.Error("ParsePlacement(socket) succeeded")
+	_, err := ParsePlacement("socket")
+	ne, ok := errors.AsType[*NameError](err)
+	if !ok || ne.Kind != "placement" || ne.Name != "socket" {
+		t.Fatalf("ParsePlacement(socket) = %v, want a *NameError naming the placement", err)
+	}
+	if want := `unknown placement "socket" (known: smt, core, llc, node)`; err.Error() != want {
+		t.Errorf("ParsePlacement(socket): %q, want %q (the message the CLI prints names what exists)", err, want)
+	}
+	_, err = ParseAffinity("far")
+	if want := `unknown affinity "far" (known: pinned, compact, spread, none)`; err == nil || err.Error() != want {
+		t.Errorf("ParseAffinity(far): %v, want %q", err, want)
 	}
 }

@@ -1,4 +1,4 @@
-package harness
+package host
 
 import (
 	"slices"
@@ -14,7 +14,7 @@ func TestProbePairsAreWorkers(t *testing.T) {
 	for _, p := range Placements() {
 		for _, n := range []int{2, 3, 4, 8, 16} {
 			cpus := first(topo, p, n)
-			pairs := probePairs(cpus)
+			pairs := ProbePairs(cpus)
 			want := n * (n - 1) / 2
 			if n > 4 {
 				want = maxProbePairs
@@ -40,11 +40,11 @@ func TestProbePairsAreWorkers(t *testing.T) {
 			}
 		}
 	}
-	if got := probePairs([]int{3, 3, 3}); len(got) != 0 {
-		t.Errorf("probePairs of workers on one CPU = %v, want none: no line moves between CPUs", got)
+	if got := ProbePairs([]int{3, 3, 3}); len(got) != 0 {
+		t.Errorf("ProbePairs of workers on one CPU = %v, want none: no line moves between CPUs", got)
 	}
-	if got := probePairs([]int{0, 1, 0, 1}); !slices.Equal(got, [][2]int{{0, 1}}) {
-		t.Errorf("probePairs(0,1,0,1) = %v, want the one pair of distinct CPUs", got)
+	if got := ProbePairs([]int{0, 1, 0, 1}); !slices.Equal(got, [][2]int{{0, 1}}) {
+		t.Errorf("ProbePairs(0,1,0,1) = %v, want the one pair of distinct CPUs", got)
 	}
 }
 
@@ -53,7 +53,7 @@ func TestProbePairsAreWorkers(t *testing.T) {
 // line another round just brought in), and that a measurement is
 // positive and finite on every CPU asked for (its size is the machine's).
 func TestSpeedProbeChase(t *testing.T) {
-	p := newSpeedProbe(1)
+	p := NewSpeedProbe(1)
 	nodes := chaseBytes / chaseLine
 	seen := make([]bool, nodes)
 	at := uint64(0)
@@ -68,9 +68,9 @@ func TestSpeedProbeChase(t *testing.T) {
 	if at != 0 {
 		t.Fatalf("the chase does not close after %d steps", nodes)
 	}
-	s := p.measure([]int{0})
+	s := p.Measure([]int{0})
 	if !(s.NS > 0 && s.MemNS > 0 && s.NS >= s.MemNS) || s.NS > 1e9 {
-		t.Errorf("measure = %+v, want positive, finite, speed-ns >= its memory part", s)
+		t.Errorf("Measure = %+v, want positive, finite, speed-ns >= its memory part", s)
 	}
 	t.Logf("speed-ns %.1f, mem-ns %.1f", s.NS, s.MemNS)
 }

@@ -1,4 +1,4 @@
-package harness
+package host
 
 import (
 	"fmt"
@@ -17,8 +17,8 @@ type Affinity string
 
 // The affinities.
 const (
-	// Pinned pins each worker to the CPU its Runner's Placement picks
-	// (the default).
+	// Pinned pins each worker to the CPU its Placement picks
+	// (harness.Runner.Placement; the default).
 	Pinned Affinity = "pinned"
 	// Compact fills the CPUs of one core, then of one package, before the
 	// next: workers share caches as much as possible. It is the order of
@@ -39,7 +39,20 @@ func ParseAffinity(s string) (Affinity, error) {
 	case Pinned, Compact, Spread, None:
 		return a, nil
 	}
-	return "", fmt.Errorf("unknown affinity %q (known: pinned, compact, spread, none)", s)
+	return "", &NameError{Kind: "affinity", Name: s, Known: []string{string(Pinned), string(Compact), string(Spread), string(None)}}
+}
+
+// A NameError is a name host does not know: an affinity or a placement.
+// Its message names what exists; harness wraps it in a FieldError that
+// names the field.
+type NameError struct {
+	Kind  string   // "affinity" or "placement"
+	Name  string   // the name given
+	Known []string // the names that exist
+}
+
+func (e *NameError) Error() string {
+	return fmt.Sprintf("unknown %s %q (known: %s)", e.Kind, e.Name, strings.Join(e.Known, ", "))
 }
 
 // A CPU is one logical CPU and where it sits.
@@ -212,7 +225,7 @@ func (t Topology) Nodes() int {
 
 // Order returns the CPU IDs in the order workers take them under a: worker
 // i runs on Order(a)[i % len]. Pinned and None return the compact order
-// (a Runner pins by its Placement: Runner.Place).
+// (harness pins by its Placement: harness.Runner.Place).
 func (t Topology) Order(a Affinity) []int {
 	cpus := append([]CPU(nil), t.CPUs...)
 	// Compact: node, package, core, then CPU: SMT siblings are adjacent.

@@ -1,4 +1,4 @@
-package harness
+package host
 
 import (
 	"math"
@@ -23,7 +23,7 @@ func TestProbeXfer(t *testing.T) {
 	measured := 0
 	for try := 0; try < 5 && measured == 0; try++ {
 		start := time.Now()
-		x := probeXfer(0, 1, probeBudget)
+		x := probeXfer(0, 1, ProbeBudget)
 		el := time.Since(start)
 		if x < 0 || math.IsNaN(x) || math.IsInf(x, 0) {
 			t.Fatalf("xfer = %v ns, want 0 (no round finished) or a positive time", x)
@@ -31,7 +31,7 @@ func TestProbeXfer(t *testing.T) {
 		if x > 0 {
 			measured++
 		}
-		t.Logf("try %d: xfer-ns %.1f in %v (budget %v)", try, x, el, probeBudget)
+		t.Logf("try %d: xfer-ns %.1f in %v (budget %v)", try, x, el, ProbeBudget)
 	}
 	if measured == 0 {
 		t.Error("5 probes finished no round: the probe cannot measure this machine")

@@ -1,16 +1,18 @@
-package harness
+package host
 
 import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
 	"time"
+
+	"github.com/lockbench/lockbench/schema"
 )
 
 // The machine state of a slice is measured where its workers run, before
 // and after it: the cache-line transfer between the workers' own CPUs
-// (xfer-ns, probePairs) and the speed of fixed single-core work on each
-// worker's CPU (speed-ns, mem-ns: a speedProbe). On the small VMs lockbench
+// (xfer-ns, ProbePairs) and the speed of fixed single-core work on each
+// worker's CPU (speed-ns, mem-ns: a SpeedProbe). On the small VMs lockbench
 // was built on, the host moves both: 1-thread lock=none page cases measured
 // 91-195 ns/page within one run while an ALU chain stayed within 3%, and
 // an 8 MB pointer chase moved between 140 and 170 ns a step: the state is
@@ -20,13 +22,13 @@ import (
 // workers' CPUs (6 pairs), a fixed sample of as many beyond.
 const maxProbePairs = 6
 
-// probePairs returns the CPU pairs the transfer probe measures for
+// ProbePairs returns the CPU pairs the transfer probe measures for
 // workers on cpus (worker order, repeats allowed): every pair of the
 // distinct CPUs when there are at most 4, else maxProbePairs pairs
 // spread over the workers (worker k*n/6 with the one half the list
 // further on), so that a placement spanning LLCs or nodes has pairs of
 // every distance it makes its workers pay.
-func probePairs(cpus []int) [][2]int {
+func ProbePairs(cpus []int) [][2]int {
 	var d []int
 	for _, c := range cpus {
 		if !slices.Contains(d, c) {
@@ -54,11 +56,12 @@ func probePairs(cpus []int) [][2]int {
 	return out
 }
 
-// probePairsXfer measures each pair with probeXfer, within budget in all,
+// MeasureXfer measures each pair with probeXfer, within budget in all,
 // and returns the mean of the pairs that measured (the transfer a handoff
 // between two random workers pays), 0 if none did. Each pair plays on a
-// fresh cache line (probeXfer allocates its own).
-func probePairsXfer(pairs [][2]int, budget time.Duration) float64 {
+// fresh cache line (probeXfer allocates its own). The caller makes sure
+// GOMAXPROCS is at least 2.
+func MeasureXfer(pairs [][2]int, budget time.Duration) float64 {
 	if len(pairs) == 0 {
 		return 0
 	}
@@ -91,19 +94,19 @@ const (
 	speedRounds = 7
 )
 
-// A speedProbe times fixed single-core work: an ALU chain (core speed)
+// A SpeedProbe times fixed single-core work: an ALU chain (core speed)
 // and a pointer chase over a few MB (the memory side). Its chase buffer
 // is built once and reused, so one probe serves a whole sweep; it is not
 // safe for concurrent use.
-type speedProbe struct {
+type SpeedProbe struct {
 	next []uint64 // next[i*8] is the index of the node after node i; one node a cache line
 	at   uint64   // where the chase stands: every round starts where the last ended
 }
 
-// newSpeedProbe builds the chase: one random cycle through every line of
+// NewSpeedProbe builds the chase: one random cycle through every line of
 // the buffer (Sattolo's algorithm), so that the hardware prefetcher
 // cannot guess the next line.
-func newSpeedProbe(seed uint64) *speedProbe {
+func NewSpeedProbe(seed uint64) *SpeedProbe {
 	nodes := chaseBytes / chaseLine
 	stride := chaseLine / 8
 	perm := make([]int, nodes)
@@ -115,7 +118,7 @@ func newSpeedProbe(seed uint64) *speedProbe {
 		j := rng.IntN(i)
 		perm[i], perm[j] = perm[j], perm[i]
 	}
-	p := &speedProbe{next: make([]uint64, nodes*stride)}
+	p := &SpeedProbe{next: make([]uint64, nodes*stride)}
 	// perm is a single cycle: node perm[i] -> perm[i+1].
 	for i := range nodes {
 		p.next[perm[i]*stride] = uint64(perm[(i+1)%nodes] * stride)
@@ -128,7 +131,7 @@ type sinks struct{ alu, chase uint64 }
 
 // round times one ALU chain and one chase on the calling thread, in ns
 // per operation and per step.
-func (p *speedProbe) round(s *sinks) (alu, mem float64) {
+func (p *SpeedProbe) round(s *sinks) (alu, mem float64) {
 	x := s.alu | 1
 	t0 := time.Now()
 	for range aluOps {
@@ -155,11 +158,11 @@ type Speed struct {
 	MemNS float64
 }
 
-// measure runs the probe on each CPU of cpus in turn, on a thread pinned
+// Measure runs the probe on each CPU of cpus in turn, on a thread pinned
 // there (nil cpus: on one unpinned thread), and returns the median over
 // CPUs of each CPU's median round. A CPU that cannot be pinned is
 // measured where the thread is.
-func (p *speedProbe) measure(cpus []int) Speed {
+func (p *SpeedProbe) Measure(cpus []int) Speed {
 	var d []int
 	for _, c := range cpus {
 		if !slices.Contains(d, c) {
@@ -175,7 +178,7 @@ func (p *speedProbe) measure(cpus []int) Speed {
 		go func() {
 			runtime.LockOSThread() // never unlocked: the pinned thread ends with the goroutine
 			if cpu >= 0 {
-				pin(cpu)
+				Pin(cpu)
 			}
 			var s sinks
 			p.round(&s) // the first round brings the code and the chase's start in
@@ -185,10 +188,10 @@ func (p *speedProbe) measure(cpus []int) Speed {
 				ts = append(ts, alu+m)
 				ms = append(ms, m)
 			}
-			done <- [2]float64{median(ts), median(ms)}
+			done <- [2]float64{schema.Median(ts), schema.Median(ms)}
 		}()
 		r := <-done
 		total, mem = append(total, r[0]), append(mem, r[1])
 	}
-	return Speed{NS: median(total), MemNS: median(mem)}
+	return Speed{NS: schema.Median(total), MemNS: schema.Median(mem)}
 }

@@ -1,4 +1,4 @@
-package harness
+package host
 
 import (
 	"cmp"
@@ -45,7 +45,11 @@ func ParsePlacement(s string) (Placement, error) {
 	if s == "" || slices.Contains(Placements(), Placement(s)) {
 		return Placement(s), nil
 	}
-	return "", fmt.Errorf("unknown placement %q (known: smt, core, llc, node)", s)
+	var known []string
+	for _, p := range Placements() {
+		known = append(known, string(p))
+	}
+	return "", &NameError{Kind: "placement", Name: s, Known: known}
 }
 
 // cpuRank is where one CPU stands among the machine's: its core's index

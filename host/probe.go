@@ -1,4 +1,4 @@
-package harness
+package host
 
 import (
 	"runtime"
@@ -10,12 +10,15 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Regime probe defaults: a few rounds of cache-line ping-pong, bounded in
-// time so that a descheduled partner cannot stall the sweep.
+// ProbeBudget is the default time the transfer probe may take per slice
+// (harness.Runner.Probe): a few rounds of cache-line ping-pong, bounded
+// in time so that a descheduled partner cannot stall the sweep.
+const ProbeBudget = 15 * time.Millisecond
+
+// The transfer probe's rounds.
 const (
 	probeRounds    = 7
 	probeTransfers = 2000 // one-way transfers per round
-	probeBudget    = 15 * time.Millisecond
 )
 
 // pingPong is the cache line the two probe threads pass between them.
@@ -43,7 +46,7 @@ func probeXfer(a, b int, budget time.Duration) float64 {
 	player := func(cpu int, parity int64, record bool) {
 		defer wg.Done()
 		runtime.LockOSThread() // never unlocked: the pinned thread dies with the goroutine
-		pin(cpu)
+		Pin(cpu)
 		ready <- struct{}{}
 		<-start
 		var target int64 = parity
@@ -88,9 +91,11 @@ func probeXfer(a, b int, budget time.Duration) float64 {
 	return schema.Median(rounds)
 }
 
-// pin binds the calling thread to cpu; errors are ignored (a CPU taken
-// offline or a restricted cpuset leaves the thread where it was).
-func pin(cpu int) error {
+// Pin binds the calling thread to cpu. The probes ignore its error (a
+// CPU taken offline or a restricted cpuset leaves the thread where it
+// was); a caller that must run there checks it. The caller has locked
+// the goroutine to its thread (runtime.LockOSThread).
+func Pin(cpu int) error {
 	var set unix.CPUSet
 	set.Set(cpu)
 	return unix.SchedSetaffinity(0, &set)

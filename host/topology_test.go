@@ -1,4 +1,4 @@
-package harness
+package host
 
 import (
 	"fmt"
@@ -79,5 +79,20 @@ func TestParseCPUList(t *testing.T) {
 func TestReadTopologyMissing(t *testing.T) {
 	if _, err := ReadTopology(t.TempDir()); err == nil {
 		t.Fatal("ReadTopology of an empty sysfs succeeded")
+	}
+}
+
+func TestRestrict(t *testing.T) {
+	topo := Topology{CPUs: []CPU{{ID: 0}, {ID: 1, Core: 1}, {ID: 2, Core: 2}, {ID: 3, Core: 3}}}
+	got := topo.Restrict([]int{1, 3, 9})
+	if ids(got.CPUs)[0] != 1 || len(got.CPUs) != 2 || got.Cores() != 2 {
+		t.Errorf("Restrict to 1,3: got %v, want CPUs 1 and 3 (a cpuset of two)", ids(got.CPUs))
+	}
+	if got := topo.Restrict([]int{7}); len(got.CPUs) != 4 {
+		t.Errorf("a mask sharing no CPU must leave the topology whole, got %v", ids(got.CPUs))
+	}
+	allowed, err := AllowedCPUs()
+	if err != nil || len(allowed) == 0 {
+		t.Fatalf("AllowedCPUs: %v, %v", allowed, err)
 	}
 }
