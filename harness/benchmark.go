@@ -44,10 +44,8 @@ func (r *Runner) Benchmark(b *testing.B, spec workloads.Spec) {
 		b.Fatal("the workload has no workers")
 	}
 	var cpus []int
-	if r.Affinity != None {
-		if topo, err := r.Topology(); err == nil {
-			cpus = topo.Order(r.Affinity)
-		}
+	if topo, err := r.Topology(); err == nil {
+		cpus, _, _ = r.Place(topo, n)
 	}
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), n)))
 

@@ -69,7 +69,8 @@ func TestWriterContract(t *testing.T) {
 			if counting.Counting != locked {
 				t.Fatalf("%s/%s: counting repetition %v in a TimeBare plan, want %v (only lockbench's locks are counted)", info.Name, m, counting.Counting, locked)
 			}
-			res := &Result{Case: c, GOMAXPROCS: 2, Pages: 100, WorkerPages: []uint64{100}, XferNS: 40, XferEndNS: 41, Counters: counters}
+			res := &Result{Case: c, GOMAXPROCS: 2, Pages: 100, WorkerPages: []uint64{100}, XferNS: 40, XferEndNS: 41,
+				Speed: Speed{NS: 150, MemNS: 149}, SpeedEnd: Speed{NS: 152, MemNS: 151}, RunDelay: 0.02, Counters: counters}
 			if locked {
 				res.Classes = []ClassStats{{Class: info.Classes[0], Lock: "mutex", Stats: locks.Stats{Acquisitions: 10, HoldSamples: 1, HoldTotal: 5}}}
 			}

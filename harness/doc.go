@@ -13,7 +13,8 @@
 //     repeated Count times, interleaved by default so that a drift of the
 //     machine hits every case alike);
 //   - a Runner runs one Case: it builds the workload, pins one OS thread
-//     per worker, probes the machine's regime (xfer-ns), warms up, resets
+//     per worker on the CPUs of its Placement, probes the machine's state
+//     where the workers run (xfer-ns, speed-ns), warms up, resets
 //     the locks' counters, measures for Duration, merges the per-worker
 //     counts and checks the workload's invariants;
 //   - an Output appends each Result to DIR/results.txt in the Go benchmark
@@ -51,24 +52,22 @@
 //	BenchmarkCS/lock=mcs/lines=1/think=0/threads=2-2
 //
 // Per-class lock overrides add keys after lock (zone-lock=ticket, ...).
-// A contended line (2 or more workers) ends with regime=<label>, the
-// machine regime of its probes by schema.RegimeOf's fixed bands
-// (regime=switched when the probes before and after disagree,
-// regime=unprobed when neither finished; see Result.Regime).
+// A line whose machine state moved in flight ends with regime=switched,
+// a contended one without a transfer probe with regime=unprobed (see
+// Result.Regime); the state of the others is not written but labelled by
+// the readers from the clusters of the probes (schema.States).
 //
 // # Paired blocks
 //
 // In the Paired order (the default) the cases of one Case.Group, every
 // mode of one lock, batch and thread count, run back to back as a block,
 // in an order drawn per block from Plan.Seed; each line carries its block
-// number as the unit block, and the end probe of one slice stands in for
-// the start probe of the next. A Sweep with a Judge, of a plan with a
-// Budget, first runs Plan.Count blocks of every group, then one block at
-// a time of the group Judge names, until it names none (StopTight) or
-// the budget would be passed (StopBudget); the Judge sees a block with a
-// switched slice as missing data. Without a Judge or a Budget, a timed
-// block with a switched slice is run once more after the fixed blocks
-// (at most as many re-runs as timed blocks). One workload is built per
+// number as the unit block; every slice probes before and after itself.
+// A Sweep with a Judge, of a plan with a Budget, first runs Plan.Count
+// blocks of every group, then one block at a time of the group Judge
+// names, until it names none (StopTight) or the budget would be passed
+// (StopBudget); a block with a switched slice is run again, first when
+// adaptive. One workload is built per
 // slice, so memory stays that of one case.
 // Mode page ignores the batch size but keeps the batch key, so that its
 // lines sit in the same benchstat row as the batched modes. The -N suffix
@@ -93,11 +92,19 @@
 //	wait-max-ns      the longest single wait
 //	hold-ns          mean hold time of one acquisition, sampled one in HoldEvery
 //	                 (absent when none was sampled)
-//	xfer-ns          one-way cache-line transfer between the first two cores in use,
-//	                 median of a few ping-pong rounds just before the repetition
-//	                 (absent if the probe finished no round within its ~15 ms budget)
+//	xfer-ns          one-way cache-line transfer between the workers' own CPUs: the
+//	                 mean over their pairs (probePairs) of each pair's median
+//	                 ping-pong round, just before the repetition (absent with one
+//	                 worker, or if no round finished within the ~15 ms budget)
 //	xfer-end-ns      the same probe right after the window
 //	block            Paired order: the block of the line (1, 2, ... in run order)
+//	speed-ns         one dependent ALU step plus one step of a pointer chase over
+//	                 8 MB, timed on each worker's CPU before the repetition (the
+//	                 median over CPUs of the median of 7 rounds)
+//	speed-end-ns     the same probe right after the window
+//	mem-ns           the chase's part of speed-ns
+//	run-delay        share of the workers' window spent runnable but waiting for a
+//	                 CPU (/proc/thread-self/schedstat, read at the window's edges)
 //	fairness         Jain's index of the per-worker page counts: (sum x)^2 / (n sum x^2),
 //	                 1 when all workers did the same work, 1/n when one did all of it
 //	gc-cycles        Go GC cycles completed during the measured window

@@ -13,21 +13,22 @@ import (
 // workloads.Knob (zones, touch, file-pages, delay, lines, think); a class
 // lock override by ClassLockField.
 const (
-	FieldWorkload = "workload" // Plan.Base.Workload
-	FieldLocks    = "locks"    // Plan.Locks
-	FieldModes    = "modes"    // Plan.Modes
-	FieldBatches  = "batches"  // Plan.Batches
-	FieldThreads  = "threads"  // Plan.Threads
-	FieldCount    = "count"    // Plan.Count
-	FieldOrder    = "order"    // Plan.Order
-	FieldDuration = "duration" // Runner.Duration
-	FieldWarmup   = "warmup"   // Runner.Warmup
-	FieldGrace    = "grace"    // Runner.Grace
-	FieldAffinity = "affinity" // Runner.Affinity
-	FieldTiming   = "timing"   // Plan.Timing
-	FieldBudget   = "budget"   // Plan.Budget
-	FieldTarget   = "target"   // Plan.Target
-	FieldLabels   = "labels"   // Runner.Labels: profiling
+	FieldWorkload  = "workload"  // Plan.Base.Workload
+	FieldLocks     = "locks"     // Plan.Locks
+	FieldModes     = "modes"     // Plan.Modes
+	FieldBatches   = "batches"   // Plan.Batches
+	FieldThreads   = "threads"   // Plan.Threads
+	FieldCount     = "count"     // Plan.Count
+	FieldOrder     = "order"     // Plan.Order
+	FieldDuration  = "duration"  // Runner.Duration
+	FieldWarmup    = "warmup"    // Runner.Warmup
+	FieldGrace     = "grace"     // Runner.Grace
+	FieldAffinity  = "affinity"  // Runner.Affinity
+	FieldPlacement = "placement" // Runner.Placement
+	FieldTiming    = "timing"    // Plan.Timing
+	FieldBudget    = "budget"    // Plan.Budget
+	FieldTarget    = "target"    // Plan.Target
+	FieldLabels    = "labels"    // Runner.Labels: profiling
 )
 
 // ClassLockField is the Field of a lock override of class c in

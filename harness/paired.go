@@ -121,12 +121,19 @@ func (b *blockSet) block(ref blockRef) []Case {
 	return out
 }
 
+// maxCountingTries bounds the runs of one counting repetition: one that
+// switched is run again, so that its case has lock counts, until one
+// does not switch or it ran this many times.
+const maxCountingTries = 3
+
 // runPaired runs a Paired plan block by block: the fixed blocks (Cases),
 // each switched timed block once more (at most as many re-runs as the
 // plan has timed blocks), then, when adaptive, timed blocks of the groups
-// Judge names until it names none or the budget is spent. A counting
-// block that switched is not run again: its lines carry lock counts, not
-// the timed samples a regime stratifies.
+// Judge names until it names none or the budget is spent; an adaptive
+// sweep runs its switched blocks again first, within the budget. A
+// counting repetition that switched is run again at once (at most
+// maxCountingTries runs), so that every case has its lock counts.
+// Outcome.Repeated counts what was run again.
 func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 	now := s.Now
 	if now == nil {
@@ -142,17 +149,22 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 			o.Blocks++
 		}
 		first := len(o.Lines)
-		prev := 0.0 // the end probe of the slice before stands in for the next one's start probe
 		for _, c := range bl.block(ref) {
 			if !ref.counting {
 				c.Block = o.Blocks
 			}
-			res, err := s.runCase(ctx, o, c, prev)
-			if err != nil {
-				return switched, err
+			for try := 1; ; try++ {
+				res, err := s.runCase(ctx, o, c)
+				if err != nil {
+					return switched, err
+				}
+				sw := res.Regime() == schema.RegimeSwitched
+				switched = switched || sw
+				if !sw || !ref.counting || try == maxCountingTries {
+					break
+				}
+				o.Repeated++
 			}
-			prev = res.XferEndNS
-			switched = switched || res.Regime() == schema.RegimeSwitched
 		}
 		if switched {
 			o.Switched++
@@ -179,12 +191,34 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 			}
 		}
 	}
+	// rerun runs the first switched block once more, queueing it again if
+	// it switched again; the re-runs stop after as many as the plan has
+	// timed blocks.
+	limit := timed
+	rerun := func() error {
+		ref := again[0]
+		again = again[1:]
+		limit--
+		o.Repeated++
+		sw, err := runBlock(ref)
+		if sw {
+			again = append(again, ref)
+		}
+		return err
+	}
 	if adaptive {
-		// Judge sees switched blocks as missing data and asks for more.
+		// Judge sees switched blocks as missing data and asks for more;
+		// the switched blocks themselves come first.
 		for {
 			if now().Sub(start)+longest > s.plan.Budget {
 				o.Stopped = StopBudget
 				return nil
+			}
+			if len(again) > 0 && limit > 0 {
+				if err := rerun(); err != nil {
+					return err
+				}
+				continue
 			}
 			want := s.Judge.Pending(s.plan.Target)
 			if len(want) == 0 {
@@ -200,15 +234,9 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 			}
 		}
 	}
-	for limit := timed; len(again) > 0 && limit > 0; limit-- {
-		ref := again[0]
-		again = again[1:]
-		sw, err := runBlock(ref)
-		if err != nil {
+	for len(again) > 0 && limit > 0 {
+		if err := rerun(); err != nil {
 			return err
-		}
-		if sw {
-			again = append(again, ref)
 		}
 	}
 	return nil

@@ -94,21 +94,26 @@ func TestResultRegime(t *testing.T) {
 	tests := []struct {
 		workers       int
 		before, after float64
+		speed         [2]float64
+		pairs         int
 		noProbe       bool
 		want          string
 		reason        string
 	}{
-		{2, 25, 27, false, schema.RegimeLLC, "both probes in the llc band"},
-		{2, 170, 160, false, schema.RegimeXLLC, "both probes in the xllc band"},
-		{2, 25, 170, false, schema.RegimeSwitched, "the machine changed under the repetition"},
-		{2, 25, 0, false, schema.RegimeLLC, "no end probe keeps the start's label"},
-		{2, 0, 0, false, schema.RegimeUnprobed, "a contended repetition without a probe is in no known regime"},
-		{2, 0, 170, false, schema.RegimeXLLC, "only the end probe finished: its label"},
-		{2, 0, 0, true, "", "a runner that does not probe stratifies nothing: no regime, not unprobed"},
-		{1, 25, 170, false, "", "one worker does not depend on transfers: no regime, not even switched"},
+		{2, 25, 27, [2]float64{150, 152}, 1, false, "", "steady probes: no key; readers label states from the data"},
+		{2, 66, 72, [2]float64{150, 152}, 1, false, "", "probes either side of the old 70 ns band edge are one state"},
+		{2, 25, 170, [2]float64{150, 152}, 1, false, schema.RegimeSwitched, "the transfer moved 6.8x under the repetition"},
+		{2, 25, 27, [2]float64{150, 200}, 1, false, schema.RegimeSwitched, "the speed moved 1.33x under the repetition"},
+		{2, 25, 0, [2]float64{150, 152}, 1, false, "", "no end probe: nothing says it moved"},
+		{2, 0, 0, [2]float64{150, 152}, 1, false, schema.RegimeUnprobed, "a contended repetition without a transfer probe is in no known state"},
+		{2, 0, 0, [2]float64{}, 1, true, "", "a runner that does not probe stratifies nothing: no regime, not unprobed"},
+		{1, 0, 0, [2]float64{150, 200}, 1, false, schema.RegimeSwitched, "one worker: its speed moved, and it is repeated like a contended one"},
+		{1, 25, 170, [2]float64{150, 152}, 1, false, "", "one worker does not depend on transfers"},
+		{2, 0, 0, [2]float64{150, 152}, 0, false, "", "workers sharing one CPU (a 1-CPU machine) have no transfer to probe: not unprobed"},
 	}
 	for _, tt := range tests {
-		r := &Result{Case: testCase(tt.workers), XferNS: tt.before, XferEndNS: tt.after, NoProbe: tt.noProbe}
+		r := &Result{Case: testCase(tt.workers), XferNS: tt.before, XferEndNS: tt.after, NoProbe: tt.noProbe,
+			Speed: Speed{NS: tt.speed[0]}, SpeedEnd: Speed{NS: tt.speed[1]}, XferPairs: tt.pairs}
 		if got := r.Regime(); got != tt.want {
 			t.Errorf("%s: Regime() = %q, want %q", tt.reason, got, tt.want)
 		}
@@ -201,6 +206,79 @@ func TestPairedAdaptive(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// scriptedStates is a machine whose speed moves 1.33x during the slices
+// (0-based, in run order) listed in switched, and is steady otherwise.
+func scriptedStates(switched ...int) func([]int, int) (float64, Speed) {
+	calls := 0
+	return func(_ []int, workers int) (float64, Speed) {
+		slice, after := calls/2, calls%2 == 1
+		calls++
+		x, _ := steadyState(nil, workers)
+		if after && slices.Contains(switched, slice) {
+			return x, Speed{NS: 200, MemNS: 199}
+		}
+		return x, Speed{NS: 150, MemNS: 149}
+	}
+}
+
+// TestPairedRepeatsSwitched: a switched counting repetition runs again at
+// once (its case keeps its lock counts), and a switched timed block runs
+// again, in a fixed sweep and, before the judge is asked, in an adaptive
+// one; Outcome.Repeated counts both.
+func TestPairedRepeatsSwitched(t *testing.T) {
+	p := pairedPlan(1, 1)
+	p.Locks, p.Threads, p.Modes = []string{"mutex"}, []int{1}, []workloads.Mode{workloads.ModePage, workloads.ModeBatch}
+	// Count 1: the counting block (slices 0-1, and the retries) runs
+	// first, then the timed block.
+	for _, adaptive := range []bool{false, true} {
+		r := testRunner()
+		// Slice 0: counting, switched -> slice 1 is its retry; slice 2:
+		// the other counting case, switched -> slice 3 its retry; slices
+		// 4-5: the timed block, 4 switched -> slices 6-7 run it again.
+		r.stateProbe = scriptedStates(0, 2, 4)
+		p.Budget, p.Target = 0, 0
+		if adaptive {
+			p.Budget, p.Target = time.Hour, 0.05
+		}
+		sw, err := NewSweep(p, r, filepath.Join(t.TempDir(), "out"), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if adaptive {
+			sw.Now = (&fakeClock{t: time.Unix(0, 0), step: time.Millisecond}).now
+			// Content at once: only the re-run adds a block.
+			sw.Judge = &funcJudge{t: t, pending: func([]*benchfmt.Result, float64) []string { return nil }}
+		}
+		out, err := sw.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		counted := map[string]int{}
+		for _, l := range out.Lines {
+			n := schema.ParseName(l.Name)
+			reg, _ := n.Get(schema.KeyRegime)
+			if _, class := n.Get(schema.KeyClass); class || reg == schema.RegimeSwitched {
+				continue
+			}
+			for _, v := range l.Values {
+				if v.Unit == schema.PerUnit(schema.StemAcq, schema.PerPage) {
+					counted[n.Case()]++
+				}
+			}
+		}
+		if len(counted) != 2 {
+			t.Errorf("adaptive %v: lock counts outside switched lines for %v, want both cases", adaptive, counted)
+		}
+		if out.Repeated != 3 || out.Blocks != 2 || out.Switched != 2 {
+			t.Errorf("adaptive %v: repeated %d, blocks %d, switched %d; want 3 (two counting repetitions, one block), 2 timed blocks, 2 blocks switched",
+				adaptive, out.Repeated, out.Blocks, out.Switched)
+		}
+		if adaptive && out.Stopped != StopTight {
+			t.Errorf("adaptive: stopped %q, want tight", out.Stopped)
+		}
 	}
 }
 

@@ -62,7 +62,8 @@ func (r *Result) Benchfmt(cfg Config) *benchfmt.Result {
 	}
 }
 
-// machineUnits appends the regime probes and the paired block. A
+// machineUnits appends the state probes (transfer and speed) and the
+// paired block. A
 // counting repetition carries none of them (its regime is in its name):
 // so that every unit a timed line carries has one value per timed line,
 // and a case's ns/page, xfer-ns and block samples line up one to one
@@ -79,6 +80,18 @@ func (r *Result) machineUnits(vals []benchfmt.Value) []benchfmt.Value {
 	}
 	if r.Case.Block > 0 {
 		add(float64(r.Case.Block), schema.UnitBlock)
+	}
+	if r.Speed.NS > 0 {
+		add(r.Speed.NS, schema.UnitSpeed)
+	}
+	if r.SpeedEnd.NS > 0 {
+		add(r.SpeedEnd.NS, schema.UnitSpeedEnd)
+	}
+	if r.Speed.MemNS > 0 {
+		add(r.Speed.MemNS, schema.UnitMem)
+	}
+	if r.RunDelay > 0 {
+		add(r.RunDelay, schema.UnitRunDelay)
 	}
 	return vals
 }

@@ -29,7 +29,11 @@ import (
 type Runner struct {
 	Duration time.Duration // measured window per repetition
 	Warmup   time.Duration // unmeasured run before it, same workload and threads
-	Affinity Affinity      // worker placement
+	Affinity Affinity      // whether and how workers are pinned
+	// Placement picks the CPUs of pinned workers (Affinity Pinned) from
+	// the topology; "" is Topology.DefaultPlacement of the largest case
+	// (a Sweep's plan, or the one case Run runs).
+	Placement Placement
 	// Grace is how long the watchdog waits, after a phase's stop flag is
 	// set, for every worker to finish its step. A worker still running
 	// then (a lock that never releases, a livelock) fails the case with a
@@ -65,6 +69,10 @@ type Runner struct {
 	// means that file; tests inject readings. Workers call it on their
 	// own threads at the edges of the measured window, never inside it.
 	RunqDelay func() int64
+	// stateProbe, when set, stands in for the state probes (tests script
+	// the machine's states with it): it is called before and after each
+	// window with the workers' CPUs and count.
+	stateProbe func(cpus []int, workers int) (xferNS float64, speed Speed)
 	// Machine names the machine in the results (config key machine), so
 	// that merged results of several machines can be told apart; "" means
 	// the name ReadMachine derives (Machine.Name). Letters, digits, '.',
@@ -94,7 +102,7 @@ var DefaultRunner = Runner{
 	// (measured on a 2-vCPU VM under a load average of 12).
 	Duration: 60 * time.Millisecond,
 	Warmup:   20 * time.Millisecond,
-	Affinity: Compact,
+	Affinity: Pinned,
 	Grace:    2 * time.Second,
 	Counters: true,
 	Probe:    probeBudget,
@@ -133,6 +141,9 @@ func (r *Runner) Validate() error {
 	if _, err := ParseAffinity(string(r.Affinity)); err != nil {
 		return &FieldError{Field: FieldAffinity, Err: err}
 	}
+	if _, err := ParsePlacement(string(r.Placement)); err != nil {
+		return &FieldError{Field: FieldPlacement, Err: err}
+	}
 	if err := validMachine(r.Machine); err != nil {
 		return err
 	}
@@ -159,6 +170,25 @@ func (r *Runner) build(s workloads.Spec) (workloads.Workload, error) {
 // Topology reads the machine's CPU topology from r.Sysfs (see
 // hostTopology).
 func (r *Runner) Topology() (Topology, error) { return hostTopology(r.Sysfs) }
+
+// Place returns the CPUs workers take on topo (worker i on cpus[i %
+// len]), nil when they are not pinned (Affinity None), and the placement
+// that picked them: r.Placement, or, when that is "", topo's default for
+// threads workers, with why it was chosen. Compact and Spread keep their
+// own orders and name no placement.
+func (r *Runner) Place(topo Topology, threads int) (cpus []int, p Placement, why string) {
+	switch r.Affinity {
+	case None:
+		return nil, "", ""
+	case Compact, Spread:
+		return topo.Order(r.Affinity), "", ""
+	}
+	p = r.Placement
+	if p == "" {
+		p, why = topo.DefaultPlacement(threads)
+	}
+	return topo.Place(p), p, why
+}
 
 // hostTopology reads the CPU topology under sysfs, "" meaning "/sys".
 // With the real sysfs ("") it keeps the CPUs this process may run on
@@ -201,11 +231,24 @@ type Result struct {
 	CPU         time.Duration // workers' thread CPU time in the window
 	Pages       uint64        // pages (cs: critical sections) of all workers
 	WorkerPages []uint64      // per worker, index i is worker i
-	XferNS      float64       // regime probe: one-way cache-line transfer, 0 if not probed
-	XferEndNS   float64       // the probe again right after the window, 0 if not probed
-	// NoProbe says the runner did not try the probe (Runner.Probe
-	// negative, or fewer than two CPUs to pin its threads to): the
-	// repetition has no regime, rather than an unknown one.
+	// XferNS is the one-way cache-line transfer between the workers' own
+	// CPUs (the mean over probePairs), before the window; 0 if not probed
+	// (one worker, or no round finished). XferEndNS is the same after it.
+	XferNS, XferEndNS float64
+	// XferPairs is how many CPU pairs the transfer probe measured: 0 for
+	// one worker, or workers that share one CPU (a 1-CPU machine), whose
+	// repetition then has no transfer to probe rather than an unknown one.
+	XferPairs int
+	// Speed and SpeedEnd time fixed single-core work on the workers' CPUs
+	// before and after the window (speedProbe); zero if not probed.
+	Speed, SpeedEnd Speed
+	// RunDelay is the share of the workers' window they spent runnable
+	// but waiting for a CPU (their schedstat run delay over workers x
+	// Wall); 0 where the kernel does not report it. Unlike the probes it
+	// is measured during the window itself.
+	RunDelay float64
+	// NoProbe says the runner did not probe (Runner.Probe negative): the
+	// repetition has no state, rather than an unknown one.
 	NoProbe  bool
 	GCCycles uint64 // Go GC cycles completed during the window
 	// RunqNS is the time a worker's thread waited in the run queue in the
@@ -229,36 +272,29 @@ type Result struct {
 	Metrics []workloads.Metric
 }
 
-// Regime is the machine regime of a contended repetition
-// (schema.RegimeOf of XferNS), schema.RegimeSwitched when the probe after
-// the window (XferEndNS) falls in another band, and "" for a repetition
-// of one worker, whose cost does not depend on cache-line transfers. A
-// repetition with one probe takes that probe's label; a contended one
-// with none (a machine too busy to run both probe threads at once) is
-// schema.RegimeUnprobed, left out of the statistics like a switched one.
-// A runner that does not probe (NoProbe) leaves every repetition without
-// a regime: nothing is stratified.
-//
-// Why 1-thread repetitions get none, measured: three default runs on a
-// 2-vCPU KVM guest (llc ~26 ns, xllc ~160 ns, each seen in every run),
-// 1-thread slices split by the band of their own probe: page mutex 108.2
-// ns/page in llc against 109.1 and 110.4 in xllc, page mcs 101.7 and
-// 103.9 against 99.9 and 99.8, batch 35.8-36.3 against 35.9-37.9; within
-// 4%, no direction, while 2-thread page mcs moves 2.8x (230 against 653 in run 1).
+// Regime is the name key schema.KeyRegime the harness writes:
+// schema.RegimeSwitched when a probe moved in flight by its state factor
+// (the speed of fixed work on the workers' CPUs by schema.SpeedFactor, in
+// every case; the transfer between them by schema.XferFactor, in a
+// contended one), schema.RegimeUnprobed for a contended repetition whose
+// transfer probe never finished (a machine too busy to run both probe
+// threads at once), and "" otherwise: the state of a steady repetition
+// is labelled by the readers, from the clusters of every line's probes
+// (schema.States), not from bands fixed here. A runner that does not
+// probe (NoProbe) writes no regime.
 func (r *Result) Regime() string {
-	if r.Case.Spec.Workers < 2 || r.NoProbe {
+	if r.NoProbe {
 		return ""
 	}
-	before, after := schema.RegimeOf(r.XferNS), schema.RegimeOf(r.XferEndNS)
+	contended := r.Case.Spec.Workers >= 2
 	switch {
-	case before == "" && after == "":
-		return schema.RegimeUnprobed
-	case before == "":
-		return after
-	case after != "" && after != before:
+	case schema.Moved(r.Speed.NS, r.SpeedEnd.NS, schema.SpeedFactor),
+		contended && schema.Moved(r.XferNS, r.XferEndNS, schema.XferFactor):
 		return schema.RegimeSwitched
+	case contended && r.XferPairs > 0 && r.XferNS <= 0 && r.XferEndNS <= 0:
+		return schema.RegimeUnprobed
 	}
-	return before
+	return ""
 }
 
 // ClassStats are the merged lock counts of one class of a case: every
@@ -370,6 +406,7 @@ type slot struct {
 	pages    uint64
 	cpu      int64 // ns of thread CPU time in the window
 	runq     int64 // ns the thread waited runnable in the window; -1 unread
+	runDelay int64 // ns runnable but not running in the window; -1 unknown
 	counters map[string]float64
 	err      error
 	done     [2]atomic.Bool // the worker finished phase i
@@ -395,7 +432,7 @@ const (
 var phaseNames = [2]string{"warm-up", "measurement"}
 
 // Run runs one repetition of c: build the workload, pin one locked OS
-// thread per worker, probe the regime, warm up, reset the locks' counts,
+// thread per worker, probe the machine's state, warm up, reset the locks' counts,
 // measure for r.Duration, merge, and check the workload's invariants. A
 // cancelled ctx abandons the case and returns an error wrapping ctx.Err().
 // A worker that does not stop in time returns a *WatchdogError, a failed
@@ -404,14 +441,12 @@ func (r *Runner) Run(ctx context.Context, c Case) (*Result, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	return r.run(ctx, c, 0)
+	return r.run(ctx, c, nil)
 }
 
 // run is Run of a validated r (a Sweep validates its runner once, in
-// NewSweep); a positive before is the regime probe just taken (the end
-// probe of the slice before, in a paired block) and stands in for the
-// probe before the repetition.
-func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, error) {
+// NewSweep), with the speed probe of a sweep (nil: one of its own).
+func (r *Runner) run(ctx context.Context, c Case, sp *speedProbe) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", c.Name(), err)
 	}
@@ -449,33 +484,54 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 	}
 
 	res := &Result{Case: c, Support: support}
-	order := topo.Order(r.Affinity)
-	if r.Affinity != None && len(order) > 0 {
+	order, _, _ := r.Place(topo, n)
+	if len(order) > 0 {
 		res.CPUs = make([]int, n)
 		for i := range res.CPUs {
 			res.CPUs[i] = order[i%len(order)]
 		}
 	}
+	if order == nil {
+		order = topo.Order(None) // the probe's CPUs when workers are not pinned
+	}
 
 	prev := runtime.GOMAXPROCS(0)
 	defer runtime.GOMAXPROCS(prev)
 
-	// The probe needs two Ps to play ping-pong.
-	probe := func() float64 {
-		if r.Probe < 0 || len(order) < 2 {
-			return 0
+	// The machine's state where the workers run (state.go): the transfer
+	// between their own CPUs, and the speed of fixed work on each. The
+	// transfer probe needs two Ps to play ping-pong.
+	res.NoProbe = r.Probe < 0
+	pairs := probePairs(res.CPUs)
+	if res.CPUs == nil && len(order) >= 2 {
+		pairs = [][2]int{{order[0], order[1]}} // unpinned workers: the compact order's first two CPUs
+	}
+	probe := func() (float64, Speed) {
+		if res.NoProbe {
+			return 0, Speed{}
 		}
+		if r.stateProbe != nil {
+			if n >= 2 {
+				res.XferPairs = max(len(pairs), 1)
+			}
+			return r.stateProbe(res.CPUs, n)
+		}
+		if sp == nil {
+			sp = newSpeedProbe(0)
+		}
+		speed := sp.measure(res.CPUs)
+		if n < 2 || len(pairs) == 0 {
+			return 0, speed // one worker, or one CPU: no line moves between CPUs
+		}
+		res.XferPairs = len(pairs)
 		runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), 2))
 		budget := r.Probe
 		if budget == 0 {
 			budget = probeBudget
 		}
-		return probeXfer(order[0], order[1], budget)
+		return probePairsXfer(pairs, budget), speed
 	}
-	res.NoProbe = r.Probe < 0 || len(order) < 2
-	if res.XferNS = before; before <= 0 {
-		res.XferNS = probe()
-	}
+	res.XferNS, res.Speed = probe()
 	res.GOMAXPROCS = max(prev, n)
 	runtime.GOMAXPROCS(res.GOMAXPROCS)
 
@@ -542,7 +598,8 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 				case <-abort:
 					return
 				}
-				var cpu0, runq0 int64
+				var cpu0, runq0, rd0 int64
+				rdOK := false
 				if phase == phaseMeasure {
 					runq0 = r.runqDelay()
 					if tc != nil {
@@ -550,6 +607,7 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 							s.err = err
 						}
 					}
+					rd0, rdOK = runDelay()
 					cpu0 = threadCPU()
 				}
 				// At least one step per phase, even if the worker's thread
@@ -568,6 +626,10 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 						if runq1 := r.runqDelay(); runq1 >= runq0 {
 							s.runq = runq1 - runq0
 						}
+					}
+					s.runDelay = -1
+					if rd1, ok := runDelay(); ok && rdOK {
+						s.runDelay = rd1 - rd0
 					}
 					s.pages = pages
 					if tc != nil {
@@ -673,15 +735,26 @@ func (r *Runner) run(ctx context.Context, c Case, before float64) (*Result, erro
 			return nil, fmt.Errorf("%s: %w", c.Name(), err)
 		}
 	}
-	// Probed again after the window: a regime that changed in flight
-	// shows as two labels (Result.Regime).
-	res.XferEndNS = probe()
+	// Probed again after the window, once every worker's thread is gone
+	// (the slice's state settled), and never reused as the next slice's
+	// start: a state that changed in flight shows as two values
+	// (Result.Regime).
+	res.XferEndNS, res.SpeedEnd = probe()
 
 	if pe := firstPanic(slots); pe != nil {
 		return nil, pe
 	}
 	res.WorkerPages = make([]uint64, n)
 	res.RunqNS = runqMean(slots)
+	var delay int64
+	delayKnown := true
+	for i := range slots {
+		delay += slots[i].runDelay
+		delayKnown = delayKnown && slots[i].runDelay >= 0
+	}
+	if delayKnown && res.Wall > 0 {
+		res.RunDelay = float64(delay) / (float64(n) * float64(res.Wall.Nanoseconds()))
+	}
 	for i := range slots {
 		s := &slots[i]
 		if s.err != nil {

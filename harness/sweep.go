@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/lockbench/lockbench/schema"
+
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -58,6 +59,7 @@ type Sweep struct {
 	support CounterSupport
 	config  Config
 	ran     bool
+	speed   *speedProbe // built at the first case, reused by every one
 }
 
 // A Judge decides which comparison groups of an adaptive sweep need more
@@ -103,9 +105,20 @@ func NewSweep(p Plan, r Runner, dir string, force bool) (*Sweep, error) {
 	if r.Started.IsZero() {
 		r.Started = time.Now().Truncate(time.Second)
 	}
+	// One placement for the whole sweep: the default is chosen for the
+	// largest case, so that every thread count runs on the same CPUs' prefix.
+	_, placement, why := r.Place(topo, slices.Max(p.Threads))
+	r.Placement = placement
 	s := &Sweep{runner: r, plan: p, cases: p.Cases(), out: out, cpus: m.CPUs, over: oversubscribed(p.Threads, m.CPUs)}
 	s.support = r.CounterSupport()
 	s.config = FileConfig(m, &r, p, s.support)
+	if placement != "" {
+		value := string(placement)
+		if why != "" {
+			value += " (" + why + ")"
+		}
+		s.config.Add(schema.ConfPlacement, value)
+	}
 	return s, nil
 }
 
@@ -166,6 +179,10 @@ type Outcome struct {
 	// Stopped says why an adaptive sweep stopped adding blocks;
 	// NotStopped when it was not adaptive or ended on an error.
 	Stopped StopReason
+	// Repeated counts the switched work a paired sweep ran again: timed
+	// blocks and counting repetitions. A summary says "run again" with
+	// this count, and only when it is positive.
+	Repeated int
 }
 
 // Partial reports whether the sweep ended before its last case.
@@ -195,7 +212,7 @@ func (s *Sweep) Run(ctx context.Context) (Outcome, error) {
 	}
 	var err error
 	for _, c := range s.cases {
-		if _, err = s.runCase(ctx, &o, c, 0); err != nil {
+		if _, err = s.runCase(ctx, &o, c); err != nil {
 			break
 		}
 	}
@@ -206,13 +223,16 @@ func (s *Sweep) Run(ctx context.Context) (Outcome, error) {
 	return o, err
 }
 
-// runCase runs one repetition (before as Runner.run takes it), writes
+// runCase runs one repetition, writes
 // and syncs its lines, adds them to o (Done counts it, Cases grows with
 // an adaptive sweep's extra blocks) and calls Progress, with the case's
 // index in run order, and Record. On an error the case counts for
 // nothing but a line Record refused, which is written already.
-func (s *Sweep) runCase(ctx context.Context, o *Outcome, c Case, before float64) (*Result, error) {
-	res, err := s.runner.run(ctx, c, before)
+func (s *Sweep) runCase(ctx context.Context, o *Outcome, c Case) (*Result, error) {
+	if s.speed == nil && s.runner.Probe >= 0 && s.runner.stateProbe == nil {
+		s.speed = newSpeedProbe(s.plan.Seed)
+	}
+	res, err := s.runner.run(ctx, c, s.speed)
 	if err != nil {
 		return nil, err
 	}

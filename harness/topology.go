@@ -17,23 +17,29 @@ type Affinity string
 
 // The affinities.
 const (
+	// Pinned pins each worker to the CPU its Runner's Placement picks
+	// (the default).
+	Pinned Affinity = "pinned"
 	// Compact fills the CPUs of one core, then of one package, before the
-	// next: workers share caches as much as possible.
+	// next: workers share caches as much as possible. It is the order of
+	// earlier versions, kept for their command lines; PlaceSMT is the
+	// same idea with the LLCs read from sysfs.
 	Compact Affinity = "compact"
 	// Spread puts workers on different physical cores, and different
-	// packages or NUMA nodes, before it doubles up on SMT siblings.
+	// packages or NUMA nodes, before it doubles up on SMT siblings. Kept
+	// like Compact; PlaceNode is its successor.
 	Spread Affinity = "spread"
 	// None leaves placement to the scheduler (threads are still locked).
 	None Affinity = "none"
 )
 
-// ParseAffinity parses compact, spread or none.
+// ParseAffinity parses pinned, compact, spread or none.
 func ParseAffinity(s string) (Affinity, error) {
 	switch a := Affinity(s); a {
-	case Compact, Spread, None:
+	case Pinned, Compact, Spread, None:
 		return a, nil
 	}
-	return "", fmt.Errorf("unknown affinity %q (known: compact, spread, none)", s)
+	return "", fmt.Errorf("unknown affinity %q (known: pinned, compact, spread, none)", s)
 }
 
 // A CPU is one logical CPU and where it sits.
@@ -42,6 +48,11 @@ type CPU struct {
 	Core    int // core_id (unique within a package)
 	Package int // physical_package_id
 	Node    int // NUMA node, 0 if the machine has none
+	// LLC numbers the CPU's last-level cache: the CPUs of one LLC (the
+	// highest cache level's shared_cpu_list, index3 on x86) share it, in
+	// the order of their lowest CPU, from 0. A tree without cache files
+	// (a container that masks them) takes the package for the LLC.
+	LLC int
 }
 
 // Topology is the machine's online CPUs, read from sysfs.
@@ -93,7 +104,45 @@ func ReadTopology(sysfs string) (Topology, error) {
 		t.CPUs = append(t.CPUs, c)
 	}
 	sort.Slice(t.CPUs, func(i, j int) bool { return t.CPUs[i].ID < t.CPUs[j].ID })
+	t.readLLCs(cpuDir)
 	return t, nil
+}
+
+// readLLCs numbers the last-level caches: each CPU's highest cache level
+// (cache/index*/level) names the CPUs that share it (shared_cpu_list);
+// its lowest CPU keys the LLC. A CPU without cache files shares its LLC
+// with its package (keyed apart from every CPU's by a negative key).
+func (t *Topology) readLLCs(cpuDir string) {
+	key := make([]int, len(t.CPUs))
+	for i, c := range t.CPUs {
+		key[i] = -1 - c.Package
+		dirs, _ := filepath.Glob(filepath.Join(cpuDir, fmt.Sprintf("cpu%d", c.ID), "cache", "index[0-9]*"))
+		best := -1
+		for _, d := range dirs {
+			level, err := readInt(filepath.Join(d, "level"))
+			if err != nil || level <= best {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join(d, "shared_cpu_list"))
+			if err != nil {
+				continue
+			}
+			shared, err := parseCPUList(strings.TrimSpace(string(b)))
+			if err != nil || len(shared) == 0 {
+				continue
+			}
+			best, key[i] = level, slices.Min(shared)
+		}
+	}
+	// Number the keys in order of first appearance by CPU ID: LLC 0 is
+	// CPU 0's (packages' fallback keys sort by package).
+	number := map[int]int{}
+	for i := range t.CPUs {
+		if _, ok := number[key[i]]; !ok {
+			number[key[i]] = len(number)
+		}
+		t.CPUs[i].LLC = number[key[i]]
+	}
 }
 
 func readInt(path string) (int, error) {
@@ -143,6 +192,15 @@ func (t Topology) Cores() int {
 // SMT reports whether some core has more than one online CPU.
 func (t Topology) SMT() bool { return t.Cores() < len(t.CPUs) }
 
+// LLCs returns the number of last-level caches (at least 1).
+func (t Topology) LLCs() int {
+	seen := map[int]bool{}
+	for _, c := range t.CPUs {
+		seen[c.LLC] = true
+	}
+	return max(len(seen), 1)
+}
+
 // Nodes returns the number of NUMA nodes (at least 1).
 func (t Topology) Nodes() int {
 	seen := map[int]bool{}
@@ -153,8 +211,8 @@ func (t Topology) Nodes() int {
 }
 
 // Order returns the CPU IDs in the order workers take them under a: worker
-// i runs on Order(a)[i % len]. None returns the compact order, which the
-// regime probe uses to pick its cores.
+// i runs on Order(a)[i % len]. Pinned and None return the compact order
+// (a Runner pins by its Placement: Runner.Place).
 func (t Topology) Order(a Affinity) []int {
 	cpus := append([]CPU(nil), t.CPUs...)
 	// Compact: node, package, core, then CPU: SMT siblings are adjacent.

@@ -70,9 +70,10 @@ type Headline struct {
 	WaitClass string   `json:"wait_class,omitempty"`
 	WaitShare *Float   `json:"wait_class_share,omitempty"`
 	Notes     []string `json:"notes,omitempty"`
-	// Regime is the machine regime of the cases compared (schema.RegimeOf
-	// bands) when the results saw more than one; "" when they saw one or
-	// none, or the cases are uncontended (1 thread).
+	// Regime is the machine state of the cases compared (their
+	// schema.KeyRegime: a state label from the clusters of the probes,
+	// cases.LabelStates, or an earlier version's band) when the results
+	// saw more than one; "" when they saw one or none.
 	Regime string `json:"regime,omitempty"`
 	// XferNS is the median regime probe of the compared cases, when
 	// Regime is set.
@@ -498,6 +499,21 @@ func halfWidth(delta, lo, hi float64) float64 {
 		return math.Inf(1)
 	}
 	return max(hi-delta, delta-lo)
+}
+
+// RelHalfWidth is HalfWidth relative to the ratio the headline compares
+// (1 + Delta): the half-width of the ratio's interval as a fraction of
+// the ratio, what an adaptive run's target (--target-ci) is. ± 5 points
+// is ± 17% of a ratio of 0.3 and ± 5% of a ratio of 1.0: a target in
+// points stops a run early for large savings and late for small ones,
+// one relative to the ratio asks every headline for the same precision.
+// +Inf without an interval.
+func (h *Headline) RelHalfWidth() float64 {
+	ratio := 1 + float64(h.Delta)
+	if !(ratio > 0) {
+		return math.Inf(1)
+	}
+	return float64(h.HalfWidth) / ratio
 }
 
 // provisional reports whether h is a contended headline in a regime seen

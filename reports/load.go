@@ -18,6 +18,7 @@ import (
 
 	"github.com/lockbench/lockbench/internal/printable"
 	"github.com/lockbench/lockbench/internal/safefile"
+	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/results"
 	"github.com/lockbench/lockbench/schema"
 )
@@ -253,7 +254,7 @@ func (s *Set) read(in io.Reader, path, label string) error {
 		}
 	}
 	rd := results.NewReader(in, path, label, onLine)
-	found := 0
+	found, first := 0, len(s.Results)
 	for rd.Scan() && len(binary) < maxLineErrors {
 		if len(errs) >= maxLineErrors {
 			continue // read on: a binary line would still say more
@@ -298,6 +299,9 @@ func (s *Set) read(in io.Reader, path, label string) error {
 	if len(errs) > 0 {
 		return joinErrors(errs)
 	}
+	// The file's machine states, from its own probes: every reader
+	// (summary, compare, gate) then sees them as name keys.
+	copy(s.Results[first:], cases.LabelStates(s.Results[first:]))
 	if found == 0 {
 		if torn != nil {
 			return torn

@@ -82,22 +82,35 @@ func unitOf(v benchfmt.Value) string {
 }
 
 // RegimeLine is one line about the machine's regimes: their probe
-// values and share of the blocks, and the blocks that switched in
-// flight; "" when no contended case carries a regime.
+// values and share of the blocks, the blocks that switched in flight,
+// and how many of those the run ran again (Repeated, when known); ""
+// when no case carries a regime.
 func (s *Summary) RegimeLine() string {
 	if len(s.Regimes) == 0 && s.Switched == 0 {
 		return ""
 	}
 	var parts []string
 	for _, r := range s.Regimes {
-		parts = append(parts, fmt.Sprintf("%s (xfer %s ns) in %d blocks (%s)", r.Regime, stats.Format(float64(r.XferNS), 2), r.Blocks, stats.Pct(float64(r.Share), 0, false)))
+		name := r.Regime
+		if !schema.IsStateLabel(r.Regime) { // a band label of an earlier version: say its probe
+			name += fmt.Sprintf(" (xfer %s ns)", stats.Format(float64(r.XferNS), 2))
+		}
+		parts = append(parts, fmt.Sprintf("%s in %d blocks (%s)", name, r.Blocks, stats.Pct(float64(r.Share), 0, false)))
 	}
-	line := "machine regimes: " + strings.Join(parts, ", ")
-	if len(s.Regimes) == 1 {
+	var line string
+	switch len(s.Regimes) {
+	case 0: // the probes formed one cluster: one state, no label
+		line = "machine state: one (its probes form one cluster)"
+	case 1:
 		line = "machine regime: " + parts[0] + "; it did not change"
+	default:
+		line = "machine regimes: " + strings.Join(parts, ", ")
 	}
 	if s.Switched > 0 {
-		line += fmt.Sprintf("; %d switched in flight, left out and run again", s.Switched)
+		line += fmt.Sprintf("; %d switched in flight, left out", s.Switched)
+	}
+	if s.Repeated > 0 {
+		line += fmt.Sprintf("; %d run again", s.Repeated)
 	}
 	return line
 }
@@ -140,15 +153,15 @@ func (s *Summary) uncontended(m *cases.Model) {
 	}
 }
 
-// target marks the headlines whose interval is wider than target, with
-// the reason.
+// target marks the headlines whose interval, relative to their ratio
+// (Headline.RelHalfWidth), is wider than target, with the reason.
 func (s *Summary) target(target float64) {
 	if target <= 0 {
 		return
 	}
 	for i := range s.Headlines {
 		h := &s.Headlines[i]
-		hw := float64(h.HalfWidth)
+		hw := h.RelHalfWidth()
 		if hw <= target {
 			continue
 		}
@@ -162,7 +175,7 @@ func (s *Summary) target(target float64) {
 		case math.IsInf(hw, 1):
 			h.NotTight = "no interval: too few repetitions"
 		default:
-			h.NotTight = fmt.Sprintf("± %s after %d blocks against a target of ± %s: the budget ran out first",
+			h.NotTight = fmt.Sprintf("± %s of the ratio after %d blocks against a target of ± %s: the budget ran out first",
 				stats.Pct(hw, 0, false), h.Blocks, stats.Pct(target, 0, false))
 		}
 	}
@@ -187,7 +200,7 @@ func (s *Summary) WriteDetails(w io.Writer) error {
 // lines so far and returns the groups (schema.Name.Group of the page case,
 // as harness.Case.Group names them) that have a
 // headline, in any regime, whose interval is wider than target (a
-// half-width in points of the delta), widest first and, among equals,
+// half-width relative to the ratio: Headline.RelHalfWidth), widest first and, among equals,
 // the group with fewer blocks in all first: a regime the machine rarely
 // visits leaves its groups without an interval however many blocks they
 // get, and the tie-break keeps it from starving the other groups (one
@@ -217,7 +230,7 @@ func Pending(results []*benchfmt.Result, target float64) []string {
 			byGroup[g] = n
 			order = append(order, n)
 		}
-		n.width = max(n.width, float64(h.HalfWidth))
+		n.width = max(n.width, h.RelHalfWidth())
 		n.byRegime[reg] = max(n.byRegime[reg], h.Blocks)
 	}
 	for _, n := range order {

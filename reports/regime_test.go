@@ -61,10 +61,16 @@ func TestPairedHeadlinePerRegime(t *testing.T) {
 		t.Errorf("%d switched blocks, want the 4 of 30 (every 7th) left out", s.Switched)
 	}
 	line := s.RegimeLine()
-	for _, want := range []string{"llc (xfer 25 ns)", "xllc (xfer 170 ns)", "4 switched in flight"} {
+	for _, want := range []string{"llc (xfer 25 ns)", "xllc (xfer 170 ns)", "4 switched in flight, left out"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("regime line %q lacks %q", line, want)
 		}
+	}
+	if strings.Contains(line, "run again") {
+		t.Errorf("regime line %q says run again: a file alone cannot know whether the run repeated anything", line)
+	}
+	if again, _ := SummarizeWith(lines, SummaryOptions{Repeated: 3}); !strings.Contains(again.RegimeLine(), "; 3 run again") {
+		t.Errorf("regime line %q of a run that repeated 3 lacks their count", again.RegimeLine())
 	}
 	if len(s.Headlines) != 2 {
 		t.Fatalf("%d headlines, want one per regime: %+v", len(s.Headlines), s.Headlines)

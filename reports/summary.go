@@ -51,6 +51,9 @@ type Summary struct {
 	// changed regime in flight: kept in the file, left out of every
 	// statistic.
 	Switched int `json:"switched,omitempty"`
+	// Repeated is SummaryOptions.Repeated: the switched blocks and
+	// counting repetitions the run ran again.
+	Repeated int `json:"repeated,omitempty"`
 	// Details are what a reader checking the run wants and a reader of
 	// the answer does not: per-case probe clusters, 1-thread cases by
 	// regime. summary.txt and --verbose show them.
@@ -84,6 +87,11 @@ type SummaryOptions struct {
 	// headline (0.05 is "± 5%"); 0 means no target, and no headline is
 	// said to miss it.
 	TargetCI float64
+	// Repeated is how much switched work the run ran again (blocks and
+	// counting repetitions: harness.Outcome.Repeated); the regime line
+	// says "run again" only when it is positive. A summary of a file
+	// alone cannot know it, and says "left out".
+	Repeated int
 }
 
 // A SummaryRow summarizes the repetitions of one case. Medians of the
@@ -144,6 +152,7 @@ func SummarizeWith(results []*benchfmt.Result, opts SummaryOptions) (*Summary, e
 	}
 	s := summarize(cases.Group(results), false)
 	s.target(opts.TargetCI)
+	s.Repeated = opts.Repeated
 	return s, nil
 }
 

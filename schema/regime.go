@@ -70,7 +70,13 @@ func RegimeOf(xferNS float64) string {
 
 // RegimeBefore reports whether regime a comes before b in Regimes order
 // (unknown labels last, by name), for sorting.
+//
+// State labels (StateLabel, joined by "+") come in order of their parts'
+// values: "xfer-25ns" before "xfer-160ns".
 func RegimeBefore(a, b string) bool {
+	if c, ok := compareStates(a, b); ok {
+		return c < 0
+	}
 	ia, ib := regimeIndex(a), regimeIndex(b)
 	if ia != ib {
 		return ia < ib

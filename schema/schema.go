@@ -216,7 +216,7 @@ func Units(per string) []Unit {
 		{UnitWaitP99, KindLock, false, "99th percentile of one wait"},
 		{UnitWaitMax, KindLock, false, "the longest single wait"},
 		{UnitHoldNS, KindLock, false, "mean hold time of one acquisition, sampled (one in hold-every); absent when none was sampled"},
-		{UnitXfer, KindMachine, false, "one-way cross-core cache-line transfer, probed before the repetition"},
+		{UnitXfer, KindMachine, false, "one-way cache-line transfer between the workers' own CPUs (mean over their pairs), probed before the repetition"},
 		{UnitFairness, KindRun, true, "fewest pages of a worker over most; 1 is perfectly fair"},
 		{UnitGCCycles, KindRun, false, "Go GC cycles completed in the measured window"},
 		{UnitXferEnd, KindMachine, false, "the xfer-ns probe again, right after the repetition"},
@@ -224,6 +224,10 @@ func Units(per string) []Unit {
 		{UnitRunq, KindRun, false, "time a worker waited for its CPU in the window, mean of workers: over 5% of the window marks the repetition disturbed (another process on its CPUs)"},
 		{UnitFolioPages, KindKernel, false, "kernel workloads: mean folio size the kernel allocated, in base pages (per-size THP counters)"},
 		{PerUnit(StemFaults, per), KindKernel, false, "kernel workloads: page-fault entries per " + per + " (page-faults software counter)"},
+		{UnitSpeed, KindMachine, false, "one ALU step plus one step of a pointer chase over 8 MB, on the workers' CPUs, probed before the repetition"},
+		{UnitSpeedEnd, KindMachine, false, "the speed-ns probe again, right after the repetition"},
+		{UnitMem, KindMachine, false, "the pointer chase's part of speed-ns: the memory side of the machine's state"},
+		{UnitRunDelay, KindMachine, false, "share of the workers' window spent runnable but waiting for a CPU (schedstat run delay); absent where the kernel does not report it"},
 	}
 	for _, c := range Counters() {
 		u = append(u, Unit{PerUnit(c, per), KindCounter, false, c + " per " + per + " (perf_event_open)"})
@@ -273,8 +277,12 @@ const (
 	ConfOrder    = "order"
 	// OrderPaired is the value of ConfOrder of a run in paired blocks
 	// (harness.Paired): its lines carry UnitBlock.
-	OrderPaired        = "paired"
-	ConfAffinity       = "affinity"
+	OrderPaired  = "paired"
+	ConfAffinity = "affinity"
+	// ConfPlacement is the placement of pinned workers (harness.Placement:
+	// smt, core, llc, node), with why it was chosen when it is the
+	// default: "core (default: 2 threads on distinct cores of one LLC (2 cores))".
+	ConfPlacement      = "placement"
 	ConfBare           = "bare"
 	ConfFiles          = "files"
 	ConfZones          = "zones"

@@ -80,6 +80,8 @@ func fieldFlag(field string) (string, bool) {
 		return "watchdog", true
 	case harness.FieldAffinity:
 		return "affinity", true
+	case harness.FieldPlacement:
+		return "placement", true
 	case harness.FieldShard:
 		return "shard", true
 	case harness.FieldMachine:

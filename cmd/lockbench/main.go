@@ -194,6 +194,7 @@ contention, wait tails and how close a batch gets to one big page.`,
 		newFootprintModelCmd(),
 		newKernelRestoreCmd(),
 		newBesideCmd(),
+		newTopologyCmd(),
 	)
 	return root
 }

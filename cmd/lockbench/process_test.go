@@ -195,7 +195,7 @@ func TestConcurrentRuns(t *testing.T) {
 	}
 	var runs []run
 	for i := range 16 {
-		args := []string{"run", "--duration", "10ms", "--warmup", "1ms", "--locks", "mutex", "--modes", "page", "--threads", "1", "--count", "2", "--no-report", "--bare", "--floor=false"} // one line a repetition
+		args := []string{"run", "--duration", "10ms", "--warmup", "1ms", "--locks", "mutex", "--modes", "page", "--threads", "1", "--count", "2", "--no-report", "--bare", "--floor=false", "--order", "interleaved"} // one line a repetition: no switched slice run again
 		out := ""
 		if i%2 == 0 {
 			out = shared

@@ -22,10 +22,11 @@ type runFlags struct {
 	modes, batch, threads, files             string
 	duration, warmup, grace                  time.Duration
 	count                                    int
-	order, affinity, workload                string
+	order, affinity, placement, workload     string
 	zones, touch, filePages, lines, think    int
 	delay, out                               string
 	force, quiet, json, bare, profile        bool
+	probe                                    bool
 	profileClasses, noReport, verbose, floor bool
 	dryRun, kernelSetup                      bool
 	thpSysfs                                 string // tests: a fake THP settings tree
@@ -50,6 +51,7 @@ func defaultRunFlags() runFlags {
 		// The plan leaves the timing to the runner (bare, instrumented
 		// when profiling); the flag names the default it usually takes.
 		budget: p.Budget, targetCI: "5%", timing: string(harness.TimeBare),
+		probe: r.Probe >= 0,
 	}
 }
 
@@ -99,9 +101,11 @@ Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
 	fl.IntVar(&f.count, "count", f.count, "repetitions of every case (paired: blocks of every lock and thread count); given, the run is fixed, not adaptive")
 	fl.StringVar(&f.order, "order", f.order, "paired (blocks of every mode back to back, random order), interleaved (A B A B) or grouped (A A B B)")
 	fl.DurationVar(&f.budget, "budget", f.budget, "paired: time the adaptive sweep may take; it stops earlier when every headline is within --target-ci")
-	fl.StringVar(&f.targetCI, "target-ci", f.targetCI, "paired: the half-width each headline's 95% interval should reach, as a percentage (5%) or fraction")
+	fl.StringVar(&f.targetCI, "target-ci", f.targetCI, "paired: the half-width each headline's 95% interval should reach, relative to its ratio (5%: batch/page = 0.30 ± 0.015), as a percentage or fraction")
 	fl.Uint64Var(&f.seed, "seed", 0, "paired: seed of the blocks' random orders (default: from the clock; written to results.txt)")
-	fl.StringVar(&f.affinity, "affinity", f.affinity, "worker placement: compact, spread or none")
+	fl.StringVar(&f.affinity, "affinity", f.affinity, "pinned (to the CPUs --placement picks), none (the scheduler places workers), or the older orders compact and spread")
+	fl.BoolVar(&f.probe, "probe", f.probe, "probe the machine's state where the workers run, before and after every slice (xfer-ns, speed-ns); --probe=false writes no state, so nothing is switched or run again")
+	fl.StringVar(&f.placement, "placement", "", "pinned workers' CPUs: smt (siblings first), core (distinct cores of one LLC), llc (spread across LLCs) or node (spread across NUMA nodes); default core where one LLC has enough cores, else llc ('lockbench topology' shows the pick)")
 	fl.StringVar(&f.workload, "workload", f.workload, "pagecache, cs (one lock, a critical section of --lines cache lines), or fault or shmem (the running kernel's page faults and shmem page cache: modes page, batch, large; see --kernel-setup)")
 	fl.IntVar(&f.zones, "zones", f.zones, "pagecache: number of zones (zone locks)")
 	fl.IntVar(&f.touch, "touch", f.touch, "pagecache: bytes of page data written per page (0-4096)")

@@ -38,7 +38,7 @@ func (f *runFlags) finish(cmd *cobra.Command, sw *harness.Sweep, out harness.Out
 	reported := false
 	if len(out.Lines) > 0 {
 		partial := failed || out.Partial()
-		opts := reports.SummaryOptions{}
+		opts := reports.SummaryOptions{Repeated: out.Repeated}
 		if sw.Adaptive() {
 			opts.TargetCI = sw.Plan().Target
 		}

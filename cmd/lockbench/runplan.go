@@ -34,6 +34,16 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	r.Duration, r.Warmup, r.Grace, r.Affinity = f.duration, f.warmup, f.grace, harness.Affinity(f.affinity)
 	r.Labels, r.ClassLabels = f.profile, f.profileClasses
 	r.Machine, r.RunID, r.Node = f.machine, f.runID, f.node
+	if err := checkSysfs(); err != nil {
+		return p, r, err
+	}
+	r.Placement, r.Sysfs = harness.Placement(f.placement), sysfsRoot()
+	if !f.probe {
+		r.Probe = -1
+	}
+	if f.placement != "" && r.Affinity != harness.Pinned {
+		return p, r, usagef("--placement %s picks the CPUs of pinned workers: it needs --affinity pinned, not %s", f.placement, f.affinity)
+	}
 	if info, err := workloads.Lookup(f.workload); err == nil { // else Plan.Validate says so
 		if err := f.applies(cmd, info); err != nil {
 			return p, r, err

@@ -219,11 +219,14 @@ type group struct {
 	threads int
 }
 
-// Group groups results into cases. Values may be tidied (read by
+// Group groups results into cases, each line in its machine state
+// (LabelStates). Values may be tidied (read by
 // reports.Load: "sec/page" with the original "ns/page") or not (made by
 // the harness in memory); cases keep them as written.
 func Group(results []*benchfmt.Result) *Model {
-	m := &Model{byKey: map[string]*Case{}, groups: map[group][]*Case{}}
+	results = LabelStates(results) // lines made in memory carry no state yet
+	results, rescued := RescueCounts(results)
+	m := &Model{byKey: map[string]*Case{}, groups: map[group][]*Case{}, Warnings: rescued}
 	procs := map[int]bool{}
 	for _, r := range results {
 		if f := r.GetConfig(".file"); !slices.Contains(m.Files, f) {
@@ -450,11 +453,38 @@ func (c *Case) IsFloor() bool {
 // A contended case's regime key (schema.KeyRegime) is left out of the
 // match: 1-thread cases have none, and one worker moves no cache line
 // between cores, so every regime of c shares one case at one thread.
+//
+// Where the 1-thread cases are split by a speed state of their own
+// (LabelStates: "speed-200ns"), c's case at one thread is the one in c's
+// speed state when c's label names one, else the 1-thread state with the
+// most repetitions.
 func (m *Model) Alone(c *Case) *Case {
 	if c.Mode == "" {
 		return nil
 	}
-	return m.Find(m.Pooled(c), 1, c.Mode, c.Batch)
+	if a := m.Find(m.Pooled(c), 1, c.Mode, c.Batch); a != nil {
+		return a
+	}
+	if _, ok := c.Key(schema.KeyRegime); !ok && c.Threads == 1 {
+		return nil
+	}
+	var best *Case
+	want := c.Name.Without(schema.KeyRegime, schema.KeyThreads)
+	reg, _ := c.Key(schema.KeyRegime)
+	for _, x := range m.Cases {
+		if x.Threads != 1 || x.Mode != c.Mode || x.File != c.File || x.Machine != c.Machine || x.Name.Procs != c.Name.Procs || x.CountsOnly() ||
+			x.Name.Without(schema.KeyRegime, schema.KeyThreads).Case() != want.Case() {
+			continue
+		}
+		xr, _ := x.Key(schema.KeyRegime)
+		if xr != "" && strings.Contains("+"+reg+"+", "+"+xr+"+") {
+			return x // c's own speed state
+		}
+		if best == nil || x.N() > best.N() {
+			best = x
+		}
+	}
+	return best
 }
 
 // Pooled returns c's Variant without its machine regime
@@ -517,7 +547,19 @@ func (m *Model) Floor(c *Case) *Case {
 			n.Keys = append(n.Keys, kv)
 		}
 	}
-	return m.Find(variantOf(n, c.File, c.Machine, len(m.Files) > 1, len(m.Procs) > 1, len(m.Machines) > 1), 1, c.Mode, c.Batch)
+	if f := m.Find(variantOf(n, c.File, c.Machine, len(m.Files) > 1, len(m.Procs) > 1, len(m.Machines) > 1), 1, c.Mode, c.Batch); f != nil {
+		return f
+	}
+	// The floor in no state of c's: any state of it, the most repeated.
+	var best *Case
+	want := n.Without(schema.KeyRegime)
+	for _, x := range m.Cases {
+		if x.Threads == 1 && x.Mode == c.Mode && x.File == c.File && x.Machine == c.Machine && x.Name.Procs == c.Name.Procs &&
+			x.Name.Without(schema.KeyRegime).Case() == want.Case() && (best == nil || x.N() > best.N()) {
+			best = x
+		}
+	}
+	return best
 }
 
 // modeIndex is m's position in workloads.Modes().

@@ -297,14 +297,25 @@ func savingSplitPlots(rp *plotter, m *cases.Model, hb int) {
 	}
 }
 
-// regimePlots draws ns/page against the regime probe, one plot per lock.
+// regimePlots draws ns/page against the regime probe, one plot per lock,
+// and against the speed probe.
 func regimePlots(rp *plotter, m *cases.Model, hb int) {
-	for _, c := range xferCharts(m, hb) {
+	for _, c := range probeCharts(m, hb, schema.UnitXfer) {
 		rp.add("regimes", c.Title,
 			fmt.Sprintf("One point per timed repetition: its wall-clock ns per page against the cache-line transfer cost probed before it (xfer-ns, log2 scale), "+
 				"per mode and thread count, batched modes at batch=%d. A series that falls into two clusters is a case measured on two machines: the host moved the cores "+
-				"between a shared and a separate last-level cache (the regimes, fixed bands of xfer-ns: llc 14-70 ns, xllc 70-350 ns), and the headlines compare each regime with itself. "+
+				"between a shared and a separate last-level cache (the states: clusters of xfer-ns at least 1.6x apart), and the headlines compare each state with itself. "+
 				"Counting (instrumented) repetitions carry no probe and are not drawn; repetitions whose regime changed in flight are left out.", hb),
+			func(buf *bytes.Buffer) error { return c.WriteSVG(buf) })
+	}
+	// ns/page against the speed probe: does the machine's speed state
+	// explain the spread of uncontended cases? The floor included: its
+	// 1-thread page case is where the spread was first seen.
+	for _, c := range probeCharts(m, hb, schema.UnitSpeed) {
+		rp.add("speed", c.Title,
+			fmt.Sprintf("One point per timed repetition: its wall-clock ns per page against the speed probed on its workers' CPUs before it (speed-ns: one ALU step plus one step of a pointer chase over 8 MB; log2 scale), "+
+				"per mode and thread count, batched modes at batch=%d, the floor (lock=none) included. Points that rise with speed-ns say the machine's memory-side state explains the spread of the case; "+
+				"a cloud without slope says something else does. Counting repetitions and those whose state changed in flight are not drawn.", hb),
 			func(buf *bytes.Buffer) error { return c.WriteSVG(buf) })
 	}
 }
@@ -349,15 +360,16 @@ func l1dPlot(rp *plotter, m *cases.Model, hb int) {
 		func(buf *bytes.Buffer) error { return b.WriteSVG(buf) })
 }
 
-// xferCharts returns the scatter plots of ns/page against xfer-ns: one
-// per lock (a page-cache variant with its regimes pooled, Model.Pooled;
-// not the floor's), a series per mode and thread count at batch hb (the
+// probeCharts returns the scatter plots of ns/page against a state probe
+// (schema.UnitXfer or schema.UnitSpeed): one per lock (a page-cache
+// variant with its regimes pooled, Model.Pooled; the floor's only for the
+// speed, since the floor moves no cache line), a series per mode and thread count at batch hb (the
 // case Find gives for it in each regime), a point per timed repetition. A case's ns/page and xfer-ns samples are
 // one per timed line, in file order (harness writes both on every timed
 // line, and neither on a counting line), so they pair by position; a
 // case whose counts differ (an input that probed some lines only) is
 // left out rather than paired wrongly.
-func xferCharts(m *cases.Model, hb int) []*plot.Chart {
+func probeCharts(m *cases.Model, hb int, unit string) []*plot.Chart {
 	// One chart per variant and thread count: the 1-thread chart shows
 	// that uncontended cases do not move with the regime, the contended
 	// one that they do, and each has one series (colour and glyph) per
@@ -370,10 +382,10 @@ func xferCharts(m *cases.Model, hb int) []*plot.Chart {
 	series := map[chartKey]map[workloads.Mode]*plot.Series{}
 	for _, cs := range m.PageCache {
 		v := m.Pooled(cs)
-		if reports.FloorVariant(m, v) || m.Find(cs.Variant, cs.Threads, cs.Mode, hb) != cs {
+		if (reports.FloorVariant(m, v) && unit == schema.UnitXfer) || m.Find(cs.Variant, cs.Threads, cs.Mode, hb) != cs {
 			continue
 		}
-		ns, xfer := cs.Samples[cases.NSPage], cs.Samples[schema.UnitXfer]
+		ns, xfer := cs.Samples[cases.NSPage], cs.Samples[unit]
 		if len(ns) == 0 || len(ns) != len(xfer) {
 			continue
 		}
@@ -394,9 +406,13 @@ func xferCharts(m *cases.Model, hb int) []*plot.Chart {
 	})
 	var out []*plot.Chart
 	for _, k := range keys {
+		title, xlabel := "ns/page vs transfer cost — ", "xfer-ns probed before the repetition (ns, log2 scale)"
+		if unit == schema.UnitSpeed {
+			title, xlabel = "ns/page vs machine speed — ", "speed-ns probed before the repetition (ns, log2 scale)"
+		}
 		c := &plot.Chart{
-			Title:  "ns/page vs transfer cost — " + reports.VariantLabel(k.variant) + ", " + threadsLabel(k.threads),
-			XLabel: "xfer-ns probed before the repetition (ns, log2 scale)",
+			Title:  title + reports.VariantLabel(k.variant) + ", " + threadsLabel(k.threads),
+			XLabel: xlabel,
 			YLabel: "ns/page (wall time per page, one repetition)",
 			XScale: plot.Log2,
 			Points: true,

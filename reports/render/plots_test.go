@@ -49,7 +49,7 @@ func TestXferPlotPoints(t *testing.T) {
 	timed("PageCache/mode=batch/batch=4/lock=mcs/threads=2/regime=llc-2", "", 25, false)
 
 	m := cases.Group(lines)
-	charts := xferCharts(m, headlineBatch(m))
+	charts := probeCharts(m, headlineBatch(m), schema.UnitXfer)
 	if len(charts) != 2 {
 		t.Fatalf("%d charts, want lock=mcs at 1 and at 2 threads (the floor has none, regimes are pooled)", len(charts))
 	}
@@ -78,5 +78,35 @@ func TestXferPlotPoints(t *testing.T) {
 		if !slices.Equal(g, w) {
 			t.Errorf("series %q: points %v, want %v (one per timed line, none for counting lines)", label, g, w)
 		}
+	}
+}
+
+// TestSpeedCharts: the speed scatter draws every timed 1-thread line,
+// the floor's included (where the spread of uncontended cases was seen),
+// at (speed-ns, ns/page).
+func TestSpeedCharts(t *testing.T) {
+	var lines []*benchfmt.Result
+	for i := range 4 {
+		speed := 150.0 + 50*float64(i%2)
+		lines = append(lines,
+			result("PageCache/mode=page/batch=16/lock=none/threads=1-2", 90+speed/2, cases.NSPage, speed, schema.UnitSpeed),
+			result("PageCache/mode=page/batch=16/lock=mcs/threads=1-2", 100+speed/2, cases.NSPage, speed, schema.UnitSpeed))
+	}
+	m := cases.Group(lines)
+	charts := probeCharts(m, headlineBatch(m), schema.UnitSpeed)
+	floor := false
+	for _, c := range charts {
+		floor = floor || strings.Contains(c.Title, "none")
+		if !strings.Contains(c.Title, "machine speed") {
+			t.Errorf("chart %q: want the speed chart", c.Title)
+		}
+		for _, s := range c.Lines {
+			if len(s.X) != 4 {
+				t.Errorf("%s: %d points, want the 4 timed lines", c.Title, len(s.X))
+			}
+		}
+	}
+	if len(charts) != 2 || !floor {
+		t.Errorf("%d charts (floor %v), want lock=mcs and the floor", len(charts), floor)
 	}
 }
