@@ -100,6 +100,8 @@ type Headline struct {
 	Provisional bool `json:"provisional,omitempty"`
 
 	batch *cases.Case // the batched case, for the report to find its headline
+	label string      // what it compares (headlineLabel), for the short table
+	waitN int         // counting repetitions behind Saving's waiting parts
 }
 
 // BatchedCase is the batched case h compares with its page case: the report
@@ -224,6 +226,7 @@ func otherKeys(c *cases.Case) []string {
 // the saving split; label names the comparison in its text.
 func (s *Summary) batchVersusPage(m *cases.Model, batched, page, large *cases.Case, label string) Headline {
 	h := newHeadline(m, batched, page)
+	h.label = label
 	unit := cases.NSPage
 	if !batched.Has(unit) || !page.Has(unit) {
 		unit = cases.NSOp

@@ -184,12 +184,13 @@ func (s *Summary) target(target float64) {
 // WriteDetails writes the summary's Details, one a line, under a
 // heading; nothing when there are none.
 func (s *Summary) WriteDetails(w io.Writer) error {
-	if len(s.Details) == 0 {
+	details := append(s.headlineDetails(), s.Details...)
+	if len(details) == 0 {
 		return nil
 	}
 	var b strings.Builder
 	b.WriteString("\ndetails:\n")
-	for _, d := range s.Details {
+	for _, d := range details {
 		b.WriteString("  " + d + "\n")
 	}
 	_, err := io.WriteString(w, b.String())

@@ -134,8 +134,10 @@ func TestSummarizeEdges(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The headlines in full, with their intervals, are in the
+			// details (summary.txt, --verbose); WriteText has the short table.
 			var b strings.Builder
-			if err := s.WriteText(&b); err != nil {
+			if err := s.WriteFull(&b); err != nil {
 				t.Fatal(err)
 			}
 			if len(s.Headlines) != len(tt.headlines) {
