@@ -130,13 +130,12 @@ func (s *Summary) BottomLine() string {
 	if len(cand) == 0 {
 		return ""
 	}
-	// One batch size: the one most headlines compare, the larger on a tie.
-	count := map[string]int{}
+	// One batch size, the report's rule (its headline batch): 16 when
+	// there, else the largest.
 	batch := ""
 	for _, h := range cand {
-		count[h.Batch]++
-		if b := h.Batch; batch == "" || count[b] > count[batch] || (count[b] == count[batch] && len(b) >= len(batch) && b > batch) {
-			batch = b
+		if h.Batch == "16" || batch == "" || (batch != "16" && atoi(h.Batch) > atoi(batch)) {
+			batch = h.Batch
 		}
 	}
 	// One headline per lock: the one of the most blocks (the machine's
@@ -271,35 +270,34 @@ func (h *Headline) Change() string {
 	return c
 }
 
-// writeHeadlineTable writes one row per settled headline: the change,
-// the acquisitions per page, the parts of the saving in thread-ns/page
-// ("≈0" where an interval spans zero) and the share of the one-big-page
-// ideal reached. Each row's label and cells stay short; the intervals
-// are in the details.
-func writeHeadlineTable(b *strings.Builder, hs []Headline) error {
-	split := slices.ContainsFunc(hs, func(h Headline) bool { return h.Saving != nil })
-	metric := ""
-	for _, h := range hs {
-		if metric == "" {
-			metric = h.Metric
-		}
+// HeadlineRows is the headline table, the summary's and the report's:
+// one row per headline, the change, the acquisitions per page, the parts
+// of the saving in thread-ns/page ("≈0" where an interval spans zero)
+// and the share of the one-big-page ideal reached. Each row's label and
+// cells stay short; the intervals are in the details (Full). A
+// provisional headline's change says so ("-85% prov., 2 blocks").
+func (s *Summary) HeadlineRows() (header []string, rows [][]string) {
+	hs := s.Headlines
+	if len(hs) == 0 {
+		return nil, nil
 	}
-	header := []string{"batched vs page", metric, "acq/page"}
+	split := slices.ContainsFunc(hs, func(h Headline) bool { return h.Saving != nil })
+	header = []string{"batched vs page", hs[0].Metric, "acq/page"}
 	if split {
 		header = append(header, "saved", "lock", "contention", "work")
 	}
 	header = append(header, "of ideal")
-	var rows [][]string
 	for i := range hs {
 		h := &hs[i]
-		if h.Provisional {
-			continue
-		}
 		acq := stats.None
 		if h.AcqPage != nil && h.AcqBatch != nil {
 			acq = stats.Format(float64(*h.AcqPage), 2) + "→" + stats.Format(float64(*h.AcqBatch), 2)
 		}
-		row := []string{h.Label(), h.Change(), acq}
+		change := h.Change()
+		if h.Provisional {
+			change = stats.Pct(float64(h.Delta), 0, true) + " prov. (" + Plural(h.Blocks, "block") + ")"
+		}
+		row := []string{h.Label(), change, acq}
 		if split {
 			if sp := h.Saving; sp != nil {
 				row = append(row, part(sp.TotalNS, sp.TotalLo, sp.TotalHi), part(sp.LockNS, sp.LockLo, sp.LockHi),
@@ -314,35 +312,66 @@ func writeHeadlineTable(b *strings.Builder, hs []Headline) error {
 		}
 		rows = append(rows, append(row, eff))
 	}
+	return header, rows
+}
+
+// writeHeadlineTable writes the settled headlines' rows (HeadlineRows;
+// the provisional ones have their own line) and what the saving columns
+// mean.
+func writeHeadlineTable(b *strings.Builder, hs []Headline) error {
+	settled := slices.DeleteFunc(slices.Clone(hs), func(h Headline) bool { return h.Provisional })
+	header, rows := (&Summary{Headlines: settled}).HeadlineRows()
 	if len(rows) == 0 {
 		return nil
 	}
 	if err := table.Plain(b, header, rows); err != nil {
 		return err
 	}
-	if split {
+	if len(header) > 4 {
 		b.WriteString("saved, lock, contention, work: thread-ns/page (ns/page × threads); ≈0: its 95% interval spans zero\n")
 	}
 	return nil
 }
 
-// headlineDetails are the headlines in full, for the details: each one's
-// text with its interval and test, the saving split with its intervals,
-// and its notes.
+// Full is the headline in full, as the details and the report say it:
+// its text with the interval and test, then the saving split with its
+// intervals, and "provisional" first when it is.
+func (h *Headline) Full() string {
+	t := h.Text
+	if h.Provisional {
+		t = fmt.Sprintf("provisional (%s, no interval yet): %s", Plural(h.Blocks, "block"), t)
+	}
+	if h.Saving != nil {
+		sp := *h.Saving
+		// The waiting saved by class comes from the counting
+		// repetitions (from one, it says n=1), and a class whose
+		// saving has the other sign than the waiting saved, beside "N%
+		// of remaining wait is the X lock", reads as a contradiction
+		// ("98% of remaining wait is mapping" and "mapping -115"). Both
+		// stay in the JSON.
+		if sp.WaitingNS != nil && slices.ContainsFunc(sp.WaitingByClass, func(c ClassWait) bool { return (c.NS < 0) != (*sp.WaitingNS < 0) }) {
+			sp.WaitingByClass = nil
+		}
+		t += "; " + sp.Text()
+		if h.waitN == 1 && sp.WaitingNS != nil {
+			t += " (waiting: n=1, one counting repetition)"
+		}
+	}
+	return t
+}
+
+// headlineDetails are the headlines in full (Full) with their notes and
+// why each missed the target, for the details.
 func (s *Summary) headlineDetails() []string {
 	var out []string
 	for i := range s.Headlines {
 		h := &s.Headlines[i]
-		t := h.Text
-		if h.Saving != nil {
-			t += "; " + h.Saving.Text()
-			if h.waitN == 1 {
-				t += " [waiting from 1 counting repetition: n=1]"
-			}
-		}
-		out = append(out, t)
+		out = append(out, h.Full())
 		for _, n := range h.Notes {
 			out = append(out, "  note: "+n)
+		}
+		if h.NotTight != "" {
+			out = append(out, "  not tight: "+h.NotTight)
 		}
 	}
 	return out
@@ -361,4 +390,68 @@ func (s *Summary) tightLine() string {
 		return ""
 	}
 	return fmt.Sprintf("wider than the target (%s): %s; why in the details", Plural(len(wide), "headline"), strings.Join(wide, "; "))
+}
+
+// atoi is the number s says, or -1.
+func atoi(s string) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// KneeOf is the share of the one-big-page ideal a batch size must reach
+// to be the knee, as the report's default (render.DefaultOptions.Knee).
+const KneeOf = 0.9
+
+// CurveLines are the batch curves of mode batch, one line per lock,
+// threads and state with several batch sizes: the change at each size
+// and the knee, the smallest size reaching KneeOf of the ideal. A
+// provisional headline is left out of its curve.
+func (s *Summary) CurveLines() []string {
+	type key struct{ file, workload, lock, threads, regime, others string }
+	var keys []key
+	curves := map[key][]*Headline{}
+	for i := range s.Headlines {
+		h := &s.Headlines[i]
+		if h.Mode != string(workloads.ModeBatch) || h.Provisional || h.Batch == "" {
+			continue
+		}
+		k := key{h.File, h.Workload, h.Lock, h.Threads, h.Regime, h.Others}
+		if _, ok := curves[k]; !ok {
+			keys = append(keys, k)
+		}
+		curves[k] = append(curves[k], h)
+	}
+	var out []string
+	for _, k := range keys {
+		hs := curves[k]
+		if len(hs) < 2 {
+			continue
+		}
+		var pts []string
+		knee := ""
+		for _, h := range hs { // sorted by batch (sortHeadlines)
+			pts = append(pts, h.Batch+" "+h.Change())
+			if knee == "" && h.Efficiency != nil && float64(*h.Efficiency) >= KneeOf {
+				knee = h.Batch
+			}
+		}
+		if knee == "" {
+			knee = "none reaches " + stats.Pct(KneeOf, 0, false) + " of the ideal"
+		} else {
+			knee = "batch=" + knee + " (the smallest reaching " + stats.Pct(KneeOf, 0, false) + " of the ideal)"
+		}
+		label := hs[0].Lock
+		if label == "" {
+			label = "all cases"
+		}
+		label += ", " + threadsText(atoi(k.threads))
+		if k.regime != "" {
+			label += ", " + k.regime + " regime"
+		}
+		out = append(out, fmt.Sprintf("batch curve, %s: %s; knee %s", label, strings.Join(pts, ", "), knee))
+	}
+	return out
 }

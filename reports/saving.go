@@ -241,8 +241,7 @@ func (s *Summary) saving(m *cases.Model, h *Headline, b, p *cases.Case) {
 	if sp.WaitingNS != nil && sp.Threads > 1 {
 		sp.WaitingByClass = classWaits(m, p, b)
 	}
-	h.Saving = &sp
-	h.Text += "; " + sp.Text()
+	h.Saving = &sp // said by Headline.Full and the summary's table
 	if cc := m.Counted(b); cc != nil {
 		h.waitN = len(cc.Samples[cases.WaitNSPage])
 	}

@@ -344,6 +344,9 @@ func (s *Summary) WriteText(w io.Writer) error {
 	if err := writeHeadlineTable(&b, s.Headlines); err != nil {
 		return err
 	}
+	for _, line := range s.CurveLines() {
+		b.WriteString(line + "\n")
+	}
 	var provisional []string
 	for _, h := range s.Headlines {
 		if h.Provisional {
