@@ -162,15 +162,15 @@ type view struct {
 	Title string
 	Files []string
 
-	Headlines     []string
+	Headlines []string
 	// BottomLine is the summary's (reports.Summary.BottomLine): the
 	// answer in one sentence, "" when no headline holds.
 	BottomLine string
 	// AllHeadlines is the terminal's headline table
 	// (reports.Summary.HeadlineRows): every headline, provisional ones
 	// said so.
-	AllHeadlines grid
-	Curves       []string // the summary's batch curves and knees
+	AllHeadlines  grid
+	Curves        []string // the summary's batch curves and knees
 	HeadlineNotes []string // reports.Summarize's warnings: regimes, cases without a page to compare with
 	NoHeadline    string
 
