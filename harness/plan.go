@@ -96,7 +96,8 @@ type Plan struct {
 	// decomposition reads (see reports.Parts): each mode and batch at one
 	// thread with lock "none" and no class overrides, Count bare
 	// repetitions interleaved with the rest. A workload without modes
-	// (cs) has no floor to add.
+	// (cs) has no floor to add, nor a plan without 1 among its Threads
+	// (FloorUsed: the split needs the lock at one thread too).
 	Floor bool
 	// Budget, with a Paired order, makes the sweep adaptive when its
 	// Sweep has a Judge: after Count timed blocks of every group, Run
@@ -306,11 +307,17 @@ func (p Plan) specs() (configs, floor []workloads.Spec) {
 	return configs, floor
 }
 
+// FloorUsed reports whether the floor would feed a saving split: the
+// split of a lock's saving at T threads reads the lock at one thread
+// beside the floor, so a plan without 1 among its threads (--threads
+// 2,4) has no use for the floor, and Floor adds none to it.
+func (p Plan) FloorUsed() bool { return slices.Contains(p.Threads, 1) }
+
 // floorConfigs are the floor cases Plan.Floor adds: each mode and batch
 // of configs at one thread with FloorLock and no class overrides, unless
 // configs have it already.
 func (p Plan) floorConfigs(info workloads.Info, configs []workloads.Spec) []workloads.Spec {
-	if !p.Floor || !info.Takes(workloads.KnobMode) || !info.Takes(workloads.KnobLock) {
+	if !p.Floor || !info.Takes(workloads.KnobMode) || !info.Takes(workloads.KnobLock) || !p.FloorUsed() {
 		return nil
 	}
 	have := map[string]bool{}

@@ -151,6 +151,12 @@ func dryRun(w io.Writer, plan harness.Plan, r *harness.Runner) error {
 	}
 	fmt.Fprintf(w, "plan %s shard %s: %d repetitions, %d comparison groups of %d, estimated %s (more on a busy machine)\n",
 		plan.ID(r), plan.Shard, len(cases), groupsIn(cases), plan.Groups(), total.Round(100*time.Millisecond))
+	switch {
+	case plan.Floor && plan.FloorUsed():
+		fmt.Fprintf(w, "floor: %s=%s at 1 thread runs, to split each saving into lock instructions, contention and per-page work (--floor=false skips it)\n", schema.KeyLock, schema.FloorLock)
+	case plan.Floor:
+		fmt.Fprintf(w, "floor: not run: no 1-thread case to split a saving with (add 1 to --threads for the split)\n")
+	}
 	return nil
 }
 
