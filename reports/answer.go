@@ -389,7 +389,13 @@ func (s *Summary) tightLine() string {
 	if len(wide) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("wider than the target (%s): %s; why in the details", Plural(len(wide), "headline"), strings.Join(wide, "; "))
+	// One line: the first few by name, the count of the rest.
+	const named = 2
+	list := strings.Join(wide[:min(named, len(wide))], "; ")
+	if len(wide) > named {
+		list += fmt.Sprintf(" and %d more", len(wide)-named)
+	}
+	return fmt.Sprintf("wider than the target (%s of %d): %s; why in the details", Plural(len(wide), "headline"), len(s.Headlines), list)
 }
 
 // atoi is the number s says, or -1.

@@ -100,3 +100,19 @@ func TestPlural(t *testing.T) {
 		t.Error("plural")
 	}
 }
+
+// TestTightLine: a run that stopped with headlines wider than the target
+// says which, in one line.
+func TestTightLine(t *testing.T) {
+	a, b := hl("mcs", "2", "batch", "16", -0.8), hl("mutex", "2", "batch", "16", -0.7)
+	a.NotTight = "± 9% of the ratio after 40 blocks against a target of ± 5%: the budget ran out first"
+	s := &Summary{Headlines: []Headline{a, b}}
+	var out strings.Builder
+	if err := s.WriteText(&out); err != nil {
+		t.Fatal(err)
+	}
+	want := "wider than the target (1 headline of 2): batch=16 vs page, mcs, 2 threads; why in the details\n"
+	if !strings.Contains(out.String(), want) {
+		t.Errorf("no one-line target miss %q in:\n%s", want, out.String())
+	}
+}

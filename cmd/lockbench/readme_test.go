@@ -26,9 +26,15 @@ func TestREADME(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
-	if err != nil {
-		t.Fatal(err)
+	// The front page and the guide it links to: the tables and the
+	// session moved to docs/guide.md, and stay checked there.
+	var readme []byte
+	for _, f := range []string{"README.md", filepath.Join("docs", "guide.md")} {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		readme = append(readme, b...)
 	}
 	for _, i := range locks.All(false) {
 		if !strings.Contains(string(readme), "| `"+i.Name+"` |") {
