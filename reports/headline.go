@@ -290,7 +290,7 @@ func (h *Headline) compareTimes(page, batched *cases.Case, unit string) string {
 		h.Blocks, h.N1, h.N2 = pr.N, pr.N, pr.N
 		h.P, h.Significant = Float(pr.P), pr.P <= stats.DefaultAlpha
 		h.Delta, h.DeltaLo, h.DeltaHi = Float(pr.Ratio-1), Float(pr.Lo-1), Float(pr.Hi-1)
-		test = fmt.Sprintf("p=%.3f, %d blocks", pr.P, pr.N)
+		test = fmt.Sprintf("p=%.3f, %s", pr.P, Plural(pr.N, "block"))
 		if pr.N < stats.MinPairs {
 			h.Notes = append(h.Notes, fmt.Sprintf("%d paired blocks can never be significant at alpha %v: it takes %d", pr.N, stats.DefaultAlpha, stats.MinPairs))
 		}
