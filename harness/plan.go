@@ -98,7 +98,9 @@ type Plan struct {
 	// rest, at one thread (the per-page work floor) and at each other
 	// thread count, where every worker runs its own private instance of
 	// the model (workloads.Spec.Private: the no-lock scaling floor). A
-	// workload without modes (cs) has no floor to add.
+	// workload without modes (cs) has no floor to add, nor a plan
+	// without 1 among its Threads (FloorUsed: the split needs the lock at
+	// one thread too).
 	Floor bool
 	// Budget, with a Paired order, makes the sweep adaptive when its
 	// Sweep has a Judge: after Count timed blocks of every group, Run
@@ -308,6 +310,12 @@ func (p Plan) specs() (configs, floor []workloads.Spec) {
 	return configs, floor
 }
 
+// FloorUsed reports whether the floor would feed a saving split: the
+// split of a lock's saving at T threads reads the lock at one thread
+// beside the floor, so a plan without 1 among its threads (--threads
+// 2,4) has no use for the floor, and Floor adds none to it.
+func (p Plan) FloorUsed() bool { return slices.Contains(p.Threads, 1) }
+
 // floorConfigs are the floor cases Plan.Floor adds: each mode and batch
 // of configs with FloorLock and no class overrides, unless configs have
 // it already, at one thread (the per-page work floor) and at each other
@@ -315,7 +323,7 @@ func (p Plan) specs() (configs, floor []workloads.Spec) {
 // (workloads.Spec.Private) of the 1-thread floor's model (the no-lock
 // scaling floor).
 func (p Plan) floorConfigs(info workloads.Info, configs []workloads.Spec) []workloads.Spec {
-	if !p.Floor || !info.Takes(workloads.KnobMode) || !info.Takes(workloads.KnobLock) {
+	if !p.Floor || !info.Takes(workloads.KnobMode) || !info.Takes(workloads.KnobLock) || !p.FloorUsed() {
 		return nil
 	}
 	have := map[string]bool{}

@@ -205,3 +205,27 @@ func TestNamesRoundTrip(t *testing.T) {
 		t.Errorf("/threads,/gomaxprocs saw %v, want 1-2 and 2-2", threads)
 	}
 }
+
+// TestFloorOnlyWhereUsed: the floor feeds the saving split, which needs
+// the lock at one thread too; a plan without 1 among its threads runs no
+// floor (the README's --threads 2 sweep ran it for nothing).
+func TestFloorOnlyWhereUsed(t *testing.T) {
+	floors := func(p Plan) int {
+		n := 0
+		for _, c := range p.Cases() {
+			if c.Spec.Lock == FloorLock {
+				n++
+			}
+		}
+		return n
+	}
+	p := testPlan()
+	p.Floor = true
+	if !p.FloorUsed() || floors(p) == 0 {
+		t.Errorf("threads %v: FloorUsed %v, %d floor cases; want the floor", p.Threads, p.FloorUsed(), floors(p))
+	}
+	p.Threads = []int{2}
+	if p.FloorUsed() || floors(p) != 0 {
+		t.Errorf("threads %v: FloorUsed %v, %d floor cases; want none", p.Threads, p.FloorUsed(), floors(p))
+	}
+}

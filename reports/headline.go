@@ -100,6 +100,8 @@ type Headline struct {
 	Provisional bool `json:"provisional,omitempty"`
 
 	batch *cases.Case // the batched case, for the report to find its headline
+	label string      // what it compares (headlineLabel), for the short table
+	waitN int         // counting repetitions behind Saving's waiting parts
 }
 
 // BatchedCase is the batched case h compares with its page case: the report
@@ -224,6 +226,7 @@ func otherKeys(c *cases.Case) []string {
 // the saving split; label names the comparison in its text.
 func (s *Summary) batchVersusPage(m *cases.Model, batched, page, large *cases.Case, label string) Headline {
 	h := newHeadline(m, batched, page)
+	h.label = label
 	unit := cases.NSPage
 	if !batched.Has(unit) || !page.Has(unit) {
 		unit = cases.NSOp
@@ -287,7 +290,7 @@ func (h *Headline) compareTimes(page, batched *cases.Case, unit string) string {
 		h.Blocks, h.N1, h.N2 = pr.N, pr.N, pr.N
 		h.P, h.Significant = Float(pr.P), pr.P <= stats.DefaultAlpha
 		h.Delta, h.DeltaLo, h.DeltaHi = Float(pr.Ratio-1), Float(pr.Lo-1), Float(pr.Hi-1)
-		test = fmt.Sprintf("p=%.3f, %d blocks", pr.P, pr.N)
+		test = fmt.Sprintf("p=%.3f, %s", pr.P, Plural(pr.N, "block"))
 		if pr.N < stats.MinPairs {
 			h.Notes = append(h.Notes, fmt.Sprintf("%d paired blocks can never be significant at alpha %v: it takes %d", pr.N, stats.DefaultAlpha, stats.MinPairs))
 		}

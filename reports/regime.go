@@ -95,7 +95,7 @@ func (s *Summary) RegimeLine() string {
 		if !schema.IsStateLabel(r.Regime) { // a band label of an earlier version: say its probe
 			name += fmt.Sprintf(" (xfer %s ns)", stats.Format(float64(r.XferNS), 2))
 		}
-		parts = append(parts, fmt.Sprintf("%s in %d blocks (%s)", name, r.Blocks, stats.Pct(float64(r.Share), 0, false)))
+		parts = append(parts, fmt.Sprintf("%s in %s (%s)", name, Plural(r.Blocks, "block"), stats.Pct(float64(r.Share), 0, false)))
 	}
 	var line string
 	switch len(s.Regimes) {
@@ -171,12 +171,12 @@ func (s *Summary) target(target float64) {
 		}
 		switch {
 		case h.Blocks > 0 && h.Blocks < stats.MinPairs:
-			h.NotTight = fmt.Sprintf("%s seen in %d blocks only (%d give an interval)", regime, h.Blocks, stats.MinPairs)
+			h.NotTight = fmt.Sprintf("%s seen in %s only (%d give an interval)", regime, Plural(h.Blocks, "block"), stats.MinPairs)
 		case math.IsInf(hw, 1):
 			h.NotTight = "no interval: too few repetitions"
 		default:
-			h.NotTight = fmt.Sprintf("± %s of the ratio after %d blocks against a target of ± %s: the budget ran out first",
-				stats.Pct(hw, 0, false), h.Blocks, stats.Pct(target, 0, false))
+			h.NotTight = fmt.Sprintf("± %s of the ratio after %s against a target of ± %s: the budget ran out first",
+				stats.Pct(hw, 0, false), Plural(h.Blocks, "block"), stats.Pct(target, 0, false))
 		}
 	}
 }
@@ -184,12 +184,13 @@ func (s *Summary) target(target float64) {
 // WriteDetails writes the summary's Details, one a line, under a
 // heading; nothing when there are none.
 func (s *Summary) WriteDetails(w io.Writer) error {
-	if len(s.Details) == 0 {
+	details := append(s.headlineDetails(), s.Details...)
+	if len(details) == 0 {
 		return nil
 	}
 	var b strings.Builder
 	b.WriteString("\ndetails:\n")
-	for _, d := range s.Details {
+	for _, d := range details {
 		b.WriteString("  " + d + "\n")
 	}
 	_, err := io.WriteString(w, b.String())

@@ -362,8 +362,10 @@ func (s *Summary) saving(m *cases.Model, h *Headline, b, p *cases.Case) {
 	if sp.WaitingNS != nil && sp.Threads > 1 {
 		sp.WaitingByClass = classWaits(m, p, b)
 	}
-	h.Saving = &sp
-	h.Text += "; " + sp.Text()
+	h.Saving = &sp // said by Headline.Full and the summary's table
+	if cc := m.Counted(b); cc != nil {
+		h.waitN = len(cc.Samples[cases.WaitNSPage])
+	}
 }
 
 // CaseSaving is the saving split (SplitSaving) of batched case b against
@@ -449,6 +451,12 @@ func instrumentationText(costs []InstrumentationCost) string {
 	}
 	var parts []string
 	for _, c := range costs {
+		if c.NSPerAcq < 0 {
+			// Counting cannot make a lock faster: below zero, the
+			// difference is the noise of the two medians.
+			parts = append(parts, fmt.Sprintf("%s ≈0 ns (measured %s: noise)", VariantLabel(c.Variant), stats.Format(float64(c.NSPerAcq), 2)))
+			continue
+		}
 		parts = append(parts, fmt.Sprintf("%s %s ns", VariantLabel(c.Variant), stats.Format(float64(c.NSPerAcq), 2)))
 	}
 	return "instrumentation cost per acquisition (1-thread cases, " + cases.InstNSPage + " − " + cases.NSPage + " over " + cases.AcqPage + "): " + strings.Join(parts, ", ")

@@ -120,12 +120,12 @@ func TestSavingRecoversKnownParts(t *testing.T) {
 		if sum := sp.LockNS + sp.ContentionNS + sp.WorkNS; math.Abs(float64(sum-sp.TotalNS)) > 1e-9*math.Abs(float64(sp.TotalNS)) {
 			t.Errorf("%s threads: parts add to %v, total saved %v: they add up by construction", tt.threads, sum, sp.TotalNS)
 		}
-		if th := h.Threads; th == "2" && !strings.Contains(h.Text, "thread-ns/page (ns/page × 2 threads)") {
-			t.Errorf("2-thread headline %q does not say its saving is thread time", h.Text)
+		if th := h.Threads; th == "2" && !strings.Contains(h.Full(), "thread-ns/page (ns/page × 2 threads)") {
+			t.Errorf("2-thread headline %q does not say its saving is thread time", h.Full())
 		}
 		for _, w := range []string{"from fewer lock instructions", "from less contention", "from per-page work batched"} {
-			if !strings.Contains(h.Text, w) {
-				t.Errorf("headline %q lacks %q", h.Text, w)
+			if !strings.Contains(h.Full(), w) {
+				t.Errorf("headline %q lacks %q", h.Full(), w)
 			}
 		}
 	}
@@ -241,8 +241,8 @@ func TestSavingWaitingByClass(t *testing.T) {
 	if !within(sum, float64(*h.Saving.WaitingNS), 1e-6) {
 		t.Errorf("classes add to %v, the waiting saved is %v", sum, *h.Saving.WaitingNS)
 	}
-	if !strings.Contains(h.Text, "less waiting: mapping 58.8, lru 7.20)") {
-		t.Errorf("headline %q does not split the waiting by class", h.Text)
+	if !strings.Contains(h.Full(), "less waiting: mapping 58.8, lru 7.20)") {
+		t.Errorf("headline %q does not split the waiting by class", h.Full())
 	}
 }
 
@@ -276,8 +276,8 @@ func TestSavingScalingFloor(t *testing.T) {
 	if sp.ScalingCase != "PageCache/mode=batch/batch=16/lock=none/threads=2" {
 		t.Errorf("scaling case %q, want the private floor of batch at 2 threads", sp.ScalingCase)
 	}
-	if !strings.Contains(h.Text, "from less scaling loss") {
-		t.Errorf("headline %q does not name the scaling part", h.Text)
+	if !strings.Contains(h.Saving.Text(), "from less scaling loss") {
+		t.Errorf("saving %q does not name the scaling part", h.Saving.Text())
 	}
 	one := findHeadline(t, s, "1").Saving
 	if one == nil || one.ScalingNS != 0 || one.ScalingLo != 0 || one.ScalingHi != 0 {
@@ -294,7 +294,7 @@ func TestSavingScalingFloor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if h := findHeadline(t, old, "2"); h.Saving == nil || !math.IsNaN(float64(h.Saving.ScalingNS)) || !strings.Contains(h.Text, "no private no-lock floor") {
+	if h := findHeadline(t, old, "2"); h.Saving == nil || !math.IsNaN(float64(h.Saving.ScalingNS)) || !strings.Contains(h.Saving.Text(), "no private no-lock floor") {
 		t.Errorf("split without the private floor: %+v; want scaling unknown (NaN) and said", h.Saving)
 	}
 }

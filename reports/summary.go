@@ -193,8 +193,13 @@ func summarize(m *cases.Model, judge bool) *Summary {
 		}
 	}
 	s.headlines(m)
+	if !judge {
+		sortHeadlines(s.Headlines) // the judge keeps case order, as Judge does
+	}
 	s.uncontended(m)
-	if s.noFloor {
+	if s.noFloor && !slices.ContainsFunc(m.PageCache, func(c *cases.Case) bool { return c.Threads == 1 }) {
+		s.Warnings = append(s.Warnings, "no 1-thread case: the savings are not split into lock instructions, contention and per-page work (the split needs 1 among the threads, and then lockbench run adds the lock=none floor)")
+	} else if s.noFloor {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("no %s=%s case at 1 thread (the per-page work floor): the savings are not split into lock instructions, contention and per-page work (a lockbench run adds the floor by default)",
 			schema.KeyLock, schema.FloorLock))
 	}
@@ -407,8 +412,33 @@ func (s *Summary) WriteText(w io.Writer) error {
 		rows = append(rows, row)
 	}
 	var b strings.Builder
+	if line := s.BottomLine(); line != "" {
+		b.WriteString(line + "\n\n")
+	}
 	if line := s.RegimeLine(); line != "" {
 		b.WriteString(line + "\n\n")
+	}
+	if err := writeHeadlineTable(&b, s.Headlines); err != nil {
+		return err
+	}
+	for _, line := range s.CurveLines() {
+		b.WriteString(line + "\n")
+	}
+	var provisional []string
+	for _, h := range s.Headlines {
+		if h.Provisional {
+			provisional = append(provisional, fmt.Sprintf("%s %s (%s)", h.Label(), stats.Pct(float64(h.Delta), 0, true), Plural(h.Blocks, "block")))
+		}
+	}
+	if len(provisional) > 0 {
+		fmt.Fprintf(&b, "provisional, in a regime seen in fewer than %d blocks (no paired interval yet): %s\n",
+			stats.MinPairs, strings.Join(provisional, "; "))
+	}
+	if line := s.tightLine(); line != "" {
+		b.WriteString(line + "\n")
+	}
+	if len(s.Headlines) > 0 {
+		b.WriteString("\n")
 	}
 	if err := table.Plain(&b, header, rows); err != nil {
 		return err
@@ -416,31 +446,6 @@ func (s *Summary) WriteText(w io.Writer) error {
 	if len(lent) > 0 {
 		slices.Sort(lent)
 		fmt.Fprintf(&b, "* lock counts from the case's one instrumented repetition, which ran in the %s regime\n", strings.Join(slices.Compact(lent), " or "))
-	}
-	if len(s.Headlines) > 0 {
-		b.WriteString("\n")
-	}
-	var provisional []string
-	for _, h := range s.Headlines {
-		if h.Provisional {
-			blocks := "blocks"
-			if h.Blocks == 1 {
-				blocks = "block"
-			}
-			provisional = append(provisional, fmt.Sprintf("%s %s (%d %s)", h.short(), stats.Pct(float64(h.Delta), 0, true), h.Blocks, blocks))
-			continue
-		}
-		b.WriteString(h.Text + "\n")
-		for _, n := range h.Notes {
-			b.WriteString("    note: " + n + "\n")
-		}
-		if h.NotTight != "" {
-			b.WriteString("    not tight: " + h.NotTight + "\n")
-		}
-	}
-	if len(provisional) > 0 {
-		fmt.Fprintf(&b, "provisional, in a regime seen in fewer than %d blocks (no paired interval yet): %s\n",
-			stats.MinPairs, strings.Join(provisional, "; "))
 	}
 	if t := instrumentationText(s.Instrumentation); t != "" {
 		b.WriteString("\n" + t + "\n")

@@ -56,7 +56,9 @@ func SourceConfigKeys() []string { return []string{ConfNode, ConfStarted} }
 // before each machine's lines.
 func MachineConfigKeys() []string {
 	return []string{ConfGOOS, ConfGOARCH, ConfCPU, ConfCPUs, ConfCores, ConfSMT, ConfNUMANodes,
-		ConfKernel, ConfGo, ConfLockbench, ConfCounters, ConfCountNote, ConfOversubscribed}
+		ConfKernel, ConfGo, ConfLockbench, ConfCounters, ConfCountNote, ConfOversubscribed,
+		// The default placement and its reason follow the topology.
+		ConfPlacement}
 }
 
 // MachineKey is the key under which a merged file describes machine i

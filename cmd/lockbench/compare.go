@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/lockbench/lockbench/reports/compare"
 	"github.com/spf13/cobra"
 )
@@ -8,6 +10,9 @@ import (
 func newCompareCmd() *cobra.Command {
 	opts := compare.DefaultOptions
 	format := string(compare.Text)
+	// ns/page and acq/page answer the question; the other units (counters,
+	// probes, latencies) are one flag away.
+	units := "ns/page,acq/page"
 	cmd := &cobra.Command{
 		Use:   "compare OLD [NEW...]",
 		Short: "Compare benchmark results benchstat's way (medians, 95% CI, Mann-Whitney U)",
@@ -28,12 +33,19 @@ Unlike benchstat, results are not split into tables by file configuration
 (--table .config does that); the configuration the files share is printed
 above the tables and what differs is noted below them. A row that the first
 column and another ran in no common machine regime (the regime key in the
-name) is listed after the tables as inconclusive, as gate does.`,
+name) is listed after the tables as inconclusive, as gate does. Lines whose
+machine state changed in flight (regime=switched) are left out, as in every
+statistic. By default only ns/page and acq/page are compared: --units all
+compares every unit.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f, err := compare.ParseFormat(format)
 			if err != nil {
 				return usagef("--format: %v", err)
+			}
+			opts.Units = nil
+			if units != "all" {
+				opts.Units = strings.Split(units, ",")
 			}
 			set, err := load(cmd.Context(), args...)
 			if err != nil {
@@ -58,5 +70,6 @@ name) is listed after the tables as inconclusive, as gate does.`,
 	floatVar(fl, &opts.Alpha, "alpha", opts.Alpha, "consider a change significant if p <= `α`")
 	floatVar(fl, &opts.Confidence, "confidence", opts.Confidence, "confidence `level` of the intervals")
 	fl.StringVar(&format, "format", format, "output `format`: text, markdown, csv or json")
+	fl.StringVar(&units, "units", units, "the `units` compared, comma-separated, or 'all'; files with none of them (plain go test output) compare every unit")
 	return cmd
 }

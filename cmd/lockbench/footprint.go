@@ -259,7 +259,7 @@ func runFootprint(cmd *cobra.Command, f *footprintFlags) error {
 		return failure(err)
 	}
 	if !f.quiet {
-		fmt.Fprintf(stderr, "lockbench: results in %s; compare with 'go tool benchstat -col /mode %s'\n", out.Dir, out.Path)
+		fmt.Fprintf(stderr, "lockbench: results in %s; compare with %s\n", out.Dir, benchstatHint(out.Path))
 	}
 	return nil
 }

@@ -26,9 +26,15 @@ func TestREADME(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
-	if err != nil {
-		t.Fatal(err)
+	// The front page and the guide it links to: the tables and the
+	// session moved to docs/guide.md, and stay checked there.
+	var readme []byte
+	for _, f := range []string{"README.md", filepath.Join("docs", "guide.md")} {
+		b, err := os.ReadFile(filepath.Join(root, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		readme = append(readme, b...)
 	}
 	for _, i := range locks.All(false) {
 		if !strings.Contains(string(readme), "| `"+i.Name+"` |") {
@@ -47,6 +53,7 @@ func TestREADME(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	t.Chdir(tmp) // a run without --out writes lockbench-results/ here
+	ranFirst := false
 	for _, line := range cmds {
 		line = strings.ReplaceAll(line, "/tmp/lockbench", filepath.Join(tmp, "lockbench"))
 		args, err := shellWords(line)
@@ -63,6 +70,10 @@ func TestREADME(t *testing.T) {
 			ok := code == 0 || (args[0] == "gate" && code == exitFailure) // gate may find a regression
 			if !ok {
 				t.Errorf("README command %q: exit %d\nstderr: %s\nstdout: %s", line, code, stderr, stdout)
+			}
+			if first := !ranFirst && args[0] == "run"; first {
+				ranFirst = true
+				checkExample(t, string(readme), stdout)
 			}
 		case len(args) >= 2 && args[0] == "go" && args[1] == "test":
 			// This test is part of it.
@@ -82,6 +93,44 @@ func TestREADME(t *testing.T) {
 }
 
 var fence = regexp.MustCompile("(?s)```sh\n(.*?)```")
+
+// checkExample checks the README's example output (its first ```output
+// block) against what the README's first run printed: the lines that do
+// not depend on the measurement (the table's legend, the hints' words)
+// and the headline table's columns.
+func checkExample(t *testing.T, readme, stdout string) {
+	t.Helper()
+	m := regexp.MustCompile("(?s)```output\n(.*?)```").FindStringSubmatch(readme)
+	if m == nil {
+		t.Fatal("the README has no ```output block: the example of run's output is gone")
+	}
+	for _, l := range strings.Split(m[1], "\n") {
+		var want string
+		switch {
+		case strings.HasPrefix(l, "saved, lock, contention, work:"):
+			want = l // the legend, word for word
+		case strings.HasPrefix(l, "batched vs page"):
+			want = strings.Join(strings.Fields(l), " ")
+			got := ""
+			for _, o := range strings.Split(stdout, "\n") {
+				if strings.HasPrefix(o, "batched vs page") {
+					got = strings.Join(strings.Fields(o), " ")
+				}
+			}
+			if got != want {
+				t.Errorf("the README's headline table has columns %q, run prints %q", want, got)
+			}
+			continue
+		case strings.HasPrefix(l, "compare: go tool benchstat -col '/mode@("):
+			want = "compare: go tool benchstat -col '/mode@(page pagevec batch pcp large)'"
+		default:
+			continue
+		}
+		if !strings.Contains(stdout, want) {
+			t.Errorf("the README's example says %q; run printed:\n%s", want, stdout)
+		}
+	}
+}
 
 // readmeCommands returns the command lines of the README's sh blocks,
 // without comments.

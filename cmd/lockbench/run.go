@@ -83,7 +83,7 @@ every repetition instrumented instead: the counts sit on every line, and
 ns/page then carries the instrumentation's cost.
 
 With no flags it answers the question in under a minute on 2 cores.
-Compare runs with 'go tool benchstat -col /mode DIR/results.txt'.`,
+Compare runs with 'go tool benchstat -col "/mode@(page pagevec batch pcp large)" DIR/results.txt'.`,
 		Args:        noArgs,
 		Annotations: map[string]string{keepsOnInterrupt: "partial summary and report"},
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -181,7 +181,7 @@ func TestRunSweep(t *testing.T) {
 	if timed < 12 || counting != 6 || floor < 12 {
 		t.Errorf("%d timed, %d counting, %d floor lines; want at least 12, 6 and at least 12", timed, counting, floor)
 	}
-	for _, s := range []string{"ns/page", "batch=16 vs page", "from fewer lock instructions", "instrumentation cost per acquisition", "results: " + filepath.Join(out, harness.ResultsFile), "go tool benchstat -col /mode"} {
+	for _, s := range []string{"ns/page", "batch=16 vs page", "saved, lock, contention, work: thread-ns/page", "instrumentation cost per acquisition", "results: " + filepath.Join(out, harness.ResultsFile), "go tool benchstat -col '/mode@(page"} {
 		if !strings.Contains(stdout, s) {
 			t.Errorf("stdout does not contain %q:\n%s", s, stdout)
 		}

@@ -67,9 +67,9 @@ func (f *runFlags) finish(cmd *cobra.Command, sw *harness.Sweep, out harness.Out
 		}
 	}
 	if len(out.Lines) > 0 || !failed {
-		fmt.Fprintf(where, "results: %s (%d lines)\ncompare: go tool benchstat -col /mode %s\n", sw.Path(), len(out.Lines), sw.Path())
+		fmt.Fprintf(where, "results: %s (%d lines)\ncompare: %s\n", sw.Path(), len(out.Lines), benchstatHint(sw.Path()))
 		if len(out.Lines) > out.Done {
-			fmt.Fprintf(where, "classes: lockbench classes %s\n", sw.Dir())
+			fmt.Fprintf(where, "classes: %s classes %s\n", self(), sw.Dir())
 		}
 		if reported { // a report that failed to write is not there to open
 			fmt.Fprintf(where, "report:  %s\n", filepath.Join(sw.Dir(), render.HTMLFile))

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/perf/benchfmt"
+
 	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/locks"
@@ -154,8 +156,21 @@ func dryRun(w io.Writer, plan harness.Plan, r *harness.Runner) error {
 		total += e
 		fmt.Fprintf(w, "%-8s %s\n", e.Round(time.Millisecond), c)
 	}
-	fmt.Fprintf(w, "plan %s shard %s: %d repetitions, %d comparison groups of %d, estimated %s (more on a busy machine)\n",
-		plan.ID(r), plan.Shard, len(cases), groupsIn(cases), plan.Groups(), total.Round(100*time.Millisecond))
+	// Whether the floor runs, and why, on the plan's line: it feeds the
+	// saving split only beside a 1-thread case (Plan.FloorUsed).
+	floor := ""
+	locked := slices.ContainsFunc(cases, func(c harness.Case) bool {
+		_, ok := schema.ParseName(benchfmt.Name(c.Name())).Get(schema.KeyLock)
+		return ok
+	})
+	switch {
+	case plan.Floor && plan.FloorUsed() && locked:
+		floor = fmt.Sprintf("; floor %s=%s at 1 thread runs, to split each saving (--floor=false skips it)", schema.KeyLock, schema.FloorLock)
+	case plan.Floor && locked:
+		floor = "; floor not run: no 1-thread case to split a saving with (add 1 to --threads for the split)"
+	}
+	fmt.Fprintf(w, "plan %s shard %s: %d repetitions, %d comparison groups of %d, estimated %s (more on a busy machine)%s\n",
+		plan.ID(r), plan.Shard, len(cases), groupsIn(cases), plan.Groups(), total.Round(100*time.Millisecond), floor)
 	return nil
 }
 

@@ -83,3 +83,24 @@ func TestRunPlanIsTheLibrarys(t *testing.T) {
 		})
 	}
 }
+
+// TestDryRunFloor: the dry run says whether the floor runs and why; a
+// sweep without a 1-thread case runs none (the README's --threads 2
+// sweep used to run it for nothing).
+func TestDryRunFloor(t *testing.T) {
+	for _, tt := range []struct {
+		threads, want string
+		floorCases    bool
+	}{
+		{"1,2", "floor lock=none at 1 thread runs", true},
+		{"2", "floor not run: no 1-thread case", false},
+	} {
+		stdout, stderr, code := execCLI(t, "run", "--threads", tt.threads, "--locks", "mutex", "--modes", "page,batch", "--dry-run")
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, stderr)
+		}
+		if !strings.Contains(stdout, tt.want) || strings.Contains(stdout, "lock=none/") != tt.floorCases {
+			t.Errorf("--threads %s: want %q and floor cases %v:\n%s", tt.threads, tt.want, tt.floorCases, stdout)
+		}
+	}
+}

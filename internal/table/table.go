@@ -68,12 +68,41 @@ func Left(w io.Writer, header []string, rows [][]string, left int) error {
 
 // EscapeMarkdown keeps text taken from input files from being read as
 // Markdown or HTML, in comparison tables and reports alike: a backslash
-// before Markdown's punctuation (a pipe would end a table cell), entities
-// for < > &, and a space for a line break (which would end a table row).
+// before Markdown's punctuation (a pipe would end a table cell) and
+// before < > & (CommonMark's escapes, so the raw file reads "->", not
+// "-&gt;", and the rendered page shows the same), and a space for a line
+// break (which would end a table row). A pair of backticks becomes a
+// code span, its content verbatim: a code span's content is literal in
+// CommonMark (no markup, no HTML), so a command named in prose shows as
+// code, not as two escaped backticks. An unpaired backtick is escaped.
 func EscapeMarkdown(s string) string {
+	parts := strings.Split(s, "`")
+	if len(parts)%2 == 0 { // an odd number of backticks: no pairing
+		return escapeMarkdownText(s)
+	}
+	var b strings.Builder
+	for i, p := range parts {
+		if i%2 == 0 {
+			b.WriteString(escapeMarkdownText(p))
+			continue
+		}
+		p = strings.NewReplacer("\n", " ", "\r", " ").Replace(p)
+		// Empty, or with a pipe (GFM splits a table row at it even in a
+		// code span): escaped as text.
+		if strings.TrimSpace(p) == "" || strings.Contains(p, "|") {
+			b.WriteString("\\`" + escapeMarkdownText(p) + "\\`")
+			continue
+		}
+		b.WriteString("`" + p + "`")
+	}
+	return b.String()
+}
+
+// escapeMarkdownText is EscapeMarkdown of text without code spans.
+func escapeMarkdownText(s string) string {
 	r := strings.NewReplacer(
 		`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "|", `\|`, "#", `\#`, "~", `\~`,
-		"<", "&lt;", ">", "&gt;", "&", "&amp;", "\n", " ", "\r", " ")
+		"<", `\<`, ">", `\>`, "&", `\&`, "\n", " ", "\r", " ")
 	return r.Replace(s)
 }
 

@@ -3,6 +3,7 @@ package compare
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -46,6 +47,10 @@ type Options struct {
 	Alpha float64
 	// Confidence is the level of the intervals around medians.
 	Confidence float64
+	// Units, when set, are the only units compared (as written:
+	// "ns/page", "acq/page"), unless no result has any of them (plain go
+	// test output): then every unit is. Empty means every unit.
+	Units []string
 }
 
 // DefaultOptions are benchstat's defaults, bar Table (see Options.Table).
@@ -153,9 +158,24 @@ func Tables(set *reports.Set, opts Options) (*Comparison, error) {
 	kept := 0
 	var filterErr error
 	classes := namesClassKey(opts.Filter, opts.Row, opts.Col, opts.Table)
+	units := unitFilter(set, opts.Units)
+	switched := 0
 	for _, r := range set.Results {
 		if !classes && schema.IsClassLine(r.Name) {
 			continue
+		}
+		if schema.IsSwitched(r.Name) {
+			// Left out, as by every other reader (cases.Group, Gate):
+			// the machine changed state while it ran.
+			switched++
+			continue
+		}
+		if units != nil {
+			r = r.Clone()
+			r.Values = slices.DeleteFunc(r.Values, func(v benchfmt.Value) bool { return !units[v.Unit] && !units[v.OrigUnit] })
+			if len(r.Values) == 0 {
+				continue
+			}
 		}
 		orig := r
 		r = r.Clone() // filter.Apply edits Values
@@ -177,6 +197,10 @@ func Tables(set *reports.Set, opts Options) (*Comparison, error) {
 		return nil, fmt.Errorf("filter %q matched no results", opts.Filter)
 	}
 	cmp.Config, cmp.Warnings = sharedConfig(set.Results)
+	if switched > 0 {
+		cmp.Warnings = append(cmp.Warnings, fmt.Sprintf("%d %s whose machine state changed in flight (regime=%s or %s) left out, as in every statistic",
+			switched, plural(switched, "line"), schema.RegimeSwitched, schema.RegimeUnprobed))
+	}
 	cmp.Tables = g.tables(set.Units, opts)
 	cmp.Inconclusive = g.inconclusive()
 	return cmp, nil
@@ -520,3 +544,31 @@ func sharedConfig(results []*benchfmt.Result) ([]reports.ConfigValue, []string) 
 // A Float is a float64 that marshals to JSON null when it is not finite
 // (stats.Float), for Comparison's and Verdict's fields.
 type Float = stats.Float
+
+// unitFilter is the set of units to keep (Options.Units), or nil to keep
+// every unit: when units is empty or no result has any of them.
+func unitFilter(set *reports.Set, units []string) map[string]bool {
+	if len(units) == 0 {
+		return nil
+	}
+	keep := map[string]bool{}
+	for _, u := range units {
+		keep[u] = true
+	}
+	for _, r := range set.Results {
+		for _, v := range r.Values {
+			if keep[v.Unit] || keep[v.OrigUnit] {
+				return keep
+			}
+		}
+	}
+	return nil
+}
+
+// plural is "1 line", "2 lines".
+func plural(n int, noun string) string {
+	if n == 1 {
+		return noun
+	}
+	return noun + "s"
+}

@@ -162,11 +162,19 @@ type view struct {
 	Title string
 	Files []string
 
-	Headlines     []string
+	Headlines []string
+	// BottomLine is the summary's (reports.Summary.BottomLine): the
+	// answer in one sentence, "" when no headline holds.
+	BottomLine string
+	// AllHeadlines is the terminal's headline table
+	// (reports.Summary.HeadlineRows): every headline, provisional ones
+	// said so.
+	AllHeadlines  grid
+	Curves        []string // the summary's batch curves and knees
 	HeadlineNotes []string // reports.Summarize's warnings: regimes, cases without a page to compare with
 	NoHeadline    string
 
-	Claims     []string // "batch=16 reaches 93% of the one-big-page ideal (...)"
+	Claims     []claim // "batch=16 reaches 93% of the one-big-page ideal (...)"
 	Efficiency grid
 	// EfficiencyNotes explain efficiencies outside 0..100%.
 	EfficiencyNotes []string
@@ -253,7 +261,7 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 	hb := headlineBatch(m)
 	sum := reports.SummarizeModel(m) // for the headlines and the machines' table
 	v.fillAnswer(m, sum)
-	v.fillEfficiency(m, efficiencies(m), opts)
+	v.fillEfficiency(m, efficiencies(m), provisionalVariants(sum), opts)
 	v.Machines = machineHeadlines(m, sum, hb)
 	v.MachineDesc = machineTable(m)
 	plots := v.fillPlotsAndScaling(m, hb)
@@ -273,6 +281,11 @@ func buildView(set *reports.Set, m *cases.Model, opts Options) ([]Plot, *view) {
 // the case model, the same engine as `lockbench run`'s.
 func (v *view) fillAnswer(m *cases.Model, sum *reports.Summary) {
 	v.Headlines, v.HeadlineNotes = headlines(m, sum)
+	v.BottomLine = sum.BottomLine()
+	// Every headline the terminal prints, in its order and its short
+	// form, pcp and pagevec too.
+	v.AllHeadlines.Header, v.AllHeadlines.Rows = sum.HeadlineRows()
+	v.Curves = sum.CurveLines()
 	switch {
 	case len(m.PageCache) == 0:
 		v.NoHeadline = noPageCache
@@ -284,14 +297,14 @@ func (v *view) fillAnswer(m *cases.Model, sum *reports.Summary) {
 
 // fillEfficiency fills the efficiency of each batch size against the
 // one-big-page ideal, its notes, the claims and the knees.
-func (v *view) fillEfficiency(m *cases.Model, effs []efficiencyRow, opts Options) {
+func (v *view) fillEfficiency(m *cases.Model, effs []efficiencyRow, provisional map[string]int, opts Options) {
 	v.Efficiency.Header = []string{schema.KeyLock, schema.KeyThreads, schema.KeyBatch, "page " + cases.NSPage, "batch " + cases.NSPage, "large " + cases.NSPage, "efficiency"}
 	for _, e := range effs {
 		v.Efficiency.Rows = append(v.Efficiency.Rows, []string{
 			reports.VariantLabel(e.Variant), strconv.Itoa(e.Threads), strconv.Itoa(e.Batch),
 			stats.Short(e.Page), stats.Short(e.Bat), stats.Short(e.Large), percent(e.Efficiency)})
 	}
-	v.Claims = claims(m, effs)
+	v.Claims = claims(m, effs, provisional)
 	var above, below bool
 	for _, e := range effs {
 		above = above || e.Efficiency > 1
@@ -439,11 +452,14 @@ func headlines(m *cases.Model, sum *reports.Summary) (out, notes []string) {
 		if pc := m.Page(bc); pc == nil || !pc.Has(cases.NSPage) {
 			continue
 		}
-		for _, h := range sum.Headlines {
+		for i := range sum.Headlines {
+			h := &sum.Headlines[i]
 			if h.BatchedCase() != bc {
 				continue
 			}
-			text := h.Text + "."
+			// Full says "provisional" first when it is: one engine,
+			// one answer.
+			text := h.Full() + "."
 			if len(h.Notes) > 0 {
 				text += " Note: " + strings.Join(h.Notes, "; ") + "."
 			}
@@ -455,12 +471,12 @@ func headlines(m *cases.Model, sum *reports.Summary) (out, notes []string) {
 
 // claims test the seed's claim, one sentence per lock at the largest
 // thread count: the headline batch's efficiency first, then the others'.
-func claims(m *cases.Model, effs []efficiencyRow) []string {
+func claims(m *cases.Model, effs []efficiencyRow, provisional map[string]int) []claim {
 	if len(m.Threads) == 0 {
 		return nil
 	}
 	hb := headlineBatch(m)
-	var out []string
+	var out []claim
 	for _, v := range m.Variants {
 		if reports.FloorVariant(m, v) {
 			continue // the per-page work floor is a reference, not an answer
@@ -494,7 +510,34 @@ func claims(m *cases.Model, effs []efficiencyRow) []string {
 		if len(others) > 0 {
 			s += "; " + strings.Join(others, "; ")
 		}
-		out = append(out, s+".")
+		if n, ok := provisional[v]; ok {
+			// A state seen in too few blocks: the terminal calls its
+			// headline provisional, and so does the report, unbolded.
+			out = append(out, claim{Text: fmt.Sprintf("Provisional (%s, no interval yet): %s.", reports.Plural(n, "block"), s)})
+			continue
+		}
+		out = append(out, claim{Text: s + ".", Bold: true})
+	}
+	return out
+}
+
+// A claim is one sentence on the seed's claim; Bold when it rests on a
+// settled headline.
+type claim struct {
+	Text string
+	Bold bool
+}
+
+// provisionalVariants are the variants (cases.Case.Variant) whose
+// headline of mode batch is provisional (reports.Headline.Provisional),
+// with its blocks.
+func provisionalVariants(sum *reports.Summary) map[string]int {
+	out := map[string]int{}
+	for i := range sum.Headlines {
+		h := &sum.Headlines[i]
+		if bc := h.BatchedCase(); h.Provisional && bc != nil && bc.Mode == workloads.ModeBatch {
+			out[bc.Variant] = h.Blocks
+		}
 	}
 	return out
 }
