@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lockbench/lockbench/results"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 	"golang.org/x/perf/benchfmt"
@@ -25,12 +26,12 @@ type Timings map[string][]float64
 // are left out). name is the file's name for errors.
 func LoadTimings(r io.Reader, name string) (Timings, error) {
 	out := Timings{}
-	rd := benchfmt.NewReader(r, name)
+	rd := results.NewReader(r, name, "", nil) // the one reader of the results format (a torn last line is never parsed)
 	unit := schema.PerUnit(schema.StemNS, schema.PerPage)
 	for rd.Scan() {
-		res, ok := rd.Result().(*benchfmt.Result)
+		res, ok := rd.Record().(*benchfmt.Result)
 		if !ok {
-			if se, ok := rd.Result().(*benchfmt.SyntaxError); ok {
+			if se, ok := rd.Record().(*benchfmt.SyntaxError); ok {
 				return nil, se
 			}
 			continue
