@@ -28,7 +28,7 @@ import (
 // larger file (or /dev/zero's endless stream, which Load refuses anyway
 // as not a regular file) is an error, not a process the kernel kills for
 // its memory.
-const MaxInputBytes int64 = 1 << 30
+const MaxInputBytes = results.MaxInput
 
 // A Set is the benchmark results read from one or more files, in file
 // order.

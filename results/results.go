@@ -45,10 +45,9 @@ import (
 	"golang.org/x/perf/benchfmt"
 )
 
-// MaxLine is the longest line a Reader reads: benchfmt's own limit
-// (bufio.MaxScanTokenSize) with room to spare, so that benchfmt names
-// the line that is too long.
-const MaxLine = 2 * bufio.MaxScanTokenSize
+// bufSize is the Reader's buffer: a line longer than MaxLine is found
+// by its length when it fits, by a full buffer when not.
+const bufSize = 2 * bufio.MaxScanTokenSize
 
 // A TornError is a last line without its newline: left out, unparsed
 // (see the package doc).
@@ -79,7 +78,7 @@ func NewReader(in io.Reader, path, label string, onLine func(n int, line []byte)
 	if label == "" {
 		label = path
 	}
-	r := &Reader{feed: feed{src: bufio.NewReaderSize(in, MaxLine), path: path, onLine: onLine}}
+	r := &Reader{feed: feed{src: bufio.NewReaderSize(in, bufSize), path: path, onLine: onLine}}
 	r.fmt = benchfmt.NewReader(&r.feed, path)
 	r.fmt.Reset(&r.feed, path, ".file", label)
 	return r
@@ -173,8 +172,8 @@ func (f *feed) Read(p []byte) (int, error) {
 			}
 			f.err = io.EOF
 			f.line, f.off, f.ended = endMarker, 0, true
-		case err == bufio.ErrBufferFull:
-			f.err = fmt.Errorf("%s:%d: line longer than %d bytes", f.path, f.n+1, MaxLine)
+		case err == bufio.ErrBufferFull, len(line) > MaxLine:
+			f.err = fmt.Errorf("%s:%d: line longer than %d bytes, the format's limit (results.MaxLine)", f.path, f.n+1, MaxLine)
 			return 0, f.err
 		case err != nil:
 			f.err = err

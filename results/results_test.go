@@ -84,14 +84,36 @@ func TestTorn(t *testing.T) {
 	}
 }
 
-// TestLongLine: a line past benchfmt's limit is an error naming it, not a
-// silent end.
+// TestLongLine: a line past MaxLine is an error naming the line and the
+// limit, whether it is longer than benchfmt's own buffer or not: never
+// benchfmt's "token too long", never a silent end.
 func TestLongLine(t *testing.T) {
-	r := NewReader(strings.NewReader(head+"BenchmarkZ 1 1 ns/op "+strings.Repeat("x", MaxLine)+"\n"), "a.txt", "", nil)
+	for _, n := range []int{MaxLine + 1, 100 << 10, 3 * bufSize} {
+		r := NewReader(strings.NewReader(head+"BenchmarkZ 1 1 ns/op "+strings.Repeat("x", n)+"\n"), "a.txt", "", nil)
+		for r.Scan() {
+		}
+		if r.Err() == nil || !strings.Contains(r.Err().Error(), "a.txt:7") || !strings.Contains(r.Err().Error(), "results.MaxLine") {
+			t.Errorf("%d bytes: err %v, want one naming a.txt:7 and results.MaxLine", n, r.Err())
+		}
+	}
+	// Reason: a line just under the limit is read.
+	line := "BenchmarkZ 1 1 ns/op"
+	r := NewReader(strings.NewReader(head+line+" 1 "+strings.Repeat("x", MaxLine-len(line)-4)+"\n"), "a.txt", "", nil)
 	for r.Scan() {
 	}
-	if r.Err() == nil || !strings.Contains(r.Err().Error(), "a.txt:7") {
-		t.Errorf("err %v, want one naming a.txt:7", r.Err())
+	if r.Err() != nil {
+		t.Errorf("a line of MaxLine bytes: %v", r.Err())
+	}
+}
+
+// TestListSome: an error lists at most MaxListed items, then counts.
+func TestListSome(t *testing.T) {
+	items := []string{"a", "b", "c", "d", "e", "f", "g"}
+	if got, want := ListSome(items, 1999999999), "a, b, c, d, e, and 1999999994 more"; got != want {
+		t.Errorf("ListSome = %q, want %q", got, want)
+	}
+	if got := ListSome(items[:2], 2); got != "a, b" {
+		t.Errorf("ListSome of 2 = %q", got)
 	}
 }
 

@@ -57,6 +57,8 @@ A directory given as RESULTS stands for the results.txt inside it.`,
 				return err
 			case errors.Is(err, merge.ErrOutputExists):
 				return usagef("%v (use --force to replace its results.txt, or another -o)", err)
+			case errors.As(err, new(*merge.WriteError)):
+				return failure(err) // the disk's fault, not the input's: README's exit status 1
 			case errors.Is(err, safefile.ErrBusy):
 				return usagef("%v: a lockbench run or merge is writing there (use another -o)", err)
 			case err != nil:
