@@ -84,3 +84,38 @@ func TestMergeMessages(t *testing.T) {
 		t.Errorf("err %v, want the input's own error", err)
 	}
 }
+
+// TestLineRules: merge refuses the lines every reader refuses
+// (results.Check), so that it never writes a file they reject.
+func TestLineRules(t *testing.T) {
+	for _, tt := range []struct{ line, reason string }{
+		{"NaN ns/page", "not a number"},
+		{"+Inf ns/page", "infinite"},
+		{"-3 ns/page", "a time cannot be negative"},
+		{"85 12.5", "a numeric unit: a garbled line"},
+		{"85 ns/p\x01ge", "a control character in a unit"},
+		{"85 ns/page 86 ns/page", "one unit twice would count as two samples"},
+	} {
+		dir := t.TempDir()
+		p := filepath.Join(dir, "a.txt")
+		writeShard(t, p, "p1", "a", 1, 1, 1)
+		b, _ := os.ReadFile(p)
+		b = append(b, "BenchmarkPageCache/mode=batch/batch=16/lock=x/threads=2-2 100 "+tt.line+"\n"...)
+		os.WriteFile(p, []byte(strings.Replace(string(b), "cases: 1", "cases: 2", 1)), 0o644)
+		_, err := Files(context.Background(), filepath.Join(dir, "out.txt"), []string{p}, DefaultOptions)
+		var ie *InputError
+		if !errors.As(err, &ie) || ie.Line == 0 {
+			t.Errorf("%s (%q): err %v, want an InputError naming the line", tt.reason, tt.line, err)
+		}
+	}
+	// Reason: zero iterations measure nothing.
+	dir := t.TempDir()
+	p := filepath.Join(dir, "a.txt")
+	writeShard(t, p, "p1", "a", 1, 1, 1)
+	b, _ := os.ReadFile(p)
+	b = append(b, "BenchmarkPageCache/mode=batch/batch=16/lock=x/threads=2-2 0 85 ns/page\n"...)
+	os.WriteFile(p, []byte(strings.Replace(string(b), "cases: 1", "cases: 2", 1)), 0o644)
+	if _, err := Files(context.Background(), filepath.Join(dir, "out.txt"), []string{p}, DefaultOptions); err == nil {
+		t.Error("a line of 0 iterations merged")
+	}
+}

@@ -632,6 +632,9 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 			return fail(rec.Line, fmt.Errorf("malformed result line %q: %s", clip(strings.TrimSpace(string(rd.Line()))), rec.Msg))
 		case *benchfmt.Result:
 			_, n = rec.Pos()
+			if msg := results.Check(rec); msg != "" { // the readers' rules: merge writes no line they refuse
+				return fail(n, errors.New(msg))
+			}
 			if other { // else the configuration is the previous result's
 				if k, v, was, changed := configChange(rec.Config, s.config); changed {
 					return fail(n, fmt.Errorf("the configuration changes (%s: %q, was %q); merge expects lockbench run's files", k, clip(v), clip(was)))

@@ -28,8 +28,10 @@
 // OpenInput: regular files only, a size cap, cancellation), which
 // benchfmt.Files, opening paths itself, cannot be told to do.
 //
-// It is a leaf of the contract side of the stack, beside schema: it
-// imports nothing of lockbench, and reports and merge import it.
+// It sits on the contract side of the stack, above schema (whose units
+// Check knows) and internal/printable; reports and merge import it. Its
+// limits (limits.go) and line rules (Check) are the format's, the same
+// for every reader and for merge.
 package results
 
 import (

@@ -209,3 +209,30 @@ func TestConfigAtEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestCheck: the line rules every reader and merge apply.
+func TestCheck(t *testing.T) {
+	for _, tt := range []struct {
+		line   string
+		bad    bool
+		reason string
+	}{
+		{"BenchmarkX 10 85 ns/page 0.5 acq/page", false, "a measurement"},
+		{"BenchmarkX 10 85 ns/page 86 ns/page", true, "a unit twice would count as a second sample"},
+		{"BenchmarkX 10 NaN ns/page", true, "NaN is no measurement"},
+		{"BenchmarkX 10 -1 ns/page", true, "no time is negative"},
+		{"BenchmarkX 10 1 2.5", true, "a numeric unit is a garbled line"},
+		{"BenchmarkX 0 1 ns/page", true, "zero iterations measure nothing"},
+	} {
+		r := NewReader(strings.NewReader(tt.line+"\n"), "a.txt", "", nil)
+		var msg string
+		for r.Scan() {
+			if res, ok := r.Record().(*benchfmt.Result); ok {
+				msg = Check(res)
+			}
+		}
+		if (msg != "") != tt.bad {
+			t.Errorf("%q: Check %q, want bad=%v (%s)", tt.line, msg, tt.bad, tt.reason)
+		}
+	}
+}
