@@ -83,4 +83,3 @@ func checkUnit(unit string) string {
 	}
 	return ""
 }
-
