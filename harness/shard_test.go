@@ -2,6 +2,7 @@ package harness
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"slices"
 	"strconv"
@@ -197,5 +198,14 @@ func TestDeriveName(t *testing.T) {
 		if err := validMachine(got); err != nil {
 			t.Errorf("deriveName(%q, %d, %q) = %q, not a valid --machine: %v (%s)", tt.model, tt.cpus, tt.kernel, got, err, tt.reason)
 		}
+	}
+}
+
+// TestMachineErrorClipped: a 10 KB --machine is named in a short error,
+// not echoed whole.
+func TestMachineErrorClipped(t *testing.T) {
+	err := validMachine(strings.Repeat("x", 10000) + "/")
+	if err == nil || len(err.Error()) > 300 || !strings.Contains(err.Error(), "10001 bytes") {
+		t.Errorf("err %v (%d bytes), want a short one giving the length", err, len(fmt.Sprint(err)))
 	}
 }

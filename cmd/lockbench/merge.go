@@ -44,8 +44,10 @@ that machines with different CPU counts and regimes sit on the same rows:
   lockbench report merged
 
 A directory given as RESULTS stands for the results.txt inside it.`,
-		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("merge needs the results files of the shards: lockbench merge -o DIR RESULTS...")
+			}
 			if out == "" {
 				return usagef("merge needs -o DIR, the folder for the merged results.txt")
 			}
