@@ -129,6 +129,9 @@ func (p Plan) ID(r *Runner) string {
 		line(FieldBatches, intStrings(p.Batches)...)
 	}
 	line(FieldThreads, intStrings(p.Threads)...)
+	// The floor cases are cases of the plan: shards with and without them
+	// are not one sweep (a merge would lack the floor silently).
+	line("floor", strconv.FormatBool(p.Floor))
 	for _, c := range planConfig(r, p) {
 		line(c.Key, string(c.Value))
 	}

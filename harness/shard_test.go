@@ -151,6 +151,9 @@ func TestPlanID(t *testing.T) {
 	r2 = r
 	r2.Duration *= 2
 	other("the duration", p, r2)
+	q = p
+	q.Floor = !p.Floor
+	other("the floor (--floor)", q, r)
 	if len(id) != 16 {
 		t.Errorf("ID %q: want 16 hex digits", id)
 	}
