@@ -249,6 +249,7 @@ func (s *Set) read(in io.Reader, path, label string) error {
 	}
 	rd := results.NewReader(in, path, label, onLine)
 	found := 0
+	var prev *benchfmt.Result // the last result kept, whose configuration the next may share
 	for rd.Scan() && len(binary) < maxLineErrors {
 		if len(errs) >= maxLineErrors {
 			continue // read on: a binary line would still say more
@@ -269,6 +270,13 @@ func (s *Set) read(in io.Reader, path, label string) error {
 			c := rec.Clone()
 			neutralise(c)
 			tidyValues(c)
+			// Lines of one file share their configuration: keep it once,
+			// not once per line (most of a kept result's memory). Results
+			// are read-only once loaded; a user of one clones it first.
+			if prev != nil && sameConfig(prev.Config, c.Config) {
+				c.Config = prev.Config
+			}
+			prev = c
 			s.Results = append(s.Results, c)
 		}
 	}
@@ -371,3 +379,16 @@ var (
 	_ error = (*InputError)(nil)
 	_ error = InputErrors(nil)
 )
+
+// sameConfig reports whether two configurations are equal, key by key.
+func sameConfig(a, b []benchfmt.Config) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Key != b[i].Key || a[i].File != b[i].File || !bytes.Equal(a[i].Value, b[i].Value) {
+			return false
+		}
+	}
+	return true
+}
