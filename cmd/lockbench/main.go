@@ -126,9 +126,11 @@ func execute(ctx context.Context, root *cobra.Command, out *checkedWriter, args 
 	if msg := err.Error(); msg != "" {
 		fmt.Fprintf(stderr, "lockbench: %s\n", printable.String(msg))
 	}
-	if out.n == 0 && wantsJSON(root, args) {
+	if out.n == 0 && code != exitInterrupted && code != exitTerminated && wantsJSON(root, args) {
 		// --json promises JSON on stdout: a failure is one JSON document
-		// too, unless the command printed its own (gate's verdict).
+		// too, unless the command printed its own (gate's verdict). A
+		// signal leaves stdout as the command left it: a run interrupted
+		// before any line prints nothing (TestRunJSONAlwaysOneDocument).
 		writeJSONError(out, err.Error(), code)
 	}
 	if os.Getenv(envTraceback) == "1" {
