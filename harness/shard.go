@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
@@ -128,6 +129,9 @@ func (p Plan) ID(r *Runner) string {
 		line(FieldBatches, intStrings(p.Batches)...)
 	}
 	line(FieldThreads, intStrings(p.Threads)...)
+	// The floor cases are cases of the plan: shards with and without them
+	// are not one sweep (a merge would lack the floor silently).
+	line("floor", strconv.FormatBool(p.Floor))
 	for _, c := range planConfig(r, p) {
 		line(c.Key, string(c.Value))
 	}
@@ -157,8 +161,22 @@ func validMachine(name string) error {
 	if name == "" || machineName.MatchString(name) {
 		return nil
 	}
-	return &FieldError{Field: FieldMachine, Value: strconv.Quote(name),
+	return &FieldError{Field: FieldMachine, Value: quoteClipped(name),
 		Err: fmt.Errorf("want 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit")}
+}
+
+// quoteClipped quotes a user's value for an error, clipped to a few
+// dozen bytes (and its length): a 10 KB name is not echoed whole.
+func quoteClipped(v string) string {
+	const keep = 40
+	if len(v) <= keep+8 {
+		return strconv.Quote(v)
+	}
+	cut := keep
+	for cut > 0 && !utf8.RuneStart(v[cut]) {
+		cut--
+	}
+	return strconv.Quote(v[:cut]) + fmt.Sprintf("... (%d bytes)", len(v))
 }
 
 // word is what a valid Runner.RunID or Runner.Node looks like: a file

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -149,7 +150,19 @@ func TestPlanID(t *testing.T) {
 	r2 = r
 	r2.Duration *= 2
 	other("the duration", p, r2)
+	q = p
+	q.Floor = !p.Floor
+	other("the floor (--floor)", q, r)
 	if len(id) != 16 {
 		t.Errorf("ID %q: want 16 hex digits", id)
+	}
+}
+
+// TestMachineErrorClipped: a 10 KB --machine is named in a short error,
+// not echoed whole.
+func TestMachineErrorClipped(t *testing.T) {
+	err := validMachine(strings.Repeat("x", 10000) + "/")
+	if err == nil || len(err.Error()) > 300 || !strings.Contains(err.Error(), "10001 bytes") {
+		t.Errorf("err %v (%d bytes), want a short one giving the length", err, len(fmt.Sprint(err)))
 	}
 }

@@ -79,7 +79,8 @@ type Options struct {
 	// incomplete (a run cut short, a torn last line), and lists what is
 	// not in Result.Missing, instead of refusing.
 	AllowPartial bool
-	// MaxBytes caps each source's size; 0 means DefaultOptions'.
+	// MaxBytes caps each source's size and the merged file's; 0 means
+	// DefaultOptions', the readers' cap.
 	MaxBytes int64
 	// KeepRegimes keeps every repetition's machine regime in its name
 	// (schema.KeyRegime), so that no statistic pools two regimes of one
@@ -95,9 +96,10 @@ type Options struct {
 }
 
 // DefaultOptions refuse an incomplete sweep and read sources of up to
-// 64 GiB: a full sweep of many machines is a few MB a machine (a line is
-// about 300 bytes), so the cap only stops a runaway input.
-var DefaultOptions = Options{MaxBytes: 64 << 30}
+// results.MaxInput, the most any reader reads: a full sweep of many
+// machines is a few MB a machine (a line is about 300 bytes), so the cap
+// only stops a runaway input.
+var DefaultOptions = Options{MaxBytes: results.MaxInput}
 
 // A Source is one results file of a sweep, as its header describes it.
 type Source struct {
@@ -199,13 +201,67 @@ func Files(ctx context.Context, dst string, paths []string, opts Options) (*Resu
 	if err := res.check(opts.AllowPartial, opts.AllowMixedRuns); err != nil {
 		return nil, err
 	}
+	out := &outWriter{max: opts.MaxBytes}
+	var readErr error // an input's error, not the output's
 	err := safefile.WriteFile(dst, 0o644, func(w io.Writer) error {
-		return res.write(ctx, w, opts)
+		out.w = w
+		if err := res.write(ctx, out, opts); err != nil {
+			if out.err == nil {
+				readErr = err
+			}
+			return err
+		}
+		return nil
 	})
-	if err != nil {
-		return nil, err
+	switch {
+	case readErr != nil:
+		return nil, readErr // its own message: no "writing dst" before an input's fault
+	case err != nil && out.err == ErrTooLarge:
+		return nil, fmt.Errorf("%s: %w", dst, ErrTooLarge)
+	case err != nil:
+		return nil, &WriteError{Path: dst, Err: err}
 	}
 	return res, nil
+}
+
+// ErrTooLarge is a merged file that would be larger than Options.MaxBytes
+// (by default results.MaxInput): no reader would read it, so merge does
+// not write it.
+var ErrTooLarge = errors.New("the merged file would be larger than the most a reader reads (results.MaxInput): merge fewer files")
+
+// A WriteError is a failure to write the merged file (a full disk, a
+// folder gone): the output's fault, not the inputs'.
+type WriteError struct {
+	Path string
+	Err  error
+}
+
+func (e *WriteError) Error() string { return e.Err.Error() }
+func (e *WriteError) Unwrap() error { return e.Err }
+
+// outWriter writes the merged file, refusing to pass results.MaxInput,
+// and keeps its own error apart from the inputs'.
+type outWriter struct {
+	w   io.Writer
+	max int64 // Options.MaxBytes: the readers' cap, results.MaxInput, by default
+	n   int64
+	err error
+}
+
+func (o *outWriter) Write(p []byte) (int, error) {
+	if o.err != nil {
+		return 0, o.err
+	}
+	if o.n+int64(len(p)) > o.max {
+		o.err = ErrTooLarge
+		return 0, o.err
+	}
+	n, err := o.w.Write(p)
+	o.n += int64(n)
+	if err != nil {
+		o.err = err
+	}
+	return n, err
 }
 
 // readHeader reads a source's configuration header: the configuration
@@ -278,6 +334,9 @@ func readHeader(ctx context.Context, path string, max int64) (Source, error) {
 	if s.Shard, err = schema.ParseShard(lastValue(s.config, schema.ConfShard)); err != nil {
 		return fail(0, "%v", err)
 	}
+	if s.Shard.N > results.MaxShards {
+		return fail(0, "shard %s: over %d shards, the format's limit (results.MaxShards)", s.Shard, results.MaxShards)
+	}
 	s.Paired = lastValue(s.config, schema.ConfOrder) == schema.OrderPaired
 	v := lastValue(s.config, schema.ConfCases)
 	if s.Cases, err = strconv.Atoi(v); err != nil || s.Cases < 0 {
@@ -308,7 +367,7 @@ func (res *Result) check(partial, mixed bool) error {
 			return fmt.Errorf("%w: %s is plan %s, %s is plan %s (run every shard with the same flags)", ErrPlan, first.Path, first.Plan, s.Path, s.Plan)
 		}
 		if s.Run != first.Run && !mixed {
-			return fmt.Errorf("%w of plan %s: %s is run %s, %s is run %s (a shard left from an earlier sweep? merge one run's shards, or mix runs on purpose with allow-mixed-runs)",
+			return fmt.Errorf("%w of plan %s: %s is run %s, %s is run %s (a shard left from an earlier sweep? merge one run's shards, or mix runs on purpose with --allow-mixed-runs)",
 				ErrMixedRuns, s.Plan, first.Path, orNone(first.Run), s.Path, orNone(s.Run))
 		}
 		if !slices.Contains(res.Machines, s.Machine) {
@@ -335,19 +394,30 @@ func (res *Result) check(partial, mixed bool) error {
 	for _, s := range res.Sources[1:] {
 		res.oneSeed = res.oneSeed && lastValue(s.config, schema.ConfSeed) == lastValue(first.config, schema.ConfSeed)
 	}
+	// Shard counts are at most results.MaxShards (readHeader): the loop
+	// is bounded, and only the first few missing shards are named.
 	var missing []string
+	nMissing := 0
 	for _, m := range res.Machines {
 		ss := byMachine[m]
 		n := ss[0].Shard.N
+		have := make(map[int]bool, len(ss))
+		for _, s := range ss {
+			have[s.Shard.K] = true
+		}
 		for k := 1; k <= n; k++ {
-			if !slices.ContainsFunc(ss, func(s *Source) bool { return s.Shard.K == k }) {
+			if have[k] {
+				continue
+			}
+			nMissing++
+			if partial || len(missing) < results.MaxListed {
 				missing = append(missing, fmt.Sprintf("shard %d/%d of machine %s", k, n, m))
 			}
 		}
 	}
-	if len(missing) > 0 {
+	if nMissing > 0 {
 		if !partial {
-			return fmt.Errorf("%w: %s (merge what is there with allow-partial)", ErrMissing, strings.Join(missing, ", "))
+			return fmt.Errorf("%w: %s (merge what is there with --allow-partial)", ErrMissing, results.ListSome(missing, nMissing))
 		}
 		for _, m := range missing {
 			res.Missing = append(res.Missing, m+" is missing")
@@ -572,6 +642,9 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 			return fail(rec.Line, fmt.Errorf("malformed result line %q: %s", clip(strings.TrimSpace(string(rd.Line()))), rec.Msg))
 		case *benchfmt.Result:
 			_, n = rec.Pos()
+			if msg := results.Check(rec); msg != "" { // the readers' rules: merge writes no line they refuse
+				return fail(n, errors.New(msg))
+			}
 			if other { // else the configuration is the previous result's
 				if k, v, was, changed := configChange(rec.Config, s.config); changed {
 					return fail(n, fmt.Errorf("the configuration changes (%s: %q, was %q); merge expects lockbench run's files", k, clip(v), clip(was)))
@@ -626,9 +699,12 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 		res.Warnings = append(res.Warnings, fmt.Sprintf("shard %s of machine %s: %d of its %d repetitions were disturbed: their workers waited for a CPU over %.0f%% of the window (%s), so another process ran on their CPUs; run shards on machines of their own",
 			s.Shard, s.Machine, s.Disturbed, s.Lines, 100*schema.DisturbedShare, schema.UnitRunq))
 	}
-	if s.Lines != s.Cases && !(s.Paired && s.Lines > s.Cases) {
+	if s.Lines > s.Cases && !s.Paired {
+		return fail(0, fmt.Errorf("shard %s of machine %s has %d case lines, more than the %d its cases line says: lines were added or the header edited", s.Shard, s.Machine, s.Lines, s.Cases))
+	}
+	if s.Lines < s.Cases {
 		msg := fmt.Sprintf("shard %s of machine %s has %d of its %d case lines", s.Shard, s.Machine, s.Lines, s.Cases)
-		if !opts.AllowPartial || s.Lines > s.Cases {
+		if !opts.AllowPartial {
 			return fail(0, fmt.Errorf("%w: %s (the run did not finish, or the file was cut)", ErrIncomplete, msg))
 		}
 		res.Missing = append(res.Missing, msg+": the rest is missing")

@@ -6,12 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
-	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/perf/benchfmt"
 	"golang.org/x/perf/benchunit"
@@ -20,7 +16,6 @@ import (
 	"github.com/lockbench/lockbench/internal/safefile"
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/results"
-	"github.com/lockbench/lockbench/schema"
 )
 
 // MaxInputBytes is the most Load reads of one file: 1 GiB, about three
@@ -29,7 +24,7 @@ import (
 // larger file (or /dev/zero's endless stream, which Load refuses anyway
 // as not a regular file) is an error, not a process the kernel kills for
 // its memory.
-const MaxInputBytes int64 = 1 << 30
+const MaxInputBytes = results.MaxInput
 
 // A Set is the benchmark results read from one or more files, in file
 // order.
@@ -255,6 +250,7 @@ func (s *Set) read(in io.Reader, path, label string) error {
 	}
 	rd := results.NewReader(in, path, label, onLine)
 	found, first := 0, len(s.Results)
+	var prev *benchfmt.Result // the last result kept, whose configuration the next may share
 	for rd.Scan() && len(binary) < maxLineErrors {
 		if len(errs) >= maxLineErrors {
 			continue // read on: a binary line would still say more
@@ -275,6 +271,13 @@ func (s *Set) read(in io.Reader, path, label string) error {
 			c := rec.Clone()
 			neutralise(c)
 			tidyValues(c)
+			// Lines of one file share their configuration: keep it once,
+			// not once per line (most of a kept result's memory). Results
+			// are read-only once loaded; a user of one clones it first.
+			if prev != nil && sameConfig(prev.Config, c.Config) {
+				c.Config = prev.Config
+			}
+			prev = c
 			s.Results = append(s.Results, c)
 		}
 	}
@@ -328,47 +331,14 @@ func (s *Set) addUnitMetadata(m *benchfmt.UnitMetadata) error {
 	return nil
 }
 
-// checkResult rejects what benchfmt accepts but no measurement can be:
-// a value that is not finite, a unit that is not unit text.
+// checkResult rejects what benchfmt accepts but no measurement can be
+// (results.Check: the same rules as merge's).
 func checkResult(r *benchfmt.Result) error {
-	file, line := r.Pos()
-	name := printable.String(string(r.Name))
-	for _, v := range r.Values {
-		unit := v.Unit
-		if v.OrigUnit != "" {
-			unit = v.OrigUnit
-		}
-		if msg := checkUnit(unit); msg != "" {
-			return &InputError{FileName: file, Line: line, Msg: fmt.Sprintf("benchmark %s: %s", name, msg)}
-		}
-		if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) {
-			return &InputError{FileName: file, Line: line, Msg: fmt.Sprintf("benchmark %s: value %v %s is not a finite number", name, v.Value, unit)}
-		}
-		if v.Value < 0 && nonNegative(unit) {
-			return &InputError{FileName: file, Line: line, Msg: fmt.Sprintf("benchmark %s: value %v %s is negative: no time or count can be", name, v.Value, unit)}
-		}
-	}
-	if r.Iters < 1 {
-		return &InputError{FileName: file, Line: line, Msg: fmt.Sprintf("benchmark %s: iteration count %d: a result measures at least one iteration", name, r.Iters)}
+	if msg := results.Check(r); msg != "" {
+		file, line := r.Pos()
+		return &InputError{FileName: file, Line: line, Msg: msg}
 	}
 	return nil
-}
-
-// nonNegative reports whether no value of unit can be negative: every
-// unit lockbench writes (schema), and times, bytes and allocations per
-// operation as `go test` writes them. Custom metrics of other benchmarks
-// may be negative (a drift, a delta) and are left alone.
-func nonNegative(unit string) bool {
-	if _, ok := schema.Lookup(unit); ok {
-		return true
-	}
-	_, tidied := benchunit.Tidy(1, unit)
-	for _, p := range []string{"sec/", "B/", "allocs/"} {
-		if strings.HasPrefix(tidied, p) {
-			return true
-		}
-	}
-	return false
 }
 
 // neutralise makes r's name and configuration printable (see Load).
@@ -398,23 +368,6 @@ func tidyValues(r *benchfmt.Result) {
 	}
 }
 
-// checkUnit returns why unit is not unit text, or "" if it is.
-func checkUnit(unit string) string {
-	if _, err := strconv.ParseFloat(unit, 64); err == nil {
-		return fmt.Sprintf("unit %q is a number: two values in a row, or a value missing its unit (a truncated or garbled line)", unit)
-	}
-	first, _ := utf8.DecodeRuneInString(unit)
-	if !(unicode.IsLetter(first) || first == '%') {
-		return fmt.Sprintf("unknown unit text %q: a unit begins with a letter or %%, like ns/op or acq/page", unit)
-	}
-	for _, c := range unit {
-		if unicode.IsControl(c) || c == utf8.RuneError {
-			return fmt.Sprintf("unknown unit text %q: control characters in a unit", unit)
-		}
-	}
-	return ""
-}
-
 // Read is Load for one stream, already open (a pipe, a buffer): name
 // stands for its file in errors and is its ".file" label. The errors and
 // warnings are Load's, bar those about the file itself.
@@ -430,3 +383,16 @@ var (
 	_ error = (*InputError)(nil)
 	_ error = InputErrors(nil)
 )
+
+// sameConfig reports whether two configurations are equal, key by key.
+func sameConfig(a, b []benchfmt.Config) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Key != b[i].Key || a[i].File != b[i].File || !bytes.Equal(a[i].Value, b[i].Value) {
+			return false
+		}
+	}
+	return true
+}

@@ -209,3 +209,20 @@ func TestLoadLabels(t *testing.T) {
 		t.Errorf("a labelled missing file: %v", err)
 	}
 }
+
+// TestLoadSharesConfig: lines of one file with one configuration keep
+// it once (memory by lines was mostly configuration copies), and a line
+// after a configuration change keeps its own.
+func TestLoadSharesConfig(t *testing.T) {
+	set, err := Read(strings.NewReader("goos: linux\nBenchmarkA 1 2 ns/op\nBenchmarkB 1 3 ns/op\ngoos: plan9\nBenchmarkC 1 4 ns/op\n"), "x.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := set.Results
+	if &r[0].Config[0] != &r[1].Config[0] {
+		t.Error("two lines of one configuration hold two copies of it")
+	}
+	if r[2].GetConfig("goos") != "plan9" || r[0].GetConfig("goos") != "linux" {
+		t.Errorf("goos %q, %q: want linux, plan9", r[0].GetConfig("goos"), r[2].GetConfig("goos"))
+	}
+}

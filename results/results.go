@@ -28,8 +28,10 @@
 // OpenInput: regular files only, a size cap, cancellation), which
 // benchfmt.Files, opening paths itself, cannot be told to do.
 //
-// It is a leaf of the contract side of the stack, beside schema: it
-// imports nothing of lockbench, and reports and merge import it.
+// It sits on the contract side of the stack, above schema (whose units
+// Check knows) and internal/printable; reports and merge import it. Its
+// limits (limits.go) and line rules (Check) are the format's, the same
+// for every reader and for merge.
 package results
 
 import (
@@ -45,10 +47,9 @@ import (
 	"golang.org/x/perf/benchfmt"
 )
 
-// MaxLine is the longest line a Reader reads: benchfmt's own limit
-// (bufio.MaxScanTokenSize) with room to spare, so that benchfmt names
-// the line that is too long.
-const MaxLine = 2 * bufio.MaxScanTokenSize
+// bufSize is the Reader's buffer: a line longer than MaxLine is found
+// by its length when it fits, by a full buffer when not.
+const bufSize = 2 * bufio.MaxScanTokenSize
 
 // A TornError is a last line without its newline: left out, unparsed
 // (see the package doc).
@@ -79,7 +80,7 @@ func NewReader(in io.Reader, path, label string, onLine func(n int, line []byte)
 	if label == "" {
 		label = path
 	}
-	r := &Reader{feed: feed{src: bufio.NewReaderSize(in, MaxLine), path: path, onLine: onLine}}
+	r := &Reader{feed: feed{src: bufio.NewReaderSize(in, bufSize), path: path, onLine: onLine}}
 	r.fmt = benchfmt.NewReader(&r.feed, path)
 	r.fmt.Reset(&r.feed, path, ".file", label)
 	return r
@@ -173,8 +174,8 @@ func (f *feed) Read(p []byte) (int, error) {
 			}
 			f.err = io.EOF
 			f.line, f.off, f.ended = endMarker, 0, true
-		case err == bufio.ErrBufferFull:
-			f.err = fmt.Errorf("%s:%d: line longer than %d bytes", f.path, f.n+1, MaxLine)
+		case err == bufio.ErrBufferFull, len(line) > MaxLine:
+			f.err = fmt.Errorf("%s:%d: line longer than %d bytes, the format's limit (results.MaxLine)", f.path, f.n+1, MaxLine)
 			return 0, f.err
 		case err != nil:
 			f.err = err

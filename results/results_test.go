@@ -84,14 +84,36 @@ func TestTorn(t *testing.T) {
 	}
 }
 
-// TestLongLine: a line past benchfmt's limit is an error naming it, not a
-// silent end.
+// TestLongLine: a line past MaxLine is an error naming the line and the
+// limit, whether it is longer than benchfmt's own buffer or not: never
+// benchfmt's "token too long", never a silent end.
 func TestLongLine(t *testing.T) {
-	r := NewReader(strings.NewReader(head+"BenchmarkZ 1 1 ns/op "+strings.Repeat("x", MaxLine)+"\n"), "a.txt", "", nil)
+	for _, n := range []int{MaxLine + 1, 100 << 10, 3 * bufSize} {
+		r := NewReader(strings.NewReader(head+"BenchmarkZ 1 1 ns/op "+strings.Repeat("x", n)+"\n"), "a.txt", "", nil)
+		for r.Scan() {
+		}
+		if r.Err() == nil || !strings.Contains(r.Err().Error(), "a.txt:7") || !strings.Contains(r.Err().Error(), "results.MaxLine") {
+			t.Errorf("%d bytes: err %v, want one naming a.txt:7 and results.MaxLine", n, r.Err())
+		}
+	}
+	// Reason: a line just under the limit is read.
+	line := "BenchmarkZ 1 1 ns/op"
+	r := NewReader(strings.NewReader(head+line+" 1 "+strings.Repeat("x", MaxLine-len(line)-4)+"\n"), "a.txt", "", nil)
 	for r.Scan() {
 	}
-	if r.Err() == nil || !strings.Contains(r.Err().Error(), "a.txt:7") {
-		t.Errorf("err %v, want one naming a.txt:7", r.Err())
+	if r.Err() != nil {
+		t.Errorf("a line of MaxLine bytes: %v", r.Err())
+	}
+}
+
+// TestListSome: an error lists at most MaxListed items, then counts.
+func TestListSome(t *testing.T) {
+	items := []string{"a", "b", "c", "d", "e", "f", "g"}
+	if got, want := ListSome(items, 1999999999), "a, b, c, d, e, and 1999999994 more"; got != want {
+		t.Errorf("ListSome = %q, want %q", got, want)
+	}
+	if got := ListSome(items[:2], 2); got != "a, b" {
+		t.Errorf("ListSome of 2 = %q", got)
 	}
 }
 
@@ -218,5 +240,32 @@ func TestOneReader(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCheck: the line rules every reader and merge apply.
+func TestCheck(t *testing.T) {
+	for _, tt := range []struct {
+		line   string
+		bad    bool
+		reason string
+	}{
+		{"BenchmarkX 10 85 ns/page 0.5 acq/page", false, "a measurement"},
+		{"BenchmarkX 10 85 ns/page 86 ns/page", true, "a unit twice would count as a second sample"},
+		{"BenchmarkX 10 NaN ns/page", true, "NaN is no measurement"},
+		{"BenchmarkX 10 -1 ns/page", true, "no time is negative"},
+		{"BenchmarkX 10 1 2.5", true, "a numeric unit is a garbled line"},
+		{"BenchmarkX 0 1 ns/page", true, "zero iterations measure nothing"},
+	} {
+		r := NewReader(strings.NewReader(tt.line+"\n"), "a.txt", "", nil)
+		var msg string
+		for r.Scan() {
+			if res, ok := r.Record().(*benchfmt.Result); ok {
+				msg = Check(res)
+			}
+		}
+		if (msg != "") != tt.bad {
+			t.Errorf("%q: Check %q, want bad=%v (%s)", tt.line, msg, tt.bad, tt.reason)
+		}
 	}
 }

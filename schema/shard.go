@@ -121,7 +121,9 @@ func ParseShard(v string) (Shard, error) {
 	k, n, ok := strings.Cut(v, "/")
 	ki, err1 := strconv.Atoi(k)
 	ni, err2 := strconv.Atoi(n)
-	if !ok || err1 != nil || err2 != nil {
+	// Written as Shard.String writes it: "+2/02" is a hand edit, not a
+	// part of a plan harness wrote.
+	if !ok || err1 != nil || err2 != nil || strconv.Itoa(ki) != k || strconv.Itoa(ni) != n {
 		return Shard{}, fmt.Errorf("shard %q: want K/N, two whole numbers such as 2/4", v)
 	}
 	s := Shard{K: ki, N: ni}

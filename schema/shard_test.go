@@ -19,6 +19,8 @@ func TestParseShard(t *testing.T) {
 		{"a/b", Shard{}, "want K/N", "not numbers"},
 		{"3", Shard{}, "want K/N", "no slash"},
 		{"1/0", Shard{}, "N must be at least 1", "no shards"},
+		{"+2/02", Shard{}, "want K/N", "a sign or a leading zero is a hand edit: harness writes 2/2"},
+		{" 1/2", Shard{}, "want K/N", "spaces are not part of a shard"},
 	}
 	for _, tt := range tests {
 		got, err := ParseShard(tt.in)

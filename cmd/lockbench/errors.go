@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"syscall"
 	"time"
 
@@ -138,7 +139,18 @@ type interrupted struct {
 	cause error
 }
 
-func (e *interrupted) Error() string   { return e.err.Error() }
+// Error is the command's message, naming the signal: a command that
+// returned its context's error would otherwise say "context canceled".
+func (e *interrupted) Error() string {
+	msg := e.err.Error()
+	if e.cause == nil || strings.Contains(msg, e.cause.Error()) {
+		return msg
+	}
+	if strings.Contains(msg, context.Canceled.Error()) {
+		return strings.Replace(msg, context.Canceled.Error(), e.cause.Error(), 1)
+	}
+	return msg + " (" + e.cause.Error() + ")"
+}
 func (e *interrupted) Unwrap() []error { return []error{e.err, e.cause} }
 
 // exitCode picks the status for an error returned by a command. A signal

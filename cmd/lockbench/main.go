@@ -10,6 +10,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -125,6 +126,13 @@ func execute(ctx context.Context, root *cobra.Command, out *checkedWriter, args 
 	if msg := err.Error(); msg != "" {
 		fmt.Fprintf(stderr, "lockbench: %s\n", printable.String(msg))
 	}
+	if out.n == 0 && code != exitInterrupted && code != exitTerminated && wantsJSON(root, args) {
+		// --json promises JSON on stdout: a failure is one JSON document
+		// too, unless the command printed its own (gate's verdict). A
+		// signal leaves stdout as the command left it: a run interrupted
+		// before any line prints nothing (TestRunJSONAlwaysOneDocument).
+		writeJSONError(out, err.Error(), code)
+	}
 	if os.Getenv(envTraceback) == "1" {
 		if ie, ok := errors.AsType[*internalError](err); ok {
 			stderr.Write(ie.stack)
@@ -149,10 +157,12 @@ func graceFor(root *cobra.Command, args []string) time.Duration {
 type checkedWriter struct {
 	w   io.Writer
 	err error
+	n   int64 // bytes written
 }
 
 func (c *checkedWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
+	c.n += int64(n)
 	if err != nil && c.err == nil {
 		c.err = err
 	}
@@ -222,4 +232,34 @@ func commandLine(cmd *cobra.Command) string {
 		parts = append(parts, "--"+fl.Name+"="+fl.Value.String())
 	})
 	return strings.Join(parts, " ")
+}
+
+// wantsJSON reports whether the command args ran was given --json.
+func wantsJSON(root *cobra.Command, args []string) bool {
+	c, _, err := root.Find(args)
+	if err != nil {
+		return false
+	}
+	if f := c.Flags().Lookup("json"); f != nil && f.Changed {
+		return f.Value.String() == "true"
+	}
+	for _, a := range args { // flags not parsed: the command failed before
+		if a == "--" {
+			break
+		}
+		if a == "--json" || a == "--json=true" {
+			return true
+		}
+	}
+	return false
+}
+
+// writeJSONError writes a failure as --json's one document on stdout:
+// the message and the exit status.
+func writeJSONError(w io.Writer, msg string, code int) {
+	b, _ := json.MarshalIndent(struct {
+		Error    string `json:"error"`
+		ExitCode int    `json:"exit_code"`
+	}{msg, code}, "", "  ")
+	w.Write(append(b, '\n'))
 }

@@ -148,7 +148,7 @@ func TestMergeRefuses(t *testing.T) {
 		want   []string
 		reason string
 	}{
-		{[]string{three[0], three[1]}, []string{"missing shard", "shard 3/3 of machine a"}, "shard 3 of 3 is not there"},
+		{[]string{three[0], three[1]}, []string{"missing shard", "shard 3/3 of machine a", "--allow-partial"}, "shard 3 of 3 is not there; the hint names the flag as typed"},
 		{[]string{three[0], three[1], three[2], three[1]}, []string{"shard 2/3 of machine a given twice"}, "a shard given twice would count its cases twice"},
 		{[]string{three[0], three[1], three[2], other[0]}, []string{"different plans"}, "a shard of another plan (--count 2) measures something else"},
 		{[]string{torn, three[1], three[2]}, []string{"torn.txt:", "incomplete line"}, "a torn last line is a truncated file"},
@@ -156,7 +156,7 @@ func TestMergeRefuses(t *testing.T) {
 		{[]string{fifo}, []string{"not a regular file"}, "a FIFO would block the merge"},
 		{[]string{"/dev/null"}, []string{"not a regular file"}, "a device is not a results file"},
 		{[]string{empty}, []string{"results.txt"}, "a folder without results"},
-		{nil, []string{"requires at least 1 arg"}, "nothing to merge"},
+		{nil, []string{"merge needs the results files"}, "nothing to merge: one line naming what is missing, not cobra's count of args"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.reason, func(t *testing.T) {
@@ -164,6 +164,9 @@ func TestMergeRefuses(t *testing.T) {
 			wantUsageError(t, append([]string{"merge", "-o", out}, tt.args...), tt.reason, tt.want...)
 			if _, err := os.Stat(filepath.Join(out, harness.ResultsFile)); err == nil {
 				t.Errorf("a refused merge left %s/results.txt", out)
+			}
+			if _, err := os.Stat(out); err == nil {
+				t.Errorf("a refused merge left the folder %s", out)
 			}
 		})
 	}

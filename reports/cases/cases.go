@@ -28,6 +28,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/lockbench/lockbench/reports/stats"
+	"github.com/lockbench/lockbench/results"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 )
@@ -318,9 +319,21 @@ func (c *Case) add(r *benchfmt.Result) []string {
 // placeClasses puts each class line (a schema.KeyClass key) under the
 // case of its name without that key, in the same input and machine. A class line
 // without its case is left out with a warning.
+//
+// Each line finds its class case in a map, not by a search of the case's
+// Classes: a case with many classes is linear, not quadratic, in its
+// class lines. A case keeps at most results.MaxClasses classes; lines of
+// further classes are left out, with one warning per case.
 func (m *Model) placeClasses(lines []*benchfmt.Result) {
 	orphans := map[string]bool{}
 	var orphanOrder []string
+	type classKey struct {
+		parent *Case
+		class  string
+	}
+	byClass := map[classKey]*Case{}
+	over := map[*Case]int{} // class lines left out, by case
+	var overOrder []*Case
 	for _, r := range lines {
 		n := schema.ParseName(r.Name)
 		class, _ := n.Get(schema.KeyClass)
@@ -333,13 +346,25 @@ func (m *Model) placeClasses(lines []*benchfmt.Result) {
 			}
 			continue
 		}
-		cl := parent.ClassCase(class)
+		cl := byClass[classKey{parent, class}]
+		if cl == nil && len(parent.Classes) >= results.MaxClasses {
+			if over[parent] == 0 {
+				overOrder = append(overOrder, parent)
+			}
+			over[parent]++
+			continue
+		}
 		if cl == nil {
 			cl = &Case{File: parent.File, Machine: parent.Machine, Name: n, Mode: parent.Mode, Batch: parent.Batch, Threads: parent.Threads,
 				Variant: parent.Variant, Class: class, Samples: map[string][]float64{}, estimates: map[string]stats.Estimate{}}
 			parent.Classes = append(parent.Classes, cl)
+			byClass[classKey{parent, class}] = cl
 		}
 		cl.add(r)
+	}
+	for _, c := range overOrder {
+		m.Warnings = append(m.Warnings, fmt.Sprintf("%s has class lines of more than %d classes, the format's limit (results.MaxClasses): %d lines of further classes left out",
+			c.Name.Case(), results.MaxClasses, over[c]))
 	}
 	for _, name := range orphanOrder {
 		m.Warnings = append(m.Warnings, fmt.Sprintf("class lines (%s=...) of %s without its case line: left out", schema.KeyClass, name))

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/perf/benchfmt"
 
+	"github.com/lockbench/lockbench/results"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 )
@@ -221,5 +222,38 @@ func TestGroupKeepsRunsApart(t *testing.T) {
 	})
 	if len(m.Cases) != 2 || m.Cases[0].N() != 2 || m.Cases[1].N() != 1 {
 		t.Errorf("%d cases; want X-2 (2 repetitions) and X-4 apart: runs at another GOMAXPROCS are not repetitions", len(m.Cases))
+	}
+}
+
+// TestClassesBounded: a case keeps at most results.MaxClasses classes;
+// further classes' lines are left out with one warning, not one per line
+// (a case with 10⁵ classes made classes and report quadratic).
+func TestClassesBounded(t *testing.T) {
+	rs := []*benchfmt.Result{result("a", "PageCache/mode=pcp/batch=16/lock=mutex/threads=2-2", 1.0, "ns/page")}
+	n := results.MaxClasses + 10
+	for i := range n {
+		rs = append(rs, result("a", fmt.Sprintf("PageCache/mode=pcp/batch=16/lock=mutex/threads=2/class=c%d-2", i), 0.5, "acq/page"))
+	}
+	rs = append(rs, result("a", "PageCache/mode=pcp/batch=16/lock=mutex/threads=2/class=c0-2", 0.7, "acq/page"))
+	m := Group(rs)
+	if len(m.Cases) != 1 {
+		t.Fatalf("%d cases, want 1", len(m.Cases))
+	}
+	c := m.Cases[0]
+	if len(c.Classes) != results.MaxClasses {
+		t.Errorf("%d classes, want results.MaxClasses (%d)", len(c.Classes), results.MaxClasses)
+	}
+	// Reason: a known class's second line still joins it.
+	if got := c.ClassCase("c0").N(); got != 2 {
+		t.Errorf("class c0 has %d samples, want 2", got)
+	}
+	var warned int
+	for _, w := range m.Warnings {
+		if strings.Contains(w, "results.MaxClasses") && strings.Contains(w, "10 lines") {
+			warned++
+		}
+	}
+	if warned != 1 {
+		t.Errorf("warnings %q, want one naming results.MaxClasses and 10 lines", m.Warnings)
 	}
 }

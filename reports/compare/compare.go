@@ -150,6 +150,7 @@ type Delta struct {
 // Mann-Whitney U test, geomeans. Errors are bad options (a projection or
 // filter that does not parse) and a filter that keeps nothing.
 func Tables(set *reports.Set, opts Options) (*Comparison, error) {
+	opts.Row = withMachine(opts.Row, []*reports.Set{set}, opts.Col, opts.Table, opts.Ignore)
 	g, err := newGrouping(opts)
 	if err != nil {
 		return nil, err

@@ -221,6 +221,7 @@ func Gate(base, head *reports.Set, opts GateOptions) (*Verdict, error) {
 	if opts.Metric == "" {
 		opts.Metric = DefaultGate.Metric
 	}
+	opts.Row = withMachine(opts.Row, []*reports.Set{base, head}, opts.Ignore)
 	q, err := parseGateQuery(opts)
 	if err != nil {
 		return nil, err

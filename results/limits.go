@@ -1,0 +1,62 @@
+package results
+
+// The limits of the results format: one table, the same for every reader
+// of it (reports' Load, which compare, gate, report and classes use) and
+// for merge, which reads with the same Reader and refuses to write a
+// file these limits would make a reader refuse. Each is checked before
+// what it bounds is allocated. docs/DESIGN.md's limits table lists them.
+const (
+	// MaxLine is the longest line, in bytes with its newline, that a
+	// Reader reads. A lockbench result line is about 300 bytes, a class
+	// line less; a machine name is at most schema's 255 bytes. It is
+	// below benchfmt's own limit (bufio.MaxScanTokenSize, 64 KiB), so
+	// that every reader refuses a longer line with the same error,
+	// naming this limit, never benchfmt's "token too long".
+	MaxLine = 32 << 10
+	// MaxInput is the largest results file, in bytes, that a reader
+	// reads and merge writes: 1 GiB, about three million result lines,
+	// far beyond any sweep.
+	MaxInput int64 = 1 << 30
+	// MaxShards is the largest N of a shard K/N: a sweep is cut into at
+	// most this many parts. A shard header beyond it is refused before
+	// merge sets aside anything per shard.
+	MaxShards = 10000
+	// MaxClasses is the most class lines (schema.KeyClass) that follow
+	// one case line: a workload has a handful of classes of operation.
+	MaxClasses = 64
+	// MaxListed is the most items (missing shards, ...) an error lists
+	// one by one; the rest are counted ("and 12 more").
+	MaxListed = 5
+)
+
+// ListSome joins at most MaxListed of items with ", ", then says how
+// many more there are: an error line stays short whatever the input.
+func ListSome(items []string, total int) string {
+	s := ""
+	for i, it := range items {
+		if i == MaxListed {
+			break
+		}
+		if i > 0 {
+			s += ", "
+		}
+		s += it
+	}
+	if more := total - min(len(items), MaxListed); more > 0 {
+		s += ", and " + itoa(more) + " more"
+	}
+	return s
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for ; n > 0; n /= 10 {
+		i--
+		b[i] = byte('0' + n%10)
+	}
+	return string(b[i:])
+}
