@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/lockbench/lockbench/internal/ghcmd"
 	"github.com/lockbench/lockbench/reports/stats"
 )
 
@@ -321,29 +322,19 @@ func (v *Verdict) WriteGitHub(w io.Writer, allowUnjudged bool) error {
 	for _, c := range v.Checks {
 		switch {
 		case c.Status == StatusRegressed:
-			fmt.Fprintf(&b, "::error title=%s::%s\n", ghProperty("lockbench ab: regression"), ghData(line(c)))
+			fmt.Fprintf(&b, "::error title=%s::%s\n", ghcmd.Property("lockbench ab: regression"), ghcmd.Data(line(c)))
 		case c.Status == StatusUnjudged:
 			kind := "error"
 			if allowUnjudged {
 				kind = "warning"
 			}
-			fmt.Fprintf(&b, "::%s title=%s::%s\n", kind, ghProperty("lockbench ab: not judged"), ghData(c.Name+": "+c.Reason))
+			fmt.Fprintf(&b, "::%s title=%s::%s\n", kind, ghcmd.Property("lockbench ab: not judged"), ghcmd.Data(c.Name+": "+c.Reason))
 		case c.Reason != "":
-			fmt.Fprintf(&b, "::warning title=%s::%s\n", ghProperty("lockbench ab: unconfirmed"), ghData(c.Name+": "+c.Reason))
+			fmt.Fprintf(&b, "::warning title=%s::%s\n", ghcmd.Property("lockbench ab: unconfirmed"), ghcmd.Data(c.Name+": "+c.Reason))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// ghData and ghProperty escape workflow command text as the Actions
-// runner expects (toolkit's escapeData and escapeProperty).
-func ghData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
-}
-
-func ghProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
 // WriteJSON writes the verdict as indented JSON.

@@ -570,14 +570,6 @@ func blockBootstrap(roles []splitRole, k int, confidence float64, f func(medians
 			}
 		}
 	}
-	tail := (1 - confidence) / 2
-	for i, d := range dist {
-		if len(d) == 0 {
-			continue
-		}
-		slices.Sort(d)
-		at := func(q float64) float64 { return d[int(math.Round(q*float64(len(d)-1)))] }
-		lo[i], hi[i] = at(tail), at(1-tail)
-	}
+	stats.PercentileIntervals(dist, confidence, lo, hi)
 	return lo, hi
 }

@@ -13,6 +13,7 @@ import (
 	"golang.org/x/perf/benchproc"
 	"golang.org/x/perf/benchunit"
 
+	"github.com/lockbench/lockbench/internal/ghcmd"
 	"github.com/lockbench/lockbench/internal/table"
 	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/reports/stats"
@@ -930,29 +931,19 @@ func (v *Verdict) WriteGitHub(w io.Writer, allowUnjudged bool) error {
 	for _, c := range v.Checks {
 		switch {
 		case c.Status == StatusRegressed:
-			fmt.Fprintf(&b, "::error title=%s::%s\n", ghProperty("lockbench gate: "+v.Metric+" regression"), ghData(checkLine(v, c)))
+			fmt.Fprintf(&b, "::error title=%s::%s\n", ghcmd.Property("lockbench gate: "+v.Metric+" regression"), ghcmd.Data(checkLine(v, c)))
 		case c.Unjudged():
 			kind := "error"
 			if allowUnjudged {
 				kind = "warning"
 			}
-			fmt.Fprintf(&b, "::%s title=%s::%s\n", kind, ghProperty("lockbench gate: not judged"), ghData(c.Name+": "+c.Reason))
+			fmt.Fprintf(&b, "::%s title=%s::%s\n", kind, ghcmd.Property("lockbench gate: not judged"), ghcmd.Data(c.Name+": "+c.Reason))
 		case c.Status == StatusUnconfirmed:
-			fmt.Fprintf(&b, "::warning title=%s::%s\n", ghProperty("lockbench gate: unconfirmed "+v.Metric+" regression"), ghData(checkLine(v, c)+": "+c.Note))
+			fmt.Fprintf(&b, "::warning title=%s::%s\n", ghcmd.Property("lockbench gate: unconfirmed "+v.Metric+" regression"), ghcmd.Data(checkLine(v, c)+": "+c.Note))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// ghData and ghProperty escape workflow command text as the Actions
-// runner expects (toolkit's escapeData and escapeProperty).
-func ghData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
-}
-
-func ghProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
 // WriteJSON writes the verdict as indented JSON.

@@ -265,14 +265,23 @@ func MedianBootstrap(samples [][]float64, k int, confidence float64, f func(medi
 			}
 		}
 	}
+	PercentileIntervals(dist, confidence, lo, hi)
+	return lo, hi
+}
+
+// PercentileIntervals sets lo[i] and hi[i] to the confidence interval of
+// the bootstrap distribution dist[i] by the percentile rule (the values
+// at (1-confidence)/2 and its complement, rounded to the nearest rank).
+// An empty distribution leaves its bounds as they are. It sorts copies:
+// no function of this package modifies its arguments' order.
+func PercentileIntervals(dist [][]float64, confidence float64, lo, hi []float64) {
 	tail := (1 - confidence) / 2
 	for i, d := range dist {
 		if len(d) == 0 {
 			continue
 		}
-		slices.Sort(d)
+		d = slices.Sorted(slices.Values(d))
 		at := func(q float64) float64 { return d[int(math.Round(q*float64(len(d)-1)))] }
 		lo[i], hi[i] = at(tail), at(1-tail)
 	}
-	return lo, hi
 }
