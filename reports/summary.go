@@ -414,6 +414,11 @@ func (s *Summary) WriteText(w io.Writer) error {
 	var b strings.Builder
 	if line := s.BottomLine(); line != "" {
 		b.WriteString(line + "\n\n")
+	} else if len(s.Headlines) > 0 {
+		// Never silent: a run that measured headlines but settled none of
+		// batch's says so first, rather than leading with a table of
+		// provisional figures.
+		b.WriteString("No bottom line yet: no batch headline is settled and significant (see the provisional and wider-than-target lines below; a longer --budget gives more blocks).\n\n")
 	}
 	if line := s.RegimeLine(); line != "" {
 		b.WriteString(line + "\n\n")

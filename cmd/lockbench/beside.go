@@ -56,7 +56,7 @@ func writeBeside(w io.Writer, hs []reports.Headline) error {
 		return fmt.Sprintf("%+.0f%%", 100*f)
 	}
 	t := tablewriter.NewTable(w)
-	t.Header("workload", "batch", "lock", "threads", "regime", "batch vs page", "95% CI", "large vs page", "batch efficiency")
+	t.Header("workload", "mode", "batch", "lock", "threads", "regime", "batch vs page", "95% CI", "large vs page", "batch efficiency")
 	for _, h := range hs {
 		large, eff := "—", "—"
 		if h.Large != nil && h.Page > 0 {
@@ -70,7 +70,7 @@ func writeBeside(w io.Writer, hs []reports.Headline) error {
 			lock = "(kernel's)"
 		}
 		ci := pct(float64(h.DeltaLo)) + " .. " + pct(float64(h.DeltaHi))
-		if err := t.Append(strings.ToLower(h.Workload), h.Batch, lock, h.Threads, h.Regime, pct(float64(h.Delta)), ci, large, eff); err != nil {
+		if err := t.Append(strings.ToLower(h.Workload), h.Mode, h.Batch, lock, h.Threads, h.Regime, pct(float64(h.Delta)), ci, large, eff); err != nil {
 			return err
 		}
 	}
