@@ -36,8 +36,8 @@ if [[ -z "$browser" ]]; then
 	fi
 fi
 
-echo "screenshot: generating the report from reports/testdata/report/lockbench.txt"
-go run ./cmd/lockbench report -o "$out" reports/testdata/report/lockbench.txt
+echo "screenshot: generating the report from reports/render/testdata/report/lockbench.txt"
+go run ./cmd/lockbench report -o "$out" reports/render/testdata/report/lockbench.txt
 
 png="$out/report.png"
 rm -f "$png"
