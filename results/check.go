@@ -1,6 +1,7 @@
 package results
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"strconv"
@@ -39,7 +40,9 @@ func Check(r *benchfmt.Result) string {
 			return fmt.Sprintf("benchmark %s: value %v %s is negative: no time or count can be", name, v.Value, unit)
 		}
 		for _, w := range r.Values[:i] {
-			if w.Unit == v.Unit {
+			// As written: benchfmt tidies some values of a unit and not
+			// others (0 xfer-ns stays, 1 xfer-ns becomes 1e-09 xfer-sec).
+			if cmp.Or(w.OrigUnit, w.Unit) == unit {
 				return fmt.Sprintf("benchmark %s: unit %s given twice on one line: one line is one sample of each unit", name, unit)
 			}
 		}

@@ -252,6 +252,7 @@ func TestCheck(t *testing.T) {
 	}{
 		{"BenchmarkX 10 85 ns/page 0.5 acq/page", false, "a measurement"},
 		{"BenchmarkX 10 85 ns/page 86 ns/page", true, "a unit twice would count as a second sample"},
+		{"BenchmarkX 10 0 xfer-ns 1 xfer-ns", true, "twice, though benchfmt tidies only the second (found by FuzzLoad)"},
 		{"BenchmarkX 10 NaN ns/page", true, "NaN is no measurement"},
 		{"BenchmarkX 10 -1 ns/page", true, "no time is negative"},
 		{"BenchmarkX 10 1 2.5", true, "a numeric unit is a garbled line"},
