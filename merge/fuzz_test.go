@@ -22,6 +22,11 @@ func FuzzHeaders(f *testing.F) {
 	f.Add("1/1", "1/1", "1", "1", "a", "b")
 	f.Add("1/2", "1/2", "0", "-1", "a", "a")
 	f.Add("1/20000000", "3/20000000", "1", "1", "a\x00", "a\xff")
+	// Found by CI's fuzzing: a shard value of 8 KiB came back whole in
+	// the error line; so did a long cases value or machine name.
+	f.Add("1"+strings.Repeat("\x11", 8000), "2/2", "1", "1", "a", "a")
+	f.Add("1/2", "2/2", strings.Repeat("x", 8000), "1", "a", "a")
+	f.Add("1/2", "1/2", "1", "1", strings.Repeat("m", 8000), strings.Repeat("m", 8000))
 	f.Fuzz(func(t *testing.T, shardA, shardB, casesA, casesB, machineA, machineB string) {
 		dir := t.TempDir()
 		var paths []string

@@ -340,7 +340,7 @@ func readHeader(ctx context.Context, path string, max int64) (Source, error) {
 	s.Paired = lastValue(s.config, schema.ConfOrder) == schema.OrderPaired
 	v := lastValue(s.config, schema.ConfCases)
 	if s.Cases, err = strconv.Atoi(v); err != nil || s.Cases < 0 {
-		return fail(0, "cases %q: not a count of lines", v)
+		return fail(0, "cases %.40q: not a count of lines", v)
 	}
 	if s.body == 0 && s.Cases > 0 {
 		return fail(0, "no results: the shard did not finish a case (%d expected)", s.Cases)
@@ -375,10 +375,10 @@ func (res *Result) check(partial, mixed bool) error {
 		}
 		for _, o := range byMachine[s.Machine] {
 			if o.Shard.N != s.Shard.N {
-				return fmt.Errorf("%w: machine %s has shards of %d (%s) and of %d (%s)", ErrPlan, s.Machine, o.Shard.N, o.Path, s.Shard.N, s.Path)
+				return fmt.Errorf("%w: machine %.60s has shards of %d (%s) and of %d (%s)", ErrPlan, s.Machine, o.Shard.N, o.Path, s.Shard.N, s.Path)
 			}
 			if o.Shard.K == s.Shard.K {
-				return fmt.Errorf("shard %s of machine %s %w: %s and %s", s.Shard, s.Machine, ErrDuplicate, o.Path, s.Path)
+				return fmt.Errorf("shard %s of machine %.60s %w: %s and %s", s.Shard, s.Machine, ErrDuplicate, o.Path, s.Path)
 			}
 		}
 		byMachine[s.Machine] = append(byMachine[s.Machine], s)
@@ -411,7 +411,7 @@ func (res *Result) check(partial, mixed bool) error {
 			}
 			nMissing++
 			if partial || len(missing) < results.MaxListed {
-				missing = append(missing, fmt.Sprintf("shard %d/%d of machine %s", k, n, m))
+				missing = append(missing, fmt.Sprintf("shard %d/%d of machine %.60s", k, n, m))
 			}
 		}
 	}
@@ -558,7 +558,7 @@ func (res *Result) write(ctx context.Context, out io.Writer, opts Options) error
 				}
 			}
 			if len(vals) > 1 && !slices.Contains(quiet, k) {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("machine %s: its shards ran with different %s: %s", m, k, strings.Join(vals, " | ")))
+				res.Warnings = append(res.Warnings, fmt.Sprintf("machine %.60s: its shards ran with different %s: %s", m, k, strings.Join(vals, " | ")))
 			}
 			if len(vals) > 0 {
 				fmt.Fprintf(w, "%s: %s\n", schema.MachineKey(i+1, k), strings.Join(vals, " | "))
@@ -653,7 +653,7 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 
 			name := cases.of(rec.Name)
 			if p, dup := seen[name.of]; dup && !mine[name.of] {
-				return fail(n, fmt.Errorf("case %s of machine %s is also in %s: %w", name.of, s.Machine, p, ErrDuplicate))
+				return fail(n, fmt.Errorf("case %s of machine %.60s is also in %s: %w", name.of, s.Machine, p, ErrDuplicate))
 			} else if !dup {
 				seen[name.of], mine[name.of] = s.Path, true
 			}
@@ -692,18 +692,18 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 		res.Missing = append(res.Missing, fmt.Sprintf("%s:%d: a torn last line, left out", s.Path, t.Line))
 	}
 	if cases := res.pooled[s.Machine]; len(cases) > 0 && s.Shard.K == lastShard(res, s.Machine) {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("machine %s ran %d cases in more than one regime (%s first): the merged file pools a machine's regimes (merge --keep-regimes keeps them apart)",
+		res.Warnings = append(res.Warnings, fmt.Sprintf("machine %.60s ran %d cases in more than one regime (%s first): the merged file pools a machine's regimes (merge --keep-regimes keeps them apart)",
 			s.Machine, len(cases), strings.TrimPrefix(cases[0], "Benchmark")))
 	}
 	if s.Disturbed > 0 {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("shard %s of machine %s: %d of its %d repetitions were disturbed: their workers waited for a CPU over %.0f%% of the window (%s), so another process ran on their CPUs; run shards on machines of their own",
+		res.Warnings = append(res.Warnings, fmt.Sprintf("shard %s of machine %.60s: %d of its %d repetitions were disturbed: their workers waited for a CPU over %.0f%% of the window (%s), so another process ran on their CPUs; run shards on machines of their own",
 			s.Shard, s.Machine, s.Disturbed, s.Lines, 100*schema.DisturbedShare, schema.UnitRunq))
 	}
 	if s.Lines > s.Cases && !s.Paired {
-		return fail(0, fmt.Errorf("shard %s of machine %s has %d case lines, more than the %d its cases line says: lines were added or the header edited", s.Shard, s.Machine, s.Lines, s.Cases))
+		return fail(0, fmt.Errorf("shard %s of machine %.60s has %d case lines, more than the %d its cases line says: lines were added or the header edited", s.Shard, s.Machine, s.Lines, s.Cases))
 	}
 	if s.Lines < s.Cases {
-		msg := fmt.Sprintf("shard %s of machine %s has %d of its %d case lines", s.Shard, s.Machine, s.Lines, s.Cases)
+		msg := fmt.Sprintf("shard %s of machine %.60s has %d of its %d case lines", s.Shard, s.Machine, s.Lines, s.Cases)
 		if !opts.AllowPartial {
 			return fail(0, fmt.Errorf("%w: %s (the run did not finish, or the file was cut)", ErrIncomplete, msg))
 		}

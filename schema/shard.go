@@ -124,11 +124,11 @@ func ParseShard(v string) (Shard, error) {
 	// Written as Shard.String writes it: "+2/02" is a hand edit, not a
 	// part of a plan harness wrote.
 	if !ok || err1 != nil || err2 != nil || strconv.Itoa(ki) != k || strconv.Itoa(ni) != n {
-		return Shard{}, fmt.Errorf("shard %q: want K/N, two whole numbers such as 2/4", v)
+		return Shard{}, fmt.Errorf("shard %.40q: want K/N, two whole numbers such as 2/4", v)
 	}
 	s := Shard{K: ki, N: ni}
 	if err := s.Validate(); err != nil {
-		return Shard{}, fmt.Errorf("shard %q: %w", v, err)
+		return Shard{}, fmt.Errorf("shard %.40q: %w", v, err)
 	}
 	return s, nil
 }
