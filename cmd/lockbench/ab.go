@@ -61,8 +61,9 @@ mapping=15ns'). --budget and --target-ci decide how long it runs, as in run;
 
 Each case gets the Hodges-Lehmann estimate of its change with a 95%
 interval and a status: regressed when the one-sided signed-rank test shows
-it worse than --max-regress, Holm-adjusted over the judged cases (the
-family, shown), improved the mirror image, ok, or unjudged with its reason.
+it worse, Holm-adjusted over the judged cases (the family, shown), and the
+estimate is beyond --max-regress; improved the mirror image; ok; or
+unjudged with its reason.
 
 Exit status: 0 every case judged and none regressed, 1 a regression, 2 bad
 input (a BASE or NEW that does not speak the worker protocol among it), 3 a
