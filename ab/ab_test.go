@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 )
 
 // sim is a simulated machine running two builds: each case has a true
@@ -27,6 +28,10 @@ type sim struct {
 	block   int
 	started map[string]int
 	version int // the protocol the fake speaks; 0 is Protocol
+	// flip is the chance that the machine's transfer state flips
+	// between a block's two slices: the new side's slice then runs
+	// twice as slow with a transfer probe of 160 ns against 25.
+	flip float64
 }
 
 func newSim(seed uint64, procSD float64) *sim {
@@ -76,7 +81,11 @@ func (c *fakeConn) Run(req Request) (Reply, error) {
 			v *= f
 		}
 	}
-	return Reply{Case: req.Case, Value: v, Unit: "ns/page", Lines: []string{fmt.Sprintf("BenchmarkX 1 %v ns/page", v)}}, nil
+	x := 25.0
+	if c.side == "new" && s.flip > 0 && s.rng.Float64() < s.flip {
+		v, x = 2*v, 160
+	}
+	return Reply{Case: req.Case, Value: v, Unit: "ns/page", XferNS: x, Lines: []string{fmt.Sprintf("BenchmarkX 1 %v ns/page", v)}}, nil
 }
 
 func (c *fakeConn) Close() error { c.closed = true; return nil }
@@ -305,5 +314,67 @@ func TestSensitivityAndTolerance(t *testing.T) {
 	}
 	if tolerated > 1 {
 		t.Errorf("+4%% flagged at a 10%% tolerance in %d of 20 runs, want at most 1", tolerated)
+	}
+}
+
+// TestMismatchedBlocksLeftOut: a block whose sides ran in different
+// transfer states (25 against 160 ns) is left out of the verdict and
+// counted, however far its ratio; a block within the factor counts.
+func TestMismatchedBlocksLeftOut(t *testing.T) {
+	same := Block{Base: Reply{XferNS: 25, XferEndNS: 27}, New: Reply{XferNS: 26, XferEndNS: 30}}
+	if same.StatesDiffer() {
+		t.Errorf("probes 25-30 ns: states differ, want one state")
+	}
+	for _, b := range []Block{
+		{Base: Reply{XferNS: 25, XferEndNS: 27}, New: Reply{XferNS: 160, XferEndNS: 150}},
+		{Base: Reply{XferNS: 25, XferEndNS: 160}, New: Reply{XferNS: 25}},
+		{Base: Reply{XferNS: 160}, New: Reply{XferNS: 26}}, // a peer that sends no end probe
+	} {
+		if !b.StatesDiffer() {
+			t.Errorf("%+v: one state, want states that differ", b)
+		}
+	}
+	if (Block{}).StatesDiffer() {
+		t.Errorf("a 1-thread block (no transfer probe) differs in state")
+	}
+	o := &Outcome{Cases: []string{"c"}, Stopped: "fixed"}
+	for i := range 12 {
+		b := Block{Case: "c", N: i + 1, Base: Reply{Value: 100, XferNS: 25}, New: Reply{Value: 100 * (1 + 0.01*float64(i%3-1)), XferNS: 26}}
+		if i%3 == 0 {
+			b.New.Value, b.New.XferNS, b.Mismatched = 300, 160, true
+		}
+		o.Blocks = append(o.Blocks, b)
+	}
+	v := Judge(o, DefaultJudge)
+	c := v.Checks[0]
+	if c.Status != StatusOK || c.Blocks != 8 || c.Mismatched != 4 || v.Mismatched != 4 {
+		t.Errorf("status %s, %d blocks, %d mismatched (verdict %d): want ok, 8, 4, 4", c.Status, c.Blocks, c.Mismatched, v.Mismatched)
+	}
+	var buf strings.Builder
+	if err := v.WriteText(&buf); err != nil || !strings.Contains(buf.String(), "4 blocks left out") {
+		t.Errorf("the text does not say 4 blocks were left out:\n%s", buf.String())
+	}
+}
+
+// TestMismatchedBlocksRunAgain: when a quarter of the blocks' sides run
+// in different transfer states, every case still gets MinBlocks blocks
+// that count, the others are left out, and A/A passes.
+func TestMismatchedBlocksRunAgain(t *testing.T) {
+	s := newSim(7, 0.05)
+	s.flip = 0.25
+	out, v := simRun(t, s, Options{Seed: 7, MinBlocks: 8, TargetCI: 10, Budget: time.Hour})
+	if v.Mismatched == 0 {
+		t.Fatal("no block was mismatched: the simulation does not flip")
+	}
+	for _, c := range v.Checks {
+		if c.Blocks < 8 {
+			t.Errorf("%s: %d blocks count, want at least MinBlocks 8 (%d mismatched)", c.Name, c.Blocks, c.Mismatched)
+		}
+	}
+	if !v.Pass {
+		t.Errorf("A/A with flips: %s, want pass (mismatched blocks would read as +100%%)", v.Status)
+	}
+	if out.Stopped != "tight" {
+		t.Errorf("stopped %q, want tight", out.Stopped)
 	}
 }

@@ -45,13 +45,17 @@ type Request struct {
 // lines; the parent adds side and proc). Error is set instead when the
 // slice failed.
 type Reply struct {
-	Case   string   `json:"case"`
-	Value  float64  `json:"value"`
-	Unit   string   `json:"unit"`
-	Regime string   `json:"regime,omitempty"`
-	XferNS float64  `json:"xfer_ns,omitempty"`
-	Lines  []string `json:"lines,omitempty"`
-	Error  string   `json:"error,omitempty"`
+	Case   string  `json:"case"`
+	Value  float64 `json:"value"`
+	Unit   string  `json:"unit"`
+	Regime string  `json:"regime,omitempty"`
+	XferNS float64 `json:"xfer_ns,omitempty"`
+	// XferEndNS is the transfer probe after the slice. A field added
+	// within version 1: a peer that does not send it is matched on
+	// XferNS alone (Block.StatesDiffer).
+	XferEndNS float64  `json:"xfer_end_ns,omitempty"`
+	Lines     []string `json:"lines,omitempty"`
+	Error     string   `json:"error,omitempty"`
 }
 
 // A Bench is what a worker runs: the cases of one side's plan.

@@ -98,6 +98,29 @@ type Block struct {
 	// slices, from 1 per side.
 	BaseProc int `json:"base_proc"`
 	NewProc  int `json:"new_proc"`
+	// Mismatched marks a block whose two slices ran in different
+	// transfer states (StatesDiffer): its case gets another block, and
+	// the verdict leaves it out.
+	Mismatched bool `json:"mismatched,omitempty"`
+}
+
+// StatesDiffer reports whether the block's two slices ran in different
+// machine states: whether the transfer probes of both sides, before and
+// after each slice, span schema.XferFactor or more. Pairing cancels a
+// state the two slices share, not one that changed between them: on the
+// 2-vCPU VM the transfer flips between about 25 and 160 ns every second
+// or so, and in 13 A/A runs the 2-thread blocks whose probes spanned the
+// factor (27% of them) had log ratios spread 1.5-4 times wider
+// (standard deviation 0.25-0.58 against 0.13-0.27 for the others). A
+// 1-thread case has no transfer probe and is never mismatched.
+func (b Block) StatesDiffer() bool {
+	lo, hi := math.Inf(1), 0.0
+	for _, x := range []float64{b.Base.XferNS, b.Base.XferEndNS, b.New.XferNS, b.New.XferEndNS} {
+		if x > 0 {
+			lo, hi = min(lo, x), max(hi, x)
+		}
+	}
+	return hi > 0 && hi/lo >= schema.XferFactor
 }
 
 // LogRatio is the block's statistic, ln(new/base); NaN when a side has
@@ -273,8 +296,9 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 				}
 			}
 			took[name] = o.Now().Sub(t0)
+			b.Mismatched = b.StatesDiffer()
 			out.Blocks = append(out.Blocks, b)
-			if lr := b.LogRatio(); !math.IsNaN(lr) {
+			if lr := b.LogRatio(); !math.IsNaN(lr) && !b.Mismatched {
 				d[name] = append(d[name], lr)
 			}
 			if o.Progress != nil {
@@ -284,10 +308,15 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 }
 
+// maxRoundsPerMin bounds the rounds spent getting a case its MinBlocks
+// blocks that count: three times MinBlocks.
+const maxRoundsPerMin = 3
+
 // pending returns the cases that need a block in this round: every case
 // in the first MinBlocks rounds (or the Blocks of a fixed run), then the
-// cases whose 95% interval is wider than TargetCI or still holds the
-// Threshold.
+// cases with fewer than MinBlocks blocks that count (for at most
+// maxRoundsPerMin·MinBlocks rounds), and the cases whose 95% interval is
+// wider than TargetCI or still holds the Threshold.
 func (o *Options) pending(all []string, d map[string][]float64, round int) []string {
 	if o.Blocks > 0 {
 		if round < o.Blocks {
@@ -300,6 +329,15 @@ func (o *Options) pending(all []string, d map[string][]float64, round int) []str
 	}
 	var out []string
 	for _, c := range all {
+		if len(d[c]) < o.MinBlocks {
+			// Mismatched (or valueless) blocks left the case short. The
+			// cap ends a case whose sides never share a state: it is
+			// unjudged with its reason, not run forever.
+			if round < maxRoundsPerMin*o.MinBlocks {
+				out = append(out, c)
+			}
+			continue
+		}
 		p := stats.PairedCentre(d[c], stats.DefaultConfidence)
 		lo, est, hi := math.Expm1(p.Lo), math.Expm1(p.Ratio), math.Expm1(p.Hi)
 		undecided := o.Threshold > 0 && lo <= o.Threshold && o.Threshold <= hi

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lockbench/lockbench/internal/ghcmd"
 	"github.com/lockbench/lockbench/reports/stats"
+	"github.com/lockbench/lockbench/schema"
 )
 
 // Statuses of a Check.
@@ -60,6 +61,9 @@ type Check struct {
 	P         stats.Float `json:"p"`
 	PImproved stats.Float `json:"p_improved"`
 	Blocks    int         `json:"blocks"`
+	// Mismatched counts the blocks left out because their two slices ran
+	// in different transfer states (Block.StatesDiffer).
+	Mismatched int `json:"mismatched"`
 	// Regimes counts the blocks by the new side's machine regime (a
 	// record: pairing cancels the machine, nothing is stratified).
 	Regimes map[string]int `json:"regimes,omitempty"`
@@ -76,13 +80,15 @@ type Verdict struct {
 	MaxRegress float64 `json:"max_regress"`
 	Alpha      float64 `json:"alpha"`
 	// Family is the number of judged cases the Holm adjustment is over.
-	Family    int     `json:"family"`
-	Regressed int     `json:"regressed"`
-	Improved  int     `json:"improved"`
-	Unjudged  int     `json:"unjudged"`
-	Seed      uint64  `json:"seed"`
-	Stopped   string  `json:"stopped,omitempty"`
-	Checks    []Check `json:"checks"`
+	Family    int `json:"family"`
+	Regressed int `json:"regressed"`
+	Improved  int `json:"improved"`
+	Unjudged  int `json:"unjudged"`
+	// Mismatched counts the blocks left out over all cases.
+	Mismatched int     `json:"mismatched"`
+	Seed       uint64  `json:"seed"`
+	Stopped    string  `json:"stopped,omitempty"`
+	Checks     []Check `json:"checks"`
 }
 
 // Judge judges every case of o. A case is regressed when its blocks show
@@ -115,6 +121,10 @@ func Judge(o *Outcome, opts JudgeOptions) *Verdict {
 		c := Check{Name: name, Base: nan, New: nan, Change: nan, Lo: nan, Hi: nan, P: nan, PImproved: nan}
 		var d, bv, nv []float64
 		for _, b := range byCase[name] {
+			if b.Mismatched {
+				c.Mismatched++
+				continue
+			}
 			if lr := b.LogRatio(); !math.IsNaN(lr) {
 				d = append(d, lr)
 				bv, nv = append(bv, b.Base.Value), append(nv, b.New.Value)
@@ -140,6 +150,9 @@ func Judge(o *Outcome, opts JudgeOptions) *Verdict {
 		if len(d) < opts.MinBlocks {
 			c.Status = StatusUnjudged
 			c.Reason = fmt.Sprintf("%d blocks, the least that judge a case is %d", len(d), opts.MinBlocks)
+			if c.Mismatched > 0 {
+				c.Reason += fmt.Sprintf(" (%d more left out: their sides ran in different transfer states)", c.Mismatched)
+			}
 			if o.Stopped == "budget" {
 				c.Reason += ": the budget ran out (give more --budget, or fewer cases)"
 			}
@@ -182,6 +195,7 @@ func Judge(o *Outcome, opts JudgeOptions) *Verdict {
 		v.Checks = append(v.Checks, Check{Name: name, Status: StatusUnjudged, Reason: "only the new side has this case", Base: nan, New: nan, Change: nan, Lo: nan, Hi: nan, P: nan, PImproved: nan})
 	}
 	for _, c := range v.Checks {
+		v.Mismatched += c.Mismatched
 		switch c.Status {
 		case StatusRegressed:
 			v.Regressed++
@@ -230,8 +244,8 @@ func threshold(f float64) string { return strings.TrimPrefix(stats.Pct(f, 1, fal
 // offenders and the unjudged with their reasons, and the summary line.
 func (v *Verdict) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "ab: fail on a change shown beyond +%s (one-sided signed-rank test of the per-block ratios, Holm over the %d judged cases at alpha %v); change = Hodges-Lehmann estimate [95%% interval]\n\n",
-		threshold(v.MaxRegress), v.Family, v.Alpha)
+	fmt.Fprintf(&b, "ab: fail on a change shown worse (one-sided signed-rank test of the per-block ratios, Holm over the %d judged cases at alpha %v) and estimated beyond +%s; change = Hodges-Lehmann estimate [95%% interval]\n\n",
+		v.Family, v.Alpha, threshold(v.MaxRegress))
 	rows := [][]string{{"case", "base", "new", "change [95% interval]", "blocks", "p", "status"}}
 	for _, c := range v.Checks {
 		st := c.Status
@@ -257,6 +271,10 @@ func (v *Verdict) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "UNJUDGED %s: %s\n", c.Name, c.Reason)
 		}
 	}
+	if v.Mismatched > 0 {
+		fmt.Fprintf(&b, "%d %s left out: the two sides' slices ran in different transfer states (probes %.1fx apart or more), which pairing does not cancel\n",
+			v.Mismatched, plural(v.Mismatched, "block", "blocks"), schema.XferFactor)
+	}
 	switch v.Status {
 	case "regression":
 		fmt.Fprintf(&b, "FAIL: %d of %d judged cases regressed beyond +%s\n", v.Regressed, v.Family, threshold(v.MaxRegress))
@@ -267,6 +285,13 @@ func (v *Verdict) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func line(c Check) string {

@@ -432,11 +432,21 @@ var phaseNames = [2]string{"warm-up", "measurement"}
 // cancelled ctx abandons the case and returns an error wrapping ctx.Err().
 // A worker that does not stop in time returns a *WatchdogError, a failed
 // invariant an *InvariantError; an invalid r, Validate's *FieldError.
+//
+// Run builds a speed probe of its own for each call; a caller that runs
+// many repetitions, as a sweep or a paired run's worker does, shares one
+// with RunProbed, so that every probe reads its chase in the same state.
 func (r *Runner) Run(ctx context.Context, c Case) (*Result, error) {
+	return r.RunProbed(ctx, c, nil)
+}
+
+// RunProbed is Run with the speed probe sp shared across calls (nil: one
+// of its own). sp is not safe for concurrent use.
+func (r *Runner) RunProbed(ctx context.Context, c Case, sp *host.SpeedProbe) (*Result, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
-	return r.run(ctx, c, nil)
+	return r.run(ctx, c, sp)
 }
 
 // run is Run of a validated r (a Sweep validates its runner once, in
