@@ -35,7 +35,7 @@ type judgeGroup struct {
 	heads  []judgeHead
 	floor  bool  // it has page-cache cases, every one a floor case (lock=none)
 	plain  bool  // it has a page-cache case that is not a floor case
-	shortN []int // floor cases with fewer than stats.MinPairs lines: their first-line order
+	shortN []int // floor cases with fewer than stats.MinPairs lines over their regimes: their first-line order
 }
 
 // judgeHead is what Pending reads of one headline.
@@ -152,13 +152,14 @@ func (j *Judge) read(g *judgeGroup) {
 		reg, _ := schema.ParseName(benchfmt.Name(h.PageCase)).Get(schema.KeyRegime)
 		g.heads = append(g.heads, judgeHead{regime: reg, halfWidth: float64(h.HalfWidth), blocks: h.Blocks, order: j.first[h.BatchCase]})
 	}
+	short := floorLines(m.PageCache)
 	for _, c := range m.PageCache {
 		if !c.IsFloor() {
 			g.plain = true
 			continue
 		}
 		g.floor = true
-		if c.N() < stats.MinPairs {
+		if short[c.Name.Without(schema.KeyRegime).Case()] < stats.MinPairs {
 			g.shortN = append(g.shortN, j.first[c.Name.Case()])
 		}
 	}

@@ -299,3 +299,29 @@ func TestJudgeSummary(t *testing.T) {
 		t.Errorf("judge: %d class rows, %d instrumentation costs; want none", len(judge.Classes), len(judge.Instrumentation))
 	}
 }
+
+// TestPendingFloorRareRegime: a floor case counts its lines over its
+// regimes. A 2-thread floor with 10 blocks in one regime and 2 in a rare
+// one is not short; per regime it was, for the whole run (one default
+// run gave it 38 blocks and every 2-thread headline 1 or 2).
+func TestPendingFloorRareRegime(t *testing.T) {
+	truth := map[string]float64{schema.RegimeLLC: 0.25}
+	lines := pairedRun(40, 0, 0, truth, 0, 5) // tight: nothing else pending
+	for b := 1; b <= 12; b++ {
+		reg := schema.RegimeLLC
+		if b > 10 {
+			reg = schema.RegimeXLLC
+		}
+		for _, mode := range []string{"page", "batch"} {
+			lines = append(lines, result("PageCache/mode="+mode+"/batch=16/lock=none/threads=2/regime="+reg+"-2", 80.0+float64(b), "ns/page", float64(b), schema.UnitBlock))
+		}
+	}
+	if got := Pending(lines, 0.05); len(got) != 0 {
+		t.Errorf("Pending = %v, want nothing: the floor has 12 blocks over two regimes", got)
+	}
+	j := NewJudge()
+	j.Add(lines)
+	if got := j.Pending(0.05); len(got) != 0 {
+		t.Errorf("Judge.Pending = %v, want nothing", got)
+	}
+}
