@@ -90,6 +90,9 @@ func (r *Result) machineUnits(vals []benchfmt.Value) []benchfmt.Value {
 	if r.Speed.MemNS > 0 {
 		add(r.Speed.MemNS, schema.UnitMem)
 	}
+	if r.Speed.CacheNS > 0 {
+		add(r.Speed.CacheNS, schema.UnitCache)
+	}
 	return vals
 }
 

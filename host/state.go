@@ -85,7 +85,8 @@ func MeasureXfer(pairs [][2]int, budget time.Duration) float64 {
 // chaseSteps steps per round, and an ALU chain of aluOps dependent
 // multiply-adds per round: about 4 µs of ALU and 40-60 µs of chase a
 // round on the 2-vCPU VMs lockbench was built on, speedRounds rounds, the
-// median kept (about 0.5 ms per CPU and probe). Fewer chase steps made
+// median kept (about 0.5 ms per CPU and probe; the cache chase adds about
+// 2 ms, see cacheBytes). Fewer chase steps made
 // the median too noisy under load to tell a state from its own spread.
 const (
 	chaseBytes  = 8 << 20
@@ -102,31 +103,55 @@ const (
 type SpeedProbe struct {
 	next []uint64 // next[i*8] is the index of the node after node i; one node a cache line
 	at   uint64   // where the chase stands: every round starts where the last ended
+	warm []uint64 // the cache chase: cacheBytes, the same layout
 }
 
-// NewSpeedProbe builds the chase: one random cycle through every line of
-// the buffer (Sattolo's algorithm), so that the hardware prefetcher
-// cannot guess the next line.
+// NewSpeedProbe builds the memory chase and the cache chase (cycle),
+// then evicts both from the caches.
 func NewSpeedProbe(seed uint64) *SpeedProbe {
-	nodes := chaseBytes / chaseLine
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	p := &SpeedProbe{next: cycle(chaseBytes, rng), warm: cycle(cacheBytes, rng)}
+	evict()
+	return p
+}
+
+// cycle builds a chase over bytes: one random cycle through every line
+// (Sattolo's algorithm), so that the hardware prefetcher cannot guess
+// the next line; next[i*8] is the index of the node after node i.
+func cycle(bytes int, rng *rand.Rand) []uint64 {
+	nodes := bytes / chaseLine
 	stride := chaseLine / 8
 	perm := make([]int, nodes)
 	for i := range perm {
 		perm[i] = i
 	}
-	rng := rand.New(rand.NewPCG(seed, 0x5eed))
 	for i := nodes - 1; i > 0; i-- {
 		j := rng.IntN(i)
 		perm[i], perm[j] = perm[j], perm[i]
 	}
-	p := &SpeedProbe{next: make([]uint64, nodes*stride)}
+	next := make([]uint64, nodes*stride)
 	// perm is a single cycle: node perm[i] -> perm[i+1].
 	for i := range nodes {
-		p.next[perm[i]*stride] = uint64(perm[(i+1)%nodes] * stride)
+		next[perm[i]*stride] = uint64(perm[(i+1)%nodes] * stride)
 	}
-	evict()
-	return p
+	return next
 }
+
+// cacheBytes is the cache chase's size: twice the 1 MB L2 of the VMs
+// lockbench was built on (AMD EPYC, 32 MB L3 shared by both vCPUs), so
+// that a walk of the whole cycle misses L2 at every step (a cycle larger
+// than an LRU cache always does) and is served by the L3 when the
+// workers hold it. The memory chase (chaseBytes) reads lines touched a
+// whole cycle ago: always memory, steady at 210-260 ns a step while a
+// 1-thread page moved 112-522 ns/page within one quiet run (correlation
+// 0.03-0.26). A warm 4 MB chase, probed every 100 ms under load, moved
+// between 42 and 635 ns a step: the last-level cache is where
+// neighbours take the state.
+const cacheBytes = 2 << 20
+
+// cacheSteps are timed after one untimed walk of the whole cache chase:
+// about 0.2 ms at L3 latency (the walk before it about 1.6 ms).
+const cacheSteps = 4096
 
 // evictBytes is written after the chase is built, so that its first
 // probes find the chase's lines where every later probe does: touched a
@@ -181,6 +206,9 @@ type Speed struct {
 	NS float64
 	// MemNS is its memory part, ns per chase step (mem-ns).
 	MemNS float64
+	// CacheNS is the cache chase, ns per step (cache-ns): the median
+	// over CPUs of a walk timed right after a whole untimed one.
+	CacheNS float64
 }
 
 // Measure runs the probe on each CPU of cpus in turn, on a thread pinned
@@ -197,9 +225,9 @@ func (p *SpeedProbe) Measure(cpus []int) Speed {
 	if len(d) == 0 {
 		d = []int{-1}
 	}
-	var total, mem []float64
+	var total, mem, cache []float64
 	for _, cpu := range d {
-		done := make(chan [2]float64)
+		done := make(chan [3]float64)
 		go func() {
 			runtime.LockOSThread() // never unlocked: the pinned thread ends with the goroutine
 			if cpu >= 0 {
@@ -213,10 +241,26 @@ func (p *SpeedProbe) Measure(cpus []int) Speed {
 				ts = append(ts, alu+m)
 				ms = append(ms, m)
 			}
-			done <- [2]float64{schema.Median(ts), schema.Median(ms)}
+			done <- [3]float64{schema.Median(ts), schema.Median(ms), p.cache(&s)}
 		}()
 		r := <-done
-		total, mem = append(total, r[0]), append(mem, r[1])
+		total, mem, cache = append(total, r[0]), append(mem, r[1]), append(cache, r[2])
 	}
-	return Speed{NS: schema.Median(total), MemNS: schema.Median(mem)}
+	return Speed{NS: schema.Median(total), MemNS: schema.Median(mem), CacheNS: schema.Median(cache)}
+}
+
+// cache walks the whole cache chase untimed, then times cacheSteps more
+// steps, in ns a step.
+func (p *SpeedProbe) cache(s *sinks) float64 {
+	at := uint64(0)
+	for range len(p.warm) / (chaseLine / 8) {
+		at = p.warm[at]
+	}
+	t0 := time.Now()
+	for range cacheSteps {
+		at = p.warm[at]
+	}
+	d := time.Since(t0)
+	s.chase += at
+	return float64(d) / cacheSteps
 }

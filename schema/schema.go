@@ -242,6 +242,7 @@ func Units(per string) []Unit {
 		{UnitSpeed, KindMachine, false, "one ALU step plus one step of a pointer chase over 8 MB, on the workers' CPUs, probed before the repetition"},
 		{UnitSpeedEnd, KindMachine, false, "the speed-ns probe again, right after the repetition"},
 		{UnitMem, KindMachine, false, "the pointer chase's part of speed-ns: the memory side of the machine's state"},
+		{UnitCache, KindMachine, false, "a pointer chase over 2 MB (twice a 1 MB L2) walked once, then timed, before the repetition: last-level-cache hits when the cache is the workers', memory when neighbours hold it"},
 	}
 	for _, c := range Counters() {
 		u = append(u, Unit{PerUnit(c, per), KindCounter, false, c + " per " + per + " (perf_event_open)"})

@@ -48,6 +48,7 @@ const (
 	UnitSpeed    = "speed-ns"     // one ALU step plus one step of a chase over 8 MB, on the workers' CPUs, before
 	UnitSpeedEnd = "speed-end-ns" // the same after the repetition
 	UnitMem      = "mem-ns"       // the chase's part of speed-ns
+	UnitCache    = "cache-ns"     // a chase over 2 MB walked once, then timed: how much of the last-level cache is the workers'
 )
 
 // Moved reports whether a probe moved by at least factor between a and
