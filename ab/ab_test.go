@@ -209,8 +209,32 @@ func TestAdaptiveStopsWhenTight(t *testing.T) {
 	s := newSim(3, 0)
 	s.noise = 0.001
 	out, v := simRun(t, s, Options{Seed: 3, Budget: 1e12, TargetCI: 0.05})
-	if out.Stopped != "tight" || !v.Pass || len(out.Blocks) != DefaultMinBlocks*len(s.cases) {
-		t.Errorf("stopped %q after %d blocks, pass %t; want tight after the first %d rounds", out.Stopped, len(out.Blocks), v.Pass, DefaultMinBlocks)
+	rounds := max(DefaultMinBlocks, PowerBlocks(len(s.cases), DefaultJudge.Alpha))
+	if out.Stopped != "tight" || !v.Pass || len(out.Blocks) != rounds*len(s.cases) {
+		t.Errorf("stopped %q after %d blocks, pass %t; want tight after the first %d rounds", out.Stopped, len(out.Blocks), v.Pass, rounds)
+	}
+}
+
+// TestPowerBlocks: an adaptive run gives every case the blocks with
+// which Holm's first step can be reached. At stats.MinPairs (6) blocks a
+// quiet +50% regression among 8 cases was "ok, not shown": the smallest
+// exact p, 1/64, is above 0.05/8.
+func TestPowerBlocks(t *testing.T) {
+	for _, c := range []struct {
+		cases int
+		alpha float64
+		want  int
+	}{{1, 0.05, 5}, {8, 0.05, 8}, {30, 0.05, 10}, {8, 0.01, 10}, {0, 0.05, 0}, {8, 0, 0}} {
+		if got := PowerBlocks(c.cases, c.alpha); got != c.want {
+			t.Errorf("PowerBlocks(%d, %v) = %d, want %d", c.cases, c.alpha, got, c.want)
+		}
+	}
+	s := newSim(5, 0)
+	s.noise = 0.001
+	s.factor[s.cases[2]] = 1.5
+	_, v := simRun(t, s, Options{Seed: 5, Budget: 1e12, TargetCI: 0.05, Threshold: DefaultJudge.MaxRegress})
+	if v.Regressed != 1 || v.Checks[2].Status != StatusRegressed {
+		t.Errorf("a quiet +50%% regression: %d regressed, %s its status (%s); want it regressed", v.Regressed, v.Checks[2].Status, v.Checks[2].Reason)
 	}
 }
 

@@ -70,6 +70,13 @@ type Options struct {
 	// still holds it is undecided, and stays pending however tight, so
 	// that the budget goes where the verdict is in doubt.
 	Threshold float64
+	// Alpha is the verdict's family-wise level (JudgeOptions.Alpha; 0 is
+	// stats.DefaultAlpha). An adaptive run gives every case at least the
+	// blocks with which the exact signed-rank test can reach Alpha over
+	// the number of cases, the first step of Holm's adjustment
+	// (PowerBlocks): with fewer, no case could be shown worse, however
+	// large its change.
+	Alpha float64
 	// Start starts a worker; nil is Exec.
 	Start StartFunc
 	// Now is the clock of the budget; nil is time.Now.
@@ -172,6 +179,9 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if o.MinBlocks <= 0 {
 		o.MinBlocks = DefaultMinBlocks
 	}
+	if o.Alpha <= 0 {
+		o.Alpha = stats.DefaultAlpha
+	}
 	start := o.Now()
 	out := &Outcome{Seed: o.Seed}
 	rng := rand.New(rand.NewPCG(o.Seed, 0xab))
@@ -243,6 +253,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	if len(out.Cases) == 0 {
 		return out, errors.New("the two sides have no case in common: compare the same plan (the side flags should change how, not what, they run)")
 	}
+	o.MinBlocks = max(o.MinBlocks, PowerBlocks(len(out.Cases), o.Alpha))
 
 	d := map[string][]float64{}        // per case, the blocks' log ratios
 	took := map[string]time.Duration{} // per case, its last block's time
@@ -308,6 +319,18 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 	}
 }
 
+// PowerBlocks is the fewest blocks with which the exact one-sided
+// signed-rank test can reach alpha/cases, Holm's first step: n with
+// 2^-n <= alpha/cases. 8 cases at 0.05 need 8 blocks; at 6 blocks
+// (stats.MinPairs) the smallest p is 1/64, and no case of a sweep of 4
+// or more could be shown worse.
+func PowerBlocks(cases int, alpha float64) int {
+	if cases < 1 || !(alpha > 0 && alpha < 1) {
+		return 0
+	}
+	return int(math.Ceil(math.Log2(float64(cases) / alpha)))
+}
+
 // maxRoundsPerMin bounds the rounds spent getting a case its MinBlocks
 // blocks that count: three times MinBlocks.
 const maxRoundsPerMin = 3
@@ -340,7 +363,11 @@ func (o *Options) pending(all []string, d map[string][]float64, round int) []str
 		}
 		p := stats.PairedCentre(d[c], stats.DefaultConfidence)
 		lo, est, hi := math.Expm1(p.Lo), math.Expm1(p.Ratio), math.Expm1(p.Hi)
-		undecided := o.Threshold > 0 && lo <= o.Threshold && o.Threshold <= hi
+		// Undecided: the interval holds the threshold, or the estimate
+		// is beyond it while the interval still holds no change (the
+		// verdict would note it "not shown").
+		t := o.Threshold
+		undecided := t > 0 && (lo <= t && t <= hi || est > t && lo <= 0 || est < -t && hi >= 0)
 		if math.IsNaN(p.Lo) || hi-est > o.TargetCI || est-lo > o.TargetCI || undecided {
 			out = append(out, c)
 		}

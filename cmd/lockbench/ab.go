@@ -118,7 +118,7 @@ annotations.`,
 			})
 			opts := ab.Options{
 				Base: ab.Side{Exe: exes[0], Flags: strings.Fields(baseFlags)}, New: ab.Side{Exe: exes[1], Flags: strings.Fields(newFlags)},
-				Shared: shared, Seed: seed, Blocks: count, Budget: budget, TargetCI: tc, Threshold: judge.MaxRegress,
+				Shared: shared, Seed: seed, Blocks: count, Budget: budget, TargetCI: tc, Threshold: judge.MaxRegress, Alpha: judge.Alpha,
 			}
 			dir := out
 			if dir == "" {
