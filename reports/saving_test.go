@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lockbench/lockbench/reports/headline"
 	"github.com/lockbench/lockbench/reports/saving"
 	"golang.org/x/perf/benchfmt"
 )
@@ -64,7 +65,7 @@ var knownSweep = synthetic{
 	reps:   6,
 }
 
-func findHeadline(t *testing.T, s *Summary, threads string) Headline {
+func findHeadline(t *testing.T, s *Summary, threads string) headline.Headline {
 	t.Helper()
 	for _, h := range s.Headlines {
 		if h.Lock == "mutex" && h.Threads == threads && h.Mode == "batch" {
@@ -72,7 +73,7 @@ func findHeadline(t *testing.T, s *Summary, threads string) Headline {
 		}
 	}
 	t.Fatalf("no batch headline for mutex at %s threads among %d", threads, len(s.Headlines))
-	return Headline{}
+	return headline.Headline{}
 }
 
 func within(got, want, tol float64) bool { return math.Abs(got-want) <= tol*math.Abs(want) }

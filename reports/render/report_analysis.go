@@ -4,8 +4,8 @@ import (
 	"math"
 	"slices"
 
-	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/reports/headline"
 	"github.com/lockbench/lockbench/reports/saving"
 	"github.com/lockbench/lockbench/workloads"
 )
@@ -13,8 +13,8 @@ import (
 // The report's analysis of the case model (package cases): the
 // efficiency of each batch size against the one-big-page ideal, the
 // knee, and the counterfactual decomposition of per-page time
-// (saving.go). The headline is the
-// summary's (headline.go); the report only picks which ones to show.
+// (package saving). The headline is the
+// summary's (package headline); the report only picks which ones to show.
 
 // An efficiencyRow is how close one batch size gets to the one-big-page
 // ideal, on medians of ns/page.
@@ -44,7 +44,7 @@ func efficiencies(m *cases.Model) []efficiencyRow {
 				}
 				e := efficiencyRow{Variant: v, Threads: t, Batch: b,
 					Page: pc.Median(cases.NSPage), Bat: bc.Median(cases.NSPage), Large: lc.Median(cases.NSPage)}
-				e.Efficiency, _ = reports.Efficiency(pc.Samples[cases.NSPage], bc.Samples[cases.NSPage], lc.Samples[cases.NSPage], cases.NSPage)
+				e.Efficiency, _ = headline.Efficiency(pc.Samples[cases.NSPage], bc.Samples[cases.NSPage], lc.Samples[cases.NSPage], cases.NSPage)
 				out = append(out, e)
 			}
 		}
@@ -110,6 +110,6 @@ func batchSaving(m *cases.Model, v string, t, b int) (saving.Split, bool) {
 	if pc == nil {
 		return saving.Split{}, false
 	}
-	sp, why := reports.CaseSaving(m, pc, bc)
+	sp, why := headline.CaseSaving(m, pc, bc)
 	return sp, why == ""
 }

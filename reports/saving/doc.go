@@ -31,7 +31,7 @@
 // saving stands below package reports and beside package reports/cases:
 // it imports only reports/stats (medians, the bootstrap, the number
 // formatter) and schema (the unit). Package reports gathers the samples
-// from the case model (reports.CaseSaving, reports.CaseParts) and calls
+// from the case model (headline.CaseSaving, headline.CaseParts) and calls
 // Decompose and OfPaired; package reports/render draws what they return.
 // saving never reads the case model, so that no two packages use each
 // other (reports' TestNoHarnessImport).

@@ -1,11 +1,10 @@
-package reports
+package headline
 
 import (
 	"cmp"
 	"fmt"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/reports/saving"
@@ -27,7 +26,7 @@ func classWaits(m *cases.Model, page, batched *cases.Case) []saving.ClassWait {
 		if bc == nil || !pc.Has(cases.WaitNSPage) || !bc.Has(cases.WaitNSPage) {
 			continue
 		}
-		out = append(out, saving.ClassWait{Class: pc.Class, NS: Float(pc.Median(cases.WaitNSPage) - bc.Median(cases.WaitNSPage))})
+		out = append(out, saving.ClassWait{Class: pc.Class, NS: stats.Float(pc.Median(cases.WaitNSPage) - bc.Median(cases.WaitNSPage))})
 	}
 	slices.SortStableFunc(out, func(a, b saving.ClassWait) int { return cmp.Compare(b.NS, a.NS) })
 	return out
@@ -39,7 +38,7 @@ func partsInput(m *cases.Model, c *cases.Case) (in saving.Input, alone, floor *c
 	in.Threads = c.Threads
 	alone = m.Alone(c)
 	if alone == nil || !alone.Has(cases.NSPage) {
-		return in, nil, nil, fmt.Sprintf("no 1-thread case of %s to measure the lock instructions and contention from", caseLabel(m, c))
+		return in, nil, nil, fmt.Sprintf("no 1-thread case of %s to measure the lock instructions and contention from", m.Label(c))
 	}
 	floor = m.Floor(alone)
 	if floor == nil || !floor.Has(cases.NSPage) {
@@ -60,12 +59,13 @@ func partsInput(m *cases.Model, c *cases.Case) (in saving.Input, alone, floor *c
 
 // addSaving adds the saving split to headline h of batched case b against
 // page case p, or a note saying why there is none.
-func (s *Summary) addSaving(m *cases.Model, h *Headline, b, p *cases.Case) {
+func (f *finder) addSaving(h *Headline, b, p *cases.Case) {
+	m := f.m
 	if h.Metric != cases.NSPage {
 		return
 	}
 	if !slices.ContainsFunc(m.PageCache, (*cases.Case).IsFloor) {
-		s.noFloor = true // one warning for all (summarize), not a note on each
+		f.NoFloor = true // one warning for all (the summary's), not a note on each
 		return
 	}
 	sp, why := CaseSaving(m, p, b)
@@ -121,59 +121,6 @@ func CaseSaving(m *cases.Model, p, b *cases.Case) (sp saving.Split, why string) 
 		sp.ScalingCase, sp.PageScalingCase = m.FloorAt(b).Name.Case(), m.FloorAt(p).Name.Case()
 	}
 	return sp, ""
-}
-
-// An InstrumentationCost is what the instrumented wrapper adds to one
-// acquisition of a lock, measured in the run itself: over the lock's
-// 1-thread cases, the instrumented repetitions' time (inst-ns/page)
-// minus the bare repetitions' (ns/page), divided by the acquisitions.
-type InstrumentationCost struct {
-	Variant  string `json:"variant"`
-	NSPerAcq Float  `json:"ns_per_acq"`
-	Cases    int    `json:"cases"`
-}
-
-// instrumentationCosts returns the cost per variant, for the variants
-// whose 1-thread cases have both times and acq/page: Σ(inst − bare) /
-// Σ acq/page over them, on medians (the modes with most acquisitions
-// weigh most, where the cost is best resolved).
-func instrumentationCosts(m *cases.Model) []InstrumentationCost {
-	var out []InstrumentationCost
-	for _, v := range m.Variants {
-		var extra, acq float64
-		n := 0
-		for _, c := range m.PageCache {
-			if c.Variant != v || c.Threads != 1 || !c.Has(cases.NSPage) || !c.Has(cases.InstNSPage) || !c.Has(cases.AcqPage) {
-				continue
-			}
-			extra += c.Median(cases.InstNSPage) - c.Median(cases.NSPage)
-			acq += c.Median(cases.AcqPage)
-			n++
-		}
-		if n == 0 || acq <= 0 {
-			continue
-		}
-		out = append(out, InstrumentationCost{Variant: v, NSPerAcq: Float(extra / acq), Cases: n})
-	}
-	return out
-}
-
-// instrumentationText is the summary's line on the instrumentation's cost.
-func instrumentationText(costs []InstrumentationCost) string {
-	if len(costs) == 0 {
-		return ""
-	}
-	var parts []string
-	for _, c := range costs {
-		if c.NSPerAcq < 0 {
-			// Counting cannot make a lock faster: below zero, the
-			// difference is the noise of the two medians.
-			parts = append(parts, fmt.Sprintf("%s ≈0 ns (measured %s: noise)", VariantLabel(c.Variant), stats.Format(float64(c.NSPerAcq), 2)))
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("%s %s ns", VariantLabel(c.Variant), stats.Format(float64(c.NSPerAcq), 2)))
-	}
-	return "instrumentation cost per acquisition (1-thread cases, " + cases.InstNSPage + " − " + cases.NSPage + " over " + cases.AcqPage + "): " + strings.Join(parts, ", ")
 }
 
 // CaseParts is the counterfactual decomposition of case c (Decompose),
