@@ -160,7 +160,7 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		fmt.Fprintf(cmd.ErrOrStderr(), "lockbench: %s\n", kp.skipped)
 	}
 	if f.dryRun {
-		return dryRun(cmd.OutOrStdout(), plan, &runner)
+		return dryRun(cmd.OutOrStdout(), plan, runner, f.json)
 	}
 	stderr := cmd.ErrOrStderr()
 	note := func(format string, a ...any) {

@@ -1,13 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
 	"time"
-
-	"golang.org/x/perf/benchfmt"
 
 	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/host"
@@ -141,46 +140,35 @@ func roughly(d time.Duration) string {
 	return d.Round(time.Minute).String()
 }
 
-// dryRun prints the cases plan would run, prepared as a sweep would
-// (harness.Prepare), in order, with the time each is estimated to take
-// (harness.Runner.Estimate), and the total.
-func dryRun(w io.Writer, plan harness.Plan, r *harness.Runner) error {
-	plan, err := harness.Prepare(plan, *r)
+// dryRun prints what a sweep of plan would run (harness.List): each
+// repetition in order with its estimated time, then the plan's line, or,
+// with asJSON, the listing as one JSON document.
+func dryRun(w io.Writer, plan harness.Plan, r harness.Runner, asJSON bool) error {
+	l, err := harness.List(plan, r)
 	if err != nil {
 		return flagged(err)
 	}
-	cases := plan.Cases()
-	var total time.Duration
-	for _, c := range cases {
-		e := r.Estimate(c)
-		total += e
-		fmt.Fprintf(w, "%-8s %s\n", e.Round(time.Millisecond), c)
+	if asJSON {
+		data, err := json.MarshalIndent(l, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(append(data, '\n'))
+		return err
 	}
-	// Whether the floor runs, and why, on the plan's line: it feeds the
-	// saving split only beside a 1-thread case (Plan.FloorUsed).
+	for _, c := range l.Cases {
+		fmt.Fprintf(w, "%-8s %s\n", c.Estimate.Round(time.Millisecond), c.Text)
+	}
 	floor := ""
-	locked := slices.ContainsFunc(cases, func(c harness.Case) bool {
-		_, ok := schema.ParseName(benchfmt.Name(c.Name())).Get(schema.KeyLock)
-		return ok
-	})
-	switch {
-	case plan.Floor && plan.FloorUsed() && locked:
+	switch l.Floor {
+	case harness.FloorRuns:
 		floor = fmt.Sprintf("; floor %s=%s at 1 thread runs, to split each saving (--floor=false skips it)", schema.KeyLock, schema.FloorLock)
-	case plan.Floor && locked:
+	case harness.FloorUnused:
 		floor = "; floor not run: no 1-thread case to split a saving with (add 1 to --threads for the split)"
 	}
-	fmt.Fprintf(w, "plan %s shard %s: %d repetitions, %d comparison groups of %d, estimated %s (more on a busy machine)%s\n",
-		plan.ID(r), plan.Shard, len(cases), groupsIn(cases), plan.Groups(), total.Round(100*time.Millisecond), floor)
+	fmt.Fprintf(w, "plan %s shard %s: %d repetitions, %d of %d comparison groups, estimated %s (more on a busy machine)%s\n",
+		l.Plan, l.Shard, len(l.Cases), l.Groups, l.PlanGroups, l.Estimate.Round(100*time.Millisecond), floor)
 	return nil
-}
-
-// groupsIn counts the comparison groups (harness.Case.Group) of cases.
-func groupsIn(cases []harness.Case) int {
-	seen := map[string]bool{}
-	for _, c := range cases {
-		seen[c.Group()] = true
-	}
-	return len(seen)
 }
 
 // applies refuses a flag given for a workload it does not apply to,
