@@ -31,9 +31,6 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	var p harness.Plan
 	r := harness.DefaultRunner
 	changed := cmd.Flags().Changed
-	if f.profileClasses && !f.profile {
-		return p, r, usagef("--profile-classes labels the CPU profile and needs --profile")
-	}
 	r.Duration, r.Warmup, r.Grace, r.Affinity = f.duration, f.warmup, f.grace, host.Affinity(f.affinity)
 	r.Labels, r.ClassLabels = f.profile, f.profileClasses
 	r.Machine, r.RunID, r.Node = f.machine, f.runID, f.node
@@ -43,9 +40,6 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	r.Placement, r.Sysfs = host.Placement(f.placement), sysfsRoot()
 	if !f.probe {
 		r.Probe = -1
-	}
-	if f.placement != "" && r.Affinity != host.Pinned {
-		return p, r, usagef("--placement %s picks the CPUs of pinned workers: it needs --affinity pinned, not %s", f.placement, f.affinity)
 	}
 	if info, err := workloads.Lookup(f.workload); err == nil { // else Plan.Validate says so
 		if err := f.applies(cmd, info); err != nil {
