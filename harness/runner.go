@@ -153,7 +153,7 @@ func (r *Runner) Validate() error {
 		return &FieldError{Field: FieldPlacement, Value: string(r.Placement), Err: fmt.Errorf("picks the CPUs of pinned workers: it needs affinity %s, not %s", host.Pinned, r.Affinity)}
 	}
 	if r.ClassLabels && !r.Labels {
-		return &FieldError{Field: FieldClassLabels, Err: errors.New("labels the lock classes in the CPU profile, and needs profiling (Labels)")}
+		return &FieldError{Field: FieldClassLabels, Err: errors.New("labels the lock classes in the CPU profile, and needs profiling")}
 	}
 	if err := validMachine(r.Machine); err != nil {
 		return err

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -143,12 +142,7 @@ func dryRun(w io.Writer, plan harness.Plan, r harness.Runner, asJSON bool) error
 		return flagged(err)
 	}
 	if asJSON {
-		data, err := json.MarshalIndent(l, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = w.Write(append(data, '\n'))
-		return err
+		return writeJSON(w, l)
 	}
 	for _, c := range l.Cases {
 		fmt.Fprintf(w, "%-8s %s\n", c.Estimate.Round(time.Millisecond), c.Text)
