@@ -29,6 +29,8 @@ const (
 	FieldBudget    = "budget"    // Plan.Budget
 	FieldTarget    = "target"    // Plan.Target
 	FieldLabels    = "labels"    // Runner.Labels: profiling
+	// FieldClassLabels is Runner.ClassLabels, which needs Labels.
+	FieldClassLabels = "class-labels"
 )
 
 // ClassLockField is the Field of a lock override of class c in

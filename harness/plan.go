@@ -93,7 +93,7 @@ type Plan struct {
 	// instrumented, and the results carry no lock units.
 	Timing Timing
 	// Floor adds the floors that reports' counterfactual decomposition
-	// reads (see reports.Parts): each mode and batch with lock "none" and
+	// reads (see package reports/saving): each mode and batch with lock "none" and
 	// no class overrides, Count bare repetitions interleaved with the
 	// rest, at one thread (the per-page work floor) and at each other
 	// thread count, where every worker runs its own private instance of

@@ -87,9 +87,10 @@ func (p Plan) validateAdaptive() error {
 // Budget.
 func (p Plan) adaptive() bool { return p.Order == Paired && p.Budget > 0 }
 
-// targetString renders Target as the configuration line target-ci
-// writes it: a percentage, "5%".
-func targetString(t float64) string {
+// TargetString renders a Plan.Target as the configuration line target-ci
+// writes it, and as `lockbench run --target-ci` shows its default: a
+// percentage, "5%".
+func TargetString(t float64) string {
 	return strconv.FormatFloat(t*100, 'g', 10, 64) + "%" // 10 digits: 0.07*100 is 7.000000000000001
 }
 

@@ -156,8 +156,8 @@ func TestSweepValidatesOnce(t *testing.T) {
 
 func TestTargetString(t *testing.T) {
 	for in, want := range map[float64]string{0.05: "5%", 0.02: "2%", 0.07: "7%", 0.001: "0.1%", 0.125: "12.5%"} {
-		if got := targetString(in); got != want {
-			t.Errorf("targetString(%v) = %q, want %q", in, got, want)
+		if got := TargetString(in); got != want {
+			t.Errorf("TargetString(%v) = %q, want %q", in, got, want)
 		}
 	}
 }

@@ -33,7 +33,8 @@ type Runner struct {
 	Affinity host.Affinity // whether and how workers are pinned
 	// Placement picks the CPUs of pinned workers (Affinity host.Pinned) from
 	// the topology; "" is host.Topology.DefaultPlacement of the largest case
-	// (a Sweep's plan, or the one case Run runs).
+	// (a Sweep's plan, or the one case Run runs). Validate refuses one set
+	// with another Affinity (FieldPlacement).
 	Placement host.Placement
 	// Grace is how long the watchdog waits, after a phase's stop flag is
 	// set, for every worker to finish its step. A worker still running
@@ -50,8 +51,9 @@ type Runner struct {
 	// so a CPU profile of the sweep can be split by lock, mode, batch and
 	// threads. The profiles package starts the profile itself.
 	Labels bool
-	// ClassLabels (with Labels) also labels each lock class's critical
-	// section class=<class>. It is off by default because it is not free:
+	// ClassLabels (with Labels; Validate refuses it without:
+	// FieldClassLabels) also labels each lock class's critical section
+	// class=<class>. It is off by default because it is not free:
 	// a pprof.SetGoroutineLabels pair costs about 13 ns, paid on every
 	// acquisition (measured: +34% ns/page in mode page, 8 acquisitions a
 	// page).
@@ -144,6 +146,14 @@ func (r *Runner) Validate() error {
 	}
 	if _, err := host.ParsePlacement(string(r.Placement)); err != nil {
 		return &FieldError{Field: FieldPlacement, Err: err}
+	}
+	if r.Placement != "" && r.Affinity != host.Pinned {
+		// Unpinned workers have no CPUs to pick: a placement would be
+		// written to the results and silently not used.
+		return &FieldError{Field: FieldPlacement, Value: string(r.Placement), Err: fmt.Errorf("picks the CPUs of pinned workers: it needs affinity %s, not %s", host.Pinned, r.Affinity)}
+	}
+	if r.ClassLabels && !r.Labels {
+		return &FieldError{Field: FieldClassLabels, Err: errors.New("labels the lock classes in the CPU profile, and needs profiling")}
 	}
 	if err := validMachine(r.Machine); err != nil {
 		return err

@@ -353,8 +353,9 @@ func TestRunClassLabels(t *testing.T) {
 		{false, false, false, "no profiling, no labels"},
 		{true, false, false, "case labels are per goroutine; class labels stay off"},
 		{true, true, true, "asked for"},
-		{false, true, false, "class labels refine the goroutine labels and need them"},
 	}
+	// ClassLabels without Labels is refused (TestRunnerPairedSettings):
+	// class labels refine the goroutine labels and need them.
 	for _, tt := range tests {
 		r := testRunner()
 		r.Labels, r.ClassLabels = tt.labels, tt.classLabels

@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -90,5 +91,30 @@ func TestRunqDelay(t *testing.T) {
 func TestSchedstatRunq(t *testing.T) {
 	if v := schedstatRunq(); v < 0 {
 		t.Skip("no /proc/thread-self/schedstat here (CONFIG_SCHED_INFO off)")
+	}
+}
+
+// TestSweepCountsDisturbed: the sweep's Outcome counts its disturbed
+// repetitions, so that a command says how many without watching every
+// result itself.
+func TestSweepCountsDisturbed(t *testing.T) {
+	for _, tt := range []struct {
+		waited time.Duration
+		want   int
+	}{{0, 0}, {10 * time.Second, 2}} {
+		r := testRunner()
+		r.RunqDelay, _ = fakeRunq(tt.waited)
+		sw, err := NewSweep(sweepPlan(2), r, filepath.Join(t.TempDir(), "out"), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := sw.Run(context.Background())
+		sw.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if out.Disturbed != tt.want || out.Done != 2 {
+			t.Errorf("workers waiting %v: %d of %d disturbed, want %d of 2", tt.waited, out.Disturbed, out.Done, tt.want)
+		}
 	}
 }

@@ -150,7 +150,7 @@ func (s *Sweep) Config() Config {
 	}
 	c := slices.Clone(s.config)
 	c.Add(schema.ConfBudget, s.plan.Budget.String())
-	c.Add(schema.ConfTargetCI, targetString(s.plan.Target))
+	c.Add(schema.ConfTargetCI, TargetString(s.plan.Target))
 	return c
 }
 
@@ -184,6 +184,9 @@ type Outcome struct {
 	// blocks and counting repetitions. A summary says "run again" with
 	// this count, and only when it is positive.
 	Repeated int
+	// Disturbed counts the finished repetitions whose workers waited for
+	// their CPUs (Result.Disturbed: another process ran on them).
+	Disturbed int
 }
 
 // Partial reports whether the sweep ended before its last case.
@@ -244,6 +247,9 @@ func (s *Sweep) runCase(ctx context.Context, o *Outcome, c Case) (*Result, error
 	o.Lines = append(o.Lines, lines...)
 	o.Done++
 	o.Cases = max(o.Cases, o.Done)
+	if res.Disturbed() {
+		o.Disturbed++
+	}
 	if s.Progress != nil {
 		s.Progress(o.Done-1, res)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/lockbench/lockbench/internal/table"
+	"github.com/lockbench/lockbench/reports/headline"
 	"github.com/lockbench/lockbench/reports/stats"
 	"github.com/lockbench/lockbench/workloads"
 )
@@ -17,14 +18,14 @@ import (
 // headline, every number one that holds; the intervals, tests and notes
 // are in the details (summary.txt, --verbose). This file is the
 // summary's presentation; the numbers are the headline engine's
-// (headline.go, saving.go).
+// (packages headline and saving).
 
 // sortHeadlines puts hs in the one order every output uses: lock, then
 // threads (as numbers), then state, then mode in the registry's order
 // (workloads.Modes), then batch size (as numbers), then the rest of the
 // name. The engine finds them in case order, which is file order: a sweep
 // of batch 4,16,64 would otherwise read 4, 64, 16.
-func sortHeadlines(hs []Headline) {
+func sortHeadlines(hs []headline.Headline) {
 	modes := workloads.Modes()
 	rank := func(m string) int {
 		if i := slices.Index(modes, workloads.Mode(m)); i >= 0 {
@@ -39,7 +40,7 @@ func sortHeadlines(hs []Headline) {
 		}
 		return n
 	}
-	slices.SortStableFunc(hs, func(a, b Headline) int {
+	slices.SortStableFunc(hs, func(a, b headline.Headline) int {
 		return cmp.Or(
 			cmp.Compare(a.File, b.File),
 			cmp.Compare(a.Workload, b.Workload),
@@ -53,70 +54,26 @@ func sortHeadlines(hs []Headline) {
 	})
 }
 
-// holds reports whether an estimate v with interval [lo, hi] is worth
-// printing as a number: it has an interval and the interval keeps the
-// sign of v. A part whose interval spans zero is "≈0" to a reader.
-func holds(v, lo, hi Float) bool {
-	if math.IsNaN(float64(v)) || math.IsNaN(float64(lo)) || math.IsNaN(float64(hi)) {
-		return false
-	}
-	return (lo > 0 && v > 0) || (hi < 0 && v < 0)
-}
-
 // part is one part of a saving split for the table: its value in
 // thread-ns/page, or "≈0" when its interval spans zero.
 func part(v, lo, hi Float) string {
-	if !holds(v, lo, hi) {
+	if !stats.Holds(v, lo, hi) {
 		return "≈0"
 	}
 	return stats.Short(float64(v))
 }
 
-// contentionShare is the share of h's saving that is less contention,
-// when the saving and the contention part both hold and are positive; ok
-// is false otherwise (a negative part is never a share of a positive
-// total).
-func (h *Headline) contentionShare() (share float64, ok bool) {
-	sp := h.Saving
-	if sp == nil || !holds(sp.TotalNS, sp.TotalLo, sp.TotalHi) || sp.TotalNS <= 0 ||
-		!holds(sp.ContentionNS, sp.ContentionLo, sp.ContentionHi) || sp.ContentionNS <= 0 {
-		return 0, false
-	}
-	return float64(sp.ContentionNS / sp.TotalNS), true
-}
-
-// waitLock names the lock class most of h's saved waiting was for, when
-// that rests on more than one counting repetition and the class's
-// saving is positive and most of the waiting saved; "" otherwise.
-func (h *Headline) waitLock() string {
-	sp := h.Saving
-	if sp == nil || h.waitN < 2 || sp.WaitingNS == nil || *sp.WaitingNS <= 0 || len(sp.WaitingByClass) == 0 {
-		return ""
-	}
-	top := sp.WaitingByClass[0]
-	if top.NS <= 0 || top.NS < *sp.WaitingNS/2 {
-		return ""
-	}
-	return top.Class
-}
-
-// answerable reports whether h may stand in the bottom line: a settled
-// (not provisional), significant change with an interval.
-func (h *Headline) answerable() bool {
-	return !h.Provisional && h.Significant && !math.IsNaN(float64(h.DeltaLo))
-}
-
 // BottomLine is the one sentence the summary starts with: what batching
 // saves at the most threads the run has, over the locks, where the
 // saving comes from and how close it gets to one big page, from the
-// headlines of mode batch that hold (answerable). "" when no headline
+// headlines of mode batch that hold (headline.Headline.Answerable). "" when no headline
 // does: then the table says what there is.
 func (s *Summary) BottomLine() string {
-	var cand []*Headline
+	var cand []*headline.Headline
 	threads := -1
 	for i := range s.Headlines {
 		h := &s.Headlines[i]
-		if h.Mode != string(workloads.ModeBatch) || !h.answerable() {
+		if h.Mode != string(workloads.ModeBatch) || !h.Answerable() {
 			continue
 		}
 		t, _ := strconv.Atoi(h.Threads)
@@ -140,7 +97,7 @@ func (s *Summary) BottomLine() string {
 	}
 	// One headline per lock: the one of the most blocks (the machine's
 	// usual state).
-	byLock := map[string]*Headline{}
+	byLock := map[string]*headline.Headline{}
 	var locks []string
 	for _, h := range cand {
 		if h.Batch != batch {
@@ -154,7 +111,7 @@ func (s *Summary) BottomLine() string {
 		}
 	}
 	slices.SortFunc(locks, func(a, b string) int { return cmp.Compare(byLock[a].Delta, byLock[b].Delta) })
-	hs := make([]*Headline, len(locks))
+	hs := make([]*headline.Headline, len(locks))
 	for i, l := range locks {
 		hs[i] = byLock[l]
 	}
@@ -177,13 +134,13 @@ func (s *Summary) BottomLine() string {
 		var shares []float64
 		wait := map[string]bool{}
 		for _, h := range hs {
-			sh, ok := h.contentionShare()
+			sh, ok := h.ContentionShare()
 			if !ok {
 				shares = nil
 				break
 			}
 			shares = append(shares, sh)
-			wait[h.waitLock()] = true
+			wait[h.WaitLock()] = true
 		}
 		if len(shares) > 0 && threads > 1 {
 			t += fmt.Sprintf("; %s of that is less contention", pctRange(shares))
@@ -210,7 +167,7 @@ func (s *Summary) BottomLine() string {
 
 // lockName is the headline's lock for the bottom line, with its state
 // when the run saw several.
-func lockName(h *Headline) string {
+func lockName(h *headline.Headline) string {
 	l := h.Lock
 	if l == "" {
 		l = "all cases"
@@ -239,37 +196,6 @@ func pctRange(vs []float64) string {
 	return strings.TrimSuffix(l, "%") + "–" + h
 }
 
-// Plural is "1 block", "2 blocks": n and the noun, in the plural unless
-// n is 1.
-func Plural(n int, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return strconv.Itoa(n) + " " + noun + "s"
-}
-
-// Label is what the headline compares: "batch=16 vs page, mcs, 2
-// threads" and the other keys that tell it apart.
-func (h *Headline) Label() string {
-	if h.label != "" {
-		return h.label
-	}
-	return h.short()
-}
-
-// Change is the headline's change as the table shows it: "-41%", with
-// "(n.s.)" when it is not significant and "?" when it has no interval.
-func (h *Headline) Change() string {
-	c := stats.Pct(float64(h.Delta), 0, true)
-	switch {
-	case math.IsNaN(float64(h.DeltaLo)):
-		c += " ?"
-	case !h.Significant:
-		c += " (n.s.)"
-	}
-	return c
-}
-
 // HeadlineRows is the headline table, the summary's and the report's:
 // one row per headline, the change, the acquisitions per page, the parts
 // of the saving in thread-ns/page ("≈0" where an interval spans zero)
@@ -281,7 +207,7 @@ func (s *Summary) HeadlineRows() (header []string, rows [][]string) {
 	if len(hs) == 0 {
 		return nil, nil
 	}
-	split := slices.ContainsFunc(hs, func(h Headline) bool { return h.Saving != nil })
+	split := slices.ContainsFunc(hs, func(h headline.Headline) bool { return h.Saving != nil })
 	header = []string{"batched vs page", hs[0].Metric, "acq/page"}
 	if split {
 		header = append(header, "saved", "lock", "contention", "work")
@@ -295,7 +221,7 @@ func (s *Summary) HeadlineRows() (header []string, rows [][]string) {
 		}
 		change := h.Change()
 		if h.Provisional {
-			change = stats.Pct(float64(h.Delta), 0, true) + " prov. (" + Plural(h.Blocks, "block") + ")"
+			change = stats.Pct(float64(h.Delta), 0, true) + " prov. (" + stats.Plural(h.Blocks, "block") + ")"
 		}
 		row := []string{h.Label(), change, acq}
 		if split {
@@ -318,8 +244,8 @@ func (s *Summary) HeadlineRows() (header []string, rows [][]string) {
 // writeHeadlineTable writes the settled headlines' rows (HeadlineRows;
 // the provisional ones have their own line) and what the saving columns
 // mean.
-func writeHeadlineTable(b *strings.Builder, hs []Headline) error {
-	settled := slices.DeleteFunc(slices.Clone(hs), func(h Headline) bool { return h.Provisional })
+func writeHeadlineTable(b *strings.Builder, hs []headline.Headline) error {
+	settled := slices.DeleteFunc(slices.Clone(hs), func(h headline.Headline) bool { return h.Provisional })
 	header, rows := (&Summary{Headlines: settled}).HeadlineRows()
 	if len(rows) == 0 {
 		return nil
@@ -331,33 +257,6 @@ func writeHeadlineTable(b *strings.Builder, hs []Headline) error {
 		b.WriteString("saved, lock, contention, work: thread-ns/page (ns/page × threads); ≈0: its 95% interval spans zero\n")
 	}
 	return nil
-}
-
-// Full is the headline in full, as the details and the report say it:
-// its text with the interval and test, then the saving split with its
-// intervals, and "provisional" first when it is.
-func (h *Headline) Full() string {
-	t := h.Text
-	if h.Provisional {
-		t = fmt.Sprintf("provisional (%s, no interval yet): %s", Plural(h.Blocks, "block"), t)
-	}
-	if h.Saving != nil {
-		sp := *h.Saving
-		// The waiting saved by class comes from the counting
-		// repetitions (from one, it says n=1), and a class whose
-		// saving has the other sign than the waiting saved, beside "N%
-		// of remaining wait is the X lock", reads as a contradiction
-		// ("98% of remaining wait is mapping" and "mapping -115"). Both
-		// stay in the JSON.
-		if sp.WaitingNS != nil && slices.ContainsFunc(sp.WaitingByClass, func(c ClassWait) bool { return (c.NS < 0) != (*sp.WaitingNS < 0) }) {
-			sp.WaitingByClass = nil
-		}
-		t += "; " + sp.Text()
-		if h.waitN == 1 && sp.WaitingNS != nil {
-			t += " (waiting: n=1, one counting repetition)"
-		}
-	}
-	return t
 }
 
 // headlineDetails are the headlines in full (Full) with their notes and
@@ -395,7 +294,7 @@ func (s *Summary) tightLine() string {
 	if len(wide) > named {
 		list += fmt.Sprintf(" and %d more", len(wide)-named)
 	}
-	return fmt.Sprintf("wider than the target (%s of %d): %s; why in the details", Plural(len(wide), "headline"), len(s.Headlines), list)
+	return fmt.Sprintf("wider than the target (%s of %d): %s; why in the details", stats.Plural(len(wide), "headline"), len(s.Headlines), list)
 }
 
 // atoi is the number s says, or -1.
@@ -418,7 +317,7 @@ const KneeOf = 0.9
 func (s *Summary) CurveLines() []string {
 	type key struct{ file, workload, lock, threads, regime, others string }
 	var keys []key
-	curves := map[key][]*Headline{}
+	curves := map[key][]*headline.Headline{}
 	for i := range s.Headlines {
 		h := &s.Headlines[i]
 		if h.Mode != string(workloads.ModeBatch) || h.Provisional || h.Batch == "" {

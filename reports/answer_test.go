@@ -4,22 +4,25 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/lockbench/lockbench/reports/headline"
+	"github.com/lockbench/lockbench/reports/saving"
 )
 
 func fp(f float64) *Float { v := Float(f); return &v }
 
 // hl is a settled, significant headline of mode batch.
-func hl(lock, threads, mode, batch string, delta float64) Headline {
-	return Headline{Lock: lock, Threads: threads, Mode: mode, Batch: batch, Metric: "ns/page",
+func hl(lock, threads, mode, batch string, delta float64) headline.Headline {
+	return headline.Headline{Lock: lock, Threads: threads, Mode: mode, Batch: batch, Metric: "ns/page",
 		Delta: Float(delta), DeltaLo: Float(delta - 0.02), DeltaHi: Float(delta + 0.02), Significant: true, Blocks: 12,
-		label: "batch=" + batch + " vs page, " + lock + ", " + threads + " threads"}
+		Text: "batch=" + batch + " vs page, " + lock + ", " + threads + " threads: " + mode}
 }
 
 // TestHeadlineOrder: lock, threads as numbers, state, mode in the
 // registry's order, batch as numbers; a sweep of 4,16,64 read 4, 64, 16
 // in file order.
 func TestHeadlineOrder(t *testing.T) {
-	hs := []Headline{hl("mutex", "2", "batch", "4", -0.5), hl("mcs", "16", "batch", "4", -0.5), hl("mcs", "2", "batch", "64", -0.5),
+	hs := []headline.Headline{hl("mutex", "2", "batch", "4", -0.5), hl("mcs", "16", "batch", "4", -0.5), hl("mcs", "2", "batch", "64", -0.5),
 		hl("mcs", "2", "batch", "16", -0.5), hl("mcs", "2", "pagevec", "16", -0.5), hl("mcs", "2", "batch", "4", -0.5)}
 	sortHeadlines(hs)
 	var got []string
@@ -38,15 +41,15 @@ func TestHeadlineOrder(t *testing.T) {
 func TestBottomLine(t *testing.T) {
 	mutex, mcs := hl("mutex", "2", "batch", "16", -0.68), hl("mcs", "2", "batch", "16", -0.82)
 	mutex.Efficiency, mcs.Efficiency = fp(0.75), fp(0.87)
-	split := func(total, cont, contLo float64) *SavingSplit {
-		return &SavingSplit{TotalNS: Float(total), TotalLo: Float(total - 10), TotalHi: Float(total + 10),
+	split := func(total, cont, contLo float64) *saving.Split {
+		return &saving.Split{TotalNS: Float(total), TotalLo: Float(total - 10), TotalHi: Float(total + 10),
 			ContentionNS: Float(cont), ContentionLo: Float(contLo), ContentionHi: Float(cont + 10)}
 	}
 	mutex.Saving, mcs.Saving = split(300, 200, 190), split(300, 200, 180)
 	rare := hl("mcs", "2", "batch", "16", -0.95)
 	rare.Provisional, rare.Blocks = true, 2
 	one := hl("mcs", "1", "batch", "16", -0.30)
-	s := &Summary{Headlines: []Headline{one, mutex, mcs, rare}}
+	s := &Summary{Headlines: []headline.Headline{one, mutex, mcs, rare}}
 	got := s.BottomLine()
 	want := "Batching 16 pages saves 68% (mutex) to 82% (mcs) of ns/page at 2 threads on this machine; 67% of that is less contention; batch reaches 75–87% of one big page."
 	if got != want {
@@ -54,13 +57,13 @@ func TestBottomLine(t *testing.T) {
 	}
 	// A contention part whose interval spans zero, or below zero, is no share.
 	mcs.Saving = split(300, -50, -60)
-	s.Headlines = []Headline{mutex, mcs}
+	s.Headlines = []headline.Headline{mutex, mcs}
 	if got := s.BottomLine(); strings.Contains(got, "contention") {
 		t.Errorf("a negative part printed as a share: %s", got)
 	}
 	insig := hl("mcs", "2", "batch", "16", -0.1)
 	insig.Significant = false
-	if got := (&Summary{Headlines: []Headline{insig}}).BottomLine(); got != "" {
+	if got := (&Summary{Headlines: []headline.Headline{insig}}).BottomLine(); got != "" {
 		t.Errorf("an insignificant headline made a bottom line: %s", got)
 	}
 }
@@ -70,10 +73,10 @@ func TestBottomLine(t *testing.T) {
 func TestHeadlineTableHolds(t *testing.T) {
 	h := hl("mutex", "2", "batch", "16", -0.68)
 	h.AcqPage, h.AcqBatch, h.Efficiency = fp(8), fp(0.5), fp(0.8)
-	h.Saving = &SavingSplit{TotalNS: 300, TotalLo: 280, TotalHi: 320, LockNS: -5, LockLo: -40, LockHi: 30,
+	h.Saving = &saving.Split{TotalNS: 300, TotalLo: 280, TotalHi: 320, LockNS: -5, LockLo: -40, LockHi: 30,
 		ContentionNS: 250, ContentionLo: 200, ContentionHi: 300, WorkNS: 55, WorkLo: 40, WorkHi: 70}
 	var b strings.Builder
-	if err := writeHeadlineTable(&b, []Headline{h}); err != nil {
+	if err := writeHeadlineTable(&b, []headline.Headline{h}); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -95,18 +98,12 @@ func TestInstrumentationNoise(t *testing.T) {
 	}
 }
 
-func TestPlural(t *testing.T) {
-	if Plural(1, "block") != "1 block" || Plural(2, "block") != "2 blocks" || Plural(0, "block") != "0 blocks" {
-		t.Error("plural")
-	}
-}
-
 // TestTightLine: a run that stopped with headlines wider than the target
 // says which, in one line.
 func TestTightLine(t *testing.T) {
 	a, b := hl("mcs", "2", "batch", "16", -0.8), hl("mutex", "2", "batch", "16", -0.7)
 	a.NotTight = "± 9% of the ratio after 40 blocks against a target of ± 5%: the budget ran out first"
-	s := &Summary{Headlines: []Headline{a, b}}
+	s := &Summary{Headlines: []headline.Headline{a, b}}
 	var out strings.Builder
 	if err := s.WriteText(&out); err != nil {
 		t.Fatal(err)

@@ -180,19 +180,3 @@ func WriteClassTable(w io.Writer, set *Set) error {
 	}
 	return writeClassTable(w, rows)
 }
-
-// dominantClass names the class with the largest share of b's wait,
-// for the headline: "88% of remaining wait is the mapping lock". ok is
-// false when b has no classes or nothing waited.
-func dominantClass(b *cases.Case) (class string, share float64, ok bool) {
-	shares := b.ClassShares(cases.WaitNSPage)
-	if shares == nil {
-		shares = b.ClassShares(schema.PerUnit(schema.StemWaitNS, schema.PerOp))
-	}
-	for i, s := range shares {
-		if s > share {
-			class, share, ok = b.Classes[i].Class, s, true
-		}
-	}
-	return class, share, ok
-}

@@ -1,8 +1,9 @@
 // Package reports reads benchmark results and answers lockbench's
 // question from them: it reads the Go benchmark format
 // (golang.org/x/perf/benchfmt) into a Set (Load) and gives `lockbench
-// run` its summary and headline (Summarize), the saving splits, machine
-// regimes and lock classes, and the adaptive run its judge (Pending).
+// run` its summary (Summarize): the table, the bottom line, the
+// headlines of package reports/headline, machine regimes and lock
+// classes, and the adaptive run its judge (Pending, Judge).
 //
 // reports reads files, not the harness: it works alike on lockbench's
 // results, on plain `go test -bench` output and on last month's baseline.
@@ -12,7 +13,8 @@
 //
 // # The stack
 //
-// As x/perf splits benchfmt, benchproc and benchmath under benchstat:
+// As x/perf splits benchfmt, benchproc and benchmath under benchstat,
+// bottom to top:
 //   - package reports/stats: statistics of samples (a median with its
 //     confidence interval, the Mann-Whitney U test, a bootstrap interval
 //     for a ratio of medians, a spread) and the one number and
@@ -22,33 +24,26 @@
 //     (schema.ParseName), samples per unit as written, one case per input
 //     file, modes placed by workloads.Modes(), units classified by
 //     schema.Lookup.
-//   - this package: Load reads files into a Set; Summarize and the
-//     headline engine answer the question.
+//   - package reports/saving: the counterfactual decomposition of a
+//     case's time and the saving split, on plain samples.
+//   - package reports/headline: batched against page on the case model,
+//     with the saving split of each (headline.Find).
+//   - this package: Load reads files into a Set; Summarize answers the
+//     question from the headlines; Pending and Judge steer an adaptive
+//     run.
 //   - package reports/compare, above this one: benchstat-style tables
 //     (compare.Tables) and the regression gate (compare.Gate), grouped by
 //     the user's benchproc projections; they read a Set, not the case
 //     model.
 //   - package reports/render, on top: the HTML and Markdown report and
-//     its plots (package reports/plot), quoting this package's headlines.
+//     its plots (package reports/plot), quoting the headlines.
 //
 // The pieces:
 //   - Load reads files into a Set. Bad input is an error with its file and
 //     line (*InputError, *benchfmt.SyntaxError); what does not stop the
 //     analysis is in Set.Warnings.
-//   - Summarize gives `lockbench run` its table and headline; the report
-//     quotes the same headlines.
-//
-// # Headlines
-//
-// A headline compares a batched case (every mode of workloads.Modes() but
-// page and large) with the mode=page case of the same lock, threads,
-// other settings and input: the change of the median ns/page, a 95%
-// interval for it from a deterministic percentile bootstrap of the ratio
-// of medians (stats.RatioCI: 2000 resamples of both samples, a fixed seed:
-// the same results always give the same interval), the Mann-Whitney
-// p-value, acquisitions per page before and after, and the efficiency
-// (page - batch) / (page - large) on medians, "how close batching gets to
-// one big page", given only when large is significantly faster than page.
+//   - Summarize gives `lockbench run` its table, bottom line and
+//     headlines; the report quotes the same headlines.
 //
 // # Machine regimes
 //

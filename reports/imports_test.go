@@ -12,16 +12,23 @@ import (
 
 // TestNoHarnessImport: reports and the packages beside it read files,
 // never the harness; benchfmt is the seam. They may import workloads (the
-// mode vocabulary) and schema. And the stack runs one way: reports (the
-// reading and the case model) imports neither compare nor render, and
-// compare does not import render, so that no two packages use each other.
+// mode vocabulary) and schema. And the stack runs one way, bottom to top:
+// stats, cases, saving, headline, reports (the reading and the summary),
+// compare, render. No package reaches one above it, so that no two
+// packages use each other; and the saving split reads plain samples, not
+// the case model.
 func TestNoHarnessImport(t *testing.T) {
 	const module = "github.com/lockbench/lockbench/"
 	const (
-		reports = module + "reports"
-		compare = module + "reports/compare"
-		render  = module + "reports/render"
+		reports  = module + "reports"
+		stats    = module + "reports/stats"
+		cases    = module + "reports/cases"
+		saving   = module + "reports/saving"
+		headline = module + "reports/headline"
+		compare  = module + "reports/compare"
+		render   = module + "reports/render"
 	)
+	stack := []string{stats, cases, saving, headline, reports, compare, render}
 	imports := func(pkg string) []string {
 		dir := filepath.Join("..", strings.TrimPrefix(pkg, module))
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
@@ -45,7 +52,10 @@ func TestNoHarnessImport(t *testing.T) {
 		}
 		return out
 	}
-	for _, root := range []string{reports, compare, render} {
+	if slices.Contains(imports(saving), cases) {
+		t.Errorf("%s imports %s: the split reads plain samples (Input, BlockPairs), and package headline gathers them from the model", saving, cases)
+	}
+	for i, root := range stack {
 		seen := map[string]bool{}
 		var walk func(pkg, via string)
 		walk = func(pkg, via string) {
@@ -62,10 +72,10 @@ func TestNoHarnessImport(t *testing.T) {
 			}
 		}
 		walk(root, "")
-		if !seen[module+"workloads"] || !seen[module+"schema"] {
+		if i >= slices.Index(stack, reports) && (!seen[module+"workloads"] || !seen[module+"schema"]) {
 			t.Errorf("%s does not import workloads and schema: the walk found %v", root, seen)
 		}
-		for _, above := range map[string][]string{reports: {compare, render}, compare: {render}}[root] {
+		for _, above := range stack[i+1:] {
 			if seen[above] {
 				t.Errorf("%s imports %s, which stands above it in the stack", root, above)
 			}

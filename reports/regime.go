@@ -95,7 +95,7 @@ func (s *Summary) RegimeLine() string {
 		if !schema.IsStateLabel(r.Regime) { // a band label of an earlier version: say its probe
 			name += fmt.Sprintf(" (xfer %s ns)", stats.Format(float64(r.XferNS), 2))
 		}
-		parts = append(parts, fmt.Sprintf("%s in %s (%s)", name, Plural(r.Blocks, "block"), stats.Pct(float64(r.Share), 0, false)))
+		parts = append(parts, fmt.Sprintf("%s in %s (%s)", name, stats.Plural(r.Blocks, "block"), stats.Pct(float64(r.Share), 0, false)))
 	}
 	var line string
 	switch len(s.Regimes) {
@@ -154,7 +154,7 @@ func (s *Summary) uncontended(m *cases.Model) {
 }
 
 // target marks the headlines whose interval, relative to their ratio
-// (Headline.RelHalfWidth), is wider than target, with the reason.
+// (headline.Headline.RelHalfWidth), is wider than target, with the reason.
 func (s *Summary) target(target float64) {
 	if target <= 0 {
 		return
@@ -171,12 +171,12 @@ func (s *Summary) target(target float64) {
 		}
 		switch {
 		case h.Blocks > 0 && h.Blocks < stats.MinPairs:
-			h.NotTight = fmt.Sprintf("%s seen in %s only (%d give an interval)", regime, Plural(h.Blocks, "block"), stats.MinPairs)
+			h.NotTight = fmt.Sprintf("%s seen in %s only (%d give an interval)", regime, stats.Plural(h.Blocks, "block"), stats.MinPairs)
 		case math.IsInf(hw, 1):
 			h.NotTight = "no interval: too few repetitions"
 		default:
 			h.NotTight = fmt.Sprintf("± %s of the ratio after %s against a target of ± %s: the budget ran out first",
-				stats.Pct(hw, 0, false), Plural(h.Blocks, "block"), stats.Pct(target, 0, false))
+				stats.Pct(hw, 0, false), stats.Plural(h.Blocks, "block"), stats.Pct(target, 0, false))
 		}
 	}
 }
@@ -201,7 +201,7 @@ func (s *Summary) WriteDetails(w io.Writer) error {
 // lines so far and returns the groups (schema.Name.Group of the page case,
 // as harness.Case.Group names them) that have a
 // headline, in any regime, whose interval is wider than target (a
-// half-width relative to the ratio: Headline.RelHalfWidth), widest first and, among equals,
+// half-width relative to the ratio: headline.Headline.RelHalfWidth), widest first and, among equals,
 // the group with fewer blocks in all first: a regime the machine rarely
 // visits leaves its groups without an interval however many blocks they
 // get, and the tie-break keeps it from starving the other groups (one

@@ -11,6 +11,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/reports/headline"
 	"github.com/lockbench/lockbench/schema"
 )
 
@@ -277,7 +278,7 @@ func TestJudgeSummary(t *testing.T) {
 	for _, f := range full.Headlines {
 		// The full summary sorts its headlines (sortHeadlines); the
 		// judge keeps case order: match them by case.
-		i := slices.IndexFunc(judge.Headlines, func(j Headline) bool { return j.BatchCase == f.BatchCase })
+		i := slices.IndexFunc(judge.Headlines, func(j headline.Headline) bool { return j.BatchCase == f.BatchCase })
 		if i < 0 {
 			t.Fatalf("%s: no judge headline", f.BatchCase)
 		}

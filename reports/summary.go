@@ -13,6 +13,7 @@ import (
 
 	"github.com/lockbench/lockbench/internal/table"
 	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/reports/headline"
 	"github.com/lockbench/lockbench/reports/stats"
 	"github.com/lockbench/lockbench/schema"
 )
@@ -29,8 +30,8 @@ type Spread = stats.Spread
 // case and the headline comparisons of each batched mode with per-page
 // locking and with the one-big-page ideal.
 type Summary struct {
-	Rows      []SummaryRow `json:"rows"`
-	Headlines []Headline   `json:"headlines"`
+	Rows      []SummaryRow        `json:"rows"`
+	Headlines []headline.Headline `json:"headlines"`
 	// Instrumentation is the instrumented wrapper's cost per
 	// acquisition of each lock, measured in the run (see
 	// InstrumentationCost); empty when the results have no instrumented
@@ -144,7 +145,7 @@ type SummaryRow struct {
 // the Go benchmark format): a row per case (package cases: one name in
 // one input) and a headline per batched case (every mode of
 // workloads.Modes() but page and large) against the mode=page case of
-// the same other keys (see Headline). What cannot be compared is said in
+// the same other keys (see headline.Headline). What cannot be compared is said in
 // Warnings, never an error: the only error is having no results at all.
 // Values may be tidied (read by Load) or not (straight from the harness).
 func Summarize(results []*benchfmt.Result) (*Summary, error) {
@@ -181,18 +182,20 @@ func summarize(m *cases.Model, judge bool) *Summary {
 		}
 		row := summaryRow(c, m.Counted(c), len(m.Files) > 1)
 		s.Rows = append(s.Rows, row)
-		if w := sleptWarning(caseLabel(m, c), c, row); w != "" {
+		if w := sleptWarning(m.Label(c), c, row); w != "" {
 			s.Warnings = append(s.Warnings, w)
 		}
-		if w := offCPUWarning(caseLabel(m, c), c, row, m.ConfigValue(schema.ConfCPUs)); w != "" {
+		if w := offCPUWarning(m.Label(c), c, row, m.ConfigValue(schema.ConfCPUs)); w != "" {
 			s.Warnings = append(s.Warnings, w)
 		}
 		if sp := row.Xfer; sp != nil && sp.Bimodal {
 			s.Details = append(s.Details, fmt.Sprintf("%s: %s samples fall into two clusters (%s .. %s ns): the machine switched regimes during the runs, so its repetitions are not alike",
-				caseLabel(m, c), schema.UnitXfer, num(float64(sp.Min)), num(float64(sp.Max))))
+				m.Label(c), schema.UnitXfer, num(float64(sp.Min)), num(float64(sp.Max))))
 		}
 	}
-	s.headlines(m)
+	found := headline.Find(m, headline.Options{MultiRegime: len(s.Regimes) > 1, NoSaving: judge})
+	s.Headlines, s.noFloor = found.Headlines, found.NoFloor
+	s.Warnings = append(s.Warnings, found.Warnings...)
 	if !judge {
 		sortHeadlines(s.Headlines) // the judge keeps case order, as Judge does
 	}
@@ -213,19 +216,6 @@ func summarize(m *cases.Model, judge bool) *Summary {
 	}
 	s.classes(m)
 	return s
-}
-
-// caseLabel names a case in warnings: its name, with its GOMAXPROCS and
-// its input when the model holds several.
-func caseLabel(m *cases.Model, c *cases.Case) string {
-	name := c.Name.Case()
-	if len(m.Procs) > 1 {
-		name += "-" + strconv.Itoa(c.Name.Procs)
-	}
-	if len(m.Files) > 1 {
-		name = c.File + ": " + name
-	}
-	return name
 }
 
 // summaryRow is c's row; its lock units come from counted (c itself, or
@@ -331,13 +321,9 @@ func offCPUWarning(label string, c *cases.Case, r SummaryRow, cpus string) strin
 		label, c.Threads, num(busy), cpu, r.Metric, optNum(r.SleepsPerAcq), optNum(r.HandoffsPerAcq), schema.UnitHandoffs)
 }
 
-func medianOf(c *cases.Case, unit string) *Float {
-	if !c.Has(unit) {
-		return nil
-	}
-	m := Float(c.Median(unit))
-	return &m
-}
+// medianOf is c's median of unit, nil when c has none
+// (cases.Case.OptMedian).
+func medianOf(c *cases.Case, unit string) *Float { return c.OptMedian(unit) }
 
 // num formats a value of the summary and the gate: four significant
 // digits.
@@ -432,7 +418,7 @@ func (s *Summary) WriteText(w io.Writer) error {
 	var provisional []string
 	for _, h := range s.Headlines {
 		if h.Provisional {
-			provisional = append(provisional, fmt.Sprintf("%s %s (%s)", h.Label(), stats.Pct(float64(h.Delta), 0, true), Plural(h.Blocks, "block")))
+			provisional = append(provisional, fmt.Sprintf("%s %s (%s)", h.Label(), stats.Pct(float64(h.Delta), 0, true), stats.Plural(h.Blocks, "block")))
 		}
 	}
 	if len(provisional) > 0 {

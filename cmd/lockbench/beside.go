@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lockbench/lockbench/reports"
+	"github.com/lockbench/lockbench/reports/headline"
 )
 
 func newBesideCmd() *cobra.Command {
@@ -45,7 +46,7 @@ inside it.
 }
 
 // writeBeside prints one row per headline, in the summary's order.
-func writeBeside(w io.Writer, hs []reports.Headline) error {
+func writeBeside(w io.Writer, hs []headline.Headline) error {
 	if len(hs) == 0 {
 		return usagef("no batch-against-page comparison in the results: run modes page and batch (and large)")
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -66,12 +65,7 @@ func writeCalibration(w io.Writer, cals []harness.Calibration, asJSON bool) erro
 		for _, c := range cals {
 			rows = append(rows, row{c, c.InstrumentationNS(), c.DispatchNS()})
 		}
-		b, err := json.MarshalIndent(rows, "", "  ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(w, "%s\n", b)
-		return err
+		return writeJSON(w, rows)
 	}
 	t := tablewriter.NewTable(w)
 	t.Header("lock", "bare ns/acq", "instrumented ns/acq", "instrumentation ns/acq", "direct ns/acq", "dispatch ns/acq")

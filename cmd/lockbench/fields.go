@@ -98,6 +98,8 @@ func fieldFlag(field string) (string, bool) {
 		return "target-ci", true
 	case harness.FieldLabels:
 		return "profile", true
+	case harness.FieldClassLabels:
+		return "profile-classes", true
 	case string(workloads.KnobDelay):
 		return "delay", true
 	}

@@ -254,6 +254,17 @@ func wantsJSON(root *cobra.Command, args []string) bool {
 	return false
 }
 
+// writeJSON writes v as --json's one document: indented, with a final
+// newline, and nothing when v does not marshal.
+func writeJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
 // writeJSONError writes a failure as --json's one document on stdout:
 // the message and the exit status.
 func writeJSONError(w io.Writer, msg string, code int) {

@@ -52,7 +52,7 @@ func defaultRunFlags() runFlags {
 		classLocks: map[workloads.Class]*string{}, floor: p.Floor,
 		// The plan leaves the timing to the runner (bare, instrumented
 		// when profiling); the flag names the default it usually takes.
-		budget: p.Budget, targetCI: "5%", timing: string(harness.TimeBare),
+		budget: p.Budget, targetCI: harness.TargetString(p.Target), timing: string(harness.TimeBare),
 		probe: r.Probe >= 0,
 		spin:  p.Base.Spin.String(),
 	}
@@ -160,7 +160,7 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		fmt.Fprintf(cmd.ErrOrStderr(), "lockbench: %s\n", kp.skipped)
 	}
 	if f.dryRun {
-		return dryRun(cmd.OutOrStdout(), plan, &runner)
+		return dryRun(cmd.OutOrStdout(), plan, runner, f.json)
 	}
 	stderr := cmd.ErrOrStderr()
 	note := func(format string, a ...any) {
@@ -210,13 +210,7 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 		total = 0 // unknown: the judge decides
 	}
 	prog := newProgress(stderr, total, f.quiet)
-	disturbed := 0 // repetitions whose workers waited for their CPUs (runq-ns)
-	sw.Progress = func(i int, res *harness.Result) {
-		if res.Disturbed() {
-			disturbed++
-		}
-		prog.step(i, res, sw.CPUs())
-	}
+	sw.Progress = func(i int, res *harness.Result) { prog.step(i, res, sw.CPUs()) }
 
 	out, runErr := sw.Run(cmd.Context())
 	prog.finish()
@@ -225,9 +219,9 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	if err := restore(); err != nil {
 		runErr = errors.Join(runErr, fmt.Errorf("restoring the THP settings: %w (run 'lockbench kernel-restore %s')", err, sw.Dir()))
 	}
-	if disturbed > 0 {
+	if out.Disturbed > 0 {
 		note("%d of %d repetitions were disturbed: their workers waited for a CPU over %.0f%% of the window (runq-ns in results.txt); another process ran on their CPUs",
-			disturbed, out.Done, 100*schema.DisturbedShare)
+			out.Disturbed, out.Done, 100*schema.DisturbedShare)
 	}
 	switch out.Stopped {
 	case harness.StopTight:

@@ -54,7 +54,8 @@ func TestRunBadInput(t *testing.T) {
 		want   string
 		reason string
 	}{
-		{[]string{"--profile-classes"}, "needs --profile", "class labels label a CPU profile that is not being taken"},
+		{[]string{"--profile-classes"}, "--profile-classes: labels the lock classes in the CPU profile, and needs profiling", "class labels label a CPU profile that is not being taken"},
+		{[]string{"--affinity", "none", "--placement", "smt"}, "--placement smt: picks the CPUs of pinned workers: it needs affinity pinned, not none", "unpinned workers have no CPUs to pick: the placement would be recorded and not used"},
 		{[]string{"--timing", "fast"}, `--timing: unknown timing "fast"`, "two timings exist"},
 		{[]string{"--timing", "instrumented", "--bare"}, "--timing instrumented: times instrumented locks, but the plan's base is bare", "bare would silently win: there is no wrapper to time"},
 		{[]string{"--profile", "--bare"}, "--profile: needs instrumented locks", "a profile without the wrapper has no contention stacks"},

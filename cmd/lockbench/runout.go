@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -98,26 +97,22 @@ type runJSON struct {
 // always has the details and the lock classes); with verbose, the text
 // ends with the details and the lock-class table.
 func writeSummary(w io.Writer, sum *reports.Summary, out harness.Outcome, partial, asJSON, verbose bool) error {
-	var b bytes.Buffer
 	if asJSON {
-		doc := runJSON{Partial: partial, Finished: out.Done, Cases: out.Cases, Summary: sum}
-		data, err := json.MarshalIndent(doc, "", "  ")
-		if err != nil {
+		if err := writeJSON(w, runJSON{Partial: partial, Finished: out.Done, Cases: out.Cases, Summary: sum}); err != nil {
 			return fmt.Errorf("summarizing: %w", err)
 		}
-		b.Write(data)
-		b.WriteByte('\n')
-	} else {
-		if partial {
-			fmt.Fprintf(&b, "partial summary: %d of %d repetitions finished\n", out.Done, out.Cases)
-		}
-		write := sum.WriteText
-		if verbose {
-			write = sum.WriteFull
-		}
-		if err := write(&b); err != nil {
-			return err
-		}
+		return nil
+	}
+	var b bytes.Buffer // the summary whole or not at all
+	if partial {
+		fmt.Fprintf(&b, "partial summary: %d of %d repetitions finished\n", out.Done, out.Cases)
+	}
+	write := sum.WriteText
+	if verbose {
+		write = sum.WriteFull
+	}
+	if err := write(&b); err != nil {
+		return err
 	}
 	_, err := w.Write(b.Bytes())
 	return err

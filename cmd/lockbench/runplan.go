@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/perf/benchfmt"
-
 	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/locks"
@@ -32,9 +30,6 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	var p harness.Plan
 	r := harness.DefaultRunner
 	changed := cmd.Flags().Changed
-	if f.profileClasses && !f.profile {
-		return p, r, usagef("--profile-classes labels the CPU profile and needs --profile")
-	}
 	r.Duration, r.Warmup, r.Grace, r.Affinity = f.duration, f.warmup, f.grace, host.Affinity(f.affinity)
 	r.Labels, r.ClassLabels = f.profile, f.profileClasses
 	r.Machine, r.RunID, r.Node = f.machine, f.runID, f.node
@@ -44,9 +39,6 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	r.Placement, r.Sysfs = host.Placement(f.placement), sysfsRoot()
 	if !f.probe {
 		r.Probe = -1
-	}
-	if f.placement != "" && r.Affinity != host.Pinned {
-		return p, r, usagef("--placement %s picks the CPUs of pinned workers: it needs --affinity pinned, not %s", f.placement, f.affinity)
 	}
 	if info, err := workloads.Lookup(f.workload); err == nil { // else Plan.Validate says so
 		if err := f.applies(cmd, info); err != nil {
@@ -141,46 +133,30 @@ func roughly(d time.Duration) string {
 	return d.Round(time.Minute).String()
 }
 
-// dryRun prints the cases plan would run, prepared as a sweep would
-// (harness.Prepare), in order, with the time each is estimated to take
-// (harness.Runner.Estimate), and the total.
-func dryRun(w io.Writer, plan harness.Plan, r *harness.Runner) error {
-	plan, err := harness.Prepare(plan, *r)
+// dryRun prints what a sweep of plan would run (harness.List): each
+// repetition in order with its estimated time, then the plan's line, or,
+// with asJSON, the listing as one JSON document.
+func dryRun(w io.Writer, plan harness.Plan, r harness.Runner, asJSON bool) error {
+	l, err := harness.List(plan, r)
 	if err != nil {
 		return flagged(err)
 	}
-	cases := plan.Cases()
-	var total time.Duration
-	for _, c := range cases {
-		e := r.Estimate(c)
-		total += e
-		fmt.Fprintf(w, "%-8s %s\n", e.Round(time.Millisecond), c)
+	if asJSON {
+		return writeJSON(w, l)
 	}
-	// Whether the floor runs, and why, on the plan's line: it feeds the
-	// saving split only beside a 1-thread case (Plan.FloorUsed).
+	for _, c := range l.Cases {
+		fmt.Fprintf(w, "%-8s %s\n", c.Estimate.Round(time.Millisecond), c.Text)
+	}
 	floor := ""
-	locked := slices.ContainsFunc(cases, func(c harness.Case) bool {
-		_, ok := schema.ParseName(benchfmt.Name(c.Name())).Get(schema.KeyLock)
-		return ok
-	})
-	switch {
-	case plan.Floor && plan.FloorUsed() && locked:
+	switch l.Floor {
+	case harness.FloorRuns:
 		floor = fmt.Sprintf("; floor %s=%s at 1 thread runs, to split each saving (--floor=false skips it)", schema.KeyLock, schema.FloorLock)
-	case plan.Floor && locked:
+	case harness.FloorUnused:
 		floor = "; floor not run: no 1-thread case to split a saving with (add 1 to --threads for the split)"
 	}
-	fmt.Fprintf(w, "plan %s shard %s: %d repetitions, %d comparison groups of %d, estimated %s (more on a busy machine)%s\n",
-		plan.ID(r), plan.Shard, len(cases), groupsIn(cases), plan.Groups(), total.Round(100*time.Millisecond), floor)
+	fmt.Fprintf(w, "plan %s shard %s: %d repetitions, %d of %d comparison groups, estimated %s (more on a busy machine)%s\n",
+		l.Plan, l.Shard, len(l.Cases), l.Groups, l.PlanGroups, l.Estimate.Round(100*time.Millisecond), floor)
 	return nil
-}
-
-// groupsIn counts the comparison groups (harness.Case.Group) of cases.
-func groupsIn(cases []harness.Case) int {
-	seen := map[string]bool{}
-	for _, c := range cases {
-		seen[c.Group()] = true
-	}
-	return len(seen)
 }
 
 // applies refuses a flag given for a workload it does not apply to,

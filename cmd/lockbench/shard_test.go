@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -302,11 +303,46 @@ func TestDryRun(t *testing.T) {
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	// 8 groups (and the floors' at 1 and 2 threads) in 4 shards: 2 groups
 	// of 2 modes, one timed and one counting repetition each, and the
-	// private floor at 2 threads (2 modes, timed only).
-	if len(lines) != 11 || !strings.Contains(lines[10], "shard 2/4: 10 repetitions, 3 comparison groups of 8") {
+	// private floor at 2 threads (2 modes, timed only). The floor is no
+	// comparison group of its own, as --shard counts them: the line says
+	// 2 of 8, never 3 (a floor counted here once made "2 comparison
+	// groups of 1" of a plan --shard 2/2 refuses).
+	if len(lines) != 11 || !strings.Contains(lines[10], "shard 2/4: 10 repetitions, 2 of 8 comparison groups") {
 		t.Errorf("dry run printed %q", stdout)
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Error("a dry run created its output folder")
+	}
+}
+
+// TestDryRunJSON: with --json, the dry run and its --list spelling print
+// one JSON document (harness.Listing), not the text listing; its cases
+// are the text's, and the shards' groups add up to the plan's, as
+// --shard counts them.
+func TestDryRunJSON(t *testing.T) {
+	total := 0
+	for _, tt := range []struct {
+		flag, shard string
+	}{{"--dry-run", "1/4"}, {"--list", "2/4"}, {"--dry-run", "3/4"}, {"--list", "4/4"}} {
+		args := append(append([]string{"run"}, shardFlags...), "--shard", tt.shard, tt.flag, "--json")
+		stdout, stderr, code := execCLI(t, args...)
+		if code != 0 {
+			t.Fatalf("%s --shard %s --json: exit %d: %s", tt.flag, tt.shard, code, stderr)
+		}
+		var l harness.Listing
+		dec := json.NewDecoder(strings.NewReader(stdout))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&l); err != nil || dec.More() {
+			t.Fatalf("%s --json printed no single JSON listing (%v):\n%s", tt.flag, err, stdout)
+		}
+		text, _, _ := execCLI(t, args[:len(args)-1]...)
+		if n := strings.Count(text, "\n") - 1; len(l.Cases) != n || l.Shard != tt.shard || l.PlanGroups != 8 || l.Estimate <= 0 {
+			t.Errorf("%s --shard %s --json: %d cases (the text lists %d), shard %q, %d plan groups, estimate %v; want the text's cases, %s, 8 groups",
+				tt.flag, tt.shard, len(l.Cases), n, l.Shard, l.PlanGroups, l.Estimate, tt.shard)
+		}
+		total += l.Groups
+	}
+	if total != 8 {
+		t.Errorf("the 4 shards' groups add up to %d, the plan has 8: the dry run counts groups as --shard does", total)
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/reports/headline"
 	"github.com/lockbench/lockbench/reports/plot"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
@@ -98,7 +99,7 @@ func drawPlots(m *cases.Model) (plots []Plot, missing []string) {
 // variant: mode batch against page and large.
 func nsPerPagePlots(rp *plotter, m *cases.Model, hb int) {
 	for _, v := range m.Variants {
-		if reports.FloorVariant(m, v) {
+		if headline.FloorVariant(m, v) {
 			continue // the floor is in the decomposition
 		}
 		c := &plot.Chart{
@@ -146,7 +147,7 @@ func nsPerPagePlots(rp *plotter, m *cases.Model, hb int) {
 // variant, a line per mode.
 func throughputPlots(rp *plotter, m *cases.Model, hb int) {
 	for _, v := range m.Variants {
-		if reports.FloorVariant(m, v) {
+		if headline.FloorVariant(m, v) {
 			continue // one thread only
 		}
 		c := &plot.Chart{
@@ -215,7 +216,7 @@ func waitP99Plot(rp *plotter, m *cases.Model, hb int) {
 // per-page time, one plot per lock at the largest thread count.
 func decompositionPlots(rp *plotter, m *cases.Model, hb int) {
 	for _, v := range m.Variants {
-		if reports.FloorVariant(m, v) {
+		if headline.FloorVariant(m, v) {
 			continue
 		}
 		maxT := maxThreads(m, v) // each machine's own
@@ -230,7 +231,7 @@ func decompositionPlots(rp *plotter, m *cases.Model, hb int) {
 			if cs == nil || !cs.Has(cases.NSPage) {
 				continue
 			}
-			p, why := reports.CaseParts(m, cs)
+			p, why := headline.CaseParts(m, cs)
 			if why != "" {
 				continue
 			}
@@ -263,7 +264,7 @@ func decompositionPlots(rp *plotter, m *cases.Model, hb int) {
 // and per-page work takes over.
 func savingSplitPlots(rp *plotter, m *cases.Model, hb int) {
 	for _, v := range m.Variants {
-		if reports.FloorVariant(m, v) {
+		if headline.FloorVariant(m, v) {
 			continue
 		}
 		maxT := maxThreads(m, v)
@@ -385,7 +386,7 @@ func probeCharts(m *cases.Model, hb int, unit string) []*plot.Chart {
 	series := map[chartKey]map[workloads.Mode]*plot.Series{}
 	for _, cs := range m.PageCache {
 		v := m.Pooled(cs)
-		if (reports.FloorVariant(m, v) && unit == schema.UnitXfer) || m.Find(cs.Variant, cs.Threads, cs.Mode, hb) != cs {
+		if (headline.FloorVariant(m, v) && unit == schema.UnitXfer) || m.Find(cs.Variant, cs.Threads, cs.Mode, hb) != cs {
 			continue
 		}
 		ns, xfer := cs.Samples[cases.NSPage], cs.Samples[unit]

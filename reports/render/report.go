@@ -23,6 +23,7 @@ import (
 	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/reports/compare"
+	"github.com/lockbench/lockbench/reports/headline"
 	"github.com/lockbench/lockbench/reports/stats"
 	"github.com/lockbench/lockbench/scaling"
 	"github.com/lockbench/lockbench/schema"
@@ -426,7 +427,7 @@ func (v *view) fillMachine(m *cases.Model) {
 }
 
 // headlines are the answer: for each lock at the largest thread count,
-// the summary's headline (the one engine, headline.go) of the headline
+// the summary's headline (the one engine, package headline) of the headline
 // batch against page, so that the report and `lockbench run` agree.
 // notes are the summary's warnings bar the model's, which the report
 // shows with the input's.
@@ -478,7 +479,7 @@ func claims(m *cases.Model, effs []efficiencyRow, provisional map[string]int) []
 	hb := headlineBatch(m)
 	var out []claim
 	for _, v := range m.Variants {
-		if reports.FloorVariant(m, v) {
+		if headline.FloorVariant(m, v) {
 			continue // the per-page work floor is a reference, not an answer
 		}
 		maxT := maxThreads(m, v)
@@ -513,7 +514,7 @@ func claims(m *cases.Model, effs []efficiencyRow, provisional map[string]int) []
 		if n, ok := provisional[v]; ok {
 			// A state seen in too few blocks: the terminal calls its
 			// headline provisional, and so does the report, unbolded.
-			out = append(out, claim{Text: fmt.Sprintf("Provisional (%s, no interval yet): %s.", reports.Plural(n, "block"), s)})
+			out = append(out, claim{Text: fmt.Sprintf("Provisional (%s, no interval yet): %s.", stats.Plural(n, "block"), s)})
 			continue
 		}
 		out = append(out, claim{Text: s + ".", Bold: true})
@@ -529,7 +530,7 @@ type claim struct {
 }
 
 // provisionalVariants are the variants (cases.Case.Variant) whose
-// headline of mode batch is provisional (reports.Headline.Provisional),
+// headline of mode batch is provisional (headline.Headline.Provisional),
 // with its blocks.
 func provisionalVariants(sum *reports.Summary) map[string]int {
 	out := map[string]int{}
@@ -543,7 +544,7 @@ func provisionalVariants(sum *reports.Summary) map[string]int {
 }
 
 // decomposition returns the derivation of the counterfactual
-// decomposition (saving.go) and its numbers as a table: every lock but
+// decomposition (package saving) and its numbers as a table: every lock but
 // the floor, every thread count and mode, at the headline batch.
 func decomposition(m *cases.Model, hb int) ([]string, grid) {
 	paras := []string{
@@ -568,7 +569,7 @@ func decomposition(m *cases.Model, hb int) ([]string, grid) {
 				if c == nil || c.IsFloor() || !c.Has(cases.NSPage) {
 					continue
 				}
-				p, why := reports.CaseParts(m, c)
+				p, why := headline.CaseParts(m, c)
 				row := []string{reports.VariantLabel(v), strconv.Itoa(th), modeLabel(mode, c.Batch)}
 				if why != "" {
 					row = append(row, stats.Short(float64(c.Median(cases.NSPage))*float64(th)), stats.None, stats.None, stats.None, stats.None, why)

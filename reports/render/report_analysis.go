@@ -4,16 +4,17 @@ import (
 	"math"
 	"slices"
 
-	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/reports/headline"
+	"github.com/lockbench/lockbench/reports/saving"
 	"github.com/lockbench/lockbench/workloads"
 )
 
 // The report's analysis of the case model (package cases): the
 // efficiency of each batch size against the one-big-page ideal, the
 // knee, and the counterfactual decomposition of per-page time
-// (saving.go). The headline is the
-// summary's (headline.go); the report only picks which ones to show.
+// (package saving). The headline is the
+// summary's (package headline); the report only picks which ones to show.
 
 // An efficiencyRow is how close one batch size gets to the one-big-page
 // ideal, on medians of ns/page.
@@ -43,7 +44,7 @@ func efficiencies(m *cases.Model) []efficiencyRow {
 				}
 				e := efficiencyRow{Variant: v, Threads: t, Batch: b,
 					Page: pc.Median(cases.NSPage), Bat: bc.Median(cases.NSPage), Large: lc.Median(cases.NSPage)}
-				e.Efficiency, _ = reports.Efficiency(pc.Samples[cases.NSPage], bc.Samples[cases.NSPage], lc.Samples[cases.NSPage], cases.NSPage)
+				e.Efficiency, _ = headline.Efficiency(pc.Samples[cases.NSPage], bc.Samples[cases.NSPage], lc.Samples[cases.NSPage], cases.NSPage)
 				out = append(out, e)
 			}
 		}
@@ -100,15 +101,15 @@ func headlineBatch(m *cases.Model) int {
 
 // batchSaving is the saving split of mode batch at batch b against page
 // for variant v at t threads; ok is false when a case is missing.
-func batchSaving(m *cases.Model, v string, t, b int) (reports.SavingSplit, bool) {
+func batchSaving(m *cases.Model, v string, t, b int) (saving.Split, bool) {
 	bc := m.Find(v, t, workloads.ModeBatch, b)
 	if bc == nil || bc.Batch != b {
-		return reports.SavingSplit{}, false
+		return saving.Split{}, false
 	}
 	pc := m.Page(bc)
 	if pc == nil {
-		return reports.SavingSplit{}, false
+		return saving.Split{}, false
 	}
-	sp, why := reports.CaseSaving(m, pc, bc)
+	sp, why := headline.CaseSaving(m, pc, bc)
 	return sp, why == ""
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/lockbench/lockbench/internal/table"
 	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/reports/headline"
 	"github.com/lockbench/lockbench/workloads"
 
 	"golang.org/x/net/html"
@@ -530,7 +531,7 @@ func TestEveryModeReported(t *testing.T) {
 		if !cases.Batched(mode) {
 			continue
 		}
-		if !slices.ContainsFunc(s.Headlines, func(h reports.Headline) bool { return h.Mode == string(mode) && h.Efficiency != nil }) {
+		if !slices.ContainsFunc(s.Headlines, func(h headline.Headline) bool { return h.Mode == string(mode) && h.Efficiency != nil }) {
 			t.Errorf("batched mode %q has no headline with an efficiency in %+v", mode, s.Headlines)
 		}
 	}

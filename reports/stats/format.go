@@ -55,3 +55,22 @@ func Pct(f float64, decimals int, signed bool) string {
 	}
 	return s + "%"
 }
+
+// Plural is "1 block", "2 blocks": n and the noun, in the plural unless
+// n is 1.
+func Plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+// Holds reports whether an estimate v with interval [lo, hi] is worth
+// printing as a number: it has an interval and the interval keeps the
+// sign of v. A part whose interval spans zero is "≈0" to a reader.
+func Holds(v, lo, hi Float) bool {
+	if math.IsNaN(float64(v)) || math.IsNaN(float64(lo)) || math.IsNaN(float64(hi)) {
+		return false
+	}
+	return (lo > 0 && v > 0) || (hi < 0 && v < 0)
+}

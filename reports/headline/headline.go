@@ -1,4 +1,4 @@
-package reports
+package headline
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/reports/saving"
 	"github.com/lockbench/lockbench/reports/stats"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
@@ -46,30 +47,30 @@ type Headline struct {
 	// from several; cases of different inputs are never compared.
 	File string `json:"file,omitempty"`
 	// PageCase, BatchCase and LargeCase name the rows compared.
-	PageCase  string `json:"page_case"`
-	BatchCase string `json:"batch_case"`
-	LargeCase string `json:"large_case,omitempty"`
-	Metric    string `json:"metric"`
-	Page      Float  `json:"page"`
-	Batched   Float  `json:"batched"`
-	Large     *Float `json:"large,omitempty"`
-	Delta     Float  `json:"delta"`
-	DeltaLo   Float  `json:"delta_lo"`
-	DeltaHi   Float  `json:"delta_hi"`
-	P         Float  `json:"p"`
-	N1        int    `json:"n1"`
-	N2        int    `json:"n2"`
+	PageCase  string       `json:"page_case"`
+	BatchCase string       `json:"batch_case"`
+	LargeCase string       `json:"large_case,omitempty"`
+	Metric    string       `json:"metric"`
+	Page      stats.Float  `json:"page"`
+	Batched   stats.Float  `json:"batched"`
+	Large     *stats.Float `json:"large,omitempty"`
+	Delta     stats.Float  `json:"delta"`
+	DeltaLo   stats.Float  `json:"delta_lo"`
+	DeltaHi   stats.Float  `json:"delta_hi"`
+	P         stats.Float  `json:"p"`
+	N1        int          `json:"n1"`
+	N2        int          `json:"n2"`
 	// Significant is P <= 0.05.
-	Significant bool   `json:"significant"`
-	AcqPage     *Float `json:"acq_per_page_page,omitempty"`
-	AcqBatch    *Float `json:"acq_per_page_batched,omitempty"`
-	Efficiency  *Float `json:"efficiency,omitempty"`
+	Significant bool         `json:"significant"`
+	AcqPage     *stats.Float `json:"acq_per_page_page,omitempty"`
+	AcqBatch    *stats.Float `json:"acq_per_page_batched,omitempty"`
+	Efficiency  *stats.Float `json:"efficiency,omitempty"`
 	// WaitClass is the lock class with the largest share of the batched
 	// case's remaining wait (wait-ns/page), WaitShare that share (0..1);
 	// empty when the case has no class lines or nothing waited.
-	WaitClass string   `json:"wait_class,omitempty"`
-	WaitShare *Float   `json:"wait_class_share,omitempty"`
-	Notes     []string `json:"notes,omitempty"`
+	WaitClass string       `json:"wait_class,omitempty"`
+	WaitShare *stats.Float `json:"wait_class_share,omitempty"`
+	Notes     []string     `json:"notes,omitempty"`
 	// Regime is the machine state of the cases compared (their
 	// schema.KeyRegime: a state label from the clusters of the probes,
 	// cases.LabelStates, or an earlier version's band) when the results
@@ -77,23 +78,23 @@ type Headline struct {
 	Regime string `json:"regime,omitempty"`
 	// XferNS is the median regime probe of the compared cases, when
 	// Regime is set.
-	XferNS *Float `json:"xfer_ns,omitempty"`
+	XferNS *stats.Float `json:"xfer_ns,omitempty"`
 	// Blocks is the number of paired blocks the delta comes from (see
 	// stats.Paired); 0 when the results are not paired and the delta
 	// compares two independent samples.
 	Blocks int `json:"blocks,omitempty"`
 	// HalfWidth is the interval's larger distance from Delta, in
 	// percentage points (0.05 is "± 5 points"); null without an interval.
-	HalfWidth Float `json:"half_width"`
+	HalfWidth stats.Float `json:"half_width"`
 	// NotTight says why the interval is wider than the target of an
-	// adaptive run (SummaryOptions.TargetCI); "" when it is within it or
+	// adaptive run (reports.SummaryOptions.TargetCI); "" when it is within it or
 	// there is no target.
 	NotTight string `json:"not_tight,omitempty"`
-	// Saving says where the saving comes from (SplitSaving): fewer lock
+	// Saving says where the saving comes from (saving.Of): fewer lock
 	// instructions, less contention, per-page work batched; nil, with a
 	// note, when the cases it needs (the lock at one thread, the
 	// lock-free floor) are missing.
-	Saving *SavingSplit `json:"saving,omitempty"`
+	Saving *saving.Split `json:"saving,omitempty"`
 	// Provisional marks a contended headline in a regime seen in fewer
 	// paired blocks than give an interval (stats.MinPairs): the text
 	// summary prints it on one line after the others.
@@ -108,10 +109,39 @@ type Headline struct {
 // finds a case's headline by it.
 func (h *Headline) BatchedCase() *cases.Case { return h.batch }
 
-// headlines finds, for every batched case, its page and large cases
+// Options say what Find computes.
+type Options struct {
+	// MultiRegime is set when the results saw more than one machine
+	// regime (reports.Summary.Regimes): a headline then names its regime.
+	MultiRegime bool
+	// NoSaving leaves out the saving splits (a bootstrap each): the
+	// judge of an adaptive run reads only the headlines' intervals.
+	NoSaving bool
+}
+
+// Found is what Find found: the headlines in case order, the warnings
+// of what could not be compared or is to be distrusted, in the order
+// they arose, and whether a saving split went without its floor.
+type Found struct {
+	Headlines []Headline
+	Warnings  []string
+	// NoFloor is set when a headline had no floor case to split its
+	// saving with: the summary says so once, not on each headline.
+	NoFloor bool
+}
+
+// finder is one Find: the model, the options and what it found so far.
+type finder struct {
+	m    *cases.Model
+	opts Options
+	Found
+}
+
+// Find finds, for every batched case of m, its page and large cases
 // (cases.Model.Page and Large: one pairing rule for the summary and the
-// report) and compares them.
-func (s *Summary) headlines(m *cases.Model) {
+// report) and compares them (see Headline).
+func Find(m *cases.Model, opts Options) Found {
+	f := &finder{m: m, opts: opts}
 	hasMode := false
 	for _, c := range m.Cases {
 		if _, ok := c.Key(schema.KeyMode); ok {
@@ -119,28 +149,29 @@ func (s *Summary) headlines(m *cases.Model) {
 		}
 	}
 	if !hasMode {
-		s.Warnings = append(s.Warnings, fmt.Sprintf("no case names a mode (%s=%s, %s=%s ...): there is no batch-versus-page headline for these results (the cs workload and plain go test output have none)",
+		f.Warnings = append(f.Warnings, fmt.Sprintf("no case names a mode (%s=%s, %s=%s ...): there is no batch-versus-page headline for these results (the cs workload and plain go test output have none)",
 			schema.KeyMode, workloads.ModePage, schema.KeyMode, workloads.ModeBatch))
-		return
+		return f.Found
 	}
 	for _, c := range m.Cases {
 		if !cases.Batched(c.Mode) || referenceFloor(m, c) || c.CountsOnly() {
 			continue
 		}
-		label := headlineLabel(m, c, len(s.Regimes) > 1)
+		label := headlineLabel(m, c, opts.MultiRegime)
 		page := m.Page(c)
 		if page == nil {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("%s: no %s=%s case with the same settings to compare with (run with %s among the modes)",
+			f.Warnings = append(f.Warnings, fmt.Sprintf("%s: no %s=%s case with the same settings to compare with (run with %s among the modes)",
 				label, schema.KeyMode, workloads.ModePage, workloads.ModePage))
 			continue
 		}
-		s.Headlines = append(s.Headlines, s.batchVersusPage(m, c, page, m.Large(c), label))
+		f.Headlines = append(f.Headlines, f.batchVersusPage(c, page, m.Large(c), label))
 	}
-	if len(s.Headlines) == 0 && len(s.Warnings) == 0 {
+	if len(f.Headlines) == 0 && len(f.Warnings) == 0 {
 		batched := slices.DeleteFunc(workloads.Modes(), func(mode workloads.Mode) bool { return !cases.Batched(mode) })
-		s.Warnings = append(s.Warnings, fmt.Sprintf("no batched case (%s=%s): nothing to compare with %s=%s",
+		f.Warnings = append(f.Warnings, fmt.Sprintf("no batched case (%s=%s): nothing to compare with %s=%s",
 			schema.KeyMode, strings.Join(workloads.ModeStrings(batched), ", "), schema.KeyMode, workloads.ModePage))
 	}
+	return f.Found
 }
 
 // referenceFloor reports whether c is a floor case (lock=none, added by
@@ -224,7 +255,8 @@ func otherKeys(c *cases.Case) []string {
 // acquisitions per page before and after, the lock most of the remaining
 // wait is for, the efficiency against the ideal, and, for the summary,
 // the saving split; label names the comparison in its text.
-func (s *Summary) batchVersusPage(m *cases.Model, batched, page, large *cases.Case, label string) Headline {
+func (f *finder) batchVersusPage(batched, page, large *cases.Case, label string) Headline {
+	m := f.m
 	h := newHeadline(m, batched, page)
 	h.label = label
 	unit := cases.NSPage
@@ -233,19 +265,19 @@ func (s *Summary) batchVersusPage(m *cases.Model, batched, page, large *cases.Ca
 	}
 	h.Metric = unit
 	bv, pv := batched.Samples[unit], page.Samples[unit]
-	nan := Float(math.NaN())
+	nan := stats.Float(math.NaN())
 	h.Page, h.Batched, h.Delta, h.DeltaLo, h.DeltaHi, h.P = nan, nan, nan, nan, nan, nan
 	if len(bv) == 0 || len(pv) == 0 {
 		h.Notes = append(h.Notes, fmt.Sprintf("no %s (or %s) values in one of the cases: no time comparison", cases.NSPage, cases.NSOp))
 		h.Text = label + ": no " + cases.NSPage + " values to compare"
-		s.Warnings = append(s.Warnings, h.Text)
+		f.Warnings = append(f.Warnings, h.Text)
 		return h
 	}
-	h.Page, h.Batched = Float(stats.Median(pv)), Float(stats.Median(bv))
-	if reg, ok := batched.Key(schema.KeyRegime); ok && len(s.Regimes) > 1 {
+	h.Page, h.Batched = stats.Float(stats.Median(pv)), stats.Float(stats.Median(bv))
+	if reg, ok := batched.Key(schema.KeyRegime); ok && f.opts.MultiRegime {
 		h.Regime = reg
 		if x := stats.Median(append(slices.Clone(page.Samples[schema.UnitXfer]), batched.Samples[schema.UnitXfer]...)); x > 0 {
-			xf := Float(x)
+			xf := stats.Float(x)
 			h.XferNS = &xf
 		}
 	}
@@ -254,10 +286,10 @@ func (s *Summary) batchVersusPage(m *cases.Model, batched, page, large *cases.Ca
 	h.waitClass(counted)
 	h.efficiency(large, pv, bv, unit)
 	h.Text = h.text(label, test)
-	if !s.judge {
-		s.saving(m, &h, batched, page)
+	if !f.opts.NoSaving {
+		f.addSaving(&h, batched, page)
 	}
-	s.regime(m, &h, label, page, batched, large)
+	f.regime(&h, label, page, batched, large)
 	return h
 }
 
@@ -288,24 +320,24 @@ func (h *Headline) compareTimes(page, batched *cases.Case, unit string) string {
 		// per-block ratios, with its own signed-rank interval and p.
 		pr := stats.PairedRatio(pp, pb, stats.DefaultConfidence)
 		h.Blocks, h.N1, h.N2 = pr.N, pr.N, pr.N
-		h.P, h.Significant = Float(pr.P), pr.P <= stats.DefaultAlpha
-		h.Delta, h.DeltaLo, h.DeltaHi = Float(pr.Ratio-1), Float(pr.Lo-1), Float(pr.Hi-1)
-		test = fmt.Sprintf("p=%.3f, %s", pr.P, Plural(pr.N, "block"))
+		h.P, h.Significant = stats.Float(pr.P), pr.P <= stats.DefaultAlpha
+		h.Delta, h.DeltaLo, h.DeltaHi = stats.Float(pr.Ratio-1), stats.Float(pr.Lo-1), stats.Float(pr.Hi-1)
+		test = fmt.Sprintf("p=%.3f, %s", pr.P, stats.Plural(pr.N, "block"))
 		if pr.N < stats.MinPairs {
 			h.Notes = append(h.Notes, fmt.Sprintf("%d paired blocks can never be significant at alpha %v: it takes %d", pr.N, stats.DefaultAlpha, stats.MinPairs))
 		}
 	} else {
 		cmp := stats.Compare(pv, bv, stats.DefaultAlpha)
-		h.P, h.N1, h.N2 = Float(cmp.P), cmp.N1, cmp.N2
+		h.P, h.N1, h.N2 = stats.Float(cmp.P), cmp.N1, cmp.N2
 		h.Significant = cmp.P <= stats.DefaultAlpha
 		test = cmp.String()
 		if pm := float64(h.Page); pm > 0 {
-			h.Delta = Float(float64(h.Batched)/pm - 1)
+			h.Delta = stats.Float(float64(h.Batched)/pm - 1)
 			lo, hi := stats.RatioCI(pv, bv, stats.DefaultConfidence)
-			h.DeltaLo, h.DeltaHi = Float(lo-1), Float(hi-1)
+			h.DeltaLo, h.DeltaHi = stats.Float(lo-1), stats.Float(hi-1)
 		}
 	}
-	h.HalfWidth = Float(halfWidth(float64(h.Delta), float64(h.DeltaLo), float64(h.DeltaHi)))
+	h.HalfWidth = stats.Float(halfWidth(float64(h.Delta), float64(h.DeltaLo), float64(h.DeltaHi)))
 	h.Provisional = h.provisional()
 	switch {
 	case h.Blocks > 0: // said above
@@ -326,12 +358,12 @@ func (h *Headline) compareTimes(page, batched *cases.Case, unit string) string {
 func (h *Headline) lockCounts(m *cases.Model, page, batched *cases.Case) *cases.Case {
 	cp, cb := m.Counted(page), m.Counted(batched)
 	if cp != nil {
-		h.AcqPage = medianOf(cp, cases.AcqPage)
+		h.AcqPage = cp.OptMedian(cases.AcqPage)
 	}
 	if cb == nil {
 		return batched
 	}
-	h.AcqBatch = medianOf(cb, cases.AcqPage)
+	h.AcqBatch = cb.OptMedian(cases.AcqPage)
 	if reg, ok := cb.Key(schema.KeyRegime); ok && cb != batched {
 		h.Notes = append(h.Notes, fmt.Sprintf("lock counts (acquisitions, wait by class) from the instrumented repetition, which ran in the %s regime", reg))
 	}
@@ -343,9 +375,25 @@ func (h *Headline) lockCounts(m *cases.Model, page, batched *cases.Case) *cases.
 func (h *Headline) waitClass(counted *cases.Case) {
 	if class, share, ok := dominantClass(counted); ok {
 		h.WaitClass = class
-		sh := Float(share)
+		sh := stats.Float(share)
 		h.WaitShare = &sh
 	}
+}
+
+// dominantClass names the class with the largest share of b's wait,
+// for the headline: "88% of remaining wait is the mapping lock". ok is
+// false when b has no classes or nothing waited.
+func dominantClass(b *cases.Case) (class string, share float64, ok bool) {
+	shares := b.ClassShares(cases.WaitNSPage)
+	if shares == nil {
+		shares = b.ClassShares(schema.PerUnit(schema.StemWaitNS, schema.PerOp))
+	}
+	for i, s := range shares {
+		if s > share {
+			class, share, ok = b.Classes[i].Class, s, true
+		}
+	}
+	return class, share, ok
 }
 
 // efficiency sets the large case and the efficiency of batching against
@@ -362,14 +410,14 @@ func (h *Headline) efficiency(large *cases.Case, pv, bv []float64, unit string) 
 	if len(lv) == 0 {
 		return
 	}
-	lm := Float(stats.Median(lv))
+	lm := stats.Float(stats.Median(lv))
 	h.Large = &lm
 	e, why := Efficiency(pv, bv, lv, unit)
 	if why != "" {
 		h.Notes = append(h.Notes, why)
 		return
 	}
-	eff := Float(e)
+	eff := stats.Float(e)
 	h.Efficiency = &eff
 }
 
@@ -444,7 +492,7 @@ func pairedValues(p, b *cases.Case, unit string) (pv, bv []float64, ok bool) {
 // regime warns when the cases a headline compares ran in different
 // machine regimes: their xfer-ns medians more than stats.RegimeRatio
 // apart.
-func (s *Summary) regime(m *cases.Model, h *Headline, label string, compared ...*cases.Case) {
+func (f *finder) regime(h *Headline, label string, compared ...*cases.Case) {
 	var lo, hi float64
 	var loName, hiName string
 	for _, c := range compared {
@@ -456,15 +504,15 @@ func (s *Summary) regime(m *cases.Model, h *Headline, label string, compared ...
 			continue
 		}
 		if loName == "" || x < lo {
-			lo, loName = x, caseLabel(m, c)
+			lo, loName = x, f.m.Label(c)
 		}
 		if hiName == "" || x > hi {
-			hi, hiName = x, caseLabel(m, c)
+			hi, hiName = x, f.m.Label(c)
 		}
 	}
 	if loName != "" && hi/lo > stats.RegimeRatio {
-		s.Warnings = append(s.Warnings, fmt.Sprintf("%s: the cases ran in different machine regimes (%s median %s in %s, %s in %s): the difference may be the machine's, not batching's; rerun, interleaved, on a quieter machine",
-			label, schema.UnitXfer, num(lo), loName, num(hi), hiName))
+		f.Warnings = append(f.Warnings, fmt.Sprintf("%s: the cases ran in different machine regimes (%s median %s in %s, %s in %s): the difference may be the machine's, not batching's; rerun, interleaved, on a quieter machine",
+			label, schema.UnitXfer, stats.Format(lo, 4), loName, stats.Format(hi, 4), hiName))
 		h.Notes = append(h.Notes, "cases ran in different machine regimes ("+schema.UnitXfer+")")
 	}
 }
@@ -479,11 +527,11 @@ func Efficiency(page, batch, large []float64, unit string) (eff float64, why str
 	pm, bm, lm := stats.Median(page), stats.Median(batch), stats.Median(large)
 	switch {
 	case pm-lm <= 0:
-		return math.NaN(), fmt.Sprintf("large (%s %s) is not faster than page (%s %s) here: efficiency undefined", num(lm), unit, num(pm), unit)
+		return math.NaN(), fmt.Sprintf("large (%s %s) is not faster than page (%s %s) here: efficiency undefined", stats.Format(lm, 4), unit, stats.Format(pm, 4), unit)
 	case stats.MinP(len(page), len(large)) > stats.DefaultAlpha:
 		return math.NaN(), fmt.Sprintf("n=%d+%d samples are too few to show large faster than page: efficiency undefined (%s)", len(page), len(large), repetitionsNeeded())
 	case !stats.Lower(page, large, stats.DefaultAlpha):
-		return math.NaN(), fmt.Sprintf("large (%s %s) is not significantly faster than page (%s %s) here: the ideal is within noise and efficiency undefined", num(lm), unit, num(pm), unit)
+		return math.NaN(), fmt.Sprintf("large (%s %s) is not significantly faster than page (%s %s) here: the ideal is within noise and efficiency undefined", stats.Format(lm, 4), unit, stats.Format(pm, 4), unit)
 	}
 	return (pm - bm) / (pm - lm), ""
 }

@@ -1,51 +1,22 @@
-package reports
+package saving
 
 import (
-	"cmp"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
 
-	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/reports/stats"
 	"github.com/lockbench/lockbench/schema"
 )
 
-// The counterfactual decomposition: where the time of a case, and the
-// time batching saves, comes from, measured rather than fitted.
-//
-// For a lock L in one mode (and batch) at T threads, per page of thread
-// time (ns/page × T, since ns/page is wall time over the pages of all
-// threads together):
-//
-//	work       = none at 1 thread                  the page work with no lock at all
-//	scaling    = none at T × T − none at 1 thread  what T threads cost with nothing shared but
-//	                                               the machine: each worker on a private instance
-//	                                               of the model (SMT siblings, frequency, memory
-//	                                               bandwidth); 0 at one thread
-//	lock       = L at 1 thread − none at 1 thread  the lock instructions, uncontended
-//	contention = L at T × T − L at 1 thread − scaling
-//	                                               what more threads add through the shared model
-//	                                               and the lock; 0 when L scales as the private floor
-//
-// The four add up to L at T × T by construction. Contention splits into
-// waiting (wait-ns/page, from the instrumented repetitions) and the rest
-// (cache-line transfers of the lock and the data, handoffs). Without a
-// private floor at T (results of older runs) scaling is unknown (NaN) and
-// contention keeps it, as it did.
-//
-// Every figure is a function of samples (PartsInput), not of the case
-// model, so that it applies to any group of repetitions: per machine
-// regime as well as pooled.
-
-// A PartsInput is what the decomposition of lock L in one mode and batch
+// An Input is what the decomposition of lock L in one mode and batch
 // at Threads threads reads: bare ns/page samples (see schema.TimingBare)
 // of L at Threads, of L at one thread, of the lock-free floor at one
 // thread and of the private no-lock floor at Threads, and optionally L's
 // wait-ns/page at Threads.
-type PartsInput struct {
+type Input struct {
 	Threads int
 	AtT     []float64 // ns/page of L at Threads
 	Alone   []float64 // ns/page of L at one thread
@@ -57,10 +28,10 @@ type PartsInput struct {
 }
 
 // scaled reports whether in has the private floor at its thread count.
-func (in PartsInput) scaled() bool { return in.Threads == 1 || len(in.FloorAtT) > 0 }
+func (in Input) scaled() bool { return in.Threads == 1 || len(in.FloorAtT) > 0 }
 
 // ok reports whether in has every sample the decomposition needs.
-func (in PartsInput) ok() bool {
+func (in Input) ok() bool {
 	return in.Threads > 0 && len(in.AtT) > 0 && len(in.Alone) > 0 && len(in.Floor) > 0
 }
 
@@ -68,19 +39,19 @@ func (in PartsInput) ok() bool {
 // page (schema.UnitThreadNSPage): Work + Scaling + Lock + Contention =
 // Total (Scaling counted as 0 when it is unknown).
 type Parts struct {
-	Threads int   `json:"threads"`
-	Total   Float `json:"total_ns"` // ns/page × threads of L at Threads
-	Work    Float `json:"work_ns"`  // none at one thread
+	Threads int         `json:"threads"`
+	Total   stats.Float `json:"total_ns"` // ns/page × threads of L at Threads
+	Work    stats.Float `json:"work_ns"`  // none at one thread
 	// Scaling is none at Threads × Threads (private instances) − none at
 	// one thread: 0 at one thread, NaN (null) when there is no private
 	// floor.
-	Scaling    Float  `json:"scaling_ns"`
-	Lock       Float  `json:"lock_ns"`       // L at one thread − none at one thread
-	Contention Float  `json:"contention_ns"` // L at Threads × Threads − L at one thread − Scaling
-	Waiting    *Float `json:"waiting_ns,omitempty"`
+	Scaling    stats.Float  `json:"scaling_ns"`
+	Lock       stats.Float  `json:"lock_ns"`       // L at one thread − none at one thread
+	Contention stats.Float  `json:"contention_ns"` // L at Threads × Threads − L at one thread − Scaling
+	Waiting    *stats.Float `json:"waiting_ns,omitempty"`
 }
 
-// parts computes Parts from the medians of a PartsInput: atT, alone,
+// parts computes Parts from the medians of a Input: atT, alone,
 // floor and floorT ns/page; floorT NaN when the private floor is
 // unknown.
 func parts(threads int, atT, alone, floor, floorT float64) Parts {
@@ -88,8 +59,8 @@ func parts(threads int, atT, alone, floor, floorT float64) Parts {
 		atT, floorT = alone, floor // the same cases: contention and scaling are 0, also in every bootstrap round
 	}
 	t := float64(threads)
-	p := Parts{Threads: threads, Total: Float(atT * t), Work: Float(floor),
-		Scaling: Float(floorT*t - floor), Lock: Float(alone - floor), Contention: Float(atT*t - alone)}
+	p := Parts{Threads: threads, Total: stats.Float(atT * t), Work: stats.Float(floor),
+		Scaling: stats.Float(floorT*t - floor), Lock: stats.Float(alone - floor), Contention: stats.Float(atT*t - alone)}
 	if !math.IsNaN(floorT) {
 		p.Contention -= p.Scaling
 	}
@@ -97,7 +68,7 @@ func parts(threads int, atT, alone, floor, floorT float64) Parts {
 }
 
 // floorT is the median of in's private floor, NaN when it is unknown.
-func (in PartsInput) floorT() float64 {
+func (in Input) floorT() float64 {
 	if in.Threads == 1 || len(in.FloorAtT) == 0 {
 		return math.NaN()
 	}
@@ -106,20 +77,20 @@ func (in PartsInput) floorT() float64 {
 
 // Decompose splits one case's per-page thread time on medians. The
 // parts are NaN when a sample is missing.
-func Decompose(in PartsInput) Parts {
+func Decompose(in Input) Parts {
 	if !in.ok() {
-		nan := Float(math.NaN())
+		nan := stats.Float(math.NaN())
 		return Parts{Threads: in.Threads, Total: nan, Work: nan, Scaling: nan, Lock: nan, Contention: nan}
 	}
 	p := parts(in.Threads, stats.Median(in.AtT), stats.Median(in.Alone), stats.Median(in.Floor), in.floorT())
 	if len(in.Wait) > 0 {
-		w := Float(stats.Median(in.Wait))
+		w := stats.Float(stats.Median(in.Wait))
 		p.Waiting = &w
 	}
 	return p
 }
 
-// A SavingSplit says where the thread time that a batched mode saves
+// A Split says where the thread time that a batched mode saves
 // against page comes from: fewer lock instructions, less contention, or
 // per-page work that batching does once per batch. Each part is the
 // page case's part minus the batched case's (Parts), in thread-ns per
@@ -127,34 +98,34 @@ func Decompose(in PartsInput) Parts {
 // over the repetitions of the six cases read (stats.MedianBootstrap, a
 // fixed seed). Waiting, when both cases have wait-ns/page, is how much of
 // the contention saved was time spent waiting for a lock.
-type SavingSplit struct {
-	Unit         string `json:"unit"`
-	Threads      int    `json:"threads"`
-	TotalNS      Float  `json:"total_ns"`
-	LockNS       Float  `json:"lock_ns"`
-	ContentionNS Float  `json:"contention_ns"`
-	WorkNS       Float  `json:"work_ns"`
+type Split struct {
+	Unit         string      `json:"unit"`
+	Threads      int         `json:"threads"`
+	TotalNS      stats.Float `json:"total_ns"`
+	LockNS       stats.Float `json:"lock_ns"`
+	ContentionNS stats.Float `json:"contention_ns"`
+	WorkNS       stats.Float `json:"work_ns"`
 	// ScalingNS is the scaling loss saved (Parts.Scaling, page less
 	// batched): 0 at one thread, null without private floors at Threads.
-	ScalingNS    Float  `json:"scaling_ns"`
-	ScalingLo    Float  `json:"scaling_ns_lo"`
-	ScalingHi    Float  `json:"scaling_ns_hi"`
-	TotalLo      Float  `json:"total_ns_lo"`
-	TotalHi      Float  `json:"total_ns_hi"`
-	LockLo       Float  `json:"lock_ns_lo"`
-	LockHi       Float  `json:"lock_ns_hi"`
-	ContentionLo Float  `json:"contention_ns_lo"`
-	ContentionHi Float  `json:"contention_ns_hi"`
-	WorkLo       Float  `json:"work_ns_lo"`
-	WorkHi       Float  `json:"work_ns_hi"`
-	WaitingNS    *Float `json:"waiting_ns,omitempty"`
+	ScalingNS    stats.Float  `json:"scaling_ns"`
+	ScalingLo    stats.Float  `json:"scaling_ns_lo"`
+	ScalingHi    stats.Float  `json:"scaling_ns_hi"`
+	TotalLo      stats.Float  `json:"total_ns_lo"`
+	TotalHi      stats.Float  `json:"total_ns_hi"`
+	LockLo       stats.Float  `json:"lock_ns_lo"`
+	LockHi       stats.Float  `json:"lock_ns_hi"`
+	ContentionLo stats.Float  `json:"contention_ns_lo"`
+	ContentionHi stats.Float  `json:"contention_ns_hi"`
+	WorkLo       stats.Float  `json:"work_ns_lo"`
+	WorkHi       stats.Float  `json:"work_ns_hi"`
+	WaitingNS    *stats.Float `json:"waiting_ns,omitempty"`
 	// WaitingLo and WaitingHi are WaitingNS's bootstrap interval over the
 	// counting repetitions' wait-ns/page (WaitingN per side, the fewer of
 	// page's and batched's): with one counting repetition a side, the
 	// interval is that repetition's value and says nothing of its spread.
-	WaitingLo *Float `json:"waiting_ns_lo,omitempty"`
-	WaitingHi *Float `json:"waiting_ns_hi,omitempty"`
-	WaitingN  int    `json:"waiting_n,omitempty"`
+	WaitingLo *stats.Float `json:"waiting_ns_lo,omitempty"`
+	WaitingHi *stats.Float `json:"waiting_ns_hi,omitempty"`
+	WaitingN  int          `json:"waiting_n,omitempty"`
 	// WaitingByClass splits WaitingNS by lock class (the class lines of
 	// the counting repetitions, lockstat's per-lock view), largest first;
 	// the classes add up to WaitingNS up to the medians.
@@ -173,28 +144,8 @@ type SavingSplit struct {
 
 // A ClassWait is the waiting one lock class saves, in thread-ns per page.
 type ClassWait struct {
-	Class string `json:"class"`
-	NS    Float  `json:"ns"`
-}
-
-// classWaits returns, per lock class of page's counted case, its
-// wait-ns/page in page minus in batched, largest saving first; nil when
-// either case has no class lines.
-func classWaits(m *cases.Model, page, batched *cases.Case) []ClassWait {
-	cp, cb := m.Counted(page), m.Counted(batched)
-	if cp == nil || cb == nil || len(cp.Classes) == 0 {
-		return nil
-	}
-	var out []ClassWait
-	for _, pc := range cp.Classes {
-		bc := cb.ClassCase(pc.Class)
-		if bc == nil || !pc.Has(cases.WaitNSPage) || !bc.Has(cases.WaitNSPage) {
-			continue
-		}
-		out = append(out, ClassWait{Class: pc.Class, NS: Float(pc.Median(cases.WaitNSPage) - bc.Median(cases.WaitNSPage))})
-	}
-	slices.SortStableFunc(out, func(a, b ClassWait) int { return cmp.Compare(b.NS, a.NS) })
-	return out
+	Class string      `json:"class"`
+	NS    stats.Float `json:"ns"`
 }
 
 // BlockPairs are, for each input the split reads, the samples of page and
@@ -208,23 +159,23 @@ type BlockPairs struct {
 	AtT, Alone, Floor, FloorAtT [2][]float64
 }
 
-// SplitSaving splits the saving of batched against page, each given as
+// Of splits the saving of batched against page, each given as
 // the decomposition's input at the same lock and thread count, with every
 // sample resampled independently. ok is false when an input lacks a
 // sample.
-func SplitSaving(page, batched PartsInput) (s SavingSplit, ok bool) {
-	return SplitSavingPaired(page, batched, BlockPairs{})
+func Of(page, batched Input) (s Split, ok bool) {
+	return OfPaired(page, batched, BlockPairs{})
 }
 
-// SplitSavingPaired is SplitSaving with the intervals from a block
+// OfPaired is Of with the intervals from a block
 // bootstrap over the inputs' paired blocks (BlockPairs); the estimates
 // are the same medians.
-func SplitSavingPaired(page, batched PartsInput, pairs BlockPairs) (s SavingSplit, ok bool) {
+func OfPaired(page, batched Input, pairs BlockPairs) (s Split, ok bool) {
 	if !page.ok() || !batched.ok() || page.Threads != batched.Threads {
-		return SavingSplit{}, false
+		return Split{}, false
 	}
 	pp, bp := Decompose(page), Decompose(batched)
-	s = SavingSplit{Unit: schema.UnitThreadNSPage, Threads: page.Threads, PageParts: pp, BatchedParts: bp,
+	s = Split{Unit: schema.UnitThreadNSPage, Threads: page.Threads, PageParts: pp, BatchedParts: bp,
 		TotalNS: pp.Total - bp.Total, LockNS: pp.Lock - bp.Lock,
 		ContentionNS: pp.Contention - bp.Contention, WorkNS: pp.Work - bp.Work,
 		ScalingNS: pp.Scaling - bp.Scaling}
@@ -233,13 +184,13 @@ func SplitSavingPaired(page, batched PartsInput, pairs BlockPairs) (s SavingSpli
 		// is subtracted, so that contention means the same on both.
 		nan := math.NaN()
 		for _, x := range []struct {
-			in PartsInput
+			in Input
 			p  *Parts
 		}{{page, &s.PageParts}, {batched, &s.BatchedParts}} {
 			q := parts(x.in.Threads, stats.Median(x.in.AtT), stats.Median(x.in.Alone), stats.Median(x.in.Floor), nan)
 			x.p.Contention, x.p.Scaling = q.Contention, q.Scaling
 		}
-		s.ContentionNS, s.ScalingNS = s.PageParts.Contention-s.BatchedParts.Contention, Float(nan)
+		s.ContentionNS, s.ScalingNS = s.PageParts.Contention-s.BatchedParts.Contention, stats.Float(nan)
 	}
 	// The private floors are resampled only when both are there and
 	// used (above one thread), so that a split without them draws as it
@@ -251,7 +202,7 @@ func SplitSavingPaired(page, batched PartsInput, pairs BlockPairs) (s SavingSpli
 		lo, hi := stats.MedianBootstrap([][]float64{page.Wait, batched.Wait}, 1, stats.DefaultConfidence, func(m []float64) []float64 {
 			return []float64{m[0] - m[1]}
 		})
-		l, h := Float(lo[0]), Float(hi[0])
+		l, h := stats.Float(lo[0]), stats.Float(hi[0])
 		s.WaitingLo, s.WaitingHi, s.WaitingN = &l, &h, min(len(page.Wait), len(batched.Wait))
 	}
 	roles := []splitRole{
@@ -272,23 +223,23 @@ func SplitSavingPaired(page, batched PartsInput, pairs BlockPairs) (s SavingSpli
 		p, b := parts(page.Threads, m[0], m[2], m[4], pt), parts(page.Threads, m[1], m[3], m[5], bt)
 		return []float64{float64(p.Total - b.Total), float64(p.Lock - b.Lock), float64(p.Contention - b.Contention), float64(p.Work - b.Work), float64(p.Scaling - b.Scaling)}
 	})
-	s.TotalLo, s.TotalHi = Float(lo[0]), Float(hi[0])
-	s.LockLo, s.LockHi = Float(lo[1]), Float(hi[1])
-	s.ContentionLo, s.ContentionHi = Float(lo[2]), Float(hi[2])
-	s.WorkLo, s.WorkHi = Float(lo[3]), Float(hi[3])
-	s.ScalingLo, s.ScalingHi = Float(lo[4]), Float(hi[4])
+	s.TotalLo, s.TotalHi = stats.Float(lo[0]), stats.Float(hi[0])
+	s.LockLo, s.LockHi = stats.Float(lo[1]), stats.Float(hi[1])
+	s.ContentionLo, s.ContentionHi = stats.Float(lo[2]), stats.Float(hi[2])
+	s.WorkLo, s.WorkHi = stats.Float(lo[3]), stats.Float(hi[3])
+	s.ScalingLo, s.ScalingHi = stats.Float(lo[4]), stats.Float(hi[4])
 	return s, true
 }
 
 // Text is the split as the headline says it: "of the 150 ns/page saved,
 // 24 (95% CI 20 .. 28) from fewer lock instructions, ...". At more than
 // one thread the saving is in thread-ns/page, and the text says so.
-func (s SavingSplit) Text() string {
+func (s Split) Text() string {
 	unit := "ns/page"
 	if s.Threads > 1 {
 		unit = fmt.Sprintf("thread-ns/page (ns/page × %d threads)", s.Threads)
 	}
-	part := func(v, lo, hi Float, what string) string {
+	part := func(v, lo, hi stats.Float, what string) string {
 		return fmt.Sprintf("%s (%s .. %s) %s", stats.Short(float64(v)), stats.Short(float64(lo)), stats.Short(float64(hi)), what)
 	}
 	t := fmt.Sprintf("of the %s %s saved, %s, %s, %s", stats.Short(float64(s.TotalNS)), unit,
@@ -317,159 +268,6 @@ func (s SavingSplit) Text() string {
 		t += ")"
 	}
 	return t
-}
-
-// partsInput gathers, from the case model, the decomposition's input of
-// case c (L at c's threads): why says what is missing when ok is false.
-func partsInput(m *cases.Model, c *cases.Case) (in PartsInput, alone, floor *cases.Case, why string) {
-	in.Threads = c.Threads
-	alone = m.Alone(c)
-	if alone == nil || !alone.Has(cases.NSPage) {
-		return in, nil, nil, fmt.Sprintf("no 1-thread case of %s to measure the lock instructions and contention from", caseLabel(m, c))
-	}
-	floor = m.Floor(alone)
-	if floor == nil || !floor.Has(cases.NSPage) {
-		return in, alone, nil, fmt.Sprintf("no lock=%s 1-thread case of mode %s to measure the per-page work floor from", schema.FloorLock, c.Mode)
-	}
-	in.AtT, in.Alone, in.Floor = c.Samples[cases.NSPage], alone.Samples[cases.NSPage], floor.Samples[cases.NSPage]
-	if c.Threads > 1 {
-		if ft := m.FloorAt(c); ft != nil {
-			in.FloorAtT = ft.Samples[cases.NSPage]
-		}
-	}
-	in.Wait = c.Samples[cases.WaitNSPage]
-	if cc := m.Counted(c); len(in.Wait) == 0 && cc != nil {
-		in.Wait = cc.Samples[cases.WaitNSPage] // the counting repetition ran in another regime
-	}
-	return in, alone, floor, ""
-}
-
-// saving adds the saving split to headline h of batched case b against
-// page case p, or a note saying why there is none.
-func (s *Summary) saving(m *cases.Model, h *Headline, b, p *cases.Case) {
-	if h.Metric != cases.NSPage {
-		return
-	}
-	if !slices.ContainsFunc(m.PageCache, (*cases.Case).IsFloor) {
-		s.noFloor = true // one warning for all (summarize), not a note on each
-		return
-	}
-	sp, why := CaseSaving(m, p, b)
-	if why != "" {
-		h.Notes = append(h.Notes, "no split of the saving: "+why)
-		return
-	}
-	if sp.WaitingNS != nil && sp.Threads > 1 {
-		sp.WaitingByClass = classWaits(m, p, b)
-	}
-	h.Saving = &sp // said by Headline.Full and the summary's table
-	if cc := m.Counted(b); cc != nil {
-		h.waitN = len(cc.Samples[cases.WaitNSPage])
-	}
-}
-
-// CaseSaving is the saving split (SplitSaving) of batched case b against
-// page case p, from the model, with the 1-thread and floor cases it read
-// named; why says what is missing ("" when the split is there). The
-// headlines and the report's saving plot both split with it.
-func CaseSaving(m *cases.Model, p, b *cases.Case) (sp SavingSplit, why string) {
-	pin, palone, pfloor, why := partsInput(m, p)
-	if why != "" {
-		return SavingSplit{}, why
-	}
-	bin, balone, bfloor, why := partsInput(m, b)
-	if why != "" {
-		return SavingSplit{}, why
-	}
-	// Page and batched of one lock and thread count share their blocks
-	// (one comparison group): pair each input by block.
-	pair := func(x, y *cases.Case) [2][]float64 {
-		if x == nil || y == nil {
-			return [2][]float64{}
-		}
-		pv, bv, ok := pairedValues(x, y, cases.NSPage)
-		if !ok {
-			return [2][]float64{}
-		}
-		return [2][]float64{pv, bv}
-	}
-	pairs := BlockPairs{AtT: pair(p, b), Alone: pair(palone, balone), Floor: pair(pfloor, bfloor)}
-	if p.Threads > 1 {
-		pairs.FloorAtT = pair(m.FloorAt(p), m.FloorAt(b))
-	}
-	sp, ok := SplitSavingPaired(pin, bin, pairs)
-	if !ok {
-		return SavingSplit{}, "the cases compared have no ns/page samples"
-	}
-	sp.WorkCase, sp.AloneCase = bfloor.Name.Case(), balone.Name.Case()
-	sp.PageWorkCase, sp.PageAloneCase = pfloor.Name.Case(), palone.Name.Case()
-	if b.Threads > 1 && !math.IsNaN(float64(sp.ScalingNS)) {
-		sp.ScalingCase, sp.PageScalingCase = m.FloorAt(b).Name.Case(), m.FloorAt(p).Name.Case()
-	}
-	return sp, ""
-}
-
-// An InstrumentationCost is what the instrumented wrapper adds to one
-// acquisition of a lock, measured in the run itself: over the lock's
-// 1-thread cases, the instrumented repetitions' time (inst-ns/page)
-// minus the bare repetitions' (ns/page), divided by the acquisitions.
-type InstrumentationCost struct {
-	Variant  string `json:"variant"`
-	NSPerAcq Float  `json:"ns_per_acq"`
-	Cases    int    `json:"cases"`
-}
-
-// instrumentationCosts returns the cost per variant, for the variants
-// whose 1-thread cases have both times and acq/page: Σ(inst − bare) /
-// Σ acq/page over them, on medians (the modes with most acquisitions
-// weigh most, where the cost is best resolved).
-func instrumentationCosts(m *cases.Model) []InstrumentationCost {
-	var out []InstrumentationCost
-	for _, v := range m.Variants {
-		var extra, acq float64
-		n := 0
-		for _, c := range m.PageCache {
-			if c.Variant != v || c.Threads != 1 || !c.Has(cases.NSPage) || !c.Has(cases.InstNSPage) || !c.Has(cases.AcqPage) {
-				continue
-			}
-			extra += c.Median(cases.InstNSPage) - c.Median(cases.NSPage)
-			acq += c.Median(cases.AcqPage)
-			n++
-		}
-		if n == 0 || acq <= 0 {
-			continue
-		}
-		out = append(out, InstrumentationCost{Variant: v, NSPerAcq: Float(extra / acq), Cases: n})
-	}
-	return out
-}
-
-// instrumentationText is the summary's line on the instrumentation's cost.
-func instrumentationText(costs []InstrumentationCost) string {
-	if len(costs) == 0 {
-		return ""
-	}
-	var parts []string
-	for _, c := range costs {
-		if c.NSPerAcq < 0 {
-			// Counting cannot make a lock faster: below zero, the
-			// difference is the noise of the two medians.
-			parts = append(parts, fmt.Sprintf("%s ≈0 ns (measured %s: noise)", VariantLabel(c.Variant), stats.Format(float64(c.NSPerAcq), 2)))
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("%s %s ns", VariantLabel(c.Variant), stats.Format(float64(c.NSPerAcq), 2)))
-	}
-	return "instrumentation cost per acquisition (1-thread cases, " + cases.InstNSPage + " − " + cases.NSPage + " over " + cases.AcqPage + "): " + strings.Join(parts, ", ")
-}
-
-// CaseParts is the counterfactual decomposition of case c (Decompose),
-// or why there is none (no 1-thread case, no floor).
-func CaseParts(m *cases.Model, c *cases.Case) (Parts, string) {
-	in, _, _, why := partsInput(m, c)
-	if why != "" {
-		return Parts{}, why
-	}
-	return Decompose(in), ""
 }
 
 // A splitRole is one input of the split: page's and batched's samples,

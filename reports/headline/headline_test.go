@@ -1,0 +1,59 @@
+package headline
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"golang.org/x/perf/benchfmt"
+
+	"github.com/lockbench/lockbench/reports/cases"
+)
+
+// sweep is page and batch of mutex and of the floor (lock=none) at one
+// thread, six repetitions each, batch 40% faster than page.
+func sweep() *cases.Model {
+	var rs []*benchfmt.Result
+	for r := range 6 {
+		j := 1 + 0.01*float64(r%3-1)
+		for _, mode := range []string{"page", "batch"} {
+			for _, lock := range []string{"none", "mutex"} {
+				ns := map[string]float64{"page": 100, "batch": 60}[mode]
+				if lock == "mutex" {
+					ns += 20
+				}
+				rs = append(rs, &benchfmt.Result{Name: benchfmt.Name(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=%s/threads=1-2", mode, lock)),
+					Iters: 1000, Values: []benchfmt.Value{{Value: ns * j, Unit: "ns/page"}}})
+			}
+		}
+	}
+	return cases.Group(rs)
+}
+
+// TestFindOptions: Find compares the mutex's batch with its page (the
+// floor is a reference, no headline of its own), splits the saving
+// unless told not to (the judge's NoSaving), and names the regime only
+// when told the results saw several.
+func TestFindOptions(t *testing.T) {
+	tests := []struct {
+		opts       Options
+		wantSaving bool
+		reason     string
+	}{
+		{Options{}, true, "the summary splits every ns/page saving that has its floor"},
+		{Options{NoSaving: true}, false, "the judge reads only the intervals: no bootstrap of the split"},
+	}
+	for _, tt := range tests {
+		f := Find(sweep(), tt.opts)
+		if len(f.Headlines) != 1 {
+			t.Fatalf("%+v: %d headlines (warnings %q), want one: mutex batch against page", tt.opts, len(f.Headlines), f.Warnings)
+		}
+		h := f.Headlines[0]
+		if h.Lock != "mutex" || !strings.HasPrefix(h.Label(), "batch=16 vs page, mutex, 1 thread") || h.Delta > -0.3 {
+			t.Errorf("%+v: headline %q (delta %v), want mutex batch=16 vs page about -33%%", tt.opts, h.Text, h.Delta)
+		}
+		if got := h.Saving != nil; got != tt.wantSaving || f.NoFloor {
+			t.Errorf("%+v: saving split %v (no floor %v), want %v: %s", tt.opts, got, f.NoFloor, tt.wantSaving, tt.reason)
+		}
+	}
+}
