@@ -272,8 +272,8 @@ func (v *Verdict) WriteText(w io.Writer) error {
 		}
 	}
 	if v.Mismatched > 0 {
-		fmt.Fprintf(&b, "%d %s left out: the two sides' slices ran in different transfer states (probes %.1fx apart or more), which pairing does not cancel\n",
-			v.Mismatched, plural(v.Mismatched, "block", "blocks"), schema.XferFactor)
+		fmt.Fprintf(&b, "%s left out: the two sides' slices ran in different transfer states (probes %.1fx apart or more), which pairing does not cancel\n",
+			stats.Plural(v.Mismatched, "block"), schema.XferFactor)
 	}
 	switch v.Status {
 	case "regression":
@@ -285,13 +285,6 @@ func (v *Verdict) WriteText(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func line(c Check) string {

@@ -199,8 +199,8 @@ func Tables(set *reports.Set, opts Options) (*Comparison, error) {
 	}
 	cmp.Config, cmp.Warnings = sharedConfig(set.Results)
 	if switched > 0 {
-		cmp.Warnings = append(cmp.Warnings, fmt.Sprintf("%d %s whose machine state changed in flight (regime=%s or %s) left out, as in every statistic",
-			switched, plural(switched, "line"), schema.RegimeSwitched, schema.RegimeUnprobed))
+		cmp.Warnings = append(cmp.Warnings, fmt.Sprintf("%s whose machine state changed in flight (regime=%s or %s) left out, as in every statistic",
+			stats.Plural(switched, "line"), schema.RegimeSwitched, schema.RegimeUnprobed))
 	}
 	cmp.Tables = g.tables(set.Units, opts)
 	cmp.Inconclusive = g.inconclusive()
@@ -564,12 +564,4 @@ func unitFilter(set *reports.Set, units []string) map[string]bool {
 		}
 	}
 	return nil
-}
-
-// plural is "1 line", "2 lines".
-func plural(n int, noun string) string {
-	if n == 1 {
-		return noun
-	}
-	return noun + "s"
 }
