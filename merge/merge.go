@@ -61,6 +61,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -477,7 +478,7 @@ func planKeys(s *Source, withSeed bool) []kv {
 // and the orders of slices within a block do not change what a line
 // means.
 func perSource(k string) bool {
-	return k == schema.ConfMachine || k == schema.ConfShard || k == schema.ConfCases || k == schema.ConfRun ||
+	return k == schema.ConfMachine || k == schema.ConfShard || k == schema.ConfCases || k == schema.ConfSeal || k == schema.ConfRun ||
 		k == schema.ConfSeed || slices.Contains(schema.MachineConfigKeys(), k) || slices.Contains(schema.SourceConfigKeys(), k)
 }
 
@@ -611,6 +612,7 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 	}
 	defer f.Close()
 	mine := map[string]bool{}
+	groups := map[string]bool{} // the comparison groups of the case lines, for the seal
 	// The measured window, against which runq-ns marks a repetition
 	// disturbed; 0 (no duration line) marks none.
 	window, _ := time.ParseDuration(lastValue(s.config, schema.ConfDuration))
@@ -622,7 +624,7 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 	}
 	binary := 0
 	other := false // a line other than a result since the last result: the configuration may have changed
-	var groups classGroups
+	var classes classGroups
 	rd := results.NewReader(f, s.Path, "", func(n int, line []byte) {
 		if binary == 0 && results.Binary(line) {
 			binary = n
@@ -669,7 +671,10 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 			if _, err := w.Write(out); err != nil {
 				return err
 			}
-			groups.add(n, name, line)
+			classes.add(n, name, line)
+			if !name.class {
+				groups[name.group] = true
+			}
 			if !name.class {
 				s.Lines++
 				res.Lines++
@@ -688,12 +693,12 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 	if k, v, was, changed := configChange(rd.Config(), s.config); changed { // after the last result
 		return fail(0, fmt.Errorf("the configuration changes (%s: %q, was %q); merge expects lockbench run's files", k, clip(v), clip(was)))
 	}
-	groups.end()
-	if g := groups.bad; g != nil && g != groups.last() {
-		return fail(g.line, fmt.Errorf("case %s has %s: lines were removed or edited", g.name, g.short(groups.want)))
+	classes.end()
+	if g := classes.bad; g != nil && g != classes.last() {
+		return fail(g.line, fmt.Errorf("case %s has %s: lines were removed or edited", g.name, g.short(classes.want)))
 	}
-	if g := groups.bad; g != nil {
-		msg := fmt.Sprintf("the last case line (%s, line %d) has %s", g.name, g.line, g.short(groups.want))
+	if g := classes.bad; g != nil {
+		msg := fmt.Sprintf("the last case line (%s, line %d) has %s", g.name, g.line, g.short(classes.want))
 		if !opts.AllowPartial {
 			return fail(0, fmt.Errorf("%w: %s (the file was cut inside its class lines)", ErrIncomplete, msg))
 		}
@@ -722,6 +727,13 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 			return fail(0, fmt.Errorf("%w: %s (the run did not finish, or the file was cut)", ErrIncomplete, msg))
 		}
 		res.Missing = append(res.Missing, msg+": the rest is missing")
+	}
+	if seal := lastValue(s.config, schema.ConfSeal); seal != "" && s.Lines >= s.Cases && classes.bad == nil {
+		// A whole shard: its lines hold the groups the plan gives its
+		// shard, so its seal says which shard it is (schema.ConfSeal).
+		if want := schema.ShardSeal(s.Plan, lastValue(s.config, schema.ConfShard), slices.Collect(maps.Keys(groups))); seal != want {
+			return fail(0, fmt.Errorf("shard %s of machine %.60s: its seal line (%s) does not match its plan, shard and cases (seal %s): the header was edited to claim another shard or plan, or lines of another shard were added", s.Shard, s.Machine, clip(seal), want))
+		}
 	}
 	return nil
 }
@@ -764,6 +776,7 @@ type caseNames map[string]caseName
 
 type caseName struct {
 	of    string // the case
+	group string // its comparison group (schema.Name.Group), for the seal
 	class bool   // a class line, which comes with its case line
 }
 
@@ -772,7 +785,7 @@ func (c caseNames) of(name benchfmt.Name) caseName {
 		return s
 	}
 	n := schema.ParseName(name)
-	s := caseName{of: n.Case(), class: n.IsClass()}
+	s := caseName{of: n.Case(), group: n.Group(), class: n.IsClass()}
 	c[string(name)] = s
 	return s
 }
