@@ -250,6 +250,7 @@ func (s *Set) read(in io.Reader, path, label string) error {
 	}
 	rd := results.NewReader(in, path, label, onLine)
 	found, first := 0, len(s.Results)
+	keep := newKeeper()
 	var prev *benchfmt.Result // the last result kept, whose configuration the next may share
 	for rd.Scan() && len(binary) < maxLineErrors {
 		if len(errs) >= maxLineErrors {
@@ -278,7 +279,9 @@ func (s *Set) read(in io.Reader, path, label string) error {
 				c.Config = prev.Config
 			}
 			prev = c
-			s.Results = append(s.Results, c)
+			if err := keep.add(c, path); err != nil {
+				return err
+			}
 		}
 	}
 	if err := rd.Err(); err != nil {
@@ -294,7 +297,12 @@ func (s *Set) read(in io.Reader, path, label string) error {
 	case len(binary) > 0:
 		return joinErrors(binary)
 	}
+	kept, sampled := keep.results(path)
+	s.Results = append(s.Results, kept...)
 	s.Warnings = append(s.Warnings, fails...)
+	if sampled != nil {
+		s.Warnings = append(s.Warnings, sampled)
+	}
 	if torn != nil {
 		s.Warnings = append(s.Warnings, torn)
 	}
