@@ -20,10 +20,10 @@ import (
 
 // MaxInputBytes is the most Load reads of one file: 1 GiB, about three
 // million lockbench result lines, far beyond any sweep. Load streams each
-// file (package results), but keeps every result it reads in the Set: a
-// larger file (or /dev/zero's endless stream, which Load refuses anyway
-// as not a regular file) is an error, not a process the kernel kills for
-// its memory.
+// file (package results) and keeps at most results.MaxSamples lines of
+// each of at most results.MaxCases cases, so its memory follows the
+// cases, not the lines; a larger file (or /dev/zero's endless stream,
+// which Load refuses anyway as not a regular file) is an error.
 const MaxInputBytes = results.MaxInput
 
 // A Set is the benchmark results read from one or more files, in file
@@ -141,6 +141,13 @@ const maxLineErrors = 5
 //     of a unit that cannot be negative (a time, a count per page: those
 //     of package schema, and times per op), or an iteration count below 1;
 //   - malformed unit metadata lines ("Unit x better").
+//
+// A case (one benchmark name of one machine in one file) of more than
+// results.MaxSamples lines keeps a uniform sample of that many, ranked by
+// a hash of each line's block number (schema.UnitBlock), so that cases
+// run in the same blocks keep the same ones and still pair; a Warning
+// says how many cases were sampled. A file of more than results.MaxCases
+// cases is an error.
 //
 // These are Warnings: a `go test` failure line ("--- FAIL", "FAIL\t...")
 // since the benchmarks that passed are still usable; unit metadata that
