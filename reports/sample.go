@@ -27,30 +27,35 @@ import (
 // cut). Kept lines are returned in file order.
 type keeper struct {
 	cases   map[string]*kept
-	seq     int // lines kept so far, the file order
-	sampled int // cases with more than MaxSamples lines
-	max     int // results.MaxSamples; tests lower it
+	out     []*benchfmt.Result // the kept lines in file order; nil where a sampled case let one go
+	sampled int                // cases with more than max lines
+	max     int                // results.MaxSamples; tests lower it
 }
 
-// kept is one case's kept lines: a max-heap by rank once full.
+// kept is one case's lines: where they are in out until the case has
+// max of them, then a max-heap by rank (the line whose rank is highest
+// goes first when a line of lower rank comes). A line of a sampled case
+// replaces a kept one in k·ln(n/k) of n lines (bottom-k's replacements),
+// so out's gaps stay few.
 type kept struct {
-	lines []keptLine
-	n     int // lines of the case read
+	n    int           // lines of the case read
+	name benchfmt.Name // the case's name, shared by its kept lines
+	pos  []int32       // positions in out, until the heap is built
+	heap []keptLine    // once the case has max lines
 }
 
 type keptLine struct {
 	rank [2]uint64
-	seq  int
-	r    *benchfmt.Result
+	pos  int32
 }
 
-func (k *kept) Len() int           { return len(k.lines) }
-func (k *kept) Less(i, j int) bool { return cmpRank(k.lines[i].rank, k.lines[j].rank) > 0 }
-func (k *kept) Swap(i, j int)      { k.lines[i], k.lines[j] = k.lines[j], k.lines[i] }
-func (k *kept) Push(x any)         { k.lines = append(k.lines, x.(keptLine)) }
+func (k *kept) Len() int           { return len(k.heap) }
+func (k *kept) Less(i, j int) bool { return cmpRank(k.heap[i].rank, k.heap[j].rank) > 0 }
+func (k *kept) Swap(i, j int)      { k.heap[i], k.heap[j] = k.heap[j], k.heap[i] }
+func (k *kept) Push(x any)         { k.heap = append(k.heap, x.(keptLine)) }
 func (k *kept) Pop() any {
-	x := k.lines[len(k.lines)-1]
-	k.lines = k.lines[:len(k.lines)-1]
+	x := k.heap[len(k.heap)-1]
+	k.heap = k.heap[:len(k.heap)-1]
 	return x
 }
 
@@ -86,51 +91,51 @@ func (k *keeper) add(r *benchfmt.Result, path string) error {
 			_, line := r.Pos()
 			return caseLimitError(path, line)
 		}
-		c = &kept{}
+		c = &kept{name: r.Name}
 		k.cases[key] = c
 	}
-	rep := uint64(c.n)
+	r.Name = c.name // one copy of the name a case
+	rep := c.n
 	c.n++
-	block := rep
+	if rep < k.max {
+		c.pos = append(c.pos, int32(len(k.out)))
+		k.out = append(k.out, r)
+		return nil
+	}
+	if rep == k.max {
+		k.sampled++
+		c.heap = make([]keptLine, len(c.pos))
+		for i, p := range c.pos {
+			c.heap[i] = keptLine{rank: rank(k.out[p], i), pos: p}
+		}
+		c.pos = nil
+		heap.Init(c)
+	}
+	if l := rank(r, rep); cmpRank(l, c.heap[0].rank) < 0 {
+		k.out[c.heap[0].pos] = nil
+		c.heap[0] = keptLine{rank: l, pos: int32(len(k.out))}
+		k.out = append(k.out, r)
+		heap.Fix(c, 0)
+	}
+	return nil
+}
+
+// rank is the rank of r, the case's line rep (0-based): a hash of its
+// block number (of rep when it has none), then of rep.
+func rank(r *benchfmt.Result, rep int) [2]uint64 {
+	block := uint64(rep)
 	for _, v := range r.Values {
 		if cmp.Or(v.OrigUnit, v.Unit) == schema.UnitBlock {
 			block = uint64(cmp.Or(v.OrigValue, v.Value))
 		}
 	}
-	l := keptLine{rank: [2]uint64{mix(block), mix(rep)}, seq: k.seq, r: r}
-	k.seq++
-	switch {
-	case len(c.lines) < k.max:
-		c.lines = append(c.lines, l)
-		if len(c.lines) == k.max {
-			heap.Init(c)
-		}
-	case cmpRank(l.rank, c.lines[0].rank) < 0:
-		if c.n == k.max+1 {
-			k.sampled++
-		}
-		c.lines[0] = l
-		heap.Fix(c, 0)
-	default:
-		if c.n == k.max+1 {
-			k.sampled++
-		}
-	}
-	return nil
+	return [2]uint64{mix(block), mix(uint64(rep))}
 }
 
 // results returns the kept lines in file order, and a warning when
 // cases were sampled.
 func (k *keeper) results(path string) ([]*benchfmt.Result, error) {
-	var all []keptLine
-	for _, c := range k.cases {
-		all = append(all, c.lines...)
-	}
-	slices.SortFunc(all, func(a, b keptLine) int { return cmp.Compare(a.seq, b.seq) })
-	out := make([]*benchfmt.Result, len(all))
-	for i, l := range all {
-		out[i] = l.r
-	}
+	out := slices.DeleteFunc(k.out, func(r *benchfmt.Result) bool { return r == nil })
 	if k.sampled == 0 {
 		return out, nil
 	}
