@@ -28,6 +28,7 @@ import (
 type keeper struct {
 	cases   map[string]*kept
 	out     []*benchfmt.Result // the kept lines in file order; nil where a sampled case let one go
+	gaps    int                // nils in out
 	sampled int                // cases with more than max lines
 	max     int                // results.MaxSamples; tests lower it
 }
@@ -113,11 +114,41 @@ func (k *keeper) add(r *benchfmt.Result, path string) error {
 	}
 	if l := rank(r, rep); cmpRank(l, c.heap[0].rank) < 0 {
 		k.out[c.heap[0].pos] = nil
+		k.gaps++
 		c.heap[0] = keptLine{rank: l, pos: int32(len(k.out))}
 		k.out = append(k.out, r)
 		heap.Fix(c, 0)
+		if k.gaps > 1024 && k.gaps > len(k.out)/2 {
+			k.compact()
+		}
 	}
 	return nil
+}
+
+// compact closes out's gaps, moving every case's positions with its
+// lines. Block numbers chosen against the hash could make every line
+// replace a kept one; out then stays at most twice the kept lines.
+func (k *keeper) compact() {
+	moved := make([]int32, len(k.out))
+	n := int32(0)
+	for i, r := range k.out {
+		moved[i] = n
+		if r != nil {
+			k.out[n] = r
+			n++
+		}
+	}
+	clear(k.out[n:])
+	k.out = k.out[:n]
+	k.gaps = 0
+	for _, c := range k.cases {
+		for i := range c.pos {
+			c.pos[i] = moved[c.pos[i]]
+		}
+		for i := range c.heap {
+			c.heap[i].pos = moved[c.heap[i].pos]
+		}
+	}
 }
 
 // rank is the rank of r, the case's line rep (0-based): a hash of its

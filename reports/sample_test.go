@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/perf/benchfmt"
+
 	"github.com/lockbench/lockbench/reports/cases"
 	"github.com/lockbench/lockbench/results"
 	"github.com/lockbench/lockbench/schema"
@@ -83,5 +85,40 @@ func TestLoadCaseLimit(t *testing.T) {
 	want := fmt.Sprintf("many.txt:%d: more than %d distinct benchmarks", results.MaxCases+1, results.MaxCases)
 	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "results.MaxCases") {
 		t.Errorf("error %v, want one saying %q", err, want)
+	}
+}
+
+// TestKeeperGapsBounded: block numbers fed in falling order of their
+// hash make every line replace a kept one; out kept a gap per line (8
+// bytes a line: memory by the lines again) until compact closed them.
+// The kept lines are still the lowest-ranked, in file order.
+func TestKeeperGapsBounded(t *testing.T) {
+	const lines, keep = 20000, 10
+	blocks := make([]uint64, lines)
+	for i := range blocks {
+		blocks[i] = uint64(i + 1)
+	}
+	slices.SortFunc(blocks, func(a, b uint64) int { return -cmpRank([2]uint64{mix(a)}, [2]uint64{mix(b)}) })
+	k := newKeeper()
+	k.max = keep
+	longest := 0
+	for _, blk := range blocks {
+		r := &benchfmt.Result{Name: benchfmt.Name("BenchmarkX"), Iters: 1,
+			Values: []benchfmt.Value{{Value: 1, Unit: "ns/op"}, {Value: float64(blk), Unit: schema.UnitBlock}}}
+		if err := k.add(r, "x.txt"); err != nil {
+			t.Fatal(err)
+		}
+		longest = max(longest, len(k.out))
+	}
+	if longest > 2*1024+2*keep {
+		t.Errorf("out grew to %d slots for %d kept lines", longest, keep)
+	}
+	got, _ := k.results("x.txt")
+	var kept []uint64
+	for _, r := range got {
+		kept = append(kept, uint64(r.Values[1].Value))
+	}
+	if want := blocks[lines-keep:]; !slices.Equal(kept, want) {
+		t.Errorf("kept blocks %v, want the last %d fed (the lowest ranks) %v", kept, keep, want)
 	}
 }
