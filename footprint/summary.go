@@ -23,7 +23,9 @@ type Timings map[string][]float64
 
 // LoadTimings reads the 1-thread ns/page samples of a run results file
 // (the timed lines; class lines, counting lines and other thread counts
-// are left out). name is the file's name for errors.
+// are left out). name is the file's name for errors. A case of more than
+// results.MaxSamples lines, or more than results.MaxCases cases, is an
+// error: the caller opens the file with results.MaxInput's cap.
 func LoadTimings(r io.Reader, name string) (Timings, error) {
 	out := Timings{}
 	rd := results.NewReader(r, name, "", nil) // the one reader of the results format (a torn last line is never parsed)
@@ -48,6 +50,14 @@ func LoadTimings(r io.Reader, name string) (Timings, error) {
 			// is OrigUnit.
 			if v.OrigUnit == unit || (v.OrigUnit == "" && v.Unit == unit) {
 				k := n.Without(schema.KeyRegime).Case()
+				// The format's limits (results/limits.go), checked
+				// before a sample is kept: memory follows the cases.
+				if _, ok := out[k]; !ok && len(out) >= results.MaxCases {
+					return nil, fmt.Errorf("%s: more than %d 1-thread page-cache cases, the format's limit (results.MaxCases)", name, results.MaxCases)
+				}
+				if len(out[k]) >= results.MaxSamples {
+					return nil, fmt.Errorf("%s: %s has more than %d ns/page lines, the most a reader keeps of one case (results.MaxSamples): give a run of fewer repetitions", name, k, results.MaxSamples)
+				}
 				out[k] = append(out[k], cmp.Or(v.OrigValue, v.Value))
 			}
 		}

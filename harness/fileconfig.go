@@ -47,6 +47,11 @@ func FileConfig(m host.Machine, r *Runner, p Plan, s CounterSupport) Config {
 	}
 	c.Add(schema.ConfShard, p.Shard.String())
 	c.Add(schema.ConfCases, strconv.Itoa(len(p.Cases())))
+	var groups []string
+	for _, cs := range p.Cases() {
+		groups = append(groups, cs.Group())
+	}
+	c.Add(schema.ConfSeal, schema.ShardSeal(p.ID(r), p.Shard.String(), groups))
 	if r.RunID != "" {
 		c.Add(schema.ConfRun, p.ID(r)+"-"+r.RunID)
 	}

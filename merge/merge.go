@@ -61,6 +61,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -476,7 +478,7 @@ func planKeys(s *Source, withSeed bool) []kv {
 // and the orders of slices within a block do not change what a line
 // means.
 func perSource(k string) bool {
-	return k == schema.ConfMachine || k == schema.ConfShard || k == schema.ConfCases || k == schema.ConfRun ||
+	return k == schema.ConfMachine || k == schema.ConfShard || k == schema.ConfCases || k == schema.ConfSeal || k == schema.ConfRun ||
 		k == schema.ConfSeed || slices.Contains(schema.MachineConfigKeys(), k) || slices.Contains(schema.SourceConfigKeys(), k)
 }
 
@@ -610,6 +612,7 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 	}
 	defer f.Close()
 	mine := map[string]bool{}
+	groups := map[string]bool{} // the comparison groups of the case lines, for the seal
 	// The measured window, against which runq-ns marks a repetition
 	// disturbed; 0 (no duration line) marks none.
 	window, _ := time.ParseDuration(lastValue(s.config, schema.ConfDuration))
@@ -621,6 +624,7 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 	}
 	binary := 0
 	other := false // a line other than a result since the last result: the configuration may have changed
+	var classes classGroups
 	rd := results.NewReader(f, s.Path, "", func(n int, line []byte) {
 		if binary == 0 && results.Binary(line) {
 			binary = n
@@ -667,6 +671,10 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 			if _, err := w.Write(out); err != nil {
 				return err
 			}
+			classes.add(n, name, line)
+			if !name.class {
+				groups[name.group] = true
+			}
 			if !name.class {
 				s.Lines++
 				res.Lines++
@@ -684,6 +692,17 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 	}
 	if k, v, was, changed := configChange(rd.Config(), s.config); changed { // after the last result
 		return fail(0, fmt.Errorf("the configuration changes (%s: %q, was %q); merge expects lockbench run's files", k, clip(v), clip(was)))
+	}
+	classes.end()
+	if g := classes.bad; g != nil && g != classes.last() {
+		return fail(g.line, fmt.Errorf("case %s has %s: lines were removed or edited", g.name, g.short(classes.want)))
+	}
+	if g := classes.bad; g != nil {
+		msg := fmt.Sprintf("the last case line (%s, line %d) has %s", g.name, g.line, g.short(classes.want))
+		if !opts.AllowPartial {
+			return fail(0, fmt.Errorf("%w: %s (the file was cut inside its class lines)", ErrIncomplete, msg))
+		}
+		res.Missing = append(res.Missing, fmt.Sprintf("%s: %s: the rest is missing", s.Path, msg))
 	}
 	if t := rd.Torn(); t != nil { // torn by a crash or a copy cut short
 		if !opts.AllowPartial {
@@ -708,6 +727,13 @@ func (res *Result) copyBody(ctx context.Context, w *bufio.Writer, s *Source, see
 			return fail(0, fmt.Errorf("%w: %s (the run did not finish, or the file was cut)", ErrIncomplete, msg))
 		}
 		res.Missing = append(res.Missing, msg+": the rest is missing")
+	}
+	if seal := lastValue(s.config, schema.ConfSeal); seal != "" && s.Lines >= s.Cases && classes.bad == nil {
+		// A whole shard: its lines hold the groups the plan gives its
+		// shard, so its seal says which shard it is (schema.ConfSeal).
+		if want := schema.ShardSeal(s.Plan, lastValue(s.config, schema.ConfShard), slices.Collect(maps.Keys(groups))); seal != want {
+			return fail(0, fmt.Errorf("shard %s of machine %.60s: its seal line (%s) does not match its plan, shard and cases (seal %s): the header was edited to claim another shard or plan, or lines of another shard were added", s.Shard, s.Machine, clip(seal), want))
+		}
 	}
 	return nil
 }
@@ -750,6 +776,7 @@ type caseNames map[string]caseName
 
 type caseName struct {
 	of    string // the case
+	group string // its comparison group (schema.Name.Group), for the seal
 	class bool   // a class line, which comes with its case line
 }
 
@@ -758,9 +785,99 @@ func (c caseNames) of(name benchfmt.Name) caseName {
 		return s
 	}
 	n := schema.ParseName(name)
-	s := caseName{of: n.Case(), class: n.IsClass()}
+	s := caseName{of: n.Case(), group: n.Group(), class: n.IsClass()}
 	c[string(name)] = s
 	return s
+}
+
+// classGroups checks that every case line's class lines (schema.KeyClass)
+// are whole. A lockbench run writes, after each case line that carries
+// lock units, one class line per lock class of its workload (the same
+// classes for every case of a run), whose acquisitions add up to the
+// case line's (harness's Result.ClassLines). A shard cut at a line
+// boundary inside its last case's class lines has every case line the
+// cases line counts, and only this check finds it. A shard with no class
+// lines at all (a bare run, an older lockbench) is not checked. It keeps
+// two groups and the first bad one, whatever the file's size.
+type classGroups struct {
+	cur     *classGroup
+	bad     *classGroup // the first group found short, nil if none
+	want    int         // class lines after the first case line that has any
+	classes bool        // a class line was seen
+}
+
+// A classGroup is a case line with the class lines after it.
+type classGroup struct {
+	line    int    // the case line's number
+	name    string // its case
+	acq     float64
+	hasAcq  bool // the case line carries lock units (schema.StemAcq)
+	n       int  // class lines after it
+	sum     float64
+	classes bool // at least one class line
+}
+
+// acqValue is a line's lock acquisitions (acq/page or acq/op), if any.
+func acqValue(line []byte) (float64, bool) {
+	for _, per := range []string{schema.PerPage, schema.PerOp} {
+		if v, ok := unitValue(line, schema.PerUnit(schema.StemAcq, per)); ok {
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+func (g *classGroups) add(n int, name caseName, line []byte) {
+	if !name.class {
+		g.end()
+		acq, ok := acqValue(line)
+		g.cur = &classGroup{line: n, name: name.of, acq: acq, hasAcq: ok}
+		return
+	}
+	g.classes = true
+	if g.cur == nil {
+		return // a class line before any case line: the readers leave it out
+	}
+	g.cur.n++
+	if v, ok := acqValue(line); ok {
+		g.cur.sum += v
+	}
+}
+
+// end closes the current group: it is short when the run has class
+// lines and it has fewer than the first group's, or acquisitions that
+// its class lines do not add up to.
+func (g *classGroups) end() {
+	c := g.cur
+	if c == nil || !c.hasAcq || g.bad != nil {
+		return
+	}
+	if g.want == 0 && c.n > 0 {
+		g.want = c.n
+	}
+	if !g.classes {
+		return
+	}
+	if c.n < g.want || !sumsTo(c.sum, c.acq) {
+		g.bad = c
+	}
+}
+
+// last is the last case line's group.
+func (g *classGroups) last() *classGroup { return g.cur }
+
+// short says what a short group lacks.
+func (c *classGroup) short(want int) string {
+	if c.n < want {
+		return fmt.Sprintf("%d class lines, not the %d of the run's other case lines", c.n, want)
+	}
+	return fmt.Sprintf("class lines whose acquisitions add up to %g, not the case line's %g", c.sum, c.acq)
+}
+
+// sumsTo reports whether the classes' acquisitions add up to the case
+// line's, each written to 6 significant digits.
+func sumsTo(sum, total float64) bool {
+	return math.Abs(sum-total) <= 1e-4*math.Max(math.Abs(total), 1e-9)
 }
 
 // unitValue returns the value of unit on a result line, if it has one.

@@ -164,10 +164,13 @@ func writeClassTable(w io.Writer, rows []ClassRow) error {
 
 // WriteClassTable writes the lockstat-style class table (see
 // Summary.WriteClasses) of results read from any results file; it says
-// so, in one line, when they have no class lines.
-func WriteClassTable(w io.Writer, set *Set) error {
+// so, in one line, when they have no class lines. warnings are the case
+// model's (cases.Model.Warnings: class lines without their case line,
+// classes over results.MaxClasses, ...), the same the report shows, for
+// the caller to print.
+func WriteClassTable(w io.Writer, set *Set) (warnings []string, err error) {
 	if set == nil || len(set.Results) == 0 {
-		return fmt.Errorf("no results")
+		return nil, fmt.Errorf("no results")
 	}
 	m := cases.Group(set.Results)
 	var rows []ClassRow
@@ -175,8 +178,8 @@ func WriteClassTable(w io.Writer, set *Set) error {
 		rows = append(rows, ClassRows(m, c)...)
 	}
 	if len(rows) == 0 {
-		return &InputError{FileName: strings.Join(set.Files, ", "),
+		return m.Warnings, &InputError{FileName: strings.Join(set.Files, ", "),
 			Msg: fmt.Sprintf("no lock-class lines (%s=...): the results come from a bare run, an older lockbench or go test", schema.KeyClass)}
 	}
-	return writeClassTable(w, rows)
+	return m.Warnings, writeClassTable(w, rows)
 }

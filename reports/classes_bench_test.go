@@ -48,7 +48,7 @@ func BenchmarkClassTable(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if err := WriteClassTable(io.Discard, set); err != nil {
+				if _, err := WriteClassTable(io.Discard, set); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -69,7 +69,7 @@ func BenchmarkClassTableClasses(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if err := WriteClassTable(io.Discard, set); err != nil {
+				if _, err := WriteClassTable(io.Discard, set); err != nil {
 					b.Fatal(err)
 				}
 			}

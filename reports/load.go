@@ -20,10 +20,10 @@ import (
 
 // MaxInputBytes is the most Load reads of one file: 1 GiB, about three
 // million lockbench result lines, far beyond any sweep. Load streams each
-// file (package results), but keeps every result it reads in the Set: a
-// larger file (or /dev/zero's endless stream, which Load refuses anyway
-// as not a regular file) is an error, not a process the kernel kills for
-// its memory.
+// file (package results) and keeps at most results.MaxSamples lines of
+// each of at most results.MaxCases cases, so its memory follows the
+// cases, not the lines; a larger file (or /dev/zero's endless stream,
+// which Load refuses anyway as not a regular file) is an error.
 const MaxInputBytes = results.MaxInput
 
 // A Set is the benchmark results read from one or more files, in file
@@ -142,6 +142,13 @@ const maxLineErrors = 5
 //     of package schema, and times per op), or an iteration count below 1;
 //   - malformed unit metadata lines ("Unit x better").
 //
+// A case (one benchmark name of one machine in one file) of more than
+// results.MaxSamples lines keeps a uniform sample of that many, ranked by
+// a hash of each line's block number (schema.UnitBlock), so that cases
+// run in the same blocks keep the same ones and still pair; a Warning
+// says how many cases were sampled. A file of more than results.MaxCases
+// cases is an error.
+//
 // These are Warnings: a `go test` failure line ("--- FAIL", "FAIL\t...")
 // since the benchmarks that passed are still usable; unit metadata that
 // contradicts another file's; a last line with no newline ("line N is
@@ -250,6 +257,7 @@ func (s *Set) read(in io.Reader, path, label string) error {
 	}
 	rd := results.NewReader(in, path, label, onLine)
 	found, first := 0, len(s.Results)
+	keep := newKeeper()
 	var prev *benchfmt.Result // the last result kept, whose configuration the next may share
 	for rd.Scan() && len(binary) < maxLineErrors {
 		if len(errs) >= maxLineErrors {
@@ -278,7 +286,9 @@ func (s *Set) read(in io.Reader, path, label string) error {
 				c.Config = prev.Config
 			}
 			prev = c
-			s.Results = append(s.Results, c)
+			if err := keep.add(c, path); err != nil {
+				return err
+			}
 		}
 	}
 	if err := rd.Err(); err != nil {
@@ -294,7 +304,12 @@ func (s *Set) read(in io.Reader, path, label string) error {
 	case len(binary) > 0:
 		return joinErrors(binary)
 	}
+	kept, sampled := keep.results(path)
+	s.Results = append(s.Results, kept...)
 	s.Warnings = append(s.Warnings, fails...)
+	if sampled != nil {
+		s.Warnings = append(s.Warnings, sampled)
+	}
 	if torn != nil {
 		s.Warnings = append(s.Warnings, torn)
 	}

@@ -5,6 +5,15 @@ package results
 // for merge, which reads with the same Reader and refuses to write a
 // file these limits would make a reader refuse. Each is checked before
 // what it bounds is allocated. docs/DESIGN.md's limits table lists them.
+//
+// A reader's memory is bounded by them, not by the input's lines: it
+// holds one line (MaxLine) of the input at a time and keeps at most
+// MaxSamples lines of each of at most MaxCases cases per input; merge
+// keeps one entry per case and machine. The bound that matters in
+// practice is cases × min(repetitions, MaxSamples): a 1 GiB file of a
+// sweep's repetitions is read in about the memory of its first
+// MaxSamples repetitions (the figures: BenchmarkLoadLong in package
+// reports, and `/usr/bin/time -v` on the commands, docs/DESIGN.md).
 const (
 	// MaxLine is the longest line, in bytes with its newline, that a
 	// Reader reads. A lockbench result line is about 300 bytes, a class
@@ -24,6 +33,23 @@ const (
 	// MaxClasses is the most class lines (schema.KeyClass) that follow
 	// one case line: a workload has a handful of classes of operation.
 	MaxClasses = 64
+	// MaxSamples is the most lines of one case (one input, machine and
+	// name: one benchmark's repetitions) a reader keeps for its
+	// statistics. A sweep repeats a case a few times, a paired run some
+	// dozens of blocks; a longer series adds nothing a median of this
+	// many does not say. A case with more lines is read whole (every line
+	// is checked) and keeps a uniform sample of this many, the same
+	// blocks in every case (see reports.Load), with a warning: intervals
+	// then come from the sample, wider, never narrower. With MaxCases it
+	// bounds a reader's memory by the cases, whatever the lines.
+	MaxSamples = 100
+	// MaxCases is the most distinct cases (input, machine and name, class
+	// lines included) one input may hold: a reader keeps up to
+	// MaxSamples lines of each. The largest sweeps are some thousands of
+	// cases a machine, with their class lines a few ten thousand; an
+	// input with more is refused when its case MaxCases+1 is read, before
+	// anything is kept for it.
+	MaxCases = 100000
 	// MaxListed is the most items (missing shards, ...) an error lists
 	// one by one; the rest are counted ("and 12 more").
 	MaxListed = 5

@@ -354,7 +354,7 @@ func ConfigKeys() []string {
 		ConfWorkload, ConfDuration, ConfWarmup, ConfCount, ConfOrder, ConfAffinity, ConfBare,
 		ConfFiles, ConfZones, ConfTouch, ConfFilePages, ConfDelay, ConfHoldEvery, ConfStackEvery,
 		ConfSpin, ConfOversubscribed, ConfTiming, ConfSeed, ConfBudget, ConfTargetCI,
-		ConfMachine, ConfPlan, ConfShard, ConfCases, ConfRun, ConfNode, ConfStarted,
+		ConfMachine, ConfPlan, ConfShard, ConfCases, ConfSeal, ConfRun, ConfNode, ConfStarted,
 		ConfSide, ConfProc, ConfBaseExe, ConfNewExe, ConfBaseFlags, ConfNewFlags, ConfPlanFlags,
 		ConfCacheSim, ConfCacheI1, ConfCacheD1, ConfCacheLL, ConfFootprintPages,
 	}

@@ -1,8 +1,11 @@
 package schema
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -28,6 +31,15 @@ const (
 	// with a KeyClass key, not counted) the run writes when it finishes:
 	// a shard file with fewer is incomplete.
 	ConfCases = "cases"
+	// ConfSeal binds a shard's header to its lines: ShardSeal of its
+	// plan, its shard and the comparison groups its case lines hold.
+	// Which groups shard K of N holds follows from the plan, so a header
+	// edited to claim another shard (1/2 relabelled 1/1, 2/3 as 3/3), or
+	// a plan line edited, no longer matches the lines under it; merge
+	// recomputes the seal and refuses the shard. It guards against hand
+	// edits and mix-ups, not forgery: anyone can recompute it. A file
+	// without it (an older lockbench) is not checked.
+	ConfSeal = "seal"
 	// ConfRun identifies one sweep: the plan's hash, a '-', and the
 	// sweep's ID given to every shard (--run-id: the time the sweep was
 	// submitted, a CI run's ID): "3f2a9c1e0b7d2a11-20261203t090000z".
@@ -131,4 +143,21 @@ func ParseShard(v string) (Shard, error) {
 		return Shard{}, fmt.Errorf("shard %.40q: %w", v, err)
 	}
 	return s, nil
+}
+
+// ShardSeal is the ConfSeal of a shard: a hash of its plan (ConfPlan),
+// its shard as written (ConfShard, Shard.String) and the distinct
+// comparison groups (Name.Group) of its case lines, in any order.
+// harness writes it from the shard's cases; merge recomputes it from
+// the lines it copies.
+func ShardSeal(plan, shard string, groups []string) string {
+	gs := slices.Clone(groups)
+	slices.Sort(gs)
+	gs = slices.Compact(gs)
+	h := sha256.New()
+	for _, s := range append([]string{plan, shard}, gs...) {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
 }

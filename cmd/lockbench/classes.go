@@ -1,6 +1,8 @@
 package main
 
 import (
+	"errors"
+
 	"github.com/spf13/cobra"
 
 	"github.com/lockbench/lockbench/reports"
@@ -33,7 +35,11 @@ none, and that is an input error.
 			for _, w := range set.Warnings {
 				warn(cmd.ErrOrStderr(), w)
 			}
-			return usage(reports.WriteClassTable(cmd.OutOrStdout(), set))
+			warnings, err := reports.WriteClassTable(cmd.OutOrStdout(), set)
+			for _, w := range warnings {
+				warn(cmd.ErrOrStderr(), errors.New(w))
+			}
+			return usage(err)
 		},
 	}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/lockbench/lockbench/harness"
 	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/internal/safefile"
+	"github.com/lockbench/lockbench/results"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 	"github.com/spf13/cobra"
@@ -269,7 +271,7 @@ func loadTimings(path string) (footprint.Timings, error) {
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
 		path = filepath.Join(path, harness.ResultsFile)
 	}
-	r, err := os.Open(path)
+	r, err := safefile.OpenInput(context.Background(), path, results.MaxInput) // regular files of the format's size only
 	if err != nil {
 		return nil, fmt.Errorf("--results: %w", err)
 	}

@@ -139,6 +139,37 @@ func TestMergeRefuses(t *testing.T) {
 	if err := os.WriteFile(short, b[:lastCase+1], 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Shard 1/3 relabelled: its header edited to claim to be the whole
+	// plan (1/1), or shard 3/3, and 3/3 relabelled 1/3 (swapped).
+	whole := filepath.Join(root, "whole.txt")
+	third := filepath.Join(root, "third.txt")
+	first := filepath.Join(root, "first.txt")
+	b3, err := os.ReadFile(three[2])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(first, []byte(strings.Replace(string(b3), "\nshard: 3/3\n", "\nshard: 1/3\n", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(whole, []byte(strings.Replace(string(b), "\nshard: 1/3\n", "\nshard: 1/1\n", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(third, []byte(strings.Replace(string(b), "\nshard: 1/3\n", "\nshard: 3/3\n", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// The last class line of shard 1/3 gone: every case line the cases
+	// line counts is there (a file ending with class lines cut at a line
+	// boundary looks so; merge's TestClassLinesCut has that case).
+	classCut := filepath.Join(root, "classcut.txt")
+	lastClass := strings.LastIndex(string(b), "/class=")
+	if lastClass < 0 {
+		t.Fatal("shard 1/3 has no class lines")
+	}
+	from := strings.LastIndex(string(b[:lastClass]), "\n") + 1
+	to := lastClass + strings.Index(string(b[lastClass:]), "\n") + 1
+	if err := os.WriteFile(classCut, slices.Concat(b[:from], b[to:]), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	fifo := filepath.Join(root, "fifo")
 	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
 		t.Fatal(err)
@@ -154,6 +185,10 @@ func TestMergeRefuses(t *testing.T) {
 		{[]string{three[0], three[1], three[2], other[0]}, []string{"different plans"}, "a shard of another plan (--count 2) measures something else"},
 		{[]string{torn, three[1], three[2]}, []string{"torn.txt:", "incomplete line"}, "a torn last line is a truncated file"},
 		{[]string{short, three[1], three[2]}, []string{"short.txt", "incomplete", "did not finish"}, "a file cut at a line boundary is short of its cases"},
+		{[]string{whole}, []string{"whole.txt", "seal", "claim another shard"}, "shard 1/3 relabelled 1/1 merged as the whole sweep"},
+		{[]string{third, three[1], three[0]}, []string{"given twice"}, "shard 1/3 relabelled 3/3 beside the real 1/3: its cases are twice"},
+		{[]string{third, three[1], first}, []string{"seal", "claim another shard"}, "shards 1/3 and 3/3 swapped: every shard once, each with the other's lines"},
+		{[]string{classCut, three[1], three[2]}, []string{"classcut.txt", "class lines", "removed"}, "a class line missing, every case line there"},
 		{[]string{fifo}, []string{"not a regular file"}, "a FIFO would block the merge"},
 		{[]string{"/dev/null"}, []string{"not a regular file"}, "a device is not a results file"},
 		{[]string{empty}, []string{"results.txt"}, "a folder without results"},

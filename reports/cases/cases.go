@@ -207,6 +207,12 @@ type Model struct {
 	// while they ran (name key schema.KeyRegime=schema.RegimeSwitched):
 	// they are in the file, and in no case.
 	Switched []*benchfmt.Result
+	// ClassLines counts the class lines placed under their case; Orphans
+	// the class lines left out because their case line is not in the
+	// input (each case named once in Warnings). placeClasses alone decides
+	// which is which, so that every reader (classes, report) counts and
+	// says the same.
+	ClassLines, Orphans int
 
 	byKey map[string]*Case
 	// groups holds the mode cases (page-cache cases and mode cases
@@ -339,6 +345,7 @@ func (m *Model) placeClasses(lines []*benchfmt.Result) {
 		class, _ := n.Get(schema.KeyClass)
 		parent := m.byKey[r.GetConfig(".file")+"\x00"+r.GetConfig(schema.ConfMachine)+"\x00"+string(n.Without(schema.KeyClass).Benchfmt())]
 		if parent == nil {
+			m.Orphans++
 			name := n.Without(schema.KeyClass).Case()
 			if !orphans[name] {
 				orphans[name] = true
@@ -360,6 +367,7 @@ func (m *Model) placeClasses(lines []*benchfmt.Result) {
 			parent.Classes = append(parent.Classes, cl)
 			byClass[classKey{parent, class}] = cl
 		}
+		m.ClassLines++
 		cl.add(r)
 	}
 	for _, c := range overOrder {

@@ -686,15 +686,16 @@ func methodology(set *reports.Set, m *cases.Model, opts Options) []fact {
 		}
 		return s
 	}
-	classLines := 0
-	for _, r := range set.Results {
-		if schema.IsClassLine(r.Name) {
-			classLines++
-		}
-	}
+	// The class lines counted are those placed under their case
+	// (cases.Model.ClassLines), as the classes command shows them; class
+	// lines without their case are left out, as Warnings says.
+	classLines := m.ClassLines + m.Orphans
 	input := fmt.Sprintf("%d result lines from %s", len(set.Results)-classLines, strings.Join(set.Files, ", "))
-	if classLines > 0 {
-		input = fmt.Sprintf("%d result lines and %d lock-class lines (%s=) from %s", len(set.Results)-classLines, classLines, schema.KeyClass, strings.Join(set.Files, ", "))
+	if m.ClassLines > 0 {
+		input = fmt.Sprintf("%d result lines and %d lock-class lines (%s=) from %s", len(set.Results)-classLines, m.ClassLines, schema.KeyClass, strings.Join(set.Files, ", "))
+	}
+	if m.Orphans > 0 {
+		input += fmt.Sprintf("; %d lock-class %s without their case line left out", m.Orphans, map[bool]string{true: "line", false: "lines"}[m.Orphans == 1])
 	}
 	facts := []fact{{"Input", input}}
 	if opts.Command != "" {
