@@ -1,6 +1,7 @@
 package locks
 
 import (
+	"reflect"
 	"runtime"
 	"sync"
 	"time"
@@ -210,6 +211,7 @@ func (l *Instrumented) Handle() Handle {
 		id:    int32(len(l.handles) + 1),
 		opts:  l.opts,
 	}
+	h.contendedPC = reflect.ValueOf((*instHandle).contended).Pointer()
 	h.holdLeft = l.opts.holdCountdown()
 	h.stackLeft = l.opts.StackEvery
 	h.stats.HoldEvery = l.opts.HoldEvery
@@ -278,6 +280,10 @@ type instHandle struct {
 	holdLeft  int
 	stackLeft int
 	holdStart int64
+	waitStart int64 // when the current contended acquisition's wait began
+	// contendedPC is the entry of (*instHandle).contended, where
+	// callerStack cuts a sampled stack.
+	contendedPC uintptr
 	// rare is set while the current acquisition has a sampled hold or a
 	// contended wait to account at Unlock.
 	rare       bool
@@ -318,14 +324,36 @@ func (h *instHandle) Lock() {
 
 // contended is kept out of Lock so the uncontended path stays small.
 // Everything but the wait's end time happens outside the critical
-// section: a sampled stack is taken before waiting (it is the same stack),
-// and the wait is accounted in Unlock after the release, so the
-// instrumentation lengthens the hold by one clock read, not by a
+// section: a sampled stack is taken before the lock is held (it is the
+// same stack), and the wait is accounted in Unlock after the release, so
+// the instrumentation lengthens the hold by one clock read, not by a
 // runtime.Callers walk and a histogram update.
+//
+// The stack sample and the start time are taken in enqueued, which this
+// package's locks call once the waiter has its place in the lock's order
+// (see waitCounter): the wait is timed from there, and a FIFO lock is not
+// re-taken by its holder while the waiter walks its stack. Locks from
+// outside this package are told nothing, so for them enqueued runs before
+// Lock, as lockstat's lock_contended does.
 //
 //go:noinline
 func (h *instHandle) contended() {
-	var smp *Sample
+	if h.counter != nil {
+		h.counter.lockCounted(&h.stats.WaitCounts, h)
+	} else {
+		h.enqueued()
+		h.inner.Lock()
+	}
+	h.wait = now() - h.waitStart
+	h.waited = true
+	h.rare = true
+}
+
+// enqueued samples the stack of every StackEvery-th contended acquisition
+// and starts the wait's clock. It runs on the waiter, inside Lock, with no
+// lock held.
+func (h *instHandle) enqueued() {
+	h.waitSample = nil
 	if h.stackLeft > 0 {
 		h.stackLeft--
 		if h.stackLeft == 0 {
@@ -333,25 +361,35 @@ func (h *instHandle) contended() {
 			s := &h.stats
 			if len(s.Samples) < cap(s.Samples) {
 				s.Samples = s.Samples[:len(s.Samples)+1]
-				smp = &s.Samples[len(s.Samples)-1]
-				// Skip runtime.Callers, contended and Lock: the first frame
-				// is the code that asked for the lock.
-				smp.Depth = runtime.Callers(3, smp.PC[:])
+				smp := &s.Samples[len(s.Samples)-1]
+				smp.Depth = h.callerStack(smp.PC[:])
+				h.waitSample = smp
 			} else {
 				s.StacksDropped++
 			}
 		}
 	}
-	t0 := now()
-	if h.counter != nil {
-		h.counter.lockCounted(&h.stats.WaitCounts)
-	} else {
-		h.inner.Lock()
+	h.waitStart = now()
+}
+
+// lockInternals bounds the frames between enqueued and contended: the
+// lock's own slow path (at most lockCounted, lockSlow, queue and notify).
+const lockInternals = 8
+
+// callerStack writes into pc the stack of the code that asked for the
+// lock, innermost first, and returns its depth. It is called from
+// enqueued, below a lock's slow path whose depth depends on the lock and
+// the path taken, so it finds contended's frame by its entry and keeps
+// what is above contended and Lock.
+func (h *instHandle) callerStack(pc []uintptr) int {
+	var buf [MaxStackDepth + lockInternals + 2]uintptr
+	n := runtime.Callers(3, buf[:]) // skip Callers, callerStack, enqueued
+	for i, p := range buf[:n] {
+		if f := runtime.FuncForPC(p - 1); f != nil && f.Entry() == h.contendedPC {
+			return copy(pc, buf[min(i+2, n):n]) // skip contended and Lock
+		}
 	}
-	h.wait = now() - t0
-	h.waitSample = smp
-	h.waited = true
-	h.rare = true
+	return 0
 }
 
 // accountWait records the wait of the acquisition just released.

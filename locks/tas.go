@@ -46,7 +46,8 @@ func (l *TAS) Lock() {
 	l.lockSlow(nil)
 }
 
-func (l *TAS) lockCounted(c *WaitCounts) {
+func (l *TAS) lockCounted(c *WaitCounts, q enqueuer) {
+	q.enqueued() // no order to hold a place in
 	if l.v.Swap(1) == 0 {
 		return
 	}

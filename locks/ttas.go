@@ -58,7 +58,8 @@ func (l *TTAS) Lock() {
 	l.lockSlow(nil)
 }
 
-func (l *TTAS) lockCounted(c *WaitCounts) {
+func (l *TTAS) lockCounted(c *WaitCounts, q enqueuer) {
+	q.enqueued() // no order to hold a place in
 	if l.v.CompareAndSwap(0, 1) {
 		return
 	}
