@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/lockbench/lockbench/internal/table"
+	"github.com/lockbench/lockbench/reports/saving"
 	"github.com/lockbench/lockbench/reports/stats"
 	"github.com/lockbench/lockbench/workloads"
 )
@@ -349,7 +350,7 @@ func (h *Headline) Full() string {
 		// of remaining wait is the X lock", reads as a contradiction
 		// ("98% of remaining wait is mapping" and "mapping -115"). Both
 		// stay in the JSON.
-		if sp.WaitingNS != nil && slices.ContainsFunc(sp.WaitingByClass, func(c ClassWait) bool { return (c.NS < 0) != (*sp.WaitingNS < 0) }) {
+		if sp.WaitingNS != nil && slices.ContainsFunc(sp.WaitingByClass, func(c saving.ClassWait) bool { return (c.NS < 0) != (*sp.WaitingNS < 0) }) {
 			sp.WaitingByClass = nil
 		}
 		t += "; " + sp.Text()

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/lockbench/lockbench/reports/saving"
 )
 
 func fp(f float64) *Float { v := Float(f); return &v }
@@ -38,8 +40,8 @@ func TestHeadlineOrder(t *testing.T) {
 func TestBottomLine(t *testing.T) {
 	mutex, mcs := hl("mutex", "2", "batch", "16", -0.68), hl("mcs", "2", "batch", "16", -0.82)
 	mutex.Efficiency, mcs.Efficiency = fp(0.75), fp(0.87)
-	split := func(total, cont, contLo float64) *SavingSplit {
-		return &SavingSplit{TotalNS: Float(total), TotalLo: Float(total - 10), TotalHi: Float(total + 10),
+	split := func(total, cont, contLo float64) *saving.Split {
+		return &saving.Split{TotalNS: Float(total), TotalLo: Float(total - 10), TotalHi: Float(total + 10),
 			ContentionNS: Float(cont), ContentionLo: Float(contLo), ContentionHi: Float(cont + 10)}
 	}
 	mutex.Saving, mcs.Saving = split(300, 200, 190), split(300, 200, 180)
@@ -70,7 +72,7 @@ func TestBottomLine(t *testing.T) {
 func TestHeadlineTableHolds(t *testing.T) {
 	h := hl("mutex", "2", "batch", "16", -0.68)
 	h.AcqPage, h.AcqBatch, h.Efficiency = fp(8), fp(0.5), fp(0.8)
-	h.Saving = &SavingSplit{TotalNS: 300, TotalLo: 280, TotalHi: 320, LockNS: -5, LockLo: -40, LockHi: 30,
+	h.Saving = &saving.Split{TotalNS: 300, TotalLo: 280, TotalHi: 320, LockNS: -5, LockLo: -40, LockHi: 30,
 		ContentionNS: 250, ContentionLo: 200, ContentionHi: 300, WorkNS: 55, WorkLo: 40, WorkHi: 70}
 	var b strings.Builder
 	if err := writeHeadlineTable(&b, []Headline{h}); err != nil {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/reports/saving"
 	"github.com/lockbench/lockbench/reports/stats"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
@@ -89,11 +90,11 @@ type Headline struct {
 	// adaptive run (SummaryOptions.TargetCI); "" when it is within it or
 	// there is no target.
 	NotTight string `json:"not_tight,omitempty"`
-	// Saving says where the saving comes from (SplitSaving): fewer lock
+	// Saving says where the saving comes from (saving.Of): fewer lock
 	// instructions, less contention, per-page work batched; nil, with a
 	// note, when the cases it needs (the lock at one thread, the
 	// lock-free floor) are missing.
-	Saving *SavingSplit `json:"saving,omitempty"`
+	Saving *saving.Split `json:"saving,omitempty"`
 	// Provisional marks a contended headline in a regime seen in fewer
 	// paired blocks than give an interval (stats.MinPairs): the text
 	// summary prints it on one line after the others.
@@ -255,7 +256,7 @@ func (s *Summary) batchVersusPage(m *cases.Model, batched, page, large *cases.Ca
 	h.efficiency(large, pv, bv, unit)
 	h.Text = h.text(label, test)
 	if !s.judge {
-		s.saving(m, &h, batched, page)
+		s.addSaving(m, &h, batched, page)
 	}
 	s.regime(m, &h, label, page, batched, large)
 	return h

@@ -15,12 +15,15 @@ import (
 // mode vocabulary) and schema. And the stack runs one way: reports (the
 // reading and the case model) imports neither compare nor render, and
 // compare does not import render, so that no two packages use each other.
+// The saving split (reports/saving) stands below reports and reads plain
+// samples: it imports no package of reports but stats.
 func TestNoHarnessImport(t *testing.T) {
 	const module = "github.com/lockbench/lockbench/"
 	const (
 		reports = module + "reports"
 		compare = module + "reports/compare"
 		render  = module + "reports/render"
+		saving  = module + "reports/saving"
 	)
 	imports := func(pkg string) []string {
 		dir := filepath.Join("..", strings.TrimPrefix(pkg, module))
@@ -44,6 +47,14 @@ func TestNoHarnessImport(t *testing.T) {
 			}
 		}
 		return out
+	}
+	for _, p := range imports(saving) {
+		if strings.HasPrefix(p, reports) && p != module+"reports/stats" {
+			t.Errorf("%s imports %s: the split reads plain samples, and only reports/stats of the reports packages", saving, p)
+		}
+	}
+	if !slices.Contains(imports(reports), saving) {
+		t.Errorf("%s does not import %s: the headlines' saving split is computed there", reports, saving)
 	}
 	for _, root := range []string{reports, compare, render} {
 		seen := map[string]bool{}

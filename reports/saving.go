@@ -4,324 +4,38 @@ import (
 	"cmp"
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"strings"
 
 	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/reports/saving"
 	"github.com/lockbench/lockbench/reports/stats"
 	"github.com/lockbench/lockbench/schema"
 )
 
-// The counterfactual decomposition: where the time of a case, and the
-// time batching saves, comes from, measured rather than fitted.
-//
-// For a lock L in one mode (and batch) at T threads, per page of thread
-// time (ns/page × T, since ns/page is wall time over the pages of all
-// threads together):
-//
-//	work       = none at 1 thread                  the page work with no lock at all
-//	scaling    = none at T × T − none at 1 thread  what T threads cost with nothing shared but
-//	                                               the machine: each worker on a private instance
-//	                                               of the model (SMT siblings, frequency, memory
-//	                                               bandwidth); 0 at one thread
-//	lock       = L at 1 thread − none at 1 thread  the lock instructions, uncontended
-//	contention = L at T × T − L at 1 thread − scaling
-//	                                               what more threads add through the shared model
-//	                                               and the lock; 0 when L scales as the private floor
-//
-// The four add up to L at T × T by construction. Contention splits into
-// waiting (wait-ns/page, from the instrumented repetitions) and the rest
-// (cache-line transfers of the lock and the data, handoffs). Without a
-// private floor at T (results of older runs) scaling is unknown (NaN) and
-// contention keeps it, as it did.
-//
-// Every figure is a function of samples (PartsInput), not of the case
-// model, so that it applies to any group of repetitions: per machine
-// regime as well as pooled.
-
-// A PartsInput is what the decomposition of lock L in one mode and batch
-// at Threads threads reads: bare ns/page samples (see schema.TimingBare)
-// of L at Threads, of L at one thread, of the lock-free floor at one
-// thread and of the private no-lock floor at Threads, and optionally L's
-// wait-ns/page at Threads.
-type PartsInput struct {
-	Threads int
-	AtT     []float64 // ns/page of L at Threads
-	Alone   []float64 // ns/page of L at one thread
-	Floor   []float64 // ns/page of lock none at one thread
-	// FloorAtT is ns/page of lock none at Threads, private instances;
-	// unused at one thread; when empty above it, scaling is unknown.
-	FloorAtT []float64
-	Wait     []float64 // wait-ns/page of L at Threads; may be empty
-}
-
-// scaled reports whether in has the private floor at its thread count.
-func (in PartsInput) scaled() bool { return in.Threads == 1 || len(in.FloorAtT) > 0 }
-
-// ok reports whether in has every sample the decomposition needs.
-func (in PartsInput) ok() bool {
-	return in.Threads > 0 && len(in.AtT) > 0 && len(in.Alone) > 0 && len(in.Floor) > 0
-}
-
-// Parts is the counterfactual decomposition of one case, in thread-ns per
-// page (schema.UnitThreadNSPage): Work + Scaling + Lock + Contention =
-// Total (Scaling counted as 0 when it is unknown).
-type Parts struct {
-	Threads int   `json:"threads"`
-	Total   Float `json:"total_ns"` // ns/page × threads of L at Threads
-	Work    Float `json:"work_ns"`  // none at one thread
-	// Scaling is none at Threads × Threads (private instances) − none at
-	// one thread: 0 at one thread, NaN (null) when there is no private
-	// floor.
-	Scaling    Float  `json:"scaling_ns"`
-	Lock       Float  `json:"lock_ns"`       // L at one thread − none at one thread
-	Contention Float  `json:"contention_ns"` // L at Threads × Threads − L at one thread − Scaling
-	Waiting    *Float `json:"waiting_ns,omitempty"`
-}
-
-// parts computes Parts from the medians of a PartsInput: atT, alone,
-// floor and floorT ns/page; floorT NaN when the private floor is
-// unknown.
-func parts(threads int, atT, alone, floor, floorT float64) Parts {
-	if threads == 1 {
-		atT, floorT = alone, floor // the same cases: contention and scaling are 0, also in every bootstrap round
-	}
-	t := float64(threads)
-	p := Parts{Threads: threads, Total: Float(atT * t), Work: Float(floor),
-		Scaling: Float(floorT*t - floor), Lock: Float(alone - floor), Contention: Float(atT*t - alone)}
-	if !math.IsNaN(floorT) {
-		p.Contention -= p.Scaling
-	}
-	return p
-}
-
-// floorT is the median of in's private floor, NaN when it is unknown.
-func (in PartsInput) floorT() float64 {
-	if in.Threads == 1 || len(in.FloorAtT) == 0 {
-		return math.NaN()
-	}
-	return stats.Median(in.FloorAtT)
-}
-
-// Decompose splits one case's per-page thread time on medians. The
-// parts are NaN when a sample is missing.
-func Decompose(in PartsInput) Parts {
-	if !in.ok() {
-		nan := Float(math.NaN())
-		return Parts{Threads: in.Threads, Total: nan, Work: nan, Scaling: nan, Lock: nan, Contention: nan}
-	}
-	p := parts(in.Threads, stats.Median(in.AtT), stats.Median(in.Alone), stats.Median(in.Floor), in.floorT())
-	if len(in.Wait) > 0 {
-		w := Float(stats.Median(in.Wait))
-		p.Waiting = &w
-	}
-	return p
-}
-
-// A SavingSplit says where the thread time that a batched mode saves
-// against page comes from: fewer lock instructions, less contention, or
-// per-page work that batching does once per batch. Each part is the
-// page case's part minus the batched case's (Parts), in thread-ns per
-// page; they add up to Total. The intervals are a percentile bootstrap
-// over the repetitions of the six cases read (stats.MedianBootstrap, a
-// fixed seed). Waiting, when both cases have wait-ns/page, is how much of
-// the contention saved was time spent waiting for a lock.
-type SavingSplit struct {
-	Unit         string `json:"unit"`
-	Threads      int    `json:"threads"`
-	TotalNS      Float  `json:"total_ns"`
-	LockNS       Float  `json:"lock_ns"`
-	ContentionNS Float  `json:"contention_ns"`
-	WorkNS       Float  `json:"work_ns"`
-	// ScalingNS is the scaling loss saved (Parts.Scaling, page less
-	// batched): 0 at one thread, null without private floors at Threads.
-	ScalingNS    Float  `json:"scaling_ns"`
-	ScalingLo    Float  `json:"scaling_ns_lo"`
-	ScalingHi    Float  `json:"scaling_ns_hi"`
-	TotalLo      Float  `json:"total_ns_lo"`
-	TotalHi      Float  `json:"total_ns_hi"`
-	LockLo       Float  `json:"lock_ns_lo"`
-	LockHi       Float  `json:"lock_ns_hi"`
-	ContentionLo Float  `json:"contention_ns_lo"`
-	ContentionHi Float  `json:"contention_ns_hi"`
-	WorkLo       Float  `json:"work_ns_lo"`
-	WorkHi       Float  `json:"work_ns_hi"`
-	WaitingNS    *Float `json:"waiting_ns,omitempty"`
-	// WaitingLo and WaitingHi are WaitingNS's bootstrap interval over the
-	// counting repetitions' wait-ns/page (WaitingN per side, the fewer of
-	// page's and batched's): with one counting repetition a side, the
-	// interval is that repetition's value and says nothing of its spread.
-	WaitingLo *Float `json:"waiting_ns_lo,omitempty"`
-	WaitingHi *Float `json:"waiting_ns_hi,omitempty"`
-	WaitingN  int    `json:"waiting_n,omitempty"`
-	// WaitingByClass splits WaitingNS by lock class (the class lines of
-	// the counting repetitions, lockstat's per-lock view), largest first;
-	// the classes add up to WaitingNS up to the medians.
-	WaitingByClass []ClassWait `json:"waiting_by_class,omitempty"`
-	PageParts      Parts       `json:"page"`
-	BatchedParts   Parts       `json:"batched"`
-	WorkCase       string      `json:"work_case"`      // the floor case of the batched mode
-	AloneCase      string      `json:"alone_case"`     // L at one thread, batched mode
-	PageWorkCase   string      `json:"page_work_case"` // the floor case of mode page
-	PageAloneCase  string      `json:"page_alone_case"`
-	// ScalingCase and PageScalingCase are the private floors at Threads
-	// of the batched mode and of page; empty at one thread or without.
-	ScalingCase     string `json:"scaling_case,omitempty"`
-	PageScalingCase string `json:"page_scaling_case,omitempty"`
-}
-
-// A ClassWait is the waiting one lock class saves, in thread-ns per page.
-type ClassWait struct {
-	Class string `json:"class"`
-	NS    Float  `json:"ns"`
-}
-
 // classWaits returns, per lock class of page's counted case, its
 // wait-ns/page in page minus in batched, largest saving first; nil when
 // either case has no class lines.
-func classWaits(m *cases.Model, page, batched *cases.Case) []ClassWait {
+func classWaits(m *cases.Model, page, batched *cases.Case) []saving.ClassWait {
 	cp, cb := m.Counted(page), m.Counted(batched)
 	if cp == nil || cb == nil || len(cp.Classes) == 0 {
 		return nil
 	}
-	var out []ClassWait
+	var out []saving.ClassWait
 	for _, pc := range cp.Classes {
 		bc := cb.ClassCase(pc.Class)
 		if bc == nil || !pc.Has(cases.WaitNSPage) || !bc.Has(cases.WaitNSPage) {
 			continue
 		}
-		out = append(out, ClassWait{Class: pc.Class, NS: Float(pc.Median(cases.WaitNSPage) - bc.Median(cases.WaitNSPage))})
+		out = append(out, saving.ClassWait{Class: pc.Class, NS: Float(pc.Median(cases.WaitNSPage) - bc.Median(cases.WaitNSPage))})
 	}
-	slices.SortStableFunc(out, func(a, b ClassWait) int { return cmp.Compare(b.NS, a.NS) })
+	slices.SortStableFunc(out, func(a, b saving.ClassWait) int { return cmp.Compare(b.NS, a.NS) })
 	return out
-}
-
-// BlockPairs are, for each input the split reads, the samples of page and
-// of batched that ran in the same paired block ([0] page's, [1]
-// batched's, aligned; see pairedValues): page and batched of one lock and
-// thread count are one comparison group, and a block runs them back to
-// back. The bootstrap resamples such pairs whole, so that a block's drift
-// moves both sides together as it did in the run; an input with fewer
-// than two pairs is resampled unpaired.
-type BlockPairs struct {
-	AtT, Alone, Floor, FloorAtT [2][]float64
-}
-
-// SplitSaving splits the saving of batched against page, each given as
-// the decomposition's input at the same lock and thread count, with every
-// sample resampled independently. ok is false when an input lacks a
-// sample.
-func SplitSaving(page, batched PartsInput) (s SavingSplit, ok bool) {
-	return SplitSavingPaired(page, batched, BlockPairs{})
-}
-
-// SplitSavingPaired is SplitSaving with the intervals from a block
-// bootstrap over the inputs' paired blocks (BlockPairs); the estimates
-// are the same medians.
-func SplitSavingPaired(page, batched PartsInput, pairs BlockPairs) (s SavingSplit, ok bool) {
-	if !page.ok() || !batched.ok() || page.Threads != batched.Threads {
-		return SavingSplit{}, false
-	}
-	pp, bp := Decompose(page), Decompose(batched)
-	s = SavingSplit{Unit: schema.UnitThreadNSPage, Threads: page.Threads, PageParts: pp, BatchedParts: bp,
-		TotalNS: pp.Total - bp.Total, LockNS: pp.Lock - bp.Lock,
-		ContentionNS: pp.Contention - bp.Contention, WorkNS: pp.Work - bp.Work,
-		ScalingNS: pp.Scaling - bp.Scaling}
-	if !page.scaled() || !batched.scaled() {
-		// One side without its private floor: neither side's scaling
-		// is subtracted, so that contention means the same on both.
-		nan := math.NaN()
-		for _, x := range []struct {
-			in PartsInput
-			p  *Parts
-		}{{page, &s.PageParts}, {batched, &s.BatchedParts}} {
-			q := parts(x.in.Threads, stats.Median(x.in.AtT), stats.Median(x.in.Alone), stats.Median(x.in.Floor), nan)
-			x.p.Contention, x.p.Scaling = q.Contention, q.Scaling
-		}
-		s.ContentionNS, s.ScalingNS = s.PageParts.Contention-s.BatchedParts.Contention, Float(nan)
-	}
-	// The private floors are resampled only when both are there and
-	// used (above one thread), so that a split without them draws as it
-	// always did.
-	scaled := page.scaled() && batched.scaled() && page.Threads > 1
-	if pp.Waiting != nil && bp.Waiting != nil {
-		w := *pp.Waiting - *bp.Waiting
-		s.WaitingNS = &w
-		lo, hi := stats.MedianBootstrap([][]float64{page.Wait, batched.Wait}, 1, stats.DefaultConfidence, func(m []float64) []float64 {
-			return []float64{m[0] - m[1]}
-		})
-		l, h := Float(lo[0]), Float(hi[0])
-		s.WaitingLo, s.WaitingHi, s.WaitingN = &l, &h, min(len(page.Wait), len(batched.Wait))
-	}
-	roles := []splitRole{
-		{page.AtT, batched.AtT, pairs.AtT}, {page.Alone, batched.Alone, pairs.Alone}, {page.Floor, batched.Floor, pairs.Floor},
-	}
-	if scaled {
-		roles = append(roles, splitRole{page.FloorAtT, batched.FloorAtT, pairs.FloorAtT})
-	}
-	bootstrap := blockBootstrap
-	if !anyPaired(roles) {
-		bootstrap = unpairedBootstrap // as before block pairs: the same draws
-	}
-	lo, hi := bootstrap(roles, 5, stats.DefaultConfidence, func(m []float64) []float64 {
-		pt, bt := math.NaN(), math.NaN() // unknown, or unused at one thread
-		if scaled {
-			pt, bt = m[6], m[7]
-		}
-		p, b := parts(page.Threads, m[0], m[2], m[4], pt), parts(page.Threads, m[1], m[3], m[5], bt)
-		return []float64{float64(p.Total - b.Total), float64(p.Lock - b.Lock), float64(p.Contention - b.Contention), float64(p.Work - b.Work), float64(p.Scaling - b.Scaling)}
-	})
-	s.TotalLo, s.TotalHi = Float(lo[0]), Float(hi[0])
-	s.LockLo, s.LockHi = Float(lo[1]), Float(hi[1])
-	s.ContentionLo, s.ContentionHi = Float(lo[2]), Float(hi[2])
-	s.WorkLo, s.WorkHi = Float(lo[3]), Float(hi[3])
-	s.ScalingLo, s.ScalingHi = Float(lo[4]), Float(hi[4])
-	return s, true
-}
-
-// Text is the split as the headline says it: "of the 150 ns/page saved,
-// 24 (95% CI 20 .. 28) from fewer lock instructions, ...". At more than
-// one thread the saving is in thread-ns/page, and the text says so.
-func (s SavingSplit) Text() string {
-	unit := "ns/page"
-	if s.Threads > 1 {
-		unit = fmt.Sprintf("thread-ns/page (ns/page × %d threads)", s.Threads)
-	}
-	part := func(v, lo, hi Float, what string) string {
-		return fmt.Sprintf("%s (%s .. %s) %s", stats.Short(float64(v)), stats.Short(float64(lo)), stats.Short(float64(hi)), what)
-	}
-	t := fmt.Sprintf("of the %s %s saved, %s, %s, %s", stats.Short(float64(s.TotalNS)), unit,
-		part(s.LockNS, s.LockLo, s.LockHi, "from fewer lock instructions"),
-		part(s.ContentionNS, s.ContentionLo, s.ContentionHi, "from less contention"),
-		part(s.WorkNS, s.WorkLo, s.WorkHi, "from per-page work batched"))
-	if s.Threads > 1 {
-		if math.IsNaN(float64(s.ScalingNS)) {
-			t += " (no private no-lock floor at this thread count: contention includes the machine's scaling losses)"
-		} else {
-			t += ", " + part(s.ScalingNS, s.ScalingLo, s.ScalingHi, "from less scaling loss (the private no-lock floor)")
-		}
-	}
-	if s.WaitingNS != nil && s.Threads > 1 {
-		t += fmt.Sprintf(" (of the contention, %s less waiting", stats.Short(float64(*s.WaitingNS)))
-		if s.WaitingN > 1 && s.WaitingLo != nil {
-			t += fmt.Sprintf(" (%s .. %s, n=%d)", stats.Short(float64(*s.WaitingLo)), stats.Short(float64(*s.WaitingHi)), s.WaitingN)
-		}
-		var by []string
-		for _, c := range s.WaitingByClass {
-			by = append(by, c.Class+" "+stats.Short(float64(c.NS)))
-		}
-		if len(by) > 0 {
-			t += ": " + strings.Join(by, ", ")
-		}
-		t += ")"
-	}
-	return t
 }
 
 // partsInput gathers, from the case model, the decomposition's input of
 // case c (L at c's threads): why says what is missing when ok is false.
-func partsInput(m *cases.Model, c *cases.Case) (in PartsInput, alone, floor *cases.Case, why string) {
+func partsInput(m *cases.Model, c *cases.Case) (in saving.Input, alone, floor *cases.Case, why string) {
 	in.Threads = c.Threads
 	alone = m.Alone(c)
 	if alone == nil || !alone.Has(cases.NSPage) {
@@ -344,9 +58,9 @@ func partsInput(m *cases.Model, c *cases.Case) (in PartsInput, alone, floor *cas
 	return in, alone, floor, ""
 }
 
-// saving adds the saving split to headline h of batched case b against
+// addSaving adds the saving split to headline h of batched case b against
 // page case p, or a note saying why there is none.
-func (s *Summary) saving(m *cases.Model, h *Headline, b, p *cases.Case) {
+func (s *Summary) addSaving(m *cases.Model, h *Headline, b, p *cases.Case) {
 	if h.Metric != cases.NSPage {
 		return
 	}
@@ -368,18 +82,18 @@ func (s *Summary) saving(m *cases.Model, h *Headline, b, p *cases.Case) {
 	}
 }
 
-// CaseSaving is the saving split (SplitSaving) of batched case b against
+// CaseSaving is the saving split (saving.Of) of batched case b against
 // page case p, from the model, with the 1-thread and floor cases it read
 // named; why says what is missing ("" when the split is there). The
 // headlines and the report's saving plot both split with it.
-func CaseSaving(m *cases.Model, p, b *cases.Case) (sp SavingSplit, why string) {
+func CaseSaving(m *cases.Model, p, b *cases.Case) (sp saving.Split, why string) {
 	pin, palone, pfloor, why := partsInput(m, p)
 	if why != "" {
-		return SavingSplit{}, why
+		return saving.Split{}, why
 	}
 	bin, balone, bfloor, why := partsInput(m, b)
 	if why != "" {
-		return SavingSplit{}, why
+		return saving.Split{}, why
 	}
 	// Page and batched of one lock and thread count share their blocks
 	// (one comparison group): pair each input by block.
@@ -393,13 +107,13 @@ func CaseSaving(m *cases.Model, p, b *cases.Case) (sp SavingSplit, why string) {
 		}
 		return [2][]float64{pv, bv}
 	}
-	pairs := BlockPairs{AtT: pair(p, b), Alone: pair(palone, balone), Floor: pair(pfloor, bfloor)}
+	pairs := saving.BlockPairs{AtT: pair(p, b), Alone: pair(palone, balone), Floor: pair(pfloor, bfloor)}
 	if p.Threads > 1 {
 		pairs.FloorAtT = pair(m.FloorAt(p), m.FloorAt(b))
 	}
-	sp, ok := SplitSavingPaired(pin, bin, pairs)
+	sp, ok := saving.OfPaired(pin, bin, pairs)
 	if !ok {
-		return SavingSplit{}, "the cases compared have no ns/page samples"
+		return saving.Split{}, "the cases compared have no ns/page samples"
 	}
 	sp.WorkCase, sp.AloneCase = bfloor.Name.Case(), balone.Name.Case()
 	sp.PageWorkCase, sp.PageAloneCase = pfloor.Name.Case(), palone.Name.Case()
@@ -464,112 +178,10 @@ func instrumentationText(costs []InstrumentationCost) string {
 
 // CaseParts is the counterfactual decomposition of case c (Decompose),
 // or why there is none (no 1-thread case, no floor).
-func CaseParts(m *cases.Model, c *cases.Case) (Parts, string) {
+func CaseParts(m *cases.Model, c *cases.Case) (saving.Parts, string) {
 	in, _, _, why := partsInput(m, c)
 	if why != "" {
-		return Parts{}, why
+		return saving.Parts{}, why
 	}
-	return Decompose(in), ""
-}
-
-// A splitRole is one input of the split: page's and batched's samples,
-// and those of them that ran in the same blocks.
-type splitRole struct {
-	page, batched []float64
-	paired        [2][]float64
-}
-
-// anyPaired reports whether a role has two or more paired blocks.
-func anyPaired(roles []splitRole) bool {
-	for _, r := range roles {
-		if n := len(r.paired[0]); n >= 2 && n == len(r.paired[1]) {
-			return true
-		}
-	}
-	return false
-}
-
-// unpairedBootstrap is blockBootstrap's signature over
-// stats.MedianBootstrap: every sample resampled independently, page's
-// samples first, then batched's.
-func unpairedBootstrap(roles []splitRole, k int, confidence float64, f func(medians []float64) []float64) (lo, hi []float64) {
-	var samples [][]float64
-	for _, r := range roles {
-		samples = append(samples, r.page)
-	}
-	for _, r := range roles {
-		samples = append(samples, r.batched)
-	}
-	n := len(roles)
-	meds := make([]float64, 2*n)
-	return stats.MedianBootstrap(samples, k, confidence, func(m []float64) []float64 {
-		for j := range n {
-			meds[2*j], meds[2*j+1] = m[j], m[n+j]
-		}
-		return f(meds)
-	})
-}
-
-// blockBootstrap is the percentile bootstrap of f over the medians of
-// each role's page and batched samples (in that order, role after role).
-// A role with two or more paired blocks is resampled by block: the same
-// draws index both sides, so each side's median moves with the blocks'
-// drift as the run's did. Other roles resample each side independently
-// (stats.MedianBootstrap's rule). Fixed seed; a NaN figure is left out of
-// its round; an empty sample gives NaN intervals.
-func blockBootstrap(roles []splitRole, k int, confidence float64, f func(medians []float64) []float64) (lo, hi []float64) {
-	lo, hi = make([]float64, k), make([]float64, k)
-	for i := range k {
-		lo[i], hi[i] = math.NaN(), math.NaN()
-	}
-	for i, r := range roles {
-		if len(r.page) == 0 || len(r.batched) == 0 {
-			return lo, hi
-		}
-		// Drawn from sorted values, as stats.MedianBootstrap: the same
-		// input gives the same interval in whatever order it ran.
-		roles[i].page, roles[i].batched = slices.Sorted(slices.Values(r.page)), slices.Sorted(slices.Values(r.batched))
-	}
-	rng := rand.New(rand.NewPCG(0x10c4be4c, 0x5eed))
-	meds := make([]float64, 2*len(roles))
-	dist := make([][]float64, k)
-	var bufP, bufB []float64
-	draw := func(dst, from []float64, idx []int) []float64 {
-		dst = dst[:0]
-		for _, i := range idx {
-			dst = append(dst, from[i])
-		}
-		return dst
-	}
-	var idx []int
-	for range stats.BootstrapRounds {
-		for j, r := range roles {
-			if n := len(r.paired[0]); n >= 2 && n == len(r.paired[1]) {
-				idx = idx[:0]
-				for range n {
-					idx = append(idx, rng.IntN(n))
-				}
-				bufP, bufB = draw(bufP, r.paired[0], idx), draw(bufB, r.paired[1], idx)
-			} else {
-				idx = idx[:0]
-				for range r.page {
-					idx = append(idx, rng.IntN(len(r.page)))
-				}
-				bufP = draw(bufP, r.page, idx)
-				idx = idx[:0]
-				for range r.batched {
-					idx = append(idx, rng.IntN(len(r.batched)))
-				}
-				bufB = draw(bufB, r.batched, idx)
-			}
-			meds[2*j], meds[2*j+1] = stats.Median(bufP), stats.Median(bufB)
-		}
-		for i, v := range f(meds) {
-			if i < k && !math.IsNaN(v) {
-				dist[i] = append(dist[i], v)
-			}
-		}
-	}
-	stats.PercentileIntervals(dist, confidence, lo, hi)
-	return lo, hi
+	return saving.Decompose(in), ""
 }

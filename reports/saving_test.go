@@ -7,9 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lockbench/lockbench/reports/saving"
 	"golang.org/x/perf/benchfmt"
-
-	"github.com/lockbench/lockbench/reports/stats"
 )
 
 // synthetic is a page-cache sweep whose parts are known: per-page work w
@@ -135,37 +134,6 @@ func TestSavingRecoversKnownParts(t *testing.T) {
 	}
 }
 
-// TestDecomposeOneThread: at one thread the three parts add up to the
-// measured ns/page, and the lock part is bare L − none by construction.
-func TestDecomposeOneThread(t *testing.T) {
-	tests := []struct {
-		name         string
-		alone, floor []float64
-		reason       string
-	}{
-		{"mutex page", []float64{107.3, 108, 106.9}, []float64{83.4, 84, 83}, "the issue's table: 24 ns of locks"},
-		{"tas batch", []float64{35.7, 35.9, 35.6}, []float64{35.4, 35.5, 35.3}, "batching leaves almost no lock cost"},
-		{"lock faster than floor", []float64{80, 81}, []float64{83.4, 84}, "noise can make the lock part negative; it still adds up"},
-	}
-	for _, tt := range tests {
-		in := PartsInput{Threads: 1, AtT: tt.alone, Alone: tt.alone, Floor: tt.floor}
-		p := Decompose(in)
-		measured := stats.Median(tt.alone)
-		if sum := float64(p.Work + p.Lock + p.Contention); math.Abs(sum-measured) > 0.05*measured {
-			t.Errorf("%s: parts add to %v, measured %v: %s", tt.name, sum, measured, tt.reason)
-		}
-		if float64(p.Lock) != stats.Median(tt.alone)-stats.Median(tt.floor) || p.Contention != 0 || float64(p.Total) != measured {
-			t.Errorf("%s: %+v; want lock = bare L − none = %v, contention 0, total %v: %s", tt.name, p, stats.Median(tt.alone)-stats.Median(tt.floor), measured, tt.reason)
-		}
-	}
-	if p := Decompose(PartsInput{Threads: 2, AtT: []float64{1}}); !math.IsNaN(float64(p.Work)) {
-		t.Errorf("Decompose without the 1-thread samples = %+v, want NaN parts", p)
-	}
-	if _, ok := SplitSaving(PartsInput{Threads: 1, AtT: []float64{1}, Alone: []float64{1}, Floor: []float64{1}}, PartsInput{Threads: 2, AtT: []float64{1}, Alone: []float64{1}, Floor: []float64{1}}); ok {
-		t.Error("SplitSaving across thread counts succeeded; the parts are not comparable")
-	}
-}
-
 // TestSavingMissingFloor: results without a floor get one warning and
 // no split, never a made-up one.
 func TestSavingMissingFloor(t *testing.T) {
@@ -186,18 +154,6 @@ func TestSavingMissingFloor(t *testing.T) {
 	}
 	if n := len(s.Warnings) - len(notFloor(s.Warnings)); n != 1 {
 		t.Errorf("%d floor warnings in %q, want one for the whole summary", n, s.Warnings)
-	}
-}
-
-// TestSavingOneThreadContention: at one thread the case is its own
-// 1-thread reference, so contention is 0 with a 0 interval, never a
-// bootstrap of a case against itself.
-func TestSavingOneThreadContention(t *testing.T) {
-	x := []float64{100, 140, 90, 180, 120}
-	f := []float64{80, 70, 95, 85, 60}
-	sp, ok := SplitSaving(PartsInput{Threads: 1, AtT: x, Alone: x, Floor: f}, PartsInput{Threads: 1, AtT: f, Alone: f, Floor: f})
-	if !ok || sp.ContentionNS != 0 || sp.ContentionLo != 0 || sp.ContentionHi != 0 {
-		t.Errorf("1-thread contention %v (%v .. %v), want exactly 0", sp.ContentionNS, sp.ContentionLo, sp.ContentionHi)
 	}
 }
 
@@ -227,7 +183,7 @@ func TestSavingWaitingByClass(t *testing.T) {
 	}
 	by := h.Saving.WaitingByClass
 	// page 120·0.6 = 72 (mapping 64.8, lru 7.2); batch 10·0.6 = 6 (mapping 6).
-	want := []ClassWait{{"mapping", 58.8}, {"lru", 7.2}}
+	want := []saving.ClassWait{{Class: "mapping", NS: 58.8}, {Class: "lru", NS: 7.2}}
 	if len(by) != len(want) {
 		t.Fatalf("waiting by class %+v, want %+v", by, want)
 	}
@@ -296,57 +252,5 @@ func TestSavingScalingFloor(t *testing.T) {
 	}
 	if h := findHeadline(t, old, "2"); h.Saving == nil || !math.IsNaN(float64(h.Saving.ScalingNS)) || !strings.Contains(h.Saving.Text(), "no private no-lock floor") {
 		t.Errorf("split without the private floor: %+v; want scaling unknown (NaN) and said", h.Saving)
-	}
-}
-
-// TestSavingBlockBootstrap: page and batched ran in the same blocks, and
-// each block drifts both by the same factor (±15%). A bootstrap that
-// resamples them independently sees the drift as noise of the
-// difference; one that resamples whole blocks cancels it, so its
-// interval for the total is narrower, and still holds the truth.
-func TestSavingBlockBootstrap(t *testing.T) {
-	const n = 12
-	var pAt, bAt, pAlone, bAlone, pFloor, bFloor []float64
-	for i := range n {
-		d := 1 + 0.15*math.Sin(float64(i)*2.1) // the block's drift, shared
-		pAt, bAt = append(pAt, 200*d), append(bAt, 120*d)
-		pAlone, bAlone = append(pAlone, 100*d), append(bAlone, 60*d)
-		pFloor, bFloor = append(pFloor, 80*d), append(bFloor, 50*d)
-	}
-	page := PartsInput{Threads: 2, AtT: pAt, Alone: pAlone, Floor: pFloor}
-	batched := PartsInput{Threads: 2, AtT: bAt, Alone: bAlone, Floor: bFloor}
-	un, ok := SplitSaving(page, batched)
-	if !ok {
-		t.Fatal("no split")
-	}
-	pairs := BlockPairs{AtT: [2][]float64{pAt, bAt}, Alone: [2][]float64{pAlone, bAlone}, Floor: [2][]float64{pFloor, bFloor}}
-	bl, _ := SplitSavingPaired(page, batched, pairs)
-	if bl.TotalNS != un.TotalNS || bl.LockNS != un.LockNS {
-		t.Errorf("pairing changed the estimates: %v/%v against %v/%v; only the intervals may change", bl.TotalNS, bl.LockNS, un.TotalNS, un.LockNS)
-	}
-	wu, wb := float64(un.TotalHi-un.TotalLo), float64(bl.TotalHi-bl.TotalLo)
-	if !(wb < 0.7*wu) {
-		t.Errorf("block bootstrap total interval width %.3g, unpaired %.3g: resampling whole blocks must cancel the shared drift", wb, wu)
-	}
-	if truth := (200.0 - 120) * 2; !(float64(bl.TotalLo) <= truth && truth <= float64(bl.TotalHi)) {
-		t.Errorf("block interval %v .. %v misses the drift-free total %v", bl.TotalLo, bl.TotalHi, truth)
-	}
-}
-
-// TestSavingWaitingInterval: with several counting repetitions the
-// waiting saved gets a bootstrap interval around its estimate.
-func TestSavingWaitingInterval(t *testing.T) {
-	x := []float64{100, 110, 105}
-	page := PartsInput{Threads: 2, AtT: x, Alone: x, Floor: x, Wait: []float64{50, 70, 60}}
-	batched := PartsInput{Threads: 2, AtT: x, Alone: x, Floor: x, Wait: []float64{10, 12, 11}}
-	sp, ok := SplitSaving(page, batched)
-	if !ok || sp.WaitingNS == nil || sp.WaitingLo == nil || sp.WaitingN != 3 {
-		t.Fatalf("split %+v: want waiting with an interval over 3 repetitions", sp)
-	}
-	if !(*sp.WaitingLo <= *sp.WaitingNS && *sp.WaitingNS <= *sp.WaitingHi && *sp.WaitingLo < *sp.WaitingHi) {
-		t.Errorf("waiting %v, interval %v .. %v: want a real interval around it", *sp.WaitingNS, *sp.WaitingLo, *sp.WaitingHi)
-	}
-	if !strings.Contains(sp.Text(), "n=3)") {
-		t.Errorf("text %q does not give the waiting interval", sp.Text())
 	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/lockbench/lockbench/reports"
 	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/reports/saving"
 	"github.com/lockbench/lockbench/workloads"
 )
 
@@ -100,14 +101,14 @@ func headlineBatch(m *cases.Model) int {
 
 // batchSaving is the saving split of mode batch at batch b against page
 // for variant v at t threads; ok is false when a case is missing.
-func batchSaving(m *cases.Model, v string, t, b int) (reports.SavingSplit, bool) {
+func batchSaving(m *cases.Model, v string, t, b int) (saving.Split, bool) {
 	bc := m.Find(v, t, workloads.ModeBatch, b)
 	if bc == nil || bc.Batch != b {
-		return reports.SavingSplit{}, false
+		return saving.Split{}, false
 	}
 	pc := m.Page(bc)
 	if pc == nil {
-		return reports.SavingSplit{}, false
+		return saving.Split{}, false
 	}
 	sp, why := reports.CaseSaving(m, pc, bc)
 	return sp, why == ""

@@ -1,0 +1,104 @@
+package saving
+
+import (
+	"math"
+	"strings"
+	"testing"
+
+	"github.com/lockbench/lockbench/reports/stats"
+)
+
+// TestDecomposeOneThread: at one thread the three parts add up to the
+// measured ns/page, and the lock part is bare L − none by construction.
+func TestDecomposeOneThread(t *testing.T) {
+	tests := []struct {
+		name         string
+		alone, floor []float64
+		reason       string
+	}{
+		{"mutex page", []float64{107.3, 108, 106.9}, []float64{83.4, 84, 83}, "the issue's table: 24 ns of locks"},
+		{"tas batch", []float64{35.7, 35.9, 35.6}, []float64{35.4, 35.5, 35.3}, "batching leaves almost no lock cost"},
+		{"lock faster than floor", []float64{80, 81}, []float64{83.4, 84}, "noise can make the lock part negative; it still adds up"},
+	}
+	for _, tt := range tests {
+		in := Input{Threads: 1, AtT: tt.alone, Alone: tt.alone, Floor: tt.floor}
+		p := Decompose(in)
+		measured := stats.Median(tt.alone)
+		if sum := float64(p.Work + p.Lock + p.Contention); math.Abs(sum-measured) > 0.05*measured {
+			t.Errorf("%s: parts add to %v, measured %v: %s", tt.name, sum, measured, tt.reason)
+		}
+		if float64(p.Lock) != stats.Median(tt.alone)-stats.Median(tt.floor) || p.Contention != 0 || float64(p.Total) != measured {
+			t.Errorf("%s: %+v; want lock = bare L − none = %v, contention 0, total %v: %s", tt.name, p, stats.Median(tt.alone)-stats.Median(tt.floor), measured, tt.reason)
+		}
+	}
+	if p := Decompose(Input{Threads: 2, AtT: []float64{1}}); !math.IsNaN(float64(p.Work)) {
+		t.Errorf("Decompose without the 1-thread samples = %+v, want NaN parts", p)
+	}
+	if _, ok := Of(Input{Threads: 1, AtT: []float64{1}, Alone: []float64{1}, Floor: []float64{1}}, Input{Threads: 2, AtT: []float64{1}, Alone: []float64{1}, Floor: []float64{1}}); ok {
+		t.Error("Of across thread counts succeeded; the parts are not comparable")
+	}
+}
+
+// TestOneThreadContention: at one thread the case is its own
+// 1-thread reference, so contention is 0 with a 0 interval, never a
+// bootstrap of a case against itself.
+func TestOneThreadContention(t *testing.T) {
+	x := []float64{100, 140, 90, 180, 120}
+	f := []float64{80, 70, 95, 85, 60}
+	sp, ok := Of(Input{Threads: 1, AtT: x, Alone: x, Floor: f}, Input{Threads: 1, AtT: f, Alone: f, Floor: f})
+	if !ok || sp.ContentionNS != 0 || sp.ContentionLo != 0 || sp.ContentionHi != 0 {
+		t.Errorf("1-thread contention %v (%v .. %v), want exactly 0", sp.ContentionNS, sp.ContentionLo, sp.ContentionHi)
+	}
+}
+
+// TestBlockBootstrap: page and batched ran in the same blocks, and
+// each block drifts both by the same factor (±15%). A bootstrap that
+// resamples them independently sees the drift as noise of the
+// difference; one that resamples whole blocks cancels it, so its
+// interval for the total is narrower, and still holds the truth.
+func TestBlockBootstrap(t *testing.T) {
+	const n = 12
+	var pAt, bAt, pAlone, bAlone, pFloor, bFloor []float64
+	for i := range n {
+		d := 1 + 0.15*math.Sin(float64(i)*2.1) // the block's drift, shared
+		pAt, bAt = append(pAt, 200*d), append(bAt, 120*d)
+		pAlone, bAlone = append(pAlone, 100*d), append(bAlone, 60*d)
+		pFloor, bFloor = append(pFloor, 80*d), append(bFloor, 50*d)
+	}
+	page := Input{Threads: 2, AtT: pAt, Alone: pAlone, Floor: pFloor}
+	batched := Input{Threads: 2, AtT: bAt, Alone: bAlone, Floor: bFloor}
+	un, ok := Of(page, batched)
+	if !ok {
+		t.Fatal("no split")
+	}
+	pairs := BlockPairs{AtT: [2][]float64{pAt, bAt}, Alone: [2][]float64{pAlone, bAlone}, Floor: [2][]float64{pFloor, bFloor}}
+	bl, _ := OfPaired(page, batched, pairs)
+	if bl.TotalNS != un.TotalNS || bl.LockNS != un.LockNS {
+		t.Errorf("pairing changed the estimates: %v/%v against %v/%v; only the intervals may change", bl.TotalNS, bl.LockNS, un.TotalNS, un.LockNS)
+	}
+	wu, wb := float64(un.TotalHi-un.TotalLo), float64(bl.TotalHi-bl.TotalLo)
+	if !(wb < 0.7*wu) {
+		t.Errorf("block bootstrap total interval width %.3g, unpaired %.3g: resampling whole blocks must cancel the shared drift", wb, wu)
+	}
+	if truth := (200.0 - 120) * 2; !(float64(bl.TotalLo) <= truth && truth <= float64(bl.TotalHi)) {
+		t.Errorf("block interval %v .. %v misses the drift-free total %v", bl.TotalLo, bl.TotalHi, truth)
+	}
+}
+
+// TestWaitingInterval: with several counting repetitions the
+// waiting saved gets a bootstrap interval around its estimate.
+func TestWaitingInterval(t *testing.T) {
+	x := []float64{100, 110, 105}
+	page := Input{Threads: 2, AtT: x, Alone: x, Floor: x, Wait: []float64{50, 70, 60}}
+	batched := Input{Threads: 2, AtT: x, Alone: x, Floor: x, Wait: []float64{10, 12, 11}}
+	sp, ok := Of(page, batched)
+	if !ok || sp.WaitingNS == nil || sp.WaitingLo == nil || sp.WaitingN != 3 {
+		t.Fatalf("split %+v: want waiting with an interval over 3 repetitions", sp)
+	}
+	if !(*sp.WaitingLo <= *sp.WaitingNS && *sp.WaitingNS <= *sp.WaitingHi && *sp.WaitingLo < *sp.WaitingHi) {
+		t.Errorf("waiting %v, interval %v .. %v: want a real interval around it", *sp.WaitingNS, *sp.WaitingLo, *sp.WaitingHi)
+	}
+	if !strings.Contains(sp.Text(), "n=3)") {
+		t.Errorf("text %q does not give the waiting interval", sp.Text())
+	}
+}
