@@ -236,6 +236,7 @@ func (l *Instrumented) Stats() Stats {
 	var s Stats
 	s.HoldEvery, s.StackEvery = l.opts.HoldEvery, l.opts.StackEvery
 	for _, h := range l.handles {
+		h.settle()
 		s.Merge(&h.stats)
 	}
 	return s
@@ -249,6 +250,7 @@ func (l *Instrumented) WorkerStats() []Stats {
 	defer l.mu.Unlock()
 	out := make([]Stats, len(l.handles))
 	for i, h := range l.handles {
+		h.settle()
 		out[i] = h.stats.clone()
 	}
 	return out
@@ -265,6 +267,7 @@ func (l *Instrumented) Reset() {
 		h.stats = Stats{Wait: w, Samples: smp, HoldEvery: l.opts.HoldEvery, StackEvery: l.opts.StackEvery, WaitCounted: h.counter != nil}
 		h.holdLeft, h.stackLeft, h.holdStart = l.opts.holdCountdown(), l.opts.StackEvery, 0
 		h.rare, h.waited, h.wait, h.waitSample = false, false, 0, nil
+		h.owed, h.owedWait, h.owedSample = false, 0, nil
 	}
 }
 
@@ -290,6 +293,11 @@ type instHandle struct {
 	waited     bool
 	wait       int64 // ns waited by the current acquisition, if waited
 	waitSample *Sample
+	// owed is set when a released acquisition's wait is not yet in the
+	// stats (see payOwed); owedWait and owedSample are that wait.
+	owed       bool
+	owedWait   int64
+	owedSample *Sample
 	opts       Options
 	stats      Stats
 	_          pad
@@ -325,7 +333,7 @@ func (h *instHandle) Lock() {
 // contended is kept out of Lock so the uncontended path stays small.
 // Everything but the wait's end time happens outside the critical
 // section: a sampled stack is taken before the lock is held (it is the
-// same stack), and the wait is accounted in Unlock after the release, so
+// same stack), and the wait is accounted after the release (payOwed), so
 // the instrumentation lengthens the hold by one clock read, not by a
 // runtime.Callers walk and a histogram update.
 //
@@ -349,10 +357,15 @@ func (h *instHandle) contended() {
 	h.rare = true
 }
 
-// enqueued samples the stack of every StackEvery-th contended acquisition
-// and starts the wait's clock. It runs on the waiter, inside Lock, with no
-// lock held.
+// enqueued accounts the worker's previous wait, if it is owed, samples
+// the stack of every StackEvery-th contended acquisition and starts the
+// wait's clock. It runs on the waiter, inside Lock, with no lock held and
+// the waiter's place in the lock's order held: its work overlaps the
+// wait.
 func (h *instHandle) enqueued() {
+	if h.owed {
+		h.payOwed()
+	}
 	h.waitSample = nil
 	if h.stackLeft > 0 {
 		h.stackLeft--
@@ -392,11 +405,20 @@ func (h *instHandle) callerStack(pc []uintptr) int {
 	return 0
 }
 
-// accountWait records the wait of the acquisition just released.
+// payOwed records the wait of an acquisition already released: in the
+// worker's next wait, once it holds its place (enqueued), or after its
+// next release when that acquisition did not wait (unlockRare), or when
+// the stats are read (settle). Recorded at the release itself, the
+// histogram update would lengthen the path from a contended worker's
+// release to its next enqueue, and not the path of a worker whose last
+// acquisition was uncontended: that one would then re-take a free FIFO
+// lock before the other is back, and handoffs would measure the
+// wrapper's asymmetry rather than the algorithm.
 //
 //go:noinline
-func (h *instHandle) accountWait() {
-	w := h.wait
+func (h *instHandle) payOwed() {
+	w, smp := h.owedWait, h.owedSample
+	h.owed, h.owedWait, h.owedSample = false, 0, nil
 	s := &h.stats
 	s.Contended++
 	s.WaitTotal += w
@@ -405,11 +427,17 @@ func (h *instHandle) accountWait() {
 	}
 	// Clamped into range, RecordValue cannot fail.
 	_ = s.Wait.RecordValue(min(max(w, histMin), histMax))
-	if h.waitSample != nil {
-		h.waitSample.Wait = w
-		h.waitSample = nil
+	if smp != nil {
+		smp.Wait = w
 	}
-	h.wait, h.waited = 0, false
+}
+
+// settle pays an owed wait, so that the stats are complete. Called only
+// when no worker is using the lock.
+func (h *instHandle) settle() {
+	if h.owed {
+		h.payOwed()
+	}
 }
 
 // acquired counts an acquisition. It runs inside the critical section:
@@ -472,8 +500,14 @@ func (h *instHandle) unlockRare() {
 		h.endHold()
 	}
 	h.inner.Unlock()
+	if h.owed {
+		h.payOwed() // this acquisition did not wait: pay the earlier one now
+	}
 	if h.waited {
-		h.accountWait()
+		// Owed until the next wait (or release): see payOwed.
+		h.owed, h.owedWait, h.owedSample = true, h.wait, h.waitSample
+		h.waited, h.wait, h.waitSample = false, 0, nil
+		h.rare = true
 	}
 }
 
