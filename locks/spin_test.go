@@ -3,6 +3,7 @@ package locks
 import (
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -281,5 +282,25 @@ func TestInstrumentSampleFromCaller(t *testing.T) {
 				t.Errorf("first frame of the sample is %q, want the caller of Lock", f.Function)
 			}
 		})
+	}
+}
+
+// TestStoreRelease: the release store stores (a no-op would leave tas
+// and ttas held after Unlock; their exclusion tests check the ordering).
+func TestStoreRelease(t *testing.T) {
+	var v atomic.Uint32
+	v.Store(7)
+	storeRelease(&v, 3)
+	if got := v.Load(); got != 3 {
+		t.Errorf("after storeRelease(3): %d", got)
+	}
+	for _, name := range []string{"tas", "ttas"} {
+		info, _ := Lookup(name)
+		h := info.New().Handle()
+		h.Lock()
+		h.Unlock()
+		if !h.TryLock() {
+			t.Errorf("%s held after Unlock", name)
+		}
 	}
 }

@@ -64,5 +64,6 @@ func (l *TAS) lockSlow(c *WaitCounts) {
 // TryLock acquires the lock only if it is free.
 func (l *TAS) TryLock() bool { return l.v.Swap(1) == 0 }
 
-// Unlock releases the lock.
-func (l *TAS) Unlock() { l.v.Store(0) }
+// Unlock releases the lock with a release store (storeRelease), as the
+// kernel's spin_unlock does, not a sequentially consistent one.
+func (l *TAS) Unlock() { storeRelease(&l.v, 0) }

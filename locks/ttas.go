@@ -91,5 +91,6 @@ func (l *TTAS) TryLock() bool {
 	return l.v.Load() == 0 && l.v.CompareAndSwap(0, 1)
 }
 
-// Unlock releases the lock.
-func (l *TTAS) Unlock() { l.v.Store(0) }
+// Unlock releases the lock with a release store (storeRelease), as the
+// kernel's spin_unlock does, not a sequentially consistent one.
+func (l *TTAS) Unlock() { storeRelease(&l.v, 0) }
