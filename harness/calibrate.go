@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"runtime"
 	"time"
 
@@ -169,6 +170,34 @@ func (c *Calibrator) calibrate(ctx context.Context, info locks.Info) (Calibratio
 		cal.DirectNS = max(median(d), 1e-3)
 	}
 	return cal, nil
+}
+
+// dispatchPairs is the lock+unlock pairs of each loop of DispatchProbe:
+// about a millisecond through the Handle.
+const dispatchPairs = 1 << 18
+
+// DispatchProbe measures, on the calling goroutine's thread, what a
+// lock+unlock of the lock-free lock (locks.None) costs through the
+// locks.Handle interface beyond the same loop by direct calls
+// (locks.DirectLoop), in ns: the interface dispatch every lock call of
+// the workloads pays. Each loop is timed tries times and the fastest
+// kept, the one least disturbed. The floor at one thread carries it
+// (schema.UnitDispatch), so that a saving can book the floor's lock
+// calls apart from its per-page work.
+func DispatchProbe(tries int) float64 {
+	h := new(locks.None).Handle()
+	locks.DirectLoop(h, 1000) // warm
+	best := func(f func() time.Duration) time.Duration {
+		b := time.Duration(math.MaxInt64)
+		for range max(tries, 1) {
+			b = min(b, f())
+		}
+		return b
+	}
+	through := best(func() time.Duration { return loop(h, dispatchPairs) })
+	direct := best(func() time.Duration { return directLoop(h, dispatchPairs) })
+	// Kept positive, so that 0 keeps meaning "not measured" (as DirectNS).
+	return max(float64(through-direct)/dispatchPairs, 1e-3)
 }
 
 // directLoop times n lock+unlock pairs through h with direct calls

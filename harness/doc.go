@@ -117,8 +117,9 @@
 //
 // Timing and counting are separate repetitions (Plan.Timing, TimeBare by
 // default): the timed repetitions run bare locks and carry no lock units;
-// one instrumented repetition per case, interleaved (Case.Counting), carries
-// the lock units and its own wall time as inst-ns/page instead of ns/page
+// CountingReps instrumented repetitions per case, spread among the timed ones
+// (Case.Counting), carry the lock units and their own wall time as
+// inst-ns/page instead of ns/page
 // (and no cpu-ns, fairness, gc-cycles or counters, which describe the timed
 // runs). So ns/page, and benchstat on it, is always the bare time, and
 // inst-ns/page minus ns/page over acq/page is the instrumentation's cost per

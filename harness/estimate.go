@@ -16,7 +16,7 @@ func Estimate(p Plan, r Runner) time.Duration {
 	configs, floor := p.specs()
 	reps := float64(len(configs)+len(floor)) * float64(max(p.Count, 0))
 	if p.counting() {
-		reps += float64(len(configs)) // one counting repetition each
+		reps += float64(len(configs)) * CountingReps
 	}
 	total := reps * float64(max(r.Estimate(Case{}), 0))
 	if total >= math.MaxInt64 {

@@ -13,7 +13,7 @@ import (
 // blockSet is a Paired plan's comparison groups (Case.Group: one lock at
 // one thread count, its modes and batch sizes; the floor a group of its
 // own), each with its timed configurations (bare under TimeBare) and the
-// configurations of its counting block (none for the floor, or without
+// configurations of its counting blocks (none for the floor, or without
 // TimeBare), in plan order. It draws the slice order of each block from
 // one generator seeded with Plan.Seed, so that a plan's blocks come out
 // in the same orders every time it is expanded in the same sequence:
@@ -55,24 +55,27 @@ func (p Plan) blocks() *blockSet {
 }
 
 // A blockRef is one block to run: group g's timed block rep, or its
-// counting block.
+// counting block rep (0..CountingReps-1).
 type blockRef struct {
 	g, rep   int
 	counting bool
 }
 
 // fixed lists the blocks every Paired sweep runs, in order: Count rounds
-// of one timed block of every group, with the round of counting blocks
-// before round Count/2 (after the first of 3), so that a drift of the
-// machine meets the counting repetitions in the middle, as in the other
-// orders.
+// of one timed block of every group, with CountingReps rounds of counting
+// blocks spread among them (counting round k before timed round
+// CountingRound(k, Count)), so that the counts meet the machine of the
+// whole fixed sweep, as in the other orders.
 func (b *blockSet) fixed() []blockRef {
 	var out []blockRef
 	for r := range b.count {
-		if r == b.count/2 {
+		for k := range CountingReps {
+			if CountingRound(k, b.count) != r {
+				continue
+			}
 			for g := range b.counting {
 				if len(b.counting[g]) > 0 {
-					out = append(out, blockRef{g: g, counting: true})
+					out = append(out, blockRef{g: g, rep: k, counting: true})
 				}
 			}
 		}
@@ -113,7 +116,7 @@ func (b *blockSet) block(ref blockRef) []Case {
 	out := make([]Case, len(specs))
 	for i, j := range b.rng.Perm(len(specs)) {
 		if ref.counting {
-			out[i] = Case{Spec: specs[j], Rep: 0, Count: 1, Counting: true}
+			out[i] = Case{Spec: specs[j], Rep: ref.rep, Count: CountingReps, Counting: true}
 		} else {
 			out[i] = Case{Spec: specs[j], Rep: ref.rep, Count: b.count}
 		}

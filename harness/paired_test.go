@@ -25,16 +25,18 @@ func TestPairedCases(t *testing.T) {
 	}
 	all := p.Cases()
 	modes := len(workloads.Modes())
-	// 2 locks x 2 threads x 3 timed blocks, and one counting block of
-	// each group after the first round (TimeBare, the zero Timing).
-	if want := 2*2*3*modes + 2*2*modes; len(all) != want {
-		t.Fatalf("%d cases, want %d (2 locks x 2 threads x (3 timed + 1 counting) blocks x %d modes)", len(all), want, modes)
+	// 2 locks x 2 threads x 3 timed blocks, and CountingReps counting
+	// blocks of each group spread among them (TimeBare, the zero Timing).
+	if want := 2*2*3*modes + 2*2*CountingReps*modes; len(all) != want {
+		t.Fatalf("%d cases, want %d (2 locks x 2 threads x (3 timed + 3 counting) blocks x %d modes)", len(all), want, modes)
 	}
 	var cs []Case // the timed ones
 	for i, c := range all {
-		round := i / (4 * modes) // 4 groups a round: timed, counting, timed, timed
-		if c.Counting != (round == 1) {
-			t.Errorf("case %d (%s, block %d) counting %v: want the counting blocks as the second round, after the first timed one", i, c.Name(), c.Block, c.Counting)
+		// 4 groups a round; count 3: counting round k before timed round
+		// k, so counting, timed, counting, timed, counting, timed.
+		round := i / (4 * modes)
+		if c.Counting != (round%2 == 0) || (c.Counting && c.Rep != round/2) {
+			t.Errorf("case %d (%s, block %d) counting %v rep %d: want counting round k (rep k) before timed round k", i, c.Name(), c.Block, c.Counting, c.Rep)
 		}
 		if c.Spec.Bare == c.Counting {
 			t.Errorf("case %d (%s): bare %v, counting %v: timed slices run bare locks, counting ones instrumented", i, c.Name(), c.Spec.Bare, c.Counting)
@@ -232,14 +234,15 @@ func scriptedStates(switched ...int) func([]int, int) (float64, host.Speed) {
 func TestPairedRepeatsSwitched(t *testing.T) {
 	p := pairedPlan(1, 1)
 	p.Locks, p.Threads, p.Modes = []string{"mutex"}, []int{1}, []workloads.Mode{workloads.ModePage, workloads.ModeBatch}
-	// Count 1: the counting block (slices 0-1, and the retries) runs
-	// first, then the timed block.
+	// Count 1: the CountingReps counting blocks (2 slices each, and the
+	// retries) run first, then the timed block.
 	for _, adaptive := range []bool{false, true} {
 		r := testRunner()
 		// Slice 0: counting, switched -> slice 1 is its retry; slice 2:
 		// the other counting case, switched -> slice 3 its retry; slices
-		// 4-5: the timed block, 4 switched -> slices 6-7 run it again.
-		r.stateProbe = scriptedStates(0, 2, 4)
+		// 4-7: the other two counting blocks; slices 8-9: the timed
+		// block, 8 switched -> slices 10-11 run it again.
+		r.stateProbe = scriptedStates(0, 2, 8)
 		p.Budget, p.Target = 0, 0
 		if adaptive {
 			p.Budget, p.Target = time.Hour, 0.05

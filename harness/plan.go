@@ -43,19 +43,20 @@ type Timing string
 // The timings.
 const (
 	// TimeBare times every case with bare locks (ns/page) and takes the
-	// lock counts from one extra instrumented repetition of each case
-	// (Case.Counting), interleaved with the timed ones, as Go's testing
-	// separates allocation counting from timing. The default, and what
-	// the zero value means.
+	// lock counts from CountingReps extra instrumented repetitions of
+	// each case (Case.Counting), spread among the timed ones, as Go's
+	// testing separates allocation counting from timing. The default, and
+	// what the zero value means.
 	//
 	// Why: the instrumented wrapper costs more than some of the locks it
 	// measures (about 3.5 ns an acquisition, +25..35% ns/page in mode
 	// page, where the locks themselves are 7..24 ns/page), and it
 	// inflates exactly the per-acquisition cost that batching removes.
-	// Why one counting repetition per case: the counts are ratios over
-	// hundreds of thousands of acquisitions per window, so one window
-	// resolves them, and a sixth repetition per case (at the default
-	// count of 5) keeps the default run within its minute.
+	// Why CountingReps of them: a ratio over hundreds of thousands of
+	// acquisitions resolves within one window, but the window's machine
+	// does not repeat (a descheduled vCPU, a moved regime), and the wait
+	// subtracted from a saving needs an interval over repetitions, not
+	// the counting noise of one.
 	TimeBare Timing = schema.TimingBare
 	// TimeInstrumented runs every repetition instrumented: ns/page
 	// carries the instrumentation, and the lock units sit on the same
@@ -123,14 +124,28 @@ func (p Plan) timing() Timing {
 }
 
 // counting reports whether every configuration (but the floor's) also
-// runs one instrumented counting repetition: TimeBare, unless Base.Bare
-// leaves nothing instrumented to count with.
+// runs CountingReps instrumented counting repetitions: TimeBare, unless
+// Base.Bare leaves nothing instrumented to count with.
 func (p Plan) counting() bool {
 	info, err := workloads.Lookup(p.Base.Workload)
 	if err == nil && !info.Takes(workloads.KnobLock) {
 		return false // no lock of lockbench's to count
 	}
 	return !p.Base.Bare && p.timing() == TimeBare
+}
+
+// CountingReps is the number of counting repetitions of each case of a
+// TimeBare plan: enough for the median of a count and an interval of the
+// wait a saving subtracts, spread through the fixed part of the sweep
+// (CountingRound) so that each meets the machine of its time.
+const CountingReps = 3
+
+// CountingRound returns before which timed round (0..count-1) counting
+// repetition k of a case runs: rounds spread evenly through count, the
+// k-th at the middle of the k-th third ((2k+1)·count/6). With fewer
+// timed rounds than CountingReps, some go before the same round.
+func CountingRound(k, count int) int {
+	return min((2*k+1)*count/(2*CountingReps), max(count-1, 0))
 }
 
 // FloorLock is the lock of the floor cases Plan.Floor adds: no lock at
@@ -142,8 +157,8 @@ const FloorLock = schema.FloorLock
 // lock-free floor of each mode at one thread (Floor), in Paired blocks of
 // bare-timed slices (the empty Timing: TimeBare, unless the Runner
 // profiles): DefaultBlocks blocks of every comparison group first, with
-// one block of instrumented counting repetitions of each group after the
-// first, then, given a Judge (Sweep.Judge), more blocks where the
+// CountingReps blocks of instrumented counting repetitions of each group
+// spread among them, then, given a Judge (Sweep.Judge), more blocks where the
 // headlines are least certain until each is within DefaultTarget or
 // DefaultBudget is spent. Its seed is drawn (Seed 0).
 var DefaultPlan = Plan{
@@ -241,9 +256,10 @@ func (p Plan) Validate() error {
 // Paired, the fixed blocks before any adaptive ones, each case's Block
 // numbered from 1). Each
 // distinct configuration appears Count times, with Rep 0..Count-1; with
-// TimeBare (and not Base.Bare) each also gets one counting repetition
-// (Case.Counting) in the middle of its timed ones, as a round of its own
-// when interleaved. Plan.Floor's cases join the timed rounds (they have
+// TimeBare (and not Base.Bare) each also gets CountingReps counting
+// repetitions (Case.Counting), spread among its timed ones (before timed
+// round CountingRound(k, Count)), as rounds of their own when
+// interleaved. Plan.Floor's cases join the timed rounds (they have
 // nothing to count). A workload without modes or batches (cs) ignores
 // Modes and Batches. With a Shard, only the configurations of the
 // shard's comparison groups are run (the floor is a group of its own),
@@ -258,16 +274,26 @@ func (p Plan) Cases() []Case {
 		s.Bare = p.Base.Bare || p.timing() == TimeBare
 		return Case{Spec: s, Rep: r, Count: p.Count}
 	}
-	count := func(s workloads.Spec) Case { return Case{Spec: s, Rep: 0, Count: 1, Counting: true} }
-	// The counting repetition goes after half the timed ones, so that a
-	// drift of the machine meets it in the middle.
-	mid := p.Count / 2
+	count := func(s workloads.Spec, k int) Case {
+		return Case{Spec: s, Rep: k, Count: CountingReps, Counting: true}
+	}
+	// countsBefore returns the counting repetitions that go before timed
+	// round r.
+	countsBefore := func(r int) []int {
+		var ks []int
+		for k := range CountingReps {
+			if counting && CountingRound(k, p.Count) == r {
+				ks = append(ks, k)
+			}
+		}
+		return ks
+	}
 	var out []Case
 	if p.Order == Grouped {
 		for _, s := range configs {
 			for r := range p.Count {
-				if counting && r == mid {
-					out = append(out, count(s))
+				for _, k := range countsBefore(r) {
+					out = append(out, count(s, k))
 				}
 				out = append(out, timed(s, r))
 			}
@@ -280,9 +306,9 @@ func (p Plan) Cases() []Case {
 		return out
 	}
 	for r := range p.Count {
-		if counting && r == mid {
+		for _, k := range countsBefore(r) {
 			for _, s := range configs {
-				out = append(out, count(s))
+				out = append(out, count(s, k))
 			}
 		}
 		for _, s := range configs {
@@ -392,10 +418,11 @@ type Case struct {
 	Spec  workloads.Spec
 	Rep   int // repetition, 0..Count-1
 	Count int // repetitions of this configuration in the sweep
-	// Counting marks the instrumented repetition of a TimeBare sweep,
+	// Counting marks an instrumented repetition of a TimeBare sweep,
 	// run for its lock counts: its line carries its time as inst-ns/page
 	// (schema.StemInstNS) beside the lock units, and no ns/page, so that
-	// ns/page stays the bare locks' time. Its Rep and Count are 0 and 1.
+	// ns/page stays the bare locks' time. Its Rep is 0..CountingReps-1
+	// and its Count CountingReps.
 	Counting bool
 	// Block is the number of the paired block the case runs in (1, 2,
 	// ... in run order, written as the unit schema.UnitBlock); 0 outside
@@ -457,7 +484,7 @@ func (c Case) Sub() string {
 // String is the name with the repetition, for messages.
 func (c Case) String() string {
 	if c.Counting {
-		return c.Name() + " (instrumented repetition, for the lock counts)"
+		return fmt.Sprintf("%s (instrumented repetition %d of %d, for the lock counts)", c.Name(), c.Rep+1, max(c.Count, 1))
 	}
 	return fmt.Sprintf("%s (repetition %d of %d)", c.Name(), c.Rep+1, max(c.Count, 1))
 }

@@ -229,3 +229,26 @@ func TestFloorOnlyWhereUsed(t *testing.T) {
 		t.Errorf("threads %v: FloorUsed %v, %d floor cases; want none", p.Threads, p.FloorUsed(), floors(p))
 	}
 }
+
+// TestCountingRoundSpread: the counting repetitions of a case go before
+// distinct timed rounds whenever there are enough of them, in order, the
+// first not after the first third and the last in the last third, so that
+// they meet the machine of the whole fixed sweep and not of one moment.
+func TestCountingRoundSpread(t *testing.T) {
+	for count := 1; count <= 20; count++ {
+		prev := -1
+		for k := range CountingReps {
+			r := CountingRound(k, count)
+			if r < 0 || r >= count || r < prev {
+				t.Errorf("count %d: counting repetition %d before round %d (previous %d); want rounds in 0..%d, in order", count, k, r, prev, count-1)
+			}
+			if count >= CountingReps && r == prev {
+				t.Errorf("count %d: counting repetitions %d and %d both before round %d; want distinct rounds when there are %d or more", count, k-1, k, r, CountingReps)
+			}
+			prev = r
+		}
+		if first, last := CountingRound(0, count), CountingRound(CountingReps-1, count); count >= CountingReps && (first > count/CountingReps || last < count-count/CountingReps-1) {
+			t.Errorf("count %d: counting rounds from %d to %d; want the first in the first third and the last in the last", count, first, last)
+		}
+	}
+}

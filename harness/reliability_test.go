@@ -148,10 +148,11 @@ func TestEstimate(t *testing.T) {
 	r := DefaultRunner
 	p.Locks, p.Modes, p.Batches, p.Threads, p.Count = []string{"mcs"}, []workloads.Mode{workloads.ModePage}, []int{16}, []int{1, 2}, 3
 	// 2 configurations x 3 timed, the floors (none at 1 thread, private
-	// none at 2) x 3, and one counting repetition per configuration: 14,
-	// each as Runner.Estimate says, as `run --dry-run` lists them.
-	if got, want := Estimate(p, r), 14*r.Estimate(Case{}); got != want {
-		t.Errorf("Estimate = %v, want %v (14 repetitions)", got, want)
+	// none at 2) x 3, and CountingReps counting repetitions per
+	// configuration: 18, each as Runner.Estimate says, as `run --dry-run`
+	// lists them.
+	if got, want := Estimate(p, r), 18*r.Estimate(Case{}); got != want {
+		t.Errorf("Estimate = %v, want %v (18 repetitions)", got, want)
 	}
 	var listed time.Duration
 	for _, c := range p.Cases() {

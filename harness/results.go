@@ -108,6 +108,9 @@ func (r *Result) runUnits(vals []benchfmt.Value, perPage func(float64) float64, 
 	if r.RunqNS >= 0 {
 		add(r.RunqNS, schema.UnitRunq)
 	}
+	if r.DispatchNS > 0 {
+		add(r.DispatchNS, schema.UnitDispatch)
+	}
 	var units []string
 	for u := range r.Counters {
 		units = append(units, u)

@@ -264,6 +264,11 @@ type Result struct {
 	// process on them (a second lockbench, a CI job) shows here. See
 	// Disturbed.
 	RunqNS float64
+	// DispatchNS is, for the lock-free floor at one thread, what one
+	// lock+unlock costs through locks.Handle beyond direct calls
+	// (DispatchProbe), probed on the worker's CPU after the window
+	// (schema.UnitDispatch); 0 for every other case, or unprobed.
+	DispatchNS float64
 
 	// Classes holds each lock class's merged counts over the window (with
 	// stack Samples, for the profiles package); empty when bare.
@@ -752,6 +757,9 @@ func (r *Runner) run(ctx context.Context, c Case, sp *host.SpeedProbe) (*Result,
 	// start: a state that changed in flight shows as two values
 	// (Result.Regime).
 	res.XferEndNS, res.SpeedEnd = probe()
+	if !res.NoProbe && n == 1 && c.Spec.Lock == FloorLock {
+		res.DispatchNS = probeDispatch(res.CPUs)
+	}
 
 	if pe := firstPanic(slots); pe != nil {
 		return nil, pe
@@ -923,4 +931,23 @@ func firstPanic(slots []slot) *PanicError {
 		}
 	}
 	return nil
+}
+
+// probeDispatch runs DispatchProbe on a thread of its own, pinned to the
+// first of cpus (nil: unpinned), so that it measures the worker's CPU; the
+// thread ends with its goroutine, and nobody inherits its pinning. A pin
+// that fails leaves the probe unmeasured (0).
+func probeDispatch(cpus []int) float64 {
+	done := make(chan float64, 1)
+	go func() {
+		runtime.LockOSThread()
+		if len(cpus) > 0 {
+			if err := host.Pin(cpus[0]); err != nil {
+				done <- 0
+				return
+			}
+		}
+		done <- DispatchProbe(3)
+	}()
+	return <-done
 }

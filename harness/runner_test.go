@@ -412,3 +412,40 @@ func TestRunResolvesSpin(t *testing.T) {
 		}
 	}
 }
+
+// TestDispatchOnFloor: the lock-free floor at one thread, and no other
+// case, carries the dispatch probe (schema.UnitDispatch), which the
+// saving split needs to book the floor's lock calls apart from its work;
+// an unprobed runner writes none.
+func TestDispatchOnFloor(t *testing.T) {
+	r := testRunner()
+	r.NewWorkload = nil // the real workloads: the floor's lock is none
+	for _, tt := range []struct {
+		lock    string
+		workers int
+		probe   bool
+		want    bool
+		reason  string
+	}{
+		{FloorLock, 1, true, true, "the floor at one thread"},
+		{FloorLock, 2, true, false, "the private floor at two threads: its calls are the floor's at one"},
+		{"mutex", 1, true, false, "a lock's case: its dispatch cancels in lock = L − none"},
+		{FloorLock, 1, false, false, "--probe=false: nothing probed"},
+	} {
+		rr := r
+		if !tt.probe {
+			rr.Probe = -1
+		}
+		spec := workloads.DefaultSpec
+		spec.Lock, spec.Workers, spec.Mode, spec.Bare = tt.lock, tt.workers, workloads.ModePage, true
+		spec.Private = tt.workers > 1
+		res, err := rr.Run(context.Background(), Case{Spec: spec, Count: 1})
+		if err != nil {
+			t.Fatalf("%s: %v", tt.reason, err)
+		}
+		v, ok := res.Benchfmt(nil).Value(schema.UnitDispatch)
+		if ok != tt.want || (ok && !(v > 0)) {
+			t.Errorf("%s: %s = %v (written %v), want written %v and positive", tt.reason, schema.UnitDispatch, v, ok, tt.want)
+		}
+	}
+}

@@ -18,19 +18,23 @@ func TestPlanTimeBare(t *testing.T) {
 	p.Timing, p.Floor = TimeBare, true
 	cs := p.Cases()
 	const configs, floors = 4, 4
-	if want := configs*(p.Count+1) + floors*p.Count; len(cs) != want {
-		t.Fatalf("got %d cases, want %d: %d configurations x (3 timed + 1 counting) + 2 floor modes x 2 thread counts x 3", len(cs), want, configs)
+	if want := configs*(p.Count+CountingReps) + floors*p.Count; len(cs) != want {
+		t.Fatalf("got %d cases, want %d: %d configurations x (3 timed + 3 counting) + 2 floor modes x 2 thread counts x 3", len(cs), want, configs)
 	}
 	var counting, timed, floor int
 	for i, c := range cs {
+		// Count 3: a counting round before each timed round, so rounds
+		// alternate: configs counting cases, configs+floors timed ones.
+		round, at := i/(2*configs+floors), i%(2*configs+floors)
 		switch {
 		case c.Counting:
 			counting++
 			if c.Spec.Bare {
 				t.Errorf("case %d %s: a counting repetition runs bare; it exists for the lock counts", i, c)
 			}
-			if i < configs+floors || i >= 2*(configs+floors)+configs {
-				t.Errorf("case %d %s: the counting round is not after the first timed round", i, c)
+			if at >= configs || c.Rep != round || c.Count != CountingReps {
+				t.Errorf("case %d %s: counting repetition %d of %d at place %d of round %d; want repetition k of %d first in round k, spread through the sweep",
+					i, c, c.Rep, c.Count, at, round, CountingReps)
 			}
 		case c.Spec.Lock == FloorLock:
 			floor++
@@ -44,8 +48,8 @@ func TestPlanTimeBare(t *testing.T) {
 			}
 		}
 	}
-	if counting != configs || timed != configs*p.Count || floor != floors*p.Count {
-		t.Errorf("counting %d, timed %d, floor %d; want %d, %d, %d", counting, timed, floor, configs, configs*p.Count, floors*p.Count)
+	if counting != configs*CountingReps || timed != configs*p.Count || floor != floors*p.Count {
+		t.Errorf("counting %d, timed %d, floor %d; want %d, %d, %d", counting, timed, floor, configs*CountingReps, configs*p.Count, floors*p.Count)
 	}
 	// The floor of a workload without modes, and one already in the plan,
 	// is not added.

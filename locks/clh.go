@@ -117,8 +117,9 @@ func (h *clhHandle) Lock() {
 	h.pred, h.predIdx = h.l.node(old), uint32(old>>32)
 }
 
-func (h *clhHandle) lockCounted(c *WaitCounts) {
+func (h *clhHandle) lockCounted(c *WaitCounts, q enqueuer) {
 	old := h.l.tail.Swap(h.word())
+	q.enqueued()
 	if !h.l.released(old) {
 		h.wait(old, c)
 	}

@@ -1,6 +1,7 @@
 package locks
 
 import (
+	"reflect"
 	"runtime"
 	"sync"
 	"time"
@@ -210,6 +211,7 @@ func (l *Instrumented) Handle() Handle {
 		id:    int32(len(l.handles) + 1),
 		opts:  l.opts,
 	}
+	h.contendedPC = reflect.ValueOf((*instHandle).contended).Pointer()
 	h.holdLeft = l.opts.holdCountdown()
 	h.stackLeft = l.opts.StackEvery
 	h.stats.HoldEvery = l.opts.HoldEvery
@@ -234,6 +236,7 @@ func (l *Instrumented) Stats() Stats {
 	var s Stats
 	s.HoldEvery, s.StackEvery = l.opts.HoldEvery, l.opts.StackEvery
 	for _, h := range l.handles {
+		h.settle()
 		s.Merge(&h.stats)
 	}
 	return s
@@ -247,6 +250,7 @@ func (l *Instrumented) WorkerStats() []Stats {
 	defer l.mu.Unlock()
 	out := make([]Stats, len(l.handles))
 	for i, h := range l.handles {
+		h.settle()
 		out[i] = h.stats.clone()
 	}
 	return out
@@ -263,6 +267,7 @@ func (l *Instrumented) Reset() {
 		h.stats = Stats{Wait: w, Samples: smp, HoldEvery: l.opts.HoldEvery, StackEvery: l.opts.StackEvery, WaitCounted: h.counter != nil}
 		h.holdLeft, h.stackLeft, h.holdStart = l.opts.holdCountdown(), l.opts.StackEvery, 0
 		h.rare, h.waited, h.wait, h.waitSample = false, false, 0, nil
+		h.owed, h.owedWait, h.owedSample = false, 0, nil
 	}
 }
 
@@ -278,12 +283,21 @@ type instHandle struct {
 	holdLeft  int
 	stackLeft int
 	holdStart int64
+	waitStart int64 // when the current contended acquisition's wait began
+	// contendedPC is the entry of (*instHandle).contended, where
+	// callerStack cuts a sampled stack.
+	contendedPC uintptr
 	// rare is set while the current acquisition has a sampled hold or a
 	// contended wait to account at Unlock.
 	rare       bool
 	waited     bool
 	wait       int64 // ns waited by the current acquisition, if waited
 	waitSample *Sample
+	// owed is set when a released acquisition's wait is not yet in the
+	// stats (see payOwed); owedWait and owedSample are that wait.
+	owed       bool
+	owedWait   int64
+	owedSample *Sample
 	opts       Options
 	stats      Stats
 	_          pad
@@ -318,14 +332,41 @@ func (h *instHandle) Lock() {
 
 // contended is kept out of Lock so the uncontended path stays small.
 // Everything but the wait's end time happens outside the critical
-// section: a sampled stack is taken before waiting (it is the same stack),
-// and the wait is accounted in Unlock after the release, so the
-// instrumentation lengthens the hold by one clock read, not by a
+// section: a sampled stack is taken before the lock is held (it is the
+// same stack), and the wait is accounted after the release (payOwed), so
+// the instrumentation lengthens the hold by one clock read, not by a
 // runtime.Callers walk and a histogram update.
+//
+// The stack sample and the start time are taken in enqueued, which this
+// package's locks call once the waiter has its place in the lock's order
+// (see waitCounter): the wait is timed from there, and a FIFO lock is not
+// re-taken by its holder while the waiter walks its stack. Locks from
+// outside this package are told nothing, so for them enqueued runs before
+// Lock, as lockstat's lock_contended does.
 //
 //go:noinline
 func (h *instHandle) contended() {
-	var smp *Sample
+	if h.counter != nil {
+		h.counter.lockCounted(&h.stats.WaitCounts, h)
+	} else {
+		h.enqueued()
+		h.inner.Lock()
+	}
+	h.wait = now() - h.waitStart
+	h.waited = true
+	h.rare = true
+}
+
+// enqueued accounts the worker's previous wait, if it is owed, samples
+// the stack of every StackEvery-th contended acquisition and starts the
+// wait's clock. It runs on the waiter, inside Lock, with no lock held and
+// the waiter's place in the lock's order held: its work overlaps the
+// wait.
+func (h *instHandle) enqueued() {
+	if h.owed {
+		h.payOwed()
+	}
+	h.waitSample = nil
 	if h.stackLeft > 0 {
 		h.stackLeft--
 		if h.stackLeft == 0 {
@@ -333,32 +374,51 @@ func (h *instHandle) contended() {
 			s := &h.stats
 			if len(s.Samples) < cap(s.Samples) {
 				s.Samples = s.Samples[:len(s.Samples)+1]
-				smp = &s.Samples[len(s.Samples)-1]
-				// Skip runtime.Callers, contended and Lock: the first frame
-				// is the code that asked for the lock.
-				smp.Depth = runtime.Callers(3, smp.PC[:])
+				smp := &s.Samples[len(s.Samples)-1]
+				smp.Depth = h.callerStack(smp.PC[:])
+				h.waitSample = smp
 			} else {
 				s.StacksDropped++
 			}
 		}
 	}
-	t0 := now()
-	if h.counter != nil {
-		h.counter.lockCounted(&h.stats.WaitCounts)
-	} else {
-		h.inner.Lock()
-	}
-	h.wait = now() - t0
-	h.waitSample = smp
-	h.waited = true
-	h.rare = true
+	h.waitStart = now()
 }
 
-// accountWait records the wait of the acquisition just released.
+// lockInternals bounds the frames between enqueued and contended: the
+// lock's own slow path (at most lockCounted, lockSlow, queue and notify).
+const lockInternals = 8
+
+// callerStack writes into pc the stack of the code that asked for the
+// lock, innermost first, and returns its depth. It is called from
+// enqueued, below a lock's slow path whose depth depends on the lock and
+// the path taken, so it finds contended's frame by its entry and keeps
+// what is above contended and Lock.
+func (h *instHandle) callerStack(pc []uintptr) int {
+	var buf [MaxStackDepth + lockInternals + 2]uintptr
+	n := runtime.Callers(3, buf[:]) // skip Callers, callerStack, enqueued
+	for i, p := range buf[:n] {
+		if f := runtime.FuncForPC(p - 1); f != nil && f.Entry() == h.contendedPC {
+			return copy(pc, buf[min(i+2, n):n]) // skip contended and Lock
+		}
+	}
+	return 0
+}
+
+// payOwed records the wait of an acquisition already released: in the
+// worker's next wait, once it holds its place (enqueued), or after its
+// next release when that acquisition did not wait (unlockRare), or when
+// the stats are read (settle). Recorded at the release itself, the
+// histogram update would lengthen the path from a contended worker's
+// release to its next enqueue, and not the path of a worker whose last
+// acquisition was uncontended: that one would then re-take a free FIFO
+// lock before the other is back, and handoffs would measure the
+// wrapper's asymmetry rather than the algorithm.
 //
 //go:noinline
-func (h *instHandle) accountWait() {
-	w := h.wait
+func (h *instHandle) payOwed() {
+	w, smp := h.owedWait, h.owedSample
+	h.owed, h.owedWait, h.owedSample = false, 0, nil
 	s := &h.stats
 	s.Contended++
 	s.WaitTotal += w
@@ -367,11 +427,17 @@ func (h *instHandle) accountWait() {
 	}
 	// Clamped into range, RecordValue cannot fail.
 	_ = s.Wait.RecordValue(min(max(w, histMin), histMax))
-	if h.waitSample != nil {
-		h.waitSample.Wait = w
-		h.waitSample = nil
+	if smp != nil {
+		smp.Wait = w
 	}
-	h.wait, h.waited = 0, false
+}
+
+// settle pays an owed wait, so that the stats are complete. Called only
+// when no worker is using the lock.
+func (h *instHandle) settle() {
+	if h.owed {
+		h.payOwed()
+	}
 }
 
 // acquired counts an acquisition. It runs inside the critical section:
@@ -434,8 +500,14 @@ func (h *instHandle) unlockRare() {
 		h.endHold()
 	}
 	h.inner.Unlock()
+	if h.owed {
+		h.payOwed() // this acquisition did not wait: pay the earlier one now
+	}
 	if h.waited {
-		h.accountWait()
+		// Owed until the next wait (or release): see payOwed.
+		h.owed, h.owedWait, h.owedSample = true, h.wait, h.waitSample
+		h.waited, h.wait, h.waitSample = false, 0, nil
+		h.rare = true
 	}
 }
 

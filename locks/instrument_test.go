@@ -242,3 +242,41 @@ func TestStatsMerge(t *testing.T) {
 		t.Errorf("Merge wrote into a shared samples array")
 	}
 }
+
+// TestInstrumentWaitOwed: a contended acquisition's wait is not recorded
+// at its release, where the histogram update would lengthen only the
+// waiter's path back to the lock (see payOwed), but at the worker's next
+// release or wait, or when the stats are read; it is recorded once.
+func TestInstrumentWaitOwed(t *testing.T) {
+	waiting := make(chan struct{})
+	l := Instrument(&hookLock{new(Mutex), waiting}, Options{StackEvery: 1, MaxStacks: 4})
+	a, b := l.Handle(), l.Handle()
+	collide(t, l, waiting, a, b, time.Millisecond)
+	hb := b.(*instHandle)
+	if !hb.owed || hb.stats.Contended != 0 || hb.stats.Wait.TotalCount() != 0 {
+		t.Fatalf("after the contended release: owed %v, contended %d, histogram %d; want the wait owed, nothing recorded yet",
+			hb.owed, hb.stats.Contended, hb.stats.Wait.TotalCount())
+	}
+	// An uncontended acquisition (its TryLock succeeds: the hook is not
+	// called) pays it after its own release.
+	b.Lock()
+	if hb.stats.Contended != 0 {
+		t.Errorf("inside the next critical section: contended %d, want the owed wait still unpaid", hb.stats.Contended)
+	}
+	b.Unlock()
+	if hb.owed || hb.stats.Contended != 1 || hb.stats.Wait.TotalCount() != 1 || hb.stats.WaitTotal < int64(time.Millisecond) {
+		t.Errorf("after the next release: owed %v, contended %d, histogram %d, wait %v; want the 1 ms wait recorded once",
+			hb.owed, hb.stats.Contended, hb.stats.Wait.TotalCount(), time.Duration(hb.stats.WaitTotal))
+	}
+	if s := hb.stats.Samples; len(s) != 1 || s[0].Wait != hb.stats.WaitTotal {
+		t.Errorf("samples %v: want the one sample with its wait", s)
+	}
+	// One more collision, read through Stats: settled, not lost.
+	collide(t, l, waiting, a, b, 0)
+	if s := l.Stats(); s.Contended != 2 || s.Wait.TotalCount() != 2 {
+		t.Errorf("Stats after a second collision: contended %d, histogram %d; want 2, 2 (the owed wait settled)", s.Contended, s.Wait.TotalCount())
+	}
+	if s := l.Stats(); s.Contended != 2 {
+		t.Errorf("Stats read twice: contended %d, want 2 (settled once)", s.Contended)
+	}
+}

@@ -86,20 +86,25 @@ func (h *mcsHandle) Lock() {
 	if pred == 0 {
 		return
 	}
-	h.wait(h.l.nodes.get(pred), nil)
+	h.wait(h.l.nodes.get(pred), nil, nil)
 }
 
-func (h *mcsHandle) lockCounted(c *WaitCounts) {
+func (h *mcsHandle) lockCounted(c *WaitCounts, q enqueuer) {
 	pred := h.l.tail.Swap(h.id)
 	if pred == 0 {
+		q.enqueued()
 		return
 	}
-	h.wait(h.l.nodes.get(pred), c)
+	h.wait(h.l.nodes.get(pred), c, q)
 }
 
-func (h *mcsHandle) wait(pred *mcsNode, c *WaitCounts) {
+// wait links the node behind pred, tells q, and waits for pred to pass
+// the lock on. The link comes first: until it is made, pred's Unlock
+// waits for it.
+func (h *mcsHandle) wait(pred *mcsNode, c *WaitCounts, q enqueuer) {
 	n := &h.node
 	pred.next.Store(n)
+	notify(q)
 	w := h.l.wait(c)
 	for n.locked.Load() != 0 {
 		w.spin()

@@ -119,14 +119,15 @@ func (h *qspinHandle) Lock() {
 	if h.l.v.CompareAndSwap(0, qLocked) {
 		return
 	}
-	h.lockSlow(nil)
+	h.lockSlow(nil, nil)
 }
 
-func (h *qspinHandle) lockCounted(c *WaitCounts) {
+func (h *qspinHandle) lockCounted(c *WaitCounts, q enqueuer) {
 	if h.l.v.CompareAndSwap(0, qLocked) {
+		q.enqueued()
 		return
 	}
-	h.lockSlow(c)
+	h.lockSlow(c, q)
 }
 
 // TryLock takes the lock only if the word is zero: free, nobody pending,
@@ -137,8 +138,9 @@ func (h *qspinHandle) TryLock() bool { return h.l.tryLock() }
 // writes it, so subtracting 1 is the store-release of the kernel.
 func (h *qspinHandle) Unlock() { h.l.v.Add(^uint32(0)) }
 
-// lockSlow is queued_spin_lock_slowpath.
-func (h *qspinHandle) lockSlow(c *WaitCounts) {
+// lockSlow is queued_spin_lock_slowpath. It tells q (if not nil) once it
+// holds the pending bit or its place in the queue.
+func (h *qspinHandle) lockSlow(c *WaitCounts, q enqueuer) {
 	l := h.l
 	val := l.v.Load()
 
@@ -149,7 +151,7 @@ func (h *qspinHandle) lockSlow(c *WaitCounts) {
 	}
 	// Anyone pending or queued: queue.
 	if val&^qLockedMask != 0 {
-		h.queue(c)
+		h.queue(c, q)
 		return
 	}
 	// Try to become the pending waiter.
@@ -160,9 +162,10 @@ func (h *qspinHandle) lockSlow(c *WaitCounts) {
 		if val&qPending == 0 {
 			l.v.And(^uint32(qPending))
 		}
-		h.queue(c)
+		h.queue(c, q)
 		return
 	}
+	notify(q)
 	// Pending: wait for the holder to go (only it clears locked).
 	if val&qLockedMask != 0 {
 		w := l.wait(c)
@@ -175,20 +178,23 @@ func (h *qspinHandle) lockSlow(c *WaitCounts) {
 }
 
 // queue is the MCS part of the slow path.
-func (h *qspinHandle) queue(c *WaitCounts) {
+func (h *qspinHandle) queue(c *WaitCounts, q enqueuer) {
 	l, n := h.l, &h.node
 	n.locked.Store(0)
 	n.next.Store(nil)
 	// The kernel tries once more after touching the (cold) node.
 	if l.tryLock() {
+		notify(q)
 		return
 	}
 
 	old := l.xchgTail(h.tail)
+	if old&qTailMask != 0 {
+		l.node(old).next.Store(n) // linked first: the predecessor waits for it
+	}
+	notify(q)
 	var next *qspinNode
 	if old&qTailMask != 0 {
-		prev := l.node(old)
-		prev.next.Store(n)
 		w := l.wait(c)
 		for n.locked.Load() == 0 {
 			w.spin()

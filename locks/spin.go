@@ -149,9 +149,37 @@ func (p *spinPolicy) wait(c *WaitCounts) spinWait {
 
 // waitCounter is implemented by the Handles of this package that count
 // their waits: lockCounted is Lock, with the yields and sleeps of the wait
-// added to c. Lock itself passes nil, so a bare lock counts nothing and
-// pays only a nil check on the yield path.
-type waitCounter interface{ lockCounted(c *WaitCounts) }
+// added to c, and q.enqueued called exactly once, as soon as the waiter
+// holds its place in the lock's order and before it waits: its ticket
+// taken (ticket), its node linked behind its predecessor (mcs, clh, the
+// queue of qspin), the pending bit set (qspin), or the lock found free. A
+// lock with no order (tas, ttas, spinpark) calls it first. Lock itself
+// passes a nil c, so a bare lock counts nothing and pays only a nil check
+// on the yield path.
+//
+// The instrumented wrapper does its slow bookkeeping of a contended
+// acquisition in enqueued (a stack sample, the wait's start time). Done
+// before the waiter has its place, that bookkeeping is a window in which
+// the holder releases and re-takes a FIFO lock ahead of the waiter, again
+// and again, since the holder's uncontended path reads no clock: the cs
+// workload's FIFO locks at 2 threads then handed off on well under half of
+// their acquisitions. The order of a FIFO lock must be its arrivals', not
+// its instrumentation's.
+type waitCounter interface {
+	lockCounted(c *WaitCounts, q enqueuer)
+}
+
+// An enqueuer is told when a counted wait has its place in the lock's
+// order (see waitCounter).
+type enqueuer interface{ enqueued() }
+
+// notify calls q.enqueued, if there is a q: the slow paths that a bare
+// Lock shares with lockCounted pass nil.
+func notify(q enqueuer) {
+	if q != nil {
+		q.enqueued()
+	}
+}
 
 // spinWait is the state of one wait, made by spinPolicy.wait. It lives on
 // the waiter's stack.

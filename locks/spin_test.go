@@ -2,6 +2,8 @@ package locks
 
 import (
 	"runtime"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -182,5 +184,123 @@ func TestDirectLoop(t *testing.T) {
 	}
 	if DirectLoop(Instrument(new(TAS), Options{}).Handle(), 1) {
 		t.Error("DirectLoop took an instrumented handle: its figure would not be the bare lock's")
+	}
+}
+
+// placeProbe is the enqueuer of TestEnqueuedHoldsPlace: when told, it
+// records whether the lock's own state already shows the waiter's place.
+type placeProbe struct {
+	calls int
+	held  bool
+	place func() bool
+}
+
+func (p *placeProbe) enqueued() { p.calls++; p.held = p.place() }
+
+// TestEnqueuedHoldsPlace checks the contract of lockCounted that keeps the
+// instrumented wrapper's bookkeeping out of a FIFO lock's order: a waiter
+// that finds the lock held says enqueued exactly once, and only once its
+// place is held (its ticket taken, its node the queue's tail, qspin's
+// pending bit set). Called before, the holder could release and re-take
+// the lock during the wrapper's stack walk, ahead of the waiter.
+func TestEnqueuedHoldsPlace(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		place func(l Lock, waiter Handle) bool
+	}{
+		{"ticket", func(l Lock, _ Handle) bool { return l.(*Ticket).queued() == 1 }},
+		{"mcs", func(l Lock, w Handle) bool { return l.(*MCS).queuedAt(w) }},
+		{"clh", func(l Lock, w Handle) bool { return l.(*CLH).queuedAt(w) }},
+		{"qspin", func(l Lock, w Handle) bool { q := l.(*QSpin); return q.pending() || q.queuedAt(w) }},
+	} {
+		t.Run("lock="+c.name, func(t *testing.T) {
+			info, _ := Lookup(c.name)
+			l := info.New()
+			holder, waiter := l.Handle(), l.Handle()
+
+			// Free: the place is the lock itself, told once.
+			free := &placeProbe{place: func() bool { return true }}
+			waiter.(waitCounter).lockCounted(nil, free)
+			waiter.Unlock()
+			if free.calls != 1 {
+				t.Errorf("free lock: enqueued called %d times, want 1", free.calls)
+			}
+
+			holder.Lock()
+			p := &placeProbe{place: func() bool { return c.place(l, waiter) }}
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				waiter.(waitCounter).lockCounted(nil, p)
+				waiter.Unlock()
+			}()
+			// The waiter is done with enqueued once its place shows.
+			waitUntil(t, "the waiter holds its place", func() bool { return c.place(l, waiter) })
+			holder.Unlock()
+			<-done
+			if p.calls != 1 || !p.held {
+				t.Errorf("held lock: enqueued called %d times, place held when told: %v; want once, true", p.calls, p.held)
+			}
+		})
+	}
+}
+
+// TestInstrumentSampleFromCaller checks that a stack sample taken below a
+// lock's own slow path (enqueued) starts, like one taken before Lock, at
+// the code that asked for the lock, whatever the depth of that path.
+func TestInstrumentSampleFromCaller(t *testing.T) {
+	for _, info := range locksUnder() {
+		if info.Name == "futex" {
+			continue // Linux only, and not a waitCounter
+		}
+		t.Run("lock="+info.Name, func(t *testing.T) {
+			l := Instrument(info.New(), Options{StackEvery: 1, MaxStacks: 64})
+			a, b := l.Handle(), l.Handle()
+			// Not a timing claim: B needs the processor long enough to find
+			// the lock held; a try in which it did not is tried again.
+			for try := 0; try < 20 && l.Stats().Contended == 0; try++ {
+				a.Lock()
+				done := make(chan struct{})
+				go func() {
+					defer close(done)
+					b.Lock() // the sample's first frame: this function
+					b.Unlock()
+				}()
+				time.Sleep(5 * time.Millisecond)
+				a.Unlock()
+				<-done
+			}
+			s := l.Stats()
+			if s.Contended == 0 {
+				t.Skip("B never found the lock held (a loaded machine)")
+			}
+			if len(s.Samples) == 0 {
+				t.Fatalf("%d contended acquisitions and no stack sample, want one each", s.Contended)
+			}
+			f, _ := runtime.CallersFrames(s.Samples[0].Stack()).Next()
+			if !strings.Contains(f.Function, "TestInstrumentSampleFromCaller.func") {
+				t.Errorf("first frame of the sample is %q, want the caller of Lock", f.Function)
+			}
+		})
+	}
+}
+
+// TestStoreRelease: the release store stores (a no-op would leave tas
+// and ttas held after Unlock; their exclusion tests check the ordering).
+func TestStoreRelease(t *testing.T) {
+	var v atomic.Uint32
+	v.Store(7)
+	storeRelease(&v, 3)
+	if got := v.Load(); got != 3 {
+		t.Errorf("after storeRelease(3): %d", got)
+	}
+	for _, name := range []string{"tas", "ttas"} {
+		info, _ := Lookup(name)
+		h := info.New().Handle()
+		h.Lock()
+		h.Unlock()
+		if !h.TryLock() {
+			t.Errorf("%s held after Unlock", name)
+		}
 	}
 }

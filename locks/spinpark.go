@@ -63,7 +63,8 @@ func (l *SpinPark) Lock() {
 
 // lockCounted is Lock, counting each park as a sleep: parking is this
 // lock's algorithm, and a count says how often it came to that.
-func (l *SpinPark) lockCounted(c *WaitCounts) {
+func (l *SpinPark) lockCounted(c *WaitCounts, q enqueuer) {
+	q.enqueued() // no order to hold a place in
 	if l.v.CompareAndSwap(0, 1) {
 		return
 	}

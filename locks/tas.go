@@ -46,7 +46,8 @@ func (l *TAS) Lock() {
 	l.lockSlow(nil)
 }
 
-func (l *TAS) lockCounted(c *WaitCounts) {
+func (l *TAS) lockCounted(c *WaitCounts, q enqueuer) {
+	q.enqueued() // no order to hold a place in
 	if l.v.Swap(1) == 0 {
 		return
 	}
@@ -63,5 +64,6 @@ func (l *TAS) lockSlow(c *WaitCounts) {
 // TryLock acquires the lock only if it is free.
 func (l *TAS) TryLock() bool { return l.v.Swap(1) == 0 }
 
-// Unlock releases the lock.
-func (l *TAS) Unlock() { l.v.Store(0) }
+// Unlock releases the lock with a release store (storeRelease), as the
+// kernel's spin_unlock does, not a sequentially consistent one.
+func (l *TAS) Unlock() { storeRelease(&l.v, 0) }

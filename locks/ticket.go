@@ -58,8 +58,9 @@ func (l *Ticket) Lock() {
 	l.lockSlow(t, nil)
 }
 
-func (l *Ticket) lockCounted(c *WaitCounts) {
+func (l *Ticket) lockCounted(c *WaitCounts, q enqueuer) {
 	t := l.next.Add(1) - 1
+	q.enqueued()
 	if l.serving.Load() == t {
 		return
 	}

@@ -58,7 +58,8 @@ func (l *TTAS) Lock() {
 	l.lockSlow(nil)
 }
 
-func (l *TTAS) lockCounted(c *WaitCounts) {
+func (l *TTAS) lockCounted(c *WaitCounts, q enqueuer) {
+	q.enqueued() // no order to hold a place in
 	if l.v.CompareAndSwap(0, 1) {
 		return
 	}
@@ -90,5 +91,6 @@ func (l *TTAS) TryLock() bool {
 	return l.v.Load() == 0 && l.v.CompareAndSwap(0, 1)
 }
 
-// Unlock releases the lock.
-func (l *TTAS) Unlock() { l.v.Store(0) }
+// Unlock releases the lock with a release store (storeRelease), as the
+// kernel's spin_unlock does, not a sequentially consistent one.
+func (l *TTAS) Unlock() { storeRelease(&l.v, 0) }

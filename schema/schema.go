@@ -119,6 +119,11 @@ const (
 	// measured window (runnable, not running), averaged over workers:
 	// another process on the workers' CPUs. See Disturbed.
 	UnitRunq = "runq-ns"
+	// UnitDispatch is, on the lock-free floor's lines at one thread, what
+	// one lock+unlock costs through the locks.Handle interface beyond
+	// direct calls (the dispatch every lock call of the workloads pays),
+	// probed on the repetition's CPU after it.
+	UnitDispatch = "dispatch-ns"
 	// UnitFolioPages is the kernel workloads' mean folio size in base
 	// pages over the window, from the kernel's per-size THP counters: 1
 	// for 4K folios, 16 for 64K ones.
@@ -236,6 +241,7 @@ func Units(per string) []Unit {
 		{UnitGCCycles, KindRun, false, "Go GC cycles completed in the measured window"},
 		{UnitXferEnd, KindMachine, false, "the xfer-ns probe again, right after the repetition"},
 		{UnitBlock, KindRun, false, "paired runs: the block of back-to-back slices this line belongs to"},
+		{UnitDispatch, KindMachine, false, "lock-free floor at one thread: one lock+unlock through the Handle interface less the same by direct calls, probed on its CPU after the repetition; the saving split books acq/page × it as dispatch, out of per-page work"},
 		{UnitRunq, KindRun, false, "time a worker waited for its CPU in the window, mean of workers: over 5% of the window, beyond what oversubscribed workers make each other wait, marks the repetition disturbed (another process on its CPUs)"},
 		{UnitFolioPages, KindKernel, false, "kernel workloads: mean folio size the kernel allocated, in base pages (per-size THP counters)"},
 		{PerUnit(StemFaults, per), KindKernel, false, "kernel workloads: page-fault entries per " + per + " (page-faults software counter)"},

@@ -69,10 +69,10 @@ func TestEstimateAnnounced(t *testing.T) {
 	if code != exitInterrupted {
 		t.Fatalf("exit %d, want %d; stderr %q", code, exitInterrupted, se.String())
 	}
-	// 3 timed repetitions, 3 of the floor (none at one thread) and one
-	// counting repetition, 5 minutes each.
-	if !strings.Contains(se.String(), "this sweep will take about 35m") {
-		t.Errorf("stderr %q does not announce the 35-minute estimate", se.String())
+	// 3 timed repetitions, 3 of the floor (none at one thread) and 3
+	// counting repetitions (harness.CountingReps), 5 minutes each.
+	if !strings.Contains(se.String(), "this sweep will take about 45m") {
+		t.Errorf("stderr %q does not announce the 45-minute estimate", se.String())
 	}
 }
 

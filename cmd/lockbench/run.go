@@ -77,8 +77,8 @@ thread count, where the saving comes from (fewer lock instructions, less
 contention, per-page work batched), and how close it gets to one big page.
 
 ns/page times bare locks; the lock counts (acq/page, contended/page, wait)
-come from one instrumented repetition of each case, interleaved, whose own
-time is written as inst-ns/page. --timing instrumented (and --profile) makes
+come from three instrumented repetitions of each case, spread through the
+run, whose own time is written as inst-ns/page. --timing instrumented (and --profile) makes
 every repetition instrumented instead: the counts sit on every line, and
 ns/page then carries the instrumentation's cost.
 
@@ -123,7 +123,7 @@ Compare runs with 'go tool benchstat -col "/mode@(page pagevec batch pcp large)"
 	fl.BoolVar(&f.json, "json", false, "print the summary as JSON on stdout")
 	fl.BoolVar(&f.verbose, "verbose", false, "also print the summary's details (probe clusters per case, 1-thread cases by regime) and the lock classes of every case, lockstat's way (summary.txt always has them)")
 	fl.BoolVar(&f.noReport, "no-report", false, "do not write report.html and report.md into the results folder")
-	fl.StringVar(&f.timing, "timing", f.timing, "what ns/page times: bare (bare locks; one instrumented counting repetition per case) or instrumented (every repetition instrumented: ns/page then carries the instrumentation)")
+	fl.StringVar(&f.timing, "timing", f.timing, "what ns/page times: bare (bare locks; three instrumented counting repetitions per case) or instrumented (every repetition instrumented: ns/page then carries the instrumentation)")
 	fl.BoolVar(&f.bare, "bare", false, "no instrumented repetitions at all: bare locks only, lock units left out")
 	fl.BoolVar(&f.floor, "floor", f.floor, "also run each mode with no lock (lock=none, 1 thread), the floor that splits each saving into locks, contention and per-page work")
 	fl.BoolVar(&f.profile, "profile", false, "write CPU, mutex, block and lock-contention profiles (pprof) beside the results; every repetition is then instrumented, and ns/page carries it")

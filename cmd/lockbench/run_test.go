@@ -145,15 +145,15 @@ func TestRunSweep(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q", code, stderr)
 	}
 	lines, classes := splitClasses(readLines(t, filepath.Join(out, harness.ResultsFile)))
-	// 3 modes x 2 thread counts x (2 bare + 1 counting), and the floors:
+	// 3 modes x 2 thread counts x (2 bare + 3 counting), and the floors:
 	// 3 modes x 2 with lock none at one thread and x 2 at two threads
 	// (private instances). Class lines (4 classes) follow the counting
 	// lines, the only ones with lock counts.
 	// A timed block whose machine switched regime in flight is run once
 	// more, and its first lines stay in the file: on a busy machine there
 	// may be more timed lines, never fewer.
-	if len(lines) < 3*2*3+3*2*2 || len(classes) != 4*3*2 {
-		t.Fatalf("%d case lines and %d class lines, want at least 30 and 24", len(lines), len(classes))
+	if len(lines) < 3*2*5+3*2*2 || len(classes) != 4*3*2*harness.CountingReps {
+		t.Fatalf("%d case lines and %d class lines, want at least 42 and 72", len(lines), len(classes))
 	}
 	var timed, counting, floor int
 	for _, l := range lines {
@@ -179,8 +179,8 @@ func TestRunSweep(t *testing.T) {
 			}
 		}
 	}
-	if timed < 12 || counting != 6 || floor < 12 {
-		t.Errorf("%d timed, %d counting, %d floor lines; want at least 12, 6 and at least 12", timed, counting, floor)
+	if timed < 12 || counting != 6*harness.CountingReps || floor < 12 {
+		t.Errorf("%d timed, %d counting, %d floor lines; want at least 12, 18 and at least 12", timed, counting, floor)
 	}
 	for _, s := range []string{"ns/page", "batch=16 vs page", "saved, lock, contention, work: thread-ns/page", "instrumentation cost per acquisition", "results: " + filepath.Join(out, harness.ResultsFile), "go tool benchstat -col '/mode@(page"} {
 		if !strings.Contains(stdout, s) {
@@ -205,8 +205,8 @@ func TestRunSweep(t *testing.T) {
 	if _, stderr, code := execCLI(t, tinyRun(out, "--locks", "mutex", "--modes", "page", "--threads", "1", "--count", "1", "--force")...); code != 0 {
 		t.Errorf("--force run: exit %d, stderr %q", code, stderr)
 	}
-	if n, _ := splitClasses(readLines(t, filepath.Join(out, harness.ResultsFile))); len(n) != 3 {
-		t.Errorf("--force left %d case lines, want the new run's 3 (timed, counting, floor)", len(n))
+	if n, _ := splitClasses(readLines(t, filepath.Join(out, harness.ResultsFile))); len(n) != 2+harness.CountingReps {
+		t.Errorf("--force left %d case lines, want the new run's %d (timed, %d counting, floor)", len(n), 2+harness.CountingReps, harness.CountingReps)
 	}
 	summary, err := os.ReadFile(filepath.Join(out, "summary.txt"))
 	if err != nil || !strings.Contains(string(summary), "lock classes, per case") || strings.Contains(stdout, "lock classes, per case") {
@@ -225,15 +225,17 @@ func TestRunJSONAndCS(t *testing.T) {
 		t.Fatalf("--json stdout is not JSON: %v\n%s", err, stdout)
 	}
 	lines, classes := splitClasses(readLines(t, filepath.Join(out, harness.ResultsFile)))
-	// With --count 1 the counting round comes first; cs has no floor.
-	if len(lines) != 4 || !strings.HasPrefix(lines[2].Name.String(), "CS/lock=mutex/lines=1/think=0/threads=1") {
+	// With --count 1 the counting rounds (harness.CountingReps) come
+	// first; cs has no floor.
+	timed := 2 * harness.CountingReps
+	if len(lines) != timed+2 || !strings.HasPrefix(lines[timed].Name.String(), "CS/lock=mutex/lines=1/think=0/threads=1") {
 		t.Fatalf("cs lines %v", lines)
 	}
 	// The cs workload's one lock is its one class, on the counting lines.
-	if len(classes) != 2 || !strings.HasPrefix(classes[0].Name.String(), "CS/lock=mutex/lines=1/think=0/threads=1/class=cs") || !hasUnit(classes[0], "acq/op") {
-		t.Errorf("cs class lines %v, want one class=cs line with acq/op per case", classes)
+	if len(classes) != timed || !strings.HasPrefix(classes[0].Name.String(), "CS/lock=mutex/lines=1/think=0/threads=1/class=cs") || !hasUnit(classes[0], "acq/op") {
+		t.Errorf("cs class lines %v, want one class=cs line with acq/op per counting line", classes)
 	}
-	if !hasUnit(lines[2], "ns/op") || !hasUnit(lines[0], "acq/op") || !hasUnit(lines[0], "inst-ns/op") {
+	if !hasUnit(lines[timed], "ns/op") || !hasUnit(lines[0], "acq/op") || !hasUnit(lines[0], "inst-ns/op") {
 		t.Errorf("cs lines %s lack ns/op (timed) or acq/op and inst-ns/op (counting)", lines[0].Name)
 	}
 }
@@ -462,7 +464,7 @@ func TestRunTiming(t *testing.T) {
 				}
 			}
 		}
-		wantCounting := map[string]int{"bare": 1, "instrumented": 0}[tt.timing]
+		wantCounting := map[string]int{"bare": harness.CountingReps, "instrumented": 0}[tt.timing]
 		if timed != 2 || counting != wantCounting {
 			t.Errorf("%s: %d timed and %d counting lines, want 2 and %d", tt.reason, timed, counting, wantCounting)
 		}

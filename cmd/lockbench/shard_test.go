@@ -337,12 +337,12 @@ func TestDryRun(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(stdout), "\n")
 	// 8 groups (and the floors' at 1 and 2 threads) in 4 shards: 2 groups
-	// of 2 modes, one timed and one counting repetition each, and the
+	// of 2 modes, one timed and 3 counting repetitions each, and the
 	// private floor at 2 threads (2 modes, timed only). The floor is no
 	// comparison group of its own, as --shard counts them: the line says
 	// 2 of 8, never 3 (a floor counted here once made "2 comparison
 	// groups of 1" of a plan --shard 2/2 refuses).
-	if len(lines) != 11 || !strings.Contains(lines[10], "shard 2/4: 10 repetitions, 2 of 8 comparison groups") {
+	if len(lines) != 19 || !strings.Contains(lines[18], "shard 2/4: 18 repetitions, 2 of 8 comparison groups") {
 		t.Errorf("dry run printed %q", stdout)
 	}
 	if _, err := os.Stat(out); err == nil {

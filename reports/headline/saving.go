@@ -50,6 +50,12 @@ func partsInput(m *cases.Model, c *cases.Case) (in saving.Input, alone, floor *c
 			in.FloorAtT = ft.Samples[cases.NSPage]
 		}
 	}
+	in.Dispatch = floor.Samples[schema.UnitDispatch]
+	if in.Acq = alone.Samples[cases.AcqPage]; len(in.Acq) == 0 {
+		if cc := m.Counted(alone); cc != nil {
+			in.Acq = cc.Samples[cases.AcqPage]
+		}
+	}
 	in.Wait = c.Samples[cases.WaitNSPage]
 	if cc := m.Counted(c); len(in.Wait) == 0 && cc != nil {
 		in.Wait = cc.Samples[cases.WaitNSPage] // the counting repetition ran in another regime

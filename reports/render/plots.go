@@ -282,7 +282,8 @@ func savingSplitPlots(rp *plotter, m *cases.Model, hb int) {
 			}
 			xs = append(xs, float64(b))
 			lock, cont = append(lock, float64(sp.LockNS)), append(cont, float64(sp.ContentionNS))
-			work, total = append(work, float64(sp.WorkNS)), append(total, float64(sp.TotalNS))
+			w, _, _ := sp.WorkAndDispatch() // the lines add up to the total
+			work, total = append(work, float64(w)), append(total, float64(sp.TotalNS))
 		}
 		if len(xs) > 0 {
 			c.Lines = []plot.Series{

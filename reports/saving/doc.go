@@ -6,7 +6,7 @@
 // time (ns/page × T, since ns/page is wall time over the pages of all
 // threads together):
 //
-//	work       = none at 1 thread                  the page work with no lock at all
+//	work       = none at 1 thread − dispatch       the page work with no lock at all
 //	scaling    = none at T × T − none at 1 thread  what T threads cost with nothing shared but
 //	                                               the machine: each worker on a private instance
 //	                                               of the model (SMT siblings, frequency, memory
@@ -15,8 +15,13 @@
 //	contention = L at T × T − L at 1 thread − scaling
 //	                                               what more threads add through the shared model
 //	                                               and the lock; 0 when L scales as the private floor
+//	dispatch   = acq/page of L at 1 thread × dispatch-ns of the floor
+//	                                               the floor's lock calls through locks.Handle:
+//	                                               taken out of work when the floor carries the
+//	                                               probe (schema.UnitDispatch); lock holds none
+//	                                               of it, since L and none both call through it
 //
-// The four add up to L at T × T by construction. Contention splits into
+// The parts add up to L at T × T by construction. Contention splits into
 // waiting (wait-ns/page, from the instrumented repetitions) and the rest
 // (cache-line transfers of the lock and the data, handoffs). Without a
 // private floor at T (results of older runs) scaling is unknown (NaN) and

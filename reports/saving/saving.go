@@ -25,6 +25,22 @@ type Input struct {
 	// unused at one thread; when empty above it, scaling is unknown.
 	FloorAtT []float64
 	Wait     []float64 // wait-ns/page of L at Threads; may be empty
+	// Dispatch is the floor's dispatch-ns (schema.UnitDispatch: one
+	// lock+unlock through the Handle interface beyond direct calls) and
+	// Acq the acq/page of L at one thread; with both, the floor's lock
+	// calls, Acq × Dispatch, are booked as Parts.Dispatch and not as
+	// work. Either may be empty (results of older runs).
+	Dispatch []float64
+	Acq      []float64
+}
+
+// dispatch is the floor's dispatch per page (median acq/page × median
+// dispatch-ns), and whether in has both.
+func (in Input) dispatch() (float64, bool) {
+	if len(in.Dispatch) == 0 || len(in.Acq) == 0 {
+		return 0, false
+	}
+	return stats.Median(in.Acq) * stats.Median(in.Dispatch), true
 }
 
 // scaled reports whether in has the private floor at its thread count.
@@ -49,6 +65,13 @@ type Parts struct {
 	Lock       stats.Float  `json:"lock_ns"`       // L at one thread − none at one thread
 	Contention stats.Float  `json:"contention_ns"` // L at Threads × Threads − L at one thread − Scaling
 	Waiting    *stats.Float `json:"waiting_ns,omitempty"`
+	// Dispatch is the interface dispatch of the floor's lock calls
+	// (Input.dispatch), taken out of Work: the workloads call every lock
+	// through locks.Handle, and the floor's calls to lock none are
+	// dispatch and nothing else. Absent (and Work the whole floor) when
+	// the inputs have no dispatch probe. Lock = L − none holds the
+	// dispatch of neither, since both call through the Handle alike.
+	Dispatch *stats.Float `json:"dispatch_ns,omitempty"`
 }
 
 // parts computes Parts from the medians of a Input: atT, alone,
@@ -83,6 +106,11 @@ func Decompose(in Input) Parts {
 		return Parts{Threads: in.Threads, Total: nan, Work: nan, Scaling: nan, Lock: nan, Contention: nan}
 	}
 	p := parts(in.Threads, stats.Median(in.AtT), stats.Median(in.Alone), stats.Median(in.Floor), in.floorT())
+	if d, ok := in.dispatch(); ok {
+		p.Work -= stats.Float(d)
+		dd := stats.Float(d)
+		p.Dispatch = &dd
+	}
 	if len(in.Wait) > 0 {
 		w := stats.Float(stats.Median(in.Wait))
 		p.Waiting = &w
@@ -126,6 +154,11 @@ type Split struct {
 	WaitingLo *stats.Float `json:"waiting_ns_lo,omitempty"`
 	WaitingHi *stats.Float `json:"waiting_ns_hi,omitempty"`
 	WaitingN  int          `json:"waiting_n,omitempty"`
+	// DispatchNS is the dispatch saved (Parts.Dispatch, page less
+	// batched): batching makes fewer lock calls, each through the Handle
+	// interface. A point estimate from the probes (no interval); absent
+	// unless both sides have it, and then WorkNS is the work without it.
+	DispatchNS *stats.Float `json:"dispatch_ns,omitempty"`
 	// WaitingByClass splits WaitingNS by lock class (the class lines of
 	// the counting repetitions, lockstat's per-lock view), largest first;
 	// the classes add up to WaitingNS up to the medians.
@@ -175,6 +208,17 @@ func OfPaired(page, batched Input, pairs BlockPairs) (s Split, ok bool) {
 		return Split{}, false
 	}
 	pp, bp := Decompose(page), Decompose(batched)
+	var dp, db float64 // the dispatch booked apart, on both sides or neither
+	if pp.Dispatch != nil && bp.Dispatch != nil {
+		dp, db = float64(*pp.Dispatch), float64(*bp.Dispatch)
+	} else {
+		for _, p := range []*Parts{&pp, &bp} {
+			if p.Dispatch != nil {
+				p.Work += *p.Dispatch
+				p.Dispatch = nil
+			}
+		}
+	}
 	s = Split{Unit: schema.UnitThreadNSPage, Threads: page.Threads, PageParts: pp, BatchedParts: bp,
 		TotalNS: pp.Total - bp.Total, LockNS: pp.Lock - bp.Lock,
 		ContentionNS: pp.Contention - bp.Contention, WorkNS: pp.Work - bp.Work,
@@ -191,6 +235,10 @@ func OfPaired(page, batched Input, pairs BlockPairs) (s Split, ok bool) {
 			x.p.Contention, x.p.Scaling = q.Contention, q.Scaling
 		}
 		s.ContentionNS, s.ScalingNS = s.PageParts.Contention-s.BatchedParts.Contention, stats.Float(nan)
+	}
+	if pp.Dispatch != nil {
+		d := stats.Float(dp - db)
+		s.DispatchNS = &d
 	}
 	// The private floors are resampled only when both are there and
 	// used (above one thread), so that a split without them draws as it
@@ -221,7 +269,8 @@ func OfPaired(page, batched Input, pairs BlockPairs) (s Split, ok bool) {
 			pt, bt = m[6], m[7]
 		}
 		p, b := parts(page.Threads, m[0], m[2], m[4], pt), parts(page.Threads, m[1], m[3], m[5], bt)
-		return []float64{float64(p.Total - b.Total), float64(p.Lock - b.Lock), float64(p.Contention - b.Contention), float64(p.Work - b.Work), float64(p.Scaling - b.Scaling)}
+		work := float64(p.Work-b.Work) - (dp - db) // the dispatch is a constant of the probes
+		return []float64{float64(p.Total - b.Total), float64(p.Lock - b.Lock), float64(p.Contention - b.Contention), work, float64(p.Scaling - b.Scaling)}
 	})
 	s.TotalLo, s.TotalHi = stats.Float(lo[0]), stats.Float(hi[0])
 	s.LockLo, s.LockHi = stats.Float(lo[1]), stats.Float(hi[1])
@@ -229,6 +278,20 @@ func OfPaired(page, batched Input, pairs BlockPairs) (s Split, ok bool) {
 	s.WorkLo, s.WorkHi = stats.Float(lo[3]), stats.Float(hi[3])
 	s.ScalingLo, s.ScalingHi = stats.Float(lo[4]), stats.Float(hi[4])
 	return s, true
+}
+
+// WorkAndDispatch is the per-page work saved with the dispatch of the
+// lock calls put back in (WorkNS + DispatchNS, and its interval moved by
+// the point estimate): the work of results without the dispatch probe,
+// for a table or a plot whose columns are lock, contention and work and
+// must add up to the total.
+func (s Split) WorkAndDispatch() (v, lo, hi stats.Float) {
+	v, lo, hi = s.WorkNS, s.WorkLo, s.WorkHi
+	if s.DispatchNS != nil {
+		d := *s.DispatchNS
+		v, lo, hi = v+d, lo+d, hi+d
+	}
+	return v, lo, hi
 }
 
 // Text is the split as the headline says it: "of the 150 ns/page saved,
@@ -246,6 +309,9 @@ func (s Split) Text() string {
 		part(s.LockNS, s.LockLo, s.LockHi, "from fewer lock instructions"),
 		part(s.ContentionNS, s.ContentionLo, s.ContentionHi, "from less contention"),
 		part(s.WorkNS, s.WorkLo, s.WorkHi, "from per-page work batched"))
+	if s.DispatchNS != nil {
+		t += fmt.Sprintf(", %s from fewer lock calls' interface dispatch (probed, no interval)", stats.Short(float64(*s.DispatchNS)))
+	}
 	if s.Threads > 1 {
 		if math.IsNaN(float64(s.ScalingNS)) {
 			t += " (no private no-lock floor at this thread count: contention includes the machine's scaling losses)"

@@ -102,3 +102,56 @@ func TestWaitingInterval(t *testing.T) {
 		t.Errorf("text %q does not give the waiting interval", sp.Text())
 	}
 }
+
+// TestDispatchBooked: with the floor's dispatch probe and L's acq/page,
+// the floor's lock calls (acq/page × dispatch-ns) are booked as dispatch
+// and not as work; the parts still add up to the total, the lock part is
+// unchanged, and the work part's interval moves with it. Without the
+// probe on one side, neither side books it, so that work means the same
+// on both.
+func TestDispatchBooked(t *testing.T) {
+	pAt, pAlone, pFloor := []float64{200, 204, 198}, []float64{110, 112, 108}, []float64{85, 86, 84}
+	bAt, bAlone, bFloor := []float64{90, 92, 91}, []float64{50, 51, 49}, []float64{45, 46, 44}
+	disp := []float64{2.6, 2.7, 2.8}
+	page := Input{Threads: 2, AtT: pAt, Alone: pAlone, Floor: pFloor, FloorAtT: []float64{43, 44, 45}, Dispatch: disp, Acq: []float64{8, 8, 8}}
+	batched := Input{Threads: 2, AtT: bAt, Alone: bAlone, Floor: bFloor, FloorAtT: []float64{23, 24, 25}, Dispatch: disp, Acq: []float64{0.5, 0.5, 0.5}}
+
+	p := Decompose(page)
+	if p.Dispatch == nil || math.Abs(float64(*p.Dispatch)-8*2.7) > 1e-9 {
+		t.Fatalf("page dispatch %v, want 8 acq/page × 2.7 ns = 21.6", p.Dispatch)
+	}
+	if sum := float64(p.Work + p.Scaling + p.Lock + p.Contention + *p.Dispatch); math.Abs(sum-float64(p.Total)) > 1e-9 {
+		t.Errorf("parts add to %v, total %v", sum, p.Total)
+	}
+	if float64(p.Lock) != 110-85 || float64(p.Work) != 85-21.6 {
+		t.Errorf("lock %v, work %v; want lock = L − none = 25 untouched, work = floor − dispatch = 63.4", p.Lock, p.Work)
+	}
+
+	with, ok := Of(page, batched)
+	page.Dispatch, batched.Dispatch = nil, nil
+	without, _ := Of(page, batched)
+	if !ok || with.DispatchNS == nil || without.DispatchNS != nil {
+		t.Fatalf("dispatch saved %v with the probes, %v without; want it only with them", with.DispatchNS, without.DispatchNS)
+	}
+	d := float64(*with.DispatchNS)
+	if math.Abs(d-(8-0.5)*2.7) > 1e-9 {
+		t.Errorf("dispatch saved %v, want (8 − 0.5) acq/page × 2.7 ns = 20.25", d)
+	}
+	if math.Abs(float64(without.WorkNS-with.WorkNS)-d) > 1e-9 || math.Abs(float64(without.WorkLo-with.WorkLo)-d) > 1e-9 || with.TotalNS != without.TotalNS || with.LockNS != without.LockNS {
+		t.Errorf("work %v (%v ..) with, %v (%v ..) without; total %v/%v, lock %v/%v: want the work part and its interval lower by the dispatch, the rest the same",
+			with.WorkNS, with.WorkLo, without.WorkNS, without.WorkLo, with.TotalNS, without.TotalNS, with.LockNS, without.LockNS)
+	}
+	if v, lo, hi := with.WorkAndDispatch(); math.Abs(float64(v-without.WorkNS)) > 1e-9 || math.Abs(float64(lo-without.WorkLo)) > 1e-9 || math.Abs(float64(hi-without.WorkHi)) > 1e-9 {
+		t.Errorf("work and dispatch %v (%v .. %v), want the unbooked work %v (%v .. %v): a table's columns must still add up", v, lo, hi, without.WorkNS, without.WorkLo, without.WorkHi)
+	}
+	if !strings.Contains(with.Text(), "interface dispatch") || strings.Contains(without.Text(), "dispatch") {
+		t.Errorf("texts %q / %q: want the dispatch named only when booked", with.Text(), without.Text())
+	}
+
+	// One side probed: neither books it.
+	page.Dispatch = disp
+	one, _ := Of(page, batched)
+	if one.DispatchNS != nil || one.PageParts.Dispatch != nil || one.WorkNS != without.WorkNS {
+		t.Errorf("one side probed: dispatch %v, page's %v, work %v; want none booked and work %v", one.DispatchNS, one.PageParts.Dispatch, one.WorkNS, without.WorkNS)
+	}
+}
