@@ -176,7 +176,7 @@ func LoadContext(ctx context.Context, paths ...string) (*Set, error) {
 	for i, path := range paths {
 		set.Files = append(set.Files, path)
 		labels[i] = printable.String(labels[i])
-		if err := set.loadFile(ctx, path, labels[i], MaxInputBytes); err != nil {
+		if err := set.loadFile(ctx, path, labels[i], MaxInputBytes, results.MaxKept/len(paths)); err != nil {
 			if ctx.Err() != nil {
 				return nil, err
 			}
@@ -189,7 +189,7 @@ func LoadContext(ctx context.Context, paths ...string) (*Set, error) {
 	return set, nil
 }
 
-func (s *Set) loadFile(ctx context.Context, path, label string, maxBytes int64) error {
+func (s *Set) loadFile(ctx context.Context, path, label string, maxBytes int64, budget int) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return &InputError{FileName: path, Msg: "reading results", Err: unwrapPathError(err)}
@@ -202,7 +202,7 @@ func (s *Set) loadFile(ctx context.Context, path, label string, maxBytes int64) 
 		return inputError(path, err)
 	}
 	defer f.Close()
-	return s.read(f, path, label)
+	return s.read(f, path, label, budget)
 }
 
 // inputError says why a file could not be read, without repeating its
@@ -237,7 +237,7 @@ func unwrapPathError(err error) error {
 // most maxLineErrors), which make the file's other errors noise; then
 // the lines benchfmt or checkResult refuse. The warnings are in the
 // same order: failures, the torn last line, unit metadata.
-func (s *Set) read(in io.Reader, path, label string) error {
+func (s *Set) read(in io.Reader, path, label string, budget int) error {
 	var binary, errs, fails, unitWarns []error
 	blank := true
 	onLine := func(n int, line []byte) {
@@ -257,7 +257,7 @@ func (s *Set) read(in io.Reader, path, label string) error {
 	}
 	rd := results.NewReader(in, path, label, onLine)
 	found, first := 0, len(s.Results)
-	keep := newKeeper()
+	keep := newKeeper(budget)
 	var prev *benchfmt.Result // the last result kept, whose configuration the next may share
 	for rd.Scan() && len(binary) < maxLineErrors {
 		if len(errs) >= maxLineErrors {
@@ -388,7 +388,7 @@ func tidyValues(r *benchfmt.Result) {
 // warnings are Load's, bar those about the file itself.
 func Read(r io.Reader, name string) (*Set, error) {
 	s := &Set{Files: []string{name}, Units: benchfmt.UnitMetadataMap{}}
-	if err := s.read(r, name, name); err != nil {
+	if err := s.read(r, name, name, results.MaxKept); err != nil {
 		return nil, err
 	}
 	return s, nil

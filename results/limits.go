@@ -50,6 +50,31 @@ const (
 	// input with more is refused when its case MaxCases+1 is read, before
 	// anything is kept for it.
 	MaxCases = 100000
+	// MaxKept is the budget of what a reader keeps of the inputs it
+	// reads together (one reports.Load: compare's inputs, or one side of
+	// gate), shared evenly by them: lines kept, each case counting as
+	// CaseWeight lines more. MaxCases × MaxSamples alone would let a file
+	// of many short cases (a merged fleet sweep) keep millions of lines.
+	// Measured peak RSS (docs/DESIGN.md, "Limits"): a kept line costs
+	// about 1.7 KB through gate (which loads two sides) and 2.3 KB
+	// through report, and a case about 9 KB more through report; so
+	// 40,000 kept lines peak at about 165 MB in gate and a budget of
+	// one-line cases at about 110 MB in report, under the 200 MB goal.
+	// When an input needs more, every case's sample shrinks evenly (a
+	// smaller uniform sample of the same blocks), to MinSamples at least,
+	// with a warning saying how many each keeps; beyond that it is
+	// refused in one line.
+	MaxKept = 40000
+	// CaseWeight is what a case costs of MaxKept beside its lines: a
+	// case's own tables (report's rows, classes' groups) take about four
+	// kept lines' memory.
+	CaseWeight = 4
+	// MinSamples is the fewest lines of a case that MaxKept shrinks a
+	// sample to: ten give a median's 95% interval (order statistics 2 and
+	// 9) and a Mann-Whitney p far below 0.05. An input whose cases need
+	// more than MaxKept at this many each is refused, naming MaxKept:
+	// a sample of fewer says too little to be worth the wait.
+	MinSamples = 10
 	// MaxListed is the most items (missing shards, ...) an error lists
 	// one by one; the rest are counted ("and 12 more").
 	MaxListed = 5
