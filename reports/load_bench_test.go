@@ -61,8 +61,8 @@ func BenchmarkLoadLong(b *testing.B) {
 // a merged sweep of Machines machines, each repeating
 // testdata/run.txt's 80 cases Reps times (6 lines each a time). The
 // first keeps every line; the others pass results.MaxKept and keep a
-// shrunk sample of every case (16, then results.MinSamples lines).
-var manyShapes = []struct{ Machines, Reps int }{{10, 1}, {25, 4}, {35, 20}}
+// shrunk sample of every case (12, then results.MinSamples lines).
+var manyShapes = []struct{ Machines, Reps int }{{10, 1}, {25, 4}, {28, 20}}
 
 // manyInput writes testdata/run.txt's cases on machines machines, reps
 // times each, in a temporary folder (bigfile.WriteMachines).
