@@ -21,8 +21,8 @@ import (
 // MaxInputBytes is the most Load reads of one file: 1 GiB, about three
 // million lockbench result lines, far beyond any sweep. Load streams each
 // file (package results) and keeps at most results.MaxSamples lines of
-// each of at most results.MaxCases cases, so its memory follows the
-// cases, not the lines; a larger file (or /dev/zero's endless stream,
+// each case and results.MaxKept in all, so its memory is bounded
+// whatever the lines; a larger file (or /dev/zero's endless stream,
 // which Load refuses anyway as not a regular file) is an error.
 const MaxInputBytes = results.MaxInput
 
@@ -146,8 +146,14 @@ const maxLineErrors = 5
 // results.MaxSamples lines keeps a uniform sample of that many, ranked by
 // a hash of each line's block number (schema.UnitBlock), so that cases
 // run in the same blocks keep the same ones and still pair; a Warning
-// says how many cases were sampled. A file of more than results.MaxCases
-// cases is an error.
+// says how many cases were sampled. The files share a budget of lines
+// kept (results.MaxKept, each file an even share, each case counting
+// results.CaseWeight lines): a file of more cases than its share can
+// keep whole samples of keeps a smaller sample of every case, the same
+// for all, down to results.MinSamples lines, and the Warning says how many.
+// A file whose cases need more than its share even then, or of more
+// than results.MaxCases cases, is an error: memory is bounded whatever
+// the input's shape.
 //
 // These are Warnings: a `go test` failure line ("--- FAIL", "FAIL\t...")
 // since the benchmarks that passed are still usable; unit metadata that

@@ -13,9 +13,12 @@ import (
 )
 
 // keeper keeps the results of one input while it is read: every line of
-// a case (input, machine, name) up to results.MaxSamples, and of a case
-// with more, a uniform sample of that many. It is what bounds Load's
-// memory by the cases, not the lines (see results' limits).
+// a case (input, machine, name) up to its quota, and of a case with
+// more, a uniform sample of that many. The quota is results.MaxSamples
+// until the lines kept, with results.CaseWeight for each case, pass the
+// keeper's budget (the input's share of results.MaxKept); then it falls
+// for every case alike, down to results.MinSamples. It is what bounds
+// Load's memory whatever the input (see results' limits).
 //
 // The sample is bottom-k: each line of a case gets a rank, a hash of its
 // block number (schema.UnitBlock; its repetition in the case when it has
