@@ -33,13 +33,14 @@ type keeper struct {
 	out    []*benchfmt.Result // the kept lines in file order; nil where a sampled case let one go
 	gaps   int                // nils in out
 	max    int                // results.MaxSamples; tests lower it
-	budget int                // the most lines kept in all (results.MaxKept, or a file's share of it)
+	budget int                // the most kept lines, with results.CaseWeight a case (results.MaxKept, or a file's share of it)
 	least  int                // results.MinSamples: quota never goes below it
 	quota  int                // the most lines a case keeps now: max, until the budget makes it less
 }
 
 // kept is one case's lines: where they are in out until the case has
-// max of them, then a max-heap by rank (the line whose rank is highest
+// the keeper's quota of them (or the quota falls below them), then a
+// max-heap by rank (the line whose rank is highest
 // goes first when a line of lower rank comes). A line of a sampled case
 // replaces a kept one in k·ln(n/k) of n lines (bottom-k's replacements),
 // so out's gaps stay few.
@@ -47,7 +48,7 @@ type kept struct {
 	n    int           // lines of the case read
 	name benchfmt.Name // the case's name, shared by its kept lines
 	pos  []int32       // positions in out, until the heap is built
-	heap []keptLine    // once the case has max lines
+	heap []keptLine    // once the case has quota lines
 }
 
 type keptLine struct {
