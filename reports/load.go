@@ -21,8 +21,8 @@ import (
 // MaxInputBytes is the most Load reads of one file: 1 GiB, about three
 // million lockbench result lines, far beyond any sweep. Load streams each
 // file (package results) and keeps at most results.MaxSamples lines of
-// each of at most results.MaxCases cases, so its memory follows the
-// cases, not the lines; a larger file (or /dev/zero's endless stream,
+// each case and results.MaxKept in all, so its memory is bounded
+// whatever the lines; a larger file (or /dev/zero's endless stream,
 // which Load refuses anyway as not a regular file) is an error.
 const MaxInputBytes = results.MaxInput
 
@@ -146,8 +146,14 @@ const maxLineErrors = 5
 // results.MaxSamples lines keeps a uniform sample of that many, ranked by
 // a hash of each line's block number (schema.UnitBlock), so that cases
 // run in the same blocks keep the same ones and still pair; a Warning
-// says how many cases were sampled. A file of more than results.MaxCases
-// cases is an error.
+// says how many cases were sampled. The files share a budget of lines
+// kept (results.MaxKept, each file an even share, each case counting
+// results.CaseWeight lines): a file of more cases than its share can
+// keep whole samples of keeps a smaller sample of every case, the same
+// for all, down to results.MinSamples lines, and the Warning says how many.
+// A file whose cases need more than its share even then, or of more
+// than results.MaxCases cases, is an error: memory is bounded whatever
+// the input's shape.
 //
 // These are Warnings: a `go test` failure line ("--- FAIL", "FAIL\t...")
 // since the benchmarks that passed are still usable; unit metadata that
@@ -176,7 +182,7 @@ func LoadContext(ctx context.Context, paths ...string) (*Set, error) {
 	for i, path := range paths {
 		set.Files = append(set.Files, path)
 		labels[i] = printable.String(labels[i])
-		if err := set.loadFile(ctx, path, labels[i], MaxInputBytes); err != nil {
+		if err := set.loadFile(ctx, path, labels[i], MaxInputBytes, results.MaxKept/len(paths)); err != nil {
 			if ctx.Err() != nil {
 				return nil, err
 			}
@@ -189,7 +195,7 @@ func LoadContext(ctx context.Context, paths ...string) (*Set, error) {
 	return set, nil
 }
 
-func (s *Set) loadFile(ctx context.Context, path, label string, maxBytes int64) error {
+func (s *Set) loadFile(ctx context.Context, path, label string, maxBytes int64, budget int) error {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return &InputError{FileName: path, Msg: "reading results", Err: unwrapPathError(err)}
@@ -202,7 +208,7 @@ func (s *Set) loadFile(ctx context.Context, path, label string, maxBytes int64) 
 		return inputError(path, err)
 	}
 	defer f.Close()
-	return s.read(f, path, label)
+	return s.read(f, path, label, budget)
 }
 
 // inputError says why a file could not be read, without repeating its
@@ -237,7 +243,7 @@ func unwrapPathError(err error) error {
 // most maxLineErrors), which make the file's other errors noise; then
 // the lines benchfmt or checkResult refuse. The warnings are in the
 // same order: failures, the torn last line, unit metadata.
-func (s *Set) read(in io.Reader, path, label string) error {
+func (s *Set) read(in io.Reader, path, label string, budget int) error {
 	var binary, errs, fails, unitWarns []error
 	blank := true
 	onLine := func(n int, line []byte) {
@@ -257,7 +263,7 @@ func (s *Set) read(in io.Reader, path, label string) error {
 	}
 	rd := results.NewReader(in, path, label, onLine)
 	found, first := 0, len(s.Results)
-	keep := newKeeper()
+	keep := newKeeper(budget)
 	var prev *benchfmt.Result // the last result kept, whose configuration the next may share
 	for rd.Scan() && len(binary) < maxLineErrors {
 		if len(errs) >= maxLineErrors {
@@ -388,7 +394,7 @@ func tidyValues(r *benchfmt.Result) {
 // warnings are Load's, bar those about the file itself.
 func Read(r io.Reader, name string) (*Set, error) {
 	s := &Set{Files: []string{name}, Units: benchfmt.UnitMetadataMap{}}
-	if err := s.read(r, name, name); err != nil {
+	if err := s.read(r, name, name, results.MaxKept); err != nil {
 		return nil, err
 	}
 	return s, nil

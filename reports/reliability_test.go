@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"golang.org/x/perf/benchfmt"
+
+	"github.com/lockbench/lockbench/results"
 )
 
 const tornHead = "goos: linux\n" +
@@ -86,7 +88,7 @@ func TestLoadRefusesNonRegularAndLarge(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := &Set{Units: benchfmt.UnitMetadataMap{}}
-	err := s.loadFile(context.Background(), p, p, 1024)
+	err := s.loadFile(context.Background(), p, p, 1024, results.MaxKept)
 	if err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("loadFile over the cap = %v, want too large", err)
 	}

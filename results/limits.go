@@ -8,12 +8,14 @@ package results
 //
 // A reader's memory is bounded by them, not by the input's lines: it
 // holds one line (MaxLine) of the input at a time and keeps at most
-// MaxSamples lines of each of at most MaxCases cases per input; merge
-// keeps one entry per case and machine. The bound that matters in
-// practice is cases × min(repetitions, MaxSamples): a 1 GiB file of a
-// sweep's repetitions is read in about the memory of its first
-// MaxSamples repetitions (the figures: BenchmarkLoadLong in package
-// reports, and `/usr/bin/time -v` on the commands, docs/DESIGN.md).
+// MaxSamples lines of each case, and MaxKept (lines, and cases at
+// CaseWeight each) in all, whatever the shape of the input; merge keeps
+// one entry per case and machine. A 1 GiB file of a sweep's repetitions
+// is read in about the memory of its first MaxSamples repetitions; a
+// file of many short cases keeps a smaller sample of each, or is
+// refused (the figures: BenchmarkLoadLong and BenchmarkLoadManyCases in
+// package reports, and `/usr/bin/time -v` on the commands,
+// docs/DESIGN.md).
 const (
 	// MaxLine is the longest line, in bytes with its newline, that a
 	// Reader reads. A lockbench result line is about 300 bytes, a class
@@ -50,6 +52,33 @@ const (
 	// input with more is refused when its case MaxCases+1 is read, before
 	// anything is kept for it.
 	MaxCases = 100000
+	// MaxKept is the budget of what a reader keeps of the inputs it
+	// reads together (one reports.Load: compare's inputs, or one side of
+	// gate), shared evenly by them: lines kept, each case counting as
+	// CaseWeight lines more. MaxCases × MaxSamples alone would let a file
+	// of many short cases (a merged fleet sweep) keep millions of lines
+	// (20 GB for a 1 GiB file). Measured peak RSS (docs/DESIGN.md,
+	// "Limits"): a kept line costs about 2 KB through gate (which loads
+	// two sides) and a case about 13 KB through report; at this budget
+	// the worst shapes peak at 139 MB (gate, 400 cases of 76 lines) and
+	// 99 MB (report, 6,400 one-line cases), under the 200 MB goal with a
+	// margin for the collector's timing. When an input needs more, every
+	// case's sample shrinks evenly (a smaller uniform sample of the same
+	// blocks), to MinSamples at least, with a warning saying how many
+	// each keeps; beyond that it is refused in one line. A sweep of 300
+	// cases (class cases included) keeps MaxSamples lines of each.
+	MaxKept = 32000
+	// CaseWeight is what a case costs of MaxKept beside its lines: a
+	// case's own tables (report's rows and charts, classes' groups) take
+	// about as much memory as four to six kept lines (report: 99 MB for
+	// 6,400 one-line cases, 94 MB for 30,400 lines of 400 cases).
+	CaseWeight = 4
+	// MinSamples is the fewest lines of a case that MaxKept shrinks a
+	// sample to: ten give a median's 95% interval (order statistics 2 and
+	// 9) and a Mann-Whitney p far below 0.05. An input whose cases need
+	// more than MaxKept at this many each is refused, naming MaxKept:
+	// a sample of fewer says too little to be worth the wait.
+	MinSamples = 10
 	// MaxListed is the most items (missing shards, ...) an error lists
 	// one by one; the rest are counted ("and 12 more").
 	MaxListed = 5

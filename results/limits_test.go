@@ -25,4 +25,10 @@ func TestLimitsFitTheFormat(t *testing.T) {
 	if results.MaxCases*results.MaxSamples <= 0 || results.MaxSamples < 30 {
 		t.Errorf("results.MaxSamples %d: a paired run's blocks (some dozens) must fit whole", results.MaxSamples)
 	}
+	// The budget of kept lines must let a sweep of some hundreds of cases
+	// keep whole samples, and shrink a sample no lower than a sample that
+	// still gives a median's interval.
+	if results.MinSamples < 10 || results.MinSamples > results.MaxSamples || results.MaxKept < 300*(results.MaxSamples+results.CaseWeight) {
+		t.Errorf("results.MaxKept %d, MinSamples %d: a sweep of 300 cases must keep %d lines each, and a shrunk sample at least 10", results.MaxKept, results.MinSamples, results.MaxSamples)
+	}
 }

@@ -8,6 +8,7 @@ package bigfile
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -44,6 +45,47 @@ func Write(path string, src []byte, size int64) (int64, error) {
 		return 0, err
 	}
 	return total, f.Close()
+}
+
+// WriteMachines writes to path a results file of about size bytes in
+// the shape of a merged sweep of many machines: src's lines other than
+// result lines once, then for machine 1, 2, ... a "machine: mN" line and
+// src's result lines reps times, as merge writes the shards of a fleet.
+// Each machine adds src's cases anew, so the file holds many distinct
+// cases of reps lines each: the shape that the readers' budget of kept
+// lines (results.MaxKept), not their per-case sample, bounds. It
+// returns the size written and the machines.
+func WriteMachines(path string, src []byte, reps int, size int64) (int64, int, error) {
+	var head, body []byte
+	for line := range bytes.Lines(src) {
+		if bytes.HasPrefix(line, []byte("Benchmark")) {
+			body = append(body, line...)
+		} else if !bytes.HasPrefix(line, []byte("machine:")) {
+			head = append(head, line...)
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	w := bufio.NewWriterSize(f, 1<<20)
+	n, _ := w.Write(head)
+	total := int64(n)
+	machines := 0
+	for len(body) > 0 && reps > 0 && total+int64(reps*len(body)+32) <= size {
+		machines++
+		n, _ = fmt.Fprintf(w, "machine: m%d\n", machines)
+		total += int64(n)
+		for range reps {
+			n, _ = w.Write(body)
+			total += int64(n)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		f.Close()
+		return 0, 0, err
+	}
+	return total, machines, f.Close()
 }
 
 // PeakHeap runs f and returns the most heap its objects took meanwhile

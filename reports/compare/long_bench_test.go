@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/lockbench/lockbench/internal/bigfile"
@@ -27,6 +28,53 @@ func BenchmarkLong(b *testing.B) {
 		}
 		for _, op := range []string{"compare", "gate"} {
 			b.Run(fmt.Sprintf("%s/MB=%d", op, size>>20), func(b *testing.B) {
+				b.SetBytes(size)
+				var peak uint64
+				for b.Loop() {
+					peak = max(peak, bigfile.PeakHeap(func() {
+						set, err := reports.Load(path)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if op == "compare" {
+							_, err = Tables(set, DefaultOptions)
+						} else {
+							_, err = Gate(set, set, DefaultGate)
+						}
+						if err != nil {
+							b.Fatal(err)
+						}
+					}))
+				}
+				b.ReportMetric(float64(peak), "peak-heap-B")
+			})
+		}
+	}
+}
+
+// BenchmarkManyCases compares (Tables) or gates (Gate, against itself)
+// merged sweeps of ever more machines and cases, the shapes of reports'
+// BenchmarkLoadManyCases: peak-heap-B is bounded by results.MaxKept
+// whatever the cases.
+func BenchmarkManyCases(b *testing.B) {
+	src, err := os.ReadFile(filepath.Join("..", "testdata", "run.txt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var body int64
+	for line := range strings.Lines(string(src)) {
+		if strings.HasPrefix(line, "Benchmark") {
+			body += int64(len(line))
+		}
+	}
+	for _, shape := range []struct{ machines, reps int }{{10, 1}, {25, 4}, {28, 20}} {
+		path := filepath.Join(b.TempDir(), "fleet.txt")
+		size, n, err := bigfile.WriteMachines(path, src, shape.reps, int64(len(src))-body+int64(shape.machines)*(int64(shape.reps)*body+32))
+		if err != nil || n != shape.machines {
+			b.Fatalf("wrote %d machines, want %d: %v", n, shape.machines, err)
+		}
+		for _, op := range []string{"compare", "gate"} {
+			b.Run(fmt.Sprintf("%s/machines=%d/reps=%d", op, shape.machines, shape.reps), func(b *testing.B) {
 				b.SetBytes(size)
 				var peak uint64
 				for b.Loop() {
