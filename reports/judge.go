@@ -41,7 +41,7 @@ type judgeGroup struct {
 // judgeHead is what Pending reads of one headline.
 type judgeHead struct {
 	regime    string
-	halfWidth float64
+	halfWidth float64 // relative to the ratio (RelHalfWidth), as the target is
 	blocks    int
 	order     int // first-line order of the batched case: the headline's place in the summary
 }
@@ -150,7 +150,7 @@ func (j *Judge) read(g *judgeGroup) {
 	g.heads, g.shortN, g.floor, g.plain, g.dirty = nil, nil, false, false, false
 	for _, h := range s.Headlines {
 		reg, _ := schema.ParseName(benchfmt.Name(h.PageCase)).Get(schema.KeyRegime)
-		g.heads = append(g.heads, judgeHead{regime: reg, halfWidth: float64(h.HalfWidth), blocks: h.Blocks, order: j.first[h.BatchCase]})
+		g.heads = append(g.heads, judgeHead{regime: reg, halfWidth: h.RelHalfWidth(), blocks: h.Blocks, order: j.first[h.BatchCase]})
 	}
 	short := floorLines(m.PageCache)
 	for _, c := range m.PageCache {

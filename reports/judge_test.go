@@ -133,7 +133,12 @@ func TestJudgeIsPending(t *testing.T) {
 			for i, b := range blocks {
 				j.Add(b)
 				all = append(all, b...)
-				for _, target := range []float64{0.01, 0.15, math.Inf(1)} {
+				// 0.05 is the default target: a saving of 70% has a ratio of
+				// 0.3, where a relative half-width is 3.3 times the
+				// absolute one (the judge once took the absolute, stopped
+				// a default run at 26 s "every headline within ± 5%", and
+				// the summary then found all four wider).
+				for _, target := range []float64{0.01, 0.05, 0.15, math.Inf(1)} {
 					want, got := Pending(all, target), j.Pending(target)
 					if !slices.Equal(got, want) {
 						t.Fatalf("after block %d of %d, target %v: Judge.Pending = %v, Pending = %v", i+1, len(blocks), target, got, want)
@@ -173,4 +178,41 @@ func BenchmarkJudge(b *testing.B) {
 			}
 		}
 	})
+}
+
+// TestJudgeTargetIsRelative: the target is a half-width relative to the
+// headline's ratio, for the judge as for Pending and the summary. A
+// saving of 75% (ratio 0.25) whose relative half-width is about 0.1 has
+// an absolute one near 0.025: judged on the absolute, a default run
+// stopped at 26 s "every headline within ± 5%" and its summary then
+// found all four wider than the target.
+func TestJudgeTargetIsRelative(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	var lines []*benchfmt.Result
+	for b := 1; b <= 8; b++ {
+		page := 200 * (1 + 0.02*rng.NormFloat64())
+		for _, m := range []struct {
+			mode string
+			ns   float64
+		}{{"page", page}, {"batch", page * 0.25 * math.Exp(0.15*rng.NormFloat64())}} {
+			lines = append(lines, result("PageCache/mode="+m.mode+"/batch=16/lock=mcs/threads=1-2", m.ns, "ns/page", float64(b), schema.UnitBlock))
+		}
+	}
+	s, err := Summarize(lines)
+	if err != nil || len(s.Headlines) != 1 {
+		t.Fatalf("%d headlines, %v", len(s.Headlines), err)
+	}
+	h := s.Headlines[0]
+	if rel, abs := h.RelHalfWidth(), float64(h.HalfWidth); !(abs < 0.05 && rel > 0.05) {
+		t.Fatalf("half-width %.3f absolute, %.3f relative: the data does not tell the two apart", abs, rel)
+	}
+	want := []string{"PageCache/lock=mcs/threads=1"}
+	if got := Pending(lines, 0.05); !slices.Equal(got, want) {
+		t.Errorf("Pending = %v, want %v", got, want)
+	}
+	j := NewJudge()
+	j.Add(lines)
+	if got := j.Pending(0.05); !slices.Equal(got, want) {
+		t.Errorf("Judge.Pending = %v, want %v", got, want)
+	}
 }
