@@ -137,6 +137,18 @@ type finder struct {
 	Found
 }
 
+// pageElsewhere reports whether m has a mode=page case with c's settings
+// in another machine state.
+func pageElsewhere(m *cases.Model, c *cases.Case) bool {
+	want := c.Name.Without(schema.KeyRegime, schema.KeyMode).Case()
+	for _, o := range m.Cases {
+		if o.Mode == workloads.ModePage && o.Name.Without(schema.KeyRegime, schema.KeyMode).Case() == want {
+			return true
+		}
+	}
+	return false
+}
+
 // Find finds, for every batched case of m, its page and large cases
 // (cases.Model.Page and Large: one pairing rule for the summary and the
 // report) and compares them (see Headline).
@@ -160,6 +172,13 @@ func Find(m *cases.Model, opts Options) Found {
 		label := headlineLabel(m, c, opts.MultiRegime)
 		page := m.Page(c)
 		if page == nil {
+			if reg, ok := c.Key(schema.KeyRegime); ok && pageElsewhere(m, c) {
+				// The state came and went while page ran in another one:
+				// a fact about the machine, not a plan without page.
+				f.Warnings = append(f.Warnings, fmt.Sprintf("%s: no %s=%s slice ran in the %s state, so nothing to pair with there",
+					label, schema.KeyMode, workloads.ModePage, reg))
+				continue
+			}
 			f.Warnings = append(f.Warnings, fmt.Sprintf("%s: no %s=%s case with the same settings to compare with (run with %s among the modes)",
 				label, schema.KeyMode, workloads.ModePage, workloads.ModePage))
 			continue

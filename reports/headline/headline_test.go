@@ -57,3 +57,24 @@ func TestFindOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestPageInAnotherState: a batched case in a machine state where no
+// page slice ran gets a warning about the state, not the advice to run
+// with page among the modes (a default run printed that, with page in
+// its plan).
+func TestPageInAnotherState(t *testing.T) {
+	var rs []*benchfmt.Result
+	for b := 1; b <= 6; b++ {
+		for _, l := range []struct{ mode, reg string }{{"page", "xfer-25ns"}, {"batch", "xfer-25ns"}, {"batch", "xfer-160ns"}} {
+			rs = append(rs, &benchfmt.Result{Name: benchfmt.Name(fmt.Sprintf("PageCache/mode=%s/batch=16/lock=mcs/threads=2/regime=%s-2", l.mode, l.reg)),
+				Iters: 1000, Values: []benchfmt.Value{{Value: 100, Unit: "ns/page"}, {Value: float64(b), Unit: "block"}}})
+		}
+	}
+	f := Find(cases.Group(rs), Options{MultiRegime: true})
+	if len(f.Headlines) != 1 || len(f.Warnings) != 1 {
+		t.Fatalf("%d headlines, warnings %q; want the xfer-25ns headline and one warning", len(f.Headlines), f.Warnings)
+	}
+	if w := f.Warnings[0]; !strings.Contains(w, "no mode=page slice ran in the xfer-160ns state") || strings.Contains(w, "among the modes") {
+		t.Errorf("warning %q; want it to name the state, not advise running page", w)
+	}
+}
