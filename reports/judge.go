@@ -90,6 +90,7 @@ func (j *Judge) Pending(target float64) []string {
 	type need struct {
 		group  string
 		width  float64
+		score  float64
 		blocks int
 		order  int
 	}
@@ -105,20 +106,23 @@ func (j *Judge) Pending(target float64) []string {
 		heads += len(g.heads)
 		n := need{group: g.name, order: g.heads[0].order}
 		byRegime := map[string]int{}
+		var heads [][2]float64
 		for _, h := range g.heads {
 			n.width = max(n.width, h.halfWidth)
+			heads = append(heads, [2]float64{h.halfWidth, float64(h.blocks)})
 			byRegime[h.regime] = max(byRegime[h.regime], h.blocks)
 			n.order = min(n.order, h.order)
 		}
 		for _, b := range byRegime {
 			n.blocks += b
 		}
+		n.score = needScore(heads, n.blocks)
 		if n.width > target {
 			needs = append(needs, n)
 		}
 	}
 	slices.SortFunc(needs, func(a, b need) int {
-		return cmp.Or(cmp.Compare(b.width, a.width), cmp.Compare(a.blocks, b.blocks), cmp.Compare(a.order, b.order))
+		return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(a.blocks, b.blocks), cmp.Compare(a.group, b.group))
 	})
 	var names []string
 	if heads > 0 {

@@ -199,14 +199,11 @@ func (s *Summary) WriteDetails(w io.Writer) error {
 
 // Pending is the judge of an adaptive paired run: it summarizes the
 // lines so far and returns the groups (schema.Name.Group of the page case,
-// as harness.Case.Group names them) that have a
-// headline, in any regime, whose interval is wider than target (a
-// half-width relative to the ratio: headline.Headline.RelHalfWidth), widest first and, among equals,
-// the group with fewer blocks in all first: a regime the machine rarely
-// visits leaves its groups without an interval however many blocks they
-// get, and the tie-break keeps it from starving the other groups (one
-// run gave 35 blocks to one group and 3 to the rest before it). None
-// when every headline is tight.
+// as harness.Case.Group names them) that have a headline, in any regime,
+// whose interval is wider than target (a half-width relative to the
+// ratio: headline.Headline.RelHalfWidth), the group a block helps most
+// first (needScore), then the group with fewer blocks. None when every
+// headline is tight.
 func Pending(results []*benchfmt.Result, target float64) []string {
 	if len(results) == 0 {
 		return nil
@@ -216,6 +213,7 @@ func Pending(results []*benchfmt.Result, target float64) []string {
 	type need struct {
 		group    string
 		width    float64
+		heads    [][2]float64   // per headline: its width and its blocks
 		byRegime map[string]int // blocks per regime
 		blocks   int            // over all regimes
 	}
@@ -232,12 +230,15 @@ func Pending(results []*benchfmt.Result, target float64) []string {
 			order = append(order, n)
 		}
 		n.width = max(n.width, h.RelHalfWidth())
+		n.heads = append(n.heads, [2]float64{h.RelHalfWidth(), float64(h.Blocks)})
 		n.byRegime[reg] = max(n.byRegime[reg], h.Blocks)
 	}
+	score := map[*need]float64{}
 	for _, n := range order {
 		for _, b := range n.byRegime {
 			n.blocks += b
 		}
+		score[n] = needScore(n.heads, n.blocks)
 	}
 	var out []*need
 	for _, n := range order {
@@ -246,7 +247,7 @@ func Pending(results []*benchfmt.Result, target float64) []string {
 		}
 	}
 	slices.SortStableFunc(out, func(a, b *need) int {
-		return cmp.Or(cmp.Compare(b.width, a.width), cmp.Compare(a.blocks, b.blocks))
+		return cmp.Or(cmp.Compare(score[b], score[a]), cmp.Compare(a.blocks, b.blocks), cmp.Compare(a.group, b.group))
 	})
 	var names []string
 	// The floor (lock=none at one thread) has no headline of its own, but
@@ -282,4 +283,34 @@ func floorLines(cs []*cases.Case) map[string]int {
 		}
 	}
 	return n
+}
+
+// maxNeedWidth caps a half-width in needScore: a headline without an
+// interval counts as ± 100% of its ratio.
+const maxNeedWidth = 1.0
+
+// needScore is how much one more block of a group helps: over its
+// headlines (width, blocks), the widest of width (capped at
+// maxNeedWidth) times the share of the group's blocks that headline's
+// state had, the chance that the next block lands in it. A state the
+// machine rarely visits keeps its headline without an interval however
+// many blocks the group gets; ranked by width alone it took the budget
+// from every group more blocks would help (one run gave 35 blocks to one
+// group and 3 to the rest; another, 70 to mutex at 2 threads, whose
+// xfer-160ns state was seen in 3, and 6 to mcs, whose xfer-25ns headline
+// was still ± 73%).
+func needScore(heads [][2]float64, blocks int) float64 {
+	s := 0.0
+	for _, h := range heads {
+		w := h[0]
+		if !(w <= maxNeedWidth) {
+			w = maxNeedWidth
+		}
+		share := 1.0
+		if blocks > 0 {
+			share = min(h[1]/float64(blocks), 1)
+		}
+		s = max(s, w*share)
+	}
+	return s
 }

@@ -580,7 +580,7 @@ func halfWidth(delta, lo, hi float64) float64 {
 // +Inf without an interval.
 func (h *Headline) RelHalfWidth() float64 {
 	ratio := 1 + float64(h.Delta)
-	if !(ratio > 0) {
+	if !(ratio > 0) || math.IsNaN(float64(h.HalfWidth)) {
 		return math.Inf(1)
 	}
 	return float64(h.HalfWidth) / ratio
