@@ -34,10 +34,11 @@ Repetitions of one process are not replications: they share its memory
 layout and its host. Each input file is a process (and each proc
 configuration, and each restart of block numbers within a file); when a side
 has fewer than 4, the between-run spread is unknown, gate says so, and it
-widens the interval of the change by --between-process (default 5%, the
-spread measured between processes of one binary). Two separate runs then fail
-only for a change shown beyond about +17%. To compare two builds finely on a
-shared machine, use 'lockbench ab', which interleaves them.
+widens the interval of the change by --between-process (default 15%, the
+spread measured between 11 default runs of one binary on a 2-vCPU VM, whose
+host moved a whole run by up to 1.7x). Two separate runs then fail only for
+a change of about +40% or more. To compare two builds finely on a shared
+machine, use 'lockbench ab', which interleaves them.
 
 Inputs are lockbench results or plain 'go test -bench' output (use
 --metric ns/op for the latter). Higher is worse for times, sizes and counts

@@ -132,7 +132,7 @@ func ExampleGate() {
 		fmt.Println(err)
 		return
 	}
-	opts := DefaultGate
+	opts := quietGate
 	opts.Metric = "ns/op"
 	v, err := Gate(base, head, opts)
 	if err != nil {

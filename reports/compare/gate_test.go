@@ -60,7 +60,7 @@ func gateTrials(t *testing.T, opts GateOptions, unit string, n int, shift, noise
 func TestGateStatistics(t *testing.T) {
 	// trust compares the repetitions of one process as if they were
 	// replications (BetweenProcess 0): the statistics of the rule itself.
-	trust := DefaultGate
+	trust := quietGate
 	trust.BetweenProcess = 0
 	tighter := trust
 	tighter.MaxRegress = 0.03
@@ -74,25 +74,25 @@ func TestGateStatistics(t *testing.T) {
 		minInsufficient       int
 		reason                string
 	}{
-		{"A/A", DefaultGate, "ns/page", 10, 0, 0.01, 19, 0, 0,
+		{"A/A", quietGate, "ns/page", 10, 0, 0.01, 19, 0, 0,
 			"two samples of one distribution must pass: the gate must not cry wolf"},
-		{"A/A noisy", DefaultGate, "ns/page", 10, 0, 0.05, 19, 0, 0,
+		{"A/A noisy", quietGate, "ns/page", 10, 0, 0.05, 19, 0, 0,
 			"noise alone is not a regression, even at 5% noise"},
 		{"+5% vs 3% threshold", tighter, "ns/page", 10, 0.05, 0.01, 0, 19, 0,
 			"a +5% shift, count 10, 1% noise is found (the threshold is 3%: with the default 5% a +5% shift sits on the threshold and fails half the time, by design)"},
 		{"+8% vs default", trust, "ns/page", 10, 0.08, 0.01, 0, 19, 0,
 			"a shift clearly beyond the default threshold is found"},
-		{"+10% one process a side", DefaultGate, "ns/page", 10, 0.10, 0.01, 20, 0, 0,
+		{"+10% one process a side", quietGate, "ns/page", 10, 0.10, 0.01, 20, 0, 0,
 			"one process a side: the between-run spread is unknown, and +10% is within the default allowance for it"},
-		{"+25% one process a side", DefaultGate, "ns/page", 10, 0.25, 0.01, 0, 19, 0,
+		{"+25% one process a side", quietGate, "ns/page", 10, 0.25, 0.01, 0, 19, 0,
 			"one process a side: a change beyond the threshold plus the allowance is still found"},
-		{"+2% significant but small", DefaultGate, "ns/page", 10, 0.02, 0.002, 19, 0, 0,
+		{"+2% significant but small", quietGate, "ns/page", 10, 0.02, 0.002, 19, 0, 0,
 			"significant but within the threshold passes"},
-		{"+10% with 3 samples", DefaultGate, "ns/page", 3, 0.10, 0.01, 0, 0, 20,
+		{"+10% with 3 samples", quietGate, "ns/page", 3, 0.10, 0.01, 0, 0, 20,
 			"3 against 3 can never reach p<=0.05: insufficient, not a pass"},
 		{"throughput drop", trust, "pages/s", 10, -0.10, 0.01, 0, 19, 0,
 			"for a rate (higher is better) a 10% drop is the regression"},
-		{"throughput rise", DefaultGate, "pages/s", 10, +0.10, 0.01, 19, 0, 0,
+		{"throughput rise", quietGate, "pages/s", 10, +0.10, 0.01, 19, 0, 0,
 			"for a rate a 10% rise is an improvement"},
 	}
 	for _, tt := range tests {
@@ -112,7 +112,7 @@ func TestGateVerdict(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 7))
 	base := synthSet("base.txt", "X-2", "ns/page", noisy(rng, 10, 100, 0.01))
 	head := synthSet("new.txt", "X-2", "ns/page", noisy(rng, 10, 130, 0.01))
-	v, err := Gate(base, head, DefaultGate)
+	v, err := Gate(base, head, quietGate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func TestGateBetterOverride(t *testing.T) {
 		if tt.metadata {
 			metadata(base)
 		}
-		opts := DefaultGate
+		opts := quietGate
 		opts.Metric, opts.Better = "score", tt.better
 		v, err := Gate(base, head, opts)
 		if err != nil {
@@ -202,7 +202,7 @@ func TestGateUnconfirmed(t *testing.T) {
 			rng := rand.New(rand.NewPCG(seed, 7))
 			base := synthSet("base.txt", "X-2", "ns/page", noisy(rng, 50, 230, 0.06))
 			head := synthSet("new.txt", "X-2", "ns/page", noisy(rng, 12, 230*(1+tt.shift), 0.06))
-			v, err := Gate(base, head, DefaultGate)
+			v, err := Gate(base, head, quietGate)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -241,7 +241,7 @@ func TestGateErrorsNameNoFlag(t *testing.T) {
 			"no benchmark is in both", "different benchmarks have no option to fix them"},
 	}
 	for _, tt := range tests {
-		opts := DefaultGate
+		opts := quietGate
 		opts.Metric = "ns/op"
 		_, err := Gate(tt.base, tt.head, opts)
 		if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "--") {
@@ -253,7 +253,7 @@ func TestGateErrorsNameNoFlag(t *testing.T) {
 			t.Errorf("%s: OptionError %v (%v), want option %q", tt.reason, oe, ok, tt.option)
 		}
 	}
-	opts := DefaultGate
+	opts := quietGate
 	opts.Metric = "ns/op"
 	v, err := Gate(synthSet("a.txt", "X-2", "ns/op", []float64{1, 2, 3}), synthSet("b.txt", "X-2", "ns/op", []float64{1, 2, 3}), opts)
 	if err != nil {
@@ -263,3 +263,13 @@ func TestGateErrorsNameNoFlag(t *testing.T) {
 		t.Errorf("InsufficientError = %v, want an error that names no flag", err)
 	}
 }
+
+// quietGate is DefaultGate with the between-process allowance of a
+// quieter machine (5%, the default before 11 default runs on the 2-vCPU
+// VM measured 15%): the tests that use it check the gate's rule, whose
+// sensitivity the allowance only scales.
+var quietGate = func() GateOptions {
+	o := DefaultGate
+	o.BetweenProcess = 0.05
+	return o
+}()

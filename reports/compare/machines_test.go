@@ -30,7 +30,7 @@ func merged(a, b float64) string {
 func TestGateMachinesNotPooled(t *testing.T) {
 	base := read(t, merged(100, 100), "base.txt")
 	head := read(t, merged(100, 130), "new.txt")
-	v, err := Gate(base, head, DefaultGate)
+	v, err := Gate(base, head, quietGate)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestGateMachinesNotPooled(t *testing.T) {
 		t.Errorf("regressed %q, want machine b's benchmark only; checks %+v", regressed, v.Checks)
 	}
 	// Reason: --ignore machine pools the machines on purpose.
-	opts := DefaultGate
+	opts := quietGate
 	opts.Ignore = "machine"
 	if v, err := Gate(base, head, opts); err != nil || len(v.Checks) != 1 {
 		t.Errorf("with ignore machine: %d checks, %v; want 1 pooled", len(v.Checks), err)

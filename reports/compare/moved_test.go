@@ -52,7 +52,7 @@ func TestGateRegimes(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, err := Gate(tt.base, tt.head, DefaultGate)
+			v, err := Gate(tt.base, tt.head, quietGate)
 			if (err != nil) != tt.err {
 				t.Fatalf("%s: err %v", tt.reason, err)
 			}
@@ -84,7 +84,7 @@ func TestNaNThresholds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := DefaultGate
+	g := quietGate
 	g.Alpha = math.NaN()
 	if _, err := Gate(set, set, g); err == nil {
 		t.Error("Gate with alpha NaN passed")

@@ -76,7 +76,7 @@ func TestGateNeverSilent(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			v, err := Gate(tt.base, tt.head, DefaultGate)
+			v, err := Gate(tt.base, tt.head, quietGate)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,7 +132,7 @@ func TestGateFalseFailUnderProcessEffect(t *testing.T) {
 				return setOf(files, order...)
 			}
 			base, head := side("base", tt.n1), side("head", tt.n2)
-			v, err := Gate(base, head, DefaultGate)
+			v, err := Gate(base, head, quietGate)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -140,7 +140,7 @@ func TestGateFalseFailUnderProcessEffect(t *testing.T) {
 				fails++
 			}
 			if tt.procs == 1 && tt.n1 == 10 {
-				trust := DefaultGate
+				trust := quietGate
 				trust.BetweenProcess = 0
 				if v, _ := Gate(base, head, trust); v.Regressed > 0 {
 					trustFails++
@@ -172,7 +172,7 @@ func TestGateProcessesAsReplications(t *testing.T) {
 		}
 		return setOf(files, order...)
 	}
-	v, err := Gate(side("a", 100), side("b", 112), DefaultGate)
+	v, err := Gate(side("a", 100), side("b", 112), quietGate)
 	if err != nil {
 		t.Fatal(err)
 	}
