@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/perfevent"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 	"golang.org/x/perf/benchfmt"
@@ -282,7 +282,7 @@ func TestHardwareWithoutPMU(t *testing.T) {
 	if !errors.Is(err, unix.ENOENT) {
 		t.Errorf("Run without a PMU = %v, want the perf_event_open error", err)
 	}
-	var _ harness.PerfEventOpenFunc = h.Open
+	var _ perfevent.OpenFunc = h.Open
 }
 
 // TestSimulator runs a case under cachegrind, where valgrind is

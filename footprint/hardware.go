@@ -5,17 +5,17 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/lockbench/lockbench/harness"
+	"github.com/lockbench/lockbench/perfevent"
 )
 
 // Hardware counts a case's cache misses with the machine's PMU
-// (harness.CountHardware), in this process, where the machine has one.
+// (perfevent.CountHardware), in this process, where the machine has one.
 // It gives L1d and last-level read misses and instructions; the PMU's
 // generic events have no L1d reference count here, so l1d-ref/page is
 // left off its lines.
 type Hardware struct {
 	// Open is perf_event_open; nil is the system call. Tests replace it.
-	Open harness.PerfEventOpenFunc
+	Open perfevent.OpenFunc
 }
 
 // Run builds c and counts its first pages pages (the build is not
@@ -29,7 +29,7 @@ func (h *Hardware) Run(ctx context.Context, c Case, pages int) (Sample, error) {
 		return Sample{}, err
 	}
 	var ran int64
-	v, err := harness.CountHardware(h.Open, func() { ran = m.Run(pages) })
+	v, err := perfevent.CountHardware(h.Open, func() { ran = m.Run(pages) })
 	if err != nil {
 		return Sample{}, fmt.Errorf("hardware counters: %w", err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/locks"
+	"github.com/lockbench/lockbench/perfevent"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 	"golang.org/x/sys/unix"
@@ -229,7 +230,7 @@ func (r *Runner) CounterSupport() CounterSupport {
 		off := errors.New("counters turned off")
 		return CounterSupport{HardwareErr: off, SoftwareErr: off}
 	}
-	return probeCounters(r.open())
+	return perfevent.Probe(r.open())
 }
 
 // A Result is what one repetition of a case measured.
@@ -598,7 +599,7 @@ func (r *Runner) run(ctx context.Context, c Case, sp *host.SpeedProbe) (*Result,
 			// Never unlocked: when the goroutine ends its pinned thread
 			// ends too, so no other goroutine inherits its affinity.
 			runtime.LockOSThread()
-			var tc *threadCounters
+			var tc *perfevent.Thread
 			if res.CPUs != nil {
 				if err := host.Pin(res.CPUs[i]); err != nil {
 					// A FieldError: the placement cannot be had here, and
@@ -608,10 +609,10 @@ func (r *Runner) run(ctx context.Context, c Case, sp *host.SpeedProbe) (*Result,
 				}
 			}
 			if s.err == nil && (support.Hardware || support.Software) {
-				tc, s.err = openThreadCounters(open, support)
+				tc, s.err = perfevent.OpenThread(open, support)
 			}
 			if tc != nil {
-				defer tc.close()
+				defer tc.Close()
 			}
 			readied = true
 			ready.Done()
@@ -625,7 +626,7 @@ func (r *Runner) run(ctx context.Context, c Case, sp *host.SpeedProbe) (*Result,
 				if phase == phaseMeasure {
 					runq0 = r.runqDelay()
 					if tc != nil {
-						if err := tc.enable(); err != nil && s.err == nil {
+						if err := tc.Enable(); err != nil && s.err == nil {
 							s.err = err
 						}
 					}
@@ -651,7 +652,7 @@ func (r *Runner) run(ctx context.Context, c Case, sp *host.SpeedProbe) (*Result,
 					s.pages = pages
 					if tc != nil {
 						s.counters = map[string]float64{}
-						if err := tc.read(s.counters); err != nil && s.err == nil {
+						if err := tc.Read(s.counters); err != nil && s.err == nil {
 							s.err = err
 						}
 					}

@@ -1,12 +1,13 @@
-package harness
+package perfevent
 
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"slices"
 	"strings"
 	"testing"
 
-	"github.com/lockbench/lockbench/workloads"
+	"github.com/lockbench/lockbench/schema"
 )
 
 // Reads of a hardware group leader (cycles, instructions, l1d-misses,
@@ -73,27 +74,18 @@ func TestDecodeGroupRead(t *testing.T) {
 	}
 }
 
-// TestCachePerPage: the l1d-misses and llc-misses a group read gives are
-// written per page, next to cycles and instructions.
-func TestCachePerPage(t *testing.T) {
-	buf, _ := hex.DecodeString(readQuarter)
-	v, err := decodeGroupRead(buf, 5)
-	if err != nil {
-		t.Fatal(err)
+// TestUnitsDeclared: every unit a group writes is one of schema's
+// counters, and the hardware group's are schema's hardware counters. A
+// counter added here alone fails.
+func TestUnitsDeclared(t *testing.T) {
+	for _, u := range Units() {
+		if !slices.Contains(schema.Counters(), u) {
+			t.Errorf("counter %q is written but not declared in schema.Counters", u)
+		}
 	}
-	counters := map[string]float64{}
-	for i, e := range hardwareEvents() {
-		counters[e.unit] = v[i]
-	}
-	res := &Result{Case: Case{Spec: workloads.DefaultSpec}, Pages: 4000, WorkerPages: []uint64{4000}, Counters: counters}
-	want := map[string]float64{"cycles/page": 1e5, "instructions/page": 2e5, "l1d-misses/page": 100, "llc-misses/page": 10, "branch-misses/page": 1}
-	got := map[string]float64{}
-	for _, val := range res.Benchfmt(nil).Values {
-		got[val.Unit] = val.Value
-	}
-	for u, w := range want {
-		if got[u] != w {
-			t.Errorf("%s = %v, want %v (the scaled count over 4000 pages)", u, got[u], w)
+	for _, u := range HardwareUnits() {
+		if !slices.Contains(schema.HardwareCounters(), u) {
+			t.Errorf("hardware counter %q is not in schema.HardwareCounters", u)
 		}
 	}
 }
