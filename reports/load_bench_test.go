@@ -39,20 +39,7 @@ func BenchmarkLoadLong(b *testing.B) {
 	for _, size := range longSizes {
 		b.Run(fmt.Sprintf("MB=%d", size>>20), func(b *testing.B) {
 			path := longInput(b, size)
-			b.SetBytes(size)
-			var peak uint64
-			for b.Loop() {
-				peak = max(peak, bigfile.PeakHeap(func() {
-					set, err := Load(path)
-					if err != nil {
-						b.Fatal(err)
-					}
-					if _, err := WriteClassTable(io.Discard, set); err != nil {
-						b.Fatal(err)
-					}
-				}))
-			}
-			b.ReportMetric(float64(peak), "peak-heap-B")
+			benchLoad(b, path, size)
 		})
 	}
 }
@@ -94,20 +81,26 @@ func BenchmarkLoadManyCases(b *testing.B) {
 	for _, shape := range manyShapes {
 		b.Run(fmt.Sprintf("machines=%d/reps=%d", shape.Machines, shape.Reps), func(b *testing.B) {
 			path, size := manyInput(b, shape.Machines, shape.Reps)
-			b.SetBytes(size)
-			var peak uint64
-			for b.Loop() {
-				peak = max(peak, bigfile.PeakHeap(func() {
-					set, err := Load(path)
-					if err != nil {
-						b.Fatal(err)
-					}
-					if _, err := WriteClassTable(io.Discard, set); err != nil {
-						b.Fatal(err)
-					}
-				}))
-			}
-			b.ReportMetric(float64(peak), "peak-heap-B")
+			benchLoad(b, path, size)
 		})
 	}
+}
+
+// benchLoad loads path and writes its classes table b.N times,
+// reporting the most heap one took.
+func benchLoad(b *testing.B, path string, size int64) {
+	b.SetBytes(size)
+	var peak uint64
+	for b.Loop() {
+		peak = max(peak, bigfile.PeakHeap(func() {
+			set, err := Load(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := WriteClassTable(io.Discard, set); err != nil {
+				b.Fatal(err)
+			}
+		}))
+	}
+	b.ReportMetric(float64(peak), "peak-heap-B")
 }

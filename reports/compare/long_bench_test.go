@@ -28,25 +28,7 @@ func BenchmarkLong(b *testing.B) {
 		}
 		for _, op := range []string{"compare", "gate"} {
 			b.Run(fmt.Sprintf("%s/MB=%d", op, size>>20), func(b *testing.B) {
-				b.SetBytes(size)
-				var peak uint64
-				for b.Loop() {
-					peak = max(peak, bigfile.PeakHeap(func() {
-						set, err := reports.Load(path)
-						if err != nil {
-							b.Fatal(err)
-						}
-						if op == "compare" {
-							_, err = Tables(set, DefaultOptions)
-						} else {
-							_, err = Gate(set, set, DefaultGate)
-						}
-						if err != nil {
-							b.Fatal(err)
-						}
-					}))
-				}
-				b.ReportMetric(float64(peak), "peak-heap-B")
+				benchRead(b, op, path, size)
 			})
 		}
 	}
@@ -75,26 +57,32 @@ func BenchmarkManyCases(b *testing.B) {
 		}
 		for _, op := range []string{"compare", "gate"} {
 			b.Run(fmt.Sprintf("%s/machines=%d/reps=%d", op, shape.machines, shape.reps), func(b *testing.B) {
-				b.SetBytes(size)
-				var peak uint64
-				for b.Loop() {
-					peak = max(peak, bigfile.PeakHeap(func() {
-						set, err := reports.Load(path)
-						if err != nil {
-							b.Fatal(err)
-						}
-						if op == "compare" {
-							_, err = Tables(set, DefaultOptions)
-						} else {
-							_, err = Gate(set, set, DefaultGate)
-						}
-						if err != nil {
-							b.Fatal(err)
-						}
-					}))
-				}
-				b.ReportMetric(float64(peak), "peak-heap-B")
+				benchRead(b, op, path, size)
 			})
 		}
 	}
+}
+
+// benchRead loads path and compares it (op "compare") or gates it
+// against itself ("gate") b.N times, reporting the most heap one took.
+func benchRead(b *testing.B, op, path string, size int64) {
+	b.SetBytes(size)
+	var peak uint64
+	for b.Loop() {
+		peak = max(peak, bigfile.PeakHeap(func() {
+			set, err := reports.Load(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if op == "compare" {
+				_, err = Tables(set, DefaultOptions)
+			} else {
+				_, err = Gate(set, set, DefaultGate)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+		}))
+	}
+	b.ReportMetric(float64(peak), "peak-heap-B")
 }
