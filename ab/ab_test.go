@@ -402,3 +402,26 @@ func TestMismatchedBlocksRunAgain(t *testing.T) {
 		t.Errorf("stopped %q, want tight", out.Stopped)
 	}
 }
+
+// TestTooFewBlocksToShowIsUnjudged: among 8 judged cases a case with 7
+// blocks could never be shown worse (1/128 > 0.05/8), so it is unjudged
+// with that reason, not "ok", and the verdict is not a pass.
+func TestTooFewBlocksToShowIsUnjudged(t *testing.T) {
+	o := &Outcome{Stopped: "budget"}
+	for c := range 8 {
+		name := fmt.Sprintf("case%d", c)
+		o.Cases = append(o.Cases, name)
+		n := 12
+		if c == 3 {
+			n = 7
+		}
+		for b := range n {
+			o.Blocks = append(o.Blocks, Block{Case: name, Base: Reply{Value: 100}, New: Reply{Value: 100 * (1 + 0.01*float64(b%3-1))}})
+		}
+	}
+	v := Judge(o, DefaultJudge)
+	c := v.Checks[3]
+	if c.Status != StatusUnjudged || !strings.Contains(c.Reason, "the least that judge a case is 8") || v.Pass || v.Family != 7 {
+		t.Errorf("7 blocks among 8 cases: %s (%s), family %d, pass %t; want unjudged, the least 8, family 7, no pass", c.Status, c.Reason, v.Family, v.Pass)
+	}
+}

@@ -114,6 +114,7 @@ func Judge(o *Outcome, opts JudgeOptions) *Verdict {
 	for _, b := range o.Blocks {
 		byCase[b.Case] = append(byCase[b.Case], b)
 	}
+	need := judgedMin(o, byCase, opts)
 	nan := stats.Float(math.NaN())
 	var pw, pb []float64 // per check: worse, better; NaN when unjudged
 	tol := math.Log1p(opts.MaxRegress)
@@ -147,9 +148,12 @@ func Judge(o *Outcome, opts JudgeOptions) *Verdict {
 			c.Lo, c.Hi = stats.Float(math.Expm1(pc.Lo)), stats.Float(math.Expm1(pc.Hi))
 		}
 		w, b := math.NaN(), math.NaN()
-		if len(d) < opts.MinBlocks {
+		if len(d) < need {
 			c.Status = StatusUnjudged
-			c.Reason = fmt.Sprintf("%d blocks, the least that judge a case is %d", len(d), opts.MinBlocks)
+			c.Reason = fmt.Sprintf("%d blocks, the least that judge a case is %d", len(d), need)
+			if need > opts.MinBlocks && len(d) >= opts.MinBlocks {
+				c.Reason += fmt.Sprintf(" (fewer can never show a change at alpha %v over the judged cases, Holm's first step)", opts.Alpha)
+			}
 			if c.Mismatched > 0 {
 				c.Reason += fmt.Sprintf(" (%d more left out: their sides ran in different transfer states)", c.Mismatched)
 			}
@@ -214,6 +218,38 @@ func Judge(o *Outcome, opts JudgeOptions) *Verdict {
 		v.Status, v.Pass = "pass", true
 	}
 	return v
+}
+
+// judgedMin is the fewest blocks that judge a case of o: MinBlocks, and
+// at least PowerBlocks of the cases judged at that minimum (a fixed
+// point: fewer judged cases need fewer blocks). A case with fewer could
+// never be shown worse: "ok" would say nothing about it, so it is
+// unjudged and the exit status says so.
+func judgedMin(o *Outcome, byCase map[string][]Block, opts JudgeOptions) int {
+	n := make([]int, 0, len(o.Cases))
+	for _, name := range o.Cases {
+		k := 0
+		for _, b := range byCase[name] {
+			if !b.Mismatched && !math.IsNaN(b.LogRatio()) {
+				k++
+			}
+		}
+		n = append(n, k)
+	}
+	need := opts.MinBlocks
+	for {
+		judged := 0
+		for _, k := range n {
+			if k >= need {
+				judged++
+			}
+		}
+		next := max(opts.MinBlocks, PowerBlocks(judged, opts.Alpha))
+		if next <= need {
+			return need
+		}
+		need = next
+	}
 }
 
 // Err returns the regression as an error, nil when none regressed.
