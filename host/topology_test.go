@@ -2,10 +2,10 @@ package host
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/lockbench/lockbench/internal/testtree"
 )
 
 // fakeSysfs writes a 2-package, 2-core, 2-SMT-thread, 2-node machine with
@@ -13,15 +13,7 @@ import (
 func fakeSysfs(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
-	write := func(path, s string) {
-		p := filepath.Join(root, path)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(s+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(path, s string) { testtree.Write(t, root, path, s+"\n") }
 	write("devices/system/cpu/online", "0-7")
 	for id := range 8 {
 		pkg, core := (id/2)%2, id%2

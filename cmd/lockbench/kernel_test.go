@@ -6,6 +6,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/lockbench/lockbench/internal/testtree"
 	"time"
 
 	"github.com/lockbench/lockbench/internal/mthp"
@@ -16,15 +18,7 @@ import (
 func fakeTHP(t *testing.T) string {
 	t.Helper()
 	root := t.TempDir()
-	write := func(file, content string) {
-		p := filepath.Join(root, file)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(file, content string) { testtree.Write(t, root, file, content) }
 	write("enabled", "always [madvise] never\n")
 	write("shmem_enabled", "always within_size advise [never] deny force\n")
 	write("hugepages-64kB/enabled", "always inherit madvise [never]\n")

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/lockbench/lockbench/internal/testtree"
 )
 
 // fakeRoot builds a transparent_hugepage tree as Linux 6.18 lays it out
@@ -16,15 +18,7 @@ import (
 func fakeRoot(t *testing.T) Dir {
 	t.Helper()
 	root := t.TempDir()
-	write := func(file, content string) {
-		p := filepath.Join(root, file)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	write := func(file, content string) { testtree.Write(t, root, file, content) }
 	write("enabled", "always [madvise] never\n")
 	write("shmem_enabled", "always within_size [advise] never deny force\n")
 	for _, kB := range []int{8, 16, 32, 64, 128, 2048} {
