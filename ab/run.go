@@ -107,19 +107,20 @@ type Block struct {
 	NewProc  int `json:"new_proc"`
 	// Mismatched marks a block whose two slices ran in different
 	// transfer states (StatesDiffer): its case gets another block, and
-	// the verdict leaves it out.
+	// the verdict leaves it out unless the case has too few blocks
+	// without (Judge).
 	Mismatched bool `json:"mismatched,omitempty"`
 }
 
 // StatesDiffer reports whether the block's two slices ran in different
 // machine states: whether the transfer probes of both sides, before and
-// after each slice, span schema.XferFactor or more. Pairing cancels a
+// after each slice, span schema.XferMoved or more. Pairing cancels a
 // state the two slices share, not one that changed between them: on the
 // 2-vCPU VM the transfer flips between about 25 and 160 ns every second
-// or so, and in 13 A/A runs the 2-thread blocks whose probes spanned the
-// factor (27% of them) had log ratios spread 1.5-4 times wider
-// (standard deviation 0.25-0.58 against 0.13-0.27 for the others). A
-// 1-thread case has no transfer probe and is never mismatched.
+// or so, and in 20 A/A runs the 2-thread blocks whose probes spanned 3x
+// (18% of them) had log ratios spread 3 times wider (standard deviation
+// 0.59 against 0.19 for the others). A 1-thread case has no transfer
+// probe and is never mismatched.
 func (b Block) StatesDiffer() bool {
 	lo, hi := math.Inf(1), 0.0
 	for _, x := range []float64{b.Base.XferNS, b.Base.XferEndNS, b.New.XferNS, b.New.XferEndNS} {
@@ -127,7 +128,7 @@ func (b Block) StatesDiffer() bool {
 			lo, hi = min(lo, x), max(hi, x)
 		}
 	}
-	return hi > 0 && hi/lo >= schema.XferFactor
+	return hi > 0 && hi/lo >= schema.XferMoved
 }
 
 // LogRatio is the block's statistic, ln(new/base); NaN when a side has

@@ -106,6 +106,7 @@ func TestResultRegime(t *testing.T) {
 		{2, 25, 27, [2]float64{150, 152}, 1, false, "", "steady probes: no key; readers label states from the data"},
 		{2, 66, 72, [2]float64{150, 152}, 1, false, "", "probes either side of the old 70 ns band edge are one state"},
 		{2, 25, 170, [2]float64{150, 152}, 1, false, schema.RegimeSwitched, "the transfer moved 6.8x under the repetition"},
+		{2, 25, 45, [2]float64{150, 152}, 1, false, "", "one probe round at 45 ns among 25s is the probe's noise (up to 2.4x within a state), not a flip"},
 		{2, 25, 27, [2]float64{150, 200}, 1, false, schema.RegimeSwitched, "the speed moved 1.33x under the repetition"},
 		{2, 25, 0, [2]float64{150, 152}, 1, false, "", "no end probe: nothing says it moved"},
 		{2, 0, 0, [2]float64{150, 152}, 1, false, schema.RegimeUnprobed, "a contended repetition without a transfer probe is in no known state"},

@@ -287,7 +287,7 @@ type Result struct {
 // Regime is the name key schema.KeyRegime the harness writes:
 // schema.RegimeSwitched when a probe moved in flight by its state factor
 // (the speed of fixed work on the workers' CPUs by schema.SpeedFactor, in
-// every case; the transfer between them by schema.XferFactor, in a
+// every case; the transfer between them by schema.XferMoved, in a
 // contended one), schema.RegimeUnprobed for a contended repetition whose
 // transfer probe never finished (a machine too busy to run both probe
 // threads at once), and "" otherwise: the state of a steady repetition
@@ -301,7 +301,7 @@ func (r *Result) Regime() string {
 	contended := r.Case.Spec.Workers >= 2
 	switch {
 	case schema.Moved(r.Speed.NS, r.SpeedEnd.NS, schema.SpeedFactor),
-		contended && schema.Moved(r.XferNS, r.XferEndNS, schema.XferFactor):
+		contended && schema.Moved(r.XferNS, r.XferEndNS, schema.XferMoved):
 		return schema.RegimeSwitched
 	case contended && r.XferPairs > 0 && r.XferNS <= 0 && r.XferEndNS <= 0:
 		return schema.RegimeUnprobed

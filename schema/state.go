@@ -41,6 +41,17 @@ const (
 	// samples within one state span 140-170 ns (1.21x), and the medians
 	// the probe records spread less.
 	SpeedFactor = 1.26
+	// XferMoved is how far one pair of transfer probes must move to
+	// count as a change of state between them (a slice switched in
+	// flight, the two sides of an ab block in different states). A
+	// single probe is noisier than a cluster's median: of 3,660 probe
+	// pairs (before and after one slice) in 20 ab runs and 11 default
+	// runs on the 2-vCPU VM, those within one state spanned up to 2.4x
+	// (one round at 40-48 ns among 25s), the flips 4.5x or more (25
+	// against 160 ns), and none fell between 2.4 and 2.8. At XferFactor
+	// the noise marked 68 pairs as switched that behaved like the rest
+	// (their sides' log ratios spread no wider).
+	XferMoved = 3.0
 )
 
 // Units of the state probes (the transfer is UnitXfer and UnitXferEnd).
