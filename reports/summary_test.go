@@ -397,3 +397,24 @@ func TestSummaryOffCPU(t *testing.T) {
 		}
 	}
 }
+
+// TestSummarizeKernelNoFloorWarning: a kernel workload (fault, shmem)
+// takes no lock of ours, so a 1-thread run of it has no lock=none floor
+// to miss; the summary must not ask for one.
+func TestSummarizeKernelNoFloorWarning(t *testing.T) {
+	in := append(append(reps("Fault/mode=page/batch=16/threads=1", 6, 3000, 0, 0), reps("Fault/mode=batch/batch=16/threads=1", 6, 2100, 0, 0)...), reps("Fault/mode=large/batch=16/threads=1", 6, 360, 0, 0)...)
+	s, err := Summarize(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range s.Warnings {
+		if strings.Contains(w, "lock=none") {
+			t.Errorf("kernel workload warned about the lock=none floor: %s", w)
+		}
+	}
+	// A lock's run without the floor still hears about it.
+	s, _ = Summarize(append(reps("PageCache/mode=page/batch=16/lock=mcs/threads=1", 6, 100, 4, 0), reps("PageCache/mode=batch/batch=16/lock=mcs/threads=1", 6, 60, 1, 0)...))
+	if !slices.ContainsFunc(s.Warnings, func(w string) bool { return strings.Contains(w, "no lock=none case at 1 thread") }) {
+		t.Errorf("a lock's 1-thread run without the floor: warnings %q, want the floor's", s.Warnings)
+	}
+}
