@@ -223,11 +223,19 @@ func (s *Summary) fit(lock string) (Fit, bool) {
 	return s.Fits[i], true
 }
 
+// sameMisses is the relative difference of misses per page below which
+// two modes miss alike: two invocations of the simulator reproduced
+// l1d-miss/page within 1% (1.13 against 1.12 for mutex batch 16), so a
+// 1.02 against 1.03 is no finding either way.
+const sameMisses = 0.02
+
 // morton checks Morton's prediction at each lock and batch size measured
-// in modes page, batch and large: batch below page, large lowest.
+// in modes page, batch and large: batch below page, large lowest, each
+// by more than sameMisses.
 func (s *Summary) morton(byKey map[rowKey]Row) []string {
 	var out []string
 	seen := map[rowKey]bool{}
+	below := func(a, b float64) bool { return a < b*(1-sameMisses) }
 	for _, r := range s.Rows {
 		k := r.key().page()
 		if seen[k] {
@@ -242,16 +250,18 @@ func (s *Summary) morton(byKey map[rowKey]Row) []string {
 		}
 		lowest := true
 		for _, o := range s.Rows {
-			if o.lock() == k.lock && o.batch() == k.batch && o.L1DMiss < l.L1DMiss {
+			if o.lock() == k.lock && o.batch() == k.batch && below(o.L1DMiss, l.L1DMiss) {
 				lowest = false
 			}
 		}
 		var verdict string
 		switch {
-		case b.L1DMiss < p.L1DMiss && lowest:
+		case below(b.L1DMiss, p.L1DMiss) && lowest:
 			verdict = "as Morton's claim predicts: batch below page, large lowest"
-		case b.L1DMiss >= p.L1DMiss:
-			verdict = "not as Morton's claim predicts: batch does not miss less than page"
+		case below(p.L1DMiss, b.L1DMiss):
+			verdict = "not as Morton's claim predicts: batch does not miss less than page (it misses more)"
+		case !below(b.L1DMiss, p.L1DMiss):
+			verdict = fmt.Sprintf("not as Morton's claim predicts: batch does not miss less than page (the same within %.0f%%)", 100*sameMisses)
 		default:
 			verdict = "partly as Morton's claim predicts: batch below page, but large is not the lowest"
 		}

@@ -68,6 +68,12 @@ func TestSummarizeMissesRise(t *testing.T) {
 			fp("mutex", workloads.ModeLarge, 16, 2, 20),
 		}, math.NaN(), "large is not the lowest", "slope is not positive",
 			"a fit where more misses go with less time charges no time to misses"},
+		{"all alike", []Footprint{
+			fp("mutex", workloads.ModePage, 16, 1.02, 200),
+			fp("mutex", workloads.ModeBatch, 16, 1.015, 60),
+			fp("mutex", workloads.ModeLarge, 16, 1.03, 20),
+		}, math.NaN(), "the same within 2%", "charges no time to them",
+			"misses within the simulator's reproducibility (1%) are no finding: batch 1 of 1.02 against 1.015 read as 'batch below page'"},
 	}
 	for _, tt := range tests {
 		s := Summarize("cachegrind", nil, tt.fps, nil)
