@@ -338,7 +338,7 @@ func (p Plan) specs() (configs, floor []workloads.Spec) {
 	configs = p.configs(info, true)
 	floor = p.floorConfigs(info, configs)
 	if !p.Shard.Whole() {
-		of := shardOf(slices.Concat(configs, floor), p.Shard.N)
+		of := shardOf(configs, floor, p.Shard.N)
 		other := func(s workloads.Spec) bool { return of[Case{Spec: s}.Group()] != p.Shard.K }
 		configs = slices.DeleteFunc(configs, other)
 		floor = slices.DeleteFunc(floor, other)
