@@ -135,18 +135,30 @@ type Split struct {
 	WorkNS       stats.Float `json:"work_ns"`
 	// ScalingNS is the scaling loss saved (Parts.Scaling, page less
 	// batched): 0 at one thread, null without private floors at Threads.
-	ScalingNS    stats.Float  `json:"scaling_ns"`
-	ScalingLo    stats.Float  `json:"scaling_ns_lo"`
-	ScalingHi    stats.Float  `json:"scaling_ns_hi"`
-	TotalLo      stats.Float  `json:"total_ns_lo"`
-	TotalHi      stats.Float  `json:"total_ns_hi"`
-	LockLo       stats.Float  `json:"lock_ns_lo"`
-	LockHi       stats.Float  `json:"lock_ns_hi"`
-	ContentionLo stats.Float  `json:"contention_ns_lo"`
-	ContentionHi stats.Float  `json:"contention_ns_hi"`
-	WorkLo       stats.Float  `json:"work_ns_lo"`
-	WorkHi       stats.Float  `json:"work_ns_hi"`
-	WaitingNS    *stats.Float `json:"waiting_ns,omitempty"`
+	ScalingNS    stats.Float `json:"scaling_ns"`
+	ScalingLo    stats.Float `json:"scaling_ns_lo"`
+	ScalingHi    stats.Float `json:"scaling_ns_hi"`
+	TotalLo      stats.Float `json:"total_ns_lo"`
+	TotalHi      stats.Float `json:"total_ns_hi"`
+	LockLo       stats.Float `json:"lock_ns_lo"`
+	LockHi       stats.Float `json:"lock_ns_hi"`
+	ContentionLo stats.Float `json:"contention_ns_lo"`
+	ContentionHi stats.Float `json:"contention_ns_hi"`
+	WorkLo       stats.Float `json:"work_ns_lo"`
+	WorkHi       stats.Float `json:"work_ns_hi"`
+	// LockBlocks is the number of paired 1-thread blocks the lock part
+	// comes from (BlockPairs.OneThread): its Hodges-Lehmann estimate over
+	// the per-block lock parts, with their signed-rank (Walsh) interval
+	// from stats.MinPairs blocks, a block bootstrap of the same estimate
+	// below; 0 when the 1-thread cases and the floor did not share blocks
+	// and the lock part is a difference of medians.
+	LockBlocks int `json:"lock_blocks,omitempty"`
+	// TotalBlocks is the number of paired blocks of the headline behind
+	// the total (BlockPairs.AtT): the total is then the headline's paired
+	// estimate in thread-ns/page (see OfPaired); 0 when it is a difference
+	// of medians.
+	TotalBlocks int          `json:"total_blocks,omitempty"`
+	WaitingNS   *stats.Float `json:"waiting_ns,omitempty"`
 	// WaitingLo and WaitingHi are WaitingNS's bootstrap interval over the
 	// counting repetitions' wait-ns/page (WaitingN per side, the fewer of
 	// page's and batched's): with one counting repetition a side, the
@@ -190,6 +202,28 @@ type ClassWait struct {
 // than two pairs is resampled unpaired.
 type BlockPairs struct {
 	AtT, Alone, Floor, FloorAtT [2][]float64
+	// OneThread are the 1-thread samples that ran in the same block,
+	// aligned: [0] L at page, [1] L batched, [2] none at page, [3] none
+	// batched. A paired plan runs the floor's 1-thread slices in every
+	// 1-thread block of each lock (harness), so that the lock part is a
+	// difference within each block (see OfPaired).
+	OneThread [4][]float64
+}
+
+// lockBlocks returns the per-block lock part of aligned 1-thread blocks,
+// d_b = (L_page − none_page) − (L_batched − none_batched), and whether
+// there are any.
+func (bp BlockPairs) lockBlocks() ([]float64, bool) {
+	o := bp.OneThread
+	n := len(o[0])
+	if n == 0 || len(o[1]) != n || len(o[2]) != n || len(o[3]) != n {
+		return nil, false
+	}
+	d := make([]float64, n)
+	for i := range n {
+		d[i] = (o[0][i] - o[2][i]) - (o[1][i] - o[3][i])
+	}
+	return d, true
 }
 
 // Of splits the saving of batched against page, each given as
@@ -277,7 +311,86 @@ func OfPaired(page, batched Input, pairs BlockPairs) (s Split, ok bool) {
 	s.ContentionLo, s.ContentionHi = stats.Float(lo[2]), stats.Float(hi[2])
 	s.WorkLo, s.WorkHi = stats.Float(lo[3]), stats.Float(hi[3])
 	s.ScalingLo, s.ScalingHi = stats.Float(lo[4]), stats.Float(hi[4])
+	s.pair(page, pairs, dp-db)
 	return s, true
+}
+
+// pair puts the paired estimates in s where the blocks allow: the lock
+// part from the 1-thread blocks that held L and the floor together
+// (BlockPairs.OneThread), the total from the headline's blocks
+// (BlockPairs.AtT). What is left of the total is then the remainder:
+// per-page work at one thread (contention is 0 there), contention above
+// (as it always was: the total less the others), so that the parts add
+// up to the total. The remainder keeps its block bootstrap's spread,
+// moved to its new centre. dispatch is the dispatch saved, booked apart
+// (0 when it is not).
+func (s *Split) pair(page Input, pairs BlockPairs, dispatch float64) {
+	paired := false
+	if d, ok := pairs.lockBlocks(); ok {
+		s.LockNS, s.LockLo, s.LockHi = centre(d)
+		s.LockBlocks, paired = len(d), true
+	}
+	if pv, bv := pairs.AtT[0], pairs.AtT[1]; len(pv) > 0 && len(pv) == len(bv) && len(page.AtT) > 0 {
+		// The headline's statistic (stats.PairedRatio: Hodges-Lehmann of
+		// the per-block ln(batched/page)) in thread-ns/page: the page
+		// median the headline prints, times the change, times threads.
+		var d []float64
+		for i := range pv {
+			if pv[i] > 0 && bv[i] > 0 {
+				d = append(d, math.Log(bv[i]/pv[i]))
+			}
+		}
+		if len(d) > 0 {
+			scale := float64(s.Threads) * stats.Median(page.AtT)
+			r, lo, hi := centre(d)
+			ns := func(logRatio stats.Float) stats.Float { return stats.Float(scale * (1 - math.Exp(float64(logRatio)))) }
+			s.TotalNS, s.TotalLo, s.TotalHi = ns(r), ns(hi), ns(lo)
+			s.TotalBlocks, paired = len(d), true
+		}
+	}
+	if !paired {
+		return
+	}
+	move := func(v, lo, hi *stats.Float, to stats.Float) {
+		by := to - *v
+		*v, *lo, *hi = to, *lo+by, *hi+by
+	}
+	rest := s.TotalNS - s.LockNS - stats.Float(dispatch)
+	if s.Threads == 1 {
+		move(&s.WorkNS, &s.WorkLo, &s.WorkHi, rest)
+		return
+	}
+	rest -= s.WorkNS
+	if !math.IsNaN(float64(s.ScalingNS)) {
+		rest -= s.ScalingNS
+	}
+	move(&s.ContentionNS, &s.ContentionLo, &s.ContentionHi, rest)
+}
+
+// centre is the Hodges-Lehmann estimate of the centre of per-block
+// differences d (stats.PairedCentre) with its 95% interval: the
+// signed-rank (Walsh) interval, which belongs to that estimate, from
+// stats.MinPairs blocks; below that, where no 95% Walsh interval exists,
+// a percentile bootstrap of the same estimate over whole blocks (fixed
+// seed), rough with so few; NaN with one block.
+func centre(d []float64) (v, lo, hi stats.Float) {
+	pc := stats.PairedCentre(d, stats.DefaultConfidence)
+	v, lo, hi = stats.Float(pc.Ratio), stats.Float(pc.Lo), stats.Float(pc.Hi)
+	if !math.IsNaN(pc.Lo) || len(d) < 2 {
+		return v, lo, hi
+	}
+	rng := rand.New(rand.NewPCG(0xb10c, 0x5eed))
+	dist := [][]float64{nil}
+	buf := make([]float64, len(d))
+	for range stats.BootstrapRounds {
+		for i := range buf {
+			buf[i] = d[rng.IntN(len(d))]
+		}
+		dist[0] = append(dist[0], stats.PairedCentre(buf, stats.DefaultConfidence).Ratio)
+	}
+	l, h := []float64{math.NaN()}, []float64{math.NaN()}
+	stats.PercentileIntervals(dist, stats.DefaultConfidence, l, h)
+	return v, stats.Float(l[0]), stats.Float(h[0])
 }
 
 // WorkAndDispatch is the per-page work saved with the dispatch of the
@@ -305,8 +418,12 @@ func (s Split) Text() string {
 	part := func(v, lo, hi stats.Float, what string) string {
 		return fmt.Sprintf("%s (%s .. %s) %s", stats.Short(float64(v)), stats.Short(float64(lo)), stats.Short(float64(hi)), what)
 	}
+	lock := "from fewer lock instructions"
+	if s.LockBlocks > 0 {
+		lock += fmt.Sprintf(" (paired with the floor in %s)", stats.Plural(s.LockBlocks, "block"))
+	}
 	t := fmt.Sprintf("of the %s %s saved, %s, %s, %s", stats.Short(float64(s.TotalNS)), unit,
-		part(s.LockNS, s.LockLo, s.LockHi, "from fewer lock instructions"),
+		part(s.LockNS, s.LockLo, s.LockHi, lock),
 		part(s.ContentionNS, s.ContentionLo, s.ContentionHi, "from less contention"),
 		part(s.WorkNS, s.WorkLo, s.WorkHi, "from per-page work batched"))
 	if s.DispatchNS != nil {
