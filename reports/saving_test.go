@@ -278,7 +278,7 @@ func TestSavingPairedBlocks(t *testing.T) {
 			slow = 1.5
 		}
 		jit := (float64(b%4) - 1.5) * 0.7 // symmetric about 0
-		block++ // mutex at one thread, the floor beside it
+		block++                           // mutex at one thread, the floor beside it
 		line("PageCache/mode=page/batch=16/lock=mutex/threads=1", block, 100*slow+32+jit)
 		line("PageCache/mode=page/batch=16/lock=none/threads=1", block, 100*slow-jit)
 		line("PageCache/mode=batch/batch=16/lock=none/threads=1", block, 40*slow+jit)

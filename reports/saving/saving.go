@@ -124,7 +124,9 @@ func Decompose(in Input) Parts {
 // page case's part minus the batched case's (Parts), in thread-ns per
 // page; they add up to Total. The intervals are a percentile bootstrap
 // over the repetitions of the six cases read (stats.MedianBootstrap, a
-// fixed seed). Waiting, when both cases have wait-ns/page, is how much of
+// fixed seed), over whole blocks where they were paired (OfPaired), and
+// the lock part and the total are paired estimates with their own
+// intervals where the blocks allow (LockBlocks, TotalBlocks). Waiting, when both cases have wait-ns/page, is how much of
 // the contention saved was time spent waiting for a lock.
 type Split struct {
 	Unit         string      `json:"unit"`
