@@ -69,7 +69,7 @@ func simulate(m stateMachine, n int, paired bool) Split {
 // 5%: the failure the three runs of issue 23 showed (33.4, 13.3, 34.1
 // ns/page, each outside another's interval).
 func TestPairedLockCoverage(t *testing.T) {
-	const runs, blocks = 400, 12
+	const runs, blocks = 250, 12
 	cover := func(paired bool) (float64, float64) {
 		m := stateMachine{rand.New(rand.NewPCG(23, 2))}
 		hit, width := 0, 0.0

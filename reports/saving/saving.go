@@ -323,50 +323,165 @@ func OfPaired(page, batched Input, pairs BlockPairs) (s Split, ok bool) {
 // (BlockPairs.AtT). What is left of the total is then the remainder:
 // per-page work at one thread (contention is 0 there), contention above
 // (as it always was: the total less the others), so that the parts add
-// up to the total. The remainder keeps its block bootstrap's spread,
-// moved to its new centre. dispatch is the dispatch saved, booked apart
-// (0 when it is not).
+// up to the total. The remainder's interval is a bootstrap of that whole
+// computation over whole blocks (remainder) when both are paired; else it
+// keeps its block bootstrap's spread, moved to its new centre. dispatch
+// is the dispatch saved, booked apart (0 when it is not).
 func (s *Split) pair(page Input, pairs BlockPairs, dispatch float64) {
-	paired := false
-	if d, ok := pairs.lockBlocks(); ok {
+	d, lockPaired := pairs.lockBlocks()
+	if lockPaired {
 		s.LockNS, s.LockLo, s.LockHi = centre(d)
-		s.LockBlocks, paired = len(d), true
+		s.LockBlocks = len(d)
 	}
-	if pv, bv := pairs.AtT[0], pairs.AtT[1]; len(pv) > 0 && len(pv) == len(bv) && len(page.AtT) > 0 {
+	scale := float64(s.Threads) * stats.Median(page.AtT)
+	atP, atB := pairs.AtT[0], pairs.AtT[1]
+	if s.Threads == 1 && lockPaired {
+		// At one thread the headline's blocks are the lock's: the total
+		// and the lock part come from the same blocks, and the
+		// remainder's bootstrap draws them together.
+		atP, atB = pairs.OneThread[0], pairs.OneThread[1]
+		if len(pairs.AtT[0]) > 0 {
+			atP, atB = pairs.AtT[0], pairs.AtT[1]
+		}
+	}
+	r, totalPaired := logRatios(atP, atB)
+	if totalPaired && len(page.AtT) > 0 {
 		// The headline's statistic (stats.PairedRatio: Hodges-Lehmann of
 		// the per-block ln(batched/page)) in thread-ns/page: the page
 		// median the headline prints, times the change, times threads.
-		var d []float64
-		for i := range pv {
-			if pv[i] > 0 && bv[i] > 0 {
-				d = append(d, math.Log(bv[i]/pv[i]))
-			}
-		}
-		if len(d) > 0 {
-			scale := float64(s.Threads) * stats.Median(page.AtT)
-			r, lo, hi := centre(d)
-			ns := func(logRatio stats.Float) stats.Float { return stats.Float(scale * (1 - math.Exp(float64(logRatio)))) }
-			s.TotalNS, s.TotalLo, s.TotalHi = ns(r), ns(hi), ns(lo)
-			s.TotalBlocks, paired = len(d), true
-		}
+		c, lo, hi := centre(r)
+		ns := func(logRatio stats.Float) stats.Float { return stats.Float(scale * (1 - math.Exp(float64(logRatio)))) }
+		s.TotalNS, s.TotalLo, s.TotalHi = ns(c), ns(hi), ns(lo)
+		s.TotalBlocks = len(r)
+	} else {
+		totalPaired = false
 	}
-	if !paired {
+	if !lockPaired && !totalPaired {
 		return
-	}
-	move := func(v, lo, hi *stats.Float, to stats.Float) {
-		by := to - *v
-		*v, *lo, *hi = to, *lo+by, *hi+by
 	}
 	rest := s.TotalNS - s.LockNS - stats.Float(dispatch)
-	if s.Threads == 1 {
-		move(&s.WorkNS, &s.WorkLo, &s.WorkHi, rest)
-		return
+	part := [3]*stats.Float{&s.WorkNS, &s.WorkLo, &s.WorkHi}
+	if s.Threads > 1 {
+		rest -= s.WorkNS
+		if !math.IsNaN(float64(s.ScalingNS)) {
+			rest -= s.ScalingNS
+		}
+		part = [3]*stats.Float{&s.ContentionNS, &s.ContentionLo, &s.ContentionHi}
 	}
-	rest -= s.WorkNS
-	if !math.IsNaN(float64(s.ScalingNS)) {
-		rest -= s.ScalingNS
+	if lockPaired && totalPaired {
+		if lo, hi, ok := s.remainder(pairs, scale, dispatch, rest); ok {
+			*part[0], *part[1], *part[2] = rest, lo, hi
+			return
+		}
 	}
-	move(&s.ContentionNS, &s.ContentionLo, &s.ContentionHi, rest)
+	// One of the two unpaired: the remainder keeps its block bootstrap's
+	// spread, moved to its centre.
+	by := rest - *part[0]
+	*part[0], *part[1], *part[2] = rest, *part[1]+by, *part[2]+by
+}
+
+// logRatios returns the per-block ln(batched/page) of aligned samples,
+// pairs with a value <= 0 left out, as stats.PairedRatio; ok is false
+// when there are none.
+func logRatios(p, b []float64) ([]float64, bool) {
+	if len(p) == 0 || len(p) != len(b) {
+		return nil, false
+	}
+	var r []float64
+	for i := range p {
+		if p[i] > 0 && b[i] > 0 {
+			r = append(r, math.Log(b[i]/p[i]))
+		}
+	}
+	return r, len(r) > 0
+}
+
+// remainder is the percentile interval of the remainder (work at one
+// thread, contention above) by a bootstrap of the whole computation over
+// whole blocks: each round draws the 1-thread blocks that held the lock
+// and the floor (the lock part, and the floor's page and batched medians),
+// the headline's blocks (the total; at one thread the same draw, since
+// they are the same blocks) and the private floor's (scaling), and takes
+// what is left of the round's total. Groups that ran at other times are
+// drawn independently, as they were measured. The interval is moved by
+// rest less the same computation on the undrawn blocks (0 when the
+// estimate read exactly these blocks: the floor's medians pool every
+// lock's blocks, the headline's blocks may hold a slice the floor's
+// lacks). ok is false when the inputs do not allow it.
+func (s *Split) remainder(pairs BlockPairs, scale, dispatch float64, rest stats.Float) (lo, hi stats.Float, ok bool) {
+	one, ft := pairs.OneThread, pairs.FloorAtT
+	n := len(one[0])
+	oneThread := s.Threads == 1
+	atP, atB := pairs.AtT[0], pairs.AtT[1]
+	if oneThread {
+		atP, atB = one[0], one[1] // drawn with the lock's blocks
+	}
+	scaled := !oneThread && !math.IsNaN(float64(s.ScalingNS))
+	if n < 2 || len(atP) < 2 || len(atP) != len(atB) || scaled && (len(ft[0]) < 2 || len(ft[0]) != len(ft[1])) {
+		return 0, 0, false
+	}
+	var d, r, fp, fb, tp, tb []float64
+	// est is the remainder from the blocks listed (indices into the
+	// 1-thread blocks, the headline's and the private floor's).
+	est := func(ones, ats, fts []int) float64 {
+		d, r, fp, fb = d[:0], r[:0], fp[:0], fb[:0]
+		for _, i := range ones {
+			d = append(d, (one[0][i]-one[2][i])-(one[1][i]-one[3][i]))
+			fp, fb = append(fp, one[2][i]), append(fb, one[3][i])
+		}
+		lock := stats.HodgesLehmann(d)
+		for _, i := range ats {
+			r = append(r, math.Log(atB[i]/atP[i]))
+		}
+		total := scale * (1 - math.Exp(stats.HodgesLehmann(r)))
+		switch {
+		case oneThread: // work = total − lock − dispatch (a constant of the probes)
+			return total - lock - dispatch
+		case scaled: // contention = total − (none at T × T, page less batched) − lock
+			tp, tb = tp[:0], tb[:0]
+			for _, i := range fts {
+				tp, tb = append(tp, ft[0][i]), append(tb, ft[1][i])
+			}
+			return total - float64(s.Threads)*(stats.Median(tp)-stats.Median(tb)) - lock
+		default: // contention = total − (none at 1, page less batched) − lock
+			return total - (stats.Median(fp) - stats.Median(fb)) - lock
+		}
+	}
+	every := func(n int) []int {
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx
+	}
+	rng := rand.New(rand.NewPCG(0x7e3a1, 0x5eed))
+	draw := func(idx []int, n int) []int {
+		idx = idx[:0]
+		for range n {
+			idx = append(idx, rng.IntN(n))
+		}
+		return idx
+	}
+	ones, ats, fts := every(n), every(len(atP)), every(len(ft[0]))
+	by := float64(rest) - est(ones, ats, fts)
+	dist := [][]float64{nil}
+	for range stats.BootstrapRounds {
+		ones = draw(ones, n)
+		if oneThread {
+			ats = ones
+		} else {
+			ats = draw(ats, len(atP))
+		}
+		if scaled {
+			fts = draw(fts, len(ft[0]))
+		}
+		if v := est(ones, ats, fts); !math.IsNaN(v) {
+			dist[0] = append(dist[0], v+by)
+		}
+	}
+	l, h := []float64{math.NaN()}, []float64{math.NaN()}
+	stats.PercentileIntervals(dist, stats.DefaultConfidence, l, h)
+	return stats.Float(l[0]), stats.Float(h[0]), !math.IsNaN(l[0])
 }
 
 // centre is the Hodges-Lehmann estimate of the centre of per-block
@@ -388,7 +503,7 @@ func centre(d []float64) (v, lo, hi stats.Float) {
 		for i := range buf {
 			buf[i] = d[rng.IntN(len(d))]
 		}
-		dist[0] = append(dist[0], stats.PairedCentre(buf, stats.DefaultConfidence).Ratio)
+		dist[0] = append(dist[0], stats.HodgesLehmann(buf))
 	}
 	l, h := []float64{math.NaN()}, []float64{math.NaN()}
 	stats.PercentileIntervals(dist, stats.DefaultConfidence, l, h)
