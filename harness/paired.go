@@ -181,10 +181,28 @@ func (b *blockSet) block(ref blockRef) []Case {
 			unit = []workloads.Spec{unit[1], unit[0]}
 		}
 		for _, s := range unit {
-			out = append(out, Case{Spec: s, Rep: ref.rep, Count: b.count})
+			c := Case{Spec: s, Rep: ref.rep, Count: b.count}
+			if len(unit) == 2 && s.Lock == FloorLock && len(s.ClassLocks) == 0 {
+				// The floor runs in each lock's blocks: its repetitions
+				// are counted over all of them.
+				k, at := b.sharing(ref.g)
+				c.Rep, c.Count = ref.rep*k+at, b.count*k
+			}
+			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// sharing returns how many groups' blocks hold the floor beside group g's
+// slices, and g's place among them.
+func (b *blockSet) sharing(g int) (k, at int) {
+	for _, gs := range b.shared {
+		if i := slices.Index(gs, g); i >= 0 {
+			return len(gs), i
+		}
+	}
+	return 1, 0
 }
 
 // maxCountingTries bounds the runs of one counting repetition: one that

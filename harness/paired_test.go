@@ -333,6 +333,27 @@ func TestPairedFloorInBlocks(t *testing.T) {
 		}
 		byBlock[c.Block] = append(byBlock[c.Block], c)
 	}
+	reps := map[string][]int{} // the floor's at one thread, by name
+	for _, b := range blocks {
+		for _, c := range byBlock[b] {
+			if c.Spec.Lock == FloorLock && c.Spec.Workers == 1 {
+				if c.Count != 2*p.Count {
+					t.Errorf("%s: count %d, want %d (it runs in both locks' blocks)", c, c.Count, 2*p.Count)
+				}
+				reps[c.Name()] = append(reps[c.Name()], c.Rep)
+			}
+		}
+	}
+	for name, rs := range reps {
+		slices.Sort(rs)
+		want := make([]int, 2*p.Count)
+		for i := range want {
+			want[i] = i
+		}
+		if !slices.Equal(rs, want) {
+			t.Errorf("%s: repetitions %v, want 0 .. %d once each", name, rs, 2*p.Count-1)
+		}
+	}
 	floorAlone, lockAlone := 0, 0
 	for _, b := range blocks {
 		cs := byBlock[b]

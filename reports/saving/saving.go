@@ -334,17 +334,7 @@ func (s *Split) pair(page Input, pairs BlockPairs, dispatch float64) {
 		s.LockBlocks = len(d)
 	}
 	scale := float64(s.Threads) * stats.Median(page.AtT)
-	atP, atB := pairs.AtT[0], pairs.AtT[1]
-	if s.Threads == 1 && lockPaired {
-		// At one thread the headline's blocks are the lock's: the total
-		// and the lock part come from the same blocks, and the
-		// remainder's bootstrap draws them together.
-		atP, atB = pairs.OneThread[0], pairs.OneThread[1]
-		if len(pairs.AtT[0]) > 0 {
-			atP, atB = pairs.AtT[0], pairs.AtT[1]
-		}
-	}
-	r, totalPaired := logRatios(atP, atB)
+	r, totalPaired := logRatios(pairs.AtT[0], pairs.AtT[1])
 	if totalPaired && len(page.AtT) > 0 {
 		// The headline's statistic (stats.PairedRatio: Hodges-Lehmann of
 		// the per-block ln(batched/page)) in thread-ns/page: the page
