@@ -438,3 +438,58 @@ func TestPairedFloorShard(t *testing.T) {
 		}
 	}
 }
+
+// TestPairedAdaptiveFloor: a Judge that names the floor at one thread
+// (reports' Pending does while its cases are short of lines) gets blocks
+// of the 1-thread lock groups, in turn, each with the floor's slices
+// beside the lock's and numbered with them; the sweep never fails on a
+// group name it does not run as a block of its own.
+func TestPairedAdaptiveFloor(t *testing.T) {
+	p := pairedPlan(1, 9)
+	p.Threads, p.Modes, p.Floor = []int{1}, []workloads.Mode{workloads.ModePage, workloads.ModeBatch}, true
+	p.Base.Bare = true // no counting block
+	p.Budget, p.Target = time.Hour, 0.05
+	sw, err := NewSweep(p, testRunner(), filepath.Join(t.TempDir(), "out"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	floor := "PageCache/lock=none/threads=1"
+	calls := 0
+	sw.Judge = &funcJudge{t: t, pending: func([]*benchfmt.Result, float64) []string {
+		if calls++; calls <= 2 {
+			return []string{floor}
+		}
+		return nil
+	}}
+	out, err := sw.Run(context.Background())
+	if err != nil {
+		t.Fatalf("a Judge naming %s: %v", floor, err)
+	}
+	locks := map[int]string{}
+	floors := map[int]int{}
+	for _, l := range out.Lines {
+		n := schema.ParseName(l.Name)
+		if n.IsClass() {
+			continue
+		}
+		var block int
+		for _, v := range l.Values {
+			if v.Unit == schema.UnitBlock {
+				block = int(v.Value)
+			}
+		}
+		if lock, _ := n.Get(schema.KeyLock); lock == FloorLock {
+			floors[block]++
+		} else {
+			locks[block] = lock
+		}
+	}
+	if out.Blocks != 4 || locks[3] != "mutex" || locks[4] != "mcs" {
+		t.Errorf("%d blocks, the adaptive ones of %q and %q; want 2 fixed and 2 asked for the floor, of mutex then mcs", out.Blocks, locks[3], locks[4])
+	}
+	for b := 1; b <= out.Blocks; b++ {
+		if floors[b] != 2 {
+			t.Errorf("block %d (%s) holds %d floor slices, want 2 (page and batch)", b, locks[b], floors[b])
+		}
+	}
+}
