@@ -63,7 +63,10 @@
 //
 // In the Paired order (the default) the cases of one Case.Group, every
 // mode of one lock, batch and thread count, run back to back as a block,
-// in an order drawn per block from Plan.Seed; each line carries its block
+// in an order drawn per block from Plan.Seed; the floor's 1-thread slices
+// (lock none) run inside every block of a lock at one thread, each beside
+// the lock's slice of its mode, so that the saving split's lock part is a
+// difference within the block (see blockSet). Each line carries its block
 // number as the unit block; every slice probes before and after itself. A Sweep with a Budget and a Judge first
 // runs Plan.Count blocks of every group, then one block at a time of the
 // group Judge names, until it names none or the budget would be passed;

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/lockbench/lockbench/schema"
@@ -11,26 +12,38 @@ import (
 )
 
 // blockSet is a Paired plan's comparison groups (Case.Group: one lock at
-// one thread count, its modes and batch sizes; the floor a group of its
-// own), each with its timed configurations (bare under TimeBare) and the
-// configurations of its counting blocks (none for the floor, or without
-// TimeBare), in plan order. It draws the slice order of each block from
-// one generator seeded with Plan.Seed, so that a plan's blocks come out
-// in the same orders every time it is expanded in the same sequence:
-// Cases and Sweep.Run agree on the fixed blocks.
+// one thread count, its modes and batch sizes; the private floor at T
+// threads a group of its own), each with its timed configurations (bare
+// under TimeBare) and the configurations of its counting blocks (none for
+// the floor, or without TimeBare), in plan order. It draws the slice
+// order of each block from one generator seeded with Plan.Seed, so that a
+// plan's blocks come out in the same orders every time it is expanded in
+// the same sequence: Cases and Sweep.Run agree on the fixed blocks.
+//
+// The floor at one thread (lock none, each mode and batch) is no group of
+// its own when the plan (or its shard) has a lock at one thread: its
+// slices run inside every 1-thread lock group's timed blocks, each beside
+// the lock's slice of the same mode and batch (a unit of two, in a drawn
+// order), so that the saving split's lock part, (L − none) at page less
+// (L − none) batched, is a difference within one block (see
+// reports/saving). shared maps the floor's group name to those groups,
+// for a Judge that names it.
 type blockSet struct {
-	timed    [][]workloads.Spec
+	timed    [][][]workloads.Spec // per group, its timed units: one slice, or a lock's slice and the floor's
 	counting [][]workloads.Spec
 	count    int            // Plan.Count: the fixed timed blocks of each group
 	index    map[string]int // Case.Group -> index in timed and counting
+	shared   map[string][]int
+	turn     int // the next of shared's groups to run a block the Judge asked of the floor
 	rng      *rand.Rand
 }
 
 func (p Plan) blocks() *blockSet {
 	configs, floor := p.specs()
-	b := &blockSet{count: p.Count, index: map[string]int{}, rng: rand.New(rand.NewPCG(p.Seed, 0x9a1bed))}
+	b := &blockSet{count: p.Count, index: map[string]int{}, shared: map[string][]int{}, rng: rand.New(rand.NewPCG(p.Seed, 0x9a1bed))}
 	counting := p.counting()
-	add := func(s workloads.Spec, isFloor bool) {
+	bare := p.Base.Bare || p.timing() == TimeBare
+	group := func(s workloads.Spec) int {
 		g := Case{Spec: s}.Group()
 		i, ok := b.index[g]
 		if !ok {
@@ -39,19 +52,59 @@ func (p Plan) blocks() *blockSet {
 			b.timed = append(b.timed, nil)
 			b.counting = append(b.counting, nil)
 		}
-		if counting && !isFloor {
+		return i
+	}
+	var alone []int // the groups of a lock at one thread
+	for _, s := range configs {
+		i := group(s)
+		if counting {
 			b.counting[i] = append(b.counting[i], s)
 		}
-		s.Bare = p.Base.Bare || p.timing() == TimeBare
-		b.timed[i] = append(b.timed[i], s)
-	}
-	for _, s := range configs {
-		add(s, false)
+		if s.Workers == 1 && !slices.Contains(alone, i) {
+			alone = append(alone, i)
+		}
+		s.Bare = bare
+		b.timed[i] = append(b.timed[i], []workloads.Spec{s})
 	}
 	for _, s := range floor {
-		add(s, true)
+		s.Bare = bare
+		if s.Workers != 1 || len(alone) == 0 {
+			i := group(s)
+			b.timed[i] = append(b.timed[i], []workloads.Spec{s})
+			continue
+		}
+		// The floor at one thread joins each lock's 1-thread unit of
+		// its mode and batch (a lock's unit holds one lock slice yet).
+		g := Case{Spec: s}.Group()
+		for _, i := range alone {
+			for u, unit := range b.timed[i] {
+				if len(unit) == 1 && unit[0].Mode == s.Mode && unit[0].Batch == s.Batch {
+					b.timed[i][u] = append(unit, s)
+					break
+				}
+			}
+			if !slices.Contains(b.shared[g], i) {
+				b.shared[g] = append(b.shared[g], i)
+			}
+		}
 	}
 	return b
+}
+
+// group returns the index of the group to run a block of for a Judge
+// that named name: the group itself, or for the floor at one thread the
+// 1-thread lock groups whose blocks hold it, in turn.
+func (b *blockSet) group(name string) (int, bool) {
+	if g, ok := b.index[name]; ok {
+		return g, true
+	}
+	gs := b.shared[name]
+	if len(gs) == 0 {
+		return 0, false
+	}
+	g := gs[b.turn%len(gs)]
+	b.turn++
+	return g, true
 }
 
 // A blockRef is one block to run: group g's timed block rep, or its
@@ -106,22 +159,50 @@ func (b *blockSet) fixedCases() []Case {
 	return out
 }
 
-// block returns the cases of one block in a fresh random order. Their
-// Block is left 0 for the caller to number.
+// block returns the cases of one block in a fresh random order: the
+// units of a timed block in a drawn order, the two slices of a unit (a
+// lock's and the floor's) in a drawn order, so that the floor's slice runs
+// right before or after the lock's of its mode. Their Block is left 0 for
+// the caller to number.
 func (b *blockSet) block(ref blockRef) []Case {
-	specs := b.timed[ref.g]
 	if ref.counting {
-		specs = b.counting[ref.g]
-	}
-	out := make([]Case, len(specs))
-	for i, j := range b.rng.Perm(len(specs)) {
-		if ref.counting {
+		specs := b.counting[ref.g]
+		out := make([]Case, len(specs))
+		for i, j := range b.rng.Perm(len(specs)) {
 			out[i] = Case{Spec: specs[j], Rep: ref.rep, Count: CountingReps, Counting: true}
-		} else {
-			out[i] = Case{Spec: specs[j], Rep: ref.rep, Count: b.count}
+		}
+		return out
+	}
+	units := b.timed[ref.g]
+	var out []Case
+	for _, j := range b.rng.Perm(len(units)) {
+		unit := units[j]
+		if len(unit) == 2 && b.rng.IntN(2) == 1 {
+			unit = []workloads.Spec{unit[1], unit[0]}
+		}
+		for _, s := range unit {
+			c := Case{Spec: s, Rep: ref.rep, Count: b.count}
+			if len(unit) == 2 && s.Lock == FloorLock && len(s.ClassLocks) == 0 {
+				// The floor runs in each lock's blocks: its repetitions
+				// are counted over all of them.
+				k, at := b.sharing(ref.g)
+				c.Rep, c.Count = ref.rep*k+at, b.count*k
+			}
+			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// sharing returns how many groups' blocks hold the floor beside group g's
+// slices, and g's place among them.
+func (b *blockSet) sharing(g int) (k, at int) {
+	for _, gs := range b.shared {
+		if i := slices.Index(gs, g); i >= 0 {
+			return len(gs), i
+		}
+	}
+	return 1, 0
 }
 
 // maxCountingTries bounds the runs of one counting repetition: one that
@@ -228,7 +309,7 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 				o.Stopped = StopTight
 				return nil
 			}
-			g, ok := bl.index[want[0]]
+			g, ok := bl.group(want[0])
 			if !ok {
 				return fmt.Errorf("harness: Judge named %q, not a group of the plan", want[0])
 			}

@@ -307,3 +307,190 @@ func (j *funcJudge) Add(lines []*benchfmt.Result) {
 func (j *funcJudge) Pending(target float64) []string { return j.pending(j.lines, target) }
 
 var _ Judge = (*funcJudge)(nil)
+
+// TestPairedFloorInBlocks: with the floor, every timed block of a lock at
+// one thread holds the floor's slice of each of its modes, right before
+// or after the lock's slice of that mode, so that the saving split's lock
+// part is a difference within one block; the floor at one thread is no
+// block of its own, a Judge naming it gets the 1-thread lock groups in
+// turn, and the private floor at two threads stays a group of its own.
+func TestPairedFloorInBlocks(t *testing.T) {
+	p := pairedPlan(4, 3)
+	p.Modes, p.Floor = []workloads.Mode{workloads.ModePage, workloads.ModeBatch, workloads.ModeLarge}, true
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	byBlock := map[int][]Case{}
+	var blocks []int
+	for _, c := range p.Cases() {
+		if c.Counting {
+			if c.Spec.Lock == FloorLock {
+				t.Errorf("counting repetition of the floor %s: the floor has nothing to count", c.Name())
+			}
+			continue
+		}
+		if _, ok := byBlock[c.Block]; !ok {
+			blocks = append(blocks, c.Block)
+		}
+		byBlock[c.Block] = append(byBlock[c.Block], c)
+	}
+	reps := map[string][]int{} // the floor's at one thread, by name
+	for _, b := range blocks {
+		for _, c := range byBlock[b] {
+			if c.Spec.Lock == FloorLock && c.Spec.Workers == 1 {
+				if c.Count != 2*p.Count {
+					t.Errorf("%s: count %d, want %d (it runs in both locks' blocks)", c, c.Count, 2*p.Count)
+				}
+				reps[c.Name()] = append(reps[c.Name()], c.Rep)
+			}
+		}
+	}
+	for name, rs := range reps {
+		slices.Sort(rs)
+		want := make([]int, 2*p.Count)
+		for i := range want {
+			want[i] = i
+		}
+		if !slices.Equal(rs, want) {
+			t.Errorf("%s: repetitions %v, want 0 .. %d once each", name, rs, 2*p.Count-1)
+		}
+	}
+	floorAlone, lockAlone := 0, 0
+	for _, b := range blocks {
+		cs := byBlock[b]
+		lock := slices.ContainsFunc(cs, func(c Case) bool { return c.Spec.Lock != FloorLock && c.Spec.Workers == 1 })
+		switch g := cs[0].Group(); {
+		case lock:
+			lockAlone++
+			if len(cs) != 2*len(p.Modes) {
+				t.Fatalf("block %d of %s has %d slices, want %d: each mode's lock slice and floor slice", b, g, len(cs), 2*len(p.Modes))
+			}
+			for i := 0; i < len(cs); i += 2 {
+				x, y := cs[i], cs[i+1]
+				if x.Spec.Mode != y.Spec.Mode || (x.Spec.Lock == FloorLock) == (y.Spec.Lock == FloorLock) || x.Spec.Workers != 1 || y.Spec.Workers != 1 {
+					t.Errorf("block %d: slices %d and %d are %s and %s; want a lock's slice and the floor's of one mode, side by side", b, i, i+1, x.Name(), y.Name())
+				}
+			}
+		case cs[0].Spec.Lock == FloorLock && cs[0].Spec.Workers == 1:
+			floorAlone++
+		default:
+			for _, c := range cs {
+				if c.Group() != g {
+					t.Errorf("block %d mixes %s into group %s: only the floor at one thread joins other blocks", b, c.Name(), g)
+				}
+			}
+		}
+	}
+	if floorAlone != 0 || lockAlone != 2*p.Count {
+		t.Errorf("%d blocks of the floor alone, %d of a lock at one thread; want 0 and %d (2 locks x %d)", floorAlone, lockAlone, 2*p.Count, p.Count)
+	}
+	bl := p.blocks()
+	floor := Case{Spec: workloads.Spec{Workload: workloads.PageCache, Lock: FloorLock, Workers: 1}}.Group()
+	var got []string
+	for range 4 {
+		g, ok := bl.group(floor)
+		if !ok {
+			t.Fatalf("a Judge naming the floor %s gets no block", floor)
+		}
+		got = append(got, bl.timed[g][0][0].Lock)
+	}
+	if !slices.Equal(got, []string{"mutex", "mcs", "mutex", "mcs"}) {
+		t.Errorf("blocks run for a Judge naming the floor: %v, want the 1-thread lock groups in turn", got)
+	}
+	if _, ok := bl.group(Case{Spec: workloads.Spec{Workload: workloads.PageCache, Lock: FloorLock, Workers: 2, Private: true}}.Group()); !ok {
+		t.Error("the private floor at 2 threads is no group: it runs in blocks of its own")
+	}
+}
+
+// TestPairedFloorShard: the floor at one thread goes to the shard of the
+// first lock at one thread, so that its blocks hold it; every case name is
+// in one shard only (merge refuses a case measured twice), and the shards
+// together run every case of the plan.
+func TestPairedFloorShard(t *testing.T) {
+	p := pairedPlan(2, 5)
+	p.Modes, p.Floor = []workloads.Mode{workloads.ModePage, workloads.ModeBatch}, true
+	whole := map[string]bool{}
+	for _, c := range p.Cases() {
+		whole[c.Name()] = true
+	}
+	for n := 1; n <= p.Groups(); n++ {
+		owner := map[string]int{}
+		for k := 1; k <= n; k++ {
+			q := p
+			q.Shard = schema.Shard{K: k, N: n}
+			if err := q.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			floorHere, mutexHere := false, false
+			for _, c := range q.Cases() {
+				if o, ok := owner[c.Name()]; ok && o != k {
+					t.Errorf("N=%d: %s in shards %d and %d", n, c.Name(), o, k)
+				}
+				owner[c.Name()] = k
+				floorHere = floorHere || c.Spec.Lock == FloorLock && c.Spec.Workers == 1
+				mutexHere = mutexHere || c.Spec.Lock == "mutex" && c.Spec.Workers == 1
+			}
+			if floorHere != mutexHere {
+				t.Errorf("shard %d/%d: the floor at one thread here %v, mutex at one thread (the first lock) %v: want them together", k, n, floorHere, mutexHere)
+			}
+		}
+		if len(owner) != len(whole) {
+			t.Errorf("N=%d: the shards run %d case names, the plan %d", n, len(owner), len(whole))
+		}
+	}
+}
+
+// TestPairedAdaptiveFloor: a Judge that names the floor at one thread
+// (reports' Pending does while its cases are short of lines) gets blocks
+// of the 1-thread lock groups, in turn, each with the floor's slices
+// beside the lock's and numbered with them; the sweep never fails on a
+// group name it does not run as a block of its own.
+func TestPairedAdaptiveFloor(t *testing.T) {
+	p := pairedPlan(1, 9)
+	p.Threads, p.Modes, p.Floor = []int{1}, []workloads.Mode{workloads.ModePage, workloads.ModeBatch}, true
+	p.Base.Bare = true // no counting block
+	p.Budget, p.Target = time.Hour, 0.05
+	sw, err := NewSweep(p, testRunner(), filepath.Join(t.TempDir(), "out"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	floor := "PageCache/lock=none/threads=1"
+	calls := 0
+	sw.Judge = &funcJudge{t: t, pending: func([]*benchfmt.Result, float64) []string {
+		if calls++; calls <= 2 {
+			return []string{floor}
+		}
+		return nil
+	}}
+	out, err := sw.Run(context.Background())
+	if err != nil {
+		t.Fatalf("a Judge naming %s: %v", floor, err)
+	}
+	locks := map[int]string{}
+	floors := map[int]int{}
+	for _, l := range out.Lines {
+		n := schema.ParseName(l.Name)
+		if n.IsClass() {
+			continue
+		}
+		var block int
+		for _, v := range l.Values {
+			if v.Unit == schema.UnitBlock {
+				block = int(v.Value)
+			}
+		}
+		if lock, _ := n.Get(schema.KeyLock); lock == FloorLock {
+			floors[block]++
+		} else {
+			locks[block] = lock
+		}
+	}
+	if out.Blocks != 4 || locks[3] != "mutex" || locks[4] != "mcs" {
+		t.Errorf("%d blocks, the adaptive ones of %q and %q; want 2 fixed and 2 asked for the floor, of mutex then mcs", out.Blocks, locks[3], locks[4])
+	}
+	for b := 1; b <= out.Blocks; b++ {
+		if floors[b] != 2 {
+			t.Errorf("block %d (%s) holds %d floor slices, want 2 (page and batch)", b, locks[b], floors[b])
+		}
+	}
+}

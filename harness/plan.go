@@ -25,7 +25,8 @@ const (
 	Grouped Order = "grouped"
 	// Paired runs each comparison group (the modes and batch sizes of
 	// one lock at one thread count: the cases a headline compares; the
-	// floor is a group of its own) as a block of back-to-back slices, in
+	// floor at one thread inside every 1-thread lock group's blocks, the
+	// private floor at T a group of its own) as a block of back-to-back slices, in
 	// a random order per block drawn from Plan.Seed: every case of a
 	// block meets the same machine, and the headline compares within
 	// blocks (see the package doc, "Paired blocks"). Count is the number
@@ -272,8 +273,9 @@ func (p Plan) Validate() error {
 // interleaved. Plan.Floor's cases join the timed rounds (they have
 // nothing to count). A workload without modes or batches (cs) ignores
 // Modes and Batches. With a Shard, only the configurations of the
-// shard's comparison groups are run (the floor is a group of its own),
-// in the same order. Call Validate first; Cases does not check its input.
+// shard's comparison groups are run (the floor at one thread with the
+// first 1-thread lock group: floorTie), in the same order. In the Paired
+// order the floor at one thread runs in every 1-thread lock block. Call Validate first; Cases does not check its input.
 func (p Plan) Cases() []Case {
 	if p.Order == Paired {
 		return p.blocks().fixedCases()
@@ -338,7 +340,7 @@ func (p Plan) specs() (configs, floor []workloads.Spec) {
 	configs = p.configs(info, true)
 	floor = p.floorConfigs(info, configs)
 	if !p.Shard.Whole() {
-		of := shardOf(slices.Concat(configs, floor), p.Shard.N)
+		of := shardOf(configs, floor, p.Shard.N)
 		other := func(s workloads.Spec) bool { return of[Case{Spec: s}.Group()] != p.Shard.K }
 		configs = slices.DeleteFunc(configs, other)
 		floor = slices.DeleteFunc(floor, other)

@@ -57,10 +57,14 @@ func (r *Runner) Estimate(c Case) time.Duration {
 // from one machine and one run. Every repetition is estimated alike
 // (Runner.Estimate) and every configuration runs Count times, so groups
 // are balanced by their number of configurations: the largest first, each
-// to the shard with the fewest so far (the lowest index on a tie). It
+// to the shard with the fewest so far (the lowest index on a tie). The
+// floor at one thread goes with the first lock group at one thread
+// (floorTie), so that a paired shard runs it in that group's blocks. It
 // depends only on the plan, so every machine and every shard computes the
 // same split.
-func shardOf(specs []workloads.Spec, n int) map[string]int {
+func shardOf(configs, floor []workloads.Spec, n int) map[string]int {
+	tie := floorTie(configs, floor)
+	specs := slices.Concat(configs, floor)
 	type load struct {
 		g     string
 		specs int
@@ -69,6 +73,9 @@ func shardOf(specs []workloads.Spec, n int) map[string]int {
 	idx := map[string]int{}
 	for _, s := range specs {
 		g := Case{Spec: s}.Group()
+		if t, ok := tie[g]; ok {
+			g = t
+		}
 		i, ok := idx[g]
 		if !ok {
 			i = len(loads)
@@ -90,7 +97,34 @@ func shardOf(specs []workloads.Spec, n int) map[string]int {
 		total[k] += l.specs
 		out[l.g] = k + 1
 	}
+	for f, g := range tie {
+		out[f] = out[g]
+	}
 	return out
+}
+
+// floorTie maps the group of the floor at one thread (the 1-thread specs
+// of floor) to the first group of configs at one thread: Paired blocks
+// run the floor's slices beside each 1-thread lock's (blockSet), so a
+// shard must hold the floor with at least one of them. Empty when there
+// is no such pair. The floor runs once a block in every 1-thread lock
+// group of its shard; the 1-thread lock groups of the other shards split
+// their saving with it unpaired (a case is measured in one shard only:
+// merge refuses it twice).
+func floorTie(configs, floor []workloads.Spec) map[string]string {
+	first := func(specs []workloads.Spec) string {
+		for _, s := range specs {
+			if s.Workers == 1 && !s.Private {
+				return Case{Spec: s}.Group()
+			}
+		}
+		return ""
+	}
+	f, alone := first(floor), first(configs)
+	if f == "" || alone == "" || f == alone {
+		return nil
+	}
+	return map[string]string{f: alone}
 }
 
 // validateShard checks p.Shard against the plan: a valid K/N

@@ -14,8 +14,9 @@ import (
 // cmd/lockbench checks it satisfies: reports does not import harness).
 // It answers Pending's question about every line added so far, but
 // incrementally: it keeps the lines and the last answer of each
-// comparison group, and a block, whose lines are all of one group,
-// costs the summary of that group alone, not of the whole run. The
+// comparison group, and a block, whose lines are of one group (and, in a
+// 1-thread lock's block, of the floor's), costs the summary of those
+// groups alone, not of the whole run. The
 // answer is Pending's, exactly (TestJudgeIsPending): a headline compares
 // cases of one group only, and what Pending reads across groups (whether
 // a floor is a reference, whether any headline exists, the order of

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -253,5 +254,59 @@ func TestSavingScalingFloor(t *testing.T) {
 	}
 	if h := findHeadline(t, old, "2"); h.Saving == nil || !math.IsNaN(float64(h.Saving.ScalingNS)) || !strings.Contains(h.Saving.Text(), "no private no-lock floor") {
 		t.Errorf("split without the private floor: %+v; want scaling unknown (NaN) and said", h.Saving)
+	}
+}
+
+// TestSavingPairedBlocks: results laid out as a paired plan writes them,
+// the floor's 1-thread slices in each block of mutex at one thread, with
+// the machine's 1-thread speed flipping between blocks (the floor at 100
+// or 150 ns/page): the headlines' splits take the lock part within those
+// blocks (lock_blocks), so the state cancels and the 30 ns/page planted
+// is found; the total is the headline's paired estimate, and the parts
+// still add up.
+func TestSavingPairedBlocks(t *testing.T) {
+	var lines []*benchfmt.Result
+	line := func(name string, block int, ns float64) {
+		lines = append(lines, &benchfmt.Result{Name: benchfmt.Name(name + "-2"), Iters: 1000,
+			Values: []benchfmt.Value{{Value: ns, Unit: "ns/page"}, {Value: float64(block), Unit: "block"}}})
+	}
+	const blocks = 8
+	block := 0
+	for b := range blocks {
+		slow := 1.0
+		if b%3 != 1 {
+			slow = 1.5
+		}
+		jit := (float64(b%4) - 1.5) * 0.7 // symmetric about 0
+		block++                           // mutex at one thread, the floor beside it
+		line("PageCache/mode=page/batch=16/lock=mutex/threads=1", block, 100*slow+32+jit)
+		line("PageCache/mode=page/batch=16/lock=none/threads=1", block, 100*slow-jit)
+		line("PageCache/mode=batch/batch=16/lock=none/threads=1", block, 40*slow+jit)
+		line("PageCache/mode=batch/batch=16/lock=mutex/threads=1", block, 40*slow+2)
+		block++ // mutex at two threads
+		line("PageCache/mode=page/batch=16/lock=mutex/threads=2", block, 150+jit)
+		line("PageCache/mode=batch/batch=16/lock=mutex/threads=2", block, 40-jit)
+	}
+	s, err := Summarize(lines)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, th := range []string{"1", "2"} {
+		h := findHeadline(t, s, th)
+		sp := h.Saving
+		if sp == nil {
+			t.Fatalf("%s threads: no split; notes %v", th, h.Notes)
+		}
+		if sp.LockBlocks != blocks || !(sp.LockLo <= 30 && 30 <= sp.LockHi) || math.Abs(float64(sp.LockNS)-30) > 1.5 {
+			t.Errorf("%s threads: lock part %v (%v .. %v) from %d blocks; want about 30 from %d paired blocks, the state cancelled",
+				th, sp.LockNS, sp.LockLo, sp.LockHi, sp.LockBlocks, blocks)
+		}
+		n, _ := strconv.Atoi(th)
+		if want := -float64(h.Delta) * float64(h.Page) * float64(n); sp.TotalBlocks != blocks || math.Abs(float64(sp.TotalNS)-want) > 1e-9*want {
+			t.Errorf("%s threads: total %v over %d blocks, want the headline's paired estimate %v (−%v × %v × %d)", th, sp.TotalNS, sp.TotalBlocks, want, h.Delta, h.Page, n)
+		}
+		if sum := sp.LockNS + sp.ContentionNS + sp.WorkNS; math.Abs(float64(sum-sp.TotalNS)) > 1e-9*math.Abs(float64(sp.TotalNS)) {
+			t.Errorf("%s threads: parts add to %v, total %v", th, sum, sp.TotalNS)
+		}
 	}
 }

@@ -468,11 +468,23 @@ func (h *Headline) text(label, test string) string {
 
 // pairedValues returns the values of unit of page case p and batched
 // case b in the blocks both ran in, in block order; ok is false unless
-// every line of both carries a block (schema.UnitBlock). Block numbers
-// restart in each run, so results of runs concatenated into one file are
-// told apart by the restart: a block number not above the previous one
-// of the case begins the next run.
+// every line of both carries a block (schema.UnitBlock). See blockValues.
 func pairedValues(p, b *cases.Case, unit string) (pv, bv []float64, ok bool) {
+	v, ok := blockValues(unit, p, b)
+	if !ok {
+		return nil, nil, false
+	}
+	return v[0], v[1], true
+}
+
+// blockValues returns the values of unit of every case of cs in the
+// blocks all of them ran in, aligned (v[i][k] is cs[i]'s value in the
+// k-th such block), in the first case's block order; ok is false unless
+// every line of every case carries a block (schema.UnitBlock). Block
+// numbers restart in each run, so results of runs concatenated into one
+// file are told apart by the restart: a block number not above the
+// previous one of the case begins the next run.
+func blockValues(unit string, cs ...*cases.Case) (v [][]float64, ok bool) {
 	type key struct{ run, block int }
 	byBlock := func(c *cases.Case) (map[key]float64, []key) {
 		blocks, vals := c.Samples[schema.UnitBlock], c.Samples[unit]
@@ -494,18 +506,34 @@ func pairedValues(p, b *cases.Case, unit string) (pv, bv []float64, ok bool) {
 		}
 		return out, order
 	}
-	pm, order := byBlock(p)
-	bm, _ := byBlock(b)
-	if pm == nil || bm == nil {
-		return nil, nil, false
-	}
-	for _, k := range order {
-		if x, found := bm[k]; found {
-			pv = append(pv, pm[k])
-			bv = append(bv, x)
+	maps := make([]map[key]float64, len(cs))
+	var order []key
+	for i, c := range cs {
+		m, o := byBlock(c)
+		if m == nil {
+			return nil, false
+		}
+		maps[i] = m
+		if i == 0 {
+			order = o
 		}
 	}
-	return pv, bv, true
+	v = make([][]float64, len(cs))
+	for _, k := range order {
+		row := make([]float64, len(cs))
+		all := true
+		for i, m := range maps {
+			x, found := m[k]
+			all = all && found
+			row[i] = x
+		}
+		if all {
+			for i := range row {
+				v[i] = append(v[i], row[i])
+			}
+		}
+	}
+	return v, true
 }
 
 // regime warns when the cases a headline compares ran in different

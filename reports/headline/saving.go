@@ -114,6 +114,12 @@ func CaseSaving(m *cases.Model, p, b *cases.Case) (sp saving.Split, why string) 
 		return [2][]float64{pv, bv}
 	}
 	pairs := saving.BlockPairs{AtT: pair(p, b), Alone: pair(palone, balone), Floor: pair(pfloor, bfloor)}
+	// A paired plan runs the floor's 1-thread slices in each 1-thread
+	// block of the lock (harness): where they shared blocks, the lock part
+	// is a difference within each block.
+	if v, ok := blockValues(cases.NSPage, palone, balone, pfloor, bfloor); ok && len(v[0]) > 0 {
+		pairs.OneThread = [4][]float64{v[0], v[1], v[2], v[3]}
+	}
 	if p.Threads > 1 {
 		pairs.FloorAtT = pair(m.FloorAt(p), m.FloorAt(b))
 	}

@@ -45,6 +45,10 @@
 //   - Decompose splits one case's thread time per page (Parts).
 //   - Of and OfPaired split the saving of a batched case against page
 //     (Split), with percentile bootstrap intervals; OfPaired resamples
-//     the blocks page and batched shared whole (BlockPairs).
+//     the blocks page and batched shared whole (BlockPairs), takes the
+//     lock part within the 1-thread blocks that held the lock and the
+//     floor (Hodges-Lehmann with its Walsh interval, BlockPairs.OneThread)
+//     and the total as the headline's paired estimate, the remainder
+//     (work at one thread, contention above) keeping the sum.
 //   - Split.Text is the split as a headline says it.
 package saving

@@ -124,7 +124,9 @@ func Decompose(in Input) Parts {
 // page case's part minus the batched case's (Parts), in thread-ns per
 // page; they add up to Total. The intervals are a percentile bootstrap
 // over the repetitions of the six cases read (stats.MedianBootstrap, a
-// fixed seed). Waiting, when both cases have wait-ns/page, is how much of
+// fixed seed), over whole blocks where they were paired (OfPaired), and
+// the lock part and the total are paired estimates with their own
+// intervals where the blocks allow (LockBlocks, TotalBlocks). Waiting, when both cases have wait-ns/page, is how much of
 // the contention saved was time spent waiting for a lock.
 type Split struct {
 	Unit         string      `json:"unit"`
@@ -135,18 +137,30 @@ type Split struct {
 	WorkNS       stats.Float `json:"work_ns"`
 	// ScalingNS is the scaling loss saved (Parts.Scaling, page less
 	// batched): 0 at one thread, null without private floors at Threads.
-	ScalingNS    stats.Float  `json:"scaling_ns"`
-	ScalingLo    stats.Float  `json:"scaling_ns_lo"`
-	ScalingHi    stats.Float  `json:"scaling_ns_hi"`
-	TotalLo      stats.Float  `json:"total_ns_lo"`
-	TotalHi      stats.Float  `json:"total_ns_hi"`
-	LockLo       stats.Float  `json:"lock_ns_lo"`
-	LockHi       stats.Float  `json:"lock_ns_hi"`
-	ContentionLo stats.Float  `json:"contention_ns_lo"`
-	ContentionHi stats.Float  `json:"contention_ns_hi"`
-	WorkLo       stats.Float  `json:"work_ns_lo"`
-	WorkHi       stats.Float  `json:"work_ns_hi"`
-	WaitingNS    *stats.Float `json:"waiting_ns,omitempty"`
+	ScalingNS    stats.Float `json:"scaling_ns"`
+	ScalingLo    stats.Float `json:"scaling_ns_lo"`
+	ScalingHi    stats.Float `json:"scaling_ns_hi"`
+	TotalLo      stats.Float `json:"total_ns_lo"`
+	TotalHi      stats.Float `json:"total_ns_hi"`
+	LockLo       stats.Float `json:"lock_ns_lo"`
+	LockHi       stats.Float `json:"lock_ns_hi"`
+	ContentionLo stats.Float `json:"contention_ns_lo"`
+	ContentionHi stats.Float `json:"contention_ns_hi"`
+	WorkLo       stats.Float `json:"work_ns_lo"`
+	WorkHi       stats.Float `json:"work_ns_hi"`
+	// LockBlocks is the number of paired 1-thread blocks the lock part
+	// comes from (BlockPairs.OneThread): its Hodges-Lehmann estimate over
+	// the per-block lock parts, with their signed-rank (Walsh) interval
+	// from stats.MinPairs blocks, a block bootstrap of the same estimate
+	// below; 0 when the 1-thread cases and the floor did not share blocks
+	// and the lock part is a difference of medians.
+	LockBlocks int `json:"lock_blocks,omitempty"`
+	// TotalBlocks is the number of paired blocks of the headline behind
+	// the total (BlockPairs.AtT): the total is then the headline's paired
+	// estimate in thread-ns/page (see OfPaired); 0 when it is a difference
+	// of medians.
+	TotalBlocks int          `json:"total_blocks,omitempty"`
+	WaitingNS   *stats.Float `json:"waiting_ns,omitempty"`
 	// WaitingLo and WaitingHi are WaitingNS's bootstrap interval over the
 	// counting repetitions' wait-ns/page (WaitingN per side, the fewer of
 	// page's and batched's): with one counting repetition a side, the
@@ -190,6 +204,28 @@ type ClassWait struct {
 // than two pairs is resampled unpaired.
 type BlockPairs struct {
 	AtT, Alone, Floor, FloorAtT [2][]float64
+	// OneThread are the 1-thread samples that ran in the same block,
+	// aligned: [0] L at page, [1] L batched, [2] none at page, [3] none
+	// batched. A paired plan runs the floor's 1-thread slices in every
+	// 1-thread block of each lock (harness), so that the lock part is a
+	// difference within each block (see OfPaired).
+	OneThread [4][]float64
+}
+
+// lockBlocks returns the per-block lock part of aligned 1-thread blocks,
+// d_b = (L_page − none_page) − (L_batched − none_batched), and whether
+// there are any.
+func (bp BlockPairs) lockBlocks() ([]float64, bool) {
+	o := bp.OneThread
+	n := len(o[0])
+	if n == 0 || len(o[1]) != n || len(o[2]) != n || len(o[3]) != n {
+		return nil, false
+	}
+	d := make([]float64, n)
+	for i := range n {
+		d[i] = (o[0][i] - o[2][i]) - (o[1][i] - o[3][i])
+	}
+	return d, true
 }
 
 // Of splits the saving of batched against page, each given as
@@ -277,7 +313,191 @@ func OfPaired(page, batched Input, pairs BlockPairs) (s Split, ok bool) {
 	s.ContentionLo, s.ContentionHi = stats.Float(lo[2]), stats.Float(hi[2])
 	s.WorkLo, s.WorkHi = stats.Float(lo[3]), stats.Float(hi[3])
 	s.ScalingLo, s.ScalingHi = stats.Float(lo[4]), stats.Float(hi[4])
+	s.pair(page, pairs, dp-db)
 	return s, true
+}
+
+// pair puts the paired estimates in s where the blocks allow: the lock
+// part from the 1-thread blocks that held L and the floor together
+// (BlockPairs.OneThread), the total from the headline's blocks
+// (BlockPairs.AtT). What is left of the total is then the remainder:
+// per-page work at one thread (contention is 0 there), contention above
+// (as it always was: the total less the others), so that the parts add
+// up to the total. The remainder's interval is a bootstrap of that whole
+// computation over whole blocks (remainder) when both are paired; else it
+// keeps its block bootstrap's spread, moved to its new centre. dispatch
+// is the dispatch saved, booked apart (0 when it is not).
+func (s *Split) pair(page Input, pairs BlockPairs, dispatch float64) {
+	d, lockPaired := pairs.lockBlocks()
+	if lockPaired {
+		s.LockNS, s.LockLo, s.LockHi = centre(d)
+		s.LockBlocks = len(d)
+	}
+	scale := float64(s.Threads) * stats.Median(page.AtT)
+	r, totalPaired := logRatios(pairs.AtT[0], pairs.AtT[1])
+	if totalPaired && len(page.AtT) > 0 {
+		// The headline's statistic (stats.PairedRatio: Hodges-Lehmann of
+		// the per-block ln(batched/page)) in thread-ns/page: the page
+		// median the headline prints, times the change, times threads.
+		c, lo, hi := centre(r)
+		ns := func(logRatio stats.Float) stats.Float { return stats.Float(scale * (1 - math.Exp(float64(logRatio)))) }
+		s.TotalNS, s.TotalLo, s.TotalHi = ns(c), ns(hi), ns(lo)
+		s.TotalBlocks = len(r)
+	} else {
+		totalPaired = false
+	}
+	if !lockPaired && !totalPaired {
+		return
+	}
+	rest := s.TotalNS - s.LockNS - stats.Float(dispatch)
+	part := [3]*stats.Float{&s.WorkNS, &s.WorkLo, &s.WorkHi}
+	if s.Threads > 1 {
+		rest -= s.WorkNS
+		if !math.IsNaN(float64(s.ScalingNS)) {
+			rest -= s.ScalingNS
+		}
+		part = [3]*stats.Float{&s.ContentionNS, &s.ContentionLo, &s.ContentionHi}
+	}
+	if lockPaired && totalPaired {
+		if lo, hi, ok := s.remainder(pairs, scale, dispatch, rest); ok {
+			*part[0], *part[1], *part[2] = rest, lo, hi
+			return
+		}
+	}
+	// One of the two unpaired: the remainder keeps its block bootstrap's
+	// spread, moved to its centre.
+	by := rest - *part[0]
+	*part[0], *part[1], *part[2] = rest, *part[1]+by, *part[2]+by
+}
+
+// logRatios returns the per-block ln(batched/page) of aligned samples,
+// pairs with a value <= 0 left out, as stats.PairedRatio; ok is false
+// when there are none.
+func logRatios(p, b []float64) ([]float64, bool) {
+	if len(p) == 0 || len(p) != len(b) {
+		return nil, false
+	}
+	var r []float64
+	for i := range p {
+		if p[i] > 0 && b[i] > 0 {
+			r = append(r, math.Log(b[i]/p[i]))
+		}
+	}
+	return r, len(r) > 0
+}
+
+// remainder is the percentile interval of the remainder (work at one
+// thread, contention above) by a bootstrap of the whole computation over
+// whole blocks: each round draws the 1-thread blocks that held the lock
+// and the floor (the lock part, and the floor's page and batched medians),
+// the headline's blocks (the total; at one thread the same draw, since
+// they are the same blocks) and the private floor's (scaling), and takes
+// what is left of the round's total. Groups that ran at other times are
+// drawn independently, as they were measured. The interval is moved by
+// rest less the same computation on the undrawn blocks (0 when the
+// estimate read exactly these blocks: the floor's medians pool every
+// lock's blocks, the headline's blocks may hold a slice the floor's
+// lacks). ok is false when the inputs do not allow it.
+func (s *Split) remainder(pairs BlockPairs, scale, dispatch float64, rest stats.Float) (lo, hi stats.Float, ok bool) {
+	one, ft := pairs.OneThread, pairs.FloorAtT
+	n := len(one[0])
+	oneThread := s.Threads == 1
+	atP, atB := pairs.AtT[0], pairs.AtT[1]
+	if oneThread {
+		atP, atB = one[0], one[1] // drawn with the lock's blocks
+	}
+	scaled := !oneThread && !math.IsNaN(float64(s.ScalingNS))
+	if n < 2 || len(atP) < 2 || len(atP) != len(atB) || scaled && (len(ft[0]) < 2 || len(ft[0]) != len(ft[1])) {
+		return 0, 0, false
+	}
+	var d, r, fp, fb, tp, tb []float64
+	// est is the remainder from the blocks listed (indices into the
+	// 1-thread blocks, the headline's and the private floor's).
+	est := func(ones, ats, fts []int) float64 {
+		d, r, fp, fb = d[:0], r[:0], fp[:0], fb[:0]
+		for _, i := range ones {
+			d = append(d, (one[0][i]-one[2][i])-(one[1][i]-one[3][i]))
+			fp, fb = append(fp, one[2][i]), append(fb, one[3][i])
+		}
+		lock := stats.HodgesLehmann(d)
+		for _, i := range ats {
+			r = append(r, math.Log(atB[i]/atP[i]))
+		}
+		total := scale * (1 - math.Exp(stats.HodgesLehmann(r)))
+		switch {
+		case oneThread: // work = total − lock − dispatch (a constant of the probes)
+			return total - lock - dispatch
+		case scaled: // contention = total − (none at T × T, page less batched) − lock
+			tp, tb = tp[:0], tb[:0]
+			for _, i := range fts {
+				tp, tb = append(tp, ft[0][i]), append(tb, ft[1][i])
+			}
+			return total - float64(s.Threads)*(stats.Median(tp)-stats.Median(tb)) - lock
+		default: // contention = total − (none at 1, page less batched) − lock
+			return total - (stats.Median(fp) - stats.Median(fb)) - lock
+		}
+	}
+	every := func(n int) []int {
+		idx := make([]int, n)
+		for i := range idx {
+			idx[i] = i
+		}
+		return idx
+	}
+	rng := rand.New(rand.NewPCG(0x7e3a1, 0x5eed))
+	draw := func(idx []int, n int) []int {
+		idx = idx[:0]
+		for range n {
+			idx = append(idx, rng.IntN(n))
+		}
+		return idx
+	}
+	ones, ats, fts := every(n), every(len(atP)), every(len(ft[0]))
+	by := float64(rest) - est(ones, ats, fts)
+	dist := [][]float64{nil}
+	for range stats.BootstrapRounds {
+		ones = draw(ones, n)
+		if oneThread {
+			ats = ones
+		} else {
+			ats = draw(ats, len(atP))
+		}
+		if scaled {
+			fts = draw(fts, len(ft[0]))
+		}
+		if v := est(ones, ats, fts); !math.IsNaN(v) {
+			dist[0] = append(dist[0], v+by)
+		}
+	}
+	l, h := []float64{math.NaN()}, []float64{math.NaN()}
+	stats.PercentileIntervals(dist, stats.DefaultConfidence, l, h)
+	return stats.Float(l[0]), stats.Float(h[0]), !math.IsNaN(l[0])
+}
+
+// centre is the Hodges-Lehmann estimate of the centre of per-block
+// differences d (stats.PairedCentre) with its 95% interval: the
+// signed-rank (Walsh) interval, which belongs to that estimate, from
+// stats.MinPairs blocks; below that, where no 95% Walsh interval exists,
+// a percentile bootstrap of the same estimate over whole blocks (fixed
+// seed), rough with so few; NaN with one block.
+func centre(d []float64) (v, lo, hi stats.Float) {
+	pc := stats.PairedCentre(d, stats.DefaultConfidence)
+	v, lo, hi = stats.Float(pc.Ratio), stats.Float(pc.Lo), stats.Float(pc.Hi)
+	if !math.IsNaN(pc.Lo) || len(d) < 2 {
+		return v, lo, hi
+	}
+	rng := rand.New(rand.NewPCG(0xb10c, 0x5eed))
+	dist := [][]float64{nil}
+	buf := make([]float64, len(d))
+	for range stats.BootstrapRounds {
+		for i := range buf {
+			buf[i] = d[rng.IntN(len(d))]
+		}
+		dist[0] = append(dist[0], stats.HodgesLehmann(buf))
+	}
+	l, h := []float64{math.NaN()}, []float64{math.NaN()}
+	stats.PercentileIntervals(dist, stats.DefaultConfidence, l, h)
+	return v, stats.Float(l[0]), stats.Float(h[0])
 }
 
 // WorkAndDispatch is the per-page work saved with the dispatch of the
@@ -305,8 +525,12 @@ func (s Split) Text() string {
 	part := func(v, lo, hi stats.Float, what string) string {
 		return fmt.Sprintf("%s (%s .. %s) %s", stats.Short(float64(v)), stats.Short(float64(lo)), stats.Short(float64(hi)), what)
 	}
+	lock := "from fewer lock instructions"
+	if s.LockBlocks > 0 {
+		lock += fmt.Sprintf(" (paired with the floor in %s)", stats.Plural(s.LockBlocks, "block"))
+	}
 	t := fmt.Sprintf("of the %s %s saved, %s, %s, %s", stats.Short(float64(s.TotalNS)), unit,
-		part(s.LockNS, s.LockLo, s.LockHi, "from fewer lock instructions"),
+		part(s.LockNS, s.LockLo, s.LockHi, lock),
 		part(s.ContentionNS, s.ContentionLo, s.ContentionHi, "from less contention"),
 		part(s.WorkNS, s.WorkLo, s.WorkHi, "from per-page work batched"))
 	if s.DispatchNS != nil {

@@ -55,7 +55,10 @@ func TestOneThreadContention(t *testing.T) {
 // each block drifts both by the same factor (±15%). A bootstrap that
 // resamples them independently sees the drift as noise of the
 // difference; one that resamples whole blocks cancels it, so its
-// interval for the total is narrower, and still holds the truth.
+// interval for the work part (the floor's page less batched) is
+// narrower, and still holds its estimate. The total is then the
+// headline's paired estimate: the page median times the change of the
+// per-block ratios (all 0.6 here), times threads.
 func TestBlockBootstrap(t *testing.T) {
 	const n = 12
 	var pAt, bAt, pAlone, bAlone, pFloor, bFloor []float64
@@ -73,15 +76,20 @@ func TestBlockBootstrap(t *testing.T) {
 	}
 	pairs := BlockPairs{AtT: [2][]float64{pAt, bAt}, Alone: [2][]float64{pAlone, bAlone}, Floor: [2][]float64{pFloor, bFloor}}
 	bl, _ := OfPaired(page, batched, pairs)
-	if bl.TotalNS != un.TotalNS || bl.LockNS != un.LockNS {
-		t.Errorf("pairing changed the estimates: %v/%v against %v/%v; only the intervals may change", bl.TotalNS, bl.LockNS, un.TotalNS, un.LockNS)
+	if bl.WorkNS != un.WorkNS || bl.LockNS != un.LockNS || un.TotalBlocks != 0 || bl.LockBlocks != 0 {
+		t.Errorf("pairing page with batched changed work %v/%v or lock %v/%v (lock blocks %d): only the total (the headline's estimate) and its remainder may move",
+			bl.WorkNS, un.WorkNS, bl.LockNS, un.LockNS, bl.LockBlocks)
 	}
-	wu, wb := float64(un.TotalHi-un.TotalLo), float64(bl.TotalHi-bl.TotalLo)
-	if !(wb < 0.7*wu) {
-		t.Errorf("block bootstrap total interval width %.3g, unpaired %.3g: resampling whole blocks must cancel the shared drift", wb, wu)
+	wu, wb := float64(un.WorkHi-un.WorkLo), float64(bl.WorkHi-bl.WorkLo)
+	if !(wb < 0.7*wu) || !(bl.WorkLo <= bl.WorkNS && bl.WorkNS <= bl.WorkHi) {
+		t.Errorf("block bootstrap work %v (%v .. %v, width %.3g), unpaired width %.3g: resampling whole blocks must cancel the shared drift",
+			bl.WorkNS, bl.WorkLo, bl.WorkHi, wb, wu)
 	}
-	if truth := (200.0 - 120) * 2; !(float64(bl.TotalLo) <= truth && truth <= float64(bl.TotalHi)) {
-		t.Errorf("block interval %v .. %v misses the drift-free total %v", bl.TotalLo, bl.TotalHi, truth)
+	if want := 2 * stats.Median(pAt) * (1 - 0.6); bl.TotalBlocks != n || math.Abs(float64(bl.TotalNS)-want) > 1e-9 {
+		t.Errorf("paired total %v over %d blocks, want the headline's estimate %v over %d", bl.TotalNS, bl.TotalBlocks, want, n)
+	}
+	if sum := bl.WorkNS + bl.LockNS + bl.ContentionNS; math.Abs(float64(sum-bl.TotalNS)) > 1e-9 {
+		t.Errorf("parts add to %v, total %v", sum, bl.TotalNS)
 	}
 }
 

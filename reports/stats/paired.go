@@ -87,6 +87,17 @@ func PairedCentre(d []float64, confidence float64) Paired {
 	return out
 }
 
+// HodgesLehmann is PairedCentre's estimate alone, the median of d's
+// Walsh averages, without its interval and test: for a bootstrap that
+// redraws the estimate thousands of times. NaN for no d. It does not
+// modify d.
+func HodgesLehmann(d []float64) float64 {
+	if len(d) == 0 {
+		return math.NaN()
+	}
+	return medianSorted(walsh(d))
+}
+
 // HalfWidth is the interval's larger distance from the ratio, in
 // percentage points of the change as the headline prints it: -75%
 // (-82% .. -48%) is 0.27. It is +Inf without an interval.

@@ -85,3 +85,15 @@ func TestPairedRatio(t *testing.T) {
 		t.Errorf("unpaired interval [%v, %v] is not wider than the paired [%v, %v] on a switching machine", lo, hi, p.Lo, p.Hi)
 	}
 }
+
+// TestHodgesLehmann: the bootstrap's estimate is PairedCentre's.
+func TestHodgesLehmann(t *testing.T) {
+	for _, d := range [][]float64{{3}, {1, 5}, {-2, 0.5, 7, 1, 1}, {4, 8, 15, 16, 23, 42, -1}} {
+		if got, want := HodgesLehmann(d), PairedCentre(d, 0.95).Ratio; got != want {
+			t.Errorf("HodgesLehmann(%v) = %v, PairedCentre's estimate %v", d, got, want)
+		}
+	}
+	if !math.IsNaN(HodgesLehmann(nil)) {
+		t.Error("HodgesLehmann of nothing is not NaN")
+	}
+}
