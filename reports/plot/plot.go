@@ -353,7 +353,9 @@ func formatTick(v float64, decimals int) string {
 
 // log2Ticks puts ticks at the powers of two in range, labelled as
 // integers (or fractions below one), the labels thinned to at most about
-// eight.
+// eight. A range with fewer than two powers of two in it (150 to 400 ns)
+// gets the linear axis's ticks instead, placed on the log scale: one
+// labelled tick cannot tell a reader the scale.
 type log2Ticks struct{}
 
 func (log2Ticks) Ticks(min, max float64) []tick {
@@ -361,6 +363,15 @@ func (log2Ticks) Ticks(min, max float64) []tick {
 		return nil
 	}
 	lo, hi := int(math.Ceil(math.Log2(min))), int(math.Floor(math.Log2(max)))
+	if hi-lo < 1 {
+		var ticks []tick
+		for _, t := range (niceTicks{}).Ticks(min, max) {
+			if t.Value > 0 {
+				ticks = append(ticks, t)
+			}
+		}
+		return ticks
+	}
 	step := 1
 	for (hi-lo)/step > 8 {
 		step *= 2

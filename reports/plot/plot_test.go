@@ -180,6 +180,13 @@ func TestLog2Ticks(t *testing.T) {
 	if got := (log2Ticks{}).Ticks(0.5, 2); len(got) != 3 || got[0].Label != "0.5" {
 		t.Errorf("ticks 0.5..2 = %+v", got)
 	}
+	var narrow []string
+	for _, tk := range (log2Ticks{}).Ticks(150, 400) {
+		narrow = append(narrow, tk.Label)
+	}
+	if strings.Join(narrow, ",") != "150,200,250,300,350,400" {
+		t.Errorf("ticks 150..400 = %q: with one power of two in range, want the linear axis's labels", narrow)
+	}
 }
 
 func TestIntTicks(t *testing.T) {
