@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-
-	"gonum.org/v1/gonum/optimize"
 )
 
 // MinDistinctN is the fewest distinct thread counts Fit accepts.
@@ -219,40 +217,25 @@ func (p *problem) coords(free [2]bool, sigma, kappa float64) []float64 {
 	return u
 }
 
-// minimize runs BFGS over the free parameters from (σ, κ) and returns the
-// point it reached. A method error (a line search that can make no
-// progress at the optimum, typically) still leaves a usable location.
+// minimize runs BFGS (bfgs.go) over the free parameters from (σ, κ) and
+// returns the point it reached; ok is false when its sum of squares or λ
+// is not usable.
 func (p *problem) minimize(free [2]bool, sigma, kappa float64) (fit, bool) {
-	prob := optimize.Problem{
-		Func: func(u []float64) float64 {
-			s, k := p.params(free, u)
-			_, sse := p.eval(s, k, nil)
-			return sse
-		},
-		Grad: func(g, u []float64) {
-			s, k := p.params(free, u)
-			var d [2]float64
-			p.eval(s, k, &d)
-			j := 0
-			if free[0] {
-				g[j] = d[0] * 2 * u[j]
-				j++
-			}
-			if free[1] {
-				g[j] = d[1] * 2 * u[j] / (p.nmax * p.nmax)
-			}
-		},
-	}
-	settings := &optimize.Settings{
-		GradientThreshold: 1e-14,
-		Converger:         &optimize.FunctionConverge{Absolute: 1e-16, Relative: 1e-14, Iterations: 50},
-		MajorIterations:   5000,
-	}
-	res, _ := optimize.Minimize(prob, p.coords(free, sigma, kappa), settings, &optimize.BFGS{})
-	if res == nil {
-		return fit{}, false
-	}
-	s, k := p.params(free, res.X)
+	x := bfgs(func(u, g []float64) float64 {
+		s, k := p.params(free, u)
+		var d [2]float64
+		_, sse := p.eval(s, k, &d)
+		j := 0
+		if free[0] {
+			g[j] = d[0] * 2 * u[j]
+			j++
+		}
+		if free[1] {
+			g[j] = d[1] * 2 * u[j] / (p.nmax * p.nmax)
+		}
+		return sse
+	}, p.coords(free, sigma, kappa))
+	s, k := p.params(free, x)
 	lambda, sse := p.eval(s, k, nil)
 	if math.IsNaN(sse) || math.IsInf(sse, 0) || !(lambda > 0) {
 		return fit{}, false

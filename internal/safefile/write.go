@@ -2,12 +2,13 @@ package safefile
 
 import (
 	"bufio"
-	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,13 +39,16 @@ func (w wrapFile) wrap(f *os.File) file {
 const tempPrefix = "."
 
 // tempName returns the name of a temporary file for path, in its folder.
+// The name need not be unguessable, only unlikely to be taken: WriteFile
+// opens it with O_EXCL and draws again if it exists. math/rand/v2's
+// generator is seeded at random in every process, so two processes
+// writing one path draw different names; crypto/rand would bring math/big
+// and a DRBG into every binary for nothing.
 func tempName(path string) (string, error) {
-	var r [6]byte
-	if _, err := rand.Read(r[:]); err != nil {
-		return "", err
-	}
+	var r [8]byte
+	binary.LittleEndian.PutUint64(r[:], rand.Uint64())
 	dir, base := filepath.Split(path)
-	return filepath.Join(dir, tempPrefix+base+".tmp-"+hex.EncodeToString(r[:])), nil
+	return filepath.Join(dir, tempPrefix+base+".tmp-"+hex.EncodeToString(r[:6])), nil
 }
 
 // IsTemp reports whether name (a base name) looks like one of

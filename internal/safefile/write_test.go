@@ -189,3 +189,20 @@ func TestIsTemp(t *testing.T) {
 		}
 	}
 }
+
+func TestTempNamesDiffer(t *testing.T) {
+	// Two writers of one path (two processes, or two goroutines) must
+	// not draw the same temporary name in practice: O_EXCL would make
+	// one of them draw again, ten times at most.
+	seen := map[string]bool{}
+	for range 1000 {
+		name, err := tempName("/x/report.html")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seen[name] {
+			t.Fatalf("tempName repeated %q within 1000 draws", name)
+		}
+		seen[name] = true
+	}
+}

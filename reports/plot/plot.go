@@ -1,34 +1,32 @@
-// Package plot draws the charts of lockbench's reports as SVG, with
-// gonum.org/v1/plot.
+// Package plot draws the charts of lockbench's reports as SVG.
 //
 // It knows nothing of benchmarks: a caller (package reports) turns results
 // into plain numeric series, and this package draws them: line charts with
-// optional horizontal reference lines and a log2 x axis (Chart), and
-// grouped or stacked bar charts (Bars). Every chart carries its title, axis
-// labels with units and a legend, so that it says what it shows without the
-// text around it.
+// optional horizontal reference lines and a log2 x axis (Chart), scatter
+// plots (Chart.Points), and grouped or stacked bar charts (Bars). Every
+// chart carries its title, axis labels with units, ticks and a legend, so
+// that it says what it shows without the text around it.
 //
-// The SVG is written without an XML prolog so that it can be inlined in
-// HTML as it is. Labels, titles and legend entries may come from input
-// files: gonum's SVG backend escapes all text it draws
-// (html.EscapeString), and this package relies on that; its tests check it.
+// The SVG is written by hand (svg.go), with the standard library only:
+// the report's charts need lines, markers, rectangles and text, and a
+// plotting library with its fonts and raster, PDF and LaTeX backends
+// would cost a fresh `go run ./cmd/lockbench run` much of its compile
+// time. Text is measured by an estimate of its width (no font files), so
+// the layout leaves room rather than fitting text exactly.
+//
+// The SVG is one <svg> element without an XML prolog, so that it can be
+// inlined in HTML as it is, and without ids, so that several can share a
+// page. Labels, titles and legend entries may come from input files:
+// every text is escaped for XML, and characters XML cannot carry are
+// replaced by U+FFFD; the tests check both.
 package plot
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"image/color"
 	"io"
 	"math"
 	"strconv"
-
-	gplot "gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // Scale is the scale of a chart's x axis.
@@ -36,7 +34,7 @@ type Scale int
 
 // The x axis scales.
 const (
-	Linear  Scale = iota // linear, ticks chosen by gonum
+	Linear  Scale = iota // linear, ticks at 1, 2 or 5 times a power of ten
 	Log2                 // logarithmic, ticks at powers of two (batch sizes)
 	Integer              // linear, ticks at integers only (thread counts)
 )
@@ -53,7 +51,7 @@ const (
 
 // A Series is one line of a Chart: points joined in the order given.
 type Series struct {
-	Label string    // legend entry; may come from input (it is escaped)
+	Label string    // legend entry; may come from input (it is escaped); empty: no legend entry
 	X, Y  []float64 // same length; points with a NaN or infinite coordinate are skipped, as are x <= 0 on a Log2 axis
 	Color int       // palette index: series sharing an index share a colour
 	Dash  Dash
@@ -81,12 +79,13 @@ type Chart struct {
 	// plot, for samples whose order along x means nothing (one point per
 	// repetition).
 	Points bool
-	// Width and Height are the size of the plot area in points, legend
-	// excluded; zero means DefaultWidth and DefaultHeight.
+	// Width and Height are the size of the chart in points (axes, title
+	// and labels included), legend excluded; zero means DefaultWidth and
+	// DefaultHeight.
 	Width, Height float64
 }
 
-// The default plot size in points (1/72 inch).
+// The default chart size in points (1/72 inch).
 const (
 	DefaultWidth  = 460
 	DefaultHeight = 280
@@ -100,49 +99,31 @@ var ErrNoData = errors.New("plot: no data to draw")
 // honestly only from zero. It returns ErrNoData when no series or
 // reference line has a drawable point.
 func (c *Chart) WriteSVG(w io.Writer) error {
-	p := newPlot(c.Title, c.XLabel, c.YLabel)
-	var legend []legendEntry
+	type line struct {
+		s   Series
+		pts [][2]float64
+		i   int // index in c.Lines: the marker shape
+	}
+	var lines []line
 	xmin, xmax := math.Inf(1), math.Inf(-1)
 	ymin, ymax := 0.0, math.Inf(-1)
 	for i, s := range c.Lines {
 		if len(s.X) != len(s.Y) {
 			return fmt.Errorf("plot: series %d (%q) has %d x and %d y values", i, s.Label, len(s.X), len(s.Y))
 		}
-		var pts plotter.XYs
+		var pts [][2]float64
 		for j := range s.X {
 			x, y := s.X[j], s.Y[j]
 			if !finite(x) || !finite(y) || (c.XScale == Log2 && x <= 0) {
 				continue
 			}
-			pts = append(pts, plotter.XY{X: x, Y: y})
+			pts = append(pts, [2]float64{x, y})
 			xmin, xmax = math.Min(xmin, x), math.Max(xmax, x)
 			ymin, ymax = math.Min(ymin, y), math.Max(ymax, y)
 		}
-		if len(pts) == 0 {
-			continue
+		if len(pts) > 0 {
+			lines = append(lines, line{s, pts, i})
 		}
-		if c.Points {
-			points, err := plotter.NewScatter(pts)
-			if err != nil {
-				return fmt.Errorf("plot: series %q: %w", s.Label, err)
-			}
-			points.Color = paletteColor(s.Color)
-			points.Shape = glyphShape(i)
-			points.Radius = vg.Points(2.5)
-			p.Add(points)
-			legend = append(legend, legendEntry{s.Label, []gplot.Thumbnailer{points}})
-			continue
-		}
-		line, points, err := plotter.NewLinePoints(pts)
-		if err != nil {
-			return fmt.Errorf("plot: series %q: %w", s.Label, err)
-		}
-		line.LineStyle = lineStyle(s.Color, s.Dash)
-		points.Color = paletteColor(s.Color)
-		points.Shape = glyphShape(i)
-		points.Radius = vg.Points(3)
-		p.Add(line, points)
-		legend = append(legend, legendEntry{s.Label, []gplot.Thumbnailer{line, points}})
 	}
 	var refs []RefLine
 	for _, r := range c.Refs {
@@ -151,7 +132,7 @@ func (c *Chart) WriteSVG(w io.Writer) error {
 			ymin, ymax = math.Min(ymin, r.Y), math.Max(ymax, r.Y)
 		}
 	}
-	if len(legend) == 0 && len(refs) == 0 {
+	if len(lines) == 0 && len(refs) == 0 {
 		return ErrNoData
 	}
 	if math.IsInf(xmin, 1) { // reference lines only
@@ -164,29 +145,51 @@ func (c *Chart) WriteSVG(w io.Writer) error {
 			xmin, xmax = xmin-1, xmax+1
 		}
 	}
-	for _, r := range refs {
-		line, err := plotter.NewLine(plotter.XYs{{X: xmin, Y: r.Y}, {X: xmax, Y: r.Y}})
-		if err != nil {
-			return fmt.Errorf("plot: reference line %q: %w", r.Label, err)
-		}
-		line.LineStyle = lineStyle(r.Color, r.Dash)
-		p.Add(line)
-		legend = append(legend, legendEntry{r.Label, []gplot.Thumbnailer{line}})
-	}
 	if ymax <= ymin {
 		ymax = ymin + 1
 	}
-	p.X.Min, p.X.Max = xmin, xmax
-	p.Y.Min, p.Y.Max = ymin, ymax*1.05
+	ymax += 0.05 * (ymax - ymin)
+
+	var xt ticker = niceTicks{}
 	switch c.XScale {
 	case Log2:
-		p.X.Scale = gplot.LogScale{}
-		p.X.Tick.Marker = log2Ticks{}
+		xt = log2Ticks{}
 	case Integer:
-		p.X.Tick.Marker = intTicks{}
+		xt = intTicks{}
 	}
-	p.Add(plotter.NewGrid())
-	return render(w, p, legend, c.Width, c.Height)
+	f := newFrame(c.Title, c.XLabel, c.YLabel, c.Width, c.Height)
+	f.setX(xmin, xmax, c.XScale == Log2, xt.Ticks(xmin, xmax))
+	f.setY(ymin, ymax, niceTicks{}.Ticks(ymin, ymax))
+
+	var legend []legendEntry
+	for _, l := range lines {
+		col, shape := paletteColor(l.s.Color), l.i%5
+		r := 3.0
+		if c.Points {
+			r = 2.5
+		} else {
+			xy := make([][2]float64, len(l.pts))
+			for j, p := range l.pts {
+				xy[j] = [2]float64{f.px(p[0]), f.py(p[1])}
+			}
+			f.c.polyline(xy, col, l.s.Dash)
+		}
+		for _, p := range l.pts {
+			f.c.marker(f.px(p[0]), f.py(p[1]), r, shape, col)
+		}
+		if l.s.Label != "" {
+			legend = append(legend, legendEntry{label: l.s.Label, color: col, line: !c.Points, dash: l.s.Dash, marker: shape, radius: r})
+		}
+	}
+	for _, r := range refs {
+		col := paletteColor(r.Color)
+		y := f.py(r.Y)
+		f.c.polyline([][2]float64{{f.left, y}, {f.right, y}}, col, r.Dash)
+		if r.Label != "" {
+			legend = append(legend, legendEntry{label: r.Label, color: col, line: true, dash: r.Dash, marker: -1})
+		}
+	}
+	return f.finish(w, legend)
 }
 
 // Bars is a bar chart: one group of bars per category, one bar per layer,
@@ -200,11 +203,12 @@ type Bars struct {
 	// Stacked stacks the layers (a decomposition of a total); otherwise
 	// they stand side by side.
 	Stacked       bool
-	Width, Height float64 // plot area in points; zero means the defaults
+	Width, Height float64 // chart size in points; zero means the defaults
 }
 
 // A Layer is one bar per category. NaN values draw no bar; negative values
-// are drawn as zero in a stacked chart.
+// are drawn as zero in a stacked chart, and below the zero line side by
+// side.
 type Layer struct {
 	Label  string
 	Values []float64 // one per category
@@ -217,175 +221,165 @@ func (b *Bars) WriteSVG(w io.Writer) error {
 	if len(b.Categories) == 0 || len(b.Layers) == 0 {
 		return ErrNoData
 	}
-	p := newPlot(b.Title, b.XLabel, b.YLabel)
-	width := b.Width
-	if width == 0 {
-		width = DefaultWidth
-	}
-	// Bars fill about 60% of each category's slot.
-	slot := vg.Points(width * 0.8 / float64(len(b.Categories)))
-	barw := slot * 0.6
-	if !b.Stacked {
-		barw /= vg.Length(len(b.Layers))
-	}
-	var legend []legendEntry
-	var below *plotter.BarChart
-	ymax := 0.0
-	for i, l := range b.Layers {
+	for _, l := range b.Layers {
 		if len(l.Values) != len(b.Categories) {
 			return fmt.Errorf("plot: layer %q has %d values for %d categories", l.Label, len(l.Values), len(b.Categories))
 		}
-		vals := make(plotter.Values, len(l.Values))
-		for j, v := range l.Values {
-			if !finite(v) || (b.Stacked && v < 0) {
-				v = 0
-			}
-			vals[j] = v
-		}
-		bc, err := plotter.NewBarChart(vals, barw)
-		if err != nil {
-			return fmt.Errorf("plot: layer %q: %w", l.Label, err)
-		}
-		bc.Color = paletteColor(l.Color)
-		bc.LineStyle.Width = vg.Points(0.5)
-		bc.LineStyle.Color = color.Gray{Y: 60}
-		if b.Stacked {
-			if below != nil {
-				bc.StackOn(below)
-			}
-			below = bc
-		} else {
-			bc.Offset = barw * (vg.Length(i) - vg.Length(len(b.Layers)-1)/2)
-		}
-		p.Add(bc)
-		legend = append(legend, legendEntry{l.Label, []gplot.Thumbnailer{bc}})
 	}
-	// The top of the chart: the largest bar or stack.
+	// The y range: the largest bar or stack, and the most negative bar
+	// side by side.
+	ymin, ymax := 0.0, 0.0
 	for j := range b.Categories {
 		sum := 0.0
 		for _, l := range b.Layers {
 			v := l.Values[j]
-			if !finite(v) || v < 0 {
+			switch {
+			case !finite(v):
+			case b.Stacked:
+				sum += max(v, 0)
+			default:
+				sum = max(sum, v)
+				ymin = min(ymin, v)
+			}
+		}
+		ymax = max(ymax, sum)
+	}
+	if ymax == ymin {
+		ymax = ymin + 1
+	}
+	ymax += 0.05 * (ymax - ymin)
+
+	f := newFrame(b.Title, b.XLabel, b.YLabel, b.Width, b.Height)
+	// One unit of x per category: every bar inside the plot area.
+	n := float64(len(b.Categories))
+	var xt []tick
+	for i, c := range b.Categories {
+		xt = append(xt, tick{Value: float64(i), Label: c})
+	}
+	f.setX(-0.5, n-0.5, false, xt)
+	f.xgrid = false // categories need no vertical lines
+	f.setY(ymin, ymax, niceTicks{}.Ticks(ymin, ymax))
+
+	// Bars fill 60% of each category's slot.
+	barw := 0.6
+	if !b.Stacked {
+		barw /= float64(len(b.Layers))
+	}
+	base := make([]float64, len(b.Categories)) // the top of each stack so far
+	var legend []legendEntry
+	for i, l := range b.Layers {
+		col := paletteColor(l.Color)
+		for j, v := range l.Values {
+			if !finite(v) {
 				continue
 			}
+			x0 := float64(j) - 0.3
+			var y0, y1 float64
 			if b.Stacked {
-				sum += v
+				y0, y1 = base[j], base[j]+max(v, 0)
+				base[j] = y1
 			} else {
-				sum = math.Max(sum, v)
+				x0 += float64(i) * barw
+				y0, y1 = 0, v
 			}
+			f.c.bar(f.px(x0), f.py(max(y0, y1)), f.px(x0+barw)-f.px(x0), math.Abs(f.py(y1)-f.py(y0)), col)
 		}
-		ymax = math.Max(ymax, sum)
-	}
-	if ymax == 0 {
-		ymax = 1
-	}
-	p.Y.Min, p.Y.Max = 0, ymax*1.05
-	p.NominalX(b.Categories...)
-	// One unit of x per category: every bar inside the plot area.
-	p.X.Min, p.X.Max = -0.5, float64(len(b.Categories))-0.5
-	p.Add(plotter.NewGrid())
-	return render(w, p, legend, b.Width, b.Height)
-}
-
-type legendEntry struct {
-	label  string
-	thumbs []gplot.Thumbnailer
-}
-
-// newPlot returns a plot with the house fonts and labels.
-func newPlot(title, xlabel, ylabel string) *gplot.Plot {
-	p := gplot.New()
-	sans := func(size float64) font.Font {
-		f := font.From(gplot.DefaultFont, font.Length(size))
-		f.Variant = "Sans"
-		return f
-	}
-	p.Title.Text = title
-	p.Title.TextStyle.Font = sans(13)
-	p.Title.Padding = vg.Points(6)
-	p.X.Label.Text = xlabel
-	p.Y.Label.Text = ylabel
-	p.X.Label.TextStyle.Font = sans(11)
-	p.Y.Label.TextStyle.Font = sans(11)
-	p.X.Tick.Label.Font = sans(9)
-	p.Y.Tick.Label.Font = sans(9)
-	p.Legend.TextStyle.Font = sans(10)
-	return p
-}
-
-// render draws p with its legend in columns below the plot area: a legend
-// inside the data area hides data, and labels from input can be long.
-func render(w io.Writer, p *gplot.Plot, entries []legendEntry, width, height float64) error {
-	if width == 0 {
-		width = DefaultWidth
-	}
-	if height == 0 {
-		height = DefaultHeight
-	}
-	const rowsPerColumn = 4
-	columns := (len(entries) + rowsPerColumn - 1) / rowsPerColumn
-	if columns > 3 {
-		columns = 3
-	}
-	rows := 0
-	if columns > 0 {
-		rows = (len(entries) + columns - 1) / columns
-	}
-	legendFont := p.Legend.TextStyle
-	entryh := legendFont.Rectangle("Xg").Max.Y.Points() + 2
-	legendh := float64(rows)*entryh + 8
-	canvas := vgsvg.New(vg.Points(width), vg.Points(height+legendh))
-	dc := draw.New(canvas)
-	plotArea := draw.Crop(dc, 0, 0, vg.Points(legendh), 0)
-	p.Draw(plotArea)
-	colw := (width - 20) / math.Max(1, float64(columns))
-	for col := 0; col < columns; col++ {
-		lg := gplot.NewLegend()
-		lg.TextStyle = legendFont
-		lg.Top, lg.Left = true, true
-		lg.Padding = vg.Points(2)
-		for i := col * rows; i < (col+1)*rows && i < len(entries); i++ {
-			lg.Add(entries[i].label, entries[i].thumbs...)
+		if l.Label != "" {
+			legend = append(legend, legendEntry{label: l.Label, color: col, box: true, marker: -1})
 		}
-		area := draw.Canvas{Canvas: dc.Canvas, Rectangle: vg.Rectangle{
-			Min: vg.Point{X: vg.Points(10 + float64(col)*colw), Y: 0},
-			Max: vg.Point{X: vg.Points(10 + float64(col+1)*colw), Y: vg.Points(legendh - 4)},
-		}}
-		lg.Draw(area)
 	}
-	var buf bytes.Buffer
-	if _, err := canvas.WriteTo(&buf); err != nil {
-		return fmt.Errorf("plot: writing svg: %w", err)
-	}
-	// Drop the XML prolog and comment: an inline <svg> in HTML must not
-	// carry them, and a standalone .svg file does not need them.
-	out := buf.Bytes()
-	if i := bytes.Index(out, []byte("<svg")); i > 0 {
-		out = out[i:]
-	}
-	_, err := w.Write(out)
-	return err
+	return f.finish(w, legend)
 }
 
-// log2Ticks puts major ticks at the powers of two in range, labelled as
-// integers (or fractions below one), thinned to at most about eight labels.
+// A tick is one mark on an axis; only ticks with a label get a grid line.
+type tick struct {
+	Value float64
+	Label string
+}
+
+// A ticker chooses the ticks of an axis over [min, max].
+type ticker interface {
+	Ticks(min, max float64) []tick
+}
+
+var (
+	_ ticker = niceTicks{}
+	_ ticker = log2Ticks{}
+	_ ticker = intTicks{}
+)
+
+// niceTicks puts about five labelled ticks at multiples of 1, 2 or 5
+// times a power of ten, labelled with just the digits the step needs.
+type niceTicks struct{}
+
+func (niceTicks) Ticks(lo, hi float64) []tick {
+	if !(hi > lo) || !finite(lo) || !finite(hi) {
+		return nil
+	}
+	// The smallest of 1, 2, 5 and 10 times a power of ten that gives at
+	// most six intervals.
+	raw := (hi - lo) / 5
+	mag := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := 10 * mag
+	for _, m := range []float64{1, 2, 5} {
+		if (hi-lo)/(m*mag) <= 6 {
+			step = m * mag
+			break
+		}
+	}
+	decimals := max(0, int(-math.Floor(math.Log10(step)+1e-9)))
+	var ticks []tick
+	for k := math.Ceil(lo/step - 1e-9); k*step <= hi+1e-9*step; k++ {
+		v := k * step
+		if math.Abs(v) < step*1e-9 {
+			v = 0 // no "-0"
+		}
+		ticks = append(ticks, tick{Value: v, Label: formatTick(v, decimals)})
+	}
+	return ticks
+}
+
+// formatTick writes v with the given decimals, and in exponent form when
+// it is too long for an axis (1e+07 rather than 10000000).
+func formatTick(v float64, decimals int) string {
+	if v == 0 {
+		return "0"
+	}
+	if a := math.Abs(v); a >= 1e6 || (a != 0 && a < 1e-3) {
+		return strconv.FormatFloat(v, 'g', 3, 64)
+	}
+	return strconv.FormatFloat(v, 'f', decimals, 64)
+}
+
+// log2Ticks puts ticks at the powers of two in range, labelled as
+// integers (or fractions below one), the labels thinned to at most about
+// eight. A range with fewer than two powers of two in it (150 to 400 ns)
+// gets the linear axis's ticks instead, placed on the log scale: one
+// labelled tick cannot tell a reader the scale.
 type log2Ticks struct{}
 
-var _ gplot.Ticker = log2Ticks{}
-
-func (log2Ticks) Ticks(min, max float64) []gplot.Tick {
+func (log2Ticks) Ticks(min, max float64) []tick {
 	if min <= 0 || max <= 0 || min > max {
 		return nil
 	}
 	lo, hi := int(math.Ceil(math.Log2(min))), int(math.Floor(math.Log2(max)))
+	if hi-lo < 1 {
+		var ticks []tick
+		for _, t := range (niceTicks{}).Ticks(min, max) {
+			if t.Value > 0 {
+				ticks = append(ticks, t)
+			}
+		}
+		return ticks
+	}
 	step := 1
 	for (hi-lo)/step > 8 {
 		step *= 2
 	}
-	var ticks []gplot.Tick
+	var ticks []tick
 	for e := lo; e <= hi; e++ {
 		v := math.Exp2(float64(e))
-		t := gplot.Tick{Value: v}
+		t := tick{Value: v}
 		if (e-lo)%step == 0 {
 			t.Label = strconv.FormatFloat(v, 'g', -1, 64)
 		}
@@ -394,13 +388,11 @@ func (log2Ticks) Ticks(min, max float64) []gplot.Tick {
 	return ticks
 }
 
-// intTicks puts ticks at the integers in range, thinned to at most about
-// ten labels.
+// intTicks puts ticks at the integers in range, the labels thinned to at
+// most about ten.
 type intTicks struct{}
 
-var _ gplot.Ticker = intTicks{}
-
-func (intTicks) Ticks(min, max float64) []gplot.Tick {
+func (intTicks) Ticks(min, max float64) []tick {
 	lo, hi := int(math.Ceil(min)), int(math.Floor(max))
 	if hi < lo {
 		return nil
@@ -409,9 +401,9 @@ func (intTicks) Ticks(min, max float64) []gplot.Tick {
 	for (hi-lo)/step > 10 {
 		step *= 2
 	}
-	var ticks []gplot.Tick
+	var ticks []tick
 	for v := lo; v <= hi; v++ {
-		t := gplot.Tick{Value: float64(v)}
+		t := tick{Value: float64(v)}
 		if (v-lo)%step == 0 {
 			t.Label = strconv.Itoa(v)
 		}
@@ -424,46 +416,19 @@ func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // paletteColor is the Okabe-Ito palette, distinguishable by colour-blind
 // readers, with black moved last.
-func paletteColor(i int) color.Color {
-	p := [...]color.RGBA{
-		{0x00, 0x72, 0xB2, 0xff}, // blue
-		{0xD5, 0x5E, 0x00, 0xff}, // vermillion
-		{0x00, 0x9E, 0x73, 0xff}, // bluish green
-		{0xCC, 0x79, 0xA7, 0xff}, // reddish purple
-		{0xE6, 0x9F, 0x00, 0xff}, // orange
-		{0x56, 0xB4, 0xE9, 0xff}, // sky blue
-		{0xF0, 0xE4, 0x42, 0xff}, // yellow
-		{0x33, 0x33, 0x33, 0xff}, // near black
+func paletteColor(i int) string {
+	p := [...]string{
+		"#0072b2", // blue
+		"#d55e00", // vermillion
+		"#009e73", // bluish green
+		"#cc79a7", // reddish purple
+		"#e69f00", // orange
+		"#56b4e9", // sky blue
+		"#f0e442", // yellow
+		"#333333", // near black
 	}
 	if i < 0 {
 		i = -i
 	}
 	return p[i%len(p)]
-}
-
-// glyphShape varies the point markers so that series stay apart in grey.
-func glyphShape(i int) draw.GlyphDrawer {
-	switch i % 5 {
-	case 0:
-		return draw.CircleGlyph{}
-	case 1:
-		return draw.SquareGlyph{}
-	case 2:
-		return draw.TriangleGlyph{}
-	case 3:
-		return draw.PlusGlyph{}
-	default:
-		return draw.CrossGlyph{}
-	}
-}
-
-func lineStyle(c int, d Dash) draw.LineStyle {
-	ls := draw.LineStyle{Color: paletteColor(c), Width: vg.Points(1.5)}
-	switch d {
-	case Dashed:
-		ls.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
-	case Dotted:
-		ls.Dashes = []vg.Length{vg.Points(1.5), vg.Points(2.5)}
-	}
-	return ls
 }

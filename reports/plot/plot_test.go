@@ -76,7 +76,7 @@ func TestChartLabelsAndEscaping(t *testing.T) {
 		t.Errorf("svg must start with <svg for inlining, starts with %q", out[:min(20, len(out))])
 	}
 	if bytes.Contains(out, []byte("<script")) {
-		t.Errorf("raw <script in svg output: gonum did not escape a label")
+		t.Errorf("raw <script in svg output: a label was not escaped")
 	}
 	if n := bytes.Count(out, []byte("<svg")); n != 1 {
 		t.Errorf("%d <svg elements, want 1", n)
@@ -180,6 +180,13 @@ func TestLog2Ticks(t *testing.T) {
 	if got := (log2Ticks{}).Ticks(0.5, 2); len(got) != 3 || got[0].Label != "0.5" {
 		t.Errorf("ticks 0.5..2 = %+v", got)
 	}
+	var narrow []string
+	for _, tk := range (log2Ticks{}).Ticks(150, 400) {
+		narrow = append(narrow, tk.Label)
+	}
+	if strings.Join(narrow, ",") != "150,200,250,300,350,400" {
+		t.Errorf("ticks 150..400 = %q: with one power of two in range, want the linear axis's labels", narrow)
+	}
 }
 
 func TestIntTicks(t *testing.T) {
@@ -213,5 +220,73 @@ func TestPointsAreNotJoined(t *testing.T) {
 	joined, scatter := strings.Count(draw(false), "<path"), strings.Count(draw(true), "<path")
 	if scatter != joined-2 {
 		t.Errorf("%d paths with Points, %d joined: want the series' line and its legend line gone (2 fewer)", scatter, joined)
+	}
+}
+
+func TestEscapeUnrepresentable(t *testing.T) {
+	// Lock names and labels come from input files: a control character or
+	// invalid UTF-8 must not make the SVG (or the HTML it is inlined in)
+	// unparsable.
+	label := "lock\x00name\x1b[0m \xff\xfe end"
+	c := &Chart{Title: label, XLabel: "x", YLabel: "y",
+		Lines: []Series{{Label: label, X: []float64{1, 2}, Y: []float64{1, 2}}}}
+	var buf bytes.Buffer
+	if err := c.WriteSVG(&buf); err != nil {
+		t.Fatal(err)
+	}
+	texts := svgTexts(t, buf.Bytes())
+	want := "lock\ufffdname\ufffd[0m \ufffd\ufffd end"
+	if !contains(texts, want) {
+		t.Errorf("svg has no text %q; texts: %q", want, texts)
+	}
+	if got := escape(`a<b>&"c'` + "\t\n"); got != "a&lt;b&gt;&amp;&#34;c&#39;\t\n" {
+		t.Errorf("escape = %q", got)
+	}
+}
+
+func TestNiceTicks(t *testing.T) {
+	tests := []struct {
+		lo, hi float64
+		want   string
+		reason string
+	}{
+		{0, 105, "0,20,40,60,80,100", "steps of 2×10^k, labels without decimals"},
+		{0, 0.37, "0,0.1,0.2,0.3", "decimals the step needs, no 0.30000000000000004"},
+		{-12, 31.5, "-10,0,10,20,30", "a negative range crosses zero at a tick, not -0"},
+		{0, 2.1e7, "0,5e+06,1e+07,1.5e+07,2e+07", "large values in exponent form"},
+		{3, 3, "", "an empty range has no ticks"},
+	}
+	for _, tt := range tests {
+		var labels []string
+		for _, tk := range (niceTicks{}).Ticks(tt.lo, tt.hi) {
+			labels = append(labels, tk.Label)
+		}
+		if got := strings.Join(labels, ","); got != tt.want {
+			t.Errorf("ticks over %v..%v = %q, want %q (%s)", tt.lo, tt.hi, got, tt.want, tt.reason)
+		}
+	}
+}
+
+func TestNegativeBarsSideBySide(t *testing.T) {
+	// A saving can be negative: side by side it is drawn below zero, with
+	// the y axis extended to show it; stacked it is drawn as zero.
+	b := &Bars{Title: "t", YLabel: "ns", Categories: []string{"a", "b"},
+		Layers: []Layer{{Label: "l", Values: []float64{10, -5}}}}
+	var buf bytes.Buffer
+	if err := b.WriteSVG(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if texts := svgTexts(t, buf.Bytes()); !contains(texts, "-4") && !contains(texts, "-5") && !contains(texts, "-2") {
+		t.Errorf("side-by-side bars with a negative value: no negative y tick in %q", texts)
+	}
+	b.Stacked = true
+	buf.Reset()
+	if err := b.WriteSVG(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range svgTexts(t, buf.Bytes()) {
+		if strings.HasPrefix(s, "-") {
+			t.Errorf("stacked bars draw negatives as zero, but the y axis has tick %q", s)
+		}
 	}
 }
