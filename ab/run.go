@@ -131,6 +131,44 @@ func (b Block) StatesDiffer() bool {
 	return hi > 0 && hi/lo >= schema.XferMoved
 }
 
+// StateShift is how much more of the slower transfer state the new
+// side's slice ran in than the base's: each side's share of its probes
+// (before and after its slice) above the geometric midpoint of the
+// block's lowest and highest probe, new's less base's. It is 0 in a block
+// whose probes span less than schema.XferMoved (one state), +1 when new
+// ran in the slow state and base in the fast one, -1 the other way, a
+// half for a slice that switched in flight; 0 when a side sent no probe.
+func (b Block) StateShift() float64 {
+	if !b.StatesDiffer() {
+		return 0
+	}
+	probes := func(r Reply) []float64 {
+		var xs []float64
+		for _, x := range []float64{r.XferNS, r.XferEndNS} {
+			if x > 0 {
+				xs = append(xs, x)
+			}
+		}
+		return xs
+	}
+	base, nw := probes(b.Base), probes(b.New)
+	if len(base) == 0 || len(nw) == 0 {
+		return 0
+	}
+	all := append(slices.Clone(base), nw...)
+	mid := math.Sqrt(slices.Min(all) * slices.Max(all))
+	slow := func(xs []float64) float64 {
+		k := 0
+		for _, x := range xs {
+			if x > mid {
+				k++
+			}
+		}
+		return float64(k) / float64(len(xs))
+	}
+	return slow(nw) - slow(base)
+}
+
 // LogRatio is the block's statistic, ln(new/base); NaN when a side has
 // no positive value.
 func (b Block) LogRatio() float64 {

@@ -142,7 +142,7 @@ func (s *Sweep) Cases() []Case { return s.cases }
 
 // Config is the file configuration every line carries (FileConfig), and
 // when the sweep is Adaptive the plan's budget and target
-// (schema.ConfBudget, schema.ConfTargetCI: "40s", "5%"). Run writes the
+// (schema.ConfBudget, schema.ConfTargetCI: "25s", "5%"). Run writes the
 // configuration of the moment it starts.
 func (s *Sweep) Config() Config {
 	if s.ran || !s.Adaptive() {
