@@ -62,7 +62,7 @@ func TestWriterContract(t *testing.T) {
 				t.Fatalf("%s/%s: counting repetition %v in a TimeBare plan, want %v (only lockbench's locks are counted)", info.Name, m, counting.Counting, locked)
 			}
 			res := &Result{Case: c, GOMAXPROCS: 2, Pages: 100, WorkerPages: []uint64{100}, XferNS: 40, XferEndNS: 41,
-				Speed: host.Speed{NS: 150, MemNS: 149, CacheNS: 60}, SpeedEnd: host.Speed{NS: 152, MemNS: 151}, RunqNS: 1000, DispatchNS: 2.5, Counters: counters}
+				Speed: host.Speed{NS: 150, MemNS: 149, CacheNS: 60, CoreNS: 7}, SpeedEnd: host.Speed{NS: 152, MemNS: 151}, RunqNS: 1000, DispatchNS: 2.5, Counters: counters}
 			if locked {
 				res.Classes = []ClassStats{{Class: info.Classes[0], Lock: "mutex", Stats: locks.Stats{Acquisitions: 10, HoldSamples: 1, HoldTotal: 5, WaitCounted: true}}}
 			}

@@ -93,6 +93,9 @@ func (r *Result) machineUnits(vals []benchfmt.Value) []benchfmt.Value {
 	if r.Speed.CacheNS > 0 {
 		add(r.Speed.CacheNS, schema.UnitCache)
 	}
+	if r.Speed.CoreNS > 0 {
+		add(r.Speed.CoreNS, schema.UnitCore)
+	}
 	return vals
 }
 

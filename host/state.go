@@ -104,13 +104,14 @@ type SpeedProbe struct {
 	next []uint64 // next[i*8] is the index of the node after node i; one node a cache line
 	at   uint64   // where the chase stands: every round starts where the last ended
 	warm []uint64 // the cache chase: cacheBytes, the same layout
+	core []uint64 // the core chase: coreBytes, the same layout
 }
 
 // NewSpeedProbe builds the memory chase and the cache chase (cycle),
 // then evicts both from the caches.
 func NewSpeedProbe(seed uint64) *SpeedProbe {
 	rng := rand.New(rand.NewPCG(seed, 0x5eed))
-	p := &SpeedProbe{next: cycle(chaseBytes, rng), warm: cycle(cacheBytes, rng)}
+	p := &SpeedProbe{next: cycle(chaseBytes, rng), warm: cycle(cacheBytes, rng), core: cycle(coreBytes, rng)}
 	evict()
 	return p
 }
@@ -152,6 +153,28 @@ const cacheBytes = 2 << 20
 // cacheSteps are timed after one untimed walk of the whole cache chase:
 // about 0.2 ms at L3 latency (the walk before it about 1.6 ms).
 const cacheSteps = 4096
+
+// coreBytes is the core chase's size: half the 1 MB L2 of the VMs
+// lockbench was built on, walked untimed and then timed like the cache
+// chase (coreSteps steps, about 25-40 µs), so that it measures the
+// core's own caches. They are what a host's SMT sibling of the vCPU
+// shares, and that is where the 1-thread state of those VMs sits: 400
+// probes around 20 ms slices of lock=none page at one thread, three
+// times on the quiet VM, split by the slice's time into thirds: the
+// slow third (median 138 against 81-82 ns/page) had this chase 50-79%
+// slower (10-11 against 6-6.5 ns a step), an independent ALU mix 13%
+// slower, an L1 chase 6-7%, a 4 MB chase 10%, while the dependent ALU
+// chain (speed-ns's) and an 8 MB or 64 MB chase (memory) did not move,
+// nor did steal time, PSI or the run delay.
+const coreBytes = 512 << 10
+
+// The core chase is walked coreLaps times untimed (its first lap comes
+// from memory, the second settles it in the L2), then coreSteps steps are
+// timed.
+const (
+	coreLaps  = 2
+	coreSteps = 4096
+)
 
 // evictBytes is written after the chase is built, so that its first
 // probes find the chase's lines where every later probe does: touched a
@@ -209,6 +232,9 @@ type Speed struct {
 	// CacheNS is the cache chase, ns per step (cache-ns): the median
 	// over CPUs of a walk timed right after a whole untimed one.
 	CacheNS float64
+	// CoreNS is the core chase, the same way (core-ns): half an L2,
+	// what a host's SMT sibling takes from a vCPU.
+	CoreNS float64
 }
 
 // Measure runs the probe on each CPU of cpus in turn, on a thread pinned
@@ -225,9 +251,9 @@ func (p *SpeedProbe) Measure(cpus []int) Speed {
 	if len(d) == 0 {
 		d = []int{-1}
 	}
-	var total, mem, cache []float64
+	var total, mem, cache, core []float64
 	for _, cpu := range d {
-		done := make(chan [3]float64)
+		done := make(chan [4]float64)
 		go func() {
 			runtime.LockOSThread() // never unlocked: the pinned thread ends with the goroutine
 			if cpu >= 0 {
@@ -241,26 +267,30 @@ func (p *SpeedProbe) Measure(cpus []int) Speed {
 				ts = append(ts, alu+m)
 				ms = append(ms, m)
 			}
-			done <- [3]float64{schema.Median(ts), schema.Median(ms), p.cache(&s)}
+			done <- [4]float64{schema.Median(ts), schema.Median(ms), p.cache(&s), walkWarm(p.core, coreLaps, coreSteps, &s)}
 		}()
 		r := <-done
-		total, mem, cache = append(total, r[0]), append(mem, r[1]), append(cache, r[2])
+		total, mem, cache, core = append(total, r[0]), append(mem, r[1]), append(cache, r[2]), append(core, r[3])
 	}
-	return Speed{NS: schema.Median(total), MemNS: schema.Median(mem), CacheNS: schema.Median(cache)}
+	return Speed{NS: schema.Median(total), MemNS: schema.Median(mem), CacheNS: schema.Median(cache), CoreNS: schema.Median(core)}
 }
 
 // cache walks the whole cache chase untimed, then times cacheSteps more
 // steps, in ns a step.
-func (p *SpeedProbe) cache(s *sinks) float64 {
+func (p *SpeedProbe) cache(s *sinks) float64 { return walkWarm(p.warm, 1, cacheSteps, s) }
+
+// walkWarm walks the whole chase next laps times untimed, then times
+// steps more steps, in ns a step.
+func walkWarm(next []uint64, laps, steps int, s *sinks) float64 {
 	at := uint64(0)
-	for range len(p.warm) / (chaseLine / 8) {
-		at = p.warm[at]
+	for range laps * len(next) / (chaseLine / 8) {
+		at = next[at]
 	}
 	t0 := time.Now()
-	for range cacheSteps {
-		at = p.warm[at]
+	for range steps {
+		at = next[at]
 	}
 	d := time.Since(t0)
 	s.chase += at
-	return float64(d) / cacheSteps
+	return float64(d) / float64(steps)
 }

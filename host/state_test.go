@@ -68,9 +68,20 @@ func TestSpeedProbeChase(t *testing.T) {
 	if at != 0 {
 		t.Fatalf("the chase does not close after %d steps", nodes)
 	}
-	s := p.Measure([]int{0})
-	if !(s.NS > 0 && s.MemNS > 0 && s.NS >= s.MemNS) || s.NS > 1e9 {
-		t.Errorf("Measure = %+v, want positive, finite, speed-ns >= its memory part", s)
+	for _, c := range [][]uint64{p.warm, p.core} {
+		n, at := len(c)/(chaseLine/8), uint64(0)
+		for range n - 1 {
+			if at = c[at]; at == 0 {
+				t.Fatalf("a %d-line chase closes early", n)
+			}
+		}
+		if c[at] != 0 {
+			t.Fatalf("a %d-line chase does not close after %d steps", n, n)
+		}
 	}
-	t.Logf("speed-ns %.1f, mem-ns %.1f", s.NS, s.MemNS)
+	s := p.Measure([]int{0})
+	if !(s.NS > 0 && s.MemNS > 0 && s.NS >= s.MemNS) || s.NS > 1e9 || !(s.CacheNS > 0 && s.CoreNS > 0) {
+		t.Errorf("Measure = %+v, want positive, finite, speed-ns >= its memory part, a cache and a core chase", s)
+	}
+	t.Logf("speed-ns %.1f, mem-ns %.1f, cache-ns %.1f, core-ns %.1f", s.NS, s.MemNS, s.CacheNS, s.CoreNS)
 }

@@ -249,6 +249,7 @@ func Units(per string) []Unit {
 		{UnitSpeedEnd, KindMachine, false, "the speed-ns probe again, right after the repetition"},
 		{UnitMem, KindMachine, false, "the pointer chase's part of speed-ns: the memory side of the machine's state"},
 		{UnitCache, KindMachine, false, "a pointer chase over 2 MB (twice a 1 MB L2) walked once, then timed, before the repetition: last-level-cache hits when the cache is the workers', memory when neighbours hold it"},
+		{UnitCore, KindMachine, false, "a pointer chase over 512 KB (half a 1 MB L2) walked once, then timed, before the repetition: the core's own caches, which a host's SMT sibling of the vCPU shares (where the 1-thread state of a small VM sits)"},
 	}
 	for _, c := range Counters() {
 		u = append(u, Unit{PerUnit(c, per), KindCounter, false, c + " per " + per + " (perf_event_open)"})

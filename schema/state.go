@@ -60,6 +60,7 @@ const (
 	UnitSpeedEnd = "speed-end-ns" // the same after the repetition
 	UnitMem      = "mem-ns"       // the chase's part of speed-ns
 	UnitCache    = "cache-ns"     // a chase over 2 MB walked once, then timed: how much of the last-level cache is the workers'
+	UnitCore     = "core-ns"      // a chase over 512 KB walked once, then timed: how much of the core's own caches is the workers' (a host's SMT sibling shares them)
 )
 
 // Moved reports whether a probe moved by at least factor between a and
