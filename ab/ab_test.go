@@ -308,9 +308,9 @@ func TestServe(t *testing.T) {
 // threshold gets more blocks, however tight; one clearly below does not.
 func TestUndecidedStaysPending(t *testing.T) {
 	o := Options{TargetCI: 0.5, Threshold: 0.05, MinBlocks: 6}
-	d := map[string][]float64{
-		"near":  {0.03, 0.05, 0.07, 0.04, 0.06, 0.05, 0.055, 0.045},
-		"clear": {0.001, -0.001, 0.002, -0.002, 0, 0.001, -0.001, 0},
+	d := map[string][]Block{
+		"near":  ratioBlocks(0.03, 0.05, 0.07, 0.04, 0.06, 0.05, 0.055, 0.045),
+		"clear": ratioBlocks(0.001, -0.001, 0.002, -0.002, 0, 0.001, -0.001, 0),
 	}
 	got := o.pending([]string{"near", "clear"}, d, 8)
 	if len(got) != 1 || got[0] != "near" {
@@ -515,5 +515,39 @@ func TestMixedStateEffect(t *testing.T) {
 	c := Judge(o, DefaultJudge).Checks[0]
 	if c.Mixed != 9 || math.Abs(float64(c.StateEffect)-1) > 0.05 || math.Abs(float64(c.Change)) > 0.02 || c.Status != StatusOK {
 		t.Errorf("mixed %d, state effect %v, change %v, %s: want 9 mixed, the state's +100%% taken out, no change, ok", c.Mixed, c.StateEffect, c.Change, c.Status)
+	}
+}
+
+// ratioBlocks are blocks in one state with the given log ratios.
+func ratioBlocks(lr ...float64) []Block {
+	var bs []Block
+	for _, x := range lr {
+		bs = append(bs, Block{Base: Reply{Value: 100}, New: Reply{Value: 100 * math.Exp(x)}})
+	}
+	return bs
+}
+
+// TestMixedCaseStaysPending: a case whose blocks are mostly mixed is
+// weighed on all of them, corrected (Ratios), like any other: wide, it
+// stays pending past maxRoundsPerMin·MinBlocks rounds; tight, it leaves.
+// Before, it left after those rounds however wide.
+func TestMixedCaseStaysPending(t *testing.T) {
+	o := Options{TargetCI: 0.05, MinBlocks: 6}
+	mixed := func(spread float64) []Block {
+		var bs []Block
+		for i := range 12 {
+			b := Block{Base: Reply{Value: 100, XferNS: 25}, New: Reply{Value: 100 * math.Exp(spread*float64(i%3-1)), XferNS: 25}}
+			if i%4 != 0 { // 9 of 12 mixed: new in the slow state, twice as slow
+				b.New.Value, b.New.XferNS = 2*b.New.Value, 160
+				b.Mismatched = true
+			}
+			bs = append(bs, b)
+		}
+		return bs
+	}
+	round := maxRoundsPerMin*o.MinBlocks + 1
+	got := o.pending([]string{"wide", "tight"}, map[string][]Block{"wide": mixed(0.3), "tight": mixed(0.001)}, round)
+	if len(got) != 1 || got[0] != "wide" {
+		t.Errorf("round %d: pending %v, want [wide] (its corrected interval is wider than 5%%; tight's is not)", round, got)
 	}
 }

@@ -146,27 +146,13 @@ func Judge(o *Outcome, opts JudgeOptions) *Verdict {
 	tol := math.Log1p(opts.MaxRegress)
 	for _, name := range o.Cases {
 		c := Check{Name: name, Base: nan, New: nan, Change: nan, Lo: nan, Hi: nan, P: nan, PImproved: nan, StateEffect: nan}
-		// The blocks in one state, and all of them: a case with too few
-		// of the first is judged on all (Judge's doc says why).
-		var one, all []Block
-		for _, b := range byCase[name] {
-			if math.IsNaN(b.LogRatio()) {
-				continue
-			}
-			all = append(all, b)
-			if !b.Mismatched {
-				one = append(one, b)
-			}
-		}
-		use := one
-		c.Mismatched = len(all) - len(one)
-		if len(one) < need && len(all) > len(one) {
-			use, c.Mixed, c.Mismatched = all, len(all)-len(one), 0
-		}
-		var d, shift, bv, nv []float64
+		d, use, effect := Ratios(byCase[name], need)
+		c.StateEffect = stats.Float(effect)
+		var bv, nv []float64
 		for _, b := range use {
-			d = append(d, b.LogRatio())
-			shift = append(shift, b.StateShift())
+			if b.Mismatched {
+				c.Mixed++
+			}
 			bv, nv = append(bv, b.Base.Value), append(nv, b.New.Value)
 			c.Unit = b.New.Unit
 			if c.Regimes == nil {
@@ -178,16 +164,12 @@ func Judge(o *Outcome, opts JudgeOptions) *Verdict {
 			}
 			c.Regimes[r]++
 		}
-		if c.Mixed > 0 {
-			// The state's own effect on this case, estimated from its
-			// blocks, is taken out of the mixed ones (Judge's doc).
-			c.StateEffect = stats.Float(math.Expm1(stateSlope(d, shift, -1)))
-			adj := make([]float64, len(d))
-			for i := range d {
-				adj[i] = d[i] - stateSlope(d, shift, i)*shift[i]
+		for _, b := range byCase[name] {
+			if !math.IsNaN(b.LogRatio()) {
+				c.Mismatched++ // every block with a ratio, less those used
 			}
-			d = adj
 		}
+		c.Mismatched -= len(use)
 		c.Blocks = len(d)
 		if len(d) > 0 {
 			c.Base, c.New = stats.Float(stats.Median(bv)), stats.Float(stats.Median(nv))
@@ -267,6 +249,41 @@ func Judge(o *Outcome, opts JudgeOptions) *Verdict {
 		v.Status, v.Pass = "pass", true
 	}
 	return v
+}
+
+// Ratios returns the log ratios a case is judged on, the blocks they
+// come from, and the state's own effect taken out of them (NaN when
+// none was): the blocks whose sides ran in one transfer state when there
+// are at least need of them; otherwise every block with a ratio, each
+// mixed one corrected by its state shift times the slope of the others
+// (Judge's doc says why). The verdict and the adaptive loop both weigh a
+// case on these.
+func Ratios(blocks []Block, need int) (d []float64, use []Block, effect float64) {
+	var one, all []Block
+	for _, b := range blocks {
+		if math.IsNaN(b.LogRatio()) {
+			continue
+		}
+		all = append(all, b)
+		if !b.Mismatched {
+			one = append(one, b)
+		}
+	}
+	if len(one) >= need || len(all) == len(one) {
+		for _, b := range one {
+			d = append(d, b.LogRatio())
+		}
+		return d, one, math.NaN()
+	}
+	shift := make([]float64, len(all))
+	for i, b := range all {
+		d, shift[i] = append(d, b.LogRatio()), b.StateShift()
+	}
+	adj := make([]float64, len(d))
+	for i := range d {
+		adj[i] = d[i] - stateSlope(d, shift, i)*shift[i]
+	}
+	return adj, all, math.Expm1(stateSlope(d, shift, -1))
 }
 
 // stateSlope is the least-squares slope of the blocks' log ratios d on
