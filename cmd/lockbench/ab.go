@@ -106,9 +106,10 @@ annotations.`,
 				}
 				exes[i] = p
 			}
-			// --floor=false first: ab compares the cases, not the floor;
-			// a --floor among the shared flags comes after and wins.
-			shared := []string{"--floor=false"}
+			// --floor=false and ab's slice times first: ab compares the
+			// cases, not the floor, in shorter slices than run's; the
+			// same flags among the shared ones come after and win.
+			shared := []string{"--floor=false", "--duration=" + ab.DefaultDuration.String(), "--warmup=" + ab.DefaultWarmup.String()}
 			cmd.Flags().Visit(func(fl *pflag.Flag) {
 				for _, n := range abPlanFlags() {
 					if fl.Name == n {
@@ -191,6 +192,13 @@ annotations.`,
 	for _, n := range abPlanFlags() {
 		if f := rc.Flags().Lookup(n); f != nil {
 			fl.AddFlag(f)
+		}
+	}
+	// ab's own slice times, so that --help says what a worker gets.
+	for n, d := range map[string]time.Duration{"duration": ab.DefaultDuration, "warmup": ab.DefaultWarmup} {
+		if f := fl.Lookup(n); f != nil {
+			f.Value.Set(d.String())
+			f.DefValue = d.String()
 		}
 	}
 	fl.StringVar(&baseFlags, "base-flags", "", "run `flags` for the BASE side only, space-separated")

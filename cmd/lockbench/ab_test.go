@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lockbench/lockbench/ab"
 )
 
 // fakeExe writes an executable shell script standing in for a lockbench
@@ -89,6 +91,11 @@ func TestABAA(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "verdict.json")); err != nil {
 		t.Error(err)
 	}
+	// ab's own slice times go first, so that the caller's win.
+	def, own := bytes.Index(res, []byte("--duration=30ms --warmup=10ms")), bytes.Index(res, []byte("--duration=10ms"))
+	if def < 0 || own < def {
+		t.Errorf("ab-plan-flags: want ab's slice times (--duration=30ms --warmup=10ms) before the caller's --duration=10ms:\n%s", res)
+	}
 }
 
 func TestVerdictExit(t *testing.T) {
@@ -114,18 +121,23 @@ func TestVerdictExit(t *testing.T) {
 
 // TestABPlanFlagsAreRunFlags: every flag ab hands to the workers is one
 // of run's (a flag renamed in run must be renamed here), and ab offers
-// each with run's default.
+// each with run's default, but the slice times, which are ab's own.
 func TestABPlanFlagsAreRunFlags(t *testing.T) {
 	rc, _ := runCommand()
 	abc := newABCmd()
+	own := map[string]string{"duration": ab.DefaultDuration.String(), "warmup": ab.DefaultWarmup.String()}
 	for _, n := range abPlanFlags() {
 		rf := rc.Flags().Lookup(n)
 		if rf == nil {
 			t.Errorf("ab hands --%s to the workers, but run has no such flag", n)
 			continue
 		}
-		if af := abc.Flags().Lookup(n); af == nil || af.DefValue != rf.DefValue {
-			t.Errorf("ab's --%s is missing or defaults otherwise than run's", n)
+		want, ok := own[n]
+		if !ok {
+			want = rf.DefValue
+		}
+		if af := abc.Flags().Lookup(n); af == nil || af.DefValue != want {
+			t.Errorf("ab's --%s is missing or defaults otherwise than %s", n, want)
 		}
 	}
 }
