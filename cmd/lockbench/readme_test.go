@@ -67,7 +67,13 @@ func TestREADME(t *testing.T) {
 				args = append(args, readmeFast...)
 			}
 			stdout, stderr, code := execCLI(t, args...)
-			ok := code == 0 || (args[0] == "gate" && code == exitFailure) // gate may find a regression
+			// gate may find a regression, or, between two short runs on a
+			// busy machine (CI runs the packages' tests in parallel), leave
+			// a case with too few lines unjudged, saying so: both are its
+			// documented answers, not a broken example (seen in CI: "n=5+2
+			// can at best reach p=0.095", exit 3).
+			ok := code == 0 || (args[0] == "gate" && (code == exitFailure ||
+				code == exitUnjudged && strings.Contains(stderr, "could not be judged")))
 			if !ok {
 				t.Errorf("README command %q: exit %d\nstderr: %s\nstdout: %s", line, code, stderr, stdout)
 			}
