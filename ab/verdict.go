@@ -287,36 +287,24 @@ func Ratios(blocks []Block, need int) (d []float64, use []Block, effect float64)
 }
 
 // stateSlope is the least-squares slope of the blocks' log ratios d on
-// their state shifts, leaving block skip out (none when skip < 0): the
-// log of the case's change from the fast transfer state to the slow one.
-// 0 when the shifts do not vary. Taking each block's own ratio out of the
-// slope that corrects it keeps the correction from fitting that block's
-// noise, which made simulated A/A fail in 17 of 300 runs instead of at
-// most 5%.
+// their state shifts (stats.LeastSquares), leaving block skip out (none
+// when skip < 0): the log of the case's change from the fast transfer
+// state to the slow one. 0 when the shifts do not vary. Taking each
+// block's own ratio out of the slope that corrects it keeps the
+// correction from fitting that block's noise, which made simulated A/A
+// fail in 17 of 300 runs instead of at most 5%.
 func stateSlope(d, shift []float64, skip int) float64 {
-	var n, md, ms float64
+	xs, ys := make([]float64, 0, len(d)), make([]float64, 0, len(d))
 	for i := range d {
 		if i != skip {
-			n++
-			md += d[i]
-			ms += shift[i]
+			xs, ys = append(xs, shift[i]), append(ys, d[i])
 		}
 	}
-	if n < 2 {
+	_, b, _, err := stats.LeastSquares(xs, ys)
+	if err != nil {
 		return 0
 	}
-	md, ms = md/n, ms/n
-	var sxy, sxx float64
-	for i := range d {
-		if i != skip {
-			sxy += (shift[i] - ms) * (d[i] - md)
-			sxx += (shift[i] - ms) * (shift[i] - ms)
-		}
-	}
-	if sxx == 0 {
-		return 0
-	}
-	return sxy / sxx
+	return b
 }
 
 // judgedMin is the fewest blocks that judge a case of o: MinBlocks, and

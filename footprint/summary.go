@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lockbench/lockbench/reports/stats"
 	"github.com/lockbench/lockbench/results"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
@@ -271,32 +272,17 @@ func (s *Summary) morton(byKey map[rowKey]Row) []string {
 	return out
 }
 
-// leastSquares fits y ≈ a + b·x; it needs two distinct x at least.
+// leastSquares fits ns/page ≈ a + b·l1d-miss/page (stats.LeastSquares),
+// its failures said in the summary's terms.
 func leastSquares(xs, ys []float64) (a, b, r2 float64, err error) {
-	n := float64(len(xs))
-	if len(xs) < 2 {
-		return 0, 0, 0, fmt.Errorf("%d timed cases, want 2 or more", len(xs))
+	a, b, r2, err = stats.LeastSquares(xs, ys)
+	switch {
+	case errors.Is(err, stats.ErrFewPoints):
+		err = fmt.Errorf("%d timed cases, want 2 or more", len(xs))
+	case errors.Is(err, stats.ErrSameX):
+		err = errors.New("every case has the same l1d-miss/page")
 	}
-	var mx, my float64
-	for i := range xs {
-		mx, my = mx+xs[i], my+ys[i]
-	}
-	mx, my = mx/n, my/n
-	var sxx, sxy, syy float64
-	for i := range xs {
-		dx, dy := xs[i]-mx, ys[i]-my
-		sxx, sxy, syy = sxx+dx*dx, sxy+dx*dy, syy+dy*dy
-	}
-	if sxx == 0 {
-		return 0, 0, 0, errors.New("every case has the same l1d-miss/page")
-	}
-	b = sxy / sxx
-	a = my - b*mx
-	r2 = 1.0
-	if syy > 0 {
-		r2 = sxy * sxy / (sxx * syy)
-	}
-	return a, b, r2, nil
+	return a, b, r2, err
 }
 
 // WorkingSet estimates the bytes one step of mode batch touches at batch

@@ -3,7 +3,8 @@
 // confidence interval (Estimate), the Mann-Whitney U test (Compare) and
 // the smallest p-value it can reach (MinP), a percentile bootstrap
 // interval for a ratio of medians (RatioCI), a sample's spread with a
-// test for two clusters (Spread), and one number formatter (Format) and
+// test for two clusters (Spread), a straight-line fit (LeastSquares),
+// and one number formatter (Format) and
 // one percentage formatter (Pct) for every table and sentence.
 //
 // It is the bottom of reports' stack, as benchmath is of benchstat's: it
