@@ -164,12 +164,7 @@ func Judge(o *Outcome, opts JudgeOptions) *Verdict {
 			}
 			c.Regimes[r]++
 		}
-		for _, b := range byCase[name] {
-			if !math.IsNaN(b.LogRatio()) {
-				c.Mismatched++ // every block with a ratio, less those used
-			}
-		}
-		c.Mismatched -= len(use)
+		c.Mismatched = withRatio(byCase[name]) - len(use) // left out: mismatched, when use is the blocks in one state
 		c.Blocks = len(d)
 		if len(d) > 0 {
 			c.Base, c.New = stats.Float(stats.Median(bv)), stats.Float(stats.Median(nv))
@@ -317,13 +312,7 @@ func stateSlope(d, shift []float64, skip int) float64 {
 func judgedMin(o *Outcome, byCase map[string][]Block, opts JudgeOptions) int {
 	n := make([]int, 0, len(o.Cases))
 	for _, name := range o.Cases {
-		k := 0
-		for _, b := range byCase[name] {
-			if !math.IsNaN(b.LogRatio()) {
-				k++
-			}
-		}
-		n = append(n, k)
+		n = append(n, withRatio(byCase[name]))
 	}
 	need := opts.MinBlocks
 	for {
@@ -339,6 +328,17 @@ func judgedMin(o *Outcome, byCase map[string][]Block, opts JudgeOptions) int {
 		}
 		need = next
 	}
+}
+
+// withRatio counts the blocks that have a log ratio.
+func withRatio(blocks []Block) int {
+	k := 0
+	for _, b := range blocks {
+		if !math.IsNaN(b.LogRatio()) {
+			k++
+		}
+	}
+	return k
 }
 
 // Err returns the regression as an error, nil when none regressed.

@@ -267,17 +267,13 @@ func (p *SpeedProbe) Measure(cpus []int) Speed {
 				ts = append(ts, alu+m)
 				ms = append(ms, m)
 			}
-			done <- [4]float64{schema.Median(ts), schema.Median(ms), p.cache(&s), walkWarm(p.core, coreLaps, coreSteps, &s)}
+			done <- [4]float64{schema.Median(ts), schema.Median(ms), walkWarm(p.warm, 1, cacheSteps, &s), walkWarm(p.core, coreLaps, coreSteps, &s)}
 		}()
 		r := <-done
 		total, mem, cache, core = append(total, r[0]), append(mem, r[1]), append(cache, r[2]), append(core, r[3])
 	}
 	return Speed{NS: schema.Median(total), MemNS: schema.Median(mem), CacheNS: schema.Median(cache), CoreNS: schema.Median(core)}
 }
-
-// cache walks the whole cache chase untimed, then times cacheSteps more
-// steps, in ns a step.
-func (p *SpeedProbe) cache(s *sinks) float64 { return walkWarm(p.warm, 1, cacheSteps, s) }
 
 // walkWarm walks the whole chase next laps times untimed, then times
 // steps more steps, in ns a step.
