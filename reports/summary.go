@@ -202,9 +202,7 @@ func summarize(m *cases.Model, judge bool) *Summary {
 	s.uncontended(m)
 	if s.noFloor && !slices.ContainsFunc(m.PageCache, func(c *cases.Case) bool { return c.Threads == 1 }) {
 		s.Warnings = append(s.Warnings, "no 1-thread case: the savings are not split into lock instructions, contention and per-page work (the split needs 1 among the threads, and then lockbench run adds the lock=none floor)")
-	} else if s.noFloor && slices.ContainsFunc(m.PageCache, func(c *cases.Case) bool { _, ok := c.Name.Get(schema.KeyLock); return ok }) {
-		// A kernel workload (fault, shmem) takes no lock of ours: it has
-		// no lock=none floor to split its saving with.
+	} else if s.noFloor {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("no %s=%s case at 1 thread (the per-page work floor): the savings are not split into lock instructions, contention and per-page work (a lockbench run adds the floor by default)",
 			schema.KeyLock, schema.FloorLock))
 	}

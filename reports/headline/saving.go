@@ -70,6 +70,11 @@ func (f *finder) addSaving(h *Headline, b, p *cases.Case) {
 	if h.Metric != cases.NSPage {
 		return
 	}
+	if _, locked := p.Name.Get(schema.KeyLock); !locked {
+		// A kernel workload (fault, shmem) takes no lock of ours: there
+		// is no lock part, and no lock=none floor to split with.
+		return
+	}
 	if !slices.ContainsFunc(m.PageCache, (*cases.Case).IsFloor) {
 		f.NoFloor = true // one warning for all (the summary's), not a note on each
 		return
