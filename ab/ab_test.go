@@ -35,6 +35,16 @@ type sim struct {
 	// the block's random order has it, runs in the other state.
 	flip float64
 	slow bool // the block's transfer state is 160 ns
+	// turns makes the fakes list every case in Hello.Turns and answer
+	// the turn ops: each turn draws its own machine state (fast, or 1.5x
+	// slow one time in three) that the next turn keeps with chance
+	// stick, as the 2-vCPU VM's state persists for milliseconds, and a
+	// slice is the mean of its turns. ops records "side op" per request.
+	turns bool
+	stick float64
+	state float64
+	ops   []string
+	acc   map[string][]float64 // per side, the open slice's turns
 }
 
 func newSim(seed uint64, procSD float64) *sim {
@@ -66,11 +76,18 @@ func (c *fakeConn) Hello(spec Spec) (Hello, error) {
 	if v == 0 {
 		v = Protocol
 	}
-	return Hello{Protocol: v, Cases: c.s.cases}, nil
+	h := Hello{Protocol: v, Cases: c.s.cases}
+	if c.s.turns {
+		h.Turns = c.s.cases
+	}
+	return h, nil
 }
 
 func (c *fakeConn) Run(req Request) (Reply, error) {
 	s := c.s
+	if s.turns {
+		return c.turn(req)
+	}
 	first := req.Block != s.block
 	if first {
 		s.block = req.Block
@@ -96,6 +113,152 @@ func (c *fakeConn) Run(req Request) (Reply, error) {
 }
 
 func (c *fakeConn) Close() error { c.closed = true; return nil }
+
+// turn answers a request of a sim with turns; a whole slice (no op) is
+// one turn.
+func (c *fakeConn) turn(req Request) (Reply, error) {
+	s := c.s
+	s.ops = append(s.ops, c.side+" "+req.Op)
+	if s.acc == nil {
+		s.acc = map[string][]float64{}
+	}
+	draw := func() float64 {
+		if s.state == 0 || s.rng.Float64() >= s.stick {
+			s.state = 1
+			if s.rng.IntN(3) == 0 {
+				s.state = 1.5
+			}
+		}
+		v := 100 * s.state * c.offset * math.Exp(s.noise*s.rng.NormFloat64())
+		if f, ok := s.factor[req.Case]; ok && c.side == "new" {
+			v *= f
+		}
+		return v
+	}
+	switch req.Op {
+	case OpOpen:
+		s.acc[c.side] = nil
+		return Reply{Case: req.Case}, nil
+	case OpTurn:
+		s.acc[c.side] = append(s.acc[c.side], draw())
+		return Reply{Case: req.Case}, nil
+	}
+	var v float64
+	if req.Op == OpEnd {
+		for _, x := range s.acc[c.side] {
+			v += x / float64(len(s.acc[c.side]))
+		}
+	} else {
+		// A whole slice: as long as the six turns of a block in turns,
+		// its state sticks through it, and the other side's slice meets
+		// the state six turns later.
+		v = draw()
+		for range 5 {
+			if s.rng.Float64() >= s.stick {
+				s.state = 0
+			}
+		}
+	}
+	n := 0
+	if req.Op == OpEnd {
+		n = len(s.acc[c.side])
+	}
+	return Reply{Case: req.Case, Value: v, Unit: "ns/page", Turns: n, XferNS: 25, XferEndNS: 160, Lines: []string{fmt.Sprintf("BenchmarkX 1 %v ns/page", v)}}, nil
+}
+
+// A block in turns opens both sides (the first side first), then
+// interleaves their turns ABBA, then ends both; it is never mismatched,
+// though its probes span 6x (its sides shared the state turn by turn).
+// A case a side cannot run in turns runs whole slices.
+func TestTurnsInterleaveABBA(t *testing.T) {
+	s := newSim(1, 0)
+	s.turns, s.stick = true, 0.5
+	out, _ := simRun(t, s, Options{Seed: 1, Blocks: 2, Turns: 3, Rewarm: time.Millisecond})
+	per := len(s.ops) / len(out.Blocks)
+	if per != 2+6+2 {
+		t.Fatalf("%d requests a block, want 2 opens, 6 turns and 2 ends: %q", per, s.ops[:min(len(s.ops), 12)])
+	}
+	for i, b := range out.Blocks {
+		a, o := "base", "new"
+		if b.First == New {
+			a, o = o, a
+		}
+		want := []string{a + " open", o + " open", a + " turn", o + " turn", o + " turn", a + " turn", a + " turn", o + " turn", a + " end", o + " end"}
+		if got := s.ops[i*per : (i+1)*per]; strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("block %d (%s first): %q, want %q", b.N, b.First, got, want)
+		}
+		if b.Turns != 3 || b.Base.Turns != 3 || b.Mismatched || b.StateShift() != 0 {
+			t.Errorf("block %d: turns %d/%d, mismatched %v, shift %v; want 3 turns, one state", b.N, b.Turns, b.Base.Turns, b.Mismatched, b.StateShift())
+		}
+	}
+
+	// One side lists no case for turns: whole slices, one request each.
+	s = newSim(1, 0)
+	s.turns = true
+	start := s.start
+	out, err := Run(context.Background(), Options{Base: Side{Exe: "base"}, New: Side{Exe: "new"}, Blocks: 1, Turns: 3, Seed: 1,
+		Start: func(ctx context.Context, exe string) (Conn, error) {
+			c, err := start(ctx, exe)
+			if exe == "base" {
+				return noTurns{c}, err
+			}
+			return c, err
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, op := range s.ops {
+		if strings.HasSuffix(op, " open") || strings.HasSuffix(op, " turn") {
+			t.Fatalf("a side without turns was sent %q", op)
+		}
+	}
+	if out.Blocks[0].Turns != 0 {
+		t.Errorf("block in whole slices has Turns %d", out.Blocks[0].Turns)
+	}
+}
+
+// noTurns is a worker of a build that lists no case for turns.
+type noTurns struct{ Conn }
+
+func (c noTurns) Hello(spec Spec) (Hello, error) {
+	h, err := c.Conn.Hello(spec)
+	h.Turns = nil
+	return h, err
+}
+
+// Where the machine's state persists for about a turn, turns find what
+// whole slices back to back miss, and A/A in turns under a 5%
+// between-process effect still fails in at most 5% of runs.
+func TestTurnsCancelAState(t *testing.T) {
+	const runs = 100
+	found := map[int]int{}
+	aaFails := 0
+	for i := range runs {
+		for _, turns := range []int{1, 6} {
+			s := newSim(uint64(i), 0.02)
+			s.turns, s.stick = true, 0.8
+			s.factor[s.cases[0]] = 1.10
+			_, v := simRun(t, s, Options{Seed: uint64(i), Blocks: 12, Turns: turns})
+			for _, c := range v.Checks {
+				if c.Name == s.cases[0] && c.Status == StatusRegressed {
+					found[turns]++
+				}
+			}
+		}
+		s := newSim(uint64(i), 0.05)
+		s.turns, s.stick = true, 0.8
+		if _, v := simRun(t, s, Options{Seed: uint64(i), Blocks: 12, Turns: 6}); v.Regressed > 0 {
+			aaFails++
+		}
+	}
+	t.Logf("+10%%, %d runs of 12 blocks: found in %d in whole slices, %d in turns; A/A in turns failed in %d", runs, found[1], found[6], aaFails)
+	if found[6] < 90 || found[6] < found[1]+20 {
+		t.Errorf("+10%% found in %d of %d runs in turns, %d in whole slices: want 90 or more, and clearly more", found[6], runs, found[1])
+	}
+	if aaFails > runs/20 {
+		t.Errorf("A/A in turns failed in %d of %d runs, want at most 5%%", aaFails, runs)
+	}
+}
 
 func simRun(t *testing.T, s *sim, o Options) (*Outcome, *Verdict) {
 	t.Helper()
@@ -301,6 +464,54 @@ func TestServe(t *testing.T) {
 	var pe *ProtocolError
 	if !errors.As(err, &pe) || pe.Got != 2 || !strings.Contains(out.String(), `"protocol":1`) {
 		t.Errorf("version 2: err %v, wrote %q; want a *ProtocolError and a Hello naming version 1", err, out.String())
+	}
+}
+
+// turnBench is a Bench that runs cases in turns, recording them.
+type turnBench struct {
+	bench
+	open []string
+}
+
+func (b *turnBench) TurnCases() []string { return []string{"A"} }
+func (b *turnBench) Open(ctx context.Context, name string, block, turns int, rewarm time.Duration) (Turns, error) {
+	b.open = append(b.open, fmt.Sprintf("%s %d %d %v", name, block, turns, rewarm))
+	return &benchTurns{b: b, name: name}, nil
+}
+
+type benchTurns struct {
+	b    *turnBench
+	name string
+	n    int
+}
+
+func (t *benchTurns) Turn() error { t.n++; return nil }
+func (t *benchTurns) End() (Reply, error) {
+	return Reply{Case: t.name, Value: float64(t.n), Unit: "ns/page", Turns: t.n}, nil
+}
+
+// Serve lists a TurnBench's cases for turns, runs open, turn and end in
+// that order, and refuses a turn with no case open.
+func TestServeTurns(t *testing.T) {
+	b := &turnBench{}
+	in := strings.NewReader(`{"protocol":1,"args":[]}` + "\n" +
+		`{"case":"A","block":3,"op":"open","turns":2,"rewarm_ns":1000000}` + "\n" +
+		`{"case":"A","block":3,"op":"turn"}` + "\n" + `{"case":"A","block":3,"op":"turn"}` + "\n" +
+		`{"case":"A","block":3,"op":"end"}` + "\n" + `{"case":"B","block":4}` + "\n")
+	var out bytes.Buffer
+	if err := Serve(context.Background(), in, &out, func([]string) (Bench, error) { return b, nil }); err != nil {
+		t.Fatal(err)
+	}
+	ack := `{"case":"A","value":0,"unit":""}` + "\n"
+	want := `{"protocol":1,"cases":["A","B"],"turns":["A"]}` + "\n" + ack + ack + ack +
+		`{"case":"A","value":2,"unit":"ns/page","turns":2}` + "\n" + `{"case":"B","value":4,"unit":"ns/page"}` + "\n"
+	if out.String() != want || strings.Join(b.open, ",") != "A 3 2 1ms" {
+		t.Errorf("Serve wrote\n%s\nopened %q; want\n%s", out.String(), b.open, want)
+	}
+	out.Reset()
+	in = strings.NewReader(`{"protocol":1,"args":[]}` + "\n" + `{"case":"A","block":1,"op":"turn"}` + "\n")
+	if err := Serve(context.Background(), in, &out, func([]string) (Bench, error) { return b, nil }); err == nil || !strings.Contains(out.String(), "out of order") {
+		t.Errorf("a turn with no case open: err %v, wrote %q; want an error saying so", err, out.String())
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 )
 
 // Protocol is the version of the worker protocol this package speaks.
@@ -29,14 +30,37 @@ type Spec struct {
 type Hello struct {
 	Protocol int      `json:"protocol"`
 	Cases    []string `json:"cases,omitempty"`
-	Error    string   `json:"error,omitempty"`
+	// Turns are the cases the worker can run in turns (Request.Op
+	// OpOpen): a field added within version 1, so that a worker that
+	// does not send it runs whole slices only.
+	Turns []string `json:"turns,omitempty"`
+	Error string   `json:"error,omitempty"`
 }
+
+// Request operations. A whole slice is one Request with no Op. A block in
+// turns is, on each side, one OpOpen (build, probe, warm up), then
+// Options.Turns OpTurn (each a re-warm-up and a measured turn), the two
+// sides' turns interleaved by the parent, then one OpEnd, whose Reply is
+// the slice's: the turns summed. Ops, like Hello.Turns, were added within
+// version 1; a parent sends them only to a worker that listed the case
+// in Hello.Turns.
+const (
+	OpOpen = "open"
+	OpTurn = "turn"
+	OpEnd  = "end"
+)
 
 // A Request asks a worker to run one slice of one case, numbered as the
 // parent's block.
 type Request struct {
 	Case  string `json:"case"`
 	Block int    `json:"block"`
+	Op    string `json:"op,omitempty"`
+	// Turns and RewarmNS are, with OpOpen, the number of turns the
+	// worker's slice (its --duration) is split into, and the unmeasured
+	// re-warm-up before each, in ns.
+	Turns    int   `json:"turns,omitempty"`
+	RewarmNS int64 `json:"rewarm_ns,omitempty"`
 }
 
 // A Reply is one slice's result: the case's time per unit (Value, in
@@ -53,9 +77,12 @@ type Reply struct {
 	// XferEndNS is the transfer probe after the slice. A field added
 	// within version 1: a peer that does not send it is matched on
 	// XferNS alone (Block.StatesDiffer).
-	XferEndNS float64  `json:"xfer_end_ns,omitempty"`
-	Lines     []string `json:"lines,omitempty"`
-	Error     string   `json:"error,omitempty"`
+	XferEndNS float64 `json:"xfer_end_ns,omitempty"`
+	// Turns is the number of turns the slice was measured in (OpEnd's
+	// reply); 0 for a whole slice.
+	Turns int      `json:"turns,omitempty"`
+	Lines []string `json:"lines,omitempty"`
+	Error string   `json:"error,omitempty"`
 }
 
 // A Bench is what a worker runs: the cases of one side's plan.
@@ -64,6 +91,24 @@ type Bench interface {
 	Cases() []string
 	// Run runs one slice of the named case as block number block.
 	Run(ctx context.Context, name string, block int) (Reply, error)
+}
+
+// A TurnBench is a Bench that can also hold a case open across turns.
+type TurnBench interface {
+	Bench
+	// TurnCases lists the cases that can run in turns (Hello.Turns).
+	TurnCases() []string
+	// Open opens the named case as block number block, its slice to be
+	// measured in turns turns, each after rewarm unmeasured.
+	Open(ctx context.Context, name string, block, turns int, rewarm time.Duration) (Turns, error)
+}
+
+// Turns is one open case of a TurnBench.
+type Turns interface {
+	// Turn runs one turn.
+	Turn() error
+	// End closes the case and returns the slice, its turns summed.
+	End() (Reply, error)
 }
 
 // A ProtocolError is a peer that does not speak Protocol: an executable
@@ -119,9 +164,21 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, open func(args []st
 		_ = enc.Encode(Hello{Protocol: Protocol, Error: err.Error()})
 		return err
 	}
-	if err := enc.Encode(Hello{Protocol: Protocol, Cases: b.Cases()}); err != nil {
+	hello := Hello{Protocol: Protocol, Cases: b.Cases()}
+	tb, _ := b.(TurnBench)
+	if tb != nil {
+		hello.Turns = tb.TurnCases()
+	}
+	if err := enc.Encode(hello); err != nil {
 		return err
 	}
+	var cur Turns // the case open in turns, if any
+	var openCase string
+	defer func() {
+		if cur != nil {
+			cur.End() // the parent left: its result goes nowhere
+		}
+	}()
 	for {
 		line, err := r.ReadBytes('\n')
 		if len(line) == 0 && err == io.EOF {
@@ -134,7 +191,24 @@ func Serve(ctx context.Context, in io.Reader, out io.Writer, open func(args []st
 		if err := json.Unmarshal(line, &req); err != nil {
 			return fmt.Errorf("worker: malformed request %q: %w", line, err)
 		}
-		rep, err := b.Run(ctx, req.Case, req.Block)
+		var rep Reply
+		switch {
+		case req.Op == "" && cur == nil:
+			rep, err = b.Run(ctx, req.Case, req.Block)
+		case req.Op == OpOpen && cur == nil && tb != nil:
+			cur, err = tb.Open(ctx, req.Case, req.Block, req.Turns, time.Duration(req.RewarmNS))
+			openCase, rep = req.Case, Reply{Case: req.Case}
+		case (req.Op == OpTurn || req.Op == OpEnd) && cur != nil && req.Case == openCase:
+			rep = Reply{Case: req.Case}
+			if req.Op == OpTurn {
+				err = cur.Turn()
+			} else {
+				rep, err = cur.End()
+				cur = nil
+			}
+		default:
+			err = fmt.Errorf("worker: request %q for %q out of order (open: %q)", req.Op, req.Case, openCase)
+		}
 		if err != nil {
 			rep = Reply{Case: req.Case, Error: err.Error()}
 		}

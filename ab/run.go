@@ -77,6 +77,13 @@ type Options struct {
 	// (PowerBlocks): with fewer, no case could be shown worse, however
 	// large its change.
 	Alpha float64
+	// Turns, when above 1, is how many turns each side's slice of a
+	// block (its --duration) is measured in, interleaved with the other
+	// side's in an ABBA order (ABBAABBA... from the block's first side),
+	// each after Rewarm unmeasured; the cases a side cannot run in turns
+	// (Hello.Turns) run whole slices. See DefaultTurns.
+	Turns  int
+	Rewarm time.Duration
 	// Start starts a worker; nil is Exec.
 	Start StartFunc
 	// Now is the clock of the budget; nil is time.Now.
@@ -104,6 +111,22 @@ const (
 	DefaultWarmup   = 10 * time.Millisecond
 )
 
+// DefaultTurns and DefaultRewarm: a block's slice of DefaultDuration is
+// measured in 6 turns of 5 ms a side, each after 1 ms of re-warm-up,
+// the sides interleaved ABBA. The 1-thread speed state of the 2-vCPU VM
+// moves within milliseconds (the host's SMT sibling of the vCPU: see
+// harness.Session): autocorrelation of a 1 ms chunk's ns/page 0.61 at 1
+// ms, 0.32 at 5 ms, 0.19 at 50 ms. Replayed from 10 s of 1 ms chunks of
+// the page-cache model at one thread, the log ratio of two 30 ms halves
+// had a standard deviation of 0.135 (lock=none, page), 0.21 (mutex,
+// page) and 0.12 (mutex, batch) taken back to back, 0.057, 0.12 and
+// 0.044 interleaved in 5 ms turns. The re-warm-up brings back the
+// caches the other side's turn took.
+const (
+	DefaultTurns  = 6
+	DefaultRewarm = time.Millisecond
+)
+
 // DefaultMinBlocks is the fewest blocks of every case before the run
 // may stop: stats.MinPairs, the fewest that give a 95% interval.
 const DefaultMinBlocks = stats.MinPairs
@@ -119,6 +142,9 @@ type Block struct {
 	// slices, from 1 per side.
 	BaseProc int `json:"base_proc"`
 	NewProc  int `json:"new_proc"`
+	// Turns is the number of turns each side's slice was measured in,
+	// interleaved with the other's; 0 for whole slices back to back.
+	Turns int `json:"turns,omitempty"`
 	// Mismatched marks a block whose two slices ran in different
 	// transfer states (StatesDiffer): its case gets another block, and
 	// the verdict leaves it out unless the case has too few blocks
@@ -134,8 +160,14 @@ type Block struct {
 // or so, and in 20 A/A runs the 2-thread blocks whose probes spanned 3x
 // (18% of them) had log ratios spread 3 times wider (standard deviation
 // 0.59 against 0.19 for the others). A 1-thread case has no transfer
-// probe and is never mismatched.
+// probe and is never mismatched, nor is a block in turns: its two sides
+// took turns of a few ms through the same minute, so a state change in
+// it falls on both (its probes, taken before the first turn and after
+// the last, are records).
 func (b Block) StatesDiffer() bool {
+	if b.Turns > 1 {
+		return false
+	}
 	lo, hi := math.Inf(1), 0.0
 	for _, x := range []float64{b.Base.XferNS, b.Base.XferEndNS, b.New.XferNS, b.New.XferEndNS} {
 		if x > 0 {
@@ -250,6 +282,7 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 			}
 		}
 	}()
+	var turnCases [2][]string
 	restart := func() ([2][]string, error) {
 		var cases [2][]string
 		for i := range procs {
@@ -277,13 +310,21 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 			if h.Error != "" {
 				return cases, &SideError{Side: names[i], Exe: s.Exe, Args: append(slices.Clone(o.Shared), s.Flags...), Msg: h.Error}
 			}
-			cases[i] = h.Cases
+			cases[i], turnCases[i] = h.Cases, h.Turns
 		}
 		return cases, nil
 	}
 	cases, err := restart()
 	if err != nil {
 		return out, err
+	}
+	turned := map[string]bool{} // the cases both sides run in turns
+	if o.Turns > 1 {
+		for _, c := range turnCases[0] {
+			if slices.Contains(turnCases[1], c) {
+				turned[c] = true
+			}
+		}
 	}
 	inNew := map[string]bool{}
 	for _, c := range cases[1] {
@@ -342,13 +383,36 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 				order = [2]int{1, 0}
 			}
 			b.First = names[order[0]]
-			for _, s := range order {
-				rep, err := procs[s].conn.Run(Request{Case: name, Block: b.N})
+			send := func(s int, req Request) (Reply, error) {
+				rep, err := procs[s].conn.Run(req)
 				if err == nil && rep.Error != "" {
 					err = errors.New(rep.Error)
 				}
 				if err != nil {
-					return out, fmt.Errorf("%s side, %s, block %d: %w", names[s], name, b.N, err)
+					return rep, fmt.Errorf("%s side, %s, block %d: %w", names[s], name, b.N, err)
+				}
+				return rep, nil
+			}
+			op := ""
+			if turned[name] {
+				b.Turns, op = o.Turns, OpEnd
+				for _, s := range order {
+					if _, err := send(s, Request{Case: name, Block: b.N, Op: OpOpen, Turns: o.Turns, RewarmNS: int64(o.Rewarm)}); err != nil {
+						return out, err
+					}
+				}
+				for t := range o.Turns {
+					for _, s := range abba(order, t) {
+						if _, err := send(s, Request{Case: name, Block: b.N, Op: OpTurn}); err != nil {
+							return out, err
+						}
+					}
+				}
+			}
+			for _, s := range order {
+				rep, err := send(s, Request{Case: name, Block: b.N, Op: op})
+				if err != nil {
+					return out, err
 				}
 				if s == 0 {
 					b.Base = rep
@@ -370,6 +434,16 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 			}
 		}
 	}
+}
+
+// abba is the order of the two sides in turn t of a block whose first
+// side is order[0]: ABBAABBA..., so that a drift within the block falls
+// on both sides alike.
+func abba(order [2]int, t int) [2]int {
+	if t%2 == 1 {
+		return [2]int{order[1], order[0]}
+	}
+	return order
 }
 
 // PowerBlocks is the fewest blocks with which the exact one-sided

@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"runtime/metrics"
-	"runtime/pprof"
 	"sort"
 	"strconv"
 	"strings"
@@ -239,7 +236,8 @@ type Result struct {
 	GOMAXPROCS int   // during the measured window: the name's -N suffix
 	CPUs       []int // CPU of each worker; nil with affinity none
 
-	Wall        time.Duration // measured window, start barrier to last worker stopped
+	Wall        time.Duration // measured window, first worker started to last worker stopped (summed over turns)
+	Turns       int           // measured turns of the window (Session): 1 but in ab's interleaved blocks
 	CPU         time.Duration // workers' thread CPU time in the window
 	Pages       uint64        // pages (cs: critical sections) of all workers
 	WorkerPages []uint64      // per worker, index i is worker i
@@ -415,14 +413,14 @@ func (e *InvariantError) Unwrap() error { return e.Err }
 // share a cache line (or an adjacent-line prefetch pair).
 type slot struct {
 	_        [128]byte
-	pages    uint64
-	cpu      int64 // ns of thread CPU time in the window
-	runq     int64 // ns the thread waited runnable in the window; -1 unread
+	pages    uint64 // summed over the measured turns, like cpu, runq and counters
+	cpu      int64  // ns of thread CPU time in the window
+	runq     int64  // ns the thread waited runnable in the window; -1 unread
 	counters map[string]float64
 	err      error
-	done     [2]atomic.Bool // the worker finished phase i
+	phases   atomic.Int32 // phases the worker finished: it is past phase i when phases > i
 	// panicked is the worker's recovered panic: set before it marks its
-	// phases done, read by the watchdog, which may give up waiting.
+	// phase done, read by the watchdog, which may give up waiting.
 	panicked atomic.Pointer[PanicError]
 	_        [128]byte
 }
@@ -434,13 +432,6 @@ type flag struct {
 	atomic.Bool
 	_ [128]byte
 }
-
-const (
-	phaseWarmup = iota
-	phaseMeasure
-)
-
-var phaseNames = [2]string{"warm-up", "measurement"}
 
 // Run runs one repetition of c: build the workload, pin one locked OS
 // thread per worker, probe the machine's state, warm up, reset the locks' counts,
@@ -466,330 +457,17 @@ func (r *Runner) RunProbed(ctx context.Context, c Case, sp *host.SpeedProbe) (*R
 }
 
 // run is Run of a validated r (a Sweep validates its runner once, in
-// NewSweep), with the speed probe of a sweep (nil: one of its own).
+// NewSweep), with the speed probe of a sweep (nil: one of its own): one
+// session of one measured turn.
 func (r *Runner) run(ctx context.Context, c Case, sp *host.SpeedProbe) (*Result, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", c.Name(), err)
-	}
-	topo, err := r.Topology()
+	s, err := r.openSession(ctx, c, sp)
 	if err != nil {
 		return nil, err
 	}
-	support := r.CounterSupport()
-
-	spec := c.Spec
-	// The spin budget depends on whether each worker has a CPU of the
-	// ones this process may use (locks.Spin.Resolve).
-	spec.Spin = spec.Spin.Resolve(spec.Workers, len(topo.CPUs))
-	labels := pprof.Labels(c.Labels()...)
-	spec = withLabels(pprof.WithLabels(ctx, labels), spec, r.Labels && r.ClassLabels)
-	wl, err := r.build(spec)
-	if err != nil {
-		return nil, fmt.Errorf("%s: building the workload: %w", c.Name(), err)
-	}
-	// stopped is set once every worker goroutine has returned: only then
-	// may a workload's memory go (a worker the watchdog gave up on may
-	// still be in a step, writing to it).
-	var stopped bool
-	if cl, ok := wl.(io.Closer); ok {
-		// A kernel workload holds mappings and a file the garbage
-		// collector does not free; left open after a watchdog.
-		defer func() {
-			if stopped {
-				cl.Close()
-			}
-		}()
-	}
-	metered, _ := wl.(workloads.Metered)
-	workers := wl.Workers()
-	n := len(workers)
-	if n == 0 {
-		return nil, fmt.Errorf("%s: the workload has no workers", c.Name())
-	}
-
-	res := &Result{Case: c, Support: support}
-	order, _, _ := r.Place(topo, n)
-	if len(order) > 0 {
-		res.CPUs = make([]int, n)
-		for i := range res.CPUs {
-			res.CPUs[i] = order[i%len(order)]
-		}
-	}
-	if order == nil {
-		order = topo.Order(host.None) // the probe's CPUs when workers are not pinned
-	}
-
-	prev := runtime.GOMAXPROCS(0)
-	defer runtime.GOMAXPROCS(prev)
-
-	// The machine's state where the workers run (package host): the transfer
-	// between their own CPUs, and the speed of fixed work on each. The
-	// transfer probe needs two Ps to play ping-pong.
-	res.NoProbe = r.Probe < 0
-	pairs := host.ProbePairs(res.CPUs)
-	if res.CPUs == nil && len(order) >= 2 {
-		pairs = [][2]int{{order[0], order[1]}} // unpinned workers: the compact order's first two CPUs
-	}
-	probe := func() (float64, host.Speed) {
-		if res.NoProbe {
-			return 0, host.Speed{}
-		}
-		if r.stateProbe != nil {
-			if n >= 2 {
-				res.XferPairs = max(len(pairs), 1)
-			}
-			return r.stateProbe(res.CPUs, n)
-		}
-		if sp == nil {
-			sp = host.NewSpeedProbe(0)
-		}
-		speed := sp.Measure(res.CPUs)
-		if n < 2 || len(pairs) == 0 {
-			return 0, speed // one worker, or one CPU: no line moves between CPUs
-		}
-		res.XferPairs = len(pairs)
-		runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), 2))
-		budget := r.Probe
-		if budget == 0 {
-			budget = host.ProbeBudget
-		}
-		return host.MeasureXfer(pairs, budget), speed
-	}
-	res.XferNS, res.Speed = probe()
-	res.GOMAXPROCS = max(prev, n)
-	runtime.GOMAXPROCS(res.GOMAXPROCS)
-
-	slots := make([]slot, n)
-	var stop [2]flag
-	start := [2]chan struct{}{make(chan struct{}), make(chan struct{})}
-	abort := make(chan struct{})
-	var ready, finished sync.WaitGroup
-	waitFinished := func() { finished.Wait(); stopped = true }
-	ready.Add(n)
-	finished.Add(n)
-	var phaseDone [2]sync.WaitGroup
-	phaseDone[0].Add(n)
-	phaseDone[1].Add(n)
-
-	open := r.open()
-	for i := range workers {
-		s := &slots[i]
-		w := workers[i]
-		body := func(context.Context) {
-			defer finished.Done()
-			readied := false
-			defer func() {
-				// A panic ends this worker, not the process: it owes the
-				// barriers it has not passed, and the run reports it.
-				p := recover()
-				if p == nil {
-					return
-				}
-				s.panicked.Store(&PanicError{Case: c, Worker: i, Value: p, Stack: debug.Stack()})
-				if !readied {
-					ready.Done()
-				}
-				for ph := range 2 {
-					if !s.done[ph].Load() {
-						s.done[ph].Store(true)
-						phaseDone[ph].Done()
-					}
-				}
-			}()
-			// Never unlocked: when the goroutine ends its pinned thread
-			// ends too, so no other goroutine inherits its affinity.
-			runtime.LockOSThread()
-			var tc *perfevent.Thread
-			if res.CPUs != nil {
-				if err := host.Pin(res.CPUs[i]); err != nil {
-					// A FieldError: the placement cannot be had here, and
-					// affinity none leaves it to the scheduler.
-					s.err = &FieldError{Field: FieldAffinity, Value: string(r.Affinity),
-						Err: fmt.Errorf("pinning worker %d to CPU %d: %w", i, res.CPUs[i], err)}
-				}
-			}
-			if s.err == nil && (support.Hardware || support.Software) {
-				tc, s.err = perfevent.OpenThread(open, support)
-			}
-			if tc != nil {
-				defer tc.Close()
-			}
-			readied = true
-			ready.Done()
-			for phase := range 2 {
-				select {
-				case <-start[phase]:
-				case <-abort:
-					return
-				}
-				var cpu0, runq0 int64
-				if phase == phaseMeasure {
-					runq0 = r.runqDelay()
-					if tc != nil {
-						if err := tc.Enable(); err != nil && s.err == nil {
-							s.err = err
-						}
-					}
-					cpu0 = threadCPU()
-				}
-				// At least one step per phase, even if the worker's thread
-				// was scheduled only after the stop (a loaded machine).
-				var pages uint64
-				for {
-					pages += uint64(w.Step())
-					if stop[phase].Load() {
-						break
-					}
-				}
-				if phase == phaseMeasure {
-					s.cpu = threadCPU() - cpu0
-					s.runq = -1
-					if runq0 >= 0 {
-						if runq1 := r.runqDelay(); runq1 >= runq0 {
-							s.runq = runq1 - runq0
-						}
-					}
-					s.pages = pages
-					if tc != nil {
-						s.counters = map[string]float64{}
-						if err := tc.Read(s.counters); err != nil && s.err == nil {
-							s.err = err
-						}
-					}
-				}
-				s.done[phase].Store(true)
-				phaseDone[phase].Done()
-			}
-		}
-		if r.Labels {
-			go pprof.Do(ctx, labels, body)
-		} else {
-			go body(ctx)
-		}
-	}
-	ready.Wait()
-	if pe := firstPanic(slots); pe != nil {
-		close(abort)
-		finished.Wait()
-		return nil, pe
-	}
-	for i := range slots {
-		if err := slots[i].err; err != nil {
-			close(abort)
-			waitFinished()
-			return nil, fmt.Errorf("%s: %w", c.Name(), err)
-		}
-	}
-
-	// runPhase releases the workers into phase p, stops them after d (or
-	// when ctx ends) and waits for them with the watchdog's grace.
-	runPhase := func(p int, d time.Duration) (time.Duration, error) {
-		t0 := time.Now()
-		close(start[p])
-		timer := time.NewTimer(d)
-		var cancelled error
-		select {
-		case <-timer.C:
-		case <-ctx.Done():
-			timer.Stop()
-			cancelled = ctx.Err()
-		}
-		stop[p].Store(true)
-		if !waitTimeout(&phaseDone[p], r.Grace) {
-			// Re-check before failing: the timer and the last worker's
-			// done flag can race, and an empty list is no hang.
-			var stuck []int
-			for i := range slots {
-				if !slots[i].done[p].Load() {
-					stuck = append(stuck, i)
-				}
-			}
-			if pe := firstPanic(slots); pe != nil {
-				// The panic is the cause: a worker that died holding a
-				// lock leaves the others waiting for it.
-				close(abort)
-				return 0, pe
-			}
-			if len(stuck) > 0 {
-				close(abort) // workers that do stop later leave at once
-				return 0, &WatchdogError{Case: c, Phase: phaseNames[p], Workers: stuck, Grace: r.Grace}
-			}
-			phaseDone[p].Wait() // every worker is past its done flag
-		}
-		if cancelled != nil {
-			close(abort)
-			waitFinished()
-			return 0, fmt.Errorf("%s: abandoned: %w", c.Name(), cancelled)
-		}
-		return time.Since(t0), nil
-	}
-
-	if _, err := runPhase(phaseWarmup, r.Warmup); err != nil {
+	if err := s.turn(0, r.Duration, false); err != nil {
 		return nil, err
 	}
-	instrumented := wl.Locks()
-	for _, cl := range instrumented {
-		if cl.Lock != nil {
-			cl.Lock.Reset()
-		}
-	}
-	if metered != nil {
-		if err := metered.Begin(); err != nil {
-			close(abort)
-			waitFinished()
-			return nil, fmt.Errorf("%s: %w", c.Name(), err)
-		}
-	}
-	gc0 := gcCycles()
-	wall, err := runPhase(phaseMeasure, r.Duration)
-	if err != nil {
-		return nil, err
-	}
-	res.GCCycles = gcCycles() - gc0
-	res.Wall = wall
-	waitFinished()
-	if metered != nil {
-		if res.Metrics, err = metered.End(); err != nil {
-			return nil, fmt.Errorf("%s: %w", c.Name(), err)
-		}
-	}
-	// Probed again after the window, once every worker's thread is gone
-	// (the slice's state settled), and never reused as the next slice's
-	// start: a state that changed in flight shows as two values
-	// (Result.Regime).
-	res.XferEndNS, res.SpeedEnd = probe()
-	if !res.NoProbe && n == 1 && c.Spec.Lock == FloorLock {
-		res.DispatchNS = probeDispatch(res.CPUs)
-	}
-
-	if pe := firstPanic(slots); pe != nil {
-		return nil, pe
-	}
-	res.WorkerPages = make([]uint64, n)
-	res.RunqNS = runqMean(slots)
-	for i := range slots {
-		s := &slots[i]
-		if s.err != nil {
-			return nil, fmt.Errorf("%s: worker %d: %w", c.Name(), i, s.err)
-		}
-		res.WorkerPages[i] = s.pages
-		res.Pages += s.pages
-		res.CPU += time.Duration(s.cpu)
-		if s.counters != nil {
-			if res.Counters == nil {
-				res.Counters = map[string]float64{}
-			}
-			for k, v := range s.counters {
-				res.Counters[k] += v
-			}
-		}
-	}
-	res.Classes = mergeClasses(instrumented)
-
-	if err := wl.Check(); err != nil {
-		return res, &InvariantError{Case: c, Err: err}
-	}
-	return res, nil
+	return s.Close()
 }
 
 // mergeClasses merges the instances of each class, in first-seen order.

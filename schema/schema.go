@@ -336,6 +336,13 @@ const (
 	ConfBaseFlags = "ab-base-flags"
 	ConfNewFlags  = "ab-new-flags"
 	ConfPlanFlags = "ab-plan-flags"
+	// ConfTurns and ConfRewarm: how many turns each side's slice of a
+	// block was measured in, interleaved with the other side's (1: whole
+	// slices back to back), and the unmeasured re-warm-up before each
+	// turn. A case that cannot run in turns (instrumented locks, a
+	// kernel workload) ran whole slices.
+	ConfTurns  = "ab-turns"
+	ConfRewarm = "ab-rewarm"
 )
 
 // Values of ConfTiming.
@@ -362,7 +369,7 @@ func ConfigKeys() []string {
 		ConfFiles, ConfZones, ConfTouch, ConfFilePages, ConfDelay, ConfHoldEvery, ConfStackEvery,
 		ConfSpin, ConfOversubscribed, ConfTiming, ConfSeed, ConfBudget, ConfTargetCI,
 		ConfMachine, ConfPlan, ConfShard, ConfCases, ConfSeal, ConfRun, ConfNode, ConfStarted,
-		ConfSide, ConfProc, ConfBaseExe, ConfNewExe, ConfBaseFlags, ConfNewFlags, ConfPlanFlags,
+		ConfSide, ConfProc, ConfBaseExe, ConfNewExe, ConfBaseFlags, ConfNewFlags, ConfPlanFlags, ConfTurns, ConfRewarm,
 		ConfCacheSim, ConfCacheI1, ConfCacheD1, ConfCacheLL, ConfFootprintPages,
 	}
 }

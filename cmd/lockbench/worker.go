@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/lockbench/lockbench/ab"
 	"github.com/lockbench/lockbench/harness"
@@ -58,7 +59,7 @@ type workerBench struct {
 	speed *host.SpeedProbe
 }
 
-var _ ab.Bench = (*workerBench)(nil)
+var _ ab.TurnBench = (*workerBench)(nil)
 
 // openWorkerBench parses args as 'lockbench run' flags (the same parse,
 // so a side's flags mean what they mean to run) into the side's plan.
@@ -96,15 +97,79 @@ func openWorkerBench(args []string) (*workerBench, error) {
 func (w *workerBench) Cases() []string { return w.names }
 
 func (w *workerBench) Run(ctx context.Context, name string, block int) (ab.Reply, error) {
-	c, ok := w.cases[name]
-	if !ok {
-		return ab.Reply{}, fmt.Errorf("no case %q in this side's plan", name)
+	c, err := w.lookup(name, block)
+	if err != nil {
+		return ab.Reply{}, err
 	}
-	c.Block = block
 	res, err := w.runner.RunProbed(ctx, c, w.speed)
 	if err != nil {
 		return ab.Reply{}, err
 	}
+	return reply(name, c, res)
+}
+
+func (w *workerBench) lookup(name string, block int) (harness.Case, error) {
+	c, ok := w.cases[name]
+	if !ok {
+		return c, fmt.Errorf("no case %q in this side's plan", name)
+	}
+	c.Block = block
+	return c, nil
+}
+
+// TurnCases are the plan's cases that can be measured in turns
+// (harness.Case.Turnable): bare locks on a model.
+func (w *workerBench) TurnCases() []string {
+	var out []string
+	for _, n := range w.names {
+		if w.cases[n].Turnable() {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (w *workerBench) Open(ctx context.Context, name string, block, turns int, rewarm time.Duration) (ab.Turns, error) {
+	c, err := w.lookup(name, block)
+	if err != nil {
+		return nil, err
+	}
+	if turns < 1 {
+		return nil, fmt.Errorf("%d turns: want 1 or more", turns)
+	}
+	turn := w.runner.Duration / time.Duration(turns)
+	if turn < harness.MinTurn {
+		return nil, fmt.Errorf("--duration %v in %d turns: turns of %v, shorter than %v (give a longer --duration or fewer --turns)", w.runner.Duration, turns, turn, harness.MinTurn)
+	}
+	s, err := w.runner.Open(ctx, c, w.speed)
+	if err != nil {
+		return nil, err
+	}
+	return &workerTurns{s: s, name: name, c: c, turn: turn, rewarm: rewarm}, nil
+}
+
+// workerTurns is one case open in turns.
+type workerTurns struct {
+	s            *harness.Session
+	name         string
+	c            harness.Case
+	turn, rewarm time.Duration
+}
+
+func (t *workerTurns) Turn() error { return t.s.Turn(t.rewarm, t.turn) }
+
+func (t *workerTurns) End() (ab.Reply, error) {
+	res, err := t.s.Close()
+	if err != nil {
+		return ab.Reply{}, err
+	}
+	rep, err := reply(t.name, t.c, res)
+	rep.Turns = res.Turns
+	return rep, err
+}
+
+// reply is a slice's Reply: its time per unit, state and result lines.
+func reply(name string, c harness.Case, res *harness.Result) (ab.Reply, error) {
 	rep := ab.Reply{Case: name, Unit: schema.PerUnit(schema.StemNS, c.Per()), Regime: res.Regime(), XferNS: res.XferNS, XferEndNS: res.XferEndNS}
 	if res.Pages > 0 {
 		rep.Value = float64(res.Wall.Nanoseconds()) / float64(res.Pages)
