@@ -81,7 +81,7 @@ type Options struct {
 	// block (its --duration) is measured in, interleaved with the other
 	// side's in an ABBA order (ABBAABBA... from the block's first side),
 	// each after Rewarm unmeasured; the cases a side cannot run in turns
-	// (Hello.Turns) run whole slices. See DefaultTurns.
+	// (Hello.Turns) run whole slices. See DefaultDuration.
 	Turns  int
 	Rewarm time.Duration
 	// Start starts a worker; nil is Exec.
@@ -106,15 +106,11 @@ type Options struct {
 // against 0-1; 20 A/A runs all passed (exit 0), as they did with 60 ms.
 // Slices are paired within their block, so a shorter one loses little
 // to noise that the block shares.
-const (
-	DefaultDuration = 30 * time.Millisecond
-	DefaultWarmup   = 10 * time.Millisecond
-)
-
-// DefaultTurns and DefaultRewarm: a block's slice of DefaultDuration is
-// measured in 6 turns of 5 ms a side, each after 1 ms of re-warm-up,
-// the sides interleaved ABBA. The 1-thread speed state of the 2-vCPU VM
-// moves within milliseconds (the host's SMT sibling of the vCPU: see
+//
+// The slice is measured in turns of 5 ms after 1 ms of re-warm-up each
+// (harness.DefaultRunner's Turn and Rewarm, ab's --turn and --rewarm):
+// 6 turns a side, the sides interleaved ABBA. The 1-thread speed state
+// of the 2-vCPU VM moves within milliseconds (the host's SMT sibling of the vCPU: see
 // harness.Session): autocorrelation of a 1 ms chunk's ns/page 0.61 at 1
 // ms, 0.32 at 5 ms, 0.19 at 50 ms. Replayed from 10 s of 1 ms chunks of
 // the page-cache model at one thread, the log ratio of two 30 ms halves
@@ -123,8 +119,8 @@ const (
 // 0.044 interleaved in 5 ms turns. The re-warm-up brings back the
 // caches the other side's turn took.
 const (
-	DefaultTurns  = 6
-	DefaultRewarm = time.Millisecond
+	DefaultDuration = 30 * time.Millisecond
+	DefaultWarmup   = 10 * time.Millisecond
 )
 
 // DefaultMinBlocks is the fewest blocks of every case before the run

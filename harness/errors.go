@@ -22,6 +22,8 @@ const (
 	FieldOrder     = "order"     // Plan.Order
 	FieldDuration  = "duration"  // Runner.Duration
 	FieldWarmup    = "warmup"    // Runner.Warmup
+	FieldTurn      = "turn"      // Runner.Turn
+	FieldRewarm    = "rewarm"    // Runner.Rewarm
 	FieldGrace     = "grace"     // Runner.Grace
 	FieldAffinity  = "affinity"  // Runner.Affinity
 	FieldPlacement = "placement" // Runner.Placement

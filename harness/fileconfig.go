@@ -72,6 +72,10 @@ func planConfig(r *Runner, p Plan) Config {
 	c.Add(schema.ConfWorkload, b.Workload)
 	c.Add(schema.ConfDuration, r.Duration.String())
 	c.Add(schema.ConfWarmup, r.Warmup.String())
+	if p.Order == Paired {
+		c.Add(schema.ConfTurn, r.Turn.String())
+		c.Add(schema.ConfRewarm, r.Rewarm.String())
+	}
 	c.Add(schema.ConfCount, strconv.Itoa(p.Count))
 	c.Add(schema.ConfOrder, string(p.Order))
 	c.Add(schema.ConfAffinity, string(r.Affinity))

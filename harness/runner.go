@@ -28,7 +28,16 @@ import (
 type Runner struct {
 	Duration time.Duration // measured window per repetition
 	Warmup   time.Duration // unmeasured run before it, same workload and threads
-	Affinity host.Affinity // whether and how workers are pinned
+	// Turn, when positive, is about how long a turn of a paired block's
+	// timed slices is (Plan.Order Paired, bare locks, a model workload,
+	// one thread: see Sweep.inTurns):
+	// the block's slices are all opened (built, probed, warmed up), then
+	// measured in Duration/Turn turns each, in a rotation that reverses
+	// every turn (ABC CBA ABC ...), each turn after Rewarm unmeasured,
+	// and closed (Session). 0 runs them whole, back to back. See
+	// DefaultRunner for why.
+	Turn, Rewarm time.Duration
+	Affinity     host.Affinity // whether and how workers are pinned
 	// Placement picks the CPUs of pinned workers (Affinity host.Pinned) from
 	// the topology; "" is host.Topology.DefaultPlacement of the largest case
 	// (a Sweep's plan, or the one case Run runs). Validate refuses one set
@@ -103,6 +112,14 @@ var DefaultRunner = Runner{
 	// (measured on a 2-vCPU VM under a load average of 12).
 	Duration: 60 * time.Millisecond,
 	Warmup:   20 * time.Millisecond,
+	// Turns of 5 ms after 1 ms of re-warm-up: the 1-thread state of the
+	// 2-vCPU VM (the host's SMT sibling of the vCPU) moves within
+	// milliseconds (a 1 ms chunk's ns/page of the model at one thread:
+	// autocorrelation 0.61 at 1 ms, 0.32 at 5 ms, 0.19 at 50 ms), so two
+	// whole slices back to back share little of it. In ab's A/A blocks,
+	// turns cut the spread of the paired log ratios about 3x (docs/ab.md).
+	Turn:     5 * time.Millisecond,
+	Rewarm:   time.Millisecond,
 	Affinity: host.Pinned,
 	Grace:    2 * time.Second,
 	Counters: true,
@@ -134,6 +151,10 @@ func (r *Runner) Validate() error {
 		return &FieldError{Field: FieldDuration, Value: r.Duration.String(), Err: fmt.Errorf("too short to measure: the minimum is %v", MinDuration)}
 	case r.Warmup < 0:
 		return &FieldError{Field: FieldWarmup, Value: r.Warmup.String(), Err: errors.New("must not be negative")}
+	case r.Turn < 0 || r.Turn > 0 && r.Turn < MinTurn:
+		return &FieldError{Field: FieldTurn, Value: r.Turn.String(), Err: fmt.Errorf("want 0 (whole slices) or at least %v", MinTurn)}
+	case r.Rewarm < 0:
+		return &FieldError{Field: FieldRewarm, Value: r.Rewarm.String(), Err: errors.New("must not be negative")}
 	case r.Grace <= 0:
 		return &FieldError{Field: FieldGrace, Value: r.Grace.String(), Err: errors.New("must be positive")}
 	case r.Grace < MinGrace:

@@ -102,6 +102,15 @@ func (p *phase) name() string {
 // (waking a parked thread), under 2% of 2 ms.
 const MinTurn = 2 * time.Millisecond
 
+// Turns is how many turns of about turn a measured window of d is cut
+// into: d/turn rounded down, at least 1 (0 turn: 1, the whole window).
+func Turns(d, turn time.Duration) int {
+	if turn <= 0 {
+		return 1
+	}
+	return max(1, int(d/turn))
+}
+
 // ErrTurnsNeedBare is the error of a turn with a re-warm-up in a session
 // whose workload counts: instrumented locks or a kernel workload's
 // metrics would count the re-warm-ups too (Case.Turnable).
@@ -485,6 +494,15 @@ func (s *Session) fail(err error, wait bool) error {
 	}
 	s.release()
 	return err
+}
+
+// Abort ends a session that will not be closed (another session of its
+// block failed): its workers return, and nothing is measured. It is a
+// no-op on a session that failed or closed.
+func (s *Session) Abort() {
+	if s.err == nil {
+		s.fail(errors.New("harness: session aborted"), true)
+	}
 }
 
 // release gives back what the session holds: the workload's memory, once

@@ -3,12 +3,16 @@ package harness
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/lockbench/lockbench/locks"
+	"github.com/lockbench/lockbench/workloads"
 )
 
 // countingLock is a mutex that counts its acquisitions, and panics once
@@ -123,6 +127,92 @@ func TestSessionPanicInLaterTurn(t *testing.T) {
 	}
 	if _, err := s.Close(); !errors.As(err, &pe) {
 		t.Errorf("Close: %v, want the panic", err)
+	}
+	waitGoroutines(t)
+}
+
+// stepLog records which workload stepped, one entry per change: the
+// slices of a block in turns alternate; whole slices run one after the
+// other.
+type stepLog struct {
+	mu  sync.Mutex
+	seq []string
+}
+
+func (l *stepLog) mark(tag string) {
+	l.mu.Lock()
+	if n := len(l.seq); n == 0 || l.seq[n-1] != tag {
+		l.seq = append(l.seq, tag)
+	}
+	l.mu.Unlock()
+}
+
+type loggedWorkload struct {
+	workloads.Workload
+	tag string
+	log *stepLog
+}
+
+func (w loggedWorkload) Workers() []workloads.Worker {
+	var out []workloads.Worker
+	for _, x := range w.Workload.Workers() {
+		out = append(out, loggedWorker{x, w.tag, w.log})
+	}
+	return out
+}
+
+type loggedWorker struct {
+	workloads.Worker
+	tag string
+	log *stepLog
+}
+
+func (w loggedWorker) Step() int { w.log.mark(w.tag); return w.Worker.Step() }
+
+// A paired sweep measures a timed block's slices in turns (Runner.Turn):
+// each result sums Duration/Turn turns, and the slices' steps alternate,
+// in a rotation that reverses each turn; with Turn 0 they run whole, one
+// after the other.
+func TestPairedTurns(t *testing.T) {
+	for _, turn := range []time.Duration{5 * time.Millisecond, 0} {
+		p := pairedPlan(2, 1)
+		p.Locks, p.Threads, p.Modes = []string{"mutex"}, []int{1}, []workloads.Mode{workloads.ModePage, workloads.ModeBatch}
+		p.Base.Bare = true // no counting block: every block is timed
+		r := testRunner()
+		r.Turn = turn
+		log := &stepLog{}
+		fake := fakeBuilder(nil, false)
+		r.NewWorkload = func(s workloads.Spec) (workloads.Workload, error) {
+			w, err := fake(s)
+			return loggedWorkload{w, string(s.Mode), log}, err
+		}
+		sw, err := NewSweep(p, r, filepath.Join(t.TempDir(), "out"), false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var turns []int
+		sw.Progress = func(_ int, res *Result) { turns = append(turns, res.Turns) }
+		out, err := sw.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 20 ms in 5 ms turns; per block A and B warm up, then take
+		// turns AB BA AB BA: A B A B A B A, 7 runs of steps, or 2 whole
+		// slices. A block's first slice may run right after the same
+		// mode's last slice of the block before: one run fewer.
+		want, segments := 4, 2*7
+		if turn == 0 {
+			want, segments = 1, 2*2
+		}
+		if out.Blocks != 2 || len(turns) != 4 || slices.ContainsFunc(turns, func(n int) bool { return n != want }) {
+			t.Errorf("turn %v: %d blocks, turns per result %v; want 2 blocks of 2 results of %d turns", turn, out.Blocks, turns, want)
+		}
+		if len(log.seq) != segments && len(log.seq) != segments-1 {
+			t.Errorf("turn %v: the slices stepped in %d runs (%v), want %d", turn, len(log.seq), log.seq, segments)
+		}
+		if _, err := os.Stat(sw.Path()); err != nil {
+			t.Error(err)
+		}
 	}
 	waitGoroutines(t)
 }

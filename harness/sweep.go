@@ -233,16 +233,28 @@ func (s *Sweep) Run(ctx context.Context) (Outcome, error) {
 // index in run order, and Record. On an error the case counts for
 // nothing but a line Record refused, which is written already.
 func (s *Sweep) runCase(ctx context.Context, o *Outcome, c Case) (*Result, error) {
-	if s.speed == nil && s.runner.Probe >= 0 && s.runner.stateProbe == nil {
-		s.speed = host.NewSpeedProbe(s.plan.Seed)
-	}
-	res, err := s.runner.run(ctx, c, s.speed)
+	res, err := s.runner.run(ctx, c, s.speedProbe())
 	if err != nil {
 		return nil, err
 	}
+	return res, s.record(o, res)
+}
+
+// speedProbe is the sweep's one speed probe, built at first use (nil
+// when the runner does not probe, or scripts its probes).
+func (s *Sweep) speedProbe() *host.SpeedProbe {
+	if s.speed == nil && s.runner.Probe >= 0 && s.runner.stateProbe == nil {
+		s.speed = host.NewSpeedProbe(s.plan.Seed)
+	}
+	return s.speed
+}
+
+// record writes and syncs a repetition's lines, adds them to o and calls
+// Progress and Record (runCase).
+func (s *Sweep) record(o *Outcome, res *Result) error {
 	lines := res.Lines(s.config)
 	if err := s.out.Write(lines...); err != nil {
-		return nil, err
+		return err
 	}
 	o.Lines = append(o.Lines, lines...)
 	o.Done++
@@ -254,11 +266,9 @@ func (s *Sweep) runCase(ctx context.Context, o *Outcome, c Case) (*Result, error
 		s.Progress(o.Done-1, res)
 	}
 	if s.Record != nil {
-		if err := s.Record(res, lines[0]); err != nil {
-			return res, err
-		}
+		return s.Record(res, lines[0])
 	}
-	return res, nil
+	return nil
 }
 
 // Close gives up the sweep's claim on its folder, closing the results

@@ -341,8 +341,13 @@ const (
 	// slices back to back), and the unmeasured re-warm-up before each
 	// turn. A case that cannot run in turns (instrumented locks, a
 	// kernel workload) ran whole slices.
-	ConfTurns  = "ab-turns"
-	ConfRewarm = "ab-rewarm"
+	ConfTurns = "ab-turns"
+	// ConfTurn is run's turn (harness.Runner.Turn): about how long each
+	// turn of a paired block's interleaved slices measured; 0s: whole
+	// slices. ConfRewarm is the unmeasured re-warm-up before each turn,
+	// run's and ab's.
+	ConfTurn   = "turn"
+	ConfRewarm = "rewarm"
 )
 
 // Values of ConfTiming.
@@ -369,7 +374,7 @@ func ConfigKeys() []string {
 		ConfFiles, ConfZones, ConfTouch, ConfFilePages, ConfDelay, ConfHoldEvery, ConfStackEvery,
 		ConfSpin, ConfOversubscribed, ConfTiming, ConfSeed, ConfBudget, ConfTargetCI,
 		ConfMachine, ConfPlan, ConfShard, ConfCases, ConfSeal, ConfRun, ConfNode, ConfStarted,
-		ConfSide, ConfProc, ConfBaseExe, ConfNewExe, ConfBaseFlags, ConfNewFlags, ConfPlanFlags, ConfTurns, ConfRewarm,
+		ConfSide, ConfProc, ConfBaseExe, ConfNewExe, ConfBaseFlags, ConfNewFlags, ConfPlanFlags, ConfTurns, ConfTurn, ConfRewarm,
 		ConfCacheSim, ConfCacheI1, ConfCacheD1, ConfCacheLL, ConfFootprintPages,
 	}
 }

@@ -35,8 +35,8 @@ func newABCmd() *cobra.Command {
 		baseFlags, newFlags, out, maxRegress, targetCI string
 		budget                                         = harness.DefaultBudget
 		count                                          int
-		turns                                          = ab.DefaultTurns
-		rewarm                                         = ab.DefaultRewarm
+		turn                                           = harness.DefaultRunner.Turn
+		rewarm                                         = harness.DefaultRunner.Rewarm
 		seed                                           uint64
 		asJSON, allowUnjudged, quiet                   bool
 	)
@@ -48,9 +48,9 @@ func newABCmd() *cobra.Command {
 		Short: "Compare two lockbench builds in one run, interleaved block by block (CI regression gate)",
 		Long: `ab runs two lockbench executables (the same path twice is an A/A run) in one
 run: each case runs one slice on each side, in a random order from --seed,
-one side at a time, pinned as run pins. A slice is measured in --turns
-turns, the two sides' taking turns (ABBA) a few ms apart, each turn after
---rewarm unmeasured. The statistic is the per-block ratio new/base:
+one side at a time, pinned as run pins. A slice is measured in turns of
+about --turn, the two sides taking turns (ABBA), each turn after --rewarm
+unmeasured. The statistic is the per-block ratio new/base:
 whatever the machine does during a block, both sides share. Each side runs as worker processes ('lockbench worker', a
 versioned protocol: docs/ab.md), restarted every round, so each block of a
 case comes from its own processes and the between-process effect is in
@@ -98,12 +98,14 @@ annotations.`,
 			if count < 0 {
 				return usagef("--count %d: must be positive", count)
 			}
-			if turns < 1 || rewarm < 0 {
-				return usagef("--turns %d --rewarm %v: want 1 or more turns (1: whole slices back to back) and a re-warm-up of 0 or more", turns, rewarm)
+			if turn < 0 || turn > 0 && turn < harness.MinTurn || rewarm < 0 {
+				return usagef("--turn %v --rewarm %v: want a turn of 0 (whole slices back to back) or at least %v, and a re-warm-up of 0 or more", turn, rewarm, harness.MinTurn)
 			}
-			if d, err := time.ParseDuration(cmd.Flags().Lookup("duration").Value.String()); err == nil && turns > 1 && d/time.Duration(turns) < harness.MinTurn {
-				return usagef("--duration %v in %d --turns: turns of %v, shorter than %v; give a longer --duration or fewer --turns", d, turns, d/time.Duration(turns), harness.MinTurn)
+			d, err := time.ParseDuration(cmd.Flags().Lookup("duration").Value.String())
+			if err != nil {
+				return usagef("--duration: %v", err)
 			}
+			turns := harness.Turns(d, turn)
 			if !cmd.Flags().Changed("seed") {
 				seed = uint64(time.Now().UnixNano())
 			}
@@ -217,7 +219,7 @@ annotations.`,
 	fl.DurationVar(&budget, "budget", budget, "time the comparison may take; it stops earlier when every case's interval is within --target-ci")
 	fl.StringVar(&targetCI, "target-ci", targetCI, "half-width each case's 95% interval should reach, as a percentage (5%) or fraction")
 	fl.IntVar(&count, "count", 0, "fixed number of blocks of every case instead of --budget and --target-ci")
-	fl.IntVar(&turns, "turns", turns, "turns each side's slice (--duration) is measured in, interleaved with the other side's; 1: whole slices back to back")
+	fl.DurationVar(&turn, "turn", turn, "about how long each turn of a side's slice (--duration) is, the sides' turns interleaved; 0: whole slices back to back")
 	fl.DurationVar(&rewarm, "rewarm", rewarm, "unmeasured run before each turn, to bring back the caches the other side's turn took")
 	fl.Uint64Var(&seed, "seed", 0, "seed of the case and side orders (default: from the clock; written to results.txt)")
 	fl.StringVar(&maxRegress, "max-regress", maxRegress, "largest tolerated change for the worse: `fraction` (0.05) or percentage (5%)")

@@ -64,7 +64,7 @@ func TestABAA(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "out")
 	var stdout, stderr bytes.Buffer
 	code := lockbench(context.Background(), []string{"ab", "--quiet", "--json", "--locks", "mutex", "--modes", "batch", "--threads", "1",
-		"--duration", "12ms", "--warmup", "2ms", "--turns", "3", "--count", "6", "--seed", "7", "--new-flags", "--delay mapping=1ns", "--out", dir, self, self}, &stdout, &stderr)
+		"--duration", "12ms", "--warmup", "2ms", "--turn", "4ms", "--count", "6", "--seed", "7", "--new-flags", "--delay mapping=1ns", "--out", dir, self, self}, &stdout, &stderr)
 	if code != exitOK && code != exitFailure {
 		t.Fatalf("exit %d, stderr %s", code, stderr.String())
 	}
@@ -83,7 +83,7 @@ func TestABAA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"seed: 7\n", "side: base\nproc: 1\n", "side: new\nproc: 6\n", " 6 block ", "ab-new-flags: --delay mapping=1ns", "ab-turns: 3\nab-rewarm: 1ms\n"} {
+	for _, want := range []string{"seed: 7\n", "side: base\nproc: 1\n", "side: new\nproc: 6\n", " 6 block ", "ab-new-flags: --delay mapping=1ns", "ab-turns: 3\nrewarm: 1ms\n"} {
 		if !bytes.Contains(res, []byte(want)) {
 			t.Errorf("results.txt lacks %q:\n%s", want, res)
 		}

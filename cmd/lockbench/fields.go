@@ -76,6 +76,10 @@ func fieldFlag(field string) (string, bool) {
 		return "duration", true
 	case harness.FieldWarmup:
 		return "warmup", true
+	case harness.FieldTurn:
+		return "turn", true
+	case harness.FieldRewarm:
+		return "rewarm", true
 	case harness.FieldGrace:
 		return "watchdog", true
 	case harness.FieldAffinity:

@@ -18,7 +18,7 @@ import (
 func TestEveryFieldHasAFlag(t *testing.T) {
 	run := newRunCmd()
 	fields := []string{harness.FieldWorkload, harness.FieldLocks, harness.FieldModes, harness.FieldBatches,
-		harness.FieldThreads, harness.FieldCount, harness.FieldOrder, harness.FieldDuration, harness.FieldWarmup,
+		harness.FieldThreads, harness.FieldCount, harness.FieldOrder, harness.FieldDuration, harness.FieldWarmup, harness.FieldTurn, harness.FieldRewarm,
 		harness.FieldGrace, harness.FieldAffinity, harness.FieldTiming, harness.FieldBudget, harness.FieldTarget,
 		harness.FieldLabels, harness.FieldShard, harness.FieldMachine}
 	planFields := []workloads.Knob{workloads.KnobWorkload, workloads.KnobWorkers, workloads.KnobLock, workloads.KnobMode, workloads.KnobBatch}

@@ -22,6 +22,7 @@ type runFlags struct {
 	classLocks                               map[workloads.Class]*string // --zone-lock, ...
 	modes, batch, threads, files             string
 	duration, warmup, grace                  time.Duration
+	turn, rewarm                             time.Duration
 	count                                    int
 	order, affinity, placement, workload     string
 	zones, touch, filePages, lines, think    int
@@ -47,6 +48,7 @@ func defaultRunFlags() runFlags {
 		locks: strings.Join(p.Locks, ","), modes: strings.Join(workloads.ModeStrings(p.Modes), ","),
 		batch: joinInts(p.Batches), threads: joinInts(p.Threads), files: p.Base.Value(workloads.KnobFiles),
 		duration: r.Duration, warmup: r.Warmup, grace: r.Grace, count: p.Count,
+		turn: r.Turn, rewarm: r.Rewarm,
 		order: string(p.Order), affinity: string(r.Affinity), workload: p.Base.Workload,
 		zones: p.Base.Zones, touch: p.Base.Touch, filePages: p.Base.FilePages, lines: p.Base.Lines, think: p.Base.Think,
 		classLocks: map[workloads.Class]*string{}, floor: p.Floor,
@@ -101,6 +103,8 @@ Compare runs with 'go tool benchstat -col "/mode@(page pagevec batch pcp large)"
 	fl.StringVar(&f.files, "files", f.files, "shared (one file read by all workers) or private (a file per worker)")
 	fl.DurationVar(&f.duration, "duration", f.duration, "measured time per repetition")
 	fl.DurationVar(&f.warmup, "warmup", f.warmup, "unmeasured warm-up before each repetition")
+	fl.DurationVar(&f.turn, "turn", f.turn, "paired blocks at one thread: measure the block's slices interleaved, in turns of about this long (each slice's --duration cut into turns); 0: whole slices back to back")
+	fl.DurationVar(&f.rewarm, "rewarm", f.rewarm, "paired blocks in turns: unmeasured run before each turn, to bring back the caches the other slices' turns took")
 	fl.IntVar(&f.count, "count", f.count, "repetitions of every case (paired: blocks of every lock and thread count); given, the run is fixed, not adaptive")
 	fl.StringVar(&f.order, "order", f.order, "paired (blocks of every mode back to back, random order), interleaved (A B A B) or grouped (A A B B)")
 	fl.DurationVar(&f.budget, "budget", f.budget, "paired: time the adaptive sweep may take; it stops earlier when every headline is within --target-ci")

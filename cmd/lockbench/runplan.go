@@ -31,6 +31,7 @@ func (f *runFlags) parse(cmd *cobra.Command) (harness.Plan, harness.Runner, erro
 	r := harness.DefaultRunner
 	changed := cmd.Flags().Changed
 	r.Duration, r.Warmup, r.Grace, r.Affinity = f.duration, f.warmup, f.grace, host.Affinity(f.affinity)
+	r.Turn, r.Rewarm = f.turn, f.rewarm
 	r.Labels, r.ClassLabels = f.profile, f.profileClasses
 	r.Machine, r.RunID, r.Node = f.machine, f.runID, f.node
 	if err := checkSysfs(); err != nil {
