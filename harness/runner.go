@@ -258,7 +258,7 @@ type Result struct {
 	CPUs       []int // CPU of each worker; nil with affinity none
 
 	Wall        time.Duration // measured window, first worker started to last worker stopped (summed over turns)
-	Turns       int           // measured turns of the window (Session): 1 but in ab's interleaved blocks
+	Turns       int           // measured turns of the window (Session): 1 for a whole slice, more in an interleaved block (ab's; run's at one thread)
 	CPU         time.Duration // workers' thread CPU time in the window
 	Pages       uint64        // pages (cs: critical sections) of all workers
 	WorkerPages []uint64      // per worker, index i is worker i

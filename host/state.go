@@ -151,7 +151,10 @@ func cycle(bytes int, rng *rand.Rand) []uint64 {
 const cacheBytes = 2 << 20
 
 // cacheSteps are timed after one untimed walk of the whole cache chase:
-// about 0.2 ms at L3 latency (the walk before it about 1.6 ms).
+// about 0.2 ms at L3 latency. The walk before it is longer than its
+// 1.6 ms at L3 latency where the L3 behaves like memory: with the core
+// chase's laps, a full probe (Measure) took 5-8 ms a CPU on the 2-vCPU
+// VM, which is why the probe after a window is MeasureSpeed.
 const cacheSteps = 4096
 
 // coreBytes is the core chase's size: half the 1 MB L2 of the VMs
