@@ -102,22 +102,25 @@ func TestResultRegime(t *testing.T) {
 		noProbe       bool
 		want          string
 		reason        string
+		turns         int
 	}{
-		{2, 25, 27, [2]float64{150, 152}, 1, false, "", "steady probes: no key; readers label states from the data"},
-		{2, 66, 72, [2]float64{150, 152}, 1, false, "", "probes either side of the old 70 ns band edge are one state"},
-		{2, 25, 170, [2]float64{150, 152}, 1, false, schema.RegimeSwitched, "the transfer moved 6.8x under the repetition"},
-		{2, 25, 45, [2]float64{150, 152}, 1, false, "", "one probe round at 45 ns among 25s is the probe's noise (up to 2.4x within a state), not a flip"},
-		{2, 25, 27, [2]float64{150, 200}, 1, false, schema.RegimeSwitched, "the speed moved 1.33x under the repetition"},
-		{2, 25, 0, [2]float64{150, 152}, 1, false, "", "no end probe: nothing says it moved"},
-		{2, 0, 0, [2]float64{150, 152}, 1, false, schema.RegimeUnprobed, "a contended repetition without a transfer probe is in no known state"},
-		{2, 0, 0, [2]float64{}, 1, true, "", "a runner that does not probe stratifies nothing: no regime, not unprobed"},
-		{1, 0, 0, [2]float64{150, 200}, 1, false, schema.RegimeSwitched, "one worker: its speed moved, and it is repeated like a contended one"},
-		{1, 25, 170, [2]float64{150, 152}, 1, false, "", "one worker does not depend on transfers"},
-		{2, 0, 0, [2]float64{150, 152}, 0, false, "", "workers sharing one CPU (a 1-CPU machine) have no transfer to probe: not unprobed"},
+		{1, 0, 0, [2]float64{150, 200}, 1, false, "", "one worker in turns: its block's slices shared the change", 12},
+		{2, 25, 170, [2]float64{150, 152}, 1, false, schema.RegimeSwitched, "in turns the transfer that moved is still said (ab's record)", 6},
+		{2, 25, 27, [2]float64{150, 152}, 1, false, "", "steady probes: no key; readers label states from the data", 1},
+		{2, 66, 72, [2]float64{150, 152}, 1, false, "", "probes either side of the old 70 ns band edge are one state", 1},
+		{2, 25, 170, [2]float64{150, 152}, 1, false, schema.RegimeSwitched, "the transfer moved 6.8x under the repetition", 1},
+		{2, 25, 45, [2]float64{150, 152}, 1, false, "", "one probe round at 45 ns among 25s is the probe's noise (up to 2.4x within a state), not a flip", 1},
+		{2, 25, 27, [2]float64{150, 200}, 1, false, schema.RegimeSwitched, "the speed moved 1.33x under the repetition", 1},
+		{2, 25, 0, [2]float64{150, 152}, 1, false, "", "no end probe: nothing says it moved", 1},
+		{2, 0, 0, [2]float64{150, 152}, 1, false, schema.RegimeUnprobed, "a contended repetition without a transfer probe is in no known state", 1},
+		{2, 0, 0, [2]float64{}, 1, true, "", "a runner that does not probe stratifies nothing: no regime, not unprobed", 1},
+		{1, 0, 0, [2]float64{150, 200}, 1, false, schema.RegimeSwitched, "one worker: its speed moved, and it is repeated like a contended one", 1},
+		{1, 25, 170, [2]float64{150, 152}, 1, false, "", "one worker does not depend on transfers", 1},
+		{2, 0, 0, [2]float64{150, 152}, 0, false, "", "workers sharing one CPU (a 1-CPU machine) have no transfer to probe: not unprobed", 1},
 	}
 	for _, tt := range tests {
 		r := &Result{Case: testCase(tt.workers), XferNS: tt.before, XferEndNS: tt.after, NoProbe: tt.noProbe,
-			Speed: host.Speed{NS: tt.speed[0]}, SpeedEnd: host.Speed{NS: tt.speed[1]}, XferPairs: tt.pairs}
+			Speed: host.Speed{NS: tt.speed[0]}, SpeedEnd: host.Speed{NS: tt.speed[1]}, XferPairs: tt.pairs, Turns: tt.turns}
 		if got := r.Regime(); got != tt.want {
 			t.Errorf("%s: Regime() = %q, want %q", tt.reason, got, tt.want)
 		}
@@ -239,6 +242,10 @@ func TestPairedRepeatsSwitched(t *testing.T) {
 	// retries) run first, then the timed block.
 	for _, adaptive := range []bool{false, true} {
 		r := testRunner()
+		// Whole slices: a block in turns is not switched by its speed
+		// (Result.Regime), and this test is about re-running a switched
+		// slice.
+		r.Turn = 0
 		// Slice 0: counting, switched -> slice 1 is its retry; slice 2:
 		// the other counting case, switched -> slice 3 its retry; slices
 		// 4-7: the other two counting blocks; slices 8-9: the timed

@@ -55,13 +55,21 @@ func sortHeadlines(hs []headline.Headline) {
 }
 
 // part is one part of a saving split for the table: its value in
-// thread-ns/page, or "≈0" when its interval spans zero.
+// thread-ns/page, "≈0" when its interval spans zero, or its value and
+// noInterval when it has none (fewer than stats.MinPairs blocks).
 func part(v, lo, hi Float) string {
+	if !math.IsNaN(float64(v)) && (math.IsNaN(float64(lo)) || math.IsNaN(float64(hi))) {
+		return stats.Short(float64(v)) + noInterval
+	}
 	if !stats.Holds(v, lo, hi) {
 		return "≈0"
 	}
 	return stats.Short(float64(v))
 }
+
+// noInterval marks a part of the saving split without an interval, as
+// "?" marks a headline without one.
+const noInterval = " ?"
 
 // BottomLine is the one sentence the summary starts with: what batching
 // saves at the most threads the run has, over the locks, where the
@@ -256,7 +264,13 @@ func writeHeadlineTable(b *strings.Builder, hs []headline.Headline) error {
 		return err
 	}
 	if len(header) > 4 {
-		b.WriteString("saved, lock, contention, work: thread-ns/page (ns/page × threads); ≈0: its 95% interval spans zero\n")
+		b.WriteString("saved, lock, contention, work: thread-ns/page (ns/page × threads); ≈0: its 95% interval spans zero")
+		if slices.ContainsFunc(rows, func(r []string) bool {
+			return slices.ContainsFunc(r[1:], func(c string) bool { return strings.HasSuffix(c, noInterval) })
+		}) {
+			fmt.Fprintf(b, "; ?: no interval yet (fewer than %d blocks)", stats.MinPairs)
+		}
+		b.WriteString("\n")
 	}
 	return nil
 }

@@ -1,12 +1,14 @@
 package reports
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/lockbench/lockbench/reports/headline"
 	"github.com/lockbench/lockbench/reports/saving"
+	"github.com/lockbench/lockbench/reports/stats"
 )
 
 func fp(f float64) *Float { v := Float(f); return &v }
@@ -87,6 +89,21 @@ func TestHeadlineTableHolds(t *testing.T) {
 		if n := utf8.RuneCountInString(l); n > 100 {
 			t.Errorf("%d columns: %s", n, l)
 		}
+	}
+	if strings.Contains(out, "no interval yet") {
+		t.Errorf("every part has an interval, yet the legend explains '?':\n%s", out)
+	}
+
+	// A part with no interval (fewer than 6 blocks) is its value and "?",
+	// never ≈0, and the legend says what "?" is.
+	nan := stats.Float(math.NaN())
+	h.Saving.LockNS, h.Saving.LockLo, h.Saving.LockHi = 17.2, nan, nan
+	b.Reset()
+	if err := writeHeadlineTable(&b, []headline.Headline{h}); err != nil {
+		t.Fatal(err)
+	}
+	if out := b.String(); !strings.Contains(out, "17.2 ?") || !strings.Contains(out, "?: no interval yet (fewer than 6 blocks)") {
+		t.Errorf("a lock part without an interval must read '17.2 ?', with the legend:\n%s", out)
 	}
 }
 

@@ -477,27 +477,15 @@ func (s *Split) remainder(pairs BlockPairs, scale, dispatch float64, rest stats.
 // centre is the Hodges-Lehmann estimate of the centre of per-block
 // differences d (stats.PairedCentre) with its 95% interval: the
 // signed-rank (Walsh) interval, which belongs to that estimate, from
-// stats.MinPairs blocks; below that, where no 95% Walsh interval exists,
-// a percentile bootstrap of the same estimate over whole blocks (fixed
-// seed), rough with so few; NaN with one block.
+// stats.MinPairs blocks; below that no 95% Walsh interval exists, and
+// the interval is NaN (the estimate stands, said without one). A
+// percentile bootstrap of the same estimate stood in below 6 blocks
+// until it was checked: simulated (TestFewBlocksNoInterval's machine, 400
+// runs each), it held the true lock part in 77% of runs at 3 blocks, 85%
+// at 4 and 88% at 5, against 98% for the Walsh interval at 6.
 func centre(d []float64) (v, lo, hi stats.Float) {
 	pc := stats.PairedCentre(d, stats.DefaultConfidence)
-	v, lo, hi = stats.Float(pc.Ratio), stats.Float(pc.Lo), stats.Float(pc.Hi)
-	if !math.IsNaN(pc.Lo) || len(d) < 2 {
-		return v, lo, hi
-	}
-	rng := rand.New(rand.NewPCG(0xb10c, 0x5eed))
-	dist := [][]float64{nil}
-	buf := make([]float64, len(d))
-	for range stats.BootstrapRounds {
-		for i := range buf {
-			buf[i] = d[rng.IntN(len(d))]
-		}
-		dist[0] = append(dist[0], stats.HodgesLehmann(buf))
-	}
-	l, h := []float64{math.NaN()}, []float64{math.NaN()}
-	stats.PercentileIntervals(dist, stats.DefaultConfidence, l, h)
-	return v, stats.Float(l[0]), stats.Float(h[0])
+	return stats.Float(pc.Ratio), stats.Float(pc.Lo), stats.Float(pc.Hi)
 }
 
 // WorkAndDispatch is the per-page work saved with the dispatch of the
@@ -523,6 +511,9 @@ func (s Split) Text() string {
 		unit = fmt.Sprintf("thread-ns/page (ns/page × %d threads)", s.Threads)
 	}
 	part := func(v, lo, hi stats.Float, what string) string {
+		if math.IsNaN(float64(lo)) || math.IsNaN(float64(hi)) {
+			return fmt.Sprintf("%s (no 95%% interval below %d blocks) %s", stats.Short(float64(v)), stats.MinPairs, what)
+		}
 		return fmt.Sprintf("%s (%s .. %s) %s", stats.Short(float64(v)), stats.Short(float64(lo)), stats.Short(float64(hi)), what)
 	}
 	lock := "from fewer lock instructions"
