@@ -104,7 +104,7 @@ func TestResultRegime(t *testing.T) {
 		reason        string
 		turns         int
 	}{
-		{1, 0, 0, [2]float64{150, 200}, 1, false, "", "one worker in turns: its block's slices shared the change", 12},
+		{1, 0, 0, [2]float64{150, 200}, 1, false, schema.RegimeSwitched, "one worker in turns: switched too, or the readers' speed states would take it in the other state", 12},
 		{2, 25, 170, [2]float64{150, 152}, 1, false, schema.RegimeSwitched, "in turns the transfer that moved is still said (ab's record)", 6},
 		{2, 25, 27, [2]float64{150, 152}, 1, false, "", "steady probes: no key; readers label states from the data", 1},
 		{2, 66, 72, [2]float64{150, 152}, 1, false, "", "probes either side of the old 70 ns band edge are one state", 1},
@@ -242,10 +242,6 @@ func TestPairedRepeatsSwitched(t *testing.T) {
 	// retries) run first, then the timed block.
 	for _, adaptive := range []bool{false, true} {
 		r := testRunner()
-		// Whole slices: a block in turns is not switched by its speed
-		// (Result.Regime), and this test is about re-running a switched
-		// slice.
-		r.Turn = 0
 		// Slice 0: counting, switched -> slice 1 is its retry; slice 2:
 		// the other counting case, switched -> slice 3 its retry; slices
 		// 4-7: the other two counting blocks; slices 8-9: the timed

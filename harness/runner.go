@@ -314,19 +314,21 @@ type Result struct {
 // (schema.States), not from bands fixed here. A runner that does not
 // probe (NoProbe) writes no regime.
 //
-// A repetition measured in turns (Turns > 1) is not switched by its
-// speed: its block's slices took turns through the same change, so
-// their ratios hold, and its probes, before the block's first turn and
-// after its last, span the whole block. Marking them cost run's 1-thread
-// blocks a slice in 2 of 8 (one run of `run --locks mutex,mcs --modes
-// page,batch --threads 1,2`: a lock part from 5 blocks of 6).
+// A repetition measured in turns is switched by its speed like a whole
+// one, though its block's slices took turns through the same change:
+// the readers cluster 1-thread lines by speed-ns (schema.States), and
+// without the mark a block whose speed moved joined the other state.
+// Three runs of `run --locks mutex,mcs --modes page,batch --threads 1,2`
+// that kept such slices split a 1-thread headline into speed-160ns and
+// speed-200ns in one run (4 blocks and none: no headline), where the
+// mark loses a slice of some blocks (a lock part from 5 blocks of 6).
 func (r *Result) Regime() string {
 	if r.NoProbe {
 		return ""
 	}
 	contended := r.Case.Spec.Workers >= 2
 	switch {
-	case r.Turns <= 1 && schema.Moved(r.Speed.NS, r.SpeedEnd.NS, schema.SpeedFactor),
+	case schema.Moved(r.Speed.NS, r.SpeedEnd.NS, schema.SpeedFactor),
 		contended && schema.Moved(r.XferNS, r.XferEndNS, schema.XferMoved):
 		return schema.RegimeSwitched
 	case contended && r.XferPairs > 0 && r.XferNS <= 0 && r.XferEndNS <= 0:
