@@ -31,7 +31,12 @@ type Judge struct {
 type judgeGroup struct {
 	name  string
 	lines []*benchfmt.Result
-	dirty bool // lines were added since heads and floors were read
+	// floorLines are the floor's lines of the group's own blocks (a
+	// 1-thread lock's blocks hold the floor's slices): its headlines'
+	// saving split pairs them, and Pending weighs its lock part
+	// (needWidth). They do not make the group a floor.
+	floorLines []*benchfmt.Result
+	dirty      bool // lines were added since heads and floors were read
 
 	heads  []judgeHead
 	floor  bool  // it has page-cache cases, every one a floor case (lock=none)
@@ -55,6 +60,17 @@ func NewJudge() *Judge {
 // Add takes the lines of one finished block (any lines: each goes to its
 // group, named as harness.Case.Group names it).
 func (j *Judge) Add(lines []*benchfmt.Result) {
+	var floor []*benchfmt.Result // the block's floor lines, for its lock groups
+	var groups []*judgeGroup     // the block's groups of a lock, not the floor
+	defer func() {
+		if len(floor) == 0 {
+			return
+		}
+		for _, g := range groups {
+			g.floorLines = append(g.floorLines, floor...)
+			g.dirty = true
+		}
+	}()
 	for _, r := range lines {
 		n := schema.ParseName(r.Name)
 		if !n.IsClass() && !n.IsSwitched() {
@@ -72,6 +88,13 @@ func (j *Judge) Add(lines []*benchfmt.Result) {
 		}
 		g.lines = append(g.lines, r)
 		g.dirty = true
+		if !n.IsClass() {
+			if l, _ := n.Get(schema.KeyLock); l == schema.FloorLock {
+				floor = append(floor, r)
+			} else if !slices.Contains(groups, g) {
+				groups = append(groups, g)
+			}
+		}
 	}
 }
 
@@ -152,10 +175,17 @@ func (j *Judge) Pending(target float64) []string {
 func (j *Judge) read(g *judgeGroup) {
 	m := cases.Group(g.lines)
 	s := summarize(m, true)
+	if len(g.floorLines) > 0 {
+		s = summarize(cases.Group(append(slices.Clip(g.lines), g.floorLines...)), true)
+	}
 	g.heads, g.shortN, g.floor, g.plain, g.dirty = nil, nil, false, false, false
-	for _, h := range s.Headlines {
+	for i := range s.Headlines {
+		h := &s.Headlines[i]
+		if h.Lock == schema.FloorLock {
+			continue // the paired floor's: its own group judges it
+		}
 		reg, _ := schema.ParseName(benchfmt.Name(h.PageCase)).Get(schema.KeyRegime)
-		g.heads = append(g.heads, judgeHead{regime: reg, halfWidth: h.RelHalfWidth(), blocks: h.Blocks, order: j.first[h.BatchCase]})
+		g.heads = append(g.heads, judgeHead{regime: reg, halfWidth: needWidth(h), blocks: h.Blocks, order: j.first[h.BatchCase]})
 	}
 	short := floorLines(m.PageCache)
 	for _, c := range m.PageCache {

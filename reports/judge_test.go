@@ -216,3 +216,42 @@ func TestJudgeTargetIsRelative(t *testing.T) {
 		t.Errorf("Judge.Pending = %v, want %v", got, want)
 	}
 }
+
+// A 1-thread lock group whose headline is tight stays pending while its
+// saving split's lock part has fewer than 6 blocks paired with the floor
+// (needWidth): here the floor's page slice switched in blocks 2 and 4,
+// so 6 blocks give the lock part 4 pairs, and 8 give it 6. The Judge,
+// which sees the floor's lines of the group's own blocks, agrees with
+// Pending after every block.
+func TestPendingAsksForLockPairs(t *testing.T) {
+	const group = "PageCache/lock=mutex/threads=1"
+	j := NewJudge()
+	var all []*benchfmt.Result
+	for b := 1; b <= 8; b++ {
+		var block []*benchfmt.Result
+		for _, c := range []struct {
+			lock, mode string
+			ns         float64
+		}{{"mutex", "page", 150}, {"mutex", "batch", 50}, {"none", "page", 120}, {"none", "batch", 45}} {
+			name := fmt.Sprintf("PageCache/mode=%s/batch=16/lock=%s/threads=1-2", c.mode, c.lock)
+			if c.lock == "none" && c.mode == "page" && (b == 2 || b == 4) {
+				name = fmt.Sprintf("PageCache/mode=%s/batch=16/lock=%s/threads=1/regime=%s-2", c.mode, c.lock, schema.RegimeSwitched)
+			}
+			ns := c.ns * (1 + 0.002*float64(b%3))
+			block = append(block, result(name, ns, "ns/page", float64(b), schema.UnitBlock))
+		}
+		j.Add(block)
+		all = append(all, block...)
+		want, got := Pending(all, 0.5), j.Pending(0.5)
+		if !slices.Equal(got, want) {
+			t.Fatalf("after block %d: Judge.Pending = %v, Pending = %v", b, got, want)
+		}
+		pending := slices.Contains(want, group)
+		switch {
+		case b >= 6 && b < 8 && !pending:
+			t.Errorf("after block %d (lock part from %d pairs): %s not pending: %v", b, b-2, group, want)
+		case b == 8 && pending:
+			t.Errorf("after block 8 (lock part from 6 pairs): %s still pending: %v", group, want)
+		}
+	}
+}

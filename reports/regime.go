@@ -11,6 +11,7 @@ import (
 	"golang.org/x/perf/benchfmt"
 
 	"github.com/lockbench/lockbench/reports/cases"
+	"github.com/lockbench/lockbench/reports/headline"
 	"github.com/lockbench/lockbench/reports/stats"
 	"github.com/lockbench/lockbench/schema"
 )
@@ -229,8 +230,9 @@ func Pending(results []*benchfmt.Result, target float64) []string {
 			byGroup[g] = n
 			order = append(order, n)
 		}
-		n.width = max(n.width, h.RelHalfWidth())
-		n.heads = append(n.heads, [2]float64{h.RelHalfWidth(), float64(h.Blocks)})
+		w := needWidth(&h)
+		n.width = max(n.width, w)
+		n.heads = append(n.heads, [2]float64{w, float64(h.Blocks)})
 		n.byRegime[reg] = max(n.byRegime[reg], h.Blocks)
 	}
 	score := map[*need]float64{}
@@ -271,6 +273,22 @@ func Pending(results []*benchfmt.Result, target float64) []string {
 		names = append(names, n.group)
 	}
 	return names
+}
+
+// needWidth is the half-width Pending weighs a headline by: its own
+// (RelHalfWidth), or +Inf while its saving split's lock part, paired
+// with the floor in some of the group's blocks, has fewer than
+// stats.MinPairs of them and so no interval (headline.LockPairs):
+// a 1-thread headline is tight after 6 blocks, while its lock part needs
+// 6 blocks in which none of the lock's and the floor's page and batched
+// slices switched; three runs of `run --locks mutex,mcs --modes
+// page,batch --threads 1,2` stopped mutex at 1 thread with the lock part
+// from 3 blocks of 9, 7 of 7 and 5 of 8.
+func needWidth(h *headline.Headline) float64 {
+	if n := h.LockPairs(); n > 0 && n < stats.MinPairs {
+		return math.Inf(1)
+	}
+	return h.RelHalfWidth()
 }
 
 // floorLines returns, per floor case named without its regime, its lines

@@ -101,6 +101,8 @@ type Headline struct {
 	Provisional bool `json:"provisional,omitempty"`
 
 	batch *cases.Case // the batched case, for the report to find its headline
+	// lockPairs is LockPairs of a 1-thread headline (LockPairs).
+	lockPairs int
 	label string      // what it compares (headlineLabel), for the short table
 	waitN int         // counting repetitions behind Saving's waiting parts
 }
@@ -308,9 +310,16 @@ func (f *finder) batchVersusPage(batched, page, large *cases.Case, label string)
 	if !f.opts.NoSaving {
 		f.addSaving(&h, batched, page)
 	}
+	if page.Threads == 1 {
+		h.lockPairs = LockPairs(m, page, batched)
+	}
 	f.regime(&h, label, page, batched, large)
 	return h
 }
+
+// LockPairs is LockPairs of the headline's cases at one thread (0 at
+// more threads): what the judge weighs its lock part by.
+func (h *Headline) LockPairs() int { return h.lockPairs }
 
 // newHeadline is the headline of batched against page before any
 // number: which cases, lock, threads and other settings.

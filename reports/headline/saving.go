@@ -93,6 +93,28 @@ func (f *finder) addSaving(h *Headline, b, p *cases.Case) {
 	}
 }
 
+// LockPairs is how many blocks the saving split of batched case b
+// against page case p would pair its lock part from (saving.Split's
+// LockBlocks): the 1-thread blocks in which the lock's and the floor's
+// page and batched slices all ran, none switched. It is cheap (no
+// bootstrap), for the judge, which leaves the splits out (NoSaving); 0
+// without a 1-thread case or a floor in the lock's blocks.
+func LockPairs(m *cases.Model, p, b *cases.Case) int {
+	_, palone, pfloor, why := partsInput(m, p)
+	if why != "" {
+		return 0
+	}
+	_, balone, bfloor, why := partsInput(m, b)
+	if why != "" {
+		return 0
+	}
+	v, ok := blockValues(cases.NSPage, palone, balone, pfloor, bfloor)
+	if !ok {
+		return 0
+	}
+	return len(v[0])
+}
+
 // CaseSaving is the saving split (saving.Of) of batched case b against
 // page case p, from the model, with the 1-thread and floor cases it read
 // named; why says what is missing ("" when the split is there). The
