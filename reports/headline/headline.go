@@ -103,8 +103,8 @@ type Headline struct {
 	batch *cases.Case // the batched case, for the report to find its headline
 	// lockPairs is LockPairs of a 1-thread headline (LockPairs).
 	lockPairs int
-	label string      // what it compares (headlineLabel), for the short table
-	waitN int         // counting repetitions behind Saving's waiting parts
+	label     string // what it compares (headlineLabel), for the short table
+	waitN     int    // counting repetitions behind Saving's waiting parts
 }
 
 // BatchedCase is the batched case h compares with its page case: the report
