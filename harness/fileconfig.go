@@ -73,7 +73,13 @@ func planConfig(r *Runner, p Plan) Config {
 	c.Add(schema.ConfDuration, r.Duration.String())
 	c.Add(schema.ConfWarmup, r.Warmup.String())
 	if p.Order == Paired {
-		c.Add(schema.ConfTurn, r.Turn.String())
+		// The turn in effect: timed slices of instrumented locks or of
+		// the running kernel are never measured in turns (Case.Turnable).
+		turn := r.Turn
+		if info, _ := workloads.Lookup(b.Workload); info.Kernel() || !b.Bare && p.timing() != TimeBare {
+			turn = 0
+		}
+		c.Add(schema.ConfTurn, turn.String())
 		c.Add(schema.ConfRewarm, r.Rewarm.String())
 	}
 	c.Add(schema.ConfCount, strconv.Itoa(p.Count))

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lockbench/lockbench/host"
+	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 )
 
@@ -184,5 +185,32 @@ func TestFileConfigZeroDefaults(t *testing.T) {
 	}
 	if !found {
 		t.Error("no zones configuration line")
+	}
+}
+
+// TestFileConfigTurn: the turn recorded is the one in effect: a paired
+// plan's bare timed slices are measured in turns, instrumented ones never
+// (Case.Turnable), nor are a run's in another order.
+func TestFileConfigTurn(t *testing.T) {
+	turn := func(p Plan) string {
+		for _, kv := range FileConfig(host.Machine{CPUs: 2}, &DefaultRunner, p, CounterSupport{}) {
+			if kv.Key == schema.ConfTurn {
+				return string(kv.Value)
+			}
+		}
+		return "none"
+	}
+	p := DefaultPlan
+	if got := turn(p); got != DefaultRunner.Turn.String() {
+		t.Errorf("default plan: turn %s, want %v", got, DefaultRunner.Turn)
+	}
+	p.Timing = TimeInstrumented
+	if got := turn(p); got != "0s" {
+		t.Errorf("instrumented timing: turn %s, want 0s (never in turns)", got)
+	}
+	p = DefaultPlan
+	p.Order = Interleaved
+	if got := turn(p); got != "none" {
+		t.Errorf("order %s: turn %s recorded, want no line (no paired blocks)", p.Order, got)
 	}
 }
