@@ -174,6 +174,9 @@ func TestTurnsInterleaveABBA(t *testing.T) {
 	s := newSim(1, 0)
 	s.turns, s.stick = true, 0.5
 	out, _ := simRun(t, s, Options{Seed: 1, Blocks: 2, Turns: 3, Rewarm: time.Millisecond})
+	if len(out.Whole) != 0 {
+		t.Errorf("both sides list every case for turns, yet %v ran whole", out.Whole)
+	}
 	per := len(s.ops) / len(out.Blocks)
 	if per != 2+6+2 {
 		t.Fatalf("%d requests a block, want 2 opens, 6 turns and 2 ends: %q", per, s.ops[:min(len(s.ops), 12)])
@@ -214,6 +217,15 @@ func TestTurnsInterleaveABBA(t *testing.T) {
 	}
 	if out.Blocks[0].Turns != 0 {
 		t.Errorf("block in whole slices has Turns %d", out.Blocks[0].Turns)
+	}
+	// Never silent: the verdict says which cases lost their turns.
+	v := Judge(out, DefaultJudge)
+	var text strings.Builder
+	if err := v.WriteText(&text); err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Whole) != len(out.Cases) || len(v.Whole) != len(out.Cases) || !strings.Contains(text.String(), "8 cases in whole slices back to back, not in turns") {
+		t.Errorf("whole %v (verdict %v) of %d cases, text:\n%s\nwant every case named, and a line saying so", out.Whole, v.Whole, len(out.Cases), text.String())
 	}
 }
 

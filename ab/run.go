@@ -228,6 +228,11 @@ type Outcome struct {
 	Blocks                   []Block
 	// Procs counts the worker processes started per side.
 	Procs int
+	// Whole are the cases that ran whole slices back to back though
+	// Options.Turns asked for turns: a side did not list them in
+	// Hello.Turns (a build from before turns, instrumented locks, a
+	// kernel workload).
+	Whole []string
 	// Stopped says why the run ended: "fixed" (Blocks reached), "tight"
 	// (every case within TargetCI), "budget", or "" when it failed.
 	Stopped string
@@ -322,6 +327,15 @@ func Run(ctx context.Context, o Options) (*Outcome, error) {
 			}
 		}
 	}
+	defer func() {
+		if o.Turns > 1 {
+			for _, c := range out.Cases {
+				if !turned[c] {
+					out.Whole = append(out.Whole, c)
+				}
+			}
+		}
+	}()
 	inNew := map[string]bool{}
 	for _, c := range cases[1] {
 		inNew[c] = true

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/lockbench/lockbench/internal/ghcmd"
@@ -93,11 +94,15 @@ type Verdict struct {
 	Unjudged  int `json:"unjudged"`
 	// Mismatched counts the blocks left out over all cases, Mixed those
 	// judged in different states (Check.Mixed).
-	Mismatched int     `json:"mismatched"`
-	Mixed      int     `json:"mixed,omitempty"`
-	Seed       uint64  `json:"seed"`
-	Stopped    string  `json:"stopped,omitempty"`
-	Checks     []Check `json:"checks"`
+	Mismatched int `json:"mismatched"`
+	Mixed      int `json:"mixed,omitempty"`
+	// Whole are the cases measured in whole slices back to back though
+	// turns were asked for (Outcome.Whole): their blocks share less of
+	// the machine's state, and their intervals are wider.
+	Whole   []string `json:"whole_slices,omitempty"`
+	Seed    uint64   `json:"seed"`
+	Stopped string   `json:"stopped,omitempty"`
+	Checks  []Check  `json:"checks"`
 }
 
 // Judge judges every case of o. A case is regressed when its blocks show
@@ -135,7 +140,7 @@ func Judge(o *Outcome, opts JudgeOptions) *Verdict {
 	if opts.MinBlocks <= 0 {
 		opts.MinBlocks = stats.MinPairs
 	}
-	v := &Verdict{MaxRegress: opts.MaxRegress, Alpha: opts.Alpha, Seed: o.Seed, Stopped: o.Stopped}
+	v := &Verdict{MaxRegress: opts.MaxRegress, Alpha: opts.Alpha, Seed: o.Seed, Stopped: o.Stopped, Whole: o.Whole}
 	byCase := map[string][]Block{}
 	for _, b := range o.Blocks {
 		byCase[b.Case] = append(byCase[b.Case], b)
@@ -400,6 +405,10 @@ func (v *Verdict) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "%s left out: the two sides' slices ran in different transfer states (probes %gx apart or more), which pairing does not cancel\n",
 			stats.Plural(v.Mismatched, "block"), schema.XferMoved)
 	}
+	if len(v.Whole) > 0 {
+		fmt.Fprintf(&b, "%s in whole slices back to back, not in turns: a side cannot run %s in turns (a build from before turns, instrumented locks or a kernel workload), and %s wider for it\n",
+			stats.Plural(len(v.Whole), "case"), map[bool]string{true: "it", false: "them"}[len(v.Whole) == 1], map[bool]string{true: "its interval is", false: "their intervals are"}[len(v.Whole) == 1])
+	}
 	if mc := mixedCases(v.Checks); mc != "" {
 		fmt.Fprintf(&b, "judged with blocks whose sides ran in different transfer states, having too few in one state: %s\n", mc)
 	}
@@ -481,8 +490,9 @@ func writeTable(b *strings.Builder, rows [][]string) {
 
 // WriteGitHub writes GitHub Actions workflow commands: an error per
 // regression, and per unjudged case an error (a warning when
-// allowUnjudged), and a warning per estimate beyond the threshold that
-// was not shown to be.
+// allowUnjudged), a warning per estimate beyond the threshold that
+// was not shown to be, and a notice per case judged on mixed states or
+// measured in whole slices though turns were asked for.
 func (v *Verdict) WriteGitHub(w io.Writer, allowUnjudged bool) error {
 	var b strings.Builder
 	for _, c := range v.Checks {
@@ -501,6 +511,10 @@ func (v *Verdict) WriteGitHub(w io.Writer, allowUnjudged bool) error {
 		if c.Mixed > 0 && c.Status != StatusUnjudged {
 			fmt.Fprintf(&b, "::notice title=%s::%s\n", ghcmd.Property("lockbench ab: mixed states"),
 				ghcmd.Data(fmt.Sprintf("%s: judged on %d blocks, %d of them with their sides in different transfer states (too few in one state); the interval is wider", c.Name, c.Blocks, c.Mixed)))
+		}
+		if slices.Contains(v.Whole, c.Name) {
+			fmt.Fprintf(&b, "::notice title=%s::%s\n", ghcmd.Property("lockbench ab: whole slices"),
+				ghcmd.Data(c.Name+": measured in whole slices back to back, not in turns (a side cannot run it in turns: a build from before turns, instrumented locks or a kernel workload); the interval is wider"))
 		}
 	}
 	_, err := io.WriteString(w, b.String())
