@@ -73,10 +73,11 @@ func planConfig(r *Runner, p Plan) Config {
 	c.Add(schema.ConfDuration, r.Duration.String())
 	c.Add(schema.ConfWarmup, r.Warmup.String())
 	if p.Order == Paired {
-		// The turn in effect: timed slices of instrumented locks or of
-		// the running kernel are never measured in turns (Case.Turnable).
+		// The turn in effect: only Turnable timed slices take turns
+		// (not instrumented locks, not the running kernel).
 		turn := r.Turn
-		if info, _ := workloads.Lookup(b.Workload); info.Kernel() || !b.Bare && p.timing() != TimeBare {
+		timed := Case{Spec: workloads.Spec{Workload: b.Workload, Bare: b.Bare || p.timing() == TimeBare}}
+		if !timed.Turnable() {
 			turn = 0
 		}
 		c.Add(schema.ConfTurn, turn.String())
