@@ -246,3 +246,20 @@ func TestConcurrentRuns(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedRunLeavesNoFolder: a plan refused before it measures (an
+// unknown lock, a thread count out of range) leaves no empty default
+// results folder behind. Each refused run in a working tree used to
+// leave one, and the test runs of cmd/lockbench had left 168.
+func TestRefusedRunLeavesNoFolder(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{{"run", "--locks", "bogus"}, {"run", "--threads", "0"}} {
+		cmd, _, se := proc(t, dir, args...)
+		if code := waitExit(t, cmd, 30*time.Second); code != exitUsage {
+			t.Errorf("%v: exit %d, want %d: %q", args, code, exitUsage, se.String())
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, harness.DefaultOutParent, "*")); len(left) != 0 {
+		t.Errorf("refused runs left folders behind: %v", left)
+	}
+}

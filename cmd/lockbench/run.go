@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -182,6 +183,12 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	}
 	sw, err := harness.NewSweep(plan, runner, dir, f.force)
 	if err != nil {
+		if f.out == "" {
+			// The folder made for this run holds nothing yet (NewSweep
+			// creates results.txt last): a refused plan, an unknown lock
+			// among them, leaves no empty folder behind.
+			_ = os.Remove(dir)
+		}
 		return sweepError(err)
 	}
 	defer sw.Close() // the claim on the folder lasts until the report is written
