@@ -76,8 +76,7 @@ func planConfig(r *Runner, p Plan) Config {
 		// The turn in effect: only Turnable timed slices take turns
 		// (not instrumented locks, not the running kernel).
 		turn := r.Turn
-		timed := Case{Spec: workloads.Spec{Workload: b.Workload, Bare: b.Bare || p.timing() == TimeBare}}
-		if !timed.Turnable() {
+		if !p.timedTurnable() {
 			turn = 0
 		}
 		c.Add(schema.ConfTurn, turn.String())
@@ -120,4 +119,12 @@ func oversubscribed(threads []int, cpus int) []int {
 		}
 	}
 	return out
+}
+
+// timedTurnable reports whether the plan's timed slices are Turnable:
+// bare locks on a model, so that they take turns (Runner.Turn) and run
+// in processes of their own (Sweep.Exec).
+func (p Plan) timedTurnable() bool {
+	b := p.Base
+	return Case{Spec: workloads.Spec{Workload: b.Workload, Bare: b.Bare || p.timing() == TimeBare}}.Turnable()
 }

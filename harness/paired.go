@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/lockbench/lockbench/workloads"
 )
@@ -239,7 +240,18 @@ func (s *Sweep) runPaired(ctx context.Context, o *Outcome) error {
 				cases[i].Block = o.Blocks
 			}
 		}
-		if !ref.counting && s.inTurns(cases) {
+		if !ref.counting && s.outOfProcess(cases) {
+			err := s.Exec.Block(ctx, cases, s.inTurns(cases), func(res *Result) error {
+				res.Support = s.support
+				switched = switched || res.Regime() == schema.RegimeSwitched
+				return s.record(o, res)
+			})
+			if err != nil {
+				return switched, err
+			}
+			cases = nil
+		}
+		if !ref.counting && len(cases) > 0 && s.inTurns(cases) {
 			results, err := s.runTurns(ctx, cases)
 			if err != nil {
 				return switched, err
@@ -368,15 +380,34 @@ func (s *Sweep) inTurns(cases []Case) bool {
 	return true
 }
 
-// runTurns runs a timed block's slices interleaved: it opens a Session
-// of every case (each probed and warmed up), measures Runner.Duration of
-// each in Turns turns, in a rotation that reverses every turn (ABC CBA
-// ABC ...: a drift within the block falls on every slice alike), and
-// closes them last opened first (each restores the GOMAXPROCS the one
-// before it found). The results are in the cases' order. An error aborts
-// every session of the block.
+// outOfProcess reports whether a timed block runs through Exec: Exec
+// set and every case bare locks on a model (Case.Turnable).
+func (s *Sweep) outOfProcess(cases []Case) bool {
+	if s.Exec == nil {
+		return false
+	}
+	for _, c := range cases {
+		if !c.Turnable() {
+			return false
+		}
+	}
+	return true
+}
+
+// runTurns runs a timed block's slices interleaved (Runner.runTurns),
+// with the sweep's speed probe.
 func (s *Sweep) runTurns(ctx context.Context, cases []Case) ([]*Result, error) {
-	r := &s.runner
+	return s.runner.runTurns(ctx, cases, s.speedProbe())
+}
+
+// runTurns runs a timed block's slices interleaved: it opens a Session
+// of every case (each probed and warmed up), measures Duration of each
+// in Turns turns, in a rotation that reverses every turn (ABC CBA ABC
+// ...: a drift within the block falls on every slice alike), and closes
+// them last opened first (each restores the GOMAXPROCS the one before it
+// found). The results are in the cases' order. An error aborts every
+// session of the block.
+func (r *Runner) runTurns(ctx context.Context, cases []Case, sp *host.SpeedProbe) ([]*Result, error) {
 	sessions := make([]*Session, 0, len(cases))
 	abort := func(err error) ([]*Result, error) {
 		for i := len(sessions) - 1; i >= 0; i-- {
@@ -385,7 +416,7 @@ func (s *Sweep) runTurns(ctx context.Context, cases []Case) ([]*Result, error) {
 		return nil, err
 	}
 	for _, c := range cases {
-		ss, err := r.openSession(ctx, c, s.speedProbe())
+		ss, err := r.openSession(ctx, c, sp)
 		if err != nil {
 			return abort(err)
 		}

@@ -253,7 +253,10 @@ func (r *Runner) CounterSupport() CounterSupport {
 
 // A Result is what one repetition of a case measured.
 type Result struct {
-	Case       Case
+	// Case, Classes and Support are left out of the JSON a block process
+	// sends (BlockReply): the parent has the case, and bare locks on a
+	// model have no classes.
+	Case       Case  `json:"-"`
 	GOMAXPROCS int   // during the measured window: the name's -N suffix
 	CPUs       []int // CPU of each worker; nil with affinity none
 
@@ -292,12 +295,12 @@ type Result struct {
 
 	// Classes holds each lock class's merged counts over the window (with
 	// stack Samples, for the profiles package); empty when bare.
-	Classes []ClassStats
+	Classes []ClassStats `json:"-"`
 	// Counters are the perf counters summed over workers and scaled, by
 	// unit name (cycles, instructions, ctx-switches, ...); nil if none.
 	Counters map[string]float64
 	// Support is what counters the run could open.
-	Support CounterSupport
+	Support CounterSupport `json:"-"`
 	// Metrics are what a kernel workload measured of the kernel in the
 	// window (workloads.Metered): folio-pages, faults/page.
 	Metrics []workloads.Metric

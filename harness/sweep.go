@@ -50,6 +50,13 @@ type Sweep struct {
 	// Now is the clock of the plan's Budget; nil means time.Now. Tests
 	// inject one.
 	Now func() time.Time
+	// Exec, when set, runs each timed block of a Paired plan whose cases
+	// are all bare locks on a model (Case.Turnable) outside this process
+	// (ProcessExec: a fresh process a block, so that the blocks replicate
+	// the process; see BlockExec). Counting repetitions, instrumented
+	// cases and the running kernel's workloads stay in this process.
+	// Results record it (schema.ConfBlockProcess). Set it before Run.
+	Exec BlockExec
 
 	runner  Runner
 	plan    Plan
@@ -145,12 +152,21 @@ func (s *Sweep) Cases() []Case { return s.cases }
 // (schema.ConfBudget, schema.ConfTargetCI: "25s", "5%"). Run writes the
 // configuration of the moment it starts.
 func (s *Sweep) Config() Config {
-	if s.ran || !s.Adaptive() {
+	if s.ran {
 		return s.config
 	}
 	c := slices.Clone(s.config)
-	c.Add(schema.ConfBudget, s.plan.Budget.String())
-	c.Add(schema.ConfTargetCI, TargetString(s.plan.Target))
+	if s.plan.Order == Paired {
+		where := schema.BlockProcessSweep
+		if s.Exec != nil && s.plan.timedTurnable() {
+			where = schema.BlockProcessFresh
+		}
+		c.Add(schema.ConfBlockProcess, where)
+	}
+	if s.Adaptive() {
+		c.Add(schema.ConfBudget, s.plan.Budget.String())
+		c.Add(schema.ConfTargetCI, TargetString(s.plan.Target))
+	}
 	return c
 }
 

@@ -348,6 +348,17 @@ const (
 	// run's and ab's.
 	ConfTurn   = "turn"
 	ConfRewarm = "rewarm"
+	// ConfBlockProcess is where a paired run measured its timed blocks of
+	// bare locks: BlockProcessFresh, each block in a process of its own
+	// (the blocks replicate the process), or BlockProcessSweep, every
+	// block in the sweep's one process.
+	ConfBlockProcess = "block-process"
+)
+
+// Values of ConfBlockProcess.
+const (
+	BlockProcessFresh = "fresh"
+	BlockProcessSweep = "sweep"
 )
 
 // Values of ConfTiming.
@@ -374,7 +385,7 @@ func ConfigKeys() []string {
 		ConfFiles, ConfZones, ConfTouch, ConfFilePages, ConfDelay, ConfHoldEvery, ConfStackEvery,
 		ConfSpin, ConfOversubscribed, ConfTiming, ConfSeed, ConfBudget, ConfTargetCI,
 		ConfMachine, ConfPlan, ConfShard, ConfCases, ConfSeal, ConfRun, ConfNode, ConfStarted,
-		ConfSide, ConfProc, ConfBaseExe, ConfNewExe, ConfBaseFlags, ConfNewFlags, ConfPlanFlags, ConfTurns, ConfTurn, ConfRewarm,
+		ConfSide, ConfProc, ConfBaseExe, ConfNewExe, ConfBaseFlags, ConfNewFlags, ConfPlanFlags, ConfTurns, ConfTurn, ConfRewarm, ConfBlockProcess,
 		ConfCacheSim, ConfCacheI1, ConfCacheD1, ConfCacheLL, ConfFootprintPages,
 	}
 }

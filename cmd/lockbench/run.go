@@ -29,7 +29,7 @@ type runFlags struct {
 	zones, touch, filePages, lines, think    int
 	delay, out                               string
 	force, quiet, json, bare, profile        bool
-	probe                                    bool
+	probe, freshProcess                      bool
 	profileClasses, noReport, verbose, floor bool
 	dryRun, kernelSetup                      bool
 	thpSysfs                                 string // tests: a fake THP settings tree
@@ -56,8 +56,8 @@ func defaultRunFlags() runFlags {
 		// The plan leaves the timing to the runner (bare, instrumented
 		// when profiling); the flag names the default it usually takes.
 		budget: p.Budget, targetCI: harness.TargetString(p.Target), timing: string(harness.TimeBare),
-		probe: r.Probe >= 0,
-		spin:  p.Base.Spin.String(),
+		probe: r.Probe >= 0, freshProcess: true,
+		spin: p.Base.Spin.String(),
 	}
 }
 
@@ -129,6 +129,7 @@ Compare runs with 'go tool benchstat -col "/mode@(page pagevec batch pcp large)"
 	fl.BoolVar(&f.verbose, "verbose", false, "also print the summary's details (probe clusters per case, 1-thread cases by regime) and the lock classes of every case, lockstat's way (summary.txt always has them)")
 	fl.BoolVar(&f.noReport, "no-report", false, "do not write report.html and report.md into the results folder")
 	fl.StringVar(&f.timing, "timing", f.timing, "what ns/page times: bare (bare locks; three instrumented counting repetitions per case) or instrumented (every repetition instrumented: ns/page then carries the instrumentation)")
+	fl.BoolVar(&f.freshProcess, "fresh-process", f.freshProcess, "paired: run each timed block of bare locks in a fresh process of this executable, so that the blocks replicate the process and the intervals carry the spread between processes (a process's ns/page moved about 7% from another's); false: every block in this process")
 	fl.BoolVar(&f.bare, "bare", false, "no instrumented repetitions at all: bare locks only, lock units left out")
 	fl.BoolVar(&f.floor, "floor", f.floor, "also run each mode with no lock (lock=none, 1 thread), the floor that splits each saving into locks, contention and per-page work")
 	fl.BoolVar(&f.profile, "profile", false, "write CPU, mutex, block and lock-contention profiles (pprof) beside the results; every repetition is then instrumented, and ns/page carries it")
@@ -214,6 +215,14 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 	}
 	if over := sw.Oversubscribed(); len(over) > 0 {
 		note("threads %s oversubscribed: more workers than the %d CPUs", joinInts(over), sw.CPUs())
+	}
+	if f.freshProcess && sw.Plan().Order == harness.Paired {
+		exe, err := os.Executable()
+		if err != nil {
+			sw.Close()
+			return fmt.Errorf("--fresh-process: finding this executable to run each block in: %w (or run with --fresh-process=false)", err)
+		}
+		sw.Exec = harness.ProcessExec{Path: exe, Command: []string{blockCmd}, RunArgs: blockArgs(cmd)}
 	}
 	sw.Judge = reports.NewJudge() // adaptive when the plan has a budget
 	total := len(sw.Cases())

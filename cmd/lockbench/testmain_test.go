@@ -62,5 +62,9 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
+	// run starts this executable for each timed block (--fresh-process):
+	// under test that is the test binary, which must then be lockbench
+	// rather than run the tests again.
+	os.Setenv(envMain, "1")
 	goleak.VerifyTestMain(m)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/lockbench/lockbench/host"
 	"github.com/lockbench/lockbench/schema"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 	"golang.org/x/perf/benchfmt"
 )
 
@@ -183,4 +184,50 @@ func reply(name string, c harness.Case, res *harness.Result) (ab.Reply, error) {
 	}
 	rep.Lines = strings.Split(strings.TrimRight(buf.String(), "\n"), "\n")
 	return rep, nil
+}
+
+// blockCmd is the hidden command run starts for each timed block of a
+// paired sweep (harness.ProcessExec): it reads one harness.BlockRequest
+// on stdin, parses its args as run's flags, runs the block in this fresh
+// process and writes each slice's result on stdout.
+const blockCmd = "block"
+
+func newBlockCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:    blockCmd,
+		Short:  "Run one timed block of 'lockbench run' in this process (request on stdin)",
+		Hidden: true,
+		Args:   noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			err := harness.ServeBlock(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), func(args []string) (harness.Plan, harness.Runner, error) {
+				rc, f := runCommand()
+				if err := rc.ParseFlags(args); err != nil {
+					return harness.Plan{}, harness.Runner{}, usagef("%v", err)
+				}
+				return f.parse(rc)
+			})
+			if err == nil || errors.Is(err, context.Canceled) {
+				return err
+			}
+			if se, ok := errors.AsType[*statusError](err); ok {
+				return se
+			}
+			return failure(err)
+		},
+	}
+}
+
+// blockArgs are the flags of run's command line that a block process
+// needs to build the same plan and runner: every flag set, but those
+// that only say where results go and how they print.
+func blockArgs(cmd *cobra.Command) []string {
+	var args []string
+	cmd.Flags().Visit(func(fl *pflag.Flag) {
+		switch fl.Name {
+		case "out", "force", "json", "quiet", "verbose", "no-report", "dry-run", "list", "kernel-setup", "fresh-process":
+			return
+		}
+		args = append(args, "--"+fl.Name+"="+fl.Value.String())
+	})
+	return args
 }
