@@ -33,20 +33,26 @@ import (
 // process (ProcessExec: the executable again, ServeBlock on the other
 // side): the block's slices share one process, and the interval over
 // blocks carries the spread between processes. Six runs of `run --locks
-// mutex,mcs --modes page,batch --threads 1,2`, 90 s apart, each way:
+// mutex,mcs --modes page,batch --threads 1,2`, 90 s apart, each way, the
+// 1-thread figures of each run checked against the other runs' 95%
+// intervals:
 //
-//	                                        one process   a process a block
-//	1-thread lock part in the others' 95%   53 of 60      60 of 60
-//	1-thread change in the others' 95%      50 of 60      55 of 60
-//	per-block sd, ln(batch/page), mutex     0.048         0.065
-//	per-block sd, lock part, mutex          7.5 ns        10.6 ns
+//	                    one process   a process a block
+//	lock part           53 of 60      60 of 60
+//	change              50 of 60      55 of 60
+//	ns/page saved       11 of 60      5 of 60
 //
-// The blocks spread wider, so the intervals are wider: the between-
-// process spread they now carry, and whatever a fresh process adds. The
-// 1-thread ns/page saved held in 11 and 5 of 60 checks: the machine's
-// level moves between runs minutes apart (one run had every 1-thread case
-// about 20% faster, its probes no different), and no interval of one run
-// carries its minute.
+// The ns/page saved holds in neither: the machine's level moves between
+// runs minutes apart (one run had every 1-thread case about 20% faster,
+// its probes no different), and no interval of one run carries its
+// minute. Five pairs of runs alternating the two ways (`run --locks mutex
+// --modes page,batch --threads 1 --count 12 --bare`) found no cost: the
+// per-block sd of the lock part 8.0 ns against 9.6 in one process, of
+// ln(batch/page) 0.058 against 0.074, lock parts 24-28 against 23-29
+// ns/page, 23 switched slices against 33. A block's process costs about
+// 75 ms to start and build its speed probe (15 ms without the probe:
+// five 10 ms blocks took 426 and 129 ms), time the budget spends on
+// fewer blocks.
 
 // A BlockExec runs a timed block's slices outside the sweep's process.
 type BlockExec interface {

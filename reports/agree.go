@@ -9,6 +9,7 @@ import (
 	"github.com/lockbench/lockbench/internal/table"
 	"github.com/lockbench/lockbench/reports/headline"
 	"github.com/lockbench/lockbench/reports/stats"
+	"github.com/lockbench/lockbench/schema"
 )
 
 // Before a comparison is called stable it is run as three or more
@@ -89,16 +90,26 @@ type AgreeMiss struct {
 
 // Agree lines up the headlines of separate runs' summaries, in the order
 // given, and checks every run's estimate against every other run's
-// interval. Rows come in the order of the first run that has them. A
+// interval. A headline of a run that saw one transfer state, so labelled
+// none, joins the other runs' headlines of that state (stateLabel). Rows come in the order of the first run that has them. A
 // headline some runs lack has null cells there, and its checks count
 // only the runs that have it.
 func Agree(runs []*Summary) []AgreeRow {
 	var rows []AgreeRow
 	index := map[[2]string]int{}
+	labels := map[string]bool{}
+	for _, s := range runs {
+		for i := range s.Headlines {
+			labels[agreeLabel(&s.Headlines[i])] = true
+		}
+	}
 	for r, s := range runs {
 		for i := range s.Headlines {
 			h := &s.Headlines[i]
 			label := agreeLabel(h)
+			if l := stateLabel(h, label); labels[l] {
+				label = l
+			}
 			for _, q := range agreeQuantities(h) {
 				k := [2]string{label, q.name}
 				at, ok := index[k]
@@ -148,6 +159,20 @@ func agreeLabel(h *headline.Headline) string {
 		return label
 	}
 	return strings.Join([]string{h.Workload, h.Mode, h.Batch, h.Lock, h.Threads, h.Others, h.Regime}, "/")
+}
+
+// stateLabel is the label h would have had in a run that saw its
+// transfer state beside another: a run whose contended probes formed one
+// cluster labels no state, and its headline is matched with the other
+// runs' headlines of the state its xfer-ns median names
+// (schema.StateLabel, as the readers label states). Three default runs,
+// one of them in one state, otherwise kept its 2-thread headlines apart
+// from the others' "xfer-25ns regime".
+func stateLabel(h *headline.Headline, label string) string {
+	if h.Regime != "" || h.XferNS == nil || !(*h.XferNS > 0) {
+		return label
+	}
+	return label + ", " + schema.StateLabel("xfer", float64(*h.XferNS), schema.XferFactor) + " regime"
 }
 
 type agreeQuantity struct {

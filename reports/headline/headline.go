@@ -76,8 +76,9 @@ type Headline struct {
 	// cases.LabelStates, or an earlier version's band) when the results
 	// saw more than one; "" when they saw one or none.
 	Regime string `json:"regime,omitempty"`
-	// XferNS is the median regime probe of the compared cases, when
-	// Regime is set.
+	// XferNS is the median transfer probe (xfer-ns) of the compared
+	// cases, when they have one (contended cases), whether or not the run
+	// labelled a Regime.
 	XferNS *stats.Float `json:"xfer_ns,omitempty"`
 	// Blocks is the number of paired blocks the delta comes from (see
 	// stats.Paired); 0 when the results are not paired and the delta
@@ -297,10 +298,13 @@ func (f *finder) batchVersusPage(batched, page, large *cases.Case, label string)
 	h.Page, h.Batched = stats.Float(stats.Median(pv)), stats.Float(stats.Median(bv))
 	if reg, ok := batched.Key(schema.KeyRegime); ok && f.opts.MultiRegime {
 		h.Regime = reg
-		if x := stats.Median(append(slices.Clone(page.Samples[schema.UnitXfer]), batched.Samples[schema.UnitXfer]...)); x > 0 {
-			xf := stats.Float(x)
-			h.XferNS = &xf
-		}
+	}
+	// The state's probe also when the run saw one state and labelled
+	// none: lockbench agree matches such a headline with other runs'
+	// headlines of the state it names.
+	if x := stats.Median(append(slices.Clone(page.Samples[schema.UnitXfer]), batched.Samples[schema.UnitXfer]...)); x > 0 {
+		xf := stats.Float(x)
+		h.XferNS = &xf
 	}
 	test := h.compareTimes(page, batched, unit)
 	counted := h.lockCounts(m, page, batched)
