@@ -129,3 +129,30 @@ func TestAgreeExpectedShare(t *testing.T) {
 		t.Errorf("runs moving by two half-widths held %.3f, want well below 0.83", got)
 	}
 }
+
+// TestAgreeOneState: a run whose contended probes formed one cluster
+// labels no state; its headline joins the other runs' headlines of the
+// state its transfer probe names, and stays apart from another state's.
+func TestAgreeOneState(t *testing.T) {
+	xfer := func(v float64) *stats.Float { f := stats.Float(v); return &f }
+	two := "batch=16 vs page, mcs, 2 threads"
+	h := func(label, regime string, x float64) headline.Headline {
+		hl := agreeHeadline(label, -0.83, -0.85, -0.81, nil)
+		hl.Regime, hl.XferNS = regime, xfer(x)
+		return hl
+	}
+	runs := []*Summary{
+		{Headlines: []headline.Headline{h(two+", xfer-25ns regime", "xfer-25ns", 25.9), h(two+", xfer-160ns regime", "xfer-160ns", 158)}},
+		{Headlines: []headline.Headline{h(two, "", 26.3)}},
+		{Headlines: []headline.Headline{h(two, "", 161)}},
+	}
+	rows := Agree(runs)
+	if len(rows) != 2 {
+		t.Fatalf("%d rows, want 2 (one per state): %+v", len(rows), rows)
+	}
+	for _, r := range rows {
+		if r.Checks != 2 {
+			t.Errorf("%s: %d checks, want 2 (run 1 and the run in its state, both ways)", r.Case, r.Checks)
+		}
+	}
+}
