@@ -2,7 +2,6 @@ package harness
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -68,7 +67,8 @@ type BlockExec interface {
 }
 
 // A BlockRequest is what ProcessExec writes to a block worker: one line
-// of JSON, the whole of its input.
+// of JSON; then, for whole slices, an empty line acknowledging each
+// slice's reply but the last.
 type BlockRequest struct {
 	// Args are the run's flags, parsed by the worker as the run parsed
 	// them (ServeBlock's open): its plan and runner.
@@ -117,7 +117,8 @@ func ServeBlock(ctx context.Context, in io.Reader, out io.Writer, open func(args
 		_ = enc.Encode(BlockReply{Error: err.Error()})
 		return err
 	}
-	line, err := bufio.NewReaderSize(io.LimitReader(in, maxBlockLine), 64<<10).ReadBytes('\n')
+	rd := bufio.NewReaderSize(io.LimitReader(in, maxBlockLine), 64<<10)
+	line, err := rd.ReadBytes('\n')
 	if err != nil && (err != io.EOF || len(line) == 0) {
 		return fail(errors.New("block worker: no request on stdin (it is started by 'lockbench run')"))
 	}
@@ -172,6 +173,13 @@ func ServeBlock(ctx context.Context, in io.Reader, out io.Writer, open func(args
 		return nil
 	}
 	for i, c := range cases {
+		if i > 0 {
+			// The parent writes the last slice's lines (an fsync) before it
+			// acknowledges: not while this slice runs beside it.
+			if _, err := rd.ReadBytes('\n'); err != nil {
+				return fmt.Errorf("block worker: no acknowledgement of slice %d: %w", i, err)
+			}
+		}
 		res, err := r.run(ctx, c, sp)
 		if err != nil {
 			return fail(err)
@@ -185,7 +193,9 @@ func ServeBlock(ctx context.Context, in io.Reader, out io.Writer, open func(args
 
 // ProcessExec runs each block in a fresh process: Path with Command as
 // its arguments (lockbench's hidden "block" command), a BlockRequest on
-// its stdin carrying RunArgs. The process is told to stop (SIGINT) when
+// its stdin carrying RunArgs, then an empty line after each whole slice
+// it has written, so that no slice runs while this process writes (the
+// results are synced to disk as each slice ends). The process is told to stop (SIGINT) when
 // ctx ends, and its error reply, or the last line of its stderr, is the
 // block's error.
 type ProcessExec struct {
@@ -212,9 +222,14 @@ func (e ProcessExec) Block(ctx context.Context, cases []Case, turns bool, done f
 	}
 	cmd := exec.Command(e.Path, e.Command...)
 	cmd.Env = append(os.Environ(), e.Env...)
-	cmd.Stdin = bytes.NewReader(append(req, '\n'))
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return err
+	}
 	var stderr tailWriter
 	cmd.Stderr = &stderr
+	var werr error
+	got := 0
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return err
@@ -224,7 +239,10 @@ func (e ProcessExec) Block(ctx context.Context, cases []Case, turns bool, done f
 	}
 	stop := context.AfterFunc(ctx, func() { _ = cmd.Process.Signal(os.Interrupt) })
 	defer stop()
-	got, werr := 0, error(nil)
+	defer stdin.Close()
+	// A write fails only when the worker has gone; what it said, or that
+	// it ended early, is then read below.
+	_, _ = stdin.Write(append(req, '\n'))
 	rd := bufio.NewReaderSize(io.LimitReader(stdout, int64(len(cases)+1)*maxBlockLine), 64<<10)
 	for werr == nil {
 		line, err := rd.ReadBytes('\n')
@@ -247,6 +265,11 @@ func (e ProcessExec) Block(ctx context.Context, cases []Case, turns bool, done f
 				_ = cmd.Process.Kill()
 				_ = cmd.Wait()
 				return err
+			}
+			// Whole slices: the next one starts once this one is written
+			// (ServeBlock waits for the acknowledgement).
+			if !turns && got < len(cases) {
+				_, _ = stdin.Write([]byte("\n"))
 			}
 		}
 	}

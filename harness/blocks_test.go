@@ -171,3 +171,31 @@ func TestServeBlockInput(t *testing.T) {
 		}
 	}
 }
+
+// TestServeBlockWaitsForAck: whole slices run one at a time, each after
+// the parent acknowledged the one before (it writes the lines to disk
+// in between, not beside a running slice); without the acknowledgement
+// the worker stops after one slice.
+func TestServeBlockWaitsForAck(t *testing.T) {
+	open := func([]string) (Plan, Runner, error) { return blockTestPlan(), blockTestRunner(), nil }
+	p, _, _ := open(nil)
+	var names []string
+	for _, c := range p.Cases() {
+		if !c.Counting && c.Spec.Workers == 2 && c.Spec.Lock == "mutex" && !slices.Contains(names, c.Name()) {
+			names = append(names, c.Name())
+		}
+	}
+	req, _ := json.Marshal(BlockRequest{Block: 1, Cases: names})
+	for _, acks := range []int{0, len(names) - 1} {
+		var out bytes.Buffer
+		in := string(req) + "\n" + strings.Repeat("\n", acks)
+		err := ServeBlock(context.Background(), strings.NewReader(in), &out, open)
+		replies := strings.Count(out.String(), "\n")
+		switch {
+		case acks == 0 && (err == nil || replies != 1):
+			t.Errorf("no acknowledgement: err %v, %d replies; want an error after 1", err, replies)
+		case acks > 0 && (err != nil || replies != len(names)):
+			t.Errorf("%d acknowledgements: err %v, %d replies; want %d", acks, err, replies, len(names))
+		}
+	}
+}
