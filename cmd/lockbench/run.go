@@ -17,6 +17,11 @@ import (
 	"golang.org/x/perf/benchfmt"
 )
 
+// blockProcessEnv is added to the environment of run's block processes:
+// empty, but under test the variable that makes the test binary
+// lockbench (TestMain).
+var blockProcessEnv []string
+
 // runFlags are the flags of 'lockbench run', as typed.
 type runFlags struct {
 	locks                                    string
@@ -222,7 +227,7 @@ func runRun(cmd *cobra.Command, f *runFlags) error {
 			sw.Close()
 			return fmt.Errorf("--fresh-process: finding this executable to run each block in: %w (or run with --fresh-process=false)", err)
 		}
-		sw.Exec = harness.ProcessExec{Path: exe, Command: []string{blockCmd}, RunArgs: blockArgs(cmd)}
+		sw.Exec = harness.ProcessExec{Path: exe, Command: []string{blockCmd}, RunArgs: blockArgs(cmd), Env: blockProcessEnv}
 	}
 	sw.Judge = reports.NewJudge() // adaptive when the plan has a budget
 	total := len(sw.Cases())

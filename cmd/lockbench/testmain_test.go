@@ -64,7 +64,8 @@ func TestMain(m *testing.M) {
 	}
 	// run starts this executable for each timed block (--fresh-process):
 	// under test that is the test binary, which must then be lockbench
-	// rather than run the tests again.
-	os.Setenv(envMain, "1")
+	// rather than run the tests again. Not in this process's environment:
+	// the fuzzing engine starts its workers from it too.
+	blockProcessEnv = []string{envMain + "=1"}
 	goleak.VerifyTestMain(m)
 }
