@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/lockbench/lockbench/internal/mthp"
@@ -130,8 +131,13 @@ func TestKernelLargeFolios(t *testing.T) {
 				wl := mustNew(t, Spec{Workload: tt.name, Mode: ModeLarge, Batch: 16, Workers: 1})
 				_, err := onThread(wl, 300)
 				wl.(io.Closer).Close()
+				// Unless a larger size is on (the plan turns it off): then
+				// the region may get larger folios, or not, as the kernel
+				// finds free blocks of that size (seen both ways with
+				// hugepages-2048kB inherit under a global madvise).
+				larger := slices.ContainsFunc(plan.Changes, func(c mthp.Change) bool { return c.To == "never" })
 				var fe *FallbackError
-				if !errors.As(err, &fe) {
+				if !errors.As(err, &fe) && !larger {
 					t.Errorf("mode large with settings %s unchanged: End = %v, want a *FallbackError", plan.Files(), err)
 				}
 				if os.Geteuid() != 0 || os.Getenv(thpEnv) != "1" {
