@@ -109,9 +109,11 @@ func ServeBlock(ctx context.Context, in io.Reader, out io.Writer, open func(args
 	// the measured windows: a 1-thread run of 30 blocks marked 41 slices
 	// switched (the speed probe moved in flight) with the collector on,
 	// 13 with it off, 7 with every block in one process. The process
-	// lives one block; the limit keeps its memory bounded.
-	debug.SetGCPercent(-1)
-	debug.SetMemoryLimit(blockMemoryLimit)
+	// lives one block; the limit keeps its memory bounded. Both are put
+	// back on return, for a caller that serves in a process of its own
+	// (a test).
+	defer debug.SetGCPercent(debug.SetGCPercent(-1))
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(blockMemoryLimit))
 	enc := json.NewEncoder(out)
 	fail := func(err error) error {
 		_ = enc.Encode(BlockReply{Error: err.Error()})
@@ -195,9 +197,9 @@ func ServeBlock(ctx context.Context, in io.Reader, out io.Writer, open func(args
 // its arguments (lockbench's hidden "block" command), a BlockRequest on
 // its stdin carrying RunArgs, then an empty line after each whole slice
 // it has written, so that no slice runs while this process writes (the
-// results are synced to disk as each slice ends). The process is told to stop (SIGINT) when
-// ctx ends, and its error reply, or the last line of its stderr, is the
-// block's error.
+// results are synced to disk as each slice ends). The process is told
+// to stop (SIGINT) when ctx ends, and its error reply, or the last line
+// of its stderr, is the block's error.
 type ProcessExec struct {
 	Path    string
 	Command []string
