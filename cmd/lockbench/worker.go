@@ -30,21 +30,40 @@ func newWorkerCmd() *cobra.Command {
 			err := ab.Serve(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), func(args []string) (ab.Bench, error) {
 				return openWorkerBench(args)
 			})
-			switch {
-			case err == nil:
-				return nil
-			case errors.Is(err, context.Canceled):
-				return err
-			}
 			if _, ok := errors.AsType[*ab.ProtocolError](err); ok {
 				return usage(err)
 			}
-			if se, ok := errors.AsType[*statusError](err); ok {
-				return se
-			}
-			return failure(err)
+			return workerStatus(err)
 		},
 	}
+}
+
+// workerStatus is the exit status of a worker (ab's or run's block
+// process): an interrupt stays one, an error that has its status keeps
+// it, anything else is a failed measurement.
+func workerStatus(err error) error {
+	if err == nil || errors.Is(err, context.Canceled) {
+		return err
+	}
+	if se, ok := errors.AsType[*statusError](err); ok {
+		return se
+	}
+	return failure(err)
+}
+
+// parseRunArgs parses args as 'lockbench run' flags, the same parse run
+// makes, into a plan and runner: a worker's side of ab and a block
+// process of run build their cases from it.
+func parseRunArgs(args []string) (harness.Plan, harness.Runner, error) {
+	rc, f := runCommand()
+	rc.SetArgs(args)
+	if err := rc.ParseFlags(args); err != nil {
+		return harness.Plan{}, harness.Runner{}, usagef("%v", err)
+	}
+	if rest := rc.Flags().Args(); len(rest) > 0 {
+		return harness.Plan{}, harness.Runner{}, usagef("unexpected argument %q", rest[0])
+	}
+	return f.parse(rc)
 }
 
 // workerBench runs the timed cases of one side's plan, one slice at a
@@ -67,15 +86,7 @@ var _ ab.TurnBench = (*workerBench)(nil)
 // The worker runs its timed cases only: no counting repetitions, no
 // floor unless asked.
 func openWorkerBench(args []string) (*workerBench, error) {
-	rc, f := runCommand()
-	rc.SetArgs(args)
-	if err := rc.ParseFlags(args); err != nil {
-		return nil, usagef("%v", err)
-	}
-	if rest := rc.Flags().Args(); len(rest) > 0 {
-		return nil, usagef("unexpected argument %q", rest[0])
-	}
-	plan, runner, err := f.parse(rc)
+	plan, runner, err := parseRunArgs(args)
 	if err != nil {
 		return nil, err
 	}
@@ -199,20 +210,7 @@ func newBlockCmd() *cobra.Command {
 		Hidden: true,
 		Args:   noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			err := harness.ServeBlock(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), func(args []string) (harness.Plan, harness.Runner, error) {
-				rc, f := runCommand()
-				if err := rc.ParseFlags(args); err != nil {
-					return harness.Plan{}, harness.Runner{}, usagef("%v", err)
-				}
-				return f.parse(rc)
-			})
-			if err == nil || errors.Is(err, context.Canceled) {
-				return err
-			}
-			if se, ok := errors.AsType[*statusError](err); ok {
-				return se
-			}
-			return failure(err)
+			return workerStatus(harness.ServeBlock(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), parseRunArgs))
 		},
 	}
 }
