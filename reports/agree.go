@@ -24,7 +24,11 @@ import (
 // the next run's estimate falls inside a 95% interval about 83% of the
 // time, not 95% (the two estimates' errors add: P(|Z| < 1.96/√2) when
 // the runs are alike), and more where the interval is conservative, as
-// a Walsh interval over few blocks is. Twenty processes of `lockbench
+// a Walsh interval over few blocks is; three alike runs hold all six
+// checks in only about 65% of series (TestAgreeExpectedShare). So the
+// checks find runs that differ; the figure to sign across runs is the
+// pooled one (AgreePool), whose interval carries the spread between
+// them. Twenty processes of `lockbench
 // run --locks mutex --modes page,batch --threads 1 --count 10`, three
 // minutes in all, held 375 of 380 checks of the mutex lock part, where
 // the same blocks shuffled across processes held 83%: the processes
@@ -62,6 +66,22 @@ type AgreeRow struct {
 	// Misses are the checks that did not hold, by run number (1-based,
 	// in the order given).
 	Misses []AgreeMiss `json:"misses,omitempty"`
+	// Pooled is the runs together, where two or more have an interval.
+	Pooled *AgreePool `json:"pooled,omitempty"`
+}
+
+// An AgreePool is a row's runs pooled (stats.PoolRuns): the figure for
+// the machine over the runs' span, with its 95% interval, and Between,
+// the spread of the runs' true values beyond their own intervals (0
+// when they differ by chance alone). A run's interval is an interval
+// for its own minutes of the host; where the host moves between runs,
+// Between says by how much and the pooled interval carries it.
+type AgreePool struct {
+	Runs    int         `json:"runs"`
+	V       stats.Float `json:"v"`
+	Lo      stats.Float `json:"lo"`
+	Hi      stats.Float `json:"hi"`
+	Between stats.Float `json:"between_sd"`
 }
 
 // An AgreeCell is one run's estimate and 95% interval; Lo and Hi are
@@ -133,6 +153,13 @@ func Agree(runs []*Summary) []AgreeRow {
 }
 
 func (row *AgreeRow) check() {
+	v, lo, hi := make([]float64, len(row.Runs)), make([]float64, len(row.Runs)), make([]float64, len(row.Runs))
+	for i, c := range row.Runs {
+		v[i], lo[i], hi[i] = float64(c.V), float64(c.Lo), float64(c.Hi)
+	}
+	if p := stats.PoolRuns(v, lo, hi, stats.DefaultConfidence); p.Runs >= 2 {
+		row.Pooled = &AgreePool{Runs: p.Runs, V: stats.Float(p.Centre), Lo: stats.Float(p.Lo), Hi: stats.Float(p.Hi), Between: stats.Float(p.Between)}
+	}
 	for i, e := range row.Runs {
 		if !e.estimate() {
 			continue
@@ -212,13 +239,13 @@ func AgreeHeld(rows []AgreeRow) (held, checks int) {
 }
 
 // WriteAgree writes rows as a table, a run per column ("v [lo, hi]";
-// "v ?" without an interval, "—" without an estimate), the checks that
-// held, and which missed ("1 outside 3": run 1's estimate outside run
+// "v ?" without an interval, "—" without an estimate), the runs pooled
+// and the spread between them (AgreePool), the checks that held, and which missed ("1 outside 3": run 1's estimate outside run
 // 3's interval; with more than three misses, per run: "2 outside 4 of
 // 5"); then the total and how to read it. names label the runs' columns.
 func WriteAgree(w io.Writer, rows []AgreeRow, names []string) error {
 	header := append([]string{"case", "quantity"}, names...)
-	header = append(header, "held", "missed")
+	header = append(header, "pooled", "between", "held", "missed")
 	body := make([][]string, 0, len(rows))
 	last := ""
 	for _, r := range rows {
@@ -235,7 +262,12 @@ func WriteAgree(w io.Writer, rows []AgreeRow, names []string) error {
 		if r.Checks > 0 {
 			held = fmt.Sprintf("%d/%d", r.Held, r.Checks)
 		}
-		body = append(body, append(line, held, r.missText()))
+		pooled, between := "—", "—"
+		if p := r.Pooled; p != nil {
+			pooled = AgreeCell{p.V, p.Lo, p.Hi}.text()
+			between = stats.Format(float64(p.Between), 2)
+		}
+		body = append(body, append(line, pooled, between, held, r.missText()))
 	}
 	if err := table.Left(w, header, body, 2); err != nil {
 		return err
@@ -243,7 +275,10 @@ func WriteAgree(w io.Writer, rows []AgreeRow, names []string) error {
 	held, checks := AgreeHeld(rows)
 	_, err := fmt.Fprintf(w, "\n%d of %d checks held: each run's estimate inside each other run's 95%% interval.\n"+
 		"Alike runs hold about 83%% or more (two estimates' errors add); clearly fewer says the runs\n"+
-		"differed by more than their intervals allow. \"?\": no interval (too few blocks); \"—\": no estimate.\n", held, checks)
+		"differed by more than their intervals allow. \"?\": no interval (too few blocks); \"—\": no estimate.\n"+
+		"pooled: the runs with an interval together, a random-effects mean with its 95%% interval\n"+
+		"(Hartung-Knapp): the figure for the machine over the runs' span. between: the sd of the\n"+
+		"runs' true values beyond their own intervals (DerSimonian-Laird), 0 when chance explains them.\n", held, checks)
 	return err
 }
 

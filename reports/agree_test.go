@@ -69,6 +69,11 @@ func TestAgreeChecks(t *testing.T) {
 	if l.Checks != 6 || l.Held != 5 || len(l.Misses) != 1 || l.Misses[0] != (AgreeMiss{Estimate: 1, Interval: 3}) {
 		t.Errorf("lock part: %d of %d held, misses %v; want 5 of 6, run 1's 27.4 outside run 3's [17.6, 25.3]", l.Held, l.Checks, l.Misses)
 	}
+	// Pooled as stats.PoolRuns pools them (tested there), where two or
+	// more runs have an interval.
+	if p := l.Pooled; p == nil || p.Runs != 3 || !(p.Lo < 20.6 && p.Hi > 27.4) {
+		t.Errorf("lock part pooled: %+v, want the three runs, an interval about all three estimates", l.Pooled)
+	}
 	if w := got[want[3]]; w.Checks != 0 {
 		t.Errorf("work without intervals: %d checks, want 0", w.Checks)
 	}
@@ -77,6 +82,9 @@ func TestAgreeChecks(t *testing.T) {
 	m := got[want[4]]
 	if m.Checks != 1 || m.Held != 0 || m.Misses[0] != (AgreeMiss{Estimate: 3, Interval: 1}) {
 		t.Errorf("mcs change: %d of %d held, misses %v; want 0 of 1, run 3 outside run 1", m.Held, m.Checks, m.Misses)
+	}
+	if m.Pooled != nil {
+		t.Errorf("mcs change: pooled %+v from one run with an interval, want none", m.Pooled)
 	}
 	if m.Runs[1].estimate() {
 		t.Errorf("run 2 has no mcs headline, its cell is %+v", m.Runs[1])
@@ -90,7 +98,9 @@ func TestAgreeChecks(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, s := range []string{"27.4 [19.0, 38.7]", "-60.0 ?", "—", "5/6", "1 outside 3", "3 outside 1"} {
+	pl := l.Pooled
+	pooledText := AgreeCell{pl.V, pl.Lo, pl.Hi}.text()
+	for _, s := range []string{"27.4 [19.0, 38.7]", "-60.0 ?", "—", "5/6", "1 outside 3", "3 outside 1", "pooled", "between", pooledText} {
 		if !strings.Contains(out, s) {
 			t.Errorf("table lacks %q:\n%s", s, out)
 		}
@@ -103,11 +113,13 @@ func TestAgreeChecks(t *testing.T) {
 // TestAgreeExpectedShare: what WriteAgree tells a reader to expect. Runs
 // that differ only by chance, each with a correct 95% interval (here a
 // normal mean's, known spread), hold about 83% of the checks of each
-// other's estimates, not 95%; runs whose true value moves between them
+// other's estimates, not 95%, and all six checks of three such runs in
+// about 65% of series; runs whose true value moves between them
 // by twice an interval's half-width hold far fewer. A change to the
 // text's 83% must come with this test's figure.
 func TestAgreeExpectedShare(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
+	var all, series int // series of three whose six checks all held
 	share := func(shift float64) float64 {
 		var held, checks int
 		for range 2000 {
@@ -119,11 +131,22 @@ func TestAgreeExpectedShare(t *testing.T) {
 			}
 			h, c := AgreeHeld(Agree(s))
 			held, checks = held+h, checks+c
+			if shift == 0 {
+				series++
+				if h == c {
+					all++
+				}
+			}
 		}
 		return float64(held) / float64(checks)
 	}
 	if got := share(0); got < 0.81 || got > 0.85 {
 		t.Errorf("alike runs held %.3f of the checks, want about 0.83", got)
+	}
+	// All six checks of three alike runs hold together less often still:
+	// the runs' range must stay inside one half-width.
+	if got := float64(all) / float64(series); got < 0.61 || got > 0.69 {
+		t.Errorf("three alike runs held all six checks in %.3f of series, want about 0.65", got)
 	}
 	if got := share(2 * 1.96); got > 0.6 {
 		t.Errorf("runs moving by two half-widths held %.3f, want well below 0.83", got)

@@ -15,18 +15,25 @@ func newAgreeCmd() *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "agree RESULTS RESULTS...",
-		Short: "Check that separate runs agree: each run's estimate inside the other runs' 95% intervals",
+		Short: "Check that separate runs agree, and pool them: each run's estimate inside the other runs' 95% intervals",
 		Long: `agree reads the results of separate runs of one plan (results.txt, or a
 results folder) and prints, for every headline and each part of its saving
-split, every run's estimate with its 95% interval side by side, and checks
-each run's estimate against each other run's interval.
+split, every run's estimate with its 95% interval side by side, checks each
+run's estimate against each other run's interval, and pools the runs: a
+random-effects mean with its 95% interval (Hartung-Knapp), the figure for the
+machine over the runs' span, and the sd between the runs beyond their own
+intervals (DerSimonian-Laird; 0 when chance explains them).
 
 Run the plan as three or more separate processes, minutes apart, before you
 call a comparison stable: repetitions inside one process share its layout,
 its heap and its minute of the host, and an interval that excludes the next
 run's estimate did not carry the spread that matters. Alike runs hold about
-83% of the checks or more (the two estimates' errors add); clearly fewer says
-the runs differed by more than their intervals allow.
+83% of the checks or more (the two estimates' errors add), and three alike runs
+hold all six checks of a row in only about 65% of series; clearly fewer says
+the runs differed by more than their intervals allow, and "between" says by
+how much. A run's interval is for its own minutes of the host; where the host
+moves between runs, the pooled interval is the one that carries it (it is
+wide with three runs: its t quantile has two degrees of freedom).
 
   for i in 1 2 3; do lockbench run --out r$i; sleep 120; done
   lockbench agree r1 r2 r3

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,6 +23,14 @@ func TestAgree(t *testing.T) {
 			Quantity string `json:"quantity"`
 			Checks   int    `json:"checks"`
 			Held     int    `json:"held"`
+			Runs     []struct {
+				V *float64 `json:"v"`
+			} `json:"runs"`
+			Pooled *struct {
+				Runs    int      `json:"runs"`
+				V       *float64 `json:"v"`
+				Between *float64 `json:"between_sd"`
+			} `json:"pooled"`
 		} `json:"rows"`
 		Held, Checks int
 	}
@@ -35,13 +44,16 @@ func TestAgree(t *testing.T) {
 		if r.Checks != 6 && r.Checks != 0 {
 			t.Errorf("%s %s: %d checks, want 6 (three runs, each against the other two) or 0 (no interval)", r.Case, r.Quantity, r.Checks)
 		}
+		if p := r.Pooled; r.Checks == 6 && (p == nil || p.Runs != 3 || p.V == nil || r.Runs[0].V == nil || math.Abs(*p.V-*r.Runs[0].V) > 1e-9 || p.Between == nil || *p.Between != 0) {
+			t.Errorf("%s %s: one run three times pooled as %+v, want 3 runs, the run's own estimate, no spread between", r.Case, r.Quantity, p)
+		}
 	}
 
 	stdout, stderr, code = execCLI(t, "agree", run, slower)
 	if code != exitOK {
 		t.Fatalf("agree describes and exits 0 whatever it finds: exit %d, stderr %q", code, stderr)
 	}
-	for _, want := range []string{"run 1: " + run, "run 2: " + slower, "case", "quantity", "held", "checks held"} {
+	for _, want := range []string{"run 1: " + run, "run 2: " + slower, "case", "quantity", "pooled", "between", "held", "checks held"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("output lacks %q:\n%s", want, stdout)
 		}
