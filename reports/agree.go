@@ -199,7 +199,7 @@ func stateLabel(h *headline.Headline, label string) string {
 	if h.Regime != "" || h.XferNS == nil || !(*h.XferNS > 0) {
 		return label
 	}
-	return label + ", " + schema.StateLabel("xfer", float64(*h.XferNS), schema.XferFactor) + " regime"
+	return label + ", " + schema.StateLabel(schema.StateXfer, float64(*h.XferNS), schema.XferFactor) + " regime"
 }
 
 type agreeQuantity struct {

@@ -171,7 +171,13 @@ func sortedMedian[T any](s []T, val func(T) float64) float64 {
 	return (val(s[n/2-1]) + val(s[n/2])) / 2
 }
 
-// StateLabel is the label of a state of quantity name ("xfer", "speed")
+// The names of the probed quantities a state label starts with.
+const (
+	StateXfer  = "xfer"  // cache-line transfer (UnitXfer)
+	StateSpeed = "speed" // fixed single-core work (UnitSpeed)
+)
+
+// StateLabel is the label of a state of quantity name (StateXfer, StateSpeed)
 // whose median is median ns: the median snapped to the Renard series
 // whose step is just below factor (R5 for XferFactor, R10 for
 // SpeedFactor), "xfer-25ns". Values are rounded to the series' usual

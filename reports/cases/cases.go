@@ -68,6 +68,9 @@ type Case struct {
 	Mode workloads.Mode
 	// Batch and Threads are the batch and threads keys; 0 when absent.
 	Batch, Threads int
+	// Procs is the GOMAXPROCS the case's Variant carries (runProcs): its
+	// name's, except where harness raised it to the thread count.
+	Procs int
 	// Variant is what tells the case apart besides mode, batch and
 	// threads: the other keys in name order ("lock=mcs zone-lock=ticket"),
 	// after the base name when it is not PageCache, led by "machine=..."
@@ -234,12 +237,14 @@ func Group(results []*benchfmt.Result) *Model {
 	results = LabelStates(results) // lines made in memory carry no state yet
 	results, rescued := RescueCounts(results)
 	m := &Model{byKey: map[string]*Case{}, groups: map[group][]*Case{}, Warnings: rescued}
+	base := baseProcs(results)
 	procs := map[int]bool{}
 	for _, r := range results {
-		if f := r.GetConfig(".file"); !slices.Contains(m.Files, f) {
+		f := r.GetConfig(".file")
+		if !slices.Contains(m.Files, f) {
 			m.Files = append(m.Files, f)
 		}
-		procs[schema.ParseName(r.Name).Procs] = true
+		procs[runProcs(schema.ParseName(r.Name), base[f])] = true
 		if mc := r.GetConfig(schema.ConfMachine); !slices.Contains(m.Machines, mc) {
 			m.Machines = append(m.Machines, mc)
 		}
@@ -278,7 +283,7 @@ func Group(results []*benchfmt.Result) *Model {
 		c := m.byKey[key]
 		if c == nil {
 			var bad string
-			c, bad = newCase(r, len(m.Files) > 1, len(procs) > 1, len(m.Machines) > 1)
+			c, bad = newCase(r, base[r.GetConfig(".file")], len(m.Files) > 1, len(procs) > 1, len(m.Machines) > 1)
 			c.key = key
 			m.byKey[key] = c
 			m.Cases = append(m.Cases, c)
@@ -403,9 +408,10 @@ func caseKey(r *benchfmt.Result) string {
 
 // newCase parses r's name into a case. bad is the key=value that keeps it
 // from being a mode case ("mode=bogus", "batch=x"), or "".
-func newCase(r *benchfmt.Result, multiFile, multiProcs, multiMachine bool) (c *Case, bad string) {
+func newCase(r *benchfmt.Result, base int, multiFile, multiProcs, multiMachine bool) (c *Case, bad string) {
 	c = &Case{File: r.GetConfig(".file"), Machine: r.GetConfig(schema.ConfMachine), Name: schema.ParseName(r.Name),
 		Samples: map[string][]float64{}, estimates: map[string]stats.Estimate{}}
+	c.Procs = runProcs(c.Name, base)
 	var mode string
 	hasMode := false
 	for _, kv := range c.Name.Keys {
@@ -423,7 +429,7 @@ func newCase(r *benchfmt.Result, multiFile, multiProcs, multiMachine bool) (c *C
 			}
 		}
 	}
-	c.Variant = variantOf(c.Name, c.File, c.Machine, multiFile, multiProcs, multiMachine)
+	c.Variant = variantOf(c.named(), c.File, c.Machine, multiFile, multiProcs, multiMachine)
 	if !hasMode {
 		return c, "" // not a page-cache name: no warning
 	}
@@ -436,6 +442,56 @@ func newCase(r *benchfmt.Result, multiFile, multiProcs, multiMachine bool) (c *C
 	}
 	c.Mode = workloads.Mode(mode)
 	return c, ""
+}
+
+// named is c's name with Procs for its GOMAXPROCS, for its variant.
+func (c *Case) named() schema.Name {
+	n := c.Name
+	n.Procs = c.Procs
+	return n
+}
+
+// runProcs is the GOMAXPROCS a case named n carries in its variant: its
+// own, except where harness raised GOMAXPROCS to the thread count (more
+// threads than CPUs: each worker gets a P; harness.Session), where it is
+// base, its input's GOMAXPROCS (baseProcs). The thread counts of one
+// run are one lock on one machine: with a variant per raised GOMAXPROCS,
+// `run --locks mutex --modes page --threads 1,2,3,4` on 2 CPUs had
+// threads 3 and 4 in variants of their own, no 1-thread case to
+// compare them with, and no scaling fit.
+func runProcs(n schema.Name, base int) int {
+	if v, ok := n.Get(schema.KeyThreads); ok && base > 0 {
+		if t, err := strconv.Atoi(v); err == nil && t == n.Procs && t > base {
+			return base
+		}
+	}
+	return n.Procs
+}
+
+// baseProcs is each input's GOMAXPROCS, by its .file: the smallest
+// GOMAXPROCS of its names whose thread count differs from their
+// GOMAXPROCS (or have none), else the smallest of all; 0 for an input
+// without names.
+func baseProcs(results []*benchfmt.Result) map[string]int {
+	lowest := func(m map[string]int, f string, p int) {
+		if q, ok := m[f]; !ok || p < q {
+			m[f] = p
+		}
+	}
+	kept, all := map[string]int{}, map[string]int{}
+	for _, r := range results {
+		n, f := schema.ParseName(r.Name), r.GetConfig(".file")
+		lowest(all, f, n.Procs)
+		if v, ok := n.Get(schema.KeyThreads); !ok || v != strconv.Itoa(n.Procs) {
+			lowest(kept, f, n.Procs)
+		}
+	}
+	for f, p := range all {
+		if _, ok := kept[f]; !ok {
+			kept[f] = p
+		}
+	}
+	return kept
 }
 
 // variantOf is the Variant of a case named n in input file from machine:
@@ -505,7 +561,7 @@ func (m *Model) Alone(c *Case) *Case {
 	want := c.Name.Without(schema.KeyRegime, schema.KeyThreads)
 	reg, _ := c.Key(schema.KeyRegime)
 	for _, x := range m.Cases {
-		if x.Threads != 1 || x.Mode != c.Mode || x.File != c.File || x.Machine != c.Machine || x.Name.Procs != c.Name.Procs || x.CountsOnly() ||
+		if x.Threads != 1 || x.Mode != c.Mode || x.File != c.File || x.Machine != c.Machine || x.Procs != c.Procs || x.CountsOnly() ||
 			x.Name.Without(schema.KeyRegime, schema.KeyThreads).Case() != want.Case() {
 			continue
 		}
@@ -527,7 +583,7 @@ func (m *Model) Pooled(c *Case) string {
 	if _, ok := c.Key(schema.KeyRegime); !ok {
 		return c.Variant
 	}
-	return variantOf(c.Name.Without(schema.KeyRegime), c.File, c.Machine, len(m.Files) > 1, len(m.Procs) > 1, len(m.Machines) > 1)
+	return variantOf(c.named().Without(schema.KeyRegime), c.File, c.Machine, len(m.Files) > 1, len(m.Procs) > 1, len(m.Machines) > 1)
 }
 
 // CountsOnly reports whether c holds only the lock counts of a counting
@@ -554,7 +610,7 @@ func (m *Model) Counted(c *Case) *Case {
 	}
 	want := c.Name.Without(schema.KeyRegime)
 	for _, x := range m.Cases {
-		if x != c && x.File == c.File && x.Machine == c.Machine && x.Name.Procs == c.Name.Procs &&
+		if x != c && x.File == c.File && x.Machine == c.Machine && x.Procs == c.Procs &&
 			x.Name.Without(schema.KeyRegime).Case() == want.Case() && counted(x) {
 			return x
 		}
@@ -587,7 +643,7 @@ func (m *Model) Floor(c *Case) *Case {
 // floorVariant is the variant of c's floor: c's keys with lock none and
 // no class lock overrides, and c's regime only if regime.
 func (m *Model) floorVariant(c *Case, regime bool) string {
-	n := schema.Name{Base: c.Name.Base, Procs: c.Name.Procs}
+	n := schema.Name{Base: c.Name.Base, Procs: c.Procs}
 	for _, kv := range c.Name.Keys {
 		switch {
 		case kv.Key == schema.KeyLock:
@@ -651,7 +707,7 @@ func (m *Model) index() {
 	}
 	procs := map[int]bool{}
 	for _, c := range m.Cases {
-		procs[c.Name.Procs] = true
+		procs[c.Procs] = true
 	}
 	m.Procs = sortedKeys(procs, cmp.Compare[int])
 	m.Variants = sortedKeys(variants, strings.Compare)

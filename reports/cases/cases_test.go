@@ -257,3 +257,36 @@ func TestClassesBounded(t *testing.T) {
 		t.Errorf("warnings %q, want one naming results.MaxClasses and 10 lines", m.Warnings)
 	}
 }
+
+// TestRaisedGOMAXPROCS: harness raises GOMAXPROCS to the thread count
+// when there are more threads than CPUs, so one run on 2 CPUs writes
+// threads=3-3 and threads=4-4 beside threads=1-2. Those are one lock on
+// one machine: one variant, the 1-thread case found for them, their
+// names still saying the GOMAXPROCS they ran at. A case whose
+// GOMAXPROCS differs from its thread count (threads=2-4 beside
+// threads=2-2: another setting) stays a variant of its own.
+func TestRaisedGOMAXPROCS(t *testing.T) {
+	var res []*benchfmt.Result
+	for _, n := range []string{"threads=1-2", "threads=2-2", "threads=3-3", "threads=4-4"} {
+		res = append(res, result("", "PageCache/mode=page/lock=mcs/"+n, 100.0, "ns/page"))
+	}
+	m := Group(res)
+	if len(m.Variants) != 1 || len(m.Procs) != 1 || m.Procs[0] != 2 {
+		t.Fatalf("variants %q, GOMAXPROCS %v; want one variant at the run's GOMAXPROCS 2", m.Variants, m.Procs)
+	}
+	four := m.Find(m.Variants[0], 4, workloads.ModePage, 0)
+	if four == nil || four.Name.Procs != 4 || four.Procs != 2 {
+		t.Fatalf("the 4-thread case: %+v", four)
+	}
+	if a := m.Alone(four); a == nil || a.Threads != 1 {
+		t.Errorf("the 4-thread case's 1-thread case: %+v, want threads=1-2", a)
+	}
+	if l := m.Label(four); !strings.HasSuffix(l, "threads=4-4") {
+		t.Errorf("label %q, want the GOMAXPROCS it ran at (-4)", l)
+	}
+
+	m = Group(append(res, result("", "PageCache/mode=page/lock=mcs/threads=2-4", 50.0, "ns/page")))
+	if len(m.Variants) != 2 {
+		t.Errorf("variants %q; want threads=2-4 apart from the run at GOMAXPROCS 2", m.Variants)
+	}
+}

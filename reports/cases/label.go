@@ -10,7 +10,7 @@ import (
 // GOMAXPROCS and its input when m holds several.
 func (m *Model) Label(c *Case) string {
 	name := c.Name.Case()
-	if len(m.Procs) > 1 {
+	if len(m.Procs) > 1 || c.Procs != c.Name.Procs {
 		name += "-" + strconv.Itoa(c.Name.Procs)
 	}
 	if len(m.Files) > 1 {

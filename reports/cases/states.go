@@ -68,10 +68,10 @@ func LabelStates(results []*benchfmt.Result) []*benchfmt.Result {
 		for k, i := range g.lines {
 			var parts []string
 			if len(xm) > 1 && xs[k] >= 0 {
-				parts = append(parts, schema.StateLabel("xfer", xm[xs[k]], schema.XferFactor))
+				parts = append(parts, schema.StateLabel(schema.StateXfer, xm[xs[k]], schema.XferFactor))
 			}
 			if len(sm) > 1 && ss[k] >= 0 {
-				parts = append(parts, schema.StateLabel("speed", sm[ss[k]], schema.SpeedFactor))
+				parts = append(parts, schema.StateLabel(schema.StateSpeed, sm[ss[k]], schema.SpeedFactor))
 			}
 			if len(parts) > 0 {
 				label[i] = strings.Join(parts, "+")

@@ -166,12 +166,63 @@ type scalingFit struct {
 // with more than one thread count but no fit gets a note saying why;
 // variants measured at one thread count only (the 1-thread variant the
 // regimes borrow from) get none.
+//
+// A thread count whose probes saw one transfer state has no regime key
+// (harness labels states only where it saw two), while another thread
+// count of the same lock may be split by state. Such a case joins the
+// regime its xfer-ns median names (schema.StateLabel), as agree matches
+// headlines, and a note says so: `run --locks mutex --modes page
+// --threads 1,2,3,4` saw one state at 2 and 3 threads (xfer-ns medians 25
+// and 23) and both at 4, and fitted nothing, its report saying only that
+// a fit needs 4 thread counts while 1, 2, 3 and 4 were present.
 func scalingFits(m *cases.Model, hb int) (fits []scalingFit, notes []string) {
-	for _, v := range m.Variants {
+	sample := map[string]*cases.Case{} // a case of each variant, for its keys
+	for _, c := range m.PageCache {
+		if sample[c.Variant] == nil {
+			sample[c.Variant] = c
+		}
+	}
+	regimeOf := func(v string) string {
+		if c := sample[v]; c != nil {
+			r, _ := c.Key(schema.KeyRegime)
+			return r
+		}
+		return ""
+	}
+	// Regime variants first, so that a one-state case they adopt is
+	// known before its own variant is weighed.
+	variants := slices.Clone(m.Variants)
+	slices.SortStableFunc(variants, func(a, b string) int {
+		return cmp.Compare(boolRank(regimeOf(a) == ""), boolRank(regimeOf(b) == ""))
+	})
+	adopted := map[*cases.Case]bool{}
+	for _, v := range variants {
+		regime := regimeOf(v)
 		for _, mode := range m.Modes {
 			f := scalingFit{Variant: v, Mode: mode, Batch: hb}
 			var pts []scaling.Point
 			pooled := ""
+			var joined []string // one-state cases that joined this regime: "N=2 (xfer-ns 25.0)"
+			find := func(t int) *cases.Case {
+				c := m.Find(v, t, mode, hb)
+				if c != nil || t == 1 || regime == "" {
+					return c
+				}
+				one := m.Find(m.Pooled(sample[v]), t, mode, hb)
+				if one == nil || !one.Has(schema.UnitXfer) {
+					return nil
+				}
+				if _, ok := one.Key(schema.KeyRegime); ok {
+					return nil
+				}
+				x := one.Median(schema.UnitXfer)
+				if schema.StateLabel(schema.StateXfer, x, schema.XferFactor) != regime {
+					return nil
+				}
+				adopted[one] = true
+				joined = append(joined, fmt.Sprintf("N=%d (xfer-ns median %s)", t, stats.Format(x, 3)))
+				return one
+			}
 			add := func(t int, c *cases.Case) {
 				for _, ns := range c.Samples[cases.NSPage] {
 					if ns > 0 {
@@ -182,14 +233,19 @@ func scalingFits(m *cases.Model, hb int) (fits []scalingFit, notes []string) {
 				f.Medians = append(f.Medians, 1e9/c.Median(cases.NSPage))
 			}
 			var contended *cases.Case // any case of v above one thread
+			own := 0                  // v's own contended cases, none adopted elsewhere
 			for _, t := range m.Threads {
 				if c := m.Find(v, t, mode, hb); t > 1 && c != nil && c.Has(cases.NSPage) {
-					contended = c
-					break
+					if contended == nil {
+						contended = c
+					}
+					if !adopted[c] {
+						own++
+					}
 				}
 			}
 			for _, t := range m.Threads {
-				c := m.Find(v, t, mode, hb)
+				c := find(t)
 				if c == nil && t == 1 && contended != nil {
 					if c = m.Alone(contended); c != nil && c.Has(cases.NSPage) {
 						pooled = c.Name.Case()
@@ -203,7 +259,13 @@ func scalingFits(m *cases.Model, hb int) (fits []scalingFit, notes []string) {
 			if contended == nil {
 				continue // one thread count: nothing to fit, and nothing lost
 			}
+			if regime == "" && own == 0 {
+				continue // every contended case joined its state's fit
+			}
 			label := fmt.Sprintf("%s, %s", reports.VariantLabel(v), modeLabel(mode, hb))
+			if len(joined) > 0 {
+				notes = append(notes, fmt.Sprintf("%s: %s saw only this state, unlabelled, and joined it by its transfer probe.", label, strings.Join(joined, ", ")))
+			}
 			if len(f.Threads) < scaling.MinDistinctN {
 				notes = append(notes, fmt.Sprintf("%s: no fit: measured at %d thread counts (%s) in this state, the fit needs %d (λ, σ and κ cannot be told apart with fewer).",
 					label, len(f.Threads), joinThreads(f.Threads), scaling.MinDistinctN))
@@ -311,4 +373,12 @@ func curve(md scaling.Model, from, to float64) [2][]float64 {
 		xy[0], xy[1] = append(xy[0], n), append(xy[1], md.X(n)/1e6)
 	}
 	return xy
+}
+
+// boolRank orders false before true.
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -243,3 +243,52 @@ func TestScalingFitPoolsOneThread(t *testing.T) {
 		t.Errorf("notes %q; want mcs's pooled N=1 said (%v) and tas's missing fit explained (%v)", notes, pooled, tooFew)
 	}
 }
+
+// TestScalingFitJoinsOneState: on 2 CPUs, `run --threads 1,2,3,4` saw one
+// transfer state at 2 and 3 threads (no regime key) and both at 4 (a
+// case per state), with GOMAXPROCS raised to 3 and 4 above the CPUs. The
+// fit of the state the unlabelled cases' xfer-ns medians name takes them,
+// N=1 included, and says so; the other state, at 1 and 4 only, says why
+// it has none. Before, the raised GOMAXPROCS and the missing regime key
+// left every lock in pieces and the report said only that a fit needs 4
+// thread counts, with 1, 2, 3 and 4 present.
+func TestScalingFitJoinsOneState(t *testing.T) {
+	usl := func(n float64) float64 { return 1e6 * n / (1 + 0.1*(n-1) + 0.01*n*(n-1)) } // pages/s
+	var res []*benchfmt.Result
+	add := func(name string, n, xfer float64) {
+		for i := range 3 {
+			ns := 1e9 / usl(n) * (1 + 0.001*float64(i-1))
+			if xfer > 0 {
+				res = append(res, result(name, ns, "ns/page", xfer, "xfer-ns"))
+			} else {
+				res = append(res, result(name, ns, "ns/page"))
+			}
+		}
+	}
+	add("PageCache/mode=page/lock=mcs/threads=1-2", 1, 0)
+	add("PageCache/mode=page/lock=mcs/threads=2-2", 2, 25)
+	add("PageCache/mode=page/lock=mcs/threads=3-3", 3, 23)
+	add("PageCache/mode=page/lock=mcs/threads=4/regime=xfer-25ns-4", 4, 24)
+	add("PageCache/mode=page/lock=mcs/threads=4/regime=xfer-160ns-4", 4, 160)
+	m := cases.Group(res)
+	fits, notes := scalingFits(m, headlineBatch(m))
+	if len(fits) != 1 || fits[0].Model.MinN != 1 || fits[0].Model.MaxN != 4 || !strings.Contains(fits[0].Variant, "regime=xfer-25ns") {
+		t.Fatalf("fits %+v, notes %q; want one, mcs in xfer-25ns over N=1..4", fits, notes)
+	}
+	if got := len(fits[0].Threads); got != 4 {
+		t.Errorf("fit over %v, want 1, 2, 3, 4", fits[0].Threads)
+	}
+	var joined, other bool
+	for _, n := range notes {
+		joined = joined || strings.Contains(n, "N=2 (xfer-ns median 25.0), N=3 (xfer-ns median 23.0)") && strings.Contains(n, "joined")
+		other = other || strings.Contains(n, "regime=xfer-160ns") && strings.Contains(n, "no fit: measured at 2 thread counts (1, 4)")
+	}
+	if !joined || !other {
+		t.Errorf("notes %q; want the joined N=2 and N=3 said (%v) and xfer-160ns's missing fit explained (%v)", notes, joined, other)
+	}
+	for _, n := range notes {
+		if strings.Contains(n, "gomaxprocs") {
+			t.Errorf("note %q: the raised GOMAXPROCS of one run split its variants", n)
+		}
+	}
+}

@@ -354,8 +354,13 @@ func (v *view) fillPlotsAndScaling(m *cases.Model, hb int) []Plot {
 	case len(m.PageCache) == 0:
 		v.NoScaling = needsPageCache
 	case len(fits) == 0:
-		v.NoScaling = fmt.Sprintf("No scaling fit: it needs a lock and mode measured at %d or more thread counts on one machine (thread counts present: %s).",
+		v.NoScaling = fmt.Sprintf("No scaling fit: it needs a lock and mode measured at %d or more thread counts on one machine, in one machine state (thread counts present: %s).",
 			scaling.MinDistinctN, joinThreads(m.Threads))
+		if len(m.Threads) < scaling.MinDistinctN {
+			// The line says it all; with enough thread counts in the
+			// input, the notes say which lock and mode lacked which.
+			v.ScalingNotes = nil
+		}
 	}
 	if len(m.PageCache) == 0 {
 		v.NoPlots = append(v.NoPlots, needsPageCache)
