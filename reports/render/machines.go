@@ -202,7 +202,7 @@ func scalingFits(m *cases.Model, hb int) (fits []scalingFit, notes []string) {
 			f := scalingFit{Variant: v, Mode: mode, Batch: hb}
 			var pts []scaling.Point
 			pooled := ""
-			var joined []string // one-state cases that joined this regime: "N=2 (xfer-ns 25.0)"
+			var joined []string // one-state cases that joined this regime: "N=2 (xfer-ns median 25.0)"
 			find := func(t int) *cases.Case {
 				c := m.Find(v, t, mode, hb)
 				if c != nil || t == 1 || regime == "" {
