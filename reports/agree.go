@@ -96,10 +96,7 @@ type AgreeCell struct {
 func (c AgreeCell) estimate() bool { return finite(c.V) }
 func (c AgreeCell) interval() bool { return finite(c.Lo) && finite(c.Hi) }
 
-func finite(f stats.Float) bool {
-	v := float64(f)
-	return !math.IsNaN(v) && !math.IsInf(v, 0)
-}
+func finite(f stats.Float) bool { return stats.Finite(float64(f)) }
 
 // An AgreeMiss is a check that did not hold: run Estimate's estimate
 // lies outside run Interval's interval.

@@ -54,7 +54,7 @@ func PoolRuns(v, lo, hi []float64, confidence float64) Pooled {
 			break
 		}
 		se := (hi[i] - lo[i]) / (2 * z)
-		if !isFinite(v[i]) || !isFinite(se) || !(se > 0) {
+		if !Finite(v[i]) || !Finite(se) || !(se > 0) {
 			continue
 		}
 		ys, vs = append(ys, v[i]), append(vs, se*se)
@@ -107,4 +107,5 @@ func tQuantile(p, df float64) float64 {
 	return moremath.InvCDF(moremath.TDist{V: df})(p)
 }
 
-func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+// Finite reports whether f is a number: neither NaN nor infinite.
+func Finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
